@@ -1,0 +1,87 @@
+# Helpers shared by every module.
+
+# messenger_library(<name> SOURCES ... DEPS ...): a module library with the
+# project's warnings; the repository root is the include root.
+function(messenger_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_compile_options(${name} PRIVATE ${MESSENGER_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# messenger_executable(<name> <main.cc> DEPS ...)
+function(messenger_executable name main)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  add_executable(${name} ${main})
+  target_compile_options(${name} PRIVATE ${MESSENGER_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+endfunction()
+
+# messenger_test(<name> SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary
+# whose tests ctest discovers one by one.
+function(messenger_test name)
+  if(NOT MESSENGER_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${MESSENGER_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
+endfunction()
+
+# messenger_proto_library(<name> PROTOS ... DEPS ...): C++ and gRPC code for
+# the given files under proto/ (paths relative to proto/).
+function(messenger_proto_library name)
+  cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
+  set(out_dir ${PROJECT_BINARY_DIR}/proto_gen)
+  file(MAKE_DIRECTORY ${out_dir})
+  get_target_property(grpc_plugin gRPC::grpc_cpp_plugin IMPORTED_LOCATION_NONE)
+  if(NOT grpc_plugin)
+    find_program(grpc_plugin grpc_cpp_plugin REQUIRED)
+  endif()
+  set(srcs)
+  foreach(proto ${ARG_PROTOS})
+    string(REGEX REPLACE "\\.proto$" "" base ${proto})
+    set(gen ${out_dir}/${base}.pb.cc ${out_dir}/${base}.pb.h
+            ${out_dir}/${base}.grpc.pb.cc ${out_dir}/${base}.grpc.pb.h)
+    add_custom_command(
+      OUTPUT ${gen}
+      COMMAND protobuf::protoc
+        --proto_path=${PROJECT_SOURCE_DIR}/proto
+        --cpp_out=${out_dir} --grpc_out=${out_dir}
+        --plugin=protoc-gen-grpc=${grpc_plugin}
+        ${PROJECT_SOURCE_DIR}/proto/${proto}
+      DEPENDS ${PROJECT_SOURCE_DIR}/proto/${proto} protobuf::protoc
+      COMMENT "protoc ${proto}")
+    list(APPEND srcs ${gen})
+  endforeach()
+  add_library(${name} STATIC ${srcs})
+  # Generated code: not ours to warn about.
+  target_include_directories(${name} SYSTEM PUBLIC ${out_dir})
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf gRPC::grpc++ ${ARG_DEPS})
+endfunction()
+
+# messenger_migrations(<name> COMPONENT <c> FUNCTION <f> DIR <dir>): a library
+# that embeds the SQL files V<nnn>__<name>.sql of <dir> and exposes them as
+# `const messenger::pg::Migrations& messenger::pg::<f>()` from "<name>.h".
+function(messenger_migrations name)
+  cmake_parse_arguments(ARG "" "COMPONENT;FUNCTION;DIR" "" ${ARGN})
+  file(GLOB sql_files CONFIGURE_DEPENDS ${ARG_DIR}/V*.sql)
+  list(SORT sql_files)
+  set(out_cc ${CMAKE_CURRENT_BINARY_DIR}/${name}.cc)
+  set(out_h ${CMAKE_CURRENT_BINARY_DIR}/${name}.h)
+  add_custom_command(
+    OUTPUT ${out_cc} ${out_h}
+    COMMAND ${CMAKE_COMMAND} -DOUT_CC=${out_cc} -DOUT_H=${out_h} -DCOMPONENT=${ARG_COMPONENT} -DFUNCTION=${ARG_FUNCTION}
+            "-DSQL_FILES=${sql_files}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
+    DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
+    COMMENT "embedding migrations of ${ARG_COMPONENT}")
+  add_library(${name} STATIC ${out_cc})
+  target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_BINARY_DIR})
+  target_link_libraries(${name} PUBLIC common_pg)
+endfunction()

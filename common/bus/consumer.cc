@@ -1,0 +1,127 @@
+#include "common/bus/consumer.h"
+
+#include <nats/nats.h>
+
+#include "common/log.h"
+#include "common/status.h"
+#include "common/trace.h"
+
+namespace messenger::bus {
+namespace {
+
+constexpr pg::Query kMarkProcessed{
+    "consumer_mark_processed",
+    "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"};
+
+}  // namespace
+
+EventConsumer::EventConsumer(NatsBus& bus, pg::Pool& pool, Options options, Handler handler)
+    : bus_(bus), pool_(pool), options_(std::move(options)), handler_(std::move(handler)) {}
+
+EventConsumer::~EventConsumer() { Stop(); }
+
+void EventConsumer::Start() {
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void EventConsumer::Stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<bool> EventConsumer::Apply(const Event& event) {
+  bool applied = false;
+  trace::ScopedTrace scoped(event.trace_id);
+  absl::Status status = pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(pg::Result marked, tx.Exec(kMarkProcessed, {options_.durable, event.id}));
+    applied = marked.affected() == 1;
+    if (!applied) return absl::OkStatus();  // seen before
+    return handler_(event, tx);
+  });
+  RETURN_IF_ERROR(status);
+  if (applied) ++processed_;
+  return applied;
+}
+
+void EventConsumer::Run() {
+  natsSubscription* sub = nullptr;
+  absl::Duration backoff = absl::Milliseconds(100);
+  bool warned = false;
+  while (!stopping_) {
+    if (sub == nullptr) {
+      absl::Status ready = bus_.EnsureStream();
+      if (ready.ok()) {
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = kStreamName;
+        so.Config.Durable = options_.durable.c_str();
+        so.Config.AckPolicy = js_AckExplicit;
+        so.Config.AckWait = absl::ToInt64Nanoseconds(options_.ack_wait);
+        so.Config.DeliverPolicy = js_DeliverAll;
+        so.Config.MaxAckPending = options_.batch * 4;
+        jsErrCode jerr = static_cast<jsErrCode>(0);
+        natsStatus s = js_PullSubscribe(&sub, bus_.jetstream(), options_.subject.c_str(),
+                                        options_.durable.c_str(), nullptr, &so, &jerr);
+        if (s != NATS_OK) {
+          sub = nullptr;
+          ready = NatsError(s, "pull subscribe " + options_.durable, jerr);
+        }
+      }
+      if (!ready.ok()) {
+        if (!warned) log::Warn("consumer waiting for NATS", {{"consumer", options_.durable},
+                                                            {"error", std::string(ready.message())}});
+        warned = true;
+        absl::SleepFor(backoff);
+        backoff = std::min(backoff * 2, absl::Seconds(2));
+        continue;
+      }
+      warned = false;
+      backoff = absl::Milliseconds(100);
+    }
+    natsMsgList list = {nullptr, 0};
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = natsSubscription_Fetch(&list, sub, options_.batch,
+                                          absl::ToInt64Milliseconds(options_.fetch_wait), &jerr);
+    if (s == NATS_TIMEOUT) continue;
+    if (s != NATS_OK) {
+      // Disconnected or the consumer vanished (server restarted without its
+      // store): resubscribe after a pause.
+      natsMsgList_Destroy(&list);
+      natsSubscription_Destroy(sub);
+      sub = nullptr;
+      absl::SleepFor(absl::Milliseconds(200));
+      continue;
+    }
+    for (int i = 0; i < list.Count; ++i) {
+      natsMsg* msg = list.Msgs[i];
+      auto event =
+          Event::FromJson(std::string_view(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
+      if (!event.ok()) {
+        log::Error("consumer dropped an unreadable event",
+                   {{"consumer", options_.durable}, {"error", std::string(event.status().message())}});
+        natsMsg_Term(msg, nullptr);
+        continue;
+      }
+      absl::StatusOr<bool> applied = Apply(*event);
+      if (applied.ok()) {
+        natsMsg_Ack(msg, nullptr);
+      } else if (applied.status().code() == absl::StatusCode::kInvalidArgument) {
+        log::Error("consumer dropped an event it cannot apply",
+                   {{"consumer", options_.durable}, {"event_id", event->id},
+                    {"error", std::string(applied.status().message())}});
+        natsMsg_Term(msg, nullptr);
+      } else {
+        log::Warn("consumer will retry an event",
+                  {{"consumer", options_.durable}, {"event_id", event->id},
+                   {"error", std::string(applied.status().message())}});
+        natsMsg_NakWithDelay(msg, 1000, nullptr);
+      }
+    }
+    natsMsgList_Destroy(&list);
+  }
+  if (sub != nullptr) natsSubscription_Destroy(sub);
+}
+
+}  // namespace messenger::bus

@@ -1,0 +1,73 @@
+#include "common/bus/event.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/time_util.h"
+#include "common/trace.h"
+
+namespace messenger::bus {
+
+std::string Event::ToJson() const {
+  nlohmann::json j = {{"id", id},
+                      {"type", type},
+                      {"source", source},
+                      {"time", FormatRfc3339Millis(time)},
+                      {"trace_id", trace_id},
+                      {"data", data}};
+  return j.dump();
+}
+
+absl::StatusOr<Event> Event::FromJson(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return absl::InvalidArgumentError("event: not a JSON object");
+  for (const char* key : {"id", "type", "source", "time"}) {
+    if (!j.contains(key) || !j[key].is_string()) {
+      return absl::InvalidArgumentError(absl::StrCat("event: missing string field ", key));
+    }
+  }
+  Event e;
+  e.id = j["id"].get<std::string>();
+  e.type = j["type"].get<std::string>();
+  e.source = j["source"].get<std::string>();
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, j["time"].get<std::string>(), &e.time, &err)) {
+    return absl::InvalidArgumentError(absl::StrCat("event: bad time: ", err));
+  }
+  if (j.contains("trace_id") && j["trace_id"].is_string()) e.trace_id = j["trace_id"];
+  e.data = j.contains("data") ? j["data"] : nlohmann::json::object();
+  return e;
+}
+
+absl::Status Event::DataTo(google::protobuf::Message& message) const {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  auto status = google::protobuf::util::JsonStringToMessage(data.dump(), &message, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("event data: ", status.message().as_string()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Event> MakeEvent(std::string_view type, std::string_view source,
+                                const google::protobuf::Message& data, const Clock& clock,
+                                Rng& rng) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(data, &json, options);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat("event data: ", status.message().as_string()));
+  }
+  Event e;
+  e.id = NewUuid(rng);
+  e.type = std::string(type);
+  e.source = std::string(source);
+  e.time = clock.Now();
+  e.trace_id = trace::CurrentTraceId();
+  e.data = nlohmann::json::parse(json);
+  return e;
+}
+
+}  // namespace messenger::bus

@@ -1,0 +1,82 @@
+// NATS connection with JetStream: the MESSENGER_EVENTS stream, publishing with
+// acks and dedup ids, and plain subscriptions. The connection reconnects
+// forever; calls made while NATS is away fail with UNAVAILABLE.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/bus/event.h"
+
+struct __natsConnection;
+struct __natsSubscription;
+struct __jsCtx;
+
+namespace messenger::bus {
+
+inline constexpr char kStreamName[] = "MESSENGER_EVENTS";
+// Every event subject the stream stores.
+const std::vector<std::string>& StreamSubjects();
+
+// A plain (core NATS) subscription; unsubscribes when destroyed.
+class Subscription {
+ public:
+  using Callback = std::function<void(std::string_view subject, std::string_view data)>;
+  ~Subscription();
+
+ private:
+  friend class NatsBus;
+  Subscription() = default;
+  __natsSubscription* sub_ = nullptr;
+  Callback callback_;
+};
+
+class NatsBus {
+ public:
+  struct Options {
+    std::string url;
+    std::string name = "messenger";
+    absl::Duration request_timeout = absl::Seconds(5);
+  };
+
+  // Returns at once even when the server is not up yet: the library keeps
+  // connecting in the background.
+  static absl::StatusOr<std::unique_ptr<NatsBus>> Connect(Options options);
+  ~NatsBus();
+
+  bool connected() const;
+  // Creates the stream, or updates its configuration; safe to call concurrently
+  // from several processes.
+  absl::Status EnsureStream();
+  // Publishes to JetStream and waits for the ack. The event id is the
+  // Nats-Msg-Id, so a republish after a crash is dropped by the server.
+  absl::Status Publish(const Event& event);
+  // Plain NATS publish, no persistence (wake-up signals).
+  absl::Status PublishCore(std::string_view subject, std::string_view data);
+  absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(std::string_view subject,
+                                                          Subscription::Callback callback);
+  // Flushes pending plain publishes (tests).
+  absl::Status Flush();
+
+  __natsConnection* connection() { return conn_; }
+  __jsCtx* jetstream() { return js_; }
+  const Options& options() const { return options_; }
+
+ private:
+  explicit NatsBus(Options options) : options_(std::move(options)) {}
+  Options options_;
+  __natsConnection* conn_ = nullptr;
+  __jsCtx* js_ = nullptr;
+};
+
+// "nats: <text>" UNAVAILABLE status for a NATS error.
+absl::Status NatsError(int status, std::string_view what, int js_error = 0);
+
+}  // namespace messenger::bus

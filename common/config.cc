@@ -1,0 +1,75 @@
+#include "common/config.h"
+
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace messenger {
+
+EnvReader::EnvReader()
+    : lookup_([](std::string_view name) -> std::optional<std::string> {
+        const char* value = std::getenv(std::string(name).c_str());
+        if (value == nullptr || *value == '\0') return std::nullopt;
+        return std::string(value);
+      }) {}
+
+EnvReader::EnvReader(Lookup lookup) : lookup_(std::move(lookup)) {}
+
+std::string EnvReader::String(std::string_view name, std::string_view fallback) {
+  return lookup_(name).value_or(std::string(fallback));
+}
+
+int64_t EnvReader::Int(std::string_view name, int64_t fallback, int64_t min, int64_t max) {
+  std::optional<std::string> raw = lookup_(name);
+  if (!raw) return fallback;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(*raw, &value) || value < min || value > max) {
+    errors_.push_back(absl::StrCat(std::string(name), "=", *raw, ": want an integer in [", min, ", ", max, "]"));
+    return fallback;
+  }
+  return value;
+}
+
+bool EnvReader::Bool(std::string_view name, bool fallback) {
+  std::optional<std::string> raw = lookup_(name);
+  if (!raw) return fallback;
+  bool value = false;
+  if (!absl::SimpleAtob(*raw, &value)) {
+    errors_.push_back(absl::StrCat(std::string(name), "=", *raw, ": want true or false"));
+    return fallback;
+  }
+  return value;
+}
+
+absl::Duration EnvReader::Duration(std::string_view name, absl::Duration fallback,
+                                   absl::Duration unit, int64_t min, int64_t max) {
+  const int64_t fallback_units = absl::IDivDuration(fallback, unit, &fallback);
+  return unit * Int(name, fallback_units, min, max);
+}
+
+absl::Status EnvReader::status() const {
+  if (errors_.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("bad configuration: ", absl::StrJoin(errors_, "; ")));
+}
+
+CommonConfig CommonConfig::FromEnv(EnvReader& env) {
+  CommonConfig c;
+  c.data_dir = env.String("MESSENGER_DATA_DIR", "var");
+  c.pg_dsn = env.String("MESSENGER_PG_DSN",
+                        "host=127.0.0.1 port=5433 dbname=messenger user=postgres "
+                        "application_name=messenger connect_timeout=5");
+  c.pg_pool_size = static_cast<int>(env.Int("MESSENGER_PG_POOL_SIZE", 8, 1, 512));
+  c.nats_url = env.String("MESSENGER_NATS_URL", "nats://127.0.0.1:4222");
+  c.server_name = env.String("MESSENGER_SERVER_NAME", "localhost");
+  c.log_level = env.String("MESSENGER_LOG_LEVEL", "info");
+  c.worker_threads = static_cast<int>(env.Int("MESSENGER_WORKER_THREADS", 16, 1, 1024));
+  c.rpc_timeout = env.Duration("MESSENGER_RPC_TIMEOUT_MS", absl::Seconds(5), absl::Milliseconds(1),
+                               1, 600'000);
+  c.drain_timeout = env.Duration("MESSENGER_DRAIN_TIMEOUT_MS", absl::Seconds(10),
+                                 absl::Milliseconds(1), 0, 600'000);
+  return c;
+}
+
+}  // namespace messenger

@@ -1,0 +1,55 @@
+// Typed configuration from MESSENGER_* environment variables. Each binary
+// loads one struct in main(); a bad value is reported with the variable's name.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace messenger {
+
+class EnvReader {
+ public:
+  using Lookup = std::function<std::optional<std::string>(std::string_view)>;
+  // Reads the process environment.
+  EnvReader();
+  // Reads from `lookup` (tests).
+  explicit EnvReader(Lookup lookup);
+
+  std::string String(std::string_view name, std::string_view fallback);
+  int64_t Int(std::string_view name, int64_t fallback, int64_t min, int64_t max);
+  bool Bool(std::string_view name, bool fallback);
+  // Value in whole units of `unit` (e.g. seconds), as a Duration.
+  absl::Duration Duration(std::string_view name, absl::Duration fallback, absl::Duration unit,
+                          int64_t min, int64_t max);
+
+  // OK, or INVALID_ARGUMENT listing every bad variable.
+  absl::Status status() const;
+
+ private:
+  Lookup lookup_;
+  std::vector<std::string> errors_;
+};
+
+// Settings every process shares.
+struct CommonConfig {
+  std::string data_dir;        // MESSENGER_DATA_DIR, default "var"
+  std::string pg_dsn;          // MESSENGER_PG_DSN
+  int pg_pool_size = 8;        // MESSENGER_PG_POOL_SIZE
+  std::string nats_url;        // MESSENGER_NATS_URL
+  std::string server_name;     // MESSENGER_SERVER_NAME (Matrix), default "localhost"
+  std::string log_level;       // MESSENGER_LOG_LEVEL
+  int worker_threads = 16;     // MESSENGER_WORKER_THREADS: blocking work per gRPC service
+  absl::Duration rpc_timeout;  // MESSENGER_RPC_TIMEOUT_MS: deadline of internal calls
+  absl::Duration drain_timeout;  // MESSENGER_DRAIN_TIMEOUT_MS: SIGTERM grace period
+
+  static CommonConfig FromEnv(EnvReader& env);
+};
+
+}  // namespace messenger

@@ -1,0 +1,169 @@
+#include "common/grpc/grpc_util.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/client_interceptor.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/metrics.h"
+
+namespace messenger::grpcx {
+namespace {
+
+constexpr char kTraceparent[] = "traceparent";
+
+// Per-method latency histogram and per-code counter.
+class MetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit MetricsInterceptor(std::string method)
+      : method_(std::move(method)), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      auto& registry = metrics::Registry::Default();
+      registry
+          .GetHistogram("grpc_server_handling_seconds", "gRPC server call latency",
+                        {{"method", method_}})
+          .Observe(absl::ToDoubleSeconds(absl::Now() - start_));
+      registry
+          .GetCounter("grpc_server_handled_total", "gRPC calls by method and code",
+                      {{"method", method_},
+                       {"code", std::string(StatusCodeName(
+                                    static_cast<absl::StatusCode>(status.error_code())))}})
+          .Inc();
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string method_;
+  absl::Time start_;
+};
+
+class MetricsInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(info->method());
+  }
+};
+
+// Adds the calling thread's trace id as "traceparent".
+class TraceInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      const std::string& trace_id = trace::CurrentTraceId();
+      if (!trace_id.empty()) {
+        methods->GetSendInitialMetadata()->insert(
+            {kTraceparent, trace::FormatTraceparent(trace_id)});
+      }
+    }
+    methods->Proceed();
+  }
+};
+
+class TraceInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new TraceInterceptor();
+  }
+};
+
+std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+ClientInterceptors() {
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> out;
+  out.push_back(std::make_unique<TraceInterceptorFactory>());
+  return out;
+}
+
+grpc::ChannelArguments ChannelArgs() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  return args;
+}
+
+}  // namespace
+
+std::string TraceIdFrom(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kTraceparent);
+  if (it != metadata.end()) {
+    auto parsed = trace::ParseTraceparent(std::string_view(it->second.data(), it->second.size()));
+    if (parsed) return *parsed;
+  }
+  return trace::NewTraceId();
+}
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const ServerOptions& options, const std::vector<grpc::Service*>& services) {
+  static const bool initialized = [] {
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    return true;
+  }();
+  (void)initialized;
+  auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
+  grpc::ServerBuilder builder;
+  if (!options.listen_address.empty()) {
+    builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+                             &server->port_);
+  }
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<MetricsInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_) {
+    return absl::UnavailableError(
+        absl::StrCat("gRPC server could not listen on ", options.listen_address));
+  }
+  if (!options.listen_address.empty() && server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("gRPC server could not bind ", options.listen_address));
+  }
+  return server;
+}
+
+GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
+
+std::shared_ptr<grpc::Channel> GrpcServer::InProcessChannel() {
+  return server_->experimental().InProcessChannelWithInterceptors(ChannelArgs(),
+                                                                  ClientInterceptors());
+}
+
+void GrpcServer::SetServing(bool serving) {
+  if (server_ && server_->GetHealthCheckService()) {
+    server_->GetHealthCheckService()->SetServingStatus(serving);
+  }
+}
+
+void GrpcServer::Shutdown(absl::Duration grace) {
+  if (!server_) return;
+  SetServing(false);
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+  server_->Wait();
+  server_.reset();
+}
+
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target) {
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      target, grpc::InsecureChannelCredentials(), ChannelArgs(), ClientInterceptors());
+}
+
+std::unique_ptr<grpc::ClientContext> NewClientContext(absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
+  return context;
+}
+
+}  // namespace messenger::grpcx

@@ -1,0 +1,77 @@
+// gRPC plumbing shared by every service: server bootstrap (health, reflection,
+// metrics interceptor), blocking handlers on a bounded pool, and clients that
+// carry the trace id and a deadline.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/grpc/work_pool.h"
+#include "common/status_mapping.h"
+#include "common/trace.h"
+
+namespace messenger::grpcx {
+
+// The trace id a caller sent ("traceparent" metadata), or a new one.
+std::string TraceIdFrom(const grpc::ServerContextBase& context);
+
+// Serves a unary call of a CallbackService by running `fn` (returning
+// absl::Status) on `pool` with the caller's trace id; the result becomes the
+// call's status. A call whose deadline passed while queued is not run.
+template <typename Fn>
+grpc::ServerUnaryReactor* RunBlocking(grpc::CallbackServerContext* context, WorkPool& pool,
+                                      Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::string trace_id = TraceIdFrom(*context);
+  const bool queued = pool.Submit([context, reactor, trace_id = std::move(trace_id),
+                                   fn = std::move(fn)]() mutable {
+    trace::ScopedTrace scoped(std::move(trace_id));
+    if (context->IsCancelled() || context->deadline() < std::chrono::system_clock::now()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed in queue"));
+      return;
+    }
+    absl::Status status = fn();
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
+  return reactor;
+}
+
+struct ServerOptions {
+  // "host:port" to listen on ("" = in-process only; port 0 = pick one).
+  std::string listen_address;
+  int max_message_bytes = 4 * 1024 * 1024;
+};
+
+class GrpcServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options,
+                                                           const std::vector<grpc::Service*>& services);
+  ~GrpcServer();
+
+  // A channel to this server without a network hop (interceptors included).
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+  int port() const { return port_; }
+  // Stops accepting calls and waits for running ones until `deadline`.
+  void Shutdown(absl::Duration grace);
+  void SetServing(bool serving);
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// A TCP channel to `target` with the client interceptors.
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target);
+
+// A client context with a deadline `timeout` from now (trace id is added by the
+// channel's interceptor).
+std::unique_ptr<grpc::ClientContext> NewClientContext(absl::Duration timeout);
+
+}  // namespace messenger::grpcx

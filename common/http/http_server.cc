@@ -1,0 +1,317 @@
+#include "common/http/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/log.h"
+#include "common/status_mapping.h"
+
+namespace messenger::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+// ---- Request / Response ----
+
+std::string_view Request::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (absl::EqualsIgnoreCase(key, absl::string_view(name.data(), name.size()))) return value;
+  }
+  return {};
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else if (text[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Request::QueryParam(std::string_view name) const {
+  for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    if (PercentDecode(std::string_view(kv.first.data(), kv.first.size())) == name) {
+      return PercentDecode(std::string_view(kv.second.data(), kv.second.size()));
+    }
+  }
+  return std::nullopt;
+}
+
+void Response::SetHeader(std::string name, std::string value) {
+  for (auto& [key, existing] : headers) {
+    if (absl::EqualsIgnoreCase(key, name)) {
+      existing = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+Response Response::Json(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.headers.emplace_back("Content-Type", "application/json");
+  return r;
+}
+
+Response Response::Empty(int status) {
+  Response r;
+  r.status = status;
+  return r;
+}
+
+Response Response::Error(const absl::Status& status) {
+  return Json(HttpStatusFor(status.code()), ErrorBody(status));
+}
+
+Response Response::Error(int http_status, absl::StatusCode code, std::string_view message) {
+  return Json(http_status, ErrorBody(absl::Status(code, std::string(message))));
+}
+
+// ---- Server ----
+
+class Session;
+
+struct Server::Impl {
+  Options options;
+  Handler handler;
+  net::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::atomic<size_t> connections{0};
+  std::atomic<size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+  std::mutex sessions_mutex;
+  std::vector<std::weak_ptr<Session>> sessions;  // for closing on Stop
+
+  void Accept();
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(server) {
+    ++server_.connections;
+    beast::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = endpoint.address().to_string();
+  }
+  ~Session() { --server_.connections; }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  void Close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
+  }
+
+ private:
+  void Read() {
+    if (server_.stopping) return;
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(32 * 1024);
+    stream_.expires_after(absl::ToChronoNanoseconds(server_.options.idle_timeout));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->OnRead(ec);
+                      });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset) {
+      return Shutdown();
+    }
+    if (ec == bhttp::error::body_limit) {
+      return WriteAndClose(Response::Error(413, absl::StatusCode::kInvalidArgument,
+                                           "request body is larger than 1 MiB"));
+    }
+    if (ec == bhttp::error::header_limit) {
+      return WriteAndClose(
+          Response::Error(431, absl::StatusCode::kInvalidArgument, "request headers too large"));
+    }
+    if (ec) {
+      return WriteAndClose(Response::Error(400, absl::StatusCode::kInvalidArgument,
+                                           absl::StrCat("malformed HTTP request: ", ec.message())));
+    }
+    auto message = parser_->release();
+    parser_.reset();
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();  // idle connections stay small
+    keep_alive_ = message.keep_alive();
+
+    Request request;
+    request.method = std::string(message.method_string());
+    std::string_view target(message.target().data(), message.target().size());
+    const size_t q = target.find('?');
+    request.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
+    for (const auto& field : message) {
+      request.headers.emplace_back(
+          absl::AsciiStrToLower(std::string(field.name_string().data(), field.name_string().size())),
+          std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote_;
+
+    stream_.expires_after(absl::ToChronoNanoseconds(server_.options.handler_timeout));
+    ++server_.in_flight;
+    auto self = shared_from_this();
+    server_.handler(std::move(request), [self](Response response) {
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        --self->server_.in_flight;
+        self->Write(std::move(response), !self->keep_alive_ || self->server_.stopping);
+      });
+    });
+  }
+
+  void WriteAndClose(Response response) { Write(std::move(response), true); }
+
+  void Write(Response response, bool close) {
+    auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
+    message->result(static_cast<unsigned>(response.status));
+    message->version(11);
+    for (auto& [name, value] : response.headers) message->set(name, value);
+    message->body() = std::move(response.body);
+    message->keep_alive(!close);
+    message->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(30));
+    bhttp::async_write(stream_, *message,
+                       [self = shared_from_this(), message, close](beast::error_code ec, size_t) {
+                         if (ec || close) return self->Shutdown();
+                         self->Read();
+                       });
+  }
+
+  void Shutdown() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl& server_;
+  std::string remote_;
+  bool keep_alive_ = true;
+};
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      {
+        std::lock_guard lock(sessions_mutex);
+        // Forget closed sessions now and then so the list stays small.
+        if (sessions.size() > 1024 && sessions.size() > 2 * connections.load()) {
+          std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+        }
+        sessions.push_back(session);
+      }
+      session->Start();
+    } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
+      log::Warn("http accept failed", {{"error", ec.message()}});
+    }
+    Accept();
+  });
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options, Handler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->handler = std::move(handler);
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl->options.host, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen host ", impl->options.host));
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(impl->options.port));
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(4096, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("http listen on ", impl->options.host, ":",
+                                               impl->options.port, ": ", ec.message()));
+  }
+  impl->Accept();
+  for (int i = 0; i < std::max(1, impl->options.io_threads); ++i) {
+    impl->threads.emplace_back([io = &impl->io] { io->run(); });
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::~Server() { Stop(absl::ZeroDuration()); }
+
+int Server::port() const {
+  beast::error_code ec;
+  auto endpoint = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+size_t Server::open_connections() const { return impl_->connections.load(); }
+
+void Server::Stop(absl::Duration grace) {
+  if (impl_->threads.empty()) return;
+  impl_->stopping = true;
+  net::post(impl_->io, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  const absl::Time deadline = absl::Now() + grace;
+  while (impl_->in_flight.load() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  {
+    std::lock_guard lock(impl_->sessions_mutex);
+    for (auto& weak : impl_->sessions) {
+      if (auto session = weak.lock()) session->Close();
+    }
+    impl_->sessions.clear();
+  }
+  // Let the close handlers run, then stop.
+  const absl::Time close_deadline = absl::Now() + absl::Seconds(2);
+  while (impl_->connections.load() > 0 && absl::Now() < close_deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace messenger::http

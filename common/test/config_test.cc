@@ -1,0 +1,54 @@
+#include "common/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace messenger {
+namespace {
+
+EnvReader ReaderFor(std::map<std::string, std::string> values) {
+  return EnvReader([values](std::string_view name) -> std::optional<std::string> {
+    auto it = values.find(std::string(name));
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+TEST(EnvReader, DefaultsWhenUnset) {
+  EnvReader env = ReaderFor({});
+  EXPECT_EQ(env.String("MESSENGER_X", "d"), "d");
+  EXPECT_EQ(env.Int("MESSENGER_N", 7, 0, 10), 7);
+  EXPECT_TRUE(env.Bool("MESSENGER_B", true));
+  EXPECT_TRUE(env.status().ok());
+}
+
+TEST(EnvReader, ParsesValues) {
+  EnvReader env = ReaderFor({{"MESSENGER_N", "9"}, {"MESSENGER_B", "false"}, {"MESSENGER_T", "250"}});
+  EXPECT_EQ(env.Int("MESSENGER_N", 7, 0, 10), 9);
+  EXPECT_FALSE(env.Bool("MESSENGER_B", true));
+  EXPECT_EQ(env.Duration("MESSENGER_T", absl::Seconds(1), absl::Milliseconds(1), 1, 1000),
+            absl::Milliseconds(250));
+  EXPECT_TRUE(env.status().ok());
+}
+
+TEST(EnvReader, ReportsEveryBadVariableByName) {
+  EnvReader env = ReaderFor({{"MESSENGER_N", "eleven"}, {"MESSENGER_M", "99"}});
+  EXPECT_EQ(env.Int("MESSENGER_N", 7, 0, 10), 7);
+  EXPECT_EQ(env.Int("MESSENGER_M", 1, 0, 10), 1);
+  ASSERT_FALSE(env.status().ok());
+  EXPECT_EQ(env.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(env.status().message().find("MESSENGER_N=eleven"), std::string::npos);
+  EXPECT_NE(env.status().message().find("MESSENGER_M=99"), std::string::npos);
+}
+
+TEST(CommonConfig, DefaultsMatchTheApiContract) {
+  EnvReader env = ReaderFor({});
+  CommonConfig c = CommonConfig::FromEnv(env);
+  EXPECT_EQ(c.nats_url, "nats://127.0.0.1:4222");
+  EXPECT_EQ(c.server_name, "localhost");
+  EXPECT_EQ(c.data_dir, "var");
+}
+
+}  // namespace
+}  // namespace messenger

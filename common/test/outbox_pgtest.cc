@@ -1,0 +1,179 @@
+#include <nats/nats.h>
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "common/bus/consumer.h"
+#include "common/bus/outbox.h"
+#include "common/pg/migrations.h"
+#include "common/testing/testing.h"
+#include "common_bus_migrations.h"
+#include "messenger/events/v1/events.pb.h"
+
+namespace messenger::bus {
+namespace {
+
+using messenger::testing::WaitUntil;
+
+// Every message in the stream, as event id -> number of copies.
+std::map<std::string, int> StreamContents(NatsBus& bus) {
+  std::map<std::string, int> out;
+  jsStreamInfo* info = nullptr;
+  if (js_GetStreamInfo(&info, bus.jetstream(), kStreamName, nullptr, nullptr) != NATS_OK) {
+    return out;
+  }
+  const uint64_t last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  for (uint64_t seq = 1; seq <= last; ++seq) {
+    natsMsg* msg = nullptr;
+    if (js_GetMsg(&msg, bus.jetstream(), kStreamName, seq, nullptr, nullptr) != NATS_OK) continue;
+    auto event = Event::FromJson(std::string_view(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
+    if (event.ok()) ++out[event->id];
+    natsMsg_Destroy(msg);
+  }
+  return out;
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = messenger::testing::TestDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    auto nats = messenger::testing::NatsServer::Start();
+    ASSERT_TRUE(nats.ok()) << nats.status();
+    nats_ = std::move(*nats);
+    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 4, .schema = "svc"});
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = std::move(*pool);
+    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations()}).ok());
+    auto bus = NatsBus::Connect({.url = nats_->url(), .request_timeout = absl::Seconds(1)});
+    ASSERT_TRUE(bus.ok()) << bus.status();
+    bus_ = std::move(*bus);
+    ASSERT_TRUE(WaitUntil([&] { return bus_->connected(); }, absl::Seconds(5)));
+  }
+
+  void TearDown() override {
+    relay_.reset();
+    bus_.reset();
+  }
+
+  // Commits one event per transaction and returns its id.
+  std::string Produce(const Outbox& outbox, int n) {
+    events::v1::SessionRevoked data;
+    data.set_session_id("s" + std::to_string(n));
+    auto event = MakeEvent("session.revoked", "test", data, SystemClock::Instance(),
+                           SecureRng::Instance());
+    EXPECT_TRUE(event.ok());
+    EXPECT_TRUE(pool_->Transaction([&](pg::Tx& tx) { return outbox.Enqueue(tx, *event); }).ok());
+    return event->id;
+  }
+
+  void StartRelay() {
+    relay_ = std::make_unique<OutboxRelay>(
+        *pool_, *bus_,
+        OutboxRelay::Options{.service = "test", .max_backoff = absl::Milliseconds(300)});
+    relay_->Start();
+  }
+
+  std::unique_ptr<messenger::testing::TestDatabase> db_;
+  std::unique_ptr<messenger::testing::NatsServer> nats_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<NatsBus> bus_;
+  std::unique_ptr<OutboxRelay> relay_;
+};
+
+TEST_F(OutboxTest, CommittedEventsArePublishedRolledBackOnesAreNot) {
+  StartRelay();
+  Outbox outbox(relay_->Notifier());
+  const std::string kept = Produce(outbox, 1);
+  events::v1::SessionRevoked data;
+  auto dropped = MakeEvent("session.revoked", "test", data, SystemClock::Instance(),
+                           SecureRng::Instance());
+  ASSERT_TRUE(dropped.ok());
+  (void)pool_->Transaction([&](pg::Tx& tx) -> absl::Status {
+    if (auto s = outbox.Enqueue(tx, *dropped); !s.ok()) return s;
+    return absl::AbortedError("roll back");
+  });
+  ASSERT_TRUE(WaitUntil([&] { return StreamContents(*bus_).count(kept) == 1; }, absl::Seconds(5)));
+  auto contents = StreamContents(*bus_);
+  EXPECT_EQ(contents.size(), 1u);
+  EXPECT_EQ(contents.count(dropped->id), 0u);
+}
+
+TEST_F(OutboxTest, NothingLostNothingTwiceWhileNatsIsDown) {
+  StartRelay();
+  Outbox outbox(relay_->Notifier());
+  std::set<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.insert(Produce(outbox, i));
+  ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 10; }, absl::Seconds(10)));
+
+  nats_->Stop();
+  for (int i = 10; i < 60; ++i) ids.insert(Produce(outbox, i));
+  // Give the relay time to fail against the absent server.
+  ASSERT_TRUE(WaitUntil([&] { return !bus_->connected(); }, absl::Seconds(5)));
+  EXPECT_EQ(relay_->published(), 10);
+
+  ASSERT_TRUE(nats_->Restart().ok());
+  ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 60; }, absl::Seconds(20)))
+      << "published " << relay_->published();
+  std::map<std::string, int> contents;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        contents = StreamContents(*bus_);
+        return contents.size() == 60;
+      },
+      absl::Seconds(10)));
+  for (const auto& id : ids) {
+    ASSERT_EQ(contents[id], 1) << id;
+  }
+  EXPECT_EQ(contents.size(), ids.size());
+}
+
+TEST_F(OutboxTest, ConsumerAppliesEachEventOnceAcrossRedelivery) {
+  static constexpr pg::Query kCreate{"t_seen_create",
+                                     "CREATE TABLE IF NOT EXISTS seen (event_id uuid, n int)"};
+  ASSERT_TRUE(pool_->Exec(kCreate).ok());
+  static constexpr pg::Query kInsertSeen{"t_seen_insert",
+                                         "INSERT INTO seen (event_id, n) VALUES ($1, 1)"};
+  static constexpr pg::Query kCountSeen{"t_seen_count", "SELECT count(*) FROM seen"};
+  auto handler = [](const Event& event, pg::Tx& tx) {
+    return tx.Exec(kInsertSeen, {event.id}).status();
+  };
+  EventConsumer consumer(*bus_, *pool_, {.durable = "test_seen", .subject = "session.revoked"},
+                         handler);
+  events::v1::SessionRevoked data;
+  auto event = MakeEvent("session.revoked", "test", data, SystemClock::Instance(),
+                         SecureRng::Instance());
+  ASSERT_TRUE(event.ok());
+  auto first = consumer.Apply(*event);
+  auto second = consumer.Apply(*event);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(*first);
+  EXPECT_FALSE(*second);
+
+  // Through JetStream: a publish of the same event twice is applied once, and
+  // a restarted consumer does not apply old events again.
+  StartRelay();
+  Outbox outbox(relay_->Notifier());
+  Produce(outbox, 1);
+  Produce(outbox, 2);
+  consumer.Start();
+  ASSERT_TRUE(WaitUntil([&] { return consumer.processed() == 3; }, absl::Seconds(10)));
+  consumer.Stop();
+  EventConsumer again(*bus_, *pool_, {.durable = "test_seen", .subject = "session.revoked"},
+                      handler);
+  again.Start();
+  Produce(outbox, 3);
+  ASSERT_TRUE(WaitUntil([&] { return again.processed() == 1; }, absl::Seconds(10)));
+  again.Stop();
+  auto count = pool_->Exec(kCountSeen);
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(count->GetInt64(0, 0), 4);
+}
+
+}  // namespace
+}  // namespace messenger::bus

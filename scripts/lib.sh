@@ -1,0 +1,130 @@
+# Shared by run.sh and test.sh: dependencies, build, private PostgreSQL and NATS.
+# Sourced, not executed.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_BIN="/usr/lib/postgresql/15/bin"
+
+say() { printf '\033[1m[messenger]\033[0m %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Every Debian package the project needs to build, run and test.
+PACKAGES=(
+  build-essential cmake pkg-config ccache git
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  libnats-dev nats-server libcpp-httplib-dev libsodium-dev nlohmann-json3-dev
+  libpq-dev postgresql-15 postgresql-client-15 libboost-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+install_deps() {
+  local missing=()
+  for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  [ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}): run as root or install them"
+  say "installing ${#missing[@]} Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install failed"
+  # The postgresql package starts a cluster of its own on 5432; we do not use it.
+  say "packages installed"
+}
+
+# build <dir> [extra cmake args...]
+build() {
+  local dir="$1"; shift
+  say "configuring and building in ${dir#$ROOT/} (Release, -j2)"
+  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >"$dir.configure.log" 2>&1 \
+    || { cat "$dir.configure.log"; die "cmake configure failed"; }
+  local start=$SECONDS
+  if ! cmake --build "$dir" -j2 >"$dir.build.log" 2>&1; then
+    grep -E -A3 "error|Error" "$dir.build.log" | head -60
+    die "build failed (full log: $dir.build.log)"
+  fi
+  say "build done in $((SECONDS - start)) s"
+}
+
+# A directory the postgres user can reach: <dir> itself if its parents are
+# traversable, otherwise a private directory elsewhere, linked from <dir>.
+pg_reachable_dir() {
+  local dir="$1"
+  mkdir -p "$dir"
+  if runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+    echo "$dir"
+    return
+  fi
+  local alt="/var/tmp/messenger-pg/$(echo -n "$dir" | sha256sum | cut -c1-16)"
+  mkdir -p "$alt"
+  say "postgres cannot reach $dir; keeping its data in $alt"
+  echo "$alt"
+}
+
+# start_pg <dir> <port> [extra postgres -c settings...]
+start_pg() {
+  local dir="$1" port="$2"; shift 2
+  local base
+  base="$(pg_reachable_dir "$dir")"
+  local data="$base/data" run="$base/run"
+  mkdir -p "$run"
+  chown postgres:postgres "$base" "$run"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    say "initdb into $data"
+    mkdir -p "$data" && chown postgres:postgres "$data"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 \
+      --locale=C.UTF-8 >"$base/initdb.log" 2>&1 || { cat "$base/initdb.log"; die "initdb failed"; }
+  fi
+  if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    say "PostgreSQL already running on $data"
+  else
+    local opts="-p $port -k $run -c listen_addresses=127.0.0.1 -c max_connections=300"
+    for setting in "$@"; do opts="$opts -c $setting"; done
+    say "starting PostgreSQL on 127.0.0.1:$port ($data)"
+    touch "$base/postgres.log" && chown postgres:postgres "$base/postgres.log"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$base/postgres.log" -o "$opts" -w -t 60 start \
+      >/dev/null || { tail -20 "$base/postgres.log"; die "PostgreSQL did not start"; }
+  fi
+  PG_DATA_DIR="$data"
+}
+
+stop_pg() {
+  [ -n "${PG_DATA_DIR:-}" ] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA_DIR" -m fast -w stop >/dev/null 2>&1 || true
+  say "PostgreSQL stopped"
+}
+
+# ensure_db <port> <name>
+ensure_db() {
+  local port="$1" name="$2"
+  if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc \
+       "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE \"$name\"" \
+      || die "could not create database $name"
+  fi
+}
+
+# start_nats <store dir> <port>
+start_nats() {
+  local dir="$1" port="$2"
+  mkdir -p "$dir"
+  say "starting nats-server -js on 127.0.0.1:$port (store $dir)"
+  nats-server -js -a 127.0.0.1 -p "$port" -sd "$dir" >"$dir/nats.log" 2>&1 &
+  NATS_PID=$!
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$NATS_PID" 2>/dev/null || { tail -5 "$dir/nats.log"; die "nats-server exited"; }
+    sleep 0.1
+  done
+  die "nats-server did not answer on port $port"
+}
+
+stop_nats() {
+  [ -n "${NATS_PID:-}" ] || return 0
+  kill -TERM "$NATS_PID" 2>/dev/null && wait "$NATS_PID" 2>/dev/null
+  NATS_PID=""
+  say "nats-server stopped"
+}
