@@ -1,0 +1,91 @@
+#include "session-service/src/service/session_manager.h"
+
+#include "common/status.h"
+#include "session-service/src/events/session_events.h"
+
+namespace messenger::session {
+namespace {
+
+constexpr char kInvalidToken[] = "invalid or expired token";
+// Longer inputs cannot be our tokens; refuse before hashing.
+constexpr size_t kMaxTokenLength = 128;
+
+}  // namespace
+
+IssuedToken SessionManager::Issue(std::string& token_out, absl::Duration ttl, absl::Time now) {
+  token_out = RandomToken(rng_, 32);
+  return {Sha256(token_out), now + ttl};
+}
+
+absl::StatusOr<TokenPair> SessionManager::Create(const std::string& user_id,
+                                                 std::string_view device_name) {
+  if (!IsUuid(user_id)) return absl::InvalidArgumentError("user_id must be a UUID");
+  ASSIGN_OR_RETURN(std::string device, NormalizeDeviceName(device_name));
+  const absl::Time now = clock_.Now();
+  TokenPair pair;
+  NewSession session{NewUuid(rng_), user_id, device, now,
+                     Issue(pair.access_token, policy_.access_ttl, now),
+                     Issue(pair.refresh_token, policy_.refresh_ttl, now)};
+  ASSIGN_OR_RETURN(bus::Event created,
+                   SessionCreatedEvent(session.session_id, user_id, device, now, clock_, rng_));
+  RETURN_IF_ERROR(store_.Create(session, created));
+  pair.issued_at = now;
+  pair.access_expires_at = session.access.expires_at;
+  pair.refresh_expires_at = session.refresh.expires_at;
+  pair.session_id = session.session_id;
+  pair.user_id = user_id;
+  return pair;
+}
+
+absl::StatusOr<ValidToken> SessionManager::Validate(std::string_view access_token) {
+  if (access_token.empty() || access_token.size() > kMaxTokenLength) {
+    return absl::UnauthenticatedError(kInvalidToken);
+  }
+  return store_.Validate(Sha256(access_token), clock_.Now());
+}
+
+absl::StatusOr<TokenPair> SessionManager::Refresh(std::string_view refresh_token) {
+  if (refresh_token.empty() || refresh_token.size() > kMaxTokenLength) {
+    return absl::UnauthenticatedError(kInvalidToken);
+  }
+  const absl::Time now = clock_.Now();
+  TokenPair pair;
+  IssuedToken access = Issue(pair.access_token, policy_.access_ttl, now);
+  IssuedToken refresh = Issue(pair.refresh_token, policy_.refresh_ttl, now);
+  auto revoked_event = [&](const std::string& session_id, const std::string& user_id) {
+    return SessionRevokedEvent(session_id, user_id, RevokeReason::kRefreshReuse, now, clock_, rng_);
+  };
+  ASSIGN_OR_RETURN(std::optional<RefreshOutcome> outcome,
+                   store_.Refresh(Sha256(refresh_token), access, refresh, now, revoked_event));
+  if (!outcome) return absl::UnauthenticatedError(kInvalidToken);
+  switch (outcome->verdict) {
+    case RefreshVerdict::kRotate:
+      break;
+    case RefreshVerdict::kReuse:
+      return absl::UnauthenticatedError("refresh token already used; the session is revoked");
+    default:
+      return absl::UnauthenticatedError(kInvalidToken);
+  }
+  pair.issued_at = now;
+  pair.access_expires_at = access.expires_at;
+  pair.refresh_expires_at = refresh.expires_at;
+  pair.session_id = outcome->session_id;
+  pair.user_id = outcome->user_id;
+  return pair;
+}
+
+absl::Status SessionManager::Revoke(const std::string& session_id, const std::string& user_id,
+                                    RevokeReason reason) {
+  if (!IsUuid(session_id) || !IsUuid(user_id)) return absl::NotFoundError("no such session");
+  const absl::Time now = clock_.Now();
+  ASSIGN_OR_RETURN(bus::Event revoked,
+                   SessionRevokedEvent(session_id, user_id, reason, now, clock_, rng_));
+  return store_.Revoke(session_id, user_id, reason, now, revoked);
+}
+
+absl::StatusOr<std::vector<SessionInfo>> SessionManager::List(const std::string& user_id) {
+  if (!IsUuid(user_id)) return absl::InvalidArgumentError("user_id must be a UUID");
+  return store_.ListActive(user_id, clock_.Now());
+}
+
+}  // namespace messenger::session

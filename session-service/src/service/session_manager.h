@@ -1,0 +1,54 @@
+// Session use cases: issue, validate, rotate and revoke tokens. Storage and
+// time are injected; no IO of its own.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "session-service/src/storage/session_store.h"
+
+namespace messenger::session {
+
+struct SessionPolicy {
+  absl::Duration access_ttl = absl::Minutes(15);
+  absl::Duration refresh_ttl = absl::Hours(24 * 30);
+};
+
+struct TokenPair {
+  std::string access_token;
+  std::string refresh_token;
+  absl::Time issued_at;
+  absl::Time access_expires_at;
+  absl::Time refresh_expires_at;
+  std::string session_id;
+  std::string user_id;
+};
+
+class SessionManager {
+ public:
+  SessionManager(SessionStore& store, SessionPolicy policy, const Clock& clock, Rng& rng)
+      : store_(store), policy_(policy), clock_(clock), rng_(rng) {}
+
+  absl::StatusOr<TokenPair> Create(const std::string& user_id, std::string_view device_name);
+  absl::StatusOr<ValidToken> Validate(std::string_view access_token);
+  // UNAUTHENTICATED for unknown, expired, revoked or reused tokens; a reuse
+  // also revokes the session.
+  absl::StatusOr<TokenPair> Refresh(std::string_view refresh_token);
+  absl::Status Revoke(const std::string& session_id, const std::string& user_id,
+                      RevokeReason reason);
+  absl::StatusOr<std::vector<SessionInfo>> List(const std::string& user_id);
+
+ private:
+  IssuedToken Issue(std::string& token_out, absl::Duration ttl, absl::Time now);
+
+  SessionStore& store_;
+  SessionPolicy policy_;
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+}  // namespace messenger::session
