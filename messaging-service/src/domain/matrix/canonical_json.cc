@@ -147,10 +147,10 @@ absl::Status NormalizeNumbers(Json& value, int depth) {
     }
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned: {
-      const bool in_range = value.is_number_unsigned()
-                                ? value.get<uint64_t>() <= static_cast<uint64_t>(kMaxSafeInteger)
-                                : value.get<int64_t>() >= kMinSafeInteger &&
-                                      value.get<int64_t>() <= kMaxSafeInteger;
+      const bool in_range =
+          value.is_number_unsigned()
+              ? value.get<uint64_t>() <= static_cast<uint64_t>(kMaxSafeInteger)
+              : value.get<int64_t>() >= kMinSafeInteger && value.get<int64_t>() <= kMaxSafeInteger;
       if (!in_range) return absl::InvalidArgumentError("integer out of canonical range");
       return absl::OkStatus();
     }
