@@ -3,7 +3,9 @@
 // carry the trace id and a deadline.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -69,6 +71,27 @@ class GrpcServer {
 
 // A TCP channel to `target` with the client interceptors.
 std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target);
+
+// Where a client gets its channel, asked once at first use: lets the
+// all-in-one binary hand out in-process channels of a server that is built
+// after the modules that call it.
+using ChannelSource = std::function<std::shared_ptr<grpc::Channel>()>;
+
+// A stub made from a ChannelSource at first use.
+template <typename Service>
+class LazyStub {
+ public:
+  explicit LazyStub(ChannelSource source) : source_(std::move(source)) {}
+  typename Service::Stub& get() {
+    std::call_once(once_, [this] { stub_ = Service::NewStub(source_()); });
+    return *stub_;
+  }
+
+ private:
+  ChannelSource source_;
+  std::once_flag once_;
+  std::unique_ptr<typename Service::Stub> stub_;
+};
 
 // A client context with a deadline `timeout` from now (trace id is added by the
 // channel's interceptor).

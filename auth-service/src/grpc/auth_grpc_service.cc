@@ -1,0 +1,85 @@
+#include "auth-service/src/grpc/auth_grpc_service.h"
+
+#include "common/grpc/grpc_util.h"
+#include "common/status.h"
+#include "common/time_util.h"
+
+namespace messenger::auth {
+namespace {
+
+void ToProto(const UserRecord& user, v1::User* out) {
+  out->set_user_id(user.user_id);
+  out->set_username(user.username);
+  out->set_email(user.email);
+  out->set_email_verified(user.email_verified_at.has_value());
+  messenger::ToProto(user.created_at, out->mutable_created_at());
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext* context,
+                                                    const v1::RegisterRequest* request,
+                                                    v1::RegisterResponse* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(UserRecord user, accounts_.Register(request->username(), request->email(),
+                                                         request->password()));
+    ToProto(user, response->mutable_user());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::VerifyEmail(grpc::CallbackServerContext* context,
+                                                       const v1::VerifyEmailRequest* request,
+                                                       v1::VerifyEmailResponse* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(VerifiedEmail verified, accounts_.VerifyEmail(request->token()));
+    response->set_user_id(verified.user_id);
+    response->set_email_verified(true);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::ResendVerification(
+    grpc::CallbackServerContext* context, const v1::ResendVerificationRequest* request,
+    v1::ResendVerificationResponse*) {
+  return grpcx::RunBlocking(context, pool_, [this, request]() -> absl::Status {
+    return accounts_.ResendVerification(request->email());
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* context,
+                                                 const v1::LoginRequest* request,
+                                                 v1::LoginResponse* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response->mutable_tokens(),
+                     accounts_.Login(request->login(), request->password(), request->device_name()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::GetUser(grpc::CallbackServerContext* context,
+                                                   const v1::GetUserRequest* request,
+                                                   v1::User* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<UserRecord> user =
+        request->key_case() == v1::GetUserRequest::kUsername
+            ? accounts_.GetUserByUsername(request->username())
+            : accounts_.GetUser(request->user_id());
+    RETURN_IF_ERROR(user.status());
+    ToProto(*user, response);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<session::v1::SessionTokens> GrpcSessionIssuer::CreateSession(
+    const std::string& user_id, const std::string& device_name) {
+  session::v1::CreateSessionRequest request;
+  request.set_user_id(user_id);
+  request.set_device_name(device_name);
+  session::v1::SessionTokens tokens;
+  auto context = grpcx::NewClientContext(timeout_);
+  RETURN_IF_ERROR(FromGrpcStatus(stub_.get().CreateSession(context.get(), request, &tokens)));
+  return tokens;
+}
+
+}  // namespace messenger::auth

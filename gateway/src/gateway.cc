@@ -1,0 +1,149 @@
+#include "gateway/src/gateway.h"
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/service/service_main.h"
+#include "common/status.h"
+#include "common/time_util.h"
+#include "common/trace.h"
+
+namespace messenger::gateway {
+
+GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common) {
+  GatewayConfig c;
+  c.http_address = env.String("MESSENGER_HTTP_ADDR", "127.0.0.1:8080");
+  c.io_threads = static_cast<int>(env.Int("MESSENGER_HTTP_IO_THREADS", 2, 1, 64));
+  c.workers = static_cast<int>(env.Int("MESSENGER_GATEWAY_WORKERS", 32, 1, 1024));
+  c.rpc_timeout = common.rpc_timeout;
+  c.auth_cache_ttl = env.Duration("MESSENGER_AUTH_CACHE_TTL_MS", absl::Seconds(10),
+                                  absl::Milliseconds(1), 0, 300'000);
+  return c;
+}
+
+std::string Rfc3339(const google::protobuf::Timestamp& ts) {
+  return FormatRfc3339Millis(FromProto(ts));
+}
+
+Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
+                 std::function<absl::Status()> ready)
+    : config_(std::move(config)),
+      ready_(std::move(ready)),
+      workers_("gateway", config_.workers) {
+  stubs_.auth = auth::v1::AuthService::NewStub(channels.auth);
+  stubs_.session = session::v1::SessionService::NewStub(channels.session);
+  validator_ = std::make_unique<GrpcSessionValidator>(*stubs_.session, config_.rpc_timeout);
+  bearer_auth_ = std::make_unique<BearerAuth>(*validator_, config_.auth_cache_ttl,
+                                              SystemClock::Instance());
+
+  Route("GET", "/healthz", false, [](RouteContext&) -> absl::StatusOr<http::Response> {
+    return http::Response::Json(200, {{"status", "ok"}});
+  });
+  Route("GET", "/readyz", false, [this](RouteContext&) -> absl::StatusOr<http::Response> {
+    RETURN_IF_ERROR(ready_());
+    return http::Response::Json(200, {{"status", "ready"}});
+  });
+  Route("GET", "/metrics", false, [](RouteContext&) -> absl::StatusOr<http::Response> {
+    http::Response r;
+    r.body = metrics::Registry::Default().Render();
+    r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
+    return r;
+  });
+  AddAuthRoutes(*this);
+  AddSessionRoutes(*this);
+  AddMeRoutes(*this);
+}
+
+Gateway::~Gateway() { Stop(); }
+
+void Gateway::Stop() { workers_.Stop(); }
+
+void Gateway::Route(const std::string& method, const std::string& pattern, bool authenticated,
+                    RouteHandler handler) {
+  router_.Add(method, pattern, Entry{authenticated, std::move(handler)});
+}
+
+http::Handler Gateway::Handler() {
+  return [this](http::Request&& request, http::Responder respond) {
+    Dispatch(std::move(request), std::move(respond));
+  };
+}
+
+http::Response Gateway::Serve(const Entry& entry, const http::Request& request, PathParams params,
+                              const std::string& pattern) {
+  RouteContext context{request, std::move(params), std::nullopt};
+  if (entry.authenticated) {
+    absl::StatusOr<Principal> principal =
+        bearer_auth_->Authenticate(request.Header("authorization"));
+    if (!principal.ok()) {
+      http::Response r = http::Response::Error(principal.status());
+      if (r.status == 401) r.SetHeader("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    context.principal = std::move(*principal);
+  }
+  absl::StatusOr<http::Response> response = entry.handler(context);
+  if (!response.ok()) {
+    if (HttpStatusFor(response.status().code()) >= 500) {
+      log::Warn("request failed", {{"route", pattern},
+                                   {"code", std::string(StatusCodeName(response.status().code()))},
+                                   {"error", std::string(response.status().message())}});
+    }
+    return http::Response::Error(response.status());
+  }
+  return std::move(*response);
+}
+
+void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
+  const absl::Time start = absl::Now();
+  std::string trace_id =
+      trace::ParseTraceparent(request.Header("traceparent")).value_or(trace::NewTraceId());
+  auto match = router_.Find(request.method, request.path);
+  auto finish = [start, trace_id, method = request.method, path = request.path,
+                 remote = request.remote_address, pattern = match.pattern,
+                 respond = std::move(respond)](http::Response response) {
+    response.SetHeader("X-Trace-Id", trace_id);
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    const std::string route = pattern.empty() ? "unmatched" : pattern;
+    auto& registry = metrics::Registry::Default();
+    registry
+        .GetCounter("http_requests_total", "HTTP requests by route, method and status",
+                    {{"route", route}, {"method", method}, {"status", std::to_string(response.status)}})
+        .Inc();
+    registry.GetHistogram("http_request_duration_seconds", "HTTP request latency", {{"route", route}})
+        .Observe(seconds);
+    trace::ScopedTrace scoped(trace_id);
+    log::Info("http", {{"method", method},
+                       {"path", path},
+                       {"route", route},
+                       {"status", response.status},
+                       {"duration_ms", seconds * 1000},
+                       {"remote", remote}});
+    respond(std::move(response));
+  };
+  if (match.handler == nullptr) {
+    if (match.path_known) {
+      http::Response r = http::Response::Error(405, absl::StatusCode::kUnimplemented,
+                                               "method not allowed on this path");
+      std::string allow;
+      for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+      r.SetHeader("Allow", allow);
+      return finish(std::move(r));
+    }
+    return finish(http::Response::Error(404, absl::StatusCode::kNotFound, "no such route"));
+  }
+  // shared_ptr: std::function needs copyable captures.
+  auto shared_request = std::make_shared<http::Request>(std::move(request));
+  auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
+  const Entry* entry = match.handler;
+  const bool queued = workers_.Submit([this, entry, shared_request, shared_finish, trace_id,
+                                       params = std::move(match.params),
+                                       pattern = match.pattern]() mutable {
+    trace::ScopedTrace scoped(trace_id);
+    (*shared_finish)(Serve(*entry, *shared_request, std::move(params), pattern));
+  });
+  if (!queued) {
+    (*shared_finish)(http::Response::Error(503, absl::StatusCode::kUnavailable, "server busy"));
+  }
+}
+
+}  // namespace messenger::gateway

@@ -1,0 +1,108 @@
+// The HTTP gateway: routes /v1 requests to the services over gRPC. It checks
+// bearer tokens, maps JSON <-> protobuf and errors to HTTP, and logs one line
+// per request. No business logic, no SQL.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "common/config.h"
+#include "common/grpc/grpc_util.h"
+#include "common/grpc/work_pool.h"
+#include "common/http/http_server.h"
+#include "gateway/src/auth/bearer_auth.h"
+#include "gateway/src/router.h"
+#include "messenger/auth/v1/auth.grpc.pb.h"
+#include "messenger/session/v1/session.grpc.pb.h"
+
+namespace messenger::gateway {
+
+struct GatewayConfig {
+  std::string http_address = "127.0.0.1:8080";
+  int io_threads = 2;
+  int workers = 32;
+  absl::Duration rpc_timeout = absl::Seconds(5);
+  absl::Duration auth_cache_ttl = absl::Seconds(10);
+  static GatewayConfig FromEnv(EnvReader& env, const CommonConfig& common);
+};
+
+struct ServiceChannels {
+  std::shared_ptr<grpc::Channel> auth;
+  std::shared_ptr<grpc::Channel> session;
+};
+
+struct Stubs {
+  std::unique_ptr<auth::v1::AuthService::Stub> auth;
+  std::unique_ptr<session::v1::SessionService::Stub> session;
+};
+
+// What a route handler sees.
+struct RouteContext {
+  const http::Request& request;
+  PathParams params;
+  std::optional<Principal> principal;  // set on authenticated routes
+  const std::string& user_id() const { return principal->user_id; }
+};
+
+using RouteHandler = std::function<absl::StatusOr<http::Response>(RouteContext&)>;
+
+class Gateway {
+ public:
+  Gateway(GatewayConfig config, const ServiceChannels& channels,
+          std::function<absl::Status()> ready);
+  ~Gateway();
+
+  // The handler for http::Server.
+  http::Handler Handler();
+  BearerAuth& bearer_auth() { return *bearer_auth_; }
+  Stubs& stubs() { return stubs_; }
+  const GatewayConfig& config() const { return config_; }
+
+  // Registers a route served on the worker pool.
+  void Route(const std::string& method, const std::string& pattern, bool authenticated,
+             RouteHandler handler);
+
+  // Calls a unary method with the configured deadline.
+  template <typename Stub, typename Request, typename Response>
+  absl::Status Call(Stub& stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    const Request& request, Response* response) const {
+    auto context = grpcx::NewClientContext(config_.rpc_timeout);
+    return FromGrpcStatus((stub.*method)(context.get(), request, response));
+  }
+
+  // Finishes queued requests and stops the worker pool.
+  void Stop();
+
+ private:
+  struct Entry {
+    bool authenticated;
+    RouteHandler handler;
+  };
+  void Dispatch(http::Request&& request, http::Responder respond);
+  http::Response Serve(const Entry& entry, const http::Request& request, PathParams params,
+                       const std::string& pattern);
+
+  GatewayConfig config_;
+  Stubs stubs_;
+  std::unique_ptr<GrpcSessionValidator> validator_;
+  std::unique_ptr<BearerAuth> bearer_auth_;
+  std::function<absl::Status()> ready_;
+  Router<Entry> router_;
+  grpcx::WorkPool workers_;
+};
+
+// Route groups (routes/*.cc).
+void AddAuthRoutes(Gateway& gateway);
+void AddSessionRoutes(Gateway& gateway);
+void AddMeRoutes(Gateway& gateway);
+
+// "2026-11-22T05:09:00.123Z" for a protobuf Timestamp.
+std::string Rfc3339(const google::protobuf::Timestamp& ts);
+
+}  // namespace messenger::gateway

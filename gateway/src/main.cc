@@ -1,0 +1,44 @@
+// gateway: the HTTP gateway alone (split mode); services via MESSENGER_*_ADDR.
+#include "common/bus/nats_bus.h"
+#include "common/log.h"
+#include "common/service/service_main.h"
+#include "gateway/src/gateway.h"
+
+int main() {
+  using namespace messenger;
+  BlockTerminationSignals();
+  log::SetService("gateway");
+  EnvReader env;
+  const CommonConfig common = CommonConfig::FromEnv(env);
+  log::SetLevel(common.log_level);
+  const gateway::GatewayConfig config = gateway::GatewayConfig::FromEnv(env, common);
+  gateway::ServiceChannels channels{
+      grpcx::CreateChannel(env.String("MESSENGER_AUTH_ADDR", "127.0.0.1:9101")),
+      grpcx::CreateChannel(env.String("MESSENGER_SESSION_ADDR", "127.0.0.1:9102"))};
+  auto fail = [](const absl::Status& s) {
+    log::Error("cannot start", {{"error", std::string(s.message())}});
+    return 1;
+  };
+  auto address = ParseHostPort(config.http_address);
+  if (!address.ok()) return fail(address.status());
+  if (!env.status().ok()) return fail(env.status());
+  auto bus = bus::NatsBus::Connect({.url = common.nats_url, .name = "gateway"});
+  if (!bus.ok()) return fail(bus.status());
+
+  gateway::Gateway gw(config, channels, [&] {
+    return (*bus)->connected() ? absl::OkStatus() : absl::UnavailableError("nats: not connected");
+  });
+  auto revoked = (*bus)->Subscribe("session.revoked", [&gw](std::string_view, std::string_view data) {
+    gw.bearer_auth().OnSessionRevokedEvent(data);
+  });
+  if (!revoked.ok()) return fail(revoked.status());
+  auto server = http::Server::Start(
+      {.host = address->first, .port = address->second, .io_threads = config.io_threads},
+      gw.Handler());
+  if (!server.ok()) return fail(server.status());
+  log::Info("serving", {{"http", config.http_address}});
+  WaitForTerminationSignal();
+  (*server)->Stop(common.drain_timeout);
+  gw.Stop();
+  return 0;
+}
