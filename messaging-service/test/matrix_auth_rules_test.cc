@@ -1,8 +1,9 @@
-#include "messaging-service/src/domain/matrix/auth_rules.h"
-
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "common/crypto.h"
+#include "messaging-service/src/domain/matrix/auth_rules.h"
 #include "messaging-service/src/domain/matrix/pdu_builder.h"
 #include "messaging-service/src/domain/matrix/power_levels.h"
 #include "messaging-service/src/domain/matrix/signing.h"
@@ -94,11 +95,11 @@ TEST_F(AuthRulesTest, CreateMustBeFirstAndLocal) {
             StatusCode::kPermissionDenied);  // room on example.org, sender on other.org
   EXPECT_EQ(Authorize(Make(kAlice, kCreateType, "", {{"room_version", "10"}}, {}), empty).code(),
             StatusCode::kPermissionDenied);  // no creator
-  EXPECT_EQ(Authorize(Make(kAlice, kCreateType, "", {{"creator", kAlice}, {"room_version", "11"}},
-                           {}),
-                      empty)
-                .code(),
-            StatusCode::kPermissionDenied);  // not a version these rules implement
+  EXPECT_EQ(
+      Authorize(Make(kAlice, kCreateType, "", {{"creator", kAlice}, {"room_version", "11"}}, {}),
+                empty)
+          .code(),
+      StatusCode::kPermissionDenied);  // not a version these rules implement
   EXPECT_EQ(Authorize(Make(kAlice, kCreateType, "", {{"creator", kAlice}}, {}), empty).code(),
             StatusCode::kPermissionDenied);  // absent means version 1
 }
@@ -115,8 +116,8 @@ TEST_F(AuthRulesTest, EverythingElseNeedsTheCreateEventOfTheSameRoom) {
 TEST_F(AuthRulesTest, CreatorJoinsRightAfterCreate) {
   AuthState only_create;
   ASSERT_TRUE(only_create.Put(*create_).ok());
-  const Event join = Make(kAlice, kMemberType, kAlice, {{"membership", "join"}},
-                          {create_->event_id()});
+  const Event join =
+      Make(kAlice, kMemberType, kAlice, {{"membership", "join"}}, {create_->event_id()});
   EXPECT_TRUE(Authorize(join, only_create).ok());
   // Anyone else, or a join with other prev events, falls through to the
   // join rule (none set: invite-only).
@@ -240,8 +241,7 @@ TEST_F(AuthRulesTest, RestrictedJoinViaAuthorisingLocalUser) {
 }
 
 TEST_F(AuthRulesTest, MalformedMembershipEvents) {
-  EXPECT_EQ(Check(Make(kCarol, kMemberType, kCarol, Json::object())),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Check(Make(kCarol, kMemberType, kCarol, Json::object())), StatusCode::kInvalidArgument);
   EXPECT_EQ(Check(Make(kCarol, kMemberType, kCarol, {{"membership", 1}})),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(Check(Make(kCarol, kMemberType, std::nullopt, {{"membership", "join"}})),
@@ -290,8 +290,8 @@ TEST_F(AuthRulesTest, StateKeysStartingWithAtBelongToThatUser) {
 }
 
 TEST_F(AuthRulesTest, ThirdPartyInviteEventNeedsInviteLevel) {
-  const Json content = {{"display_name", "d***"}, {"key_validity_url", "https://x"},
-                        {"public_key", "abc"}};
+  const Json content = {
+      {"display_name", "d***"}, {"key_validity_url", "https://x"}, {"public_key", "abc"}};
   EXPECT_TRUE(Authorize(Make(kCarol, kThirdPartyInviteType, "token", content), state_).ok());
   Json levels = Levels();
   levels["invite"] = 10;
@@ -315,10 +315,11 @@ TEST_F(AuthRulesTest, NoPowerLevelsEventMeansCreatorAt100) {
 
 TEST_F(AuthRulesTest, RoomsThatDoNotFederateRejectOtherServers) {
   AuthState state;
-  ASSERT_TRUE(state
-                  .Put(Make(kAlice, kCreateType, "",
-                            {{"creator", kAlice}, {"room_version", "10"}, {"m.federate", false}}, {}))
-                  .ok());
+  ASSERT_TRUE(
+      state
+          .Put(Make(kAlice, kCreateType, "",
+                    {{"creator", kAlice}, {"room_version", "10"}, {"m.federate", false}}, {}))
+          .ok());
   ASSERT_TRUE(state.Put(Make(kAlice, kJoinRulesType, "", {{"join_rule", "public"}})).ok());
   EXPECT_EQ(Authorize(Member(kEve, kEve, "join"), state).code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(Authorize(Member(kDave, kDave, "join"), state).ok());
@@ -398,7 +399,11 @@ TEST_F(PowerLevelChangeTest, V10RequiresIntegers) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(Change([](Json& l) { l["events"] = Json::array(); }, kAlice),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(Change([](Json& l) { l["notifications"] = {{"room", "50"}}; }, kAlice),
+  EXPECT_EQ(Change(
+                [](Json& l) {
+                  l["notifications"] = {{"room", "50"}};
+                },
+                kAlice),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(Change([](Json& l) { l["users"][kCarol] = "0"; }, kAlice),
             StatusCode::kInvalidArgument);
@@ -439,7 +444,8 @@ TEST_F(AuthRulesTest, ThirdPartyInviteRedemption) {
             {"public_key", identity.public_key_base64()}}));
   Json signed_blob = {{"mxid", kDave}, {"token", "tok"}};
   ASSERT_TRUE(SignJson(signed_blob, "id.example.org", identity).ok());
-  const Json content = {{"third_party_invite", {{"display_name", "d***"}, {"signed", signed_blob}}}};
+  const Json content = {
+      {"third_party_invite", {{"display_name", "d***"}, {"signed", signed_blob}}}};
 
   EXPECT_TRUE(Authorize(Member(kAlice, kDave, "invite", content), state_).ok());
   // The sender must be the one who issued the m.room.third_party_invite.
@@ -462,10 +468,11 @@ TEST_F(AuthRulesTest, ThirdPartyInviteRedemption) {
             {"public_keys", {{{"public_key", rotated.public_key_base64()}}}}}));
   Json blob2 = {{"mxid", kDave}, {"token", "tok2"}};
   ASSERT_TRUE(SignJson(blob2, "id.example.org", rotated).ok());
-  EXPECT_TRUE(Authorize(Member(kAlice, kDave, "invite",
-                               {{"third_party_invite", {{"display_name", "d"}, {"signed", blob2}}}}),
-                        state_)
-                  .ok());
+  EXPECT_TRUE(
+      Authorize(Member(kAlice, kDave, "invite",
+                       {{"third_party_invite", {{"display_name", "d"}, {"signed", blob2}}}}),
+                state_)
+          .ok());
   // A banned target cannot be invited this way either.
   SetMember(kDave, "ban");
   EXPECT_EQ(Check(Member(kAlice, kDave, "invite", content)), StatusCode::kPermissionDenied);
@@ -536,10 +543,9 @@ TEST_F(AuthRulesTest, AuthStateFromAuthEventsChecksRule2) {
   const Event* join_rules = state_.join_rules();
   fields.auth_events = {create_->event_id(), join_rules->event_id(), carol->event_id()};
   const Event with_join_rules = *BuildPdu(fields, "example.org", key_);
-  EXPECT_EQ(AuthStateFromAuthEvents(with_join_rules, {*create_, *join_rules, *carol})
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      AuthStateFromAuthEvents(with_join_rules, {*create_, *join_rules, *carol}).status().code(),
+      StatusCode::kPermissionDenied);
 
   // Two entries for the same (type, state_key).
   const Event carol_again = Member(kCarol, kCarol, "join", {{"displayname", "C"}});

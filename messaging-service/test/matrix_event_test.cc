@@ -1,9 +1,8 @@
-#include "messaging-service/src/domain/matrix/event.h"
-
 #include <gtest/gtest.h>
 
 #include "common/crypto.h"
 #include "messaging-service/src/domain/matrix/canonical_json.h"
+#include "messaging-service/src/domain/matrix/event.h"
 #include "messaging-service/src/domain/matrix/event_signing.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/pdu_builder.h"
@@ -93,8 +92,7 @@ TEST(BuildPdu, RejectsBadFields) {
   EXPECT_EQ(BuildPdu(foreign, kServer, key).status().code(), absl::StatusCode::kInvalidArgument);
   PduFields bad_sender = MessageFields();
   bad_sender.sender = "@Alice:example.org";
-  EXPECT_EQ(BuildPdu(bad_sender, kServer, key).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BuildPdu(bad_sender, kServer, key).status().code(), absl::StatusCode::kInvalidArgument);
   PduFields negative_depth = MessageFields();
   negative_depth.depth = -1;
   EXPECT_EQ(BuildPdu(negative_depth, kServer, key).status().code(),
