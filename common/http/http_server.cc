@@ -156,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return Shutdown();
     }
     if (ec == bhttp::error::body_limit) {
+      linger_ = true;  // the client is still sending: drain it so it reads the answer
       return WriteAndClose(Response::Error(413, absl::StatusCode::kInvalidArgument,
                                            "request body is larger than 1 MiB"));
     }
@@ -210,9 +211,29 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(std::chrono::seconds(30));
     bhttp::async_write(stream_, *message,
                        [self = shared_from_this(), message, close](beast::error_code ec, size_t) {
+                         if (!ec && close && self->linger_) return self->Linger();
                          if (ec || close) return self->Shutdown();
                          self->Read();
                        });
+  }
+
+  // Half-closes and discards what the client still sends (bounded), so that
+  // closing does not reset the connection before it has read our answer.
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_.resize(64 * 1024);
+    DrainSome();
+  }
+
+  void DrainSome() {
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (16u << 20)) return self->stream_.close();
+                              self->DrainSome();
+                            });
   }
 
   void Shutdown() {
@@ -227,6 +248,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   std::string remote_;
   bool keep_alive_ = true;
+  bool linger_ = false;
+  std::vector<char> drain_;
+  size_t drained_ = 0;
 };
 
 void Server::Impl::Accept() {

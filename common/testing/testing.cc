@@ -184,3 +184,33 @@ absl::Status NatsServer::Restart() {
 }
 
 }  // namespace messenger::testing
+
+#include <nats/nats.h>
+
+#include "common/bus/event.h"
+#include "common/bus/nats_bus.h"
+
+namespace messenger::testing {
+
+std::vector<bus::Event> ReadStream(bus::NatsBus& nats) {
+  std::vector<bus::Event> out;
+  jsStreamInfo* info = nullptr;
+  if (js_GetStreamInfo(&info, nats.jetstream(), bus::kStreamName, nullptr, nullptr) != NATS_OK) {
+    return out;
+  }
+  const uint64_t first = info->State.FirstSeq, last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  for (uint64_t seq = first; seq <= last && seq > 0; ++seq) {
+    natsMsg* msg = nullptr;
+    if (js_GetMsg(&msg, nats.jetstream(), bus::kStreamName, seq, nullptr, nullptr) != NATS_OK) {
+      continue;
+    }
+    auto event =
+        bus::Event::FromJson(std::string_view(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
+    if (event.ok()) out.push_back(std::move(*event));
+    natsMsg_Destroy(msg);
+  }
+  return out;
+}
+
+}  // namespace messenger::testing

@@ -89,3 +89,16 @@ class NatsServer {
 };
 
 }  // namespace messenger::testing
+
+namespace messenger::bus {
+class NatsBus;
+struct Event;
+}  // namespace messenger::bus
+
+namespace messenger::testing {
+
+// Every event stored in the MESSENGER_EVENTS stream, in stream order: what any
+// JetStream consumer of the stream receives.
+std::vector<bus::Event> ReadStream(bus::NatsBus& bus);
+
+}  // namespace messenger::testing

@@ -1,0 +1,191 @@
+#include "tests/e2e/messenger_process.h"
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace messenger::e2e {
+
+absl::StatusOr<std::unique_ptr<MessengerProcess>> MessengerProcess::Start(
+    std::map<std::string, std::string> env) {
+  auto m = std::unique_ptr<MessengerProcess>(new MessengerProcess());
+  ASSIGN_OR_RETURN(m->db_, testing::TestDatabase::Create());
+  ASSIGN_OR_RETURN(m->nats_, testing::NatsServer::Start());
+  m->http_port_ = testing::FreePort();
+  m->grpc_port_ = testing::FreePort();
+  m->mail_dir_ = m->dir_.path() + "/mail";
+  m->log_path_ = m->dir_.path() + "/messenger.log";
+  m->env_ = {
+      {"MESSENGER_PG_DSN", m->db_->dsn()},
+      {"MESSENGER_NATS_URL", m->nats_->url()},
+      {"MESSENGER_HTTP_ADDR", absl::StrCat("127.0.0.1:", m->http_port_)},
+      {"MESSENGER_GRPC_ADDR", absl::StrCat("127.0.0.1:", m->grpc_port_)},
+      {"MESSENGER_MAIL_DIR", m->mail_dir_},
+      {"MESSENGER_DATA_DIR", m->dir_.path()},
+      {"MESSENGER_PG_POOL_SIZE", "4"},
+  };
+  for (auto& [k, v] : env) m->env_[k] = v;
+  RETURN_IF_ERROR(m->Launch());
+  ASSIGN_OR_RETURN(m->bus_, bus::NatsBus::Connect({.url = m->nats_->url(), .name = "e2e"}));
+  if (!testing::WaitUntil([&] { return m->bus_->connected(); }, absl::Seconds(5))) {
+    return absl::UnavailableError("test NATS client did not connect");
+  }
+  return m;
+}
+
+absl::Status MessengerProcess::Launch() {
+  ASSIGN_OR_RETURN(process_, testing::ChildProcess::Start({MESSENGER_BINARY}, env_, log_path_));
+  auto client = Client();
+  const bool ready = testing::WaitUntil(
+      [&] {
+        if (!process_->Running()) return true;
+        auto res = client->Get("/readyz");
+        return res && res->status == 200;
+      },
+      absl::Seconds(30), absl::Milliseconds(20));
+  if (!ready || !process_->Running()) {
+    std::ifstream log(log_path_);
+    std::stringstream text;
+    text << log.rdbuf();
+    return absl::UnavailableError("messenger did not become ready; its log:\n" + text.str());
+  }
+  return absl::OkStatus();
+}
+
+MessengerProcess::~MessengerProcess() {
+  bus_.reset();
+  Stop();
+}
+
+int MessengerProcess::Stop() {
+  if (!process_) return -1;
+  const int status = process_->Stop(SIGTERM, absl::Seconds(20));
+  process_.reset();
+  return status;
+}
+
+absl::Status MessengerProcess::Restart() {
+  Stop();
+  return Launch();
+}
+
+std::unique_ptr<httplib::Client> MessengerProcess::Client() const {
+  auto client = std::make_unique<httplib::Client>("127.0.0.1", http_port_);
+  client->set_tcp_nodelay(true);
+  client->set_keep_alive(true);
+  client->set_connection_timeout(5, 0);
+  client->set_read_timeout(40, 0);
+  return client;
+}
+
+std::optional<std::string> MessengerProcess::LatestVerificationToken(const std::string& email) const {
+  std::optional<std::string> token;
+  std::filesystem::file_time_type newest;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(mail_dir_ + "/new", ec)) {
+    std::ifstream in(entry.path());
+    std::string line, to, found;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.rfind("To: <", 0) == 0) to = line.substr(5, line.size() - 6);
+      if (line.rfind("Verification-Token: ", 0) == 0) found = line.substr(20);
+    }
+    if (to == email && !found.empty() && (!token || entry.last_write_time() >= newest)) {
+      token = found;
+      newest = entry.last_write_time();
+    }
+  }
+  return token;
+}
+
+std::vector<bus::Event> MessengerProcess::WaitForEvents(size_t count, absl::Duration timeout) {
+  std::vector<bus::Event> events;
+  testing::WaitUntil(
+      [&] {
+        events = testing::ReadStream(*bus_);
+        return events.size() >= count;
+      },
+      timeout, absl::Milliseconds(20));
+  return events;
+}
+
+Reply SendRaw(httplib::Client& client, const std::string& method, const std::string& path,
+              const std::string& body, const std::string& bearer) {
+  httplib::Headers headers;
+  if (!bearer.empty()) headers.emplace("Authorization", "Bearer " + bearer);
+  auto call = [&]() -> httplib::Result {
+    if (method == "GET") return client.Get(path, headers);
+    if (method == "POST") return client.Post(path, headers, body, "application/json");
+    if (method == "PATCH") return client.Patch(path, headers, body, "application/json");
+    if (method == "PUT") return client.Put(path, headers, body, "application/json");
+    return client.Delete(path, headers, body, "application/json");
+  };
+  httplib::Result res = call();
+  Reply reply;
+  if (!res) {
+    ADD_FAILURE() << method << " " << path << ": no response (" << httplib::to_string(res.error())
+                  << ")";
+    return reply;
+  }
+  reply.status = res->status;
+  reply.headers = res->headers;
+  reply.raw = res->body;
+  reply.body = nlohmann::json::parse(res->body, nullptr, false);
+  return reply;
+}
+
+Reply Send(httplib::Client& client, const std::string& method, const std::string& path,
+           const std::optional<nlohmann::json>& body, const std::string& bearer,
+           const httplib::Headers& extra) {
+  if (extra.empty()) return SendRaw(client, method, path, body ? body->dump() : "", bearer);
+  httplib::Headers headers = extra;
+  if (!bearer.empty()) headers.emplace("Authorization", "Bearer " + bearer);
+  httplib::Result res = method == "GET" ? client.Get(path, headers)
+                                        : client.Post(path, headers, body ? body->dump() : "",
+                                                      "application/json");
+  Reply reply;
+  if (!res) {
+    ADD_FAILURE() << method << " " << path << ": no response";
+    return reply;
+  }
+  reply.status = res->status;
+  reply.headers = res->headers;
+  reply.raw = res->body;
+  reply.body = nlohmann::json::parse(res->body, nullptr, false);
+  return reply;
+}
+
+TestUser CreateUser(MessengerProcess& messenger, httplib::Client& client,
+                    const std::string& username) {
+  TestUser user;
+  user.username = username;
+  user.email = username + "@example.com";
+  user.password = "pw-" + username + "-secret";
+  Reply reg = Send(client, "POST", "/v1/auth/register",
+                   nlohmann::json{{"username", username}, {"email", user.email},
+                                  {"password", user.password}});
+  EXPECT_EQ(reg.status, 201) << reg.raw;
+  user.user_id = reg.body.value("user_id", "");
+  auto token = messenger.LatestVerificationToken(user.email);
+  EXPECT_TRUE(token.has_value()) << "no verification mail for " << user.email;
+  Reply verify = Send(client, "POST", "/v1/auth/verify-email",
+                      nlohmann::json{{"token", token.value_or("")}});
+  EXPECT_EQ(verify.status, 200) << verify.raw;
+  Reply login = Send(client, "POST", "/v1/auth/login",
+                     nlohmann::json{{"login", username}, {"password", user.password},
+                                    {"device_name", "e2e"}});
+  EXPECT_EQ(login.status, 200) << login.raw;
+  user.access_token = login.body.value("access_token", "");
+  user.refresh_token = login.body.value("refresh_token", "");
+  user.session_id = login.body.value("session_id", "");
+  return user;
+}
+
+}  // namespace messenger::e2e

@@ -1,0 +1,92 @@
+// The all-in-one messenger binary as a child process with its own database,
+// nats-server, maildir and ports, plus helpers to talk to it.
+#pragma once
+
+#include <httplib.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "common/bus/event.h"
+#include "common/bus/nats_bus.h"
+#include "common/testing/testing.h"
+
+namespace messenger::e2e {
+
+class MessengerProcess {
+ public:
+  // `env` adds to or overrides the defaults (MESSENGER_* variables).
+  static absl::StatusOr<std::unique_ptr<MessengerProcess>> Start(
+      std::map<std::string, std::string> env = {});
+  ~MessengerProcess();
+
+  int http_port() const { return http_port_; }
+  int grpc_port() const { return grpc_port_; }
+  const std::string& mail_dir() const { return mail_dir_; }
+  const std::string& log_path() const { return log_path_; }
+  testing::NatsServer& nats() { return *nats_; }
+  testing::TestDatabase& database() { return *db_; }
+  bus::NatsBus& bus() { return *bus_; }
+
+  std::unique_ptr<httplib::Client> Client() const;
+  // SIGTERM and wait; returns the exit status.
+  int Stop();
+  // Starts the binary again on the same ports, database and NATS.
+  absl::Status Restart();
+  // The newest "Verification-Token:" sent to `email`.
+  std::optional<std::string> LatestVerificationToken(const std::string& email) const;
+  // Events in the stream, waiting until `count` are there (or the deadline).
+  std::vector<bus::Event> WaitForEvents(size_t count, absl::Duration timeout = absl::Seconds(10));
+
+ private:
+  absl::Status Launch();
+
+  testing::TempDir dir_{"messenger-e2e"};
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<testing::NatsServer> nats_;
+  std::unique_ptr<bus::NatsBus> bus_;
+  std::unique_ptr<testing::ChildProcess> process_;
+  std::map<std::string, std::string> env_;
+  std::string mail_dir_;
+  std::string log_path_;
+  int http_port_ = 0;
+  int grpc_port_ = 0;
+};
+
+// A JSON HTTP exchange with the gateway.
+struct Reply {
+  int status = 0;
+  nlohmann::json body;
+  httplib::Headers headers;
+  std::string raw;
+};
+
+Reply Send(httplib::Client& client, const std::string& method, const std::string& path,
+           const std::optional<nlohmann::json>& body = std::nullopt,
+           const std::string& bearer = "", const httplib::Headers& extra = {});
+Reply SendRaw(httplib::Client& client, const std::string& method, const std::string& path,
+              const std::string& body, const std::string& bearer = "");
+
+// A registered, verified and logged-in user.
+struct TestUser {
+  std::string user_id;
+  std::string username;
+  std::string email;
+  std::string password;
+  std::string access_token;
+  std::string refresh_token;
+  std::string session_id;
+};
+
+// Registers `username` (email <username>@example.com), verifies the email from
+// the maildir and logs in. Fails the current test on any error.
+TestUser CreateUser(MessengerProcess& messenger, httplib::Client& client,
+                    const std::string& username);
+
+}  // namespace messenger::e2e
