@@ -31,16 +31,22 @@ void EventConsumer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-absl::StatusOr<bool> EventConsumer::Apply(const Event& event) {
+absl::StatusOr<bool> ApplyEventOnce(
+    pg::Pool& pool, const std::string& consumer, const Event& event,
+    const std::function<absl::Status(const Event& event, pg::Tx& tx)>& handler) {
   bool applied = false;
   trace::ScopedTrace scoped(event.trace_id);
-  absl::Status status = pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(pg::Result marked, tx.Exec(kMarkProcessed, {options_.durable, event.id}));
+  RETURN_IF_ERROR(pool.Transaction([&](pg::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(pg::Result marked, tx.Exec(kMarkProcessed, {consumer, event.id}));
     applied = marked.affected() == 1;
     if (!applied) return absl::OkStatus();  // seen before
-    return handler_(event, tx);
-  });
-  RETURN_IF_ERROR(status);
+    return handler(event, tx);
+  }));
+  return applied;
+}
+
+absl::StatusOr<bool> EventConsumer::Apply(const Event& event) {
+  ASSIGN_OR_RETURN(bool applied, ApplyEventOnce(pool_, options_.durable, event, handler_));
   if (applied) ++processed_;
   return applied;
 }

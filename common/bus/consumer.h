@@ -16,6 +16,12 @@
 
 namespace messenger::bus {
 
+// Runs `handler` for `event` in a transaction that also records the event id
+// under `consumer`; true when it ran, false when the id was already recorded.
+absl::StatusOr<bool> ApplyEventOnce(
+    pg::Pool& pool, const std::string& consumer, const Event& event,
+    const std::function<absl::Status(const Event& event, pg::Tx& tx)>& handler);
+
 class EventConsumer {
  public:
   struct Options {

@@ -1,0 +1,24 @@
+#include "contact-service/src/contact_module.h"
+
+#include "common/status.h"
+#include "contact_migrations.h"
+
+namespace messenger::contact {
+
+absl::StatusOr<std::unique_ptr<ContactModule>> ContactModule::Create(const CommonConfig& common,
+                                                                     bus::NatsBus& bus) {
+  std::unique_ptr<ContactModule> m(new ContactModule());
+  ASSIGN_OR_RETURN(m->core_,
+                   ServiceCore::Create("contact", common, bus, {&pg::ContactMigrations()}));
+  m->store_ = std::make_unique<PgContactStore>(m->core_->pool(), m->core_->outbox());
+  m->manager_ = std::make_unique<ContactManager>(*m->store_, SystemClock::Instance(),
+                                                 SecureRng::Instance());
+  m->grpc_ = std::make_unique<ContactGrpcService>(*m->manager_, m->core_->work_pool());
+  m->core_->AddConsumer("user_created", "user.created",
+                        [manager = m->manager_.get()](const bus::Event& event, pg::Tx& tx) {
+                          return manager->OnUserCreated(event, tx);
+                        });
+  return m;
+}
+
+}  // namespace messenger::contact

@@ -1,0 +1,35 @@
+// Contact use cases over the friendship state machine, and the user.created
+// consumer effect.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "contact-service/src/storage/contact_store.h"
+
+namespace messenger::contact {
+
+class ContactManager {
+ public:
+  ContactManager(ContactStore& store, const Clock& clock, Rng& rng)
+      : store_(store), clock_(clock), rng_(rng) {}
+
+  // Performs `action` of `actor` towards `other`: INVALID_ARGUMENT for
+  // oneself, NOT_FOUND for an unknown user, and Decide()'s refusals.
+  absl::StatusOr<Transition> Act(const std::string& actor, const std::string& other,
+                                 Action action);
+  absl::StatusOr<std::vector<Contact>> ListFriends(const std::string& user_id);
+  absl::StatusOr<PendingRequests> ListRequests(const std::string& user_id);
+  absl::StatusOr<bool> IsFriend(const std::string& a, const std::string& b);
+
+  absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
+
+ private:
+  ContactStore& store_;
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+}  // namespace messenger::contact

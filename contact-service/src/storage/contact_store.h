@@ -1,0 +1,52 @@
+// Storage of contact relations (interface). Transitions of one pair are
+// serialized; each runs in one transaction with its event.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/bus/event.h"
+#include "common/pg/pg.h"
+#include "contact-service/src/domain/friendship.h"
+
+namespace messenger::contact {
+
+struct Contact {
+  std::string user_id;
+  absl::Time since;
+};
+
+struct PendingRequests {
+  std::vector<Contact> incoming;  // since = when asked
+  std::vector<Contact> outgoing;
+};
+
+// Builds the event of a transition (nullopt when it emits none).
+using TransitionEventFactory =
+    std::function<absl::StatusOr<std::optional<bus::Event>>(const Transition& transition)>;
+
+class ContactStore {
+ public:
+  virtual ~ContactStore() = default;
+
+  virtual absl::StatusOr<bool> UserExists(const std::string& user_id) = 0;
+  // Loads the pair (actor, other) under a lock, lets `decide` judge it, saves
+  // the new state and enqueues the event. Returns the transition.
+  virtual absl::StatusOr<Transition> Apply(
+      const std::string& actor, const std::string& other, absl::Time now,
+      const std::function<absl::StatusOr<Transition>(const PairState&)>& decide,
+      const TransitionEventFactory& event) = 0;
+  virtual absl::StatusOr<std::vector<Contact>> ListFriends(const std::string& user_id) = 0;
+  virtual absl::StatusOr<PendingRequests> ListRequests(const std::string& user_id) = 0;
+  virtual absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) = 0;
+
+  // Consumer effect of user.created.
+  virtual absl::Status AddUser(pg::Tx& tx, const std::string& user_id, const std::string& username,
+                               absl::Time created_at) = 0;
+};
+
+}  // namespace messenger::contact

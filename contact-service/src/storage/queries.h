@@ -1,0 +1,70 @@
+// Named, $n-parameterised statements of the contact store. Pairs are stored
+// as (user_low, user_high) with user_low < user_high.
+#pragma once
+
+#include "common/pg/pg.h"
+
+namespace messenger::contact::queries {
+
+inline constexpr pg::Query kUserExists{"contact_user_exists",
+                                       "SELECT 1 FROM users WHERE user_id = $1"};
+
+inline constexpr pg::Query kAddUser{
+    "contact_add_user",
+    "INSERT INTO users (user_id, username, created_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (user_id) DO NOTHING"};
+
+// Serializes transitions of one pair, including when no row exists yet.
+inline constexpr pg::Query kLockPair{"contact_lock_pair",
+                                     "SELECT pg_advisory_xact_lock(hashtext($1 || $2))"};
+
+inline constexpr pg::Query kGetRelation{
+    "contact_get_relation",
+    "SELECT state, requester FROM relations WHERE user_low = $1 AND user_high = $2"};
+
+inline constexpr pg::Query kGetBlocks{
+    "contact_get_blocks",
+    "SELECT blocker FROM blocks WHERE (blocker = $1 AND blocked = $2) OR "
+    "(blocker = $2 AND blocked = $1)"};
+
+inline constexpr pg::Query kDeleteRelation{
+    "contact_delete_relation", "DELETE FROM relations WHERE user_low = $1 AND user_high = $2"};
+
+inline constexpr pg::Query kPutPending{
+    "contact_put_pending",
+    "INSERT INTO relations (user_low, user_high, state, requester, created_at) "
+    "VALUES ($1, $2, 'pending', $3, $4) ON CONFLICT (user_low, user_high) DO UPDATE "
+    "SET state = 'pending', requester = $3, created_at = $4, accepted_at = NULL"};
+
+inline constexpr pg::Query kPutFriends{
+    "contact_put_friends",
+    "INSERT INTO relations (user_low, user_high, state, requester, created_at, accepted_at) "
+    "VALUES ($1, $2, 'friends', $3, $4, $4) ON CONFLICT (user_low, user_high) DO UPDATE "
+    "SET state = 'friends', accepted_at = $4"};
+
+inline constexpr pg::Query kPutBlock{
+    "contact_put_block",
+    "INSERT INTO blocks (blocker, blocked, created_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT DO NOTHING"};
+
+inline constexpr pg::Query kDeleteBlock{"contact_delete_block",
+                                        "DELETE FROM blocks WHERE blocker = $1 AND blocked = $2"};
+
+inline constexpr pg::Query kListFriends{
+    "contact_list_friends",
+    "SELECT user_high, accepted_at FROM relations WHERE user_low = $1 AND state = 'friends' "
+    "UNION ALL "
+    "SELECT user_low, accepted_at FROM relations WHERE user_high = $1 AND state = 'friends' "
+    "ORDER BY 2 DESC"};
+
+inline constexpr pg::Query kListPending{
+    "contact_list_pending",
+    "SELECT CASE WHEN user_low = $1 THEN user_high ELSE user_low END, requester = $1, created_at "
+    "FROM relations WHERE (user_low = $1 OR user_high = $1) AND state = 'pending' "
+    "ORDER BY created_at DESC"};
+
+inline constexpr pg::Query kAreFriends{
+    "contact_are_friends",
+    "SELECT 1 FROM relations WHERE user_low = $1 AND user_high = $2 AND state = 'friends'"};
+
+}  // namespace messenger::contact::queries

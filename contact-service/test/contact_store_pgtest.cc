@@ -1,0 +1,180 @@
+// ContactManager over PgContactStore against a real PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "common/bus/consumer.h"
+#include "common/pg/migrations.h"
+#include "common/testing/testing.h"
+#include "common/time_util.h"
+#include "common_bus_migrations.h"
+#include "contact-service/src/service/contact_manager.h"
+#include "contact-service/src/storage/pg_contact_store.h"
+#include "contact_migrations.h"
+#include "messenger/events/v1/events.pb.h"
+
+namespace messenger::contact {
+namespace {
+
+constexpr pg::Query kOutbox{"t_outbox", "SELECT subject, payload FROM outbox ORDER BY seq"};
+constexpr pg::Query kUsers{"t_users", "SELECT count(*) FROM users"};
+constexpr pg::Query kRelations{"t_relations", "SELECT count(*) FROM relations"};
+
+class ContactStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = testing::TestDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 8, .schema = "contact"});
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = std::move(*pool);
+    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations(), &pg::ContactMigrations()}).ok());
+    store_ = std::make_unique<PgContactStore>(*pool_, outbox_);
+    manager_ = std::make_unique<ContactManager>(*store_, clock_, SecureRng::Instance());
+    a_ = NewUser("a");
+    b_ = NewUser("b");
+    c_ = NewUser("c");
+  }
+
+  bus::Event UserCreated(const std::string& id, const std::string& name) {
+    events::v1::UserCreated data;
+    data.set_user_id(id);
+    data.set_username(name);
+    return *bus::MakeEvent("user.created", "auth", data, clock_, SecureRng::Instance());
+  }
+
+  absl::StatusOr<bool> Deliver(const bus::Event& e) {
+    return bus::ApplyEventOnce(*pool_, "contact_user_created", e,
+                               [this](const bus::Event& ev, pg::Tx& tx) {
+                                 return manager_->OnUserCreated(ev, tx);
+                               });
+  }
+
+  std::string NewUser(const std::string& name) {
+    std::string id = NewUuid(SecureRng::Instance());
+    EXPECT_TRUE(*Deliver(UserCreated(id, name)));
+    return id;
+  }
+
+  std::vector<std::pair<std::string, nlohmann::json>> Events() {
+    std::vector<std::pair<std::string, nlohmann::json>> out;
+    auto r = pool_->Exec(kOutbox);
+    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->GetString(i, 0), nlohmann::json::parse(r->Get(i, 1)));
+    return out;
+  }
+
+  FakeClock clock_{absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()))};
+  bus::Outbox outbox_;
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<PgContactStore> store_;
+  std::unique_ptr<ContactManager> manager_;
+  std::string a_, b_, c_;
+};
+
+TEST_F(ContactStoreTest, UserCreatedIsIdempotent) {
+  bus::Event e = UserCreated(NewUuid(SecureRng::Instance()), "dup");
+  EXPECT_TRUE(*Deliver(e));
+  EXPECT_FALSE(*Deliver(e));
+  EXPECT_EQ(pool_->Exec(kUsers)->GetInt64(0, 0), 4);
+}
+
+TEST_F(ContactStoreTest, RequestAcceptListAndIsFriend) {
+  auto sent = manager_->Act(a_, b_, Action::kSendRequest);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(sent->next.link, Link::kOutgoing);
+  auto a_requests = manager_->ListRequests(a_);
+  auto b_requests = manager_->ListRequests(b_);
+  ASSERT_EQ(a_requests->outgoing.size(), 1u);
+  EXPECT_EQ(a_requests->outgoing[0].user_id, b_);
+  EXPECT_TRUE(a_requests->incoming.empty());
+  ASSERT_EQ(b_requests->incoming.size(), 1u);
+  EXPECT_EQ(b_requests->incoming[0].user_id, a_);
+  EXPECT_FALSE(*manager_->IsFriend(a_, b_));
+
+  // Only the addressee can accept.
+  EXPECT_EQ(manager_->Act(a_, b_, Action::kAccept).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Act(c_, a_, Action::kAccept).status().code(), absl::StatusCode::kNotFound);
+  clock_.Advance(absl::Seconds(3));
+  ASSERT_TRUE(manager_->Act(b_, a_, Action::kAccept).ok());
+  EXPECT_TRUE(*manager_->IsFriend(a_, b_));
+  EXPECT_TRUE(*manager_->IsFriend(b_, a_));
+  EXPECT_FALSE(*manager_->IsFriend(a_, c_));
+  EXPECT_FALSE(*manager_->IsFriend(a_, a_));
+  auto friends = manager_->ListFriends(a_);
+  ASSERT_EQ(friends->size(), 1u);
+  EXPECT_EQ((*friends)[0].user_id, b_);
+  EXPECT_EQ((*friends)[0].since, clock_.Now());
+  EXPECT_TRUE(manager_->ListRequests(b_)->incoming.empty());
+
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].first, "friendship.created");
+  EXPECT_EQ(events[0].second["data"]["requester_id"], a_);
+  EXPECT_EQ(events[0].second["data"]["addressee_id"], b_);
+  EXPECT_EQ(events[1].first, "friendship.accepted");
+  EXPECT_EQ(events[1].second["data"]["user_a"], std::min(a_, b_));
+  EXPECT_EQ(events[1].second["data"]["user_b"], std::max(a_, b_));
+}
+
+TEST_F(ContactStoreTest, ConcurrentCrossingRequestsMakeOneFriendship) {
+  std::thread t1([&] { (void)manager_->Act(a_, b_, Action::kSendRequest); });
+  std::thread t2([&] { (void)manager_->Act(b_, a_, Action::kSendRequest); });
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(*manager_->IsFriend(a_, b_));
+  EXPECT_EQ(pool_->Exec(kRelations)->GetInt64(0, 0), 1);
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].first, "friendship.created");
+  EXPECT_EQ(events[1].first, "friendship.accepted");
+}
+
+TEST_F(ContactStoreTest, BlockRemovesFriendshipAndForbidsBothWays) {
+  ASSERT_TRUE(manager_->Act(a_, b_, Action::kSendRequest).ok());
+  ASSERT_TRUE(manager_->Act(b_, a_, Action::kAccept).ok());
+  ASSERT_TRUE(manager_->Act(a_, b_, Action::kBlock).ok());
+  EXPECT_FALSE(*manager_->IsFriend(a_, b_));
+  EXPECT_EQ(manager_->Act(b_, a_, Action::kSendRequest).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(manager_->Act(a_, b_, Action::kSendRequest).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto events = Events();
+  ASSERT_EQ(events.back().first, "friendship.removed");
+  EXPECT_EQ(events.back().second["data"]["removed_by"], a_);
+  ASSERT_TRUE(manager_->Act(a_, b_, Action::kUnblock).ok());
+  EXPECT_TRUE(manager_->Act(b_, a_, Action::kSendRequest).ok());
+}
+
+TEST_F(ContactStoreTest, UnknownSelfAndMalformedTargets) {
+  EXPECT_EQ(manager_->Act(a_, a_, Action::kSendRequest).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->Act(a_, NewUuid(SecureRng::Instance()), Action::kSendRequest).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Act(a_, "nope", Action::kSendRequest).status().code(),
+            absl::StatusCode::kNotFound);
+  // Upper-case ids name the same users.
+  std::string upper = b_;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(ch));
+  ASSERT_TRUE(manager_->Act(a_, upper, Action::kSendRequest).ok());
+  EXPECT_EQ(manager_->ListRequests(b_)->incoming.size(), 1u);
+}
+
+TEST_F(ContactStoreTest, DeclineAndRemove) {
+  ASSERT_TRUE(manager_->Act(a_, b_, Action::kSendRequest).ok());
+  ASSERT_TRUE(manager_->Act(b_, a_, Action::kDecline).ok());
+  EXPECT_TRUE(manager_->ListRequests(a_)->outgoing.empty());
+  EXPECT_EQ(manager_->Act(b_, a_, Action::kDecline).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(manager_->Act(a_, c_, Action::kSendRequest).ok());
+  ASSERT_TRUE(manager_->Act(c_, a_, Action::kSendRequest).ok());  // crossing: accepted
+  ASSERT_TRUE(manager_->Act(c_, a_, Action::kRemove).ok());
+  EXPECT_FALSE(*manager_->IsFriend(a_, c_));
+  EXPECT_EQ(manager_->Act(c_, a_, Action::kRemove).status().code(), absl::StatusCode::kNotFound);
+  auto events = Events();
+  EXPECT_EQ(events.back().first, "friendship.removed");
+  EXPECT_EQ(events.back().second["data"]["removed_by"], c_);
+}
+
+}  // namespace
+}  // namespace messenger::contact
