@@ -7,11 +7,14 @@
 #include "common/bus/nats_bus.h"
 #include "common/log.h"
 #include "common/service/service_main.h"
+#include "contact-service/src/contact_module.h"
 #include "gateway/src/gateway.h"
+#include "profile-service/src/profile_module.h"
 #include "session-service/src/session_module.h"
 
 int main() {
   using namespace messenger;
+  grpcx::ConfigureProcess();
   BlockTerminationSignals();
   log::SetService("messenger");
   EnvReader env;
@@ -42,7 +45,12 @@ int main() {
   if (!session.ok()) return fail(session.status());
   auto auth = auth::AuthModule::Create(common, auth_config, **bus, in_process);
   if (!auth.ok()) return fail(auth.status());
-  std::vector<ServiceModule*> modules = {session->get(), auth->get()};
+  auto profile = profile::ProfileModule::Create(common, **bus);
+  if (!profile.ok()) return fail(profile.status());
+  auto contact = contact::ContactModule::Create(common, **bus);
+  if (!contact.ok()) return fail(contact.status());
+  std::vector<ServiceModule*> modules = {session->get(), auth->get(), profile->get(),
+                                         contact->get()};
 
   std::vector<grpc::Service*> services;
   for (ServiceModule* m : modules) {
@@ -53,7 +61,8 @@ int main() {
   server = std::move(*started);
   for (ServiceModule* m : modules) m->core().Start();
 
-  gateway::Gateway gw(gateway_config, {in_process(), in_process()}, [&modules]() -> absl::Status {
+  gateway::Gateway gw(gateway_config, {in_process(), in_process(), in_process(), in_process()},
+                      [&modules]() -> absl::Status {
     for (ServiceModule* m : modules) {
       if (absl::Status s = m->core().Ready(); !s.ok()) return s;
     }

@@ -1,5 +1,7 @@
 #include "common/grpc/grpc_util.h"
 
+#include <stdlib.h>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/client_interceptor.h>
@@ -89,10 +91,19 @@ grpc::ChannelArguments ChannelArgs() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  // A restarted service is used again within a second (the default backoff
+  // grows to two minutes).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1'000);  // also the connect timeout
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1'000);
   return args;
 }
 
 }  // namespace
+
+void ConfigureProcess() {
+  setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "100", /*overwrite=*/0);
+}
 
 std::string TraceIdFrom(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
@@ -156,8 +167,16 @@ void GrpcServer::Shutdown(absl::Duration grace) {
 }
 
 std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target) {
+  // An IP literal needs no resolver: the "ipv4:" scheme skips DNS, whose
+  // re-resolution after each refused connect cancels the next attempt.
+  std::string uri = target;
+  const size_t colon = target.rfind(':');
+  if (colon != std::string::npos && target.find("://") == std::string::npos &&
+      target.find_first_not_of("0123456789.") == colon) {
+    uri = "ipv4:" + target;
+  }
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      target, grpc::InsecureChannelCredentials(), ChannelArgs(), ClientInterceptors());
+      uri, grpc::InsecureChannelCredentials(), ChannelArgs(), ClientInterceptors());
 }
 
 std::unique_ptr<grpc::ClientContext> NewClientContext(absl::Duration timeout) {

@@ -39,6 +39,7 @@ http::Handler AdminHandler(std::function<absl::Status()> ready) {
 }
 
 int ServiceMain(const ServiceMainSpec& spec, const ModuleFactory& factory) {
+  grpcx::ConfigureProcess();
   BlockTerminationSignals();
   log::SetService(spec.name);
   EnvReader env;

@@ -31,6 +31,8 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
       workers_("gateway", config_.workers) {
   stubs_.auth = auth::v1::AuthService::NewStub(channels.auth);
   stubs_.session = session::v1::SessionService::NewStub(channels.session);
+  stubs_.profile = profile::v1::ProfileService::NewStub(channels.profile);
+  stubs_.contact = contact::v1::ContactService::NewStub(channels.contact);
   validator_ = std::make_unique<GrpcSessionValidator>(*stubs_.session, config_.rpc_timeout);
   bearer_auth_ = std::make_unique<BearerAuth>(*validator_, config_.auth_cache_ttl,
                                               SystemClock::Instance());
@@ -51,6 +53,8 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddAuthRoutes(*this);
   AddSessionRoutes(*this);
   AddMeRoutes(*this);
+  AddProfileRoutes(*this);
+  AddContactRoutes(*this);
 }
 
 Gateway::~Gateway() { Stop(); }

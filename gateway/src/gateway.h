@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,8 @@
 #include "gateway/src/auth/bearer_auth.h"
 #include "gateway/src/router.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
+#include "messenger/contact/v1/contact.grpc.pb.h"
+#include "messenger/profile/v1/profile.grpc.pb.h"
 #include "messenger/session/v1/session.grpc.pb.h"
 
 namespace messenger::gateway {
@@ -34,11 +37,15 @@ struct GatewayConfig {
 struct ServiceChannels {
   std::shared_ptr<grpc::Channel> auth;
   std::shared_ptr<grpc::Channel> session;
+  std::shared_ptr<grpc::Channel> profile;
+  std::shared_ptr<grpc::Channel> contact;
 };
 
 struct Stubs {
   std::unique_ptr<auth::v1::AuthService::Stub> auth;
   std::unique_ptr<session::v1::SessionService::Stub> session;
+  std::unique_ptr<profile::v1::ProfileService::Stub> profile;
+  std::unique_ptr<contact::v1::ContactService::Stub> contact;
 };
 
 // What a route handler sees.
@@ -101,6 +108,14 @@ class Gateway {
 void AddAuthRoutes(Gateway& gateway);
 void AddSessionRoutes(Gateway& gateway);
 void AddMeRoutes(Gateway& gateway);
+void AddProfileRoutes(Gateway& gateway);
+void AddContactRoutes(Gateway& gateway);
+
+// The public profile JSON of api.md.
+nlohmann::json ProfileJson(const profile::v1::Profile& profile);
+// Profiles of `user_ids` by id, in one batch call (unknown ids are absent).
+absl::StatusOr<std::map<std::string, profile::v1::Profile>> ProfilesById(
+    Gateway& gateway, const std::vector<std::string>& user_ids);
 
 // "2026-11-22T05:09:00.123Z" for a protobuf Timestamp.
 std::string Rfc3339(const google::protobuf::Timestamp& ts);

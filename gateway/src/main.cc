@@ -6,6 +6,7 @@
 
 int main() {
   using namespace messenger;
+  grpcx::ConfigureProcess();
   BlockTerminationSignals();
   log::SetService("gateway");
   EnvReader env;
@@ -14,7 +15,9 @@ int main() {
   const gateway::GatewayConfig config = gateway::GatewayConfig::FromEnv(env, common);
   gateway::ServiceChannels channels{
       grpcx::CreateChannel(env.String("MESSENGER_AUTH_ADDR", "127.0.0.1:9101")),
-      grpcx::CreateChannel(env.String("MESSENGER_SESSION_ADDR", "127.0.0.1:9102"))};
+      grpcx::CreateChannel(env.String("MESSENGER_SESSION_ADDR", "127.0.0.1:9102")),
+      grpcx::CreateChannel(env.String("MESSENGER_PROFILE_ADDR", "127.0.0.1:9103")),
+      grpcx::CreateChannel(env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104"))};
   auto fail = [](const absl::Status& s) {
     log::Error("cannot start", {{"error", std::string(s.message())}});
     return 1;

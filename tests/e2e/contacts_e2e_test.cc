@@ -1,0 +1,278 @@
+// Profiles and contacts end to end over HTTP (and IsFriend over gRPC) against
+// the all-in-one binary.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "messenger/contact/v1/contact.grpc.pb.h"
+#include "tests/e2e/messenger_process.h"
+
+namespace messenger::e2e {
+namespace {
+
+class ContactsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = MessengerProcess::Start();
+    ASSERT_TRUE(started.ok()) << started.status();
+    messenger_ = std::move(*started);
+    client_ = messenger_->Client();
+    alice_ = CreateUser(*messenger_, *client_, "alice");
+    bob_ = CreateUser(*messenger_, *client_, "bob");
+    carol_ = CreateUser(*messenger_, *client_, "carol");
+    // Profiles and contact records come from user.created: within moments.
+    for (const TestUser* u : {&alice_, &bob_, &carol_}) {
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] { return Get("/v1/users/" + u->user_id + "/profile", alice_).status == 200; },
+          absl::Seconds(5)));
+    }
+  }
+
+  Reply Get(const std::string& path, const TestUser& as) {
+    return Send(*client_, "GET", path, std::nullopt, as.access_token);
+  }
+  Reply Post(const std::string& path, const TestUser& as,
+             const std::optional<nlohmann::json>& body = std::nullopt) {
+    return Send(*client_, "POST", path, body, as.access_token);
+  }
+  Reply Delete(const std::string& path, const TestUser& as) {
+    return Send(*client_, "DELETE", path, std::nullopt, as.access_token);
+  }
+  Reply Request(const TestUser& from, const TestUser& to) {
+    return Post("/v1/contacts/requests", from, nlohmann::json{{"user_id", to.user_id}});
+  }
+
+  std::unique_ptr<MessengerProcess> messenger_;
+  std::unique_ptr<httplib::Client> client_;
+  TestUser alice_, bob_, carol_;
+};
+
+TEST_F(ContactsE2eTest, ProfileReadUpdateEtagAnd304) {
+  Reply me = Get("/v1/me", alice_);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(me.body["profile"]["display_name"], "alice");
+  EXPECT_EQ(me.body["profile"]["username"], "alice");
+
+  const std::string path = "/v1/users/" + alice_.user_id + "/profile";
+  auto first = client_->Get(path, {{"Authorization", "Bearer " + bob_.access_token}});
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  const std::string etag = first->get_header_value("ETag");
+  EXPECT_EQ(etag.front(), '"');
+  EXPECT_EQ(first->get_header_value("Cache-Control"), "private, max-age=60");
+  auto body = nlohmann::json::parse(first->body);
+  for (const char* key : {"user_id", "username", "display_name", "avatar_url", "bio", "updated_at"}) {
+    EXPECT_TRUE(body.contains(key)) << key;
+  }
+
+  auto cached = client_->Get(path, {{"Authorization", "Bearer " + bob_.access_token},
+                                    {"If-None-Match", etag}});
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(cached->status, 304);
+  EXPECT_TRUE(cached->body.empty());
+  EXPECT_EQ(cached->get_header_value("ETag"), etag);
+
+  Reply patched = Send(*client_, "PATCH", "/v1/me/profile",
+                       nlohmann::json{{"display_name", "  Alice A.  "},
+                                      {"avatar_url", "mxc://localhost/avatar1"},
+                                      {"bio", "hi there"}},
+                       alice_.access_token);
+  ASSERT_EQ(patched.status, 200) << patched.raw;
+  EXPECT_EQ(patched.body["display_name"], "Alice A.");
+  EXPECT_EQ(patched.body["avatar_url"], "mxc://localhost/avatar1");
+
+  auto changed = client_->Get(path, {{"Authorization", "Bearer " + bob_.access_token},
+                                     {"If-None-Match", etag}});
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->status, 200);
+  EXPECT_NE(changed->get_header_value("ETag"), etag);
+  EXPECT_EQ(nlohmann::json::parse(changed->body)["bio"], "hi there");
+
+  for (const nlohmann::json& bad :
+       {nlohmann::json{{"display_name", std::string(65, 'x')}},
+        nlohmann::json{{"display_name", "two\nlines"}}, nlohmann::json{{"avatar_url", "http://x.org/a"}},
+        nlohmann::json{{"bio", std::string(501, 'b')}}, nlohmann::json{{"bio", 5}},
+        nlohmann::json::object()}) {
+    Reply r = Send(*client_, "PATCH", "/v1/me/profile", bad, alice_.access_token);
+    EXPECT_EQ(r.status, 400) << bad.dump() << " -> " << r.raw;
+  }
+  EXPECT_EQ(Get("/v1/users/" + std::string("not-a-uuid") + "/profile", bob_).status, 404);
+  EXPECT_EQ(Get("/v1/users/00000000-0000-4000-8000-000000000000/profile", bob_).status, 404);
+}
+
+TEST_F(ContactsE2eTest, SearchByUsernamePrefix) {
+  Reply found = Get("/v1/users/search?q=AL&limit=5", bob_);
+  ASSERT_EQ(found.status, 200) << found.raw;
+  ASSERT_EQ(found.body["users"].size(), 1u);
+  EXPECT_EQ(found.body["users"][0]["user_id"], alice_.user_id);
+  EXPECT_EQ(found.body["users"][0]["username"], "alice");
+  EXPECT_EQ(Get("/v1/users/search?q=zz", bob_).body["users"].size(), 0u);
+  EXPECT_EQ(Get("/v1/users/search?q=", bob_).status, 400);
+  EXPECT_EQ(Get("/v1/users/search?q=a&limit=abc", bob_).status, 400);
+  EXPECT_EQ(Get("/v1/users/search?q=a&limit=1000", bob_).status, 400);
+}
+
+TEST_F(ContactsE2eTest, RequestListsAcceptAndContacts) {
+  Reply sent = Request(alice_, bob_);
+  ASSERT_EQ(sent.status, 201) << sent.raw;
+  EXPECT_EQ(sent.body["status"], "pending");
+  EXPECT_EQ(sent.body["user_id"], bob_.user_id);
+
+  Reply a_lists = Get("/v1/contacts/requests", alice_);
+  ASSERT_EQ(a_lists.status, 200);
+  ASSERT_EQ(a_lists.body["outgoing"].size(), 1u);
+  EXPECT_EQ(a_lists.body["outgoing"][0]["user_id"], bob_.user_id);
+  EXPECT_EQ(a_lists.body["outgoing"][0]["username"], "bob");
+  EXPECT_TRUE(a_lists.body["outgoing"][0]["created_at"].is_string());
+  EXPECT_EQ(a_lists.body["incoming"].size(), 0u);
+  Reply b_lists = Get("/v1/contacts/requests", bob_);
+  ASSERT_EQ(b_lists.body["incoming"].size(), 1u);
+  EXPECT_EQ(b_lists.body["incoming"][0]["username"], "alice");
+
+  // Carol cannot accept a request addressed to Bob.
+  EXPECT_EQ(Post("/v1/contacts/requests/" + alice_.user_id + "/accept", carol_).status, 404);
+  Reply accepted = Post("/v1/contacts/requests/" + alice_.user_id + "/accept", bob_);
+  ASSERT_EQ(accepted.status, 200) << accepted.raw;
+  EXPECT_EQ(accepted.body["status"], "accepted");
+
+  Reply a_contacts = Get("/v1/contacts", alice_);
+  Reply b_contacts = Get("/v1/contacts", bob_);
+  ASSERT_EQ(a_contacts.body["contacts"].size(), 1u);
+  ASSERT_EQ(b_contacts.body["contacts"].size(), 1u);
+  EXPECT_EQ(a_contacts.body["contacts"][0]["user_id"], bob_.user_id);
+  EXPECT_EQ(a_contacts.body["contacts"][0]["username"], "bob");
+  EXPECT_EQ(a_contacts.body["contacts"][0]["display_name"], "bob");
+  EXPECT_TRUE(a_contacts.body["contacts"][0]["since"].is_string());
+  EXPECT_EQ(b_contacts.body["contacts"][0]["user_id"], alice_.user_id);
+  EXPECT_EQ(Get("/v1/contacts/requests", bob_).body["incoming"].size(), 0u);
+  EXPECT_EQ(Request(alice_, bob_).status, 409);  // already friends
+}
+
+TEST_F(ContactsE2eTest, CrossingRequestsDeclineAndRemove) {
+  ASSERT_EQ(Request(alice_, carol_).status, 201);
+  Reply crossing = Request(carol_, alice_);
+  EXPECT_EQ(crossing.status, 200) << crossing.raw;
+  EXPECT_EQ(crossing.body["status"], "accepted");
+  EXPECT_EQ(Get("/v1/contacts", alice_).body["contacts"].size(), 1u);
+
+  ASSERT_EQ(Request(bob_, carol_).status, 201);
+  EXPECT_EQ(Post("/v1/contacts/requests/" + bob_.user_id + "/decline", carol_).status, 204);
+  EXPECT_EQ(Get("/v1/contacts/requests", bob_).body["outgoing"].size(), 0u);
+  EXPECT_EQ(Post("/v1/contacts/requests/" + bob_.user_id + "/decline", carol_).status, 404);
+
+  EXPECT_EQ(Delete("/v1/contacts/" + alice_.user_id, carol_).status, 204);
+  EXPECT_EQ(Get("/v1/contacts", alice_).body["contacts"].size(), 0u);
+  EXPECT_EQ(Delete("/v1/contacts/" + alice_.user_id, carol_).status, 404);
+}
+
+TEST_F(ContactsE2eTest, BlocksSelfAndUnknownUsers) {
+  ASSERT_EQ(Request(alice_, bob_).status, 201);
+  ASSERT_EQ(Post("/v1/contacts/requests/" + alice_.user_id + "/accept", bob_).status, 200);
+  EXPECT_EQ(Post("/v1/contacts/" + bob_.user_id + "/block", alice_).status, 204);
+  EXPECT_EQ(Get("/v1/contacts", bob_).body["contacts"].size(), 0u);
+  Reply bob_asks = Request(bob_, alice_);
+  EXPECT_EQ(bob_asks.status, 403) << bob_asks.raw;
+  EXPECT_EQ(bob_asks.body["error"]["code"], "PERMISSION_DENIED");
+  EXPECT_EQ(Request(alice_, bob_).status, 403);
+  EXPECT_EQ(Delete("/v1/contacts/" + bob_.user_id + "/block", alice_).status, 204);
+  EXPECT_EQ(Request(bob_, alice_).status, 201);
+
+  EXPECT_EQ(Request(alice_, alice_).status, 400);
+  Reply unknown = Post("/v1/contacts/requests", alice_,
+                       nlohmann::json{{"user_id", "00000000-0000-4000-8000-000000000000"}});
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Post("/v1/contacts/requests", alice_, nlohmann::json{{"user_id", "garbage"}}).status, 404);
+}
+
+TEST_F(ContactsE2eTest, MalformedInputNeverYields5xx) {
+  const std::vector<std::pair<std::string, std::string>> posts = {
+      {"/v1/contacts/requests", "{"},
+      {"/v1/contacts/requests", "[]"},
+      {"/v1/contacts/requests", R"({"user_id": 42})"},
+      {"/v1/contacts/requests", R"({})"},
+      {"/v1/contacts/requests/%00/accept", ""},
+      {"/v1/contacts/requests/" + std::string(300, 'x') + "/accept", ""},
+      {"/v1/contacts/x/block", ""},
+  };
+  for (const auto& [path, body] : posts) {
+    Reply r = SendRaw(*client_, "POST", path, body, alice_.access_token);
+    EXPECT_GE(r.status, 400) << path << " " << body;
+    EXPECT_LT(r.status, 500) << path << " " << body << " -> " << r.raw;
+    EXPECT_TRUE(r.body.contains("error")) << r.raw;
+  }
+  Reply r = SendRaw(*client_, "PATCH", "/v1/me/profile", "not json", alice_.access_token);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Send(*client_, "GET", "/v1/contacts").status, 401);
+}
+
+TEST_F(ContactsE2eTest, EventsArePublishedOnceWithTheirPayloads) {
+  // 3 x (user.created, user.email_verified, session.created) = 9 before this.
+  ASSERT_EQ(Send(*client_, "PATCH", "/v1/me/profile", nlohmann::json{{"display_name", "Bobby"}},
+                 bob_.access_token).status, 200);
+  ASSERT_EQ(Request(alice_, bob_).status, 201);
+  ASSERT_EQ(Post("/v1/contacts/requests/" + alice_.user_id + "/accept", bob_).status, 200);
+  ASSERT_EQ(Delete("/v1/contacts/" + bob_.user_id, alice_).status, 204);
+  std::vector<bus::Event> events = messenger_->WaitForEvents(13);
+  std::map<std::string, std::vector<bus::Event>> by_type;
+  for (auto& e : events) by_type[e.type].push_back(e);
+  EXPECT_EQ(events.size(), 13u);
+  ASSERT_EQ(by_type["profile.updated"].size(), 1u);
+  ASSERT_EQ(by_type["friendship.created"].size(), 1u);
+  ASSERT_EQ(by_type["friendship.accepted"].size(), 1u);
+  ASSERT_EQ(by_type["friendship.removed"].size(), 1u);
+  const auto& updated = by_type["profile.updated"][0];
+  EXPECT_EQ(updated.source, "profile");
+  EXPECT_EQ(updated.data["user_id"], bob_.user_id);
+  EXPECT_EQ(updated.data["display_name"], "Bobby");
+  EXPECT_TRUE(updated.data.contains("avatar_url") && updated.data.contains("bio"));
+  EXPECT_TRUE(updated.data["updated_at"].is_string());
+  const auto& created = by_type["friendship.created"][0];
+  EXPECT_EQ(created.source, "contact");
+  EXPECT_EQ(created.data["requester_id"], alice_.user_id);
+  EXPECT_EQ(created.data["addressee_id"], bob_.user_id);
+  EXPECT_TRUE(created.data["created_at"].is_string());
+  const std::string low = std::min(alice_.user_id, bob_.user_id);
+  const std::string high = std::max(alice_.user_id, bob_.user_id);
+  const auto& accepted = by_type["friendship.accepted"][0];
+  EXPECT_EQ(accepted.data["user_a"], low);
+  EXPECT_EQ(accepted.data["user_b"], high);
+  EXPECT_TRUE(accepted.data["accepted_at"].is_string());
+  const auto& removed = by_type["friendship.removed"][0];
+  EXPECT_EQ(removed.data["user_a"], low);
+  EXPECT_EQ(removed.data["user_b"], high);
+  EXPECT_EQ(removed.data["removed_by"], alice_.user_id);
+  EXPECT_TRUE(removed.data["removed_at"].is_string());
+}
+
+TEST_F(ContactsE2eTest, IsFriendFromAPlainGrpcClient) {
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(messenger_->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = contact::v1::ContactService::NewStub(channel);
+  auto ask = [&](const std::string& a, const std::string& b) {
+    contact::v1::IsFriendRequest request;
+    request.set_user_a(a);
+    request.set_user_b(b);
+    contact::v1::IsFriendResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::Status status = stub->IsFriend(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.friends();
+  };
+  EXPECT_FALSE(ask(alice_.user_id, bob_.user_id));
+  ASSERT_EQ(Request(alice_, bob_).status, 201);
+  ASSERT_EQ(Post("/v1/contacts/requests/" + alice_.user_id + "/accept", bob_).status, 200);
+  EXPECT_TRUE(ask(alice_.user_id, bob_.user_id));
+  EXPECT_TRUE(ask(bob_.user_id, alice_.user_id));
+  EXPECT_FALSE(ask(alice_.user_id, carol_.user_id));
+
+  contact::v1::IsFriendRequest bad;
+  bad.set_user_a("nope");
+  bad.set_user_b(bob_.user_id);
+  contact::v1::IsFriendResponse response;
+  grpc::ClientContext context;
+  EXPECT_EQ(stub->IsFriend(&context, bad, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace messenger::e2e

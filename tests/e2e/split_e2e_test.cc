@@ -1,0 +1,142 @@
+// Split mode: one process per service, found through MESSENGER_*_ADDR. The
+// profile and contact services are down while users register; when they come
+// up, the user.created events waiting in JetStream reach them.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "tests/e2e/messenger_process.h"
+
+namespace messenger::e2e {
+namespace {
+
+std::string Dump(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return "\n--- " + path + ":\n" + text.str();
+}
+
+class Service {
+ public:
+  Service(std::string name, std::string binary, int grpc_port, int admin_port)
+      : name_(std::move(name)), binary_(std::move(binary)), grpc_port_(grpc_port),
+        admin_port_(admin_port) {}
+
+  absl::Status Start(std::map<std::string, std::string> env, const std::string& dir,
+                     const std::string& ready_path = "/readyz") {
+    log_ = dir + "/" + name_ + ".log";
+    auto child = testing::ChildProcess::Start({binary_}, env, log_);
+    if (!child.ok()) return child.status();
+    process_ = std::move(*child);
+    httplib::Client admin("127.0.0.1", admin_port_);
+    const bool ready = testing::WaitUntil(
+        [&] {
+          if (!process_->Running()) return true;
+          auto res = admin.Get(ready_path);
+          return res && res->status == 200;
+        },
+        absl::Seconds(30), absl::Milliseconds(10));
+    if (!ready || !process_->Running()) {
+      std::ifstream in(log_);
+      std::stringstream text;
+      text << in.rdbuf();
+      return absl::UnavailableError(name_ + " did not become ready:\n" + text.str());
+    }
+    return absl::OkStatus();
+  }
+  int Stop() { return process_ ? process_->Stop(SIGTERM, absl::Seconds(20)) : -1; }
+  int grpc_port() const { return grpc_port_; }
+  int admin_port() const { return admin_port_; }
+
+ private:
+  std::string name_, binary_, log_;
+  int grpc_port_, admin_port_;
+  std::unique_ptr<testing::ChildProcess> process_;
+};
+
+TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto nats = testing::NatsServer::Start();
+  ASSERT_TRUE(nats.ok()) << nats.status();
+  testing::TempDir dir("messenger-split");
+  auto port = [] { return testing::FreePort(); };
+  Service session("session", MESSENGER_SESSION_BINARY, port(), port());
+  Service auth("auth", MESSENGER_AUTH_BINARY, port(), port());
+  Service profile("profile", MESSENGER_PROFILE_BINARY, port(), port());
+  Service contact("contact", MESSENGER_CONTACT_BINARY, port(), port());
+  const int http_port = port();
+  Service gateway("gateway", MESSENGER_GATEWAY_BINARY, 0, http_port);
+  auto addr = [](int p) { return absl::StrCat("127.0.0.1:", p); };
+  std::map<std::string, std::string> env = {
+      {"MESSENGER_PG_DSN", (*db)->dsn()},
+      {"MESSENGER_NATS_URL", (*nats)->url()},
+      {"MESSENGER_MAIL_DIR", dir.path() + "/mail"},
+      {"MESSENGER_PG_POOL_SIZE", "2"},
+      {"MESSENGER_SESSION_ADDR", addr(session.grpc_port())},
+      {"MESSENGER_SESSION_ADMIN_ADDR", addr(session.admin_port())},
+      {"MESSENGER_AUTH_ADDR", addr(auth.grpc_port())},
+      {"MESSENGER_AUTH_ADMIN_ADDR", addr(auth.admin_port())},
+      {"MESSENGER_PROFILE_ADDR", addr(profile.grpc_port())},
+      {"MESSENGER_PROFILE_ADMIN_ADDR", addr(profile.admin_port())},
+      {"MESSENGER_CONTACT_ADDR", addr(contact.grpc_port())},
+      {"MESSENGER_CONTACT_ADMIN_ADDR", addr(contact.admin_port())},
+      {"MESSENGER_HTTP_ADDR", addr(http_port)},
+  };
+  ASSERT_TRUE(session.Start(env, dir.path()).ok());
+  ASSERT_TRUE(auth.Start(env, dir.path()).ok());
+  ASSERT_TRUE(gateway.Start(env, dir.path(), "/healthz").ok());
+
+  httplib::Client client("127.0.0.1", http_port);
+  client.set_read_timeout(10, 0);
+  auto register_user = [&](const std::string& name) {
+    Reply r = Send(client, "POST", "/v1/auth/register",
+                   nlohmann::json{{"username", name}, {"email", name + "@example.com"},
+                                  {"password", "password-" + name}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    Reply login = Send(client, "POST", "/v1/auth/login",
+                       nlohmann::json{{"login", name}, {"password", "password-" + name}});
+    EXPECT_EQ(login.status, 200) << login.raw;
+    return std::make_pair(r.body.value("user_id", ""), login.body.value("access_token", ""));
+  };
+  auto [alice_id, alice_token] = register_user("alice");
+  auto [bob_id, bob_token] = register_user("bob");
+  // Profile and contact services are down: the gateway says so, no 500.
+  Reply down = Send(client, "GET", "/v1/users/" + alice_id + "/profile", std::nullopt, bob_token);
+  EXPECT_EQ(down.status, 503) << down.raw;
+
+  ASSERT_TRUE(profile.Start(env, dir.path()).ok());
+  ASSERT_TRUE(contact.Start(env, dir.path()).ok());
+  const absl::Time up = absl::Now();
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Send(client, "GET", "/v1/users/" + alice_id + "/profile", std::nullopt, bob_token)
+                   .status == 200;
+      },
+      absl::Seconds(5)))
+      << Dump(dir.path() + "/profile.log") << Dump(dir.path() + "/gateway.log");
+  Reply found = Send(client, "GET", "/v1/users/search?q=ali", std::nullopt, bob_token);
+  EXPECT_EQ(found.body["users"].size(), 1u);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Send(client, "POST", "/v1/contacts/requests", nlohmann::json{{"user_id", alice_id}},
+                    bob_token)
+                   .status == 201;
+      },
+      absl::Seconds(5)));
+  const absl::Duration caught_up = absl::Now() - up;
+  EXPECT_LT(caught_up, absl::Seconds(1)) << "took " << caught_up;
+  Reply accepted = Send(client, "POST", "/v1/contacts/requests/" + bob_id + "/accept",
+                        std::nullopt, alice_token);
+  EXPECT_EQ(accepted.status, 200) << accepted.raw;
+
+  for (Service* s : {&gateway, &contact, &profile, &auth, &session}) EXPECT_EQ(s->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace messenger::e2e
