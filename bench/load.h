@@ -1,0 +1,41 @@
+// A small closed-loop load generator: N threads run an operation back to back
+// for a fixed time, each sample's latency is kept, percentiles are exact.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/time/time.h"
+
+namespace messenger::bench {
+
+struct LoadResult {
+  int concurrency = 0;
+  int64_t ok = 0;
+  int64_t errors = 0;
+  double seconds = 0;
+  double throughput = 0;  // successful operations per second
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+
+  nlohmann::json ToJson() const;
+  std::string Row() const;  // a Markdown table row
+};
+
+// Runs `op(thread_index)` (true = success) on `concurrency` threads for `duration`.
+LoadResult RunClosedLoop(int concurrency, absl::Duration duration,
+                         const std::function<bool(int thread)>& op);
+
+struct ProcessUsage {
+  int64_t rss_kb = 0;
+  double cpu_seconds = 0;  // user + system
+};
+ProcessUsage ReadProcessUsage(pid_t pid);
+
+// Header of the table LoadResult::Row() fills.
+std::string TableHeader();
+
+}  // namespace messenger::bench
