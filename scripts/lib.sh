@@ -112,7 +112,8 @@ start_nats() {
   local dir="$1" port="$2"
   mkdir -p "$dir"
   say "starting nats-server -js on 127.0.0.1:$port (store $dir)"
-  nats-server -js -a 127.0.0.1 -p "$port" -sd "$dir" >"$dir/nats.log" 2>&1 &
+  # Own session: a Ctrl-C reaches messenger first, which still flushes its outbox.
+  setsid nats-server -js -a 127.0.0.1 -p "$port" -sd "$dir" >"$dir/nats.log" 2>&1 &
   NATS_PID=$!
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
