@@ -237,6 +237,15 @@ absl::Status Conn::ExecScript(std::string_view sql) {
   return status;
 }
 
+// ---- Tx ----
+
+void Tx::End(bool committed) {
+  for (auto& fn : finally_) fn(committed);
+  if (committed) {
+    for (auto& fn : after_commit_) fn();
+  }
+}
+
 // ---- Pool ----
 
 Pool::Pool(Options options) : options_(std::move(options)) {}
@@ -334,10 +343,8 @@ absl::Status Pool::Transaction(const std::function<absl::Status(Tx&)>& fn) {
       }
     }
     Release(std::move(*conn));
-    if (status.ok()) {
-      for (auto& hook : tx.after_commit_) hook();
-      return status;
-    }
+    tx.End(status.ok());
+    if (status.ok()) return status;
     const std::string_view state = SqlState(status);
     if (state != "40001" && state != "40P01") return status;
     log::Debug("retrying transaction", {{"sqlstate", std::string(state)}, {"attempt", attempt}});

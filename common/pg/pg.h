@@ -117,12 +117,16 @@ class Tx {
   }
   // Runs after a successful COMMIT (e.g. to wake the outbox relay).
   void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+  // Runs when this attempt ends, committed or not (releases what it reserved).
+  void Finally(std::function<void(bool committed)> fn) { finally_.push_back(std::move(fn)); }
 
  private:
   friend class Pool;
   explicit Tx(Conn& conn) : conn_(conn) {}
+  void End(bool committed);
   Conn& conn_;
   std::vector<std::function<void()>> after_commit_;
+  std::vector<std::function<void(bool)>> finally_;
 };
 
 class Pool {

@@ -31,6 +31,15 @@ struct EventDraft {
 class Room {
  public:
   explicit Room(std::string room_id) : room_id_(std::move(room_id)) {}
+  // A room as stored: its current state, latest event and depth.
+  static Room Restore(std::string room_id, StateMap state,
+                      std::vector<std::string> forward_extremities, int64_t depth) {
+    Room room(std::move(room_id));
+    room.state_ = std::move(state);
+    room.forward_extremities_ = std::move(forward_extremities);
+    room.depth_ = depth;
+    return room;
+  }
 
   // Builds the next event (prev_events = the last event, auth_events from
   // the auth events selection over the current state, depth + 1), signs it,

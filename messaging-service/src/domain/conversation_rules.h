@@ -1,0 +1,42 @@
+// Conversation rules, free of IO: message text, idempotency keys, pagination,
+// sync tokens and the contact policy of direct conversations.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace messenger::messaging {
+
+inline constexpr int kMaxTextLength = 4000;
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 100;
+inline constexpr int kMaxGroupMembers = 256;
+inline constexpr int kMaxSyncTimeoutMs = 30'000;
+
+// 1..4000 characters of valid UTF-8, not only whitespace; line breaks and tabs
+// are allowed, other control characters are not.
+absl::Status ValidateText(std::string_view text);
+// 1..128 printable ASCII characters.
+absl::Status ValidateClientMsgId(std::string_view id);
+// Trimmed, 1..64 characters, no control characters.
+absl::StatusOr<std::string> NormalizeGroupName(std::string_view raw);
+
+// The key of the one direct conversation of a pair: "<low>:<high>".
+std::string DirectKey(const std::string& a, const std::string& b);
+
+// History pages: 0 means the default; above kMaxPageSize is an error.
+absl::StatusOr<int> PageSize(int requested);
+
+// Sync tokens are opaque to clients: "s<stream position>".
+std::string EncodeSyncToken(int64_t position);
+absl::StatusOr<int64_t> DecodeSyncToken(std::string_view token);
+absl::StatusOr<int> SyncTimeoutMs(int requested);
+
+// A message into a direct conversation is sent only while its users are friends.
+absl::Status CheckDirectSend(bool friends);
+
+}  // namespace messenger::messaging

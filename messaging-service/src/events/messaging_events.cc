@@ -1,0 +1,34 @@
+#include "messaging-service/src/events/messaging_events.h"
+
+#include "common/time_util.h"
+#include "messenger/events/v1/events.pb.h"
+
+namespace messenger::messaging {
+
+absl::StatusOr<bus::Event> MessageSentEvent(const std::string& message_id,
+                                            const std::string& conversation_id,
+                                            const std::string& sender_id, int64_t seq,
+                                            const std::vector<std::string>& recipients,
+                                            absl::Time sent_at, const Clock& clock, Rng& rng) {
+  events::v1::MessageSent data;
+  data.set_message_id(message_id);
+  data.set_conversation_id(conversation_id);
+  data.set_sender_id(sender_id);
+  data.set_seq(seq);
+  for (const auto& r : recipients) data.add_recipients(r);
+  ToProto(sent_at, data.mutable_sent_at());
+  return bus::MakeEvent("message.sent", kEventSource, data, clock, rng);
+}
+
+absl::StatusOr<bus::Event> MessageSeenEvent(const std::string& conversation_id,
+                                            const std::string& user_id, int64_t seq,
+                                            absl::Time seen_at, const Clock& clock, Rng& rng) {
+  events::v1::MessageSeen data;
+  data.set_conversation_id(conversation_id);
+  data.set_user_id(user_id);
+  data.set_seq(seq);
+  ToProto(seen_at, data.mutable_seen_at());
+  return bus::MakeEvent("message.seen", kEventSource, data, clock, rng);
+}
+
+}  // namespace messenger::messaging

@@ -1,0 +1,58 @@
+// gRPC adapter of the messaging service. Sync is a long poll that parks the
+// call in the SyncHub (no thread) until news or its deadline.
+#pragma once
+
+#include "common/grpc/grpc_util.h"
+#include "common/grpc/work_pool.h"
+#include "messaging-service/src/service/messaging_manager.h"
+#include "messenger/contact/v1/contact.grpc.pb.h"
+#include "messenger/messaging/v1/messaging.grpc.pb.h"
+
+namespace messenger::messaging {
+
+class MessagingGrpcService final : public v1::MessagingService::CallbackService {
+ public:
+  MessagingGrpcService(MessagingManager& messaging, StreamTracker& tracker, grpcx::WorkPool& pool)
+      : messaging_(messaging), tracker_(tracker), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* SendMessage(grpc::CallbackServerContext* context,
+                                        const v1::SendMessageRequest* request,
+                                        v1::SendMessageResponse* response) override;
+  grpc::ServerUnaryReactor* GetMessages(grpc::CallbackServerContext* context,
+                                        const v1::GetMessagesRequest* request,
+                                        v1::GetMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* context,
+                                              const v1::ListConversationsRequest* request,
+                                              v1::ListConversationsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateConversation(grpc::CallbackServerContext* context,
+                                               const v1::CreateConversationRequest* request,
+                                               v1::Conversation* response) override;
+  grpc::ServerUnaryReactor* MarkSeen(grpc::CallbackServerContext* context,
+                                     const v1::MarkSeenRequest* request,
+                                     v1::MarkSeenResponse* response) override;
+  grpc::ServerUnaryReactor* Sync(grpc::CallbackServerContext* context,
+                                 const v1::SyncRequest* request,
+                                 v1::SyncResponse* response) override;
+
+ private:
+  struct SyncCall;
+  void SyncAttempt(std::shared_ptr<SyncCall> call);
+
+  MessagingManager& messaging_;
+  StreamTracker& tracker_;
+  grpcx::WorkPool& pool_;
+};
+
+// FriendChecker over the contact service's IsFriend, with a deadline.
+class GrpcFriendChecker final : public FriendChecker {
+ public:
+  GrpcFriendChecker(grpcx::ChannelSource contact, absl::Duration timeout)
+      : stub_(std::move(contact)), timeout_(timeout) {}
+  absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) override;
+
+ private:
+  grpcx::LazyStub<contact::v1::ContactService> stub_;
+  absl::Duration timeout_;
+};
+
+}  // namespace messenger::messaging

@@ -1,0 +1,20 @@
+// messaging-service: the messaging service alone (split mode).
+#include "messaging-service/src/messaging_module.h"
+
+int main() {
+  using namespace messenger;
+  return ServiceMain({.name = "messaging",
+                      .grpc_address_var = "MESSENGER_MESSAGING_ADDR",
+                      .default_grpc_address = "127.0.0.1:9105",
+                      .admin_address_var = "MESSENGER_MESSAGING_ADMIN_ADDR",
+                      .default_admin_address = "127.0.0.1:9205"},
+                     [](const CommonConfig& common, EnvReader& env, bus::NatsBus& bus)
+                         -> absl::StatusOr<std::unique_ptr<ServiceModule>> {
+                       const std::string contact =
+                           env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104");
+                       auto module = messaging::MessagingModule::Create(
+                           common, bus, [contact] { return grpcx::CreateChannel(contact); });
+                       if (!module.ok()) return module.status();
+                       return std::unique_ptr<ServiceModule>(std::move(*module));
+                     });
+}

@@ -1,0 +1,65 @@
+#include "messaging-service/src/messaging_module.h"
+
+#include "common/log.h"
+#include "common/status.h"
+#include "messaging_migrations.h"
+
+namespace messenger::messaging {
+namespace {
+
+// The server's signing key: the stored one, or a new one saved for next time.
+absl::StatusOr<matrix::Ed25519Key> LoadSigningKey(MessagingStore& store) {
+  ASSIGN_OR_RETURN(auto stored, store.SigningKey());
+  if (stored) {
+    const std::string& key_id = stored->first;
+    return matrix::Ed25519Key::FromSeed(stored->second, key_id.substr(key_id.find(':') + 1));
+  }
+  const std::string version = "a_" + HexEncode(SecureRng::Instance().Bytes(3));
+  ASSIGN_OR_RETURN(matrix::Ed25519Key key, matrix::Ed25519Key::Generate(SecureRng::Instance(), version));
+  RETURN_IF_ERROR(store.SaveSigningKey(key.key_id(), key.seed()));
+  // Another replica may have saved one at the same moment: use the stored one.
+  ASSIGN_OR_RETURN(stored, store.SigningKey());
+  if (!stored) return absl::InternalError("signing key not saved");
+  const std::string& key_id = stored->first;
+  return matrix::Ed25519Key::FromSeed(stored->second, key_id.substr(key_id.find(':') + 1));
+}
+
+}  // namespace
+
+MessagingModule::~MessagingModule() {
+  if (hub_) hub_->Stop();
+}
+
+absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
+    const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact) {
+  std::unique_ptr<MessagingModule> m(new MessagingModule());
+  ASSIGN_OR_RETURN(m->core_,
+                   ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
+  m->store_ = std::make_unique<PgMessagingStore>(m->core_->pool(), m->core_->outbox());
+  m->tracker_ = std::make_unique<StreamTracker>();
+  ASSIGN_OR_RETURN(int64_t position, m->store_->MaxStreamPosition());
+  m->tracker_->Reset(position);
+  m->hub_ = std::make_unique<SyncHub>();
+  m->friends_ = std::make_unique<GrpcFriendChecker>(std::move(contact), common.rpc_timeout);
+  ASSIGN_OR_RETURN(matrix::Ed25519Key key, LoadSigningKey(*m->store_));
+  log::Info("matrix signing key", {{"key_id", key.key_id()},
+                                   {"public_key", key.public_key_base64()},
+                                   {"server_name", common.server_name}});
+  m->manager_ = std::make_unique<MessagingManager>(*m->store_, *m->friends_, *m->tracker_, *m->hub_,
+                                                   common.server_name, std::move(key),
+                                                   SystemClock::Instance(), SecureRng::Instance());
+  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, *m->tracker_,
+                                                    m->core_->work_pool());
+  MessagingManager* manager = m->manager_.get();
+  m->core_->AddConsumer("users", "user.>", [manager](const bus::Event& event, pg::Tx& tx) {
+    if (event.type != "user.created") return absl::OkStatus();
+    return manager->OnUserCreated(event, tx);
+  });
+  m->core_->AddConsumer("friendships", "friendship.>",
+                        [manager](const bus::Event& event, pg::Tx& tx) {
+                          return manager->OnFriendshipEvent(event, tx);
+                        });
+  return m;
+}
+
+}  // namespace messenger::messaging

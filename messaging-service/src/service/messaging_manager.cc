@@ -1,0 +1,469 @@
+#include "messaging-service/src/service/messaging_manager.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/status.h"
+#include "common/text.h"
+#include "common/time_util.h"
+#include "messaging-service/src/domain/conversation_rules.h"
+#include "messaging-service/src/domain/matrix/identifiers.h"
+#include "messaging-service/src/domain/matrix/power_levels.h"
+#include "messaging-service/src/domain/matrix/state_map.h"
+#include "messaging-service/src/events/messaging_events.h"
+#include "messenger/events/v1/events.pb.h"
+
+namespace messenger::messaging {
+namespace {
+
+absl::StatusOr<std::string> UserUuid(const std::string& raw) {
+  if (!IsUuid(raw)) return absl::InvalidArgumentError("user ids are UUIDs");
+  return text::ToLowerAscii(raw);
+}
+
+absl::Status NoSuchConversation() { return absl::NotFoundError("no such conversation"); }
+
+}  // namespace
+
+MessagingManager::MessagingManager(MessagingStore& store, FriendChecker& friends,
+                                   StreamTracker& tracker, SyncHub& hub, std::string server_name,
+                                   matrix::Ed25519Key key, const Clock& clock, Rng& rng)
+    : store_(store), friends_(friends), tracker_(tracker), hub_(hub),
+      server_name_(std::move(server_name)), key_(std::move(key)), clock_(clock), rng_(rng) {}
+
+std::string MessagingManager::MessageText(const std::string& pdu) {
+  nlohmann::json json = nlohmann::json::parse(pdu, nullptr, false);
+  if (!json.is_object() || !json.contains("content") || !json["content"].is_object()) return "";
+  const auto& content = json["content"];
+  if (!content.contains("body") || !content["body"].is_string()) return "";
+  return content["body"].get<std::string>();
+}
+
+std::shared_ptr<MessagingManager::RoomHandle> MessagingManager::Handle(const std::string& room_id) {
+  std::lock_guard lock(rooms_mutex_);
+  auto& handle = rooms_[room_id];
+  if (!handle) handle = std::make_shared<RoomHandle>();
+  return handle;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(
+    const std::vector<std::string>& ids) {
+  ASSIGN_OR_RETURN(auto names, store_.Usernames(ids));
+  std::map<std::string, std::string> out;
+  for (const auto& id : ids) {
+    auto it = names.find(id);
+    if (it == names.end()) {
+      // user.created not applied here yet: retryable, not an error of the caller.
+      return absl::UnavailableError("user not known to messaging yet; retry shortly");
+    }
+    ASSIGN_OR_RETURN(out[id], matrix::MakeUserId(it->second, server_name_));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> MessagingManager::MatrixId(const std::string& user_id) {
+  ASSIGN_OR_RETURN(auto ids, MatrixIds({user_id}));
+  return ids[user_id];
+}
+
+int64_t MessagingManager::AllocatePosition(pg::Tx& tx) {
+  const int64_t position = tracker_.Allocate();
+  tx.Finally([this, position](bool) { tracker_.Finish(position); });
+  return position;
+}
+
+absl::Status MessagingManager::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
+                                           const std::vector<Draft>& drafts,
+                                           std::vector<StoredEvent>& out,
+                                           std::optional<std::string>& last_message) {
+  const absl::Time now = clock_.Now();
+  for (const Draft& draft : drafts) {
+    ASSIGN_OR_RETURN(matrix::Event event,
+                     handle.room->Append(draft.event, absl::ToUnixMillis(now), server_name_, key_));
+    StoredEvent stored;
+    stored.event_id = event.event_id();
+    stored.room_id = row.room_id;
+    stored.seq = ++row.last_seq;
+    stored.stream_pos = AllocatePosition(tx.tx());
+    stored.sender = draft.sender_id;
+    stored.type = event.type();
+    stored.state_key = event.state_key();
+    stored.origin_server_ts = event.origin_server_ts();
+    stored.pdu = event.json().dump();
+    row.depth = event.depth();
+    row.tip_event_id = event.event_id();
+    row.last_event_at = now;
+    if (event.is_state()) {
+      const StateEntry entry{event.type(), *event.state_key(), event.event_id()};
+      std::vector<StateEntry> full;
+      for (const auto& [key, state_event] : handle.room->state()) {
+        full.push_back({key.type, key.state_key, state_event.event_id()});
+      }
+      ASSIGN_OR_RETURN(row.state_group,
+                       tx.NewStateGroup(row.room_id, row.state_group, {entry}, full));
+      RETURN_IF_ERROR(tx.PutCurrentState(row.room_id, entry));
+      if (event.type() == matrix::kMemberType && draft.member_id) {
+        const std::string membership = event.membership();
+        RETURN_IF_ERROR(
+            tx.PutMembership(row.room_id, *draft.member_id, membership, event.event_id()));
+        auto& joined = handle.joined;
+        joined.erase(std::remove(joined.begin(), joined.end(), *draft.member_id), joined.end());
+        if (membership == "join") joined.push_back(*draft.member_id);
+      }
+      if (event.type() == matrix::kNameType && event.content().contains("name") &&
+          event.content()["name"].is_string()) {
+        row.name = event.content()["name"].get<std::string>();
+      }
+    }
+    if (event.type() == matrix::kMessageType) last_message = event.event_id();
+    stored.state_group = row.state_group;
+    RETURN_IF_ERROR(tx.InsertEvent(stored));
+    out.push_back(std::move(stored));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<StoredEvent>> MessagingManager::Append(
+    const std::string& room_id, const std::vector<Draft>& drafts,
+    const std::function<absl::Status(MessagingTx&, const std::vector<StoredEvent>&,
+                                     const std::vector<std::string>&)>& extra) {
+  std::shared_ptr<RoomHandle> handle = Handle(room_id);
+  std::lock_guard lock(handle->mutex);
+  std::vector<StoredEvent> written;
+  std::vector<std::string> notify;
+  absl::Status status = store_.Transaction([&](MessagingTx& tx) -> absl::Status {
+    written.clear();
+    ASSIGN_OR_RETURN(std::optional<RoomRow> row, tx.LockRoom(room_id));
+    if (!row) return NoSuchConversation();
+    if (!handle->room || handle->depth != row->depth ||
+        handle->room->forward_extremities() != std::vector<std::string>{row->tip_event_id}) {
+      // Not loaded yet, or another process appended: load the current state.
+      ASSIGN_OR_RETURN(std::vector<std::string> pdus, tx.CurrentStatePdus(room_id));
+      matrix::StateMap state;
+      for (const std::string& pdu : pdus) {
+        ASSIGN_OR_RETURN(matrix::Event event, matrix::Event::Parse(pdu));
+        RETURN_IF_ERROR(state.Put(event));
+      }
+      handle->room = matrix::Room::Restore(room_id, std::move(state), {row->tip_event_id}, row->depth);
+      ASSIGN_OR_RETURN(handle->joined, tx.JoinedMembers(room_id));
+    }
+    std::optional<std::string> last_message;
+    RETURN_IF_ERROR(WriteEvents(tx, *row, *handle, drafts, written, last_message));
+    RETURN_IF_ERROR(tx.UpdateRoom(*row, last_message));
+    RETURN_IF_ERROR(extra(tx, written, handle->joined));
+    handle->depth = row->depth;
+    notify = handle->joined;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    handle->room.reset();  // it may hold events that did not commit
+    handle->depth = -1;
+    return status;
+  }
+  hub_.Notify(notify);
+  return written;
+}
+
+absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_id,
+                                                     const std::string& kind,
+                                                     const std::optional<std::string>& name,
+                                                     const std::optional<std::string>& direct_key,
+                                                     const std::vector<std::string>& member_ids) {
+  std::vector<std::string> everyone = {creator_id};
+  everyone.insert(everyone.end(), member_ids.begin(), member_ids.end());
+  ASSIGN_OR_RETURN(auto mxids, MatrixIds(everyone));
+  const std::string& creator = mxids[creator_id];
+  ASSIGN_OR_RETURN(std::string room_id, matrix::NewRoomId(rng_, server_name_));
+
+  nlohmann::json power_levels = matrix::DefaultPowerLevelsContent(creator);
+  if (kind == "direct") {
+    for (const auto& m : member_ids) power_levels["users"][mxids[m]] = 100;  // equals in a pair
+  }
+  auto state = [&](const std::string& type, nlohmann::json content, const std::string& key = "") {
+    return Draft{{creator, type, key, std::move(content), std::nullopt}, creator_id, std::nullopt};
+  };
+  std::vector<Draft> drafts;
+  drafts.push_back(state(matrix::kCreateType, {{"room_version", "10"}, {"creator", creator}}));
+  drafts.push_back(Draft{{creator, matrix::kMemberType, creator, {{"membership", "join"}}, std::nullopt},
+                         creator_id, creator_id});
+  drafts.push_back(state(matrix::kPowerLevelsType, power_levels));
+  drafts.push_back(state(matrix::kJoinRulesType, {{"join_rule", "invite"}}));
+  drafts.push_back(state(matrix::kHistoryVisibilityType, {{"history_visibility", "shared"}}));
+  if (name) drafts.push_back(state(matrix::kNameType, {{"name", *name}}));
+  for (const auto& m : member_ids) {
+    nlohmann::json invite = {{"membership", "invite"}};
+    if (kind == "direct") invite["is_direct"] = true;
+    drafts.push_back(Draft{{creator, matrix::kMemberType, mxids[m], invite, std::nullopt}, creator_id, m});
+    drafts.push_back(Draft{{mxids[m], matrix::kMemberType, mxids[m], {{"membership", "join"}}, std::nullopt},
+                           m, m});
+  }
+
+  RoomRow row;
+  row.room_id = room_id;
+  row.kind = kind;
+  row.name = name;
+  row.creator = creator_id;
+  row.direct_key = direct_key;
+  row.created_at = clock_.Now();
+  row.last_event_at = row.created_at;
+  auto handle = Handle(room_id);
+  std::lock_guard lock(handle->mutex);
+  absl::Status status = store_.Transaction([&](MessagingTx& tx) -> absl::Status {
+    RoomRow working = row;
+    handle->room = matrix::Room(room_id);
+    handle->joined.clear();
+    RETURN_IF_ERROR(tx.InsertRoom(working));
+    std::vector<StoredEvent> written;
+    std::optional<std::string> last_message;
+    RETURN_IF_ERROR(WriteEvents(tx, working, *handle, drafts, written, last_message));
+    RETURN_IF_ERROR(tx.UpdateRoom(working, last_message));
+    for (const auto& user : everyone) {
+      RETURN_IF_ERROR(tx.InsertNotice(AllocatePosition(tx.tx()), user, "conversation", room_id,
+                                      std::nullopt));
+    }
+    handle->depth = working.depth;
+    row = working;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    handle->room.reset();
+    handle->depth = -1;
+    return status;
+  }
+  hub_.Notify(everyone);
+  return row;
+}
+
+absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sender,
+                                                        const std::string& peer) {
+  const std::string key = DirectKey(sender, peer);
+  ASSIGN_OR_RETURN(std::optional<RoomRow> existing, store_.FindDirectRoom(key));
+  if (existing) return *existing;
+  absl::StatusOr<RoomRow> created = CreateRoom(sender, "direct", std::nullopt, key, {peer});
+  if (created.ok() || !pg::IsUniqueViolation(created.status())) return created;
+  // The other user created it at the same moment: use theirs.
+  ASSIGN_OR_RETURN(existing, store_.FindDirectRoom(key));
+  if (!existing) return created.status();
+  return *existing;
+}
+
+absl::Status MessagingManager::CheckJoined(const std::string& room_id, const std::string& user_id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> membership, store_.Membership(room_id, user_id));
+  if (!membership) {
+    ASSIGN_OR_RETURN(std::optional<RoomRow> room, store_.GetRoom(room_id));
+    if (!room) return NoSuchConversation();
+    return absl::PermissionDeniedError("you are not a member of this conversation");
+  }
+  if (*membership != "join") {
+    return absl::PermissionDeniedError("you are not a member of this conversation");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
+  ASSIGN_OR_RETURN(std::string sender, UserUuid(in.sender_id));
+  RETURN_IF_ERROR(ValidateText(in.text));
+  RETURN_IF_ERROR(ValidateClientMsgId(in.client_msg_id));
+  if (in.to_user_id.has_value() == in.conversation_id.has_value()) {
+    return absl::InvalidArgumentError("give either to or conversation_id");
+  }
+  ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
+                   store_.FindSent(sender, in.device_id, in.client_msg_id));
+  if (sent) return SentMessage{*sent, true};
+
+  RoomRow room;
+  if (in.to_user_id) {
+    absl::StatusOr<std::string> peer = UserUuid(*in.to_user_id);
+    if (!peer.ok()) return absl::NotFoundError("no such user");
+    if (*peer == sender) return absl::InvalidArgumentError("you cannot message yourself");
+    ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(sender, *peer));
+    RETURN_IF_ERROR(CheckDirectSend(friends));
+    ASSIGN_OR_RETURN(room, DirectRoomFor(sender, *peer));
+  } else {
+    ASSIGN_OR_RETURN(std::optional<RoomRow> found, store_.GetRoom(*in.conversation_id));
+    if (!found) return NoSuchConversation();
+    room = *found;
+    RETURN_IF_ERROR(CheckJoined(room.room_id, sender));
+    if (room.kind == "direct") {
+      ASSIGN_OR_RETURN(std::vector<std::string> members, store_.JoinedMembers(room.room_id));
+      std::string peer;
+      for (const auto& m : members) {
+        if (m != sender) peer = m;
+      }
+      if (peer.empty()) return absl::PermissionDeniedError("the other user left this conversation");
+      ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(sender, peer));
+      RETURN_IF_ERROR(CheckDirectSend(friends));
+    }
+  }
+
+  ASSIGN_OR_RETURN(std::string sender_mxid, MatrixId(sender));
+  Draft draft{{sender_mxid, matrix::kMessageType, std::nullopt,
+               {{"msgtype", "m.text"}, {"body", in.text}}, std::nullopt},
+              sender, std::nullopt};
+  bool duplicate = false;
+  auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>& events,
+                   const std::vector<std::string>& joined) -> absl::Status {
+    const StoredEvent& e = events.front();
+    ASSIGN_OR_RETURN(bool fresh, tx.InsertSent(sender, in.device_id, in.client_msg_id, e.event_id));
+    if (!fresh) {
+      duplicate = true;  // a concurrent retry won: undo ours, answer theirs
+      return absl::AbortedError("duplicate send");
+    }
+    std::vector<std::string> recipients;
+    for (const auto& m : joined) {
+      if (m != sender) recipients.push_back(m);
+    }
+    ASSIGN_OR_RETURN(bus::Event event,
+                     MessageSentEvent(e.event_id, e.room_id, sender, e.seq, recipients,
+                                      absl::FromUnixMillis(e.origin_server_ts), clock_, rng_));
+    return tx.Enqueue(event);
+  };
+  absl::StatusOr<std::vector<StoredEvent>> written = Append(room.room_id, {draft}, extra);
+  if (!written.ok()) {
+    if (duplicate) {
+      ASSIGN_OR_RETURN(sent, store_.FindSent(sender, in.device_id, in.client_msg_id));
+      if (sent) return SentMessage{*sent, true};
+    }
+    return written.status();
+  }
+  const StoredEvent& e = written->front();
+  return SentMessage{{e.event_id, e.room_id, e.seq, e.sender, e.pdu, e.origin_server_ts}, false};
+}
+
+absl::StatusOr<HistoryPage> MessagingManager::History(const std::string& user_id,
+                                                      const std::string& room_id,
+                                                      int64_t before_seq, int limit) {
+  ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
+  ASSIGN_OR_RETURN(int page, PageSize(limit));
+  if (before_seq < 0) return absl::InvalidArgumentError("before_seq must not be negative");
+  RETURN_IF_ERROR(CheckJoined(room_id, user));
+  ASSIGN_OR_RETURN(std::vector<MessageRow> rows, store_.Messages(room_id, before_seq, page + 1));
+  HistoryPage out;
+  if (static_cast<int>(rows.size()) > page) {
+    rows.resize(page);
+    out.next_before_seq = rows.back().seq;
+  }
+  out.messages = std::move(rows);
+  return out;
+}
+
+absl::StatusOr<std::vector<ConversationRow>> MessagingManager::Conversations(
+    const std::string& user_id) {
+  ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
+  return store_.Conversations(user);
+}
+
+absl::StatusOr<RoomRow> MessagingManager::CreateGroup(const std::string& creator_id,
+                                                      std::string_view name,
+                                                      const std::vector<std::string>& member_ids) {
+  ASSIGN_OR_RETURN(std::string creator, UserUuid(creator_id));
+  ASSIGN_OR_RETURN(std::string clean_name, NormalizeGroupName(name));
+  if (member_ids.empty()) return absl::InvalidArgumentError("member_ids must not be empty");
+  if (member_ids.size() > kMaxGroupMembers) {
+    return absl::InvalidArgumentError("too many members");
+  }
+  std::set<std::string> unique;
+  for (const auto& raw : member_ids) {
+    absl::StatusOr<std::string> id = UserUuid(raw);
+    if (!id.ok()) return absl::InvalidArgumentError("member_ids must be user ids");
+    if (*id != creator) unique.insert(*id);
+  }
+  if (unique.empty()) return absl::InvalidArgumentError("a group needs someone besides you");
+  for (const auto& member : unique) {
+    ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(creator, member));
+    if (!friends) {
+      return absl::PermissionDeniedError("every member must be one of your contacts");
+    }
+  }
+  return CreateRoom(creator, "group", clean_name, std::nullopt,
+                    std::vector<std::string>(unique.begin(), unique.end()));
+}
+
+absl::Status MessagingManager::MarkSeen(const std::string& user_id, const std::string& room_id,
+                                        int64_t seq) {
+  ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
+  RETURN_IF_ERROR(CheckJoined(room_id, user));
+  ASSIGN_OR_RETURN(std::optional<RoomRow> room, store_.GetRoom(room_id));
+  if (!room) return NoSuchConversation();
+  if (seq < 1 || seq > room->last_seq) {
+    return absl::InvalidArgumentError("seq is not a position of this conversation");
+  }
+  std::vector<std::string> notify;
+  RETURN_IF_ERROR(store_.Transaction([&](MessagingTx& tx) -> absl::Status {
+    const absl::Time now = clock_.Now();
+    ASSIGN_OR_RETURN(bool advanced,
+                     tx.AdvanceReceipt(room_id, user, seq, AllocatePosition(tx.tx()), now));
+    if (!advanced) return absl::OkStatus();  // already read that far
+    ASSIGN_OR_RETURN(bus::Event event, MessageSeenEvent(room_id, user, seq, now, clock_, rng_));
+    RETURN_IF_ERROR(tx.Enqueue(event));
+    ASSIGN_OR_RETURN(notify, tx.JoinedMembers(room_id));
+    return absl::OkStatus();
+  }));
+  hub_.Notify(notify);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SyncBatch> MessagingManager::SyncOnce(const std::string& user_id, int64_t since) {
+  ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
+  constexpr int kMaxRows = 100;
+  SyncBatch batch;
+  const int64_t watermark = tracker_.Watermark();
+  if (since >= watermark) {
+    batch.next = std::max(since, watermark);
+    return batch;
+  }
+  ASSIGN_OR_RETURN(batch.rows, store_.SyncRows(user, since, watermark, kMaxRows));
+  batch.next = static_cast<int>(batch.rows.size()) == kMaxRows ? batch.rows.back().stream_pos
+                                                               : watermark;
+  return batch;
+}
+
+absl::Status MessagingManager::OnUserCreated(const bus::Event& event, pg::Tx& tx) {
+  events::v1::UserCreated data;
+  RETURN_IF_ERROR(event.DataTo(data));
+  if (!IsUuid(data.user_id()) || data.username().empty()) {
+    return absl::InvalidArgumentError("user.created without user_id or username");
+  }
+  return store_.Within(tx)->AddUser(text::ToLowerAscii(data.user_id()), data.username());
+}
+
+absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx& tx) {
+  auto mtx = store_.Within(tx);
+  std::vector<std::string> notify;
+  auto notice = [&](const std::string& user, const std::string& kind, const std::string& other) {
+    notify.push_back(user);
+    return mtx->InsertNotice(AllocatePosition(tx), user, kind, std::nullopt, other);
+  };
+  if (event.type == "friendship.created") {
+    events::v1::FriendshipCreated data;
+    RETURN_IF_ERROR(event.DataTo(data));
+    RETURN_IF_ERROR(notice(data.addressee_id(), "contact_request", data.requester_id()));
+  } else if (event.type == "friendship.accepted" || event.type == "friendship.removed") {
+    const bool accepted = event.type == "friendship.accepted";
+    std::string a, b;
+    if (accepted) {
+      events::v1::FriendshipAccepted data;
+      RETURN_IF_ERROR(event.DataTo(data));
+      a = data.user_a();
+      b = data.user_b();
+    } else {
+      events::v1::FriendshipRemoved data;
+      RETURN_IF_ERROR(event.DataTo(data));
+      a = data.user_a();
+      b = data.user_b();
+    }
+    if (!IsUuid(a) || !IsUuid(b)) return absl::InvalidArgumentError("friendship event without users");
+    // Removing the friendship makes the pair's direct room read-only; a new
+    // friendship opens the same room again (history kept).
+    RETURN_IF_ERROR(mtx->SetDirectReadOnly(DirectKey(a, b), !accepted));
+    const std::string kind = accepted ? "contact_accepted" : "contact_removed";
+    RETURN_IF_ERROR(notice(a, kind, b));
+    RETURN_IF_ERROR(notice(b, kind, a));
+  } else {
+    return absl::OkStatus();
+  }
+  tx.AfterCommit([this, notify] { hub_.Notify(notify); });
+  return absl::OkStatus();
+}
+
+}  // namespace messenger::messaging

@@ -1,0 +1,131 @@
+// Messaging use cases over Matrix rooms: direct and group conversations,
+// sending with idempotency and the contact policy, history, read markers,
+// conversation lists and the sync feed. Storage, friendship checks, time and
+// randomness are injected.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "messaging-service/src/domain/matrix/room.h"
+#include "messaging-service/src/domain/matrix/signing.h"
+#include "messaging-service/src/domain/stream_tracker.h"
+#include "messaging-service/src/domain/sync_hub.h"
+#include "messaging-service/src/storage/messaging_store.h"
+
+namespace messenger::messaging {
+
+// The contact service as the contact policy needs it.
+class FriendChecker {
+ public:
+  virtual ~FriendChecker() = default;
+  // UNAVAILABLE when it cannot be known (never a guess).
+  virtual absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) = 0;
+};
+
+struct SendInput {
+  std::string sender_id;
+  std::string device_id;
+  std::optional<std::string> to_user_id;
+  std::optional<std::string> conversation_id;
+  std::string text;
+  std::string client_msg_id;
+};
+
+struct SentMessage {
+  MessageRow message;
+  bool duplicate = false;
+};
+
+struct HistoryPage {
+  std::vector<MessageRow> messages;
+  std::optional<int64_t> next_before_seq;
+};
+
+struct SyncBatch {
+  int64_t next = 0;
+  std::vector<SyncRow> rows;
+};
+
+class MessagingManager {
+ public:
+  MessagingManager(MessagingStore& store, FriendChecker& friends, StreamTracker& tracker,
+                   SyncHub& hub, std::string server_name, matrix::Ed25519Key key,
+                   const Clock& clock, Rng& rng);
+
+  absl::StatusOr<SentMessage> Send(const SendInput& input);
+  absl::StatusOr<HistoryPage> History(const std::string& user_id, const std::string& room_id,
+                                      int64_t before_seq, int limit);
+  absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id);
+  absl::StatusOr<RoomRow> CreateGroup(const std::string& creator_id, std::string_view name,
+                                      const std::vector<std::string>& member_ids);
+  absl::Status MarkSeen(const std::string& user_id, const std::string& room_id, int64_t seq);
+  // What is new for the user after `since` (no waiting).
+  absl::StatusOr<SyncBatch> SyncOnce(const std::string& user_id, int64_t since);
+  int64_t Position() const { return tracker_.Watermark(); }
+  SyncHub& hub() { return hub_; }
+
+  // Event consumer effects (inside the consumer's transaction).
+  absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
+  absl::Status OnFriendshipEvent(const bus::Event& event, pg::Tx& tx);
+
+  // Text of a stored m.room.message PDU.
+  static std::string MessageText(const std::string& pdu);
+
+ private:
+  // A room as this process last saw it; its mutex orders appends in-process
+  // (the row lock orders them between processes).
+  struct RoomHandle {
+    std::mutex mutex;
+    std::optional<matrix::Room> room;
+    int64_t depth = -1;
+    std::vector<std::string> joined;  // user UUIDs
+  };
+  struct Draft {
+    matrix::EventDraft event;
+    std::string sender_id;
+    std::optional<std::string> member_id;  // m.room.member: the target's UUID
+  };
+
+  std::shared_ptr<RoomHandle> Handle(const std::string& room_id);
+  absl::StatusOr<std::string> MatrixId(const std::string& user_id);
+  absl::StatusOr<std::map<std::string, std::string>> MatrixIds(const std::vector<std::string>& ids);
+  // Appends `drafts` to the room in one transaction; `extra` adds rows (and
+  // outbox events) to the same transaction.
+  absl::StatusOr<std::vector<StoredEvent>> Append(
+      const std::string& room_id, const std::vector<Draft>& drafts,
+      const std::function<absl::Status(MessagingTx&, const std::vector<StoredEvent>&,
+                                       const std::vector<std::string>& joined)>& extra);
+  // Writes drafts to an in-memory room and the database.
+  absl::Status WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
+                           const std::vector<Draft>& drafts, std::vector<StoredEvent>& out,
+                           std::optional<std::string>& last_message);
+  // A new room with its initial events and everyone joined.
+  absl::StatusOr<RoomRow> CreateRoom(const std::string& creator_id, const std::string& kind,
+                                     const std::optional<std::string>& name,
+                                     const std::optional<std::string>& direct_key,
+                                     const std::vector<std::string>& member_ids);
+  absl::StatusOr<RoomRow> DirectRoomFor(const std::string& sender, const std::string& peer);
+  absl::Status CheckJoined(const std::string& room_id, const std::string& user_id);
+  int64_t AllocatePosition(pg::Tx& tx);
+
+  MessagingStore& store_;
+  FriendChecker& friends_;
+  StreamTracker& tracker_;
+  SyncHub& hub_;
+  std::string server_name_;
+  matrix::Ed25519Key key_;
+  const Clock& clock_;
+  Rng& rng_;
+  std::mutex rooms_mutex_;
+  std::map<std::string, std::shared_ptr<RoomHandle>> rooms_;
+};
+
+}  // namespace messenger::messaging

@@ -1,0 +1,156 @@
+// Storage of rooms, events, state, receipts and sync notices (interface).
+// Writes go through a MessagingTx inside one transaction, so an event, its
+// room's counters, its state and its outbox rows commit together.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/bus/event.h"
+#include "common/pg/pg.h"
+
+namespace messenger::messaging {
+
+struct RoomRow {
+  std::string room_id;
+  std::string room_version = "10";
+  std::string kind;  // "direct" | "group"
+  std::optional<std::string> name;
+  std::string creator;
+  std::optional<std::string> direct_key;
+  bool direct_read_only = false;
+  absl::Time created_at;
+  int64_t last_seq = 0;
+  int64_t depth = 0;
+  std::string tip_event_id;
+  int64_t state_group = 0;
+  absl::Time last_event_at;
+};
+
+struct StoredEvent {
+  std::string event_id;
+  std::string room_id;
+  int64_t seq = 0;
+  int64_t stream_pos = 0;
+  std::string sender;  // user UUID
+  std::string type;
+  std::optional<std::string> state_key;
+  int64_t origin_server_ts = 0;
+  int64_t state_group = 0;
+  std::string pdu;  // JSON text
+};
+
+struct StateEntry {
+  std::string type;
+  std::string state_key;
+  std::string event_id;
+  auto operator<=>(const StateEntry&) const = default;
+};
+
+// A message as the native API shows it.
+struct MessageRow {
+  std::string event_id;
+  std::string room_id;
+  int64_t seq = 0;
+  std::string sender;
+  std::string pdu;
+  int64_t origin_server_ts = 0;
+};
+
+struct ConversationRow {
+  std::string room_id;
+  std::string kind;
+  std::optional<std::string> name;
+  bool read_only = false;
+  std::optional<MessageRow> last_message;
+  int64_t unread = 0;
+  std::vector<std::string> members;
+};
+
+struct SyncRow {
+  int64_t stream_pos = 0;
+  std::string kind;  // "message" | "seen" | notice kinds
+  std::string room_id;
+  std::optional<MessageRow> message;
+  std::string user_id;  // seen: reader; notices: the other user
+  int64_t seq = 0;
+};
+
+// Operations inside one transaction.
+class MessagingTx {
+ public:
+  virtual ~MessagingTx() = default;
+  virtual pg::Tx& tx() = 0;
+  // The room row under a lock until the end of the transaction.
+  virtual absl::StatusOr<std::optional<RoomRow>> LockRoom(const std::string& room_id) = 0;
+  // PDUs of the room's current state.
+  virtual absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string& room_id) = 0;
+  virtual absl::Status InsertRoom(const RoomRow& room) = 0;
+  virtual absl::Status UpdateRoom(const RoomRow& room,
+                                  const std::optional<std::string>& last_message_event_id) = 0;
+  virtual absl::Status InsertEvent(const StoredEvent& event) = 0;
+  // A state group holding `changes` on top of `prev_group` (0 = none); a full
+  // snapshot (`full_state`) when the chain would grow past its bound.
+  virtual absl::StatusOr<int64_t> NewStateGroup(const std::string& room_id, int64_t prev_group,
+                                                const std::vector<StateEntry>& changes,
+                                                const std::vector<StateEntry>& full_state) = 0;
+  virtual absl::Status PutCurrentState(const std::string& room_id, const StateEntry& entry) = 0;
+  virtual absl::Status PutMembership(const std::string& room_id, const std::string& user_id,
+                                     const std::string& membership, const std::string& event_id) = 0;
+  // False when (user, device, client_msg_id) is already taken.
+  virtual absl::StatusOr<bool> InsertSent(const std::string& user_id, const std::string& device_id,
+                                          const std::string& client_msg_id,
+                                          const std::string& event_id) = 0;
+  // Moves the read marker forward; false when `seq` is not past it.
+  virtual absl::StatusOr<bool> AdvanceReceipt(const std::string& room_id, const std::string& user_id,
+                                              int64_t seq, int64_t stream_pos, absl::Time at) = 0;
+  virtual absl::Status InsertNotice(int64_t stream_pos, const std::string& user_id,
+                                    const std::string& kind,
+                                    const std::optional<std::string>& room_id,
+                                    const std::optional<std::string>& other_user) = 0;
+  virtual absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) = 0;
+  virtual absl::Status AddUser(const std::string& user_id, const std::string& username) = 0;
+  virtual absl::Status Enqueue(const bus::Event& event) = 0;
+};
+
+class MessagingStore {
+ public:
+  virtual ~MessagingStore() = default;
+
+  virtual absl::Status Transaction(const std::function<absl::Status(MessagingTx&)>& fn) = 0;
+  // A MessagingTx over a transaction someone else runs (event consumers).
+  virtual std::unique_ptr<MessagingTx> Within(pg::Tx& tx) = 0;
+
+  virtual absl::StatusOr<std::map<std::string, std::string>> Usernames(
+      const std::vector<std::string>& user_ids) = 0;
+  virtual absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SigningKey() = 0;
+  virtual absl::Status SaveSigningKey(const std::string& key_id, const std::string& seed) = 0;
+  virtual absl::StatusOr<int64_t> MaxStreamPosition() = 0;
+
+  virtual absl::StatusOr<std::optional<MessageRow>> FindSent(const std::string& user_id,
+                                                            const std::string& device_id,
+                                                            const std::string& client_msg_id) = 0;
+  virtual absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string& direct_key) = 0;
+  virtual absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string& room_id) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string& room_id) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> Membership(const std::string& room_id,
+                                                                const std::string& user_id) = 0;
+
+  // Newest first, seq < before_seq (0: no bound), at most `limit`.
+  virtual absl::StatusOr<std::vector<MessageRow>> Messages(const std::string& room_id,
+                                                           int64_t before_seq, int limit) = 0;
+  virtual absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id) = 0;
+  // Sync rows of the user with since < stream_pos <= until, in order.
+  virtual absl::StatusOr<std::vector<SyncRow>> SyncRows(const std::string& user_id, int64_t since,
+                                                        int64_t until, int limit) = 0;
+  // The state of the room after `event_id` (via state groups).
+  virtual absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) = 0;
+};
+
+}  // namespace messenger::messaging

@@ -1,0 +1,338 @@
+#include "messaging-service/src/storage/pg_messaging_store.h"
+
+#include "absl/strings/str_join.h"
+#include "common/status.h"
+#include "messaging-service/src/storage/queries.h"
+
+namespace messenger::messaging {
+namespace {
+
+// Full snapshots keep every state lookup to a bounded walk.
+constexpr int kMaxStateChain = 64;
+
+RoomRow RoomFrom(const pg::Result& r, int i) {
+  RoomRow room;
+  room.room_id = r.GetString(i, 0);
+  room.room_version = r.GetString(i, 1);
+  room.kind = r.GetString(i, 2);
+  if (!r.IsNull(i, 3)) room.name = r.GetString(i, 3);
+  room.creator = r.GetString(i, 4);
+  if (!r.IsNull(i, 5)) room.direct_key = r.GetString(i, 5);
+  room.direct_read_only = r.GetBool(i, 6);
+  room.created_at = r.GetTime(i, 7);
+  room.last_seq = r.GetInt64(i, 8);
+  room.depth = r.GetInt64(i, 9);
+  room.tip_event_id = r.GetString(i, 10);
+  room.state_group = r.GetInt64(i, 11);
+  room.last_event_at = r.GetTime(i, 12);
+  return room;
+}
+
+MessageRow MessageFrom(const pg::Result& r, int i, int col = 0) {
+  return {r.GetString(i, col),     r.GetString(i, col + 1), r.GetInt64(i, col + 2),
+          r.GetString(i, col + 3), r.GetString(i, col + 4), r.GetInt64(i, col + 5)};
+}
+
+// "{a,b}" for a text[] parameter; elements are quoted so any text is safe.
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+// Postgres text[] output ("{a,b}" with optional quotes) to strings.
+std::vector<std::string> ParseTextArray(std::string_view text) {
+  std::vector<std::string> out;
+  if (text.size() < 2) return out;
+  std::string current;
+  bool quoted = false, in_item = false;
+  for (size_t i = 1; i + 1 < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '\\' && i + 2 < text.size()) {
+        current += text[++i];
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        current += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+      in_item = true;
+    } else if (c == ',') {
+      out.push_back(std::move(current));
+      current.clear();
+      in_item = false;
+    } else {
+      current += c;
+      in_item = true;
+    }
+  }
+  if (in_item || !current.empty()) out.push_back(std::move(current));
+  return out;
+}
+
+class PgMessagingTx final : public MessagingTx {
+ public:
+  PgMessagingTx(pg::Tx& tx, const bus::Outbox& outbox) : tx_(tx), outbox_(outbox) {}
+
+  pg::Tx& tx() override { return tx_; }
+
+  absl::StatusOr<std::optional<RoomRow>> LockRoom(const std::string& room_id) override {
+    ASSIGN_OR_RETURN(pg::Result r, tx_.Exec(queries::kLockRoom, {room_id}));
+    if (r.rows() == 0) return std::nullopt;
+    return RoomFrom(r, 0);
+  }
+
+  absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) override {
+    ASSIGN_OR_RETURN(pg::Result r, tx_.Exec(queries::kCurrentStatePdus, {room_id}));
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
+    return out;
+  }
+
+  absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string& room_id) override {
+    ASSIGN_OR_RETURN(pg::Result r, tx_.Exec(queries::kJoinedMembers, {room_id}));
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
+    return out;
+  }
+
+  absl::Status InsertRoom(const RoomRow& room) override {
+    return tx_
+        .Exec(queries::kInsertRoom,
+              {room.room_id, room.room_version, room.kind, room.name, room.creator, room.direct_key,
+               room.direct_read_only, room.created_at, room.last_seq, room.depth, room.tip_event_id,
+               room.state_group, room.last_event_at})
+        .status();
+  }
+
+  absl::Status UpdateRoom(const RoomRow& room,
+                          const std::optional<std::string>& last_message) override {
+    return tx_
+        .Exec(queries::kUpdateRoom, {room.room_id, room.last_seq, room.depth, room.tip_event_id,
+                                     room.state_group, room.last_event_at, room.name, last_message})
+        .status();
+  }
+
+  absl::Status InsertEvent(const StoredEvent& e) override {
+    return tx_
+        .Exec(queries::kInsertEvent, {e.event_id, e.room_id, e.seq, e.stream_pos, e.sender, e.type,
+                                      e.state_key, e.origin_server_ts, e.state_group, e.pdu})
+        .status();
+  }
+
+  absl::StatusOr<int64_t> NewStateGroup(const std::string& room_id, int64_t prev_group,
+                                        const std::vector<StateEntry>& changes,
+                                        const std::vector<StateEntry>& full_state) override {
+    std::optional<int64_t> prev;
+    if (prev_group != 0) prev = prev_group;
+    ASSIGN_OR_RETURN(pg::Result group, tx_.Exec(queries::kInsertStateGroup, {room_id, prev}));
+    int64_t group_id = group.GetInt64(0, 0);
+    const std::vector<StateEntry>* entries = &changes;
+    if (group.GetInt64(0, 1) >= kMaxStateChain) {
+      // Too long a chain: this group becomes a snapshot of its own.
+      ASSIGN_OR_RETURN(pg::Result snapshot,
+                       tx_.Exec(queries::kInsertStateGroup, {room_id, std::optional<int64_t>()}));
+      group_id = snapshot.GetInt64(0, 0);
+      entries = &full_state;
+    }
+    std::vector<std::string> types, keys, ids;
+    for (const StateEntry& e : *entries) {
+      types.push_back(e.type);
+      keys.push_back(e.state_key);
+      ids.push_back(e.event_id);
+    }
+    RETURN_IF_ERROR(tx_.Exec(queries::kInsertStateEntries,
+                             {group_id, TextArray(types), TextArray(keys), TextArray(ids)})
+                        .status());
+    return group_id;
+  }
+
+  absl::Status PutCurrentState(const std::string& room_id, const StateEntry& e) override {
+    return tx_.Exec(queries::kPutCurrentState, {room_id, e.type, e.state_key, e.event_id}).status();
+  }
+
+  absl::Status PutMembership(const std::string& room_id, const std::string& user_id,
+                             const std::string& membership, const std::string& event_id) override {
+    return tx_.Exec(queries::kPutMembership, {room_id, user_id, membership, event_id}).status();
+  }
+
+  absl::StatusOr<bool> InsertSent(const std::string& user_id, const std::string& device_id,
+                                  const std::string& client_msg_id,
+                                  const std::string& event_id) override {
+    ASSIGN_OR_RETURN(pg::Result r,
+                     tx_.Exec(queries::kInsertSent, {user_id, device_id, client_msg_id, event_id}));
+    return r.affected() == 1;
+  }
+
+  absl::StatusOr<bool> AdvanceReceipt(const std::string& room_id, const std::string& user_id,
+                                      int64_t seq, int64_t stream_pos, absl::Time at) override {
+    ASSIGN_OR_RETURN(pg::Result r,
+                     tx_.Exec(queries::kAdvanceReceipt, {room_id, user_id, seq, stream_pos, at}));
+    return r.affected() == 1;
+  }
+
+  absl::Status InsertNotice(int64_t stream_pos, const std::string& user_id, const std::string& kind,
+                            const std::optional<std::string>& room_id,
+                            const std::optional<std::string>& other_user) override {
+    return tx_.Exec(queries::kInsertNotice, {stream_pos, user_id, kind, room_id, other_user})
+        .status();
+  }
+
+  absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) override {
+    return tx_.Exec(queries::kSetDirectReadOnly, {direct_key, read_only}).status();
+  }
+
+  absl::Status AddUser(const std::string& user_id, const std::string& username) override {
+    return tx_.Exec(queries::kAddUser, {user_id, username}).status();
+  }
+
+  absl::Status Enqueue(const bus::Event& event) override { return outbox_.Enqueue(tx_, event); }
+
+ private:
+  pg::Tx& tx_;
+  const bus::Outbox& outbox_;
+};
+
+}  // namespace
+
+absl::Status PgMessagingStore::Transaction(const std::function<absl::Status(MessagingTx&)>& fn) {
+  return pool_.Transaction([&](pg::Tx& tx) {
+    PgMessagingTx mtx(tx, outbox_);
+    return fn(mtx);
+  });
+}
+
+std::unique_ptr<MessagingTx> PgMessagingStore::Within(pg::Tx& tx) {
+  return std::make_unique<PgMessagingTx>(tx, outbox_);
+}
+
+absl::StatusOr<std::map<std::string, std::string>> PgMessagingStore::Usernames(
+    const std::vector<std::string>& user_ids) {
+  std::map<std::string, std::string> out;
+  if (user_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kUsernames, {"{" + absl::StrJoin(user_ids, ",") + "}"}));
+  for (int i = 0; i < r.rows(); ++i) out[r.GetString(i, 0)] = r.GetString(i, 1);
+  return out;
+}
+
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>> PgMessagingStore::SigningKey() {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kSigningKey));
+  if (r.rows() == 0) return std::nullopt;
+  return std::make_pair(r.GetString(0, 0), r.GetBytes(0, 1));
+}
+
+absl::Status PgMessagingStore::SaveSigningKey(const std::string& key_id, const std::string& seed) {
+  return pool_.Exec(queries::kSaveSigningKey, {key_id, pg::Param::Bytes(seed)}).status();
+}
+
+absl::StatusOr<int64_t> PgMessagingStore::MaxStreamPosition() {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMaxStreamPosition));
+  return r.GetInt64(0, 0);
+}
+
+absl::StatusOr<std::optional<MessageRow>> PgMessagingStore::FindSent(
+    const std::string& user_id, const std::string& device_id, const std::string& client_msg_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindSent, {user_id, device_id, client_msg_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return MessageFrom(r, 0);
+}
+
+absl::StatusOr<std::optional<RoomRow>> PgMessagingStore::FindDirectRoom(
+    const std::string& direct_key) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindDirectRoom, {direct_key}));
+  if (r.rows() == 0) return std::nullopt;
+  return RoomFrom(r, 0);
+}
+
+absl::StatusOr<std::optional<RoomRow>> PgMessagingStore::GetRoom(const std::string& room_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kGetRoom, {room_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return RoomFrom(r, 0);
+}
+
+absl::StatusOr<std::vector<std::string>> PgMessagingStore::JoinedMembers(
+    const std::string& room_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kJoinedMembers, {room_id}));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> PgMessagingStore::Membership(const std::string& room_id,
+                                                                        const std::string& user_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMembership, {room_id, user_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
+absl::StatusOr<std::vector<MessageRow>> PgMessagingStore::Messages(const std::string& room_id,
+                                                                   int64_t before_seq, int limit) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMessages, {room_id, before_seq, limit}));
+  std::vector<MessageRow> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(MessageFrom(r, i));
+  return out;
+}
+
+absl::StatusOr<std::vector<ConversationRow>> PgMessagingStore::Conversations(
+    const std::string& user_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kConversations, {user_id}));
+  std::vector<ConversationRow> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    ConversationRow row;
+    row.room_id = r.GetString(i, 0);
+    row.kind = r.GetString(i, 1);
+    if (!r.IsNull(i, 2)) row.name = r.GetString(i, 2);
+    row.read_only = r.GetBool(i, 3);
+    if (!r.IsNull(i, 4)) {
+      row.last_message = MessageRow{r.GetString(i, 4), row.room_id,     r.GetInt64(i, 5),
+                                    r.GetString(i, 6), r.GetString(i, 7), r.GetInt64(i, 8)};
+    }
+    row.unread = r.GetInt64(i, 9);
+    if (!r.IsNull(i, 10)) row.members = ParseTextArray(r.Get(i, 10));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<SyncRow>> PgMessagingStore::SyncRows(const std::string& user_id,
+                                                                int64_t since, int64_t until,
+                                                                int limit) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kSyncRows, {user_id, since, until, limit}));
+  std::vector<SyncRow> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    SyncRow row;
+    row.stream_pos = r.GetInt64(i, 0);
+    row.kind = r.GetString(i, 1);
+    if (!r.IsNull(i, 2)) row.room_id = r.GetString(i, 2);
+    if (!r.IsNull(i, 4)) row.seq = r.GetInt64(i, 4);
+    if (!r.IsNull(i, 5)) row.user_id = r.GetString(i, 5);
+    if (row.kind == "message") {
+      row.message = MessageRow{r.GetString(i, 3), row.room_id, row.seq, row.user_id,
+                               r.GetString(i, 6), r.GetInt64(i, 7)};
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<StateEntry>> PgMessagingStore::StateAfter(const std::string& event_id) {
+  ASSIGN_OR_RETURN(pg::Result g, pool_.Exec(queries::kEventStateGroup, {event_id}));
+  if (g.rows() == 0) return absl::NotFoundError("no such event");
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kStateGroupChain, {g.GetInt64(0, 0)}));
+  std::vector<StateEntry> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2)});
+  return out;
+}
+
+}  // namespace messenger::messaging

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "common/bus/outbox.h"
+#include "messaging-service/src/storage/messaging_store.h"
+
+namespace messenger::messaging {
+
+class PgMessagingStore final : public MessagingStore {
+ public:
+  PgMessagingStore(pg::Pool& pool, const bus::Outbox& outbox) : pool_(pool), outbox_(outbox) {}
+
+  absl::Status Transaction(const std::function<absl::Status(MessagingTx&)>& fn) override;
+  std::unique_ptr<MessagingTx> Within(pg::Tx& tx) override;
+  absl::StatusOr<std::map<std::string, std::string>> Usernames(
+      const std::vector<std::string>& user_ids) override;
+  absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SigningKey() override;
+  absl::Status SaveSigningKey(const std::string& key_id, const std::string& seed) override;
+  absl::StatusOr<int64_t> MaxStreamPosition() override;
+  absl::StatusOr<std::optional<MessageRow>> FindSent(const std::string& user_id,
+                                                    const std::string& device_id,
+                                                    const std::string& client_msg_id) override;
+  absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string& direct_key) override;
+  absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string& room_id) override;
+  absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string& room_id) override;
+  absl::StatusOr<std::optional<std::string>> Membership(const std::string& room_id,
+                                                        const std::string& user_id) override;
+  absl::StatusOr<std::vector<MessageRow>> Messages(const std::string& room_id, int64_t before_seq,
+                                                   int limit) override;
+  absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id) override;
+  absl::StatusOr<std::vector<SyncRow>> SyncRows(const std::string& user_id, int64_t since,
+                                                int64_t until, int limit) override;
+  absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) override;
+
+ private:
+  pg::Pool& pool_;
+  const bus::Outbox& outbox_;
+};
+
+}  // namespace messenger::messaging

@@ -1,0 +1,166 @@
+// Named, $n-parameterised statements of the messaging store.
+#pragma once
+
+#include "common/pg/pg.h"
+
+namespace messenger::messaging::queries {
+
+#define MESSENGER_ROOM_COLUMNS                                                              \
+  "room_id, room_version, kind, name, creator, direct_key, direct_read_only, created_at, " \
+  "last_seq, depth, tip_event_id, state_group, last_event_at"
+
+#define MESSENGER_MESSAGE_COLUMNS "event_id, room_id, seq, sender, pdu, origin_server_ts"
+
+inline constexpr pg::Query kLockRoom{
+    "msg_lock_room", "SELECT " MESSENGER_ROOM_COLUMNS " FROM rooms WHERE room_id = $1 FOR UPDATE"};
+inline constexpr pg::Query kGetRoom{
+    "msg_get_room", "SELECT " MESSENGER_ROOM_COLUMNS " FROM rooms WHERE room_id = $1"};
+inline constexpr pg::Query kFindDirectRoom{
+    "msg_find_direct_room", "SELECT " MESSENGER_ROOM_COLUMNS " FROM rooms WHERE direct_key = $1"};
+
+inline constexpr pg::Query kInsertRoom{
+    "msg_insert_room",
+    "INSERT INTO rooms (" MESSENGER_ROOM_COLUMNS ") "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"};
+
+inline constexpr pg::Query kUpdateRoom{
+    "msg_update_room",
+    "UPDATE rooms SET last_seq = $2, depth = $3, tip_event_id = $4, state_group = $5, "
+    "last_event_at = $6, name = $7, last_message_event_id = coalesce($8, last_message_event_id) "
+    "WHERE room_id = $1"};
+
+inline constexpr pg::Query kCurrentStatePdus{
+    "msg_current_state_pdus",
+    "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) WHERE c.room_id = $1"};
+
+inline constexpr pg::Query kInsertEvent{
+    "msg_insert_event",
+    "INSERT INTO events (event_id, room_id, seq, stream_pos, sender, type, state_key, "
+    "origin_server_ts, state_group, pdu) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"};
+
+inline constexpr pg::Query kInsertStateGroup{
+    "msg_insert_state_group",
+    "INSERT INTO state_groups (room_id, prev_group, chain_len) VALUES ($1, $2, "
+    "CASE WHEN $2::bigint IS NULL THEN 0 ELSE "
+    "(SELECT chain_len + 1 FROM state_groups WHERE group_id = $2) END) "
+    "RETURNING group_id, chain_len"};
+
+inline constexpr pg::Query kInsertStateEntries{
+    "msg_insert_state_entries",
+    "INSERT INTO state_group_entries (group_id, type, state_key, event_id) "
+    "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])"};
+
+inline constexpr pg::Query kPutCurrentState{
+    "msg_put_current_state",
+    "INSERT INTO current_state (room_id, type, state_key, event_id) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = $4"};
+
+inline constexpr pg::Query kPutMembership{
+    "msg_put_membership",
+    "INSERT INTO memberships (room_id, user_id, membership, event_id) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (room_id, user_id) DO UPDATE SET membership = $3, event_id = $4"};
+
+inline constexpr pg::Query kInsertSent{
+    "msg_insert_sent",
+    "INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"};
+
+inline constexpr pg::Query kFindSent{
+    "msg_find_sent",
+    "SELECT e.event_id, e.room_id, e.seq, e.sender, e.pdu, e.origin_server_ts "
+    "FROM sent_messages s JOIN events e USING (event_id) "
+    "WHERE s.user_id = $1 AND s.device_id = $2 AND s.client_msg_id = $3"};
+
+inline constexpr pg::Query kAdvanceReceipt{
+    "msg_advance_receipt",
+    "INSERT INTO receipts (room_id, user_id, seq, stream_pos, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, user_id) DO UPDATE "
+    "SET seq = $3, stream_pos = $4, updated_at = $5 WHERE receipts.seq < $3"};
+
+inline constexpr pg::Query kInsertNotice{
+    "msg_insert_notice",
+    "INSERT INTO notices (stream_pos, user_id, kind, room_id, other_user) "
+    "VALUES ($1, $2, $3, $4, $5)"};
+
+inline constexpr pg::Query kSetDirectReadOnly{
+    "msg_set_direct_read_only", "UPDATE rooms SET direct_read_only = $2 WHERE direct_key = $1"};
+
+inline constexpr pg::Query kAddUser{
+    "msg_add_user",
+    "INSERT INTO users (user_id, username) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING"};
+
+inline constexpr pg::Query kUsernames{
+    "msg_usernames", "SELECT user_id, username FROM users WHERE user_id = ANY($1::uuid[])"};
+
+inline constexpr pg::Query kSigningKey{
+    "msg_signing_key", "SELECT key_id, seed FROM server_keys ORDER BY created_at DESC LIMIT 1"};
+inline constexpr pg::Query kSaveSigningKey{
+    "msg_save_signing_key",
+    "INSERT INTO server_keys (key_id, seed, created_at) VALUES ($1, $2, now()) "
+    "ON CONFLICT DO NOTHING"};
+
+inline constexpr pg::Query kMaxStreamPosition{
+    "msg_max_stream_position",
+    "SELECT greatest((SELECT max(stream_pos) FROM events), (SELECT max(stream_pos) FROM receipts), "
+    "(SELECT max(stream_pos) FROM notices), 0)"};
+
+inline constexpr pg::Query kJoinedMembers{
+    "msg_joined_members",
+    "SELECT user_id FROM memberships WHERE room_id = $1 AND membership = 'join' ORDER BY user_id"};
+inline constexpr pg::Query kMembership{
+    "msg_membership", "SELECT membership FROM memberships WHERE room_id = $1 AND user_id = $2"};
+
+inline constexpr pg::Query kMessages{
+    "msg_messages",
+    "SELECT " MESSENGER_MESSAGE_COLUMNS " FROM events WHERE room_id = $1 AND type = 'm.room.message' "
+    "AND ($2::bigint = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3"};
+
+inline constexpr pg::Query kConversations{
+    "msg_conversations",
+    "SELECT r.room_id, r.kind, r.name, r.direct_read_only, "
+    "lm.event_id, lm.seq, lm.sender, lm.pdu, lm.origin_server_ts, "
+    "(SELECT count(*) FROM events e WHERE e.room_id = r.room_id AND e.type = 'm.room.message' "
+    "  AND e.seq > coalesce(rc.seq, 0) AND e.sender <> $1), "
+    "(SELECT array_agg(mm.user_id::text ORDER BY mm.user_id) FROM memberships mm "
+    "  WHERE mm.room_id = r.room_id AND mm.membership = 'join') "
+    "FROM memberships m JOIN rooms r USING (room_id) "
+    "LEFT JOIN receipts rc ON rc.room_id = r.room_id AND rc.user_id = $1 "
+    "LEFT JOIN events lm ON lm.event_id = r.last_message_event_id "
+    "WHERE m.user_id = $1 AND m.membership = 'join' "
+    "ORDER BY r.last_event_at DESC LIMIT 500"};
+
+// The user's sync feed: messages and read markers of joined rooms, and notices.
+inline constexpr pg::Query kSyncRows{
+    "msg_sync_rows",
+    "(SELECT e.stream_pos, 'message', e.room_id, e.event_id, e.seq, e.sender::text, e.pdu, "
+    "  e.origin_server_ts FROM events e JOIN memberships m ON m.room_id = e.room_id "
+    "  AND m.user_id = $1 AND m.membership = 'join' "
+    "  WHERE e.stream_pos > $2 AND e.stream_pos <= $3 AND e.type = 'm.room.message' "
+    "  ORDER BY e.stream_pos LIMIT $4) "
+    "UNION ALL "
+    "(SELECT r.stream_pos, 'seen', r.room_id, NULL, r.seq, r.user_id::text, NULL, NULL "
+    "  FROM receipts r JOIN memberships m ON m.room_id = r.room_id AND m.user_id = $1 "
+    "  AND m.membership = 'join' WHERE r.stream_pos > $2 AND r.stream_pos <= $3 "
+    "  ORDER BY r.stream_pos LIMIT $4) "
+    "UNION ALL "
+    "(SELECT n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL "
+    "  FROM notices n WHERE n.user_id = $1 AND n.stream_pos > $2 AND n.stream_pos <= $3 "
+    "  ORDER BY n.stream_pos LIMIT $4) "
+    "ORDER BY 1 LIMIT $4"};
+
+inline constexpr pg::Query kEventStateGroup{
+    "msg_event_state_group", "SELECT state_group FROM events WHERE event_id = $1"};
+inline constexpr pg::Query kStateGroupChain{
+    "msg_state_group_chain",
+    "WITH RECURSIVE chain(group_id, prev_group, depth) AS ("
+    "  SELECT group_id, prev_group, 0 FROM state_groups WHERE group_id = $1 "
+    "  UNION ALL SELECT g.group_id, g.prev_group, c.depth + 1 FROM state_groups g "
+    "  JOIN chain c ON g.group_id = c.prev_group) "
+    "SELECT DISTINCT ON (e.type, e.state_key) e.type, e.state_key, e.event_id "
+    "FROM chain c JOIN state_group_entries e ON e.group_id = c.group_id "
+    "ORDER BY e.type, e.state_key, c.depth"};
+
+#undef MESSENGER_ROOM_COLUMNS
+#undef MESSENGER_MESSAGE_COLUMNS
+
+}  // namespace messenger::messaging::queries

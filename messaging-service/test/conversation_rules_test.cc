@@ -1,0 +1,67 @@
+#include "messaging-service/src/domain/conversation_rules.h"
+
+#include <gtest/gtest.h>
+
+namespace messenger::messaging {
+namespace {
+
+TEST(Text, OneTo4000CharactersWithLineBreaks) {
+  EXPECT_TRUE(ValidateText("hi").ok());
+  EXPECT_TRUE(ValidateText("line 1\nline 2\ttab").ok());
+  EXPECT_TRUE(ValidateText(std::string(4000, 'x')).ok());
+  EXPECT_FALSE(ValidateText(std::string(4001, 'x')).ok());
+  std::string emoji;
+  for (int i = 0; i < 4000; ++i) emoji += "\xf0\x9f\x98\x80";
+  EXPECT_TRUE(ValidateText(emoji).ok());  // characters, not bytes
+  EXPECT_FALSE(ValidateText("").ok());
+  EXPECT_FALSE(ValidateText(" \n ").ok());
+  EXPECT_FALSE(ValidateText("bell\x07").ok());
+  EXPECT_FALSE(ValidateText("\xff").ok());
+}
+
+TEST(ClientMsgId, PrintableAsciiUpTo128) {
+  EXPECT_TRUE(ValidateClientMsgId("c-1").ok());
+  EXPECT_TRUE(ValidateClientMsgId(std::string(128, 'a')).ok());
+  EXPECT_FALSE(ValidateClientMsgId("").ok());
+  EXPECT_FALSE(ValidateClientMsgId(std::string(129, 'a')).ok());
+  EXPECT_FALSE(ValidateClientMsgId("has space").ok());
+}
+
+TEST(DirectKey, IsTheSameFromBothSides) {
+  EXPECT_EQ(DirectKey("a", "b"), "a:b");
+  EXPECT_EQ(DirectKey("b", "a"), "a:b");
+}
+
+TEST(PageSize, DefaultAndBounds) {
+  EXPECT_EQ(*PageSize(0), 50);
+  EXPECT_EQ(*PageSize(1), 1);
+  EXPECT_EQ(*PageSize(100), 100);
+  EXPECT_FALSE(PageSize(101).ok());
+  EXPECT_FALSE(PageSize(-1).ok());
+}
+
+TEST(SyncToken, RoundTripsAndRejectsForeignTokens) {
+  EXPECT_EQ(EncodeSyncToken(0), "s0");
+  EXPECT_EQ(*DecodeSyncToken(EncodeSyncToken(123456789012)), 123456789012);
+  for (const char* bad : {"", "s", "123", "sx", "s-1", "t5", "s1.5"}) {
+    EXPECT_FALSE(DecodeSyncToken(bad).ok()) << bad;
+  }
+  EXPECT_EQ(*SyncTimeoutMs(0), 0);
+  EXPECT_EQ(*SyncTimeoutMs(30000), 30000);
+  EXPECT_FALSE(SyncTimeoutMs(30001).ok());
+  EXPECT_FALSE(SyncTimeoutMs(-1).ok());
+}
+
+TEST(ContactPolicy, OnlyFriendsMayWriteDirectly) {
+  EXPECT_TRUE(CheckDirectSend(true).ok());
+  EXPECT_EQ(CheckDirectSend(false).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(GroupName, TrimmedAndBounded) {
+  EXPECT_EQ(*NormalizeGroupName("  team "), "team");
+  EXPECT_FALSE(NormalizeGroupName("").ok());
+  EXPECT_FALSE(NormalizeGroupName(std::string(65, 'n')).ok());
+}
+
+}  // namespace
+}  // namespace messenger::messaging

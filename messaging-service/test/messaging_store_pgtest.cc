@@ -1,0 +1,356 @@
+// MessagingManager over PgMessagingStore against a real PostgreSQL, with a
+// fake contact service.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/bus/consumer.h"
+#include "common/pg/migrations.h"
+#include "common/testing/testing.h"
+#include "common_bus_migrations.h"
+#include "messaging-service/src/domain/conversation_rules.h"
+#include "messaging-service/src/domain/matrix/event_signing.h"
+#include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/storage/pg_messaging_store.h"
+#include "messaging_migrations.h"
+#include "messenger/events/v1/events.pb.h"
+
+namespace messenger::messaging {
+namespace {
+
+class FakeFriends final : public FriendChecker {
+ public:
+  absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) override {
+    std::lock_guard lock(mutex_);
+    if (down) return absl::UnavailableError("contact down");
+    return pairs_.contains(DirectKey(a, b));
+  }
+  void Befriend(const std::string& a, const std::string& b) {
+    std::lock_guard lock(mutex_);
+    pairs_.insert(DirectKey(a, b));
+  }
+  void Unfriend(const std::string& a, const std::string& b) {
+    std::lock_guard lock(mutex_);
+    pairs_.erase(DirectKey(a, b));
+  }
+  bool down = false;
+
+ private:
+  std::mutex mutex_;
+  std::set<std::string> pairs_;
+};
+
+constexpr pg::Query kOutbox{"t_outbox", "SELECT subject, payload FROM outbox ORDER BY seq"};
+constexpr pg::Query kRoomEvents{"t_room_events",
+                                "SELECT event_id, seq, type, pdu FROM events WHERE room_id = $1 "
+                                "ORDER BY seq"};
+
+class MessagingStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = testing::TestDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 12, .schema = "messaging"});
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = std::move(*pool);
+    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations(), &pg::MessagingMigrations()}).ok());
+    store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
+    auto key = matrix::Ed25519Key::Generate(SecureRng::Instance(), "test");
+    ASSERT_TRUE(key.ok());
+    manager_ = std::make_unique<MessagingManager>(*store_, friends_, tracker_, hub_, "localhost",
+                                                  *key, SystemClock::Instance(),
+                                                  SecureRng::Instance());
+    alice_ = NewUser("alice");
+    bob_ = NewUser("bob");
+    carol_ = NewUser("carol");
+  }
+
+  std::string NewUser(const std::string& name) {
+    const std::string id = NewUuid(SecureRng::Instance());
+    events::v1::UserCreated data;
+    data.set_user_id(id);
+    data.set_username(name);
+    auto event = bus::MakeEvent("user.created", "auth", data, SystemClock::Instance(),
+                                SecureRng::Instance());
+    EXPECT_TRUE(*bus::ApplyEventOnce(*pool_, "messaging_users", *event,
+                                     [this](const bus::Event& e, pg::Tx& tx) {
+                                       return manager_->OnUserCreated(e, tx);
+                                     }));
+    return id;
+  }
+
+  absl::StatusOr<SentMessage> SendTo(const std::string& from, const std::string& to,
+                                     const std::string& text, const std::string& cmid) {
+    return manager_->Send({from, "dev1", to, std::nullopt, text, cmid});
+  }
+  absl::StatusOr<SentMessage> SendIn(const std::string& from, const std::string& room,
+                                     const std::string& text, const std::string& cmid) {
+    return manager_->Send({from, "dev1", std::nullopt, room, text, cmid});
+  }
+
+  std::vector<std::pair<std::string, nlohmann::json>> Outbox() {
+    std::vector<std::pair<std::string, nlohmann::json>> out;
+    auto r = pool_->Exec(kOutbox);
+    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->GetString(i, 0), nlohmann::json::parse(r->Get(i, 1)));
+    return out;
+  }
+
+  bus::Outbox outbox_;
+  FakeFriends friends_;
+  StreamTracker tracker_;
+  SyncHub hub_;
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<PgMessagingStore> store_;
+  std::unique_ptr<MessagingManager> manager_;
+  std::string alice_, bob_, carol_;
+};
+
+TEST_F(MessagingStoreTest, DirectMessageMakesAMatrixRoomOfSignedEvents) {
+  friends_.Befriend(alice_, bob_);
+  auto sent = SendTo(alice_, bob_, "hello bob", "m1");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_FALSE(sent->duplicate);
+  const std::string room = sent->message.room_id;
+  EXPECT_EQ(room.front(), '!');
+  EXPECT_NE(room.find(":localhost"), std::string::npos);
+
+  auto events = pool_->Exec(kRoomEvents, {room});
+  ASSERT_TRUE(events.ok());
+  std::vector<std::string> types;
+  for (int i = 0; i < events->rows(); ++i) {
+    EXPECT_EQ(events->GetInt64(i, 1), i + 1);  // gap-free from 1
+    types.push_back(events->GetString(i, 2));
+    // The stored PDU hashes to its event id ($ + url-safe base64 reference hash).
+    auto pdu = nlohmann::json::parse(events->Get(i, 3));
+    auto id = matrix::ComputeEventId(pdu);
+    ASSERT_TRUE(id.ok()) << id.status();
+    EXPECT_EQ(*id, events->GetString(i, 0));
+    EXPECT_TRUE(pdu.contains("signatures") && pdu["signatures"].contains("localhost"));
+    EXPECT_TRUE(pdu.contains("hashes") && pdu.contains("auth_events") && pdu.contains("prev_events"));
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"m.room.create", "m.room.member", "m.room.power_levels",
+                                             "m.room.join_rules", "m.room.history_visibility",
+                                             "m.room.member", "m.room.member", "m.room.message"}));
+  EXPECT_EQ(sent->message.seq, 8);
+  EXPECT_EQ(MessagingManager::MessageText(sent->message.pdu), "hello bob");
+
+  // The same pair gets the same room, whoever writes.
+  auto reply = SendTo(bob_, alice_, "hi alice", "m1");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->message.room_id, room);
+  EXPECT_EQ(reply->message.seq, 9);
+
+  auto outbox = Outbox();
+  ASSERT_EQ(outbox.size(), 2u);
+  EXPECT_EQ(outbox[0].first, "message.sent");
+  EXPECT_EQ(outbox[0].second["data"]["recipients"], nlohmann::json::array({bob_}));
+  EXPECT_FALSE(outbox[0].second["data"].contains("text"));
+  EXPECT_EQ(outbox[0].second.dump().find("hello bob"), std::string::npos);
+}
+
+TEST_F(MessagingStoreTest, ContactPolicy) {
+  auto stranger = SendTo(alice_, bob_, "hi", "m1");
+  EXPECT_EQ(stranger.status().code(), absl::StatusCode::kPermissionDenied);
+  friends_.Befriend(alice_, bob_);
+  auto first = SendTo(alice_, bob_, "hi", "m2");
+  ASSERT_TRUE(first.ok());
+  friends_.Unfriend(alice_, bob_);
+  EXPECT_EQ(SendIn(bob_, first->message.room_id, "still there?", "m3").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  friends_.down = true;
+  EXPECT_EQ(SendIn(bob_, first->message.room_id, "?", "m4").status().code(),
+            absl::StatusCode::kUnavailable);
+  friends_.down = false;
+  friends_.Befriend(alice_, bob_);
+  auto again = SendTo(bob_, alice_, "back", "m5");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->message.room_id, first->message.room_id);  // the same room, history kept
+  EXPECT_EQ(manager_->History(alice_, first->message.room_id, 0, 10)->messages.size(), 2u);
+  EXPECT_EQ(SendTo(alice_, alice_, "me", "m6").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MessagingStoreTest, RetryReturnsTheOriginalMessage) {
+  friends_.Befriend(alice_, bob_);
+  auto first = SendTo(alice_, bob_, "once", "same-id");
+  auto retry = SendTo(alice_, bob_, "once", "same-id");
+  ASSERT_TRUE(first.ok() && retry.ok());
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->message.event_id, first->message.event_id);
+  EXPECT_EQ(retry->message.seq, first->message.seq);
+  EXPECT_EQ(manager_->History(bob_, first->message.room_id, 0, 10)->messages.size(), 1u);
+  // Another device may reuse the id.
+  auto other_device = manager_->Send({alice_, "dev2", bob_, std::nullopt, "twice", "same-id"});
+  ASSERT_TRUE(other_device.ok());
+  EXPECT_NE(other_device->message.event_id, first->message.event_id);
+  EXPECT_EQ(Outbox().size(), 2u);
+}
+
+TEST_F(MessagingStoreTest, ConcurrentSendsIntoOneRoomHaveGapFreeUniqueSeqs) {
+  friends_.Befriend(alice_, bob_);
+  auto first = SendTo(alice_, bob_, "start", "start");
+  ASSERT_TRUE(first.ok());
+  const std::string room = first->message.room_id;
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string& from = t % 2 ? alice_ : bob_;
+        if (!SendIn(from, room, "m", "c" + std::to_string(t) + "-" + std::to_string(i)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto events = pool_->Exec(kRoomEvents, {room});
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->rows(), 8 + kThreads * kEach);
+  for (int i = 0; i < events->rows(); ++i) EXPECT_EQ(events->GetInt64(i, 1), i + 1);
+  // The DAG stays linear: each event's prev is the event before it.
+  for (int i = 1; i < events->rows(); ++i) {
+    auto pdu = nlohmann::json::parse(events->Get(i, 3));
+    EXPECT_EQ(pdu["prev_events"], nlohmann::json::array({events->GetString(i - 1, 0)}));
+    EXPECT_EQ(pdu["depth"], i + 1);
+  }
+}
+
+TEST_F(MessagingStoreTest, HistoryPagesAreStableWhileNewMessagesArrive) {
+  friends_.Befriend(alice_, bob_);
+  std::string room;
+  for (int i = 0; i < 30; ++i) {
+    auto sent = SendTo(alice_, bob_, "msg " + std::to_string(i), "h" + std::to_string(i));
+    ASSERT_TRUE(sent.ok());
+    room = sent->message.room_id;
+  }
+  auto page1 = manager_->History(bob_, room, 0, 10);
+  ASSERT_TRUE(page1.ok());
+  ASSERT_EQ(page1->messages.size(), 10u);
+  EXPECT_EQ(MessagingManager::MessageText(page1->messages[0].pdu), "msg 29");
+  ASSERT_TRUE(page1->next_before_seq.has_value());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(SendTo(bob_, alice_, "new", "n" + std::to_string(i)).ok());
+  std::vector<std::string> texts;
+  for (const auto& m : page1->messages) texts.push_back(MessagingManager::MessageText(m.pdu));
+  std::optional<int64_t> before = page1->next_before_seq;
+  while (before) {
+    auto page = manager_->History(bob_, room, *before, 10);
+    ASSERT_TRUE(page.ok());
+    for (const auto& m : page->messages) texts.push_back(MessagingManager::MessageText(m.pdu));
+    before = page->next_before_seq;
+  }
+  ASSERT_EQ(texts.size(), 30u);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(texts[i], "msg " + std::to_string(29 - i));
+  EXPECT_EQ(manager_->History(bob_, room, 0, 101).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->History(carol_, room, 0, 10).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(manager_->History(bob_, "!nope:localhost", 0, 10).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(MessagingStoreTest, UnreadCountsDropWhenSeenAndSeenIsPublished) {
+  friends_.Befriend(alice_, bob_);
+  std::string room;
+  int64_t last_seq = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto sent = SendTo(alice_, bob_, "x", "u" + std::to_string(i));
+    ASSERT_TRUE(sent.ok());
+    room = sent->message.room_id;
+    last_seq = sent->message.seq;
+  }
+  auto list = manager_->Conversations(bob_);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].unread, 3);
+  EXPECT_EQ((*list)[0].kind, "direct");
+  ASSERT_TRUE((*list)[0].last_message.has_value());
+  EXPECT_EQ((*list)[0].last_message->seq, last_seq);
+  EXPECT_EQ((*manager_->Conversations(alice_))[0].unread, 0);  // own messages are read
+
+  ASSERT_TRUE(manager_->MarkSeen(bob_, room, last_seq - 1).ok());
+  EXPECT_EQ((*manager_->Conversations(bob_))[0].unread, 1);
+  ASSERT_TRUE(manager_->MarkSeen(bob_, room, last_seq).ok());
+  EXPECT_EQ((*manager_->Conversations(bob_))[0].unread, 0);
+  ASSERT_TRUE(manager_->MarkSeen(bob_, room, 2).ok());  // backwards: ignored
+  EXPECT_EQ(manager_->MarkSeen(bob_, room, last_seq + 1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->MarkSeen(carol_, room, 1).code(), absl::StatusCode::kPermissionDenied);
+  int seen = 0;
+  for (const auto& [subject, payload] : Outbox()) {
+    if (subject == "message.seen") {
+      ++seen;
+      EXPECT_EQ(payload["data"]["user_id"], bob_);
+      EXPECT_EQ(payload["data"]["conversation_id"], room);
+    }
+  }
+  EXPECT_EQ(seen, 2);
+}
+
+TEST_F(MessagingStoreTest, GroupsNeedContactsAndSyncReportsWhatHappened) {
+  friends_.Befriend(alice_, bob_);
+  EXPECT_EQ(manager_->CreateGroup(alice_, "team", {bob_, carol_}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  friends_.Befriend(alice_, carol_);
+  const int64_t before = manager_->Position();
+  auto group = manager_->CreateGroup(alice_, " team ", {bob_, carol_, alice_});
+  ASSERT_TRUE(group.ok()) << group.status();
+  EXPECT_EQ(group->name, "team");
+  EXPECT_EQ(group->kind, "group");
+  auto sent = SendIn(bob_, group->room_id, "hello team", "g1");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_TRUE(manager_->MarkSeen(carol_, group->room_id, sent->message.seq).ok());
+
+  auto batch = manager_->SyncOnce(carol_, before);
+  ASSERT_TRUE(batch.ok());
+  std::vector<std::string> kinds;
+  for (const auto& row : batch->rows) kinds.push_back(row.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"conversation", "message", "seen"}));
+  EXPECT_EQ(batch->rows[1].message->event_id, sent->message.event_id);
+  EXPECT_EQ(batch->rows[2].user_id, carol_);
+  EXPECT_EQ(batch->next, manager_->Position());
+  // Nothing new after `next`.
+  EXPECT_TRUE(manager_->SyncOnce(carol_, batch->next)->rows.empty());
+  // The state after the message is the room's state: 3 members joined.
+  auto state = store_->StateAfter(sent->message.event_id);
+  ASSERT_TRUE(state.ok()) << state.status();
+  int members = 0;
+  bool named = false;
+  for (const auto& e : *state) {
+    members += e.type == "m.room.member";
+    named |= e.type == "m.room.name";
+  }
+  EXPECT_EQ(members, 3);
+  EXPECT_TRUE(named);
+}
+
+TEST_F(MessagingStoreTest, FriendshipEventsBecomeNoticesAndReadOnlyFlags) {
+  friends_.Befriend(alice_, bob_);
+  auto sent = SendTo(alice_, bob_, "hi", "f1");
+  ASSERT_TRUE(sent.ok());
+  const int64_t before = manager_->Position();
+  events::v1::FriendshipRemoved removed;
+  removed.set_user_a(std::min(alice_, bob_));
+  removed.set_user_b(std::max(alice_, bob_));
+  removed.set_removed_by(alice_);
+  auto event = bus::MakeEvent("friendship.removed", "contact", removed, SystemClock::Instance(),
+                              SecureRng::Instance());
+  auto apply = [&](const bus::Event& e) {
+    return bus::ApplyEventOnce(*pool_, "messaging_friendships", e,
+                               [this](const bus::Event& ev, pg::Tx& tx) {
+                                 return manager_->OnFriendshipEvent(ev, tx);
+                               });
+  };
+  ASSERT_TRUE(*apply(*event));
+  EXPECT_FALSE(*apply(*event));  // redelivery changes nothing
+  auto list = manager_->Conversations(bob_);
+  EXPECT_TRUE((*list)[0].read_only);
+  auto batch = manager_->SyncOnce(bob_, before);
+  ASSERT_EQ(batch->rows.size(), 1u);
+  EXPECT_EQ(batch->rows[0].kind, "contact_removed");
+  EXPECT_EQ(batch->rows[0].user_id, alice_);
+}
+
+}  // namespace
+}  // namespace messenger::messaging
