@@ -9,6 +9,7 @@
 #include "common/service/service_main.h"
 #include "contact-service/src/contact_module.h"
 #include "gateway/src/gateway.h"
+#include "messaging-service/src/messaging_module.h"
 #include "profile-service/src/profile_module.h"
 #include "session-service/src/session_module.h"
 
@@ -49,8 +50,10 @@ int main() {
   if (!profile.ok()) return fail(profile.status());
   auto contact = contact::ContactModule::Create(common, **bus);
   if (!contact.ok()) return fail(contact.status());
+  auto messaging = messaging::MessagingModule::Create(common, **bus, in_process);
+  if (!messaging.ok()) return fail(messaging.status());
   std::vector<ServiceModule*> modules = {session->get(), auth->get(), profile->get(),
-                                         contact->get()};
+                                         contact->get(), messaging->get()};
 
   std::vector<grpc::Service*> services;
   for (ServiceModule* m : modules) {
@@ -61,7 +64,8 @@ int main() {
   server = std::move(*started);
   for (ServiceModule* m : modules) m->core().Start();
 
-  gateway::Gateway gw(gateway_config, {in_process(), in_process(), in_process(), in_process()},
+  gateway::Gateway gw(gateway_config,
+                      {in_process(), in_process(), in_process(), in_process(), in_process()},
                       [&modules]() -> absl::Status {
     for (ServiceModule* m : modules) {
       if (absl::Status s = m->core().Ready(); !s.ok()) return s;
@@ -82,7 +86,9 @@ int main() {
 
   const int signal = WaitForTerminationSignal();
   log::Info("stopping", {{"signal", signal}});
-  // Outside in: stop taking requests, finish those in flight, then the services.
+  // Outside in: answer the long polls, stop taking requests, finish those in
+  // flight, then the services.
+  (*messaging)->hub().Stop();
   (*http)->Stop(common.drain_timeout);
   gw.Stop();
   revoked->reset();

@@ -29,7 +29,9 @@ std::string_view Request::Header(std::string_view name) const {
   return {};
 }
 
-std::string PercentDecode(std::string_view text) {
+namespace {
+
+std::string Decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   auto hex = [](char c) -> int {
@@ -42,7 +44,7 @@ std::string PercentDecode(std::string_view text) {
     if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
       i += 2;
-    } else if (text[i] == '+') {
+    } else if (plus_is_space && text[i] == '+') {
       out.push_back(' ');
     } else {
       out.push_back(text[i]);
@@ -50,6 +52,11 @@ std::string PercentDecode(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string PercentDecode(std::string_view text) { return Decode(text, true); }
+std::string PercentDecodePath(std::string_view text) { return Decode(text, false); }
 
 std::optional<std::string> Request::QueryParam(std::string_view name) const {
   for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {

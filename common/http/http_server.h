@@ -52,7 +52,10 @@ struct Response {
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request&& request, Responder respond)>;
 
+// Query-string decoding ('+' is a space).
 std::string PercentDecode(std::string_view text);
+// Path decoding ('+' stays).
+std::string PercentDecodePath(std::string_view text);
 
 class Server {
  public:

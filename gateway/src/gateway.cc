@@ -17,6 +17,8 @@ GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common)
   c.rpc_timeout = common.rpc_timeout;
   c.auth_cache_ttl = env.Duration("MESSENGER_AUTH_CACHE_TTL_MS", absl::Seconds(10),
                                   absl::Milliseconds(1), 0, 300'000);
+  c.send_rate_per_second = static_cast<double>(env.Int("MESSENGER_SEND_RATE_PER_S", 20, 1, 1'000'000));
+  c.send_burst = static_cast<double>(env.Int("MESSENGER_SEND_BURST", 40, 1, 1'000'000));
   return c;
 }
 
@@ -28,11 +30,13 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
                  std::function<absl::Status()> ready)
     : config_(std::move(config)),
       ready_(std::move(ready)),
+      send_limiter_(config_.send_rate_per_second, config_.send_burst, SystemClock::Instance()),
       workers_("gateway", config_.workers) {
   stubs_.auth = auth::v1::AuthService::NewStub(channels.auth);
   stubs_.session = session::v1::SessionService::NewStub(channels.session);
   stubs_.profile = profile::v1::ProfileService::NewStub(channels.profile);
   stubs_.contact = contact::v1::ContactService::NewStub(channels.contact);
+  stubs_.messaging = messaging::v1::MessagingService::NewStub(channels.messaging);
   validator_ = std::make_unique<GrpcSessionValidator>(*stubs_.session, config_.rpc_timeout);
   bearer_auth_ = std::make_unique<BearerAuth>(*validator_, config_.auth_cache_ttl,
                                               SystemClock::Instance());
@@ -55,6 +59,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddMeRoutes(*this);
   AddProfileRoutes(*this);
   AddContactRoutes(*this);
+  AddMessagingRoutes(*this);
 }
 
 Gateway::~Gateway() { Stop(); }
@@ -63,7 +68,12 @@ void Gateway::Stop() { workers_.Stop(); }
 
 void Gateway::Route(const std::string& method, const std::string& pattern, bool authenticated,
                     RouteHandler handler) {
-  router_.Add(method, pattern, Entry{authenticated, std::move(handler)});
+  router_.Add(method, pattern, Entry{authenticated, std::move(handler), nullptr});
+}
+
+void Gateway::RouteAsync(const std::string& method, const std::string& pattern,
+                         bool authenticated, AsyncRouteHandler handler) {
+  router_.Add(method, pattern, Entry{authenticated, nullptr, std::move(handler)});
 }
 
 http::Handler Gateway::Handler() {
@@ -72,29 +82,36 @@ http::Handler Gateway::Handler() {
   };
 }
 
-http::Response Gateway::Serve(const Entry& entry, const http::Request& request, PathParams params,
-                              const std::string& pattern) {
-  RouteContext context{request, std::move(params), std::nullopt};
-  if (entry.authenticated) {
-    absl::StatusOr<Principal> principal =
-        bearer_auth_->Authenticate(request.Header("authorization"));
-    if (!principal.ok()) {
-      http::Response r = http::Response::Error(principal.status());
-      if (r.status == 401) r.SetHeader("WWW-Authenticate", "Bearer");
-      return r;
-    }
-    context.principal = std::move(*principal);
-  }
-  absl::StatusOr<http::Response> response = entry.handler(context);
-  if (!response.ok()) {
+void Gateway::Serve(const Entry& entry, const http::Request& request, PathParams params,
+                    const std::string& pattern,
+                    const std::function<void(http::Response)>& finish) {
+  auto to_response = [pattern](absl::StatusOr<http::Response> response) {
+    if (response.ok()) return std::move(*response);
     if (HttpStatusFor(response.status().code()) >= 500) {
       log::Warn("request failed", {{"route", pattern},
                                    {"code", std::string(StatusCodeName(response.status().code()))},
                                    {"error", std::string(response.status().message())}});
     }
-    return http::Response::Error(response.status());
+    http::Response r = http::Response::Error(response.status());
+    if (r.status == 401) r.SetHeader("WWW-Authenticate", "Bearer");
+    return r;
+  };
+  // Path parameters arrive percent-encoded ("%21room%3Aserver").
+  for (auto& [name, value] : params) value = http::PercentDecodePath(value);
+  RouteContext context{request, std::move(params), std::nullopt};
+  if (entry.authenticated) {
+    absl::StatusOr<Principal> principal =
+        bearer_auth_->Authenticate(request.Header("authorization"));
+    if (!principal.ok()) return finish(to_response(principal.status()));
+    context.principal = std::move(*principal);
   }
-  return std::move(*response);
+  if (entry.async_handler) {
+    entry.async_handler(context, [finish, to_response](absl::StatusOr<http::Response> response) {
+      finish(to_response(std::move(response)));
+    });
+    return;
+  }
+  finish(to_response(entry.handler(context)));
 }
 
 void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
@@ -143,7 +160,11 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
                                        params = std::move(match.params),
                                        pattern = match.pattern]() mutable {
     trace::ScopedTrace scoped(trace_id);
-    (*shared_finish)(Serve(*entry, *shared_request, std::move(params), pattern));
+    // The request must outlive an asynchronous answer: the finish callback owns it.
+    Serve(*entry, *shared_request, std::move(params), pattern,
+          [shared_finish, shared_request](http::Response response) {
+            (*shared_finish)(std::move(response));
+          });
   });
   if (!queued) {
     (*shared_finish)(http::Response::Error(503, absl::StatusCode::kUnavailable, "server busy"));

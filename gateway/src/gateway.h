@@ -19,7 +19,9 @@
 #include "gateway/src/auth/bearer_auth.h"
 #include "gateway/src/router.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
+#include "gateway/src/rate_limiter.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
+#include "messenger/messaging/v1/messaging.grpc.pb.h"
 #include "messenger/profile/v1/profile.grpc.pb.h"
 #include "messenger/session/v1/session.grpc.pb.h"
 
@@ -31,6 +33,8 @@ struct GatewayConfig {
   int workers = 32;
   absl::Duration rpc_timeout = absl::Seconds(5);
   absl::Duration auth_cache_ttl = absl::Seconds(10);
+  double send_rate_per_second = 20;  // per user
+  double send_burst = 40;
   static GatewayConfig FromEnv(EnvReader& env, const CommonConfig& common);
 };
 
@@ -39,6 +43,7 @@ struct ServiceChannels {
   std::shared_ptr<grpc::Channel> session;
   std::shared_ptr<grpc::Channel> profile;
   std::shared_ptr<grpc::Channel> contact;
+  std::shared_ptr<grpc::Channel> messaging;
 };
 
 struct Stubs {
@@ -46,6 +51,7 @@ struct Stubs {
   std::unique_ptr<session::v1::SessionService::Stub> session;
   std::unique_ptr<profile::v1::ProfileService::Stub> profile;
   std::unique_ptr<contact::v1::ContactService::Stub> contact;
+  std::unique_ptr<messaging::v1::MessagingService::Stub> messaging;
 };
 
 // What a route handler sees.
@@ -57,6 +63,10 @@ struct RouteContext {
 };
 
 using RouteHandler = std::function<absl::StatusOr<http::Response>(RouteContext&)>;
+// Answers through `done`, from any thread, without holding the worker that
+// called it (long polls).
+using AsyncDone = std::function<void(absl::StatusOr<http::Response>)>;
+using AsyncRouteHandler = std::function<void(RouteContext&, AsyncDone done)>;
 
 class Gateway {
  public:
@@ -73,6 +83,10 @@ class Gateway {
   // Registers a route served on the worker pool.
   void Route(const std::string& method, const std::string& pattern, bool authenticated,
              RouteHandler handler);
+  // Registers a route that answers later (see AsyncRouteHandler).
+  void RouteAsync(const std::string& method, const std::string& pattern, bool authenticated,
+                  AsyncRouteHandler handler);
+  RateLimiter& send_limiter() { return send_limiter_; }
 
   // Calls a unary method with the configured deadline.
   template <typename Stub, typename Request, typename Response>
@@ -90,10 +104,12 @@ class Gateway {
   struct Entry {
     bool authenticated;
     RouteHandler handler;
+    AsyncRouteHandler async_handler;
   };
   void Dispatch(http::Request&& request, http::Responder respond);
-  http::Response Serve(const Entry& entry, const http::Request& request, PathParams params,
-                       const std::string& pattern);
+  // Authenticates and runs the route; `finish` gets the answer (maybe later).
+  void Serve(const Entry& entry, const http::Request& request, PathParams params,
+             const std::string& pattern, const std::function<void(http::Response)>& finish);
 
   GatewayConfig config_;
   Stubs stubs_;
@@ -101,6 +117,7 @@ class Gateway {
   std::unique_ptr<BearerAuth> bearer_auth_;
   std::function<absl::Status()> ready_;
   Router<Entry> router_;
+  RateLimiter send_limiter_;
   grpcx::WorkPool workers_;
 };
 
@@ -110,6 +127,7 @@ void AddSessionRoutes(Gateway& gateway);
 void AddMeRoutes(Gateway& gateway);
 void AddProfileRoutes(Gateway& gateway);
 void AddContactRoutes(Gateway& gateway);
+void AddMessagingRoutes(Gateway& gateway);
 
 // The public profile JSON of api.md.
 nlohmann::json ProfileJson(const profile::v1::Profile& profile);

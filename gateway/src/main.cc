@@ -17,7 +17,8 @@ int main() {
       grpcx::CreateChannel(env.String("MESSENGER_AUTH_ADDR", "127.0.0.1:9101")),
       grpcx::CreateChannel(env.String("MESSENGER_SESSION_ADDR", "127.0.0.1:9102")),
       grpcx::CreateChannel(env.String("MESSENGER_PROFILE_ADDR", "127.0.0.1:9103")),
-      grpcx::CreateChannel(env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104"))};
+      grpcx::CreateChannel(env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104")),
+      grpcx::CreateChannel(env.String("MESSENGER_MESSAGING_ADDR", "127.0.0.1:9105"))};
   auto fail = [](const absl::Status& s) {
     log::Error("cannot start", {{"error", std::string(s.message())}});
     return 1;

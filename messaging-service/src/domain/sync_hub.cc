@@ -59,6 +59,11 @@ size_t SyncHub::waiting() const {
   return waiters_.size();
 }
 
+bool SyncHub::stopping() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
 void SyncHub::Stop() {
   std::vector<Wake> to_wake;
   {

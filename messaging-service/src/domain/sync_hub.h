@@ -32,6 +32,7 @@ class SyncHub {
   void Wait(const std::string& user_id, uint64_t seen, absl::Time deadline, Wake wake);
   void Notify(const std::vector<std::string>& user_ids);
   size_t waiting() const;
+  bool stopping() const;
   // Wakes everyone (shutdown).
   void Stop();
 

@@ -161,7 +161,8 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
     return;
   }
   const absl::Time now = absl::Now();
-  if (!batch->rows.empty() || now >= call->deadline || call->context->IsCancelled()) {
+  if (!batch->rows.empty() || now >= call->deadline || call->context->IsCancelled() ||
+      messaging_.hub().stopping()) {
     call->response->set_next(EncodeSyncToken(batch->next));
     for (const SyncRow& row : batch->rows) {
       v1::SyncEvent* e = call->response->add_events();

@@ -1,0 +1,180 @@
+// /v1/messages, /v1/conversations*, /v1/sync (long poll, answered without
+// holding a gateway thread).
+#include "absl/strings/numbers.h"
+#include "common/status.h"
+#include "gateway/src/gateway.h"
+#include "gateway/src/json_body.h"
+
+namespace messenger::gateway {
+namespace {
+
+using messaging::v1::MessagingService;
+
+nlohmann::json MessageJson(const messaging::v1::Message& m) {
+  return {{"message_id", m.message_id()},
+          {"seq", m.seq()},
+          {"sender_id", m.sender_id()},
+          {"text", m.text()},
+          {"sent_at", Rfc3339(m.sent_at())}};
+}
+
+// An optional integer query parameter within [min, max].
+absl::StatusOr<int64_t> IntParam(const http::Request& request, const std::string& name,
+                                 int64_t fallback, int64_t min, int64_t max) {
+  std::optional<std::string> raw = request.QueryParam(name);
+  if (!raw || raw->empty()) return fallback;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(*raw, &value) || value < min || value > max) {
+    return absl::InvalidArgumentError(name + " must be an integer from " + std::to_string(min) +
+                                      " to " + std::to_string(max));
+  }
+  return value;
+}
+
+nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
+  nlohmann::json out = {{"type", e.type()}};
+  if (e.type() == "message") {
+    out["conversation_id"] = e.conversation_id();
+    out["message"] = MessageJson(e.message());
+  } else if (e.type() == "seen") {
+    out["conversation_id"] = e.conversation_id();
+    out["user_id"] = e.user_id();
+    out["seq"] = e.seq();
+  } else if (e.type() == "conversation") {
+    out["conversation_id"] = e.conversation_id();
+  } else {
+    out["user_id"] = e.user_id();
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddMessagingRoutes(Gateway& gw) {
+  gw.Route("POST", "/v1/messages", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+    ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
+    messaging::v1::SendMessageRequest request;
+    request.set_sender_id(c.user_id());
+    request.set_device_id(c.principal->session_id);
+    ASSIGN_OR_RETURN(std::optional<std::string> to, body.OptionalString("to"));
+    ASSIGN_OR_RETURN(std::optional<std::string> conversation, body.OptionalString("conversation_id"));
+    if (to.has_value() == conversation.has_value()) {
+      return absl::InvalidArgumentError("give exactly one of 'to' and 'conversation_id'");
+    }
+    if (to) request.set_to_user_id(*to);
+    if (conversation) request.set_conversation_id(*conversation);
+    ASSIGN_OR_RETURN(*request.mutable_text(), body.RequiredString("text"));
+    ASSIGN_OR_RETURN(*request.mutable_client_msg_id(), body.RequiredString("client_msg_id"));
+    if (!gw.send_limiter().Allow(c.user_id())) {
+      return absl::ResourceExhaustedError("too many messages; slow down");
+    }
+    messaging::v1::SendMessageResponse response;
+    RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::SendMessage, request,
+                            &response));
+    return http::Response::Json(response.duplicate() ? 200 : 201,
+                                {{"message_id", response.message_id()},
+                                 {"conversation_id", response.conversation_id()},
+                                 {"seq", response.seq()},
+                                 {"sent_at", Rfc3339(response.sent_at())}});
+  });
+
+  gw.Route("GET", "/v1/conversations", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+    messaging::v1::ListConversationsRequest request;
+    request.set_user_id(c.user_id());
+    messaging::v1::ListConversationsResponse response;
+    RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::ListConversations,
+                            request, &response));
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& conv : response.conversations()) {
+      const bool direct = conv.type() == messaging::v1::CONVERSATION_TYPE_DIRECT;
+      nlohmann::json item = {{"conversation_id", conv.conversation_id()},
+                             {"type", direct ? "direct" : "group"},
+                             {"unread_count", conv.unread_count()},
+                             {"member_ids", conv.member_ids()}};
+      if (direct) {
+        item["peer_user_id"] = conv.peer_user_id();
+        item["read_only"] = conv.read_only();
+      } else {
+        item["name"] = conv.name();
+      }
+      if (conv.has_last_message()) item["last_message"] = MessageJson(conv.last_message());
+      list.push_back(std::move(item));
+    }
+    return http::Response::Json(200, {{"conversations", list}});
+  });
+
+  gw.Route("POST", "/v1/conversations", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+    ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
+    messaging::v1::CreateConversationRequest request;
+    request.set_creator_id(c.user_id());
+    ASSIGN_OR_RETURN(*request.mutable_name(), body.RequiredString("name"));
+    ASSIGN_OR_RETURN(std::vector<std::string> members, body.RequiredStringArray("member_ids", 256));
+    for (auto& m : members) request.add_member_ids(std::move(m));
+    messaging::v1::Conversation response;
+    RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::CreateConversation,
+                            request, &response));
+    return http::Response::Json(201, {{"conversation_id", response.conversation_id()},
+                                      {"type", "group"},
+                                      {"name", response.name()},
+                                      {"member_ids", response.member_ids()}});
+  });
+
+  gw.Route("GET", "/v1/conversations/{id}/messages", true,
+           [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+             messaging::v1::GetMessagesRequest request;
+             request.set_user_id(c.user_id());
+             request.set_conversation_id(c.params["id"]);
+             ASSIGN_OR_RETURN(int64_t before, IntParam(c.request, "before_seq", 0, 1, INT64_MAX));
+             ASSIGN_OR_RETURN(int64_t limit, IntParam(c.request, "limit", 50, 1, 100));
+             request.set_before_seq(before);
+             request.set_limit(static_cast<int32_t>(limit));
+             messaging::v1::GetMessagesResponse response;
+             RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::GetMessages,
+                                     request, &response));
+             nlohmann::json messages = nlohmann::json::array();
+             for (const auto& m : response.messages()) messages.push_back(MessageJson(m));
+             nlohmann::json out = {{"messages", messages}};
+             if (response.next_before_seq() > 0) out["next_before_seq"] = response.next_before_seq();
+             return http::Response::Json(200, out);
+           });
+
+  gw.Route("POST", "/v1/conversations/{id}/seen", true,
+           [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+             ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
+             messaging::v1::MarkSeenRequest request;
+             request.set_user_id(c.user_id());
+             request.set_conversation_id(c.params["id"]);
+             ASSIGN_OR_RETURN(int64_t seq, body.RequiredInt("seq"));
+             request.set_seq(seq);
+             messaging::v1::MarkSeenResponse response;
+             RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::MarkSeen,
+                                     request, &response));
+             return http::Response::Empty(204);
+           });
+
+  gw.RouteAsync("GET", "/v1/sync", true, [&gw](RouteContext& c, AsyncDone done) {
+    absl::StatusOr<int64_t> timeout = IntParam(c.request, "timeout_ms", 0, 0, 30'000);
+    if (!timeout.ok()) return done(timeout.status());
+    struct Call {
+      grpc::ClientContext context;
+      messaging::v1::SyncRequest request;
+      messaging::v1::SyncResponse response;
+    };
+    auto call = std::make_shared<Call>();
+    call->request.set_user_id(c.user_id());
+    call->request.set_since(c.request.QueryParam("since").value_or(""));
+    call->request.set_timeout_ms(static_cast<int32_t>(*timeout));
+    call->context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::milliseconds(*timeout) +
+                               absl::ToChronoMilliseconds(gw.config().rpc_timeout));
+    gw.stubs().messaging->async()->Sync(
+        &call->context, &call->request, &call->response, [call, done](grpc::Status status) {
+          if (!status.ok()) return done(FromGrpcStatus(status));
+          nlohmann::json events = nlohmann::json::array();
+          for (const auto& e : call->response.events()) events.push_back(SyncEventJson(e));
+          done(http::Response::Json(200, {{"next", call->response.next()}, {"events", events}}));
+        });
+  });
+}
+
+}  // namespace messenger::gateway

@@ -1,0 +1,359 @@
+// Conversations, messages, read markers and sync end to end over HTTP.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/e2e/messenger_process.h"
+
+namespace messenger::e2e {
+namespace {
+
+class MessagingE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = MessengerProcess::Start(
+        {{"MESSENGER_SEND_RATE_PER_S", "100000"}, {"MESSENGER_SEND_BURST", "100000"}});
+    ASSERT_TRUE(started.ok()) << started.status();
+    messenger_ = std::move(*started);
+    client_ = messenger_->Client();
+    alice_ = CreateUser(*messenger_, *client_, "alice");
+    bob_ = CreateUser(*messenger_, *client_, "bob");
+    carol_ = CreateUser(*messenger_, *client_, "carol");
+  }
+
+  Reply Get(const std::string& path, const TestUser& as) {
+    return Send(*client_, "GET", path, std::nullopt, as.access_token);
+  }
+  Reply Post(const std::string& path, const TestUser& as, const nlohmann::json& body) {
+    return Send(*client_, "POST", path, body, as.access_token);
+  }
+  // Makes two users friends (waits for the contact service to know them).
+  void Befriend(const TestUser& a, const TestUser& b) {
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          int status = Post("/v1/contacts/requests", a, {{"user_id", b.user_id}}).status;
+          return status == 201 || status == 200;
+        },
+        absl::Seconds(5)));
+    ASSERT_EQ(Send(*client_, "POST", "/v1/contacts/requests/" + a.user_id + "/accept",
+                   std::nullopt, b.access_token).status, 200);
+  }
+  Reply Message(const TestUser& from, const nlohmann::json& target, const std::string& text,
+                const std::string& cmid) {
+    nlohmann::json body = target;
+    body["text"] = text;
+    body["client_msg_id"] = cmid;
+    return Post("/v1/messages", from, body);
+  }
+  std::string SyncToken(const TestUser& user) {
+    Reply r = Get("/v1/sync", user);
+    EXPECT_EQ(r.status, 200) << r.raw;
+    return r.body.value("next", "");
+  }
+  nlohmann::json FindConversation(const TestUser& user, const std::string& id) {
+    Reply list = Get("/v1/conversations", user);
+    for (const auto& c : list.body["conversations"]) {
+      if (c["conversation_id"] == id) return c;
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<MessengerProcess> messenger_;
+  std::unique_ptr<httplib::Client> client_;
+  TestUser alice_, bob_, carol_;
+};
+
+TEST_F(MessagingE2eTest, OnlyFriendsMayWriteAndThenBothWays) {
+  Reply stranger = Message(alice_, {{"to", bob_.user_id}}, "hi", "c1");
+  EXPECT_EQ(stranger.status, 403) << stranger.raw;
+  EXPECT_EQ(stranger.body["error"]["code"], "PERMISSION_DENIED");
+  Befriend(alice_, bob_);
+  Reply first = Message(alice_, {{"to", bob_.user_id}}, "hi bob", "c2");
+  ASSERT_EQ(first.status, 201) << first.raw;
+  for (const char* key : {"message_id", "conversation_id", "seq", "sent_at"}) {
+    EXPECT_TRUE(first.body.contains(key)) << key;
+  }
+  const std::string conversation = first.body["conversation_id"];
+  EXPECT_EQ(first.body["message_id"].get<std::string>().front(), '$');
+  Reply reply = Message(bob_, {{"conversation_id", conversation}}, "hi alice", "c1");
+  ASSERT_EQ(reply.status, 201) << reply.raw;
+  EXPECT_EQ(reply.body["conversation_id"], conversation);
+  EXPECT_EQ(reply.body["seq"].get<int64_t>(), first.body["seq"].get<int64_t>() + 1);
+  Reply to_direct = Message(bob_, {{"to", alice_.user_id}}, "same room", "c3");
+  EXPECT_EQ(to_direct.body["conversation_id"], conversation);
+}
+
+TEST_F(MessagingE2eTest, RetryWithTheSameClientMsgIdIsNotADuplicate) {
+  Befriend(alice_, bob_);
+  Reply first = Message(alice_, {{"to", bob_.user_id}}, "once", "same");
+  ASSERT_EQ(first.status, 201);
+  Reply retry = Message(alice_, {{"to", bob_.user_id}}, "once", "same");
+  EXPECT_EQ(retry.status, 200) << retry.raw;
+  EXPECT_EQ(retry.body, first.body);
+  Reply history = Get("/v1/conversations/" + first.body["conversation_id"].get<std::string>() +
+                          "/messages",
+                      bob_);
+  ASSERT_EQ(history.status, 200) << history.raw;
+  EXPECT_EQ(history.body["messages"].size(), 1u);
+}
+
+TEST_F(MessagingE2eTest, HistoryPaginatesAcross250Messages) {
+  Befriend(alice_, bob_);
+  std::string conversation;
+  for (int i = 0; i < 250; ++i) {
+    Reply r = Message(i % 2 ? bob_ : alice_, {{"to", (i % 2 ? alice_ : bob_).user_id}},
+                      "m" + std::to_string(i), "p" + std::to_string(i));
+    ASSERT_EQ(r.status, 201) << r.raw;
+    conversation = r.body["conversation_id"];
+  }
+  // The conversation id is a room id: send it percent-encoded, as clients do.
+  std::string encoded;
+  for (char ch : conversation) {
+    if (ch == '!') encoded += "%21";
+    else if (ch == ':') encoded += "%3A";
+    else encoded += ch;
+  }
+  std::vector<std::string> texts;
+  std::string path = "/v1/conversations/" + encoded + "/messages?limit=100";
+  int pages = 0;
+  while (true) {
+    Reply page = Get(path, alice_);
+    ASSERT_EQ(page.status, 200) << page.raw;
+    ++pages;
+    int64_t previous = INT64_MAX;
+    for (const auto& m : page.body["messages"]) {
+      EXPECT_LT(m["seq"].get<int64_t>(), previous);  // newest first
+      previous = m["seq"];
+      texts.push_back(m["text"]);
+    }
+    if (!page.body.contains("next_before_seq")) break;
+    path = "/v1/conversations/" + encoded + "/messages?limit=100&before_seq=" +
+           std::to_string(page.body["next_before_seq"].get<int64_t>());
+  }
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(texts.size(), 250u);
+  for (int i = 0; i < 250; ++i) EXPECT_EQ(texts[i], "m" + std::to_string(249 - i));
+  EXPECT_EQ(Get("/v1/conversations/" + encoded + "/messages?limit=101", alice_).status, 400);
+  EXPECT_EQ(Get("/v1/conversations/" + encoded + "/messages?before_seq=x", alice_).status, 400);
+  EXPECT_EQ(Get("/v1/conversations/" + encoded + "/messages", carol_).status, 403);
+}
+
+TEST_F(MessagingE2eTest, UnreadCountsDropWhenSeenAndEventsArePublishedOnce) {
+  Befriend(alice_, bob_);
+  std::string conversation;
+  int64_t last_seq = 0;
+  for (int i = 0; i < 3; ++i) {
+    Reply r = Message(alice_, {{"to", bob_.user_id}}, "unread " + std::to_string(i), "u" + std::to_string(i));
+    ASSERT_EQ(r.status, 201);
+    conversation = r.body["conversation_id"];
+    last_seq = r.body["seq"];
+  }
+  nlohmann::json listed = FindConversation(bob_, conversation);
+  ASSERT_FALSE(listed.is_null());
+  EXPECT_EQ(listed["type"], "direct");
+  EXPECT_EQ(listed["peer_user_id"], alice_.user_id);
+  EXPECT_EQ(listed["unread_count"], 3);
+  EXPECT_EQ(listed["last_message"]["text"], "unread 2");
+  Reply seen = Post("/v1/conversations/" + conversation + "/seen", bob_, {{"seq", last_seq}});
+  EXPECT_EQ(seen.status, 204) << seen.raw;
+  EXPECT_EQ(FindConversation(bob_, conversation)["unread_count"], 0);
+  EXPECT_EQ(Post("/v1/conversations/" + conversation + "/seen", bob_, {{"seq", "x"}}).status, 400);
+  EXPECT_EQ(Post("/v1/conversations/" + conversation + "/seen", carol_, {{"seq", 1}}).status, 403);
+
+  // 3 x (user.created, user.email_verified, session.created) + friendship.created/accepted
+  // + 3 message.sent + 1 message.seen.
+  std::vector<bus::Event> events = messenger_->WaitForEvents(15);
+  std::map<std::string, int> count;
+  for (const auto& e : events) {
+    ++count[e.type];
+    if (e.type == "message.sent") {
+      EXPECT_EQ(e.source, "messaging");
+      EXPECT_EQ(e.data["conversation_id"], conversation);
+      EXPECT_EQ(e.data["sender_id"], alice_.user_id);
+      EXPECT_EQ(e.data["recipients"], nlohmann::json::array({bob_.user_id}));
+      EXPECT_TRUE(e.data.contains("message_id") && e.data.contains("seq") && e.data.contains("sent_at"));
+      EXPECT_FALSE(e.data.contains("text"));
+      EXPECT_EQ(e.data.dump().find("unread"), std::string::npos);  // no content
+    }
+    if (e.type == "message.seen") {
+      EXPECT_EQ(e.data["user_id"], bob_.user_id);
+      EXPECT_EQ(e.data["conversation_id"], conversation);
+      EXPECT_EQ(e.data["seq"], std::to_string(last_seq));  // int64 in the protobuf JSON mapping
+    }
+  }
+  EXPECT_EQ(events.size(), 15u);
+  EXPECT_EQ(count["message.sent"], 3);
+  EXPECT_EQ(count["message.seen"], 1);
+}
+
+TEST_F(MessagingE2eTest, LongPollReturnsTheMessageAtOnce) {
+  Befriend(alice_, bob_);
+  ASSERT_EQ(Message(alice_, {{"to", bob_.user_id}}, "warm up", "w").status, 201);
+  const std::string since = SyncToken(bob_);
+  std::atomic<bool> done{false};
+  Reply polled;
+  absl::Time returned;
+  std::thread poller([&] {
+    auto client = messenger_->Client();
+    polled = Send(*client, "GET", "/v1/sync?timeout_ms=20000&since=" + since, std::nullopt,
+                  bob_.access_token);
+    returned = absl::Now();
+    done = true;
+  });
+  // The poll is parked before we send (its wait shows in the waiting gauge
+  // indirectly: give the request time to arrive, then check it has not returned).
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_FALSE(done.load());
+  const absl::Time sent_at = absl::Now();
+  Reply sent = Message(alice_, {{"to", bob_.user_id}}, "are you there?", "lp");
+  ASSERT_EQ(sent.status, 201);
+  poller.join();
+  const absl::Duration latency = returned - sent_at;
+  std::cout << "send -> sync delivery latency: " << absl::ToDoubleMilliseconds(latency) << " ms\n";
+  EXPECT_LT(latency, absl::Seconds(2));
+  ASSERT_EQ(polled.status, 200) << polled.raw;
+  bool found = false;
+  for (const auto& e : polled.body["events"]) {
+    if (e["type"] == "message" && e["message"]["text"] == "are you there?") {
+      found = true;
+      EXPECT_EQ(e["conversation_id"], sent.body["conversation_id"]);
+      EXPECT_EQ(e["message"]["sender_id"], alice_.user_id);
+    }
+  }
+  EXPECT_TRUE(found) << polled.raw;
+  // Nothing new since `next`: a zero-timeout poll comes back empty.
+  Reply empty = Get("/v1/sync?timeout_ms=0&since=" + polled.body["next"].get<std::string>(), bob_);
+  EXPECT_EQ(empty.body["events"].size(), 0u);
+  EXPECT_EQ(Get("/v1/sync?since=garbage", bob_).status, 400);
+  EXPECT_EQ(Get("/v1/sync?since=" + since + "&timeout_ms=30001", bob_).status, 400);
+}
+
+TEST_F(MessagingE2eTest, WaitingPollsDoNotSlowOtherRequests) {
+  const std::string since = SyncToken(alice_);
+  constexpr int kWaiting = 300;
+  std::vector<std::thread> pollers;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < kWaiting; ++i) {
+    pollers.emplace_back([&] {
+      httplib::Client c("127.0.0.1", messenger_->http_port());
+      c.set_read_timeout(30, 0);
+      auto res = c.Get("/v1/sync?timeout_ms=3000&since=" + since,
+                       {{"Authorization", "Bearer " + alice_.access_token}});
+      if (res && res->status == 200) ++answered;
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  const absl::Time start = absl::Now();
+  Reply me = Get("/v1/me", bob_);
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(me.status, 200);
+  EXPECT_LT(took, absl::Milliseconds(500)) << took;
+  for (auto& t : pollers) t.join();
+  EXPECT_EQ(answered.load(), kWaiting);
+}
+
+TEST_F(MessagingE2eTest, RemovedFriendCannotWriteButReadsAndReAddingReopens) {
+  Befriend(alice_, bob_);
+  Reply first = Message(alice_, {{"to", bob_.user_id}}, "before", "r1");
+  ASSERT_EQ(first.status, 201);
+  const std::string conversation = first.body["conversation_id"];
+  ASSERT_EQ(Send(*client_, "DELETE", "/v1/contacts/" + bob_.user_id, std::nullopt,
+                 alice_.access_token).status, 204);
+  EXPECT_EQ(Message(bob_, {{"conversation_id", conversation}}, "hello?", "r2").status, 403);
+  EXPECT_EQ(Message(alice_, {{"to", bob_.user_id}}, "hello?", "r3").status, 403);
+  Reply history = Get("/v1/conversations/" + conversation + "/messages", bob_);
+  ASSERT_EQ(history.status, 200);
+  EXPECT_EQ(history.body["messages"][0]["text"], "before");
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return FindConversation(bob_, conversation)["read_only"] == true; }, absl::Seconds(5)));
+  Befriend(bob_, alice_);
+  Reply again = Message(bob_, {{"to", alice_.user_id}}, "after", "r4");
+  ASSERT_EQ(again.status, 201) << again.raw;
+  EXPECT_EQ(again.body["conversation_id"], conversation);
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return FindConversation(alice_, conversation)["read_only"] == false; }, absl::Seconds(5)));
+}
+
+TEST_F(MessagingE2eTest, GroupOfThree) {
+  Befriend(alice_, bob_);
+  Befriend(alice_, carol_);
+  TestUser dave = CreateUser(*messenger_, *client_, "dave");
+  Reply refused = Post("/v1/conversations", alice_,
+                       {{"name", "team"}, {"member_ids", {bob_.user_id, dave.user_id}}});
+  EXPECT_EQ(refused.status, 403) << refused.raw;
+  Reply group = Post("/v1/conversations", alice_,
+                     {{"name", "team"}, {"member_ids", {bob_.user_id, carol_.user_id}}});
+  ASSERT_EQ(group.status, 201) << group.raw;
+  EXPECT_EQ(group.body["type"], "group");
+  EXPECT_EQ(group.body["name"], "team");
+  const std::string id = group.body["conversation_id"];
+  for (const TestUser* u : {&alice_, &bob_, &carol_}) {
+    Reply r = Message(*u, {{"conversation_id", id}}, "hi from " + u->username, "g-" + u->username);
+    EXPECT_EQ(r.status, 201) << r.raw;
+  }
+  Reply history = Get("/v1/conversations/" + id + "/messages", carol_);
+  ASSERT_EQ(history.status, 200);
+  EXPECT_EQ(history.body["messages"].size(), 3u);
+  nlohmann::json listed = FindConversation(bob_, id);
+  EXPECT_EQ(listed["type"], "group");
+  EXPECT_EQ(listed["name"], "team");
+  EXPECT_EQ(listed["unread_count"], 2);
+  EXPECT_EQ(Get("/v1/conversations/" + id + "/messages", dave).status, 403);
+  EXPECT_EQ(Message(dave, {{"conversation_id", id}}, "let me in", "d1").status, 403);
+}
+
+TEST_F(MessagingE2eTest, BadInputIs4xx) {
+  Befriend(alice_, bob_);
+  const std::vector<std::string> bodies = {
+      "{",
+      R"({"text": "x", "client_msg_id": "a"})",
+      R"({"to": "BOB", "conversation_id": "!x:localhost", "text": "x", "client_msg_id": "a"})",
+      R"({"to": 5, "text": "x", "client_msg_id": "a"})",
+      R"({"to": "x", "text": "", "client_msg_id": "a"})",
+      R"({"to": "x", "text": "x"})",
+      R"({"conversation_id": "!nope:localhost", "text": "x", "client_msg_id": "a"})",
+  };
+  for (const auto& body : bodies) {
+    Reply r = SendRaw(*client_, "POST", "/v1/messages", body, alice_.access_token);
+    EXPECT_GE(r.status, 400) << body;
+    EXPECT_LT(r.status, 500) << body << " -> " << r.raw;
+  }
+  std::string long_text(4001, 'x');
+  EXPECT_EQ(Message(alice_, {{"to", bob_.user_id}}, long_text, "long").status, 400);
+  EXPECT_EQ(Post("/v1/conversations", alice_, {{"name", "x"}, {"member_ids", "no"}}).status, 400);
+  EXPECT_EQ(Post("/v1/conversations", alice_, {{"name", "x"}, {"member_ids", nlohmann::json::array()}}).status, 400);
+}
+
+TEST(MessagingRateLimitE2eTest, SendsPastTheBurstAre429) {
+  auto started = MessengerProcess::Start({{"MESSENGER_SEND_RATE_PER_S", "1"},
+                                          {"MESSENGER_SEND_BURST", "5"}});
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto client = (*started)->Client();
+  TestUser a = CreateUser(**started, *client, "ann");
+  TestUser b = CreateUser(**started, *client, "ben");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Send(*client, "POST", "/v1/contacts/requests", nlohmann::json{{"user_id", b.user_id}},
+                    a.access_token).status == 201;
+      },
+      absl::Seconds(5)));
+  ASSERT_EQ(Send(*client, "POST", "/v1/contacts/requests/" + a.user_id + "/accept", std::nullopt,
+                 b.access_token).status, 200);
+  int created = 0, limited = 0;
+  for (int i = 0; i < 8; ++i) {
+    Reply r = Send(*client, "POST", "/v1/messages",
+                   nlohmann::json{{"to", b.user_id}, {"text", "x"}, {"client_msg_id", std::to_string(i)}},
+                   a.access_token);
+    if (r.status == 201) ++created;
+    if (r.status == 429) {
+      ++limited;
+      EXPECT_EQ(r.body["error"]["code"], "RESOURCE_EXHAUSTED");
+    }
+  }
+  EXPECT_EQ(created, 5);
+  EXPECT_EQ(limited, 3);
+}
+
+}  // namespace
+}  // namespace messenger::e2e
