@@ -325,6 +325,29 @@ TEST_F(MessagingStoreTest, GroupsNeedContactsAndSyncReportsWhatHappened) {
   EXPECT_TRUE(named);
 }
 
+TEST_F(MessagingStoreTest, InvitesOnlyFriendsIntoGroupsNeverIntoDirectRooms) {
+  friends_.Befriend(alice_, bob_);
+  friends_.Befriend(alice_, carol_);
+  auto direct = SendTo(alice_, bob_, "hi", "i1");
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(manager_->Invite(alice_, direct->message.room_id, carol_).status().code(),
+            absl::StatusCode::kPermissionDenied);  // even a friend: a pair stays a pair
+  auto group = manager_->CreateGroup(alice_, "g", {bob_});
+  ASSERT_TRUE(group.ok());
+  const std::string dave = NewUser("dave");
+  EXPECT_EQ(manager_->Invite(alice_, group->room_id, dave).status().code(),
+            absl::StatusCode::kPermissionDenied);  // not a contact
+  auto invited = manager_->Invite(alice_, group->room_id, carol_);
+  ASSERT_TRUE(invited.ok()) << invited.status();
+  EXPECT_EQ(*store_->Membership(group->room_id, carol_), "invite");
+  // Any member may invite a contact of theirs (the invite level is 0); the
+  // invitee must be the inviter's friend, not the creator's.
+  friends_.Befriend(bob_, dave);
+  EXPECT_TRUE(manager_->Invite(bob_, group->room_id, dave).ok());
+  EXPECT_EQ(manager_->Invite(carol_, group->room_id, dave).status().code(),
+            absl::StatusCode::kPermissionDenied);  // invited, not joined
+}
+
 TEST_F(MessagingStoreTest, FriendshipEventsBecomeNoticesAndReadOnlyFlags) {
   friends_.Befriend(alice_, bob_);
   auto sent = SendTo(alice_, bob_, "hi", "f1");

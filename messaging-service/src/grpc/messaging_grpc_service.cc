@@ -105,6 +105,17 @@ grpc::ServerUnaryReactor* MessagingGrpcService::MarkSeen(grpc::CallbackServerCon
   });
 }
 
+grpc::ServerUnaryReactor* MessagingGrpcService::Invite(grpc::CallbackServerContext* context,
+                                                       const v1::InviteRequest* request,
+                                                       v1::InviteResponse* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response->mutable_event_id(),
+                     messaging_.Invite(request->user_id(), request->conversation_id(),
+                                       request->invitee_id()));
+    return absl::OkStatus();
+  });
+}
+
 struct MessagingGrpcService::SyncCall {
   grpc::CallbackServerContext* context;
   grpc::ServerUnaryReactor* reactor;

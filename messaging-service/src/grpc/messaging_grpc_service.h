@@ -33,6 +33,9 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   grpc::ServerUnaryReactor* Sync(grpc::CallbackServerContext* context,
                                  const v1::SyncRequest* request,
                                  v1::SyncResponse* response) override;
+  grpc::ServerUnaryReactor* Invite(grpc::CallbackServerContext* context,
+                                   const v1::InviteRequest* request,
+                                   v1::InviteResponse* response) override;
 
  private:
   struct SyncCall;

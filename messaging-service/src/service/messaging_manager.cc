@@ -403,6 +403,34 @@ absl::Status MessagingManager::MarkSeen(const std::string& user_id, const std::s
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> MessagingManager::Invite(const std::string& inviter_id,
+                                                     const std::string& room_id,
+                                                     const std::string& invitee_id) {
+  ASSIGN_OR_RETURN(std::string inviter, UserUuid(inviter_id));
+  absl::StatusOr<std::string> invitee = UserUuid(invitee_id);
+  if (!invitee.ok()) return absl::NotFoundError("no such user");
+  RETURN_IF_ERROR(CheckJoined(room_id, inviter));
+  ASSIGN_OR_RETURN(std::optional<RoomRow> room, store_.GetRoom(room_id));
+  if (!room) return NoSuchConversation();
+  if (room->kind == "direct") {
+    return absl::PermissionDeniedError("a direct conversation has exactly two members");
+  }
+  ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(inviter, *invitee));
+  if (!friends) return absl::PermissionDeniedError("you can invite only your contacts");
+  ASSIGN_OR_RETURN(auto mxids, MatrixIds({inviter, *invitee}));
+  Draft draft{{mxids[inviter], matrix::kMemberType, mxids[*invitee], {{"membership", "invite"}},
+               std::nullopt},
+              inviter, *invitee};
+  auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>&,
+                   const std::vector<std::string>&) {
+    return tx.InsertNotice(AllocatePosition(tx.tx()), *invitee, "conversation", room_id,
+                           std::nullopt);
+  };
+  ASSIGN_OR_RETURN(std::vector<StoredEvent> written, Append(room_id, {draft}, extra));
+  hub_.Notify({*invitee});
+  return written.front().event_id;
+}
+
 absl::StatusOr<SyncBatch> MessagingManager::SyncOnce(const std::string& user_id, int64_t since) {
   ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
   constexpr int kMaxRows = 100;

@@ -67,6 +67,9 @@ class MessagingManager {
   absl::StatusOr<RoomRow> CreateGroup(const std::string& creator_id, std::string_view name,
                                       const std::vector<std::string>& member_ids);
   absl::Status MarkSeen(const std::string& user_id, const std::string& room_id, int64_t seq);
+  // A Matrix invite into a group; the event id.
+  absl::StatusOr<std::string> Invite(const std::string& inviter_id, const std::string& room_id,
+                                     const std::string& invitee_id);
   // What is new for the user after `since` (no waiting).
   absl::StatusOr<SyncBatch> SyncOnce(const std::string& user_id, int64_t since);
   int64_t Position() const { return tracker_.Watermark(); }
