@@ -191,6 +191,13 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
   // moment (its own wake-up goes to its members, not necessarily to us).
   if (call->last_version && *call->last_version != version) call->pending = true;
   call->last_version = version;
+  if (tracker_.Watermark() > batch->next) {
+    // Commits settled while we looked: look again now.
+    if (!pool_.Submit([this, call] { SyncAttempt(call); })) {
+      call->reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
+    }
+    return;
+  }
   if (!tracker_.Lagging()) call->pending = false;
   const absl::Time wake_by =
       call->pending ? std::min(call->deadline, now + absl::Milliseconds(2)) : call->deadline;
