@@ -191,8 +191,8 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
   // moment (its own wake-up goes to its members, not necessarily to us).
   if (call->last_version && *call->last_version != version) call->pending = true;
   call->last_version = version;
-  if (tracker_.Watermark() > batch->next) {
-    // Commits settled while we looked: look again now.
+  if (call->pending && tracker_.Watermark() > batch->next) {
+    // Notified, and commits settled while we looked: look again now.
     if (!pool_.Submit([this, call] { SyncAttempt(call); })) {
       call->reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
     }
