@@ -129,3 +129,17 @@ stop_nats() {
   NATS_PID=""
   say "nats-server stopped"
 }
+
+# wait_http_ok <host> <port> <path>: polls until GET answers 200 (30 s at most).
+wait_http_ok() {
+  local host="$1" port="$2" path="$3"
+  for _ in $(seq 1 300); do
+    if exec 3<>"/dev/tcp/$host/$port" 2>/dev/null; then
+      printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$host" >&3
+      if head -1 <&3 | grep -q " 200 "; then exec 3>&-; return 0; fi
+      exec 3>&-
+    fi
+    sleep 0.1
+  done
+  return 1
+}
