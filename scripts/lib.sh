@@ -125,7 +125,7 @@ start_nats() {
 
 stop_nats() {
   [ -n "${NATS_PID:-}" ] || return 0
-  kill -TERM "$NATS_PID" 2>/dev/null && wait "$NATS_PID" 2>/dev/null
+  kill -TERM "$NATS_PID" 2>/dev/null && wait "$NATS_PID" 2>/dev/null || true
   NATS_PID=""
   say "nats-server stopped"
 }
@@ -134,10 +134,11 @@ stop_nats() {
 wait_http_ok() {
   local host="$1" port="$2" path="$3"
   for _ in $(seq 1 300); do
-    if exec 3<>"/dev/tcp/$host/$port" 2>/dev/null; then
-      printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$host" >&3
-      if head -1 <&3 | grep -q " 200 "; then exec 3>&-; return 0; fi
-      exec 3>&-
+    # A subshell, so that its redirections stay its own.
+    if (exec 3<>"/dev/tcp/$host/$port" &&
+        printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$host" >&3 &&
+        head -1 <&3 | grep -q " 200 ") 2>/dev/null; then
+      return 0
     fi
     sleep 0.1
   done
