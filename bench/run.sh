@@ -21,8 +21,8 @@ MESSENGER_PID=""
 cleanup() {
   trap - INT TERM EXIT
   if [ -n "$MESSENGER_PID" ]; then kill -TERM "$MESSENGER_PID" 2>/dev/null; wait "$MESSENGER_PID" 2>/dev/null || true; fi
-  stop_nats
-  stop_pg
+  stop_nats || true
+  stop_pg || true
 }
 trap cleanup INT TERM EXIT
 

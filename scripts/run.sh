@@ -22,8 +22,8 @@ cleanup() {
     kill -TERM "$MESSENGER_PID" 2>/dev/null || true
     wait "$MESSENGER_PID" 2>/dev/null || true
   fi
-  stop_nats
-  stop_pg
+  stop_nats || true
+  stop_pg || true
 }
 trap cleanup INT TERM EXIT
 
