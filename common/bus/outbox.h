@@ -23,6 +23,11 @@ class Outbox {
   // `wake` is called after each commit that enqueued events (the relay's Notify).
   explicit Outbox(std::function<void()> wake = {}) : wake_(std::move(wake)) {}
   absl::Status Enqueue(pg::Tx& tx, const Event& event) const;
+  // For rows written by a single statement of the caller's (no pg::Tx):
+  // call after it committed.
+  void Committed() const {
+    if (wake_) wake_();
+  }
 
  private:
   std::function<void()> wake_;

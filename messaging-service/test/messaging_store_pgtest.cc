@@ -91,6 +91,22 @@ class MessagingStoreTest : public ::testing::Test {
     return manager_->Send({from, "dev1", std::nullopt, room, text, cmid});
   }
 
+  // The contact service ends the friendship and messaging hears of it.
+  void Unfriend(const std::string& a, const std::string& b) {
+    friends_.Unfriend(a, b);
+    events::v1::FriendshipRemoved removed;
+    removed.set_user_a(std::min(a, b));
+    removed.set_user_b(std::max(a, b));
+    removed.set_removed_by(a);
+    auto event = bus::MakeEvent("friendship.removed", "contact", removed, SystemClock::Instance(),
+                                SecureRng::Instance());
+    ASSERT_TRUE(bus::ApplyEventOnce(*pool_, "messaging_friendships", *event,
+                                    [this](const bus::Event& e, pg::Tx& tx) {
+                                      return manager_->OnFriendshipEvent(e, tx);
+                                    })
+                    .ok());
+  }
+
   std::vector<std::pair<std::string, nlohmann::json>> Outbox() {
     std::vector<std::pair<std::string, nlohmann::json>> out;
     auto r = pool_->Exec(kOutbox);
@@ -158,7 +174,7 @@ TEST_F(MessagingStoreTest, ContactPolicy) {
   friends_.Befriend(alice_, bob_);
   auto first = SendTo(alice_, bob_, "hi", "m2");
   ASSERT_TRUE(first.ok());
-  friends_.Unfriend(alice_, bob_);
+  Unfriend(alice_, bob_);
   EXPECT_EQ(SendIn(bob_, first->message.room_id, "still there?", "m3").status().code(),
             absl::StatusCode::kPermissionDenied);
   friends_.down = true;

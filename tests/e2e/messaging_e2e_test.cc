@@ -260,13 +260,14 @@ TEST_F(MessagingE2eTest, RemovedFriendCannotWriteButReadsAndReAddingReopens) {
   const std::string conversation = first.body["conversation_id"];
   ASSERT_EQ(Send(*client_, "DELETE", "/v1/contacts/" + bob_.user_id, std::nullopt,
                  alice_.access_token).status, 204);
+  // Messaging learns of it from friendship.removed, within moments.
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return FindConversation(bob_, conversation)["read_only"] == true; }, absl::Seconds(5)));
   EXPECT_EQ(Message(bob_, {{"conversation_id", conversation}}, "hello?", "r2").status, 403);
   EXPECT_EQ(Message(alice_, {{"to", bob_.user_id}}, "hello?", "r3").status, 403);
   Reply history = Get("/v1/conversations/" + conversation + "/messages", bob_);
   ASSERT_EQ(history.status, 200);
   EXPECT_EQ(history.body["messages"][0]["text"], "before");
-  EXPECT_TRUE(testing::WaitUntil(
-      [&] { return FindConversation(bob_, conversation)["read_only"] == true; }, absl::Seconds(5)));
   Befriend(bob_, alice_);
   Reply again = Message(bob_, {{"to", alice_.user_id}}, "after", "r4");
   ASSERT_EQ(again.status, 201) << again.raw;

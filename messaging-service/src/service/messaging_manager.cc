@@ -48,9 +48,22 @@ std::shared_ptr<MessagingManager::RoomHandle> MessagingManager::Handle(const std
 
 absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(
     const std::vector<std::string>& ids) {
-  ASSIGN_OR_RETURN(auto names, store_.Usernames(ids));
   std::map<std::string, std::string> out;
-  for (const auto& id : ids) {
+  std::vector<std::string> missing;
+  {
+    std::lock_guard lock(cache_mutex_);
+    for (const auto& id : ids) {
+      auto it = mxids_.find(id);
+      if (it != mxids_.end()) {
+        out[id] = it->second;
+      } else {
+        missing.push_back(id);
+      }
+    }
+  }
+  if (missing.empty()) return out;
+  ASSIGN_OR_RETURN(auto names, store_.Usernames(missing));
+  for (const auto& id : missing) {
     auto it = names.find(id);
     if (it == names.end()) {
       // user.created not applied here yet: retryable, not an error of the caller.
@@ -58,6 +71,9 @@ absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(
     }
     ASSIGN_OR_RETURN(out[id], matrix::MakeUserId(it->second, server_name_));
   }
+  std::lock_guard lock(cache_mutex_);
+  if (mxids_.size() > 200'000) mxids_.clear();  // bounded; usernames never change
+  for (const auto& id : missing) mxids_[id] = out[id];
   return out;
 }
 
@@ -152,12 +168,14 @@ absl::StatusOr<std::vector<StoredEvent>> MessagingManager::Append(
     RETURN_IF_ERROR(tx.UpdateRoom(*row, last_message));
     RETURN_IF_ERROR(extra(tx, written, handle->joined));
     handle->depth = row->depth;
+    handle->last_seq = row->last_seq;
     notify = handle->joined;
     return absl::OkStatus();
   });
   if (!status.ok()) {
     handle->room.reset();  // it may hold events that did not commit
     handle->depth = -1;
+    handle->last_seq = -1;
     return status;
   }
   hub_.Notify(notify);
@@ -222,6 +240,7 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
                                       std::nullopt));
     }
     handle->depth = working.depth;
+    handle->last_seq = working.last_seq;
     row = working;
     return absl::OkStatus();
   });
@@ -237,14 +256,60 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
 absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sender,
                                                         const std::string& peer) {
   const std::string key = DirectKey(sender, peer);
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = direct_rooms_.find(key);
+    if (it != direct_rooms_.end()) return room_rows_.at(it->second);
+  }
   ASSIGN_OR_RETURN(std::optional<RoomRow> existing, store_.FindDirectRoom(key));
-  if (existing) return *existing;
-  absl::StatusOr<RoomRow> created = CreateRoom(sender, "direct", std::nullopt, key, {peer});
-  if (created.ok() || !pg::IsUniqueViolation(created.status())) return created;
-  // The other user created it at the same moment: use theirs.
-  ASSIGN_OR_RETURN(existing, store_.FindDirectRoom(key));
-  if (!existing) return created.status();
+  if (!existing) {
+    absl::StatusOr<RoomRow> created = CreateRoom(sender, "direct", std::nullopt, key, {peer});
+    if (created.ok()) {
+      existing = *created;
+    } else if (pg::IsUniqueViolation(created.status())) {
+      // The other user created it at the same moment: use theirs.
+      ASSIGN_OR_RETURN(existing, store_.FindDirectRoom(key));
+      if (!existing) return created.status();
+    } else {
+      return created.status();
+    }
+  }
+  std::lock_guard lock(cache_mutex_);
+  direct_rooms_[key] = existing->room_id;
+  room_rows_[existing->room_id] = *existing;
   return *existing;
+}
+
+absl::StatusOr<RoomRow> MessagingManager::KnownRoom(const std::string& room_id) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = room_rows_.find(room_id);
+    if (it != room_rows_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(std::optional<RoomRow> found, store_.GetRoom(room_id));
+  if (!found) return NoSuchConversation();
+  std::lock_guard lock(cache_mutex_);
+  if (room_rows_.size() > 200'000) room_rows_.clear();
+  room_rows_[room_id] = *found;  // kind and direct_key never change
+  return *found;
+}
+
+absl::StatusOr<bool> MessagingManager::AreFriends(const std::string& a, const std::string& b) {
+  const std::string key = DirectKey(a, b);
+  const absl::Time now = clock_.Now();
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = friends_until_.find(key);
+    if (it != friends_until_.end() && now < it->second) return true;
+  }
+  ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(a, b));
+  if (friends) {
+    std::lock_guard lock(cache_mutex_);
+    if (friends_until_.size() > 200'000) friends_until_.clear();
+    // friendship.removed evicts it at once; the bound covers a lost event.
+    friends_until_[key] = now + absl::Minutes(5);
+  }
+  return friends;
 }
 
 absl::Status MessagingManager::CheckJoined(const std::string& room_id, const std::string& user_id) {
@@ -267,31 +332,30 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
   if (in.to_user_id.has_value() == in.conversation_id.has_value()) {
     return absl::InvalidArgumentError("give either to or conversation_id");
   }
-  ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
-                   store_.FindSent(sender, in.device_id, in.client_msg_id));
-  if (sent) return SentMessage{*sent, true};
-
   RoomRow room;
   if (in.to_user_id) {
     absl::StatusOr<std::string> peer = UserUuid(*in.to_user_id);
     if (!peer.ok()) return absl::NotFoundError("no such user");
     if (*peer == sender) return absl::InvalidArgumentError("you cannot message yourself");
-    ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(sender, *peer));
+    ASSIGN_OR_RETURN(bool friends, AreFriends(sender, *peer));
+    if (!friends) {
+      // A retry of a message sent while they were friends still answers it.
+      ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
+                       store_.FindSent(sender, in.device_id, in.client_msg_id));
+      if (sent) return SentMessage{*sent, true};
+    }
     RETURN_IF_ERROR(CheckDirectSend(friends));
     ASSIGN_OR_RETURN(room, DirectRoomFor(sender, *peer));
   } else {
-    ASSIGN_OR_RETURN(std::optional<RoomRow> found, store_.GetRoom(*in.conversation_id));
-    if (!found) return NoSuchConversation();
-    room = *found;
-    RETURN_IF_ERROR(CheckJoined(room.room_id, sender));
-    if (room.kind == "direct") {
-      ASSIGN_OR_RETURN(std::vector<std::string> members, store_.JoinedMembers(room.room_id));
-      std::string peer;
-      for (const auto& m : members) {
-        if (m != sender) peer = m;
+    ASSIGN_OR_RETURN(room, KnownRoom(*in.conversation_id));
+    if (room.kind == "direct" && room.direct_key) {
+      // The pair is in the key; membership itself is checked by the auth rules.
+      const std::string& key = *room.direct_key;
+      const std::string a = key.substr(0, key.find(':')), b = key.substr(key.find(':') + 1);
+      if (sender != a && sender != b) {
+        return absl::PermissionDeniedError("you are not a member of this conversation");
       }
-      if (peer.empty()) return absl::PermissionDeniedError("the other user left this conversation");
-      ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(sender, peer));
+      ASSIGN_OR_RETURN(bool friends, AreFriends(a, b));
       RETURN_IF_ERROR(CheckDirectSend(friends));
     }
   }
@@ -300,13 +364,18 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
   Draft draft{{sender_mxid, matrix::kMessageType, std::nullopt,
                {{"msgtype", "m.text"}, {"body", in.text}}, std::nullopt},
               sender, std::nullopt};
+  ASSIGN_OR_RETURN(std::optional<SentMessage> fast, FastSend(room.room_id, sender, draft, in));
+  if (fast) return *fast;
+
+  // The room is not loaded here yet (or another process wrote to it): the
+  // transaction path loads it under the row lock.
   bool duplicate = false;
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>& events,
                    const std::vector<std::string>& joined) -> absl::Status {
     const StoredEvent& e = events.front();
     ASSIGN_OR_RETURN(bool fresh, tx.InsertSent(sender, in.device_id, in.client_msg_id, e.event_id));
     if (!fresh) {
-      duplicate = true;  // a concurrent retry won: undo ours, answer theirs
+      duplicate = true;  // a retry: undo ours, answer the original
       return absl::AbortedError("duplicate send");
     }
     std::vector<std::string> recipients;
@@ -321,12 +390,70 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
   absl::StatusOr<std::vector<StoredEvent>> written = Append(room.room_id, {draft}, extra);
   if (!written.ok()) {
     if (duplicate) {
-      ASSIGN_OR_RETURN(sent, store_.FindSent(sender, in.device_id, in.client_msg_id));
+      ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
+                       store_.FindSent(sender, in.device_id, in.client_msg_id));
       if (sent) return SentMessage{*sent, true};
     }
     return written.status();
   }
   const StoredEvent& e = written->front();
+  return SentMessage{{e.event_id, e.room_id, e.seq, e.sender, e.pdu, e.origin_server_ts}, false};
+}
+
+absl::StatusOr<std::optional<SentMessage>> MessagingManager::FastSend(const std::string& room_id,
+                                                                      const std::string& sender,
+                                                                      const Draft& draft,
+                                                                      const SendInput& in) {
+  std::shared_ptr<RoomHandle> handle = Handle(room_id);
+  std::vector<std::string> notify;
+  FastMessage m;
+  {
+    std::lock_guard lock(handle->mutex);
+    if (!handle->room || handle->last_seq < 0) return std::nullopt;
+    const absl::Time now = clock_.Now();
+    // Authorizes (membership, power) against the room state and moves the tip.
+    ASSIGN_OR_RETURN(matrix::Event event,
+                     handle->room->Append(draft.event, absl::ToUnixMillis(now), server_name_, key_));
+    StoredEvent& e = m.event;
+    e.event_id = event.event_id();
+    e.room_id = room_id;
+    e.seq = handle->last_seq + 1;
+    e.sender = sender;
+    e.type = event.type();
+    e.origin_server_ts = event.origin_server_ts();
+    e.pdu = event.json().dump();
+    m.depth = event.depth();
+    m.at = now;
+    m.device_id = in.device_id;
+    m.client_msg_id = in.client_msg_id;
+    std::vector<std::string> recipients;
+    for (const auto& member : handle->joined) {
+      if (member != sender) recipients.push_back(member);
+    }
+    ASSIGN_OR_RETURN(m.outbox_event,
+                     MessageSentEvent(e.event_id, room_id, sender, e.seq, recipients,
+                                      absl::FromUnixMillis(e.origin_server_ts), clock_, rng_));
+    e.stream_pos = tracker_.Allocate();
+    absl::StatusOr<bool> appended = store_.AppendMessage(m);
+    tracker_.Finish(e.stream_pos);
+    if (!appended.ok() || !*appended) {
+      handle->room.reset();  // holds an event that did not commit
+      handle->last_seq = -1;
+      handle->depth = -1;
+      if (!appended.ok() && pg::IsUniqueViolation(appended.status(), "sent_messages_pkey")) {
+        ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
+                         store_.FindSent(sender, in.device_id, in.client_msg_id));
+        if (sent) return SentMessage{*sent, true};
+      }
+      if (!appended.ok()) return appended.status();
+      return std::nullopt;  // another process moved the room on: reload
+    }
+    handle->last_seq = e.seq;
+    handle->depth = m.depth;
+    notify = handle->joined;
+  }
+  hub_.Notify(notify);
+  const StoredEvent& e = m.event;
   return SentMessage{{e.event_id, e.room_id, e.seq, e.sender, e.pdu, e.origin_server_ts}, false};
 }
 
@@ -370,7 +497,7 @@ absl::StatusOr<RoomRow> MessagingManager::CreateGroup(const std::string& creator
   }
   if (unique.empty()) return absl::InvalidArgumentError("a group needs someone besides you");
   for (const auto& member : unique) {
-    ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(creator, member));
+    ASSIGN_OR_RETURN(bool friends, AreFriends(creator, member));
     if (!friends) {
       return absl::PermissionDeniedError("every member must be one of your contacts");
     }
@@ -415,7 +542,7 @@ absl::StatusOr<std::string> MessagingManager::Invite(const std::string& inviter_
   if (room->kind == "direct") {
     return absl::PermissionDeniedError("a direct conversation has exactly two members");
   }
-  ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(inviter, *invitee));
+  ASSIGN_OR_RETURN(bool friends, AreFriends(inviter, *invitee));
   if (!friends) return absl::PermissionDeniedError("you can invite only your contacts");
   ASSIGN_OR_RETURN(auto mxids, MatrixIds({inviter, *invitee}));
   Draft draft{{mxids[inviter], matrix::kMemberType, mxids[*invitee], {{"membership", "invite"}},
@@ -481,6 +608,10 @@ absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx
       b = data.user_b();
     }
     if (!IsUuid(a) || !IsUuid(b)) return absl::InvalidArgumentError("friendship event without users");
+    if (!accepted) {
+      std::lock_guard lock(cache_mutex_);
+      friends_until_.erase(DirectKey(a, b));
+    }
     // Removing the friendship makes the pair's direct room read-only; a new
     // friendship opens the same room again (history kept).
     RETURN_IF_ERROR(mtx->SetDirectReadOnly(DirectKey(a, b), !accepted));

@@ -89,6 +89,7 @@ class MessagingManager {
     std::mutex mutex;
     std::optional<matrix::Room> room;
     int64_t depth = -1;
+    int64_t last_seq = -1;
     std::vector<std::string> joined;  // user UUIDs
   };
   struct Draft {
@@ -118,6 +119,15 @@ class MessagingManager {
   absl::StatusOr<RoomRow> DirectRoomFor(const std::string& sender, const std::string& peer);
   absl::Status CheckJoined(const std::string& room_id, const std::string& user_id);
   int64_t AllocatePosition(pg::Tx& tx);
+  // IsFriend, remembering "yes" until a friendship.removed event (or a while).
+  absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b);
+  // The room of a direct pair, remembered (it never changes once made).
+  absl::StatusOr<RoomRow> KnownRoom(const std::string& room_id);
+  // One-statement append of a message to a loaded room; nullopt when the
+  // room must be (re)loaded through Append first.
+  absl::StatusOr<std::optional<SentMessage>> FastSend(const std::string& room_id,
+                                                      const std::string& sender,
+                                                      const Draft& draft, const SendInput& in);
 
   MessagingStore& store_;
   FriendChecker& friends_;
@@ -129,6 +139,12 @@ class MessagingManager {
   Rng& rng_;
   std::mutex rooms_mutex_;
   std::map<std::string, std::shared_ptr<RoomHandle>> rooms_;
+  // Caches of facts that change only through events this service consumes.
+  std::mutex cache_mutex_;
+  std::map<std::string, std::string> mxids_;                 // user id -> @name:server
+  std::map<std::string, std::string> direct_rooms_;          // pair key -> room id
+  std::map<std::string, RoomRow> room_rows_;                 // room id -> kind, direct_key
+  std::map<std::string, absl::Time> friends_until_;          // pair key -> trust "yes" until
 };
 
 }  // namespace messenger::messaging

@@ -119,9 +119,24 @@ class MessagingTx {
   virtual absl::Status Enqueue(const bus::Event& event) = 0;
 };
 
+// A message appended in one statement (the hot path): the room row moves from
+// seq - 1 to seq only if nobody else moved it.
+struct FastMessage {
+  StoredEvent event;
+  int64_t depth = 0;
+  absl::Time at;
+  std::string device_id;
+  std::string client_msg_id;
+  bus::Event outbox_event;
+};
+
 class MessagingStore {
  public:
   virtual ~MessagingStore() = default;
+
+  // One round trip, atomic. False when the room moved on (reload and retry);
+  // ALREADY_EXISTS (sent_messages) when the client_msg_id was used.
+  virtual absl::StatusOr<bool> AppendMessage(const FastMessage& message) = 0;
 
   virtual absl::Status Transaction(const std::function<absl::Status(MessagingTx&)>& fn) = 0;
   // A MessagingTx over a transaction someone else runs (event consumers).

@@ -212,6 +212,19 @@ absl::Status PgMessagingStore::Transaction(const std::function<absl::Status(Mess
   });
 }
 
+absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
+  const StoredEvent& e = m.event;
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kAppendMessage,
+                              {e.event_id, e.room_id, e.seq, e.stream_pos, e.sender,
+                               e.origin_server_ts, e.pdu, m.device_id, m.client_msg_id, m.depth,
+                               m.at, m.outbox_event.id, m.outbox_event.type,
+                               m.outbox_event.ToJson()}));
+  const bool appended = r.GetInt64(0, 0) == 1;
+  if (appended) outbox_.Committed();
+  return appended;
+}
+
 std::unique_ptr<MessagingTx> PgMessagingStore::Within(pg::Tx& tx) {
   return std::make_unique<PgMessagingTx>(tx, outbox_);
 }

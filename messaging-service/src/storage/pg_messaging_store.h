@@ -10,6 +10,7 @@ class PgMessagingStore final : public MessagingStore {
   PgMessagingStore(pg::Pool& pool, const bus::Outbox& outbox) : pool_(pool), outbox_(outbox) {}
 
   absl::Status Transaction(const std::function<absl::Status(MessagingTx&)>& fn) override;
+  absl::StatusOr<bool> AppendMessage(const FastMessage& message) override;
   std::unique_ptr<MessagingTx> Within(pg::Tx& tx) override;
   absl::StatusOr<std::map<std::string, std::string>> Usernames(
       const std::vector<std::string>& user_ids) override;

@@ -29,6 +29,21 @@ inline constexpr pg::Query kUpdateRoom{
     "last_event_at = $6, name = $7, last_message_event_id = coalesce($8, last_message_event_id) "
     "WHERE room_id = $1"};
 
+// The hot path of a send: room counters, event, idempotency key and outbox row
+// in one atomic statement. Nothing is written when the room is not at seq - 1.
+inline constexpr pg::Query kAppendMessage{
+    "msg_append_message",
+    "WITH r AS (UPDATE rooms SET last_seq = $3, depth = $10, tip_event_id = $1, "
+    "  last_event_at = $11, last_message_event_id = $1 "
+    "  WHERE room_id = $2 AND last_seq = $3 - 1 RETURNING room_id, state_group), "
+    "e AS (INSERT INTO events (event_id, room_id, seq, stream_pos, sender, type, "
+    "  origin_server_ts, state_group, pdu) "
+    "  SELECT $1, room_id, $3, $4, $5, 'm.room.message', $6, state_group, $7 FROM r), "
+    "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id) "
+    "  SELECT $5, $8, $9, $1 FROM r), "
+    "o AS (INSERT INTO outbox (event_id, subject, payload) SELECT $12, $13, $14 FROM r) "
+    "SELECT count(*) FROM r"};
+
 inline constexpr pg::Query kCurrentStatePdus{
     "msg_current_state_pdus",
     "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) WHERE c.room_id = $1"};
