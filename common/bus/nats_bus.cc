@@ -2,11 +2,18 @@
 
 #include <nats/nats.h>
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/trace.h"
 
 namespace messenger::bus {
+
+struct NatsBus::AsyncAcks {
+  std::mutex mutex;
+  std::set<std::string> acked;  // Nats-Msg-Id of positive acks
+};
 
 const std::vector<std::string>& StreamSubjects() {
   static const std::vector<std::string> kSubjects = {"user.>", "session.>", "profile.>",
@@ -52,11 +59,32 @@ absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(Options options) {
   js_opts.Wait = absl::ToInt64Milliseconds(bus->options_.request_timeout);
   s = natsConnection_JetStream(&bus->js_, bus->conn_, &js_opts);
   if (s != NATS_OK) return NatsError(s, "jetstream context");
+  bus->async_acks_ = std::make_unique<AsyncAcks>();
+  jsOptions async_opts;
+  jsOptions_Init(&async_opts);
+  async_opts.Wait = js_opts.Wait;
+  async_opts.PublishAsync.MaxPending = 4096;
+  async_opts.PublishAsync.AckHandlerClosure = bus->async_acks_.get();
+  async_opts.PublishAsync.AckHandler = [](jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr*,
+                                          void* closure) {
+    auto* acks = static_cast<AsyncAcks*>(closure);
+    const char* id = nullptr;
+    if (ack != nullptr && natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
+      std::lock_guard lock(acks->mutex);
+      acks->acked.insert(id);
+    }
+    natsMsg_Destroy(msg);  // the handler owns it
+  };
+  s = natsConnection_JetStream(&bus->async_js_, bus->conn_, &async_opts);
+  if (s != NATS_OK) return NatsError(s, "jetstream context");
   return bus;
 }
 
+NatsBus::NatsBus(Options options) : options_(std::move(options)) {}
+
 NatsBus::~NatsBus() {
   if (js_ != nullptr) jsCtx_Destroy(js_);
+  if (async_js_ != nullptr) jsCtx_Destroy(async_js_);
   if (conn_ != nullptr) {
     natsConnection_Close(conn_);
     natsConnection_Destroy(conn_);
@@ -111,6 +139,49 @@ absl::Status NatsBus::Publish(const Event& event) {
   if (ack != nullptr) jsPubAck_Destroy(ack);
   if (s != NATS_OK) return NatsError(s, "publish " + event.type, jerr);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<bool>> NatsBus::PublishBatch(const std::vector<Event>& events) {
+  std::lock_guard batch(batch_mutex_);
+  {
+    std::lock_guard lock(async_acks_->mutex);
+    async_acks_->acked.clear();
+  }
+  absl::Status error;
+  size_t sent = 0;
+  for (const Event& event : events) {
+    const std::string payload = event.ToJson();
+    natsMsg* msg = nullptr;
+    natsStatus s = natsMsg_Create(&msg, event.type.c_str(), nullptr, payload.data(),
+                                  static_cast<int>(payload.size()));
+    if (s == NATS_OK && !event.trace_id.empty()) {
+      s = natsMsgHeader_Set(msg, "traceparent", trace::FormatTraceparent(event.trace_id).c_str());
+    }
+    jsPubOptions opts;
+    jsPubOptions_Init(&opts);
+    opts.MsgId = event.id.c_str();  // sets the Nats-Msg-Id header
+    if (s == NATS_OK) s = js_PublishMsgAsync(async_js_, &msg, &opts);
+    if (msg != nullptr) natsMsg_Destroy(msg);  // not taken over: failed
+    if (s != NATS_OK) {
+      error = NatsError(s, "publish " + event.type);
+      break;  // keep commit order: later ones wait for the next batch
+    }
+    ++sent;
+  }
+  if (sent > 0) {
+    jsPubOptions wait;
+    jsPubOptions_Init(&wait);
+    wait.MaxWait = absl::ToInt64Milliseconds(options_.request_timeout);
+    natsStatus s = js_PublishAsyncComplete(async_js_, &wait);
+    if (s != NATS_OK && error.ok()) error = NatsError(s, "publish acks");
+  }
+  std::vector<bool> acked(events.size(), false);
+  {
+    std::lock_guard lock(async_acks_->mutex);
+    for (size_t i = 0; i < events.size(); ++i) acked[i] = async_acks_->acked.contains(events[i].id);
+  }
+  if (!error.ok() && sent == 0) return error;
+  return acked;
 }
 
 absl::Status NatsBus::PublishCore(std::string_view subject, std::string_view data) {

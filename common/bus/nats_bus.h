@@ -58,6 +58,10 @@ class NatsBus {
   // Publishes to JetStream and waits for the ack. The event id is the
   // Nats-Msg-Id, so a republish after a crash is dropped by the server.
   absl::Status Publish(const Event& event);
+  // Publishes all events without waiting for each ack, then waits for the
+  // acks (up to the request timeout). Returns, per event, whether JetStream
+  // acknowledged it. One batch at a time.
+  absl::StatusOr<std::vector<bool>> PublishBatch(const std::vector<Event>& events);
   // Plain NATS publish, no persistence (wake-up signals).
   absl::Status PublishCore(std::string_view subject, std::string_view data);
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(std::string_view subject,
@@ -70,10 +74,14 @@ class NatsBus {
   const Options& options() const { return options_; }
 
  private:
-  explicit NatsBus(Options options) : options_(std::move(options)) {}
+  explicit NatsBus(Options options);
+  struct AsyncAcks;
   Options options_;
   __natsConnection* conn_ = nullptr;
   __jsCtx* js_ = nullptr;
+  __jsCtx* async_js_ = nullptr;  // its ack handler fills async_acks_
+  std::unique_ptr<AsyncAcks> async_acks_;
+  std::mutex batch_mutex_;
 };
 
 // "nats: <text>" UNAVAILABLE status for a NATS error.

@@ -80,8 +80,9 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
     publish_error = absl::OkStatus();
     ASSIGN_OR_RETURN(pg::Result rows, tx.Exec(kSelectBatch, {options_.batch_size}));
     std::vector<std::string> done;
+    std::vector<Event> events;
+    std::vector<std::string> seqs;
     for (int i = 0; i < rows.rows(); ++i) {
-      Event event;
       auto parsed = Event::FromJson(rows.Get(i, 3));
       if (!parsed.ok()) {
         // Written by our own code, so this is a bug; keep the row for a human.
@@ -90,13 +91,26 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
         RETURN_IF_ERROR(tx.Exec(kMarkAttempt, {rows.GetString(i, 0)}).status());
         break;
       }
-      publish_error = bus_.Publish(*parsed);
-      if (!publish_error.ok()) {
-        // Stop at the first failure so that events leave in commit order.
-        RETURN_IF_ERROR(tx.Exec(kMarkAttempt, {rows.GetString(i, 0)}).status());
-        break;
+      events.push_back(std::move(*parsed));
+      seqs.push_back(rows.GetString(i, 0));
+    }
+    if (!events.empty()) {
+      // All in flight at once; the acks decide which rows are sent.
+      absl::StatusOr<std::vector<bool>> acked = bus_.PublishBatch(events);
+      if (!acked.ok()) {
+        publish_error = acked.status();
+      } else {
+        for (size_t i = 0; i < acked->size(); ++i) {
+          if ((*acked)[i]) {
+            done.push_back(seqs[i]);
+          } else if (publish_error.ok()) {
+            publish_error = absl::UnavailableError("nats: publish not acknowledged");
+          }
+        }
       }
-      done.push_back(rows.GetString(i, 0));
+      if (!publish_error.ok() && done.size() < seqs.size()) {
+        RETURN_IF_ERROR(tx.Exec(kMarkAttempt, {seqs[done.size()]}).status());
+      }
     }
     if (!done.empty()) {
       RETURN_IF_ERROR(

@@ -1,5 +1,8 @@
 #include "gateway/src/gateway.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/service/service_main.h"
@@ -13,7 +16,8 @@ GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common)
   GatewayConfig c;
   c.http_address = env.String("MESSENGER_HTTP_ADDR", "127.0.0.1:8080");
   c.io_threads = static_cast<int>(env.Int("MESSENGER_HTTP_IO_THREADS", 2, 1, 64));
-  c.workers = static_cast<int>(env.Int("MESSENGER_GATEWAY_WORKERS", 32, 1, 1024));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.workers = static_cast<int>(env.Int("MESSENGER_GATEWAY_WORKERS", std::max(8, 4 * cores), 1, 1024));
   c.rpc_timeout = common.rpc_timeout;
   c.auth_cache_ttl = env.Duration("MESSENGER_AUTH_CACHE_TTL_MS", absl::Seconds(10),
                                   absl::Milliseconds(1), 0, 300'000);
