@@ -50,7 +50,9 @@ int main() {
   if (!profile.ok()) return fail(profile.status());
   auto contact = contact::ContactModule::Create(common, **bus);
   if (!contact.ok()) return fail(contact.status());
-  auto messaging = messaging::MessagingModule::Create(common, **bus, in_process);
+  // Wake-ups reach the gateway directly (below), not through NATS.
+  auto messaging = messaging::MessagingModule::Create(common, **bus, in_process,
+                                                      /*publish_wakeups=*/false);
   if (!messaging.ok()) return fail(messaging.status());
   std::vector<ServiceModule*> modules = {session->get(), auth->get(), profile->get(),
                                          contact->get(), messaging->get()};
@@ -72,6 +74,8 @@ int main() {
     }
     return absl::OkStatus();
   });
+  (*messaging)->hub().AddListener(
+      [&gw](const std::vector<std::string>& users) { gw.sync_hub().Notify(users); });
   // Revocations made through other gateway replicas.
   auto revoked = (*bus)->Subscribe("session.revoked", [&gw](std::string_view, std::string_view data) {
     gw.bearer_auth().OnSessionRevokedEvent(data);
@@ -89,6 +93,7 @@ int main() {
   // Outside in: answer the long polls, stop taking requests, finish those in
   // flight, then the services.
   (*messaging)->hub().Stop();
+  gw.sync_hub().Stop();
   (*http)->Stop(common.drain_timeout);
   gw.Stop();
   revoked->reset();

@@ -22,6 +22,9 @@ struct __jsCtx;
 namespace messenger::bus {
 
 inline constexpr char kStreamName[] = "MESSENGER_EVENTS";
+// Plain NATS subject (not in the stream): a JSON array of user ids whose sync
+// feed has news; gateways wake their waiting long polls with it.
+inline constexpr char kSyncWakeSubject[] = "messenger.sync.wake";
 // Every event subject the stream stores.
 const std::vector<std::string>& StreamSubjects();
 

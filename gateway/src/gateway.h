@@ -16,6 +16,7 @@
 #include "common/grpc/grpc_util.h"
 #include "common/grpc/work_pool.h"
 #include "common/http/http_server.h"
+#include "common/wait_hub.h"
 #include "gateway/src/auth/bearer_auth.h"
 #include "gateway/src/router.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
@@ -87,6 +88,8 @@ class Gateway {
   void RouteAsync(const std::string& method, const std::string& pattern, bool authenticated,
                   AsyncRouteHandler handler);
   RateLimiter& send_limiter() { return send_limiter_; }
+  // Long polls waiting here, woken by messaging's notifications.
+  WaitHub& sync_hub() { return sync_hub_; }
 
   // Calls a unary method with the configured deadline.
   template <typename Stub, typename Request, typename Response>
@@ -118,6 +121,7 @@ class Gateway {
   std::function<absl::Status()> ready_;
   Router<Entry> router_;
   RateLimiter send_limiter_;
+  WaitHub sync_hub_;
   grpcx::WorkPool workers_;
 };
 

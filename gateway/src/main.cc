@@ -36,12 +36,24 @@ int main() {
     gw.bearer_auth().OnSessionRevokedEvent(data);
   });
   if (!revoked.ok()) return fail(revoked.status());
+  // Messaging says whose sync feed has news; waiting long polls here look again.
+  auto wake = (*bus)->Subscribe(bus::kSyncWakeSubject, [&gw](std::string_view, std::string_view data) {
+    nlohmann::json users = nlohmann::json::parse(data, nullptr, false);
+    if (!users.is_array()) return;
+    std::vector<std::string> ids;
+    for (const auto& u : users) {
+      if (u.is_string()) ids.push_back(u.get<std::string>());
+    }
+    gw.sync_hub().Notify(ids);
+  });
+  if (!wake.ok()) return fail(wake.status());
   auto server = http::Server::Start(
       {.host = address->first, .port = address->second, .io_threads = config.io_threads},
       gw.Handler());
   if (!server.ok()) return fail(server.status());
   log::Info("serving", {{"http", config.http_address}});
   WaitForTerminationSignal();
+  gw.sync_hub().Stop();
   (*server)->Stop(common.drain_timeout);
   gw.Stop();
   return 0;

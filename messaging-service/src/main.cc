@@ -13,7 +13,8 @@ int main() {
                        const std::string contact =
                            env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104");
                        auto module = messaging::MessagingModule::Create(
-                           common, bus, [contact] { return grpcx::CreateChannel(contact); });
+                           common, bus, [contact] { return grpcx::CreateChannel(contact); },
+                           /*publish_wakeups=*/true);
                        if (!module.ok()) return module.status();
                        return std::unique_ptr<ServiceModule>(std::move(*module));
                      });

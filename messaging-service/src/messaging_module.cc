@@ -31,7 +31,8 @@ MessagingModule::~MessagingModule() {
 }
 
 absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
-    const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact) {
+    const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact,
+    bool publish_wakeups) {
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
@@ -39,7 +40,13 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->tracker_ = std::make_unique<StreamTracker>();
   ASSIGN_OR_RETURN(int64_t position, m->store_->MaxStreamPosition());
   m->tracker_->Reset(position);
-  m->hub_ = std::make_unique<SyncHub>();
+  m->hub_ = std::make_unique<WaitHub>();
+  if (publish_wakeups) {
+    m->hub_->AddListener([&bus](const std::vector<std::string>& users) {
+      // Best effort: a lost wake-up delays a poll until its timeout, nothing more.
+      (void)bus.PublishCore(bus::kSyncWakeSubject, nlohmann::json(users).dump());
+    });
+  }
   m->friends_ = std::make_unique<GrpcFriendChecker>(std::move(contact), common.rpc_timeout);
   ASSIGN_OR_RETURN(matrix::Ed25519Key key, LoadSigningKey(*m->store_));
   log::Info("matrix signing key", {{"key_id", key.key_id()},

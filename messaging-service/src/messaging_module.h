@@ -14,21 +14,24 @@ namespace messenger::messaging {
 
 class MessagingModule final : public ServiceModule {
  public:
-  // `contact` reaches the contact service (IsFriend).
+  // `contact` reaches the contact service (IsFriend). With `publish_wakeups`
+  // every sync notification also goes out on bus::kSyncWakeSubject (gateways
+  // in other processes wait on it).
   static absl::StatusOr<std::unique_ptr<MessagingModule>> Create(const CommonConfig& common,
                                                                  bus::NatsBus& bus,
-                                                                 grpcx::ChannelSource contact);
+                                                                 grpcx::ChannelSource contact,
+                                                                 bool publish_wakeups);
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override { return {grpc_.get()}; }
   ServiceCore& core() override { return *core_; }
-  SyncHub& hub() { return *hub_; }
+  WaitHub& hub() { return *hub_; }
 
  private:
   MessagingModule() = default;
   std::unique_ptr<ServiceCore> core_;
   std::unique_ptr<PgMessagingStore> store_;
   std::unique_ptr<StreamTracker> tracker_;
-  std::unique_ptr<SyncHub> hub_;
+  std::unique_ptr<WaitHub> hub_;
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
   std::unique_ptr<MessagingGrpcService> grpc_;

@@ -117,7 +117,7 @@ class MessagingStoreTest : public ::testing::Test {
   bus::Outbox outbox_;
   FakeFriends friends_;
   StreamTracker tracker_;
-  SyncHub hub_;
+  WaitHub hub_;
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<PgMessagingStore> store_;

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <atomic>
+#include <thread>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -70,6 +72,7 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
   Service auth("auth", MESSENGER_AUTH_BINARY, port(), port());
   Service profile("profile", MESSENGER_PROFILE_BINARY, port(), port());
   Service contact("contact", MESSENGER_CONTACT_BINARY, port(), port());
+  Service messaging("messaging", MESSENGER_MESSAGING_BINARY, port(), port());
   const int http_port = port();
   Service gateway("gateway", MESSENGER_GATEWAY_BINARY, 0, http_port);
   auto addr = [](int p) { return absl::StrCat("127.0.0.1:", p); };
@@ -86,6 +89,8 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
       {"MESSENGER_PROFILE_ADMIN_ADDR", addr(profile.admin_port())},
       {"MESSENGER_CONTACT_ADDR", addr(contact.grpc_port())},
       {"MESSENGER_CONTACT_ADMIN_ADDR", addr(contact.admin_port())},
+      {"MESSENGER_MESSAGING_ADDR", addr(messaging.grpc_port())},
+      {"MESSENGER_MESSAGING_ADMIN_ADDR", addr(messaging.admin_port())},
       {"MESSENGER_HTTP_ADDR", addr(http_port)},
   };
   ASSERT_TRUE(session.Start(env, dir.path()).ok());
@@ -135,7 +140,49 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
                         std::nullopt, alice_token);
   EXPECT_EQ(accepted.status, 200) << accepted.raw;
 
-  for (Service* s : {&gateway, &contact, &profile, &auth, &session}) EXPECT_EQ(s->Stop(), 0);
+  // Messaging in its own process: the gateway's waiting poll is woken through
+  // NATS (messenger.sync.wake).
+  ASSERT_TRUE(messaging.Start(env, dir.path()).ok());
+  Reply position = Send(client, "GET", "/v1/sync", std::nullopt, alice_token);
+  ASSERT_EQ(position.status, 200) << position.raw;
+  // Polls until the message arrives (a "conversation" event may come first).
+  std::atomic<bool> received{false};
+  absl::Time received_at;
+  std::thread poller([&] {
+    httplib::Client c("127.0.0.1", http_port);
+    c.set_read_timeout(30, 0);
+    std::string since = position.body["next"];
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (!received && absl::Now() < deadline) {
+      Reply r = Send(c, "GET", "/v1/sync?timeout_ms=5000&since=" + since, std::nullopt, alice_token);
+      if (r.status != 200) break;
+      since = r.body["next"];
+      for (const auto& e : r.body["events"]) {
+        if (e["type"] == "message" && e["message"]["text"] == "split hello") {
+          received_at = absl::Now();
+          received = true;
+        }
+      }
+    }
+  });
+  const absl::Time sent_at = absl::Now();
+  Reply sent;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        sent = Send(client, "POST", "/v1/messages",
+                    nlohmann::json{{"to", alice_id}, {"text", "split hello"}, {"client_msg_id", "s1"}},
+                    bob_token);
+        return sent.status == 201 || sent.status == 200;  // messaging may still learn of users
+      },
+      absl::Seconds(5)))
+      << sent.raw << Dump(dir.path() + "/messaging.log");
+  poller.join();
+  ASSERT_TRUE(received.load()) << Dump(dir.path() + "/gateway.log");
+  EXPECT_LT(received_at - sent_at, absl::Seconds(5));
+
+  for (Service* s : {&gateway, &messaging, &contact, &profile, &auth, &session}) {
+    EXPECT_EQ(s->Stop(), 0);
+  }
 }
 
 }  // namespace

@@ -48,6 +48,18 @@ nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
   return out;
 }
 
+struct SyncPoll {
+  Gateway* gateway = nullptr;
+  std::string user_id;
+  std::string since;
+  absl::Time deadline;
+  AsyncDone done;
+  std::optional<uint64_t> last_version;  // hub version at the previous look
+  bool pending = false;                  // woken, news not readable yet
+};
+
+void Look(std::shared_ptr<SyncPoll> poll);
+
 }  // namespace
 
 void AddMessagingRoutes(Gateway& gw) {
@@ -155,26 +167,56 @@ void AddMessagingRoutes(Gateway& gw) {
   gw.RouteAsync("GET", "/v1/sync", true, [&gw](RouteContext& c, AsyncDone done) {
     absl::StatusOr<int64_t> timeout = IntParam(c.request, "timeout_ms", 0, 0, 30'000);
     if (!timeout.ok()) return done(timeout.status());
-    struct Call {
-      grpc::ClientContext context;
-      messaging::v1::SyncRequest request;
-      messaging::v1::SyncResponse response;
-    };
-    auto call = std::make_shared<Call>();
-    call->request.set_user_id(c.user_id());
-    call->request.set_since(c.request.QueryParam("since").value_or(""));
-    call->request.set_timeout_ms(static_cast<int32_t>(*timeout));
-    call->context.set_deadline(std::chrono::system_clock::now() +
-                               std::chrono::milliseconds(*timeout) +
-                               absl::ToChronoMilliseconds(gw.config().rpc_timeout));
-    gw.stubs().messaging->async()->Sync(
-        &call->context, &call->request, &call->response, [call, done](grpc::Status status) {
-          if (!status.ok()) return done(FromGrpcStatus(status));
-          nlohmann::json events = nlohmann::json::array();
-          for (const auto& e : call->response.events()) events.push_back(SyncEventJson(e));
-          done(http::Response::Json(200, {{"next", call->response.next()}, {"events", events}}));
-        });
+    // The poll waits here, not in messaging: a parked request is a waiter in
+    // the gateway's hub (no thread, no gRPC call); each look is a zero-timeout
+    // Sync call.
+    auto poll = std::make_shared<SyncPoll>();
+    poll->gateway = &gw;
+    poll->user_id = c.user_id();
+    poll->since = c.request.QueryParam("since").value_or("");
+    poll->deadline = absl::Now() + absl::Milliseconds(*timeout);
+    poll->done = std::move(done);
+    Look(poll);
   });
 }
+
+namespace {
+
+void Look(std::shared_ptr<SyncPoll> poll) {
+  Gateway& gw = *poll->gateway;
+  struct Call {
+    grpc::ClientContext context;
+    messaging::v1::SyncRequest request;
+    messaging::v1::SyncResponse response;
+  };
+  auto call = std::make_shared<Call>();
+  call->request.set_user_id(poll->user_id);
+  call->request.set_since(poll->since);
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMilliseconds(gw.config().rpc_timeout));
+  const uint64_t version = gw.sync_hub().Version(poll->user_id);
+  gw.stubs().messaging->async()->Sync(
+      &call->context, &call->request, &call->response, [poll, call, version](grpc::Status status) {
+        if (!status.ok()) return poll->done(FromGrpcStatus(status));
+        const messaging::v1::SyncResponse& r = call->response;
+        WaitHub& hub = poll->gateway->sync_hub();
+        const absl::Time now = absl::Now();
+        if (r.events_size() > 0 || poll->since.empty() || now >= poll->deadline || hub.stopping()) {
+          nlohmann::json events = nlohmann::json::array();
+          for (const auto& e : r.events()) events.push_back(SyncEventJson(e));
+          return poll->done(http::Response::Json(200, {{"next", r.next()}, {"events", events}}));
+        }
+        // Woken for news that is not readable yet (another room's commit holds
+        // the watermark back): look again in a moment instead of waiting.
+        if (poll->last_version && *poll->last_version != version) poll->pending = true;
+        poll->last_version = version;
+        if (!r.lagging()) poll->pending = false;
+        const absl::Time wake_by =
+            poll->pending ? std::min(poll->deadline, now + absl::Milliseconds(2)) : poll->deadline;
+        hub.Wait(poll->user_id, version, wake_by, [poll] { Look(poll); });
+      });
+}
+
+}  // namespace
 
 }  // namespace messenger::gateway

@@ -175,6 +175,7 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
   if (!batch->rows.empty() || now >= call->deadline || call->context->IsCancelled() ||
       messaging_.hub().stopping()) {
     call->response->set_next(EncodeSyncToken(batch->next));
+    call->response->set_lagging(batch->rows.empty() && tracker_.Lagging());
     for (const SyncRow& row : batch->rows) {
       v1::SyncEvent* e = call->response->add_events();
       e->set_type(row.kind);

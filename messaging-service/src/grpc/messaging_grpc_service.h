@@ -1,5 +1,5 @@
 // gRPC adapter of the messaging service. Sync is a long poll that parks the
-// call in the SyncHub (no thread) until news or its deadline.
+// call in the WaitHub (no thread) until news or its deadline.
 #pragma once
 
 #include "common/grpc/grpc_util.h"

@@ -26,7 +26,7 @@ absl::Status NoSuchConversation() { return absl::NotFoundError("no such conversa
 }  // namespace
 
 MessagingManager::MessagingManager(MessagingStore& store, FriendChecker& friends,
-                                   StreamTracker& tracker, SyncHub& hub, std::string server_name,
+                                   StreamTracker& tracker, WaitHub& hub, std::string server_name,
                                    matrix::Ed25519Key key, const Clock& clock, Rng& rng)
     : store_(store), friends_(friends), tracker_(tracker), hub_(hub),
       server_name_(std::move(server_name)), key_(std::move(key)), clock_(clock), rng_(rng) {}

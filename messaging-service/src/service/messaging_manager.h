@@ -17,7 +17,7 @@
 #include "messaging-service/src/domain/matrix/room.h"
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/domain/stream_tracker.h"
-#include "messaging-service/src/domain/sync_hub.h"
+#include "common/wait_hub.h"
 #include "messaging-service/src/storage/messaging_store.h"
 
 namespace messenger::messaging {
@@ -57,7 +57,7 @@ struct SyncBatch {
 class MessagingManager {
  public:
   MessagingManager(MessagingStore& store, FriendChecker& friends, StreamTracker& tracker,
-                   SyncHub& hub, std::string server_name, matrix::Ed25519Key key,
+                   WaitHub& hub, std::string server_name, matrix::Ed25519Key key,
                    const Clock& clock, Rng& rng);
 
   absl::StatusOr<SentMessage> Send(const SendInput& input);
@@ -73,7 +73,7 @@ class MessagingManager {
   // What is new for the user after `since` (no waiting).
   absl::StatusOr<SyncBatch> SyncOnce(const std::string& user_id, int64_t since);
   int64_t Position() const { return tracker_.Watermark(); }
-  SyncHub& hub() { return hub_; }
+  WaitHub& hub() { return hub_; }
 
   // Event consumer effects (inside the consumer's transaction).
   absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
@@ -132,7 +132,7 @@ class MessagingManager {
   MessagingStore& store_;
   FriendChecker& friends_;
   StreamTracker& tracker_;
-  SyncHub& hub_;
+  WaitHub& hub_;
   std::string server_name_;
   matrix::Ed25519Key key_;
   const Clock& clock_;

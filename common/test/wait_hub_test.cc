@@ -1,4 +1,4 @@
-#include "messaging-service/src/domain/sync_hub.h"
+#include "common/wait_hub.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "absl/time/clock.h"
 
-namespace messenger::messaging {
+namespace messenger {
 namespace {
 
 bool Eventually(const std::function<bool()>& done) {
@@ -19,8 +19,8 @@ bool Eventually(const std::function<bool()>& done) {
   return done();
 }
 
-TEST(SyncHub, NotifyWakesOnlyThatUsersWaiters) {
-  SyncHub hub;
+TEST(WaitHub, NotifyWakesOnlyThatUsersWaiters) {
+  WaitHub hub;
   std::atomic<int> alice{0}, bob{0};
   hub.Wait("alice", hub.Version("alice"), absl::Now() + absl::Seconds(30), [&] { ++alice; });
   hub.Wait("bob", hub.Version("bob"), absl::Now() + absl::Seconds(30), [&] { ++bob; });
@@ -33,8 +33,8 @@ TEST(SyncHub, NotifyWakesOnlyThatUsersWaiters) {
   EXPECT_EQ(alice.load(), 1);
 }
 
-TEST(SyncHub, DeadlineWakesExactlyOnce) {
-  SyncHub hub;
+TEST(WaitHub, DeadlineWakesExactlyOnce) {
+  WaitHub hub;
   std::atomic<int> woken{0};
   hub.Wait("carol", hub.Version("carol"), absl::Now() + absl::Milliseconds(20), [&] { ++woken; });
   ASSERT_TRUE(Eventually([&] { return woken.load() == 1; }));
@@ -43,8 +43,8 @@ TEST(SyncHub, DeadlineWakesExactlyOnce) {
   EXPECT_EQ(hub.waiting(), 0u);
 }
 
-TEST(SyncHub, ANotificationBetweenLookAndWaitIsNotMissed) {
-  SyncHub hub;
+TEST(WaitHub, ANotificationBetweenLookAndWaitIsNotMissed) {
+  WaitHub hub;
   const uint64_t seen = hub.Version("dave");
   hub.Notify({"dave"});  // arrives after the look, before the wait
   std::atomic<int> woken{0};
@@ -53,8 +53,8 @@ TEST(SyncHub, ANotificationBetweenLookAndWaitIsNotMissed) {
   EXPECT_EQ(hub.waiting(), 0u);
 }
 
-TEST(SyncHub, ThousandsOfWaitersHoldNoThreads) {
-  SyncHub hub;
+TEST(WaitHub, ThousandsOfWaitersHoldNoThreads) {
+  WaitHub hub;
   std::atomic<int> woken{0};
   for (int i = 0; i < 5000; ++i) {
     const std::string user = "u" + std::to_string(i);
@@ -67,10 +67,10 @@ TEST(SyncHub, ThousandsOfWaitersHoldNoThreads) {
   EXPECT_EQ(woken.load(), 5000);
 }
 
-TEST(SyncHub, StopWakesEveryone) {
+TEST(WaitHub, StopWakesEveryone) {
   std::atomic<int> woken{0};
   {
-    SyncHub hub;
+    WaitHub hub;
     hub.Wait("e", 0, absl::Now() + absl::Seconds(30), [&] { ++woken; });
     hub.Stop();
   }
@@ -78,4 +78,4 @@ TEST(SyncHub, StopWakesEveryone) {
 }
 
 }  // namespace
-}  // namespace messenger::messaging
+}  // namespace messenger

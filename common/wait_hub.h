@@ -14,14 +14,14 @@
 
 #include "absl/time/time.h"
 
-namespace messenger::messaging {
+namespace messenger {
 
-class SyncHub {
+class WaitHub {
  public:
   using Wake = std::function<void()>;
 
-  SyncHub();
-  ~SyncHub();
+  WaitHub();
+  ~WaitHub();
 
   // A per-user counter that every Notify of the user increments: read it
   // before looking for news, pass it to Wait, and a notification that came in
@@ -31,6 +31,8 @@ class SyncHub {
   // on the next Notify of the user or at `deadline`.
   void Wait(const std::string& user_id, uint64_t seen, absl::Time deadline, Wake wake);
   void Notify(const std::vector<std::string>& user_ids);
+  // Called with every Notify's user ids (e.g. to wake waiters elsewhere).
+  void AddListener(std::function<void(const std::vector<std::string>&)> listener);
   size_t waiting() const;
   bool stopping() const;
   // Wakes everyone (shutdown).
@@ -52,7 +54,8 @@ class SyncHub {
   std::multimap<absl::Time, uint64_t> deadlines_;
   uint64_t next_id_ = 1;
   bool stopping_ = false;
+  std::vector<std::function<void(const std::vector<std::string>&)>> listeners_;
   std::thread timer_;
 };
 
-}  // namespace messenger::messaging
+}  // namespace messenger

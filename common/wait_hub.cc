@@ -1,22 +1,22 @@
-#include "messaging-service/src/domain/sync_hub.h"
+#include "common/wait_hub.h"
 
 #include <algorithm>
 
 #include "absl/time/clock.h"
 
-namespace messenger::messaging {
+namespace messenger {
 
-SyncHub::SyncHub() : timer_([this] { RunTimer(); }) {}
+WaitHub::WaitHub() : timer_([this] { RunTimer(); }) {}
 
-SyncHub::~SyncHub() { Stop(); }
+WaitHub::~WaitHub() { Stop(); }
 
-uint64_t SyncHub::Version(const std::string& user_id) const {
+uint64_t WaitHub::Version(const std::string& user_id) const {
   std::lock_guard lock(mutex_);
   auto it = versions_.find(user_id);
   return it == versions_.end() ? 0 : it->second;
 }
 
-void SyncHub::Wait(const std::string& user_id, uint64_t seen, absl::Time deadline, Wake wake) {
+void WaitHub::Wait(const std::string& user_id, uint64_t seen, absl::Time deadline, Wake wake) {
   {
     std::lock_guard lock(mutex_);
     auto it = versions_.find(user_id);
@@ -33,8 +33,14 @@ void SyncHub::Wait(const std::string& user_id, uint64_t seen, absl::Time deadlin
   wake();  // news arrived meanwhile
 }
 
-void SyncHub::Notify(const std::vector<std::string>& user_ids) {
+void WaitHub::AddListener(std::function<void(const std::vector<std::string>&)> listener) {
+  std::lock_guard lock(mutex_);
+  listeners_.push_back(std::move(listener));
+}
+
+void WaitHub::Notify(const std::vector<std::string>& user_ids) {
   std::vector<Wake> to_wake;
+  std::vector<std::function<void(const std::vector<std::string>&)>> listeners;
   {
     std::lock_guard lock(mutex_);
     for (const std::string& user : user_ids) {
@@ -50,21 +56,23 @@ void SyncHub::Notify(const std::vector<std::string>& user_ids) {
       }
       by_user_.erase(it);
     }
+    listeners = listeners_;
   }
   for (auto& wake : to_wake) wake();
+  for (auto& listener : listeners) listener(user_ids);
 }
 
-size_t SyncHub::waiting() const {
+size_t WaitHub::waiting() const {
   std::lock_guard lock(mutex_);
   return waiters_.size();
 }
 
-bool SyncHub::stopping() const {
+bool WaitHub::stopping() const {
   std::lock_guard lock(mutex_);
   return stopping_;
 }
 
-void SyncHub::Stop() {
+void WaitHub::Stop() {
   std::vector<Wake> to_wake;
   {
     std::lock_guard lock(mutex_);
@@ -80,7 +88,7 @@ void SyncHub::Stop() {
   for (auto& wake : to_wake) wake();
 }
 
-void SyncHub::RunTimer() {
+void WaitHub::RunTimer() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     const absl::Time now = absl::Now();
@@ -110,4 +118,4 @@ void SyncHub::RunTimer() {
   }
 }
 
-}  // namespace messenger::messaging
+}  // namespace messenger
