@@ -86,6 +86,7 @@ int main() {
                                    .io_threads = gateway_config.io_threads},
                                   gw.Handler());
   if (!http.ok()) return fail(http.status());
+  MemoryTrimmer trimmer(absl::Seconds(1));
   log::Info("serving", {{"http", gateway_config.http_address}, {"grpc", grpc_address}});
 
   const int signal = WaitForTerminationSignal();

@@ -113,3 +113,27 @@ int WaitForTerminationSignal() {
 }
 
 }  // namespace messenger
+
+#include <malloc.h>
+
+namespace messenger {
+
+MemoryTrimmer::MemoryTrimmer(absl::Duration interval) {
+  thread_ = std::thread([this, interval] {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, absl::ToChronoNanoseconds(interval), [&] { return stopping_; })) {
+      malloc_trim(0);
+    }
+  });
+}
+
+MemoryTrimmer::~MemoryTrimmer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+}  // namespace messenger

@@ -51,6 +51,7 @@ int main() {
       {.host = address->first, .port = address->second, .io_threads = config.io_threads},
       gw.Handler());
   if (!server.ok()) return fail(server.status());
+  MemoryTrimmer trimmer(absl::Seconds(1));
   log::Info("serving", {{"http", config.http_address}});
   WaitForTerminationSignal();
   gw.sync_hub().Stop();
