@@ -6,12 +6,13 @@ set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 
+# Fixed ports below the ephemeral range (32768+), which the 10,000 client sockets use.
 BUILD_DIR="${MESSENGER_BENCH_BUILD_DIR:-$ROOT/build-bench}"
 VAR="$ROOT/var/bench"
-PG_PORT="${MESSENGER_BENCH_PG_PORT:-55500}"
-NATS_PORT="${MESSENGER_BENCH_NATS_PORT:-55501}"
-HTTP="127.0.0.1:${MESSENGER_BENCH_HTTP_PORT:-55502}"
-GRPC="127.0.0.1:${MESSENGER_BENCH_GRPC_PORT:-55503}"
+PG_PORT="${MESSENGER_BENCH_PG_PORT:-31500}"
+NATS_PORT="${MESSENGER_BENCH_NATS_PORT:-31501}"
+HTTP="127.0.0.1:${MESSENGER_BENCH_HTTP_PORT:-31502}"
+GRPC="127.0.0.1:${MESSENGER_BENCH_GRPC_PORT:-31503}"
 
 install_deps
 mkdir -p "$BUILD_DIR"
