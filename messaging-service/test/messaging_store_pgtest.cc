@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/bus/consumer.h"
+#include "common/metrics.h"
 #include "common/pg/migrations.h"
 #include "common/testing/testing.h"
 #include "common_bus_migrations.h"
@@ -233,6 +234,58 @@ TEST_F(MessagingStoreTest, ConcurrentSendsIntoOneRoomHaveGapFreeUniqueSeqs) {
     EXPECT_EQ(pdu["prev_events"], nlohmann::json::array({events->GetString(i - 1, 0)}));
     EXPECT_EQ(pdu["depth"], i + 1);
   }
+}
+
+TEST_F(MessagingStoreTest, ConcurrentSendsAcrossRoomsAreWrittenInBatchesCorrectly) {
+  // 8 pairs, one thread each, with retries of earlier ids mixed in: batches
+  // hold messages of several rooms and a duplicate must fail only itself.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (int p = 0; p < 8; ++p) {
+    std::string a = NewUser("pa" + std::to_string(p)), b = NewUser("pb" + std::to_string(p));
+    friends_.Befriend(a, b);
+    pairs.emplace_back(a, b);
+  }
+  constexpr int kEach = 30;
+  std::vector<std::string> rooms(pairs.size());
+  std::atomic<int> failures{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    threads.emplace_back([&, p] {
+      for (int i = 0; i < kEach; ++i) {
+        auto sent = SendTo(pairs[p].first, pairs[p].second, "m", "id" + std::to_string(i));
+        if (!sent.ok()) {
+          ++failures;
+          continue;
+        }
+        rooms[p] = sent->message.room_id;
+        if (i % 5 == 4) {  // a retry of the previous message
+          auto again = SendTo(pairs[p].first, pairs[p].second, "m", "id" + std::to_string(i - 1));
+          if (again.ok() && again->duplicate) ++duplicates;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(duplicates.load(), 8 * (kEach / 5));
+  for (const auto& room : rooms) {
+    auto events = pool_->Exec(kRoomEvents, {room});
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->rows(), 7 + kEach);  // room creation + the messages, no duplicates
+    for (int i = 0; i < events->rows(); ++i) EXPECT_EQ(events->GetInt64(i, 1), i + 1);
+  }
+  int sent_events = 0;
+  for (const auto& [subject, payload] : Outbox()) sent_events += subject == "message.sent";
+  EXPECT_EQ(sent_events, 8 * kEach);
+  // Some statements carried more than one message.
+  const std::string text = metrics::Registry::Default().Render();
+  const size_t at = text.find("messaging_send_batch_size_bucket{le=\"1\"} ");
+  const size_t total_at = text.find("messaging_send_batch_size_count ");
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_NE(total_at, std::string::npos);
+  const long singles = std::stol(text.substr(at + 41));
+  const long total = std::stol(text.substr(total_at + 32));
+  EXPECT_LT(singles, total) << text.substr(at, 400);
 }
 
 TEST_F(MessagingStoreTest, HistoryPagesAreStableWhileNewMessagesArrive) {

@@ -434,7 +434,7 @@ absl::StatusOr<std::optional<SentMessage>> MessagingManager::FastSend(const std:
                      MessageSentEvent(e.event_id, room_id, sender, e.seq, recipients,
                                       absl::FromUnixMillis(e.origin_server_ts), clock_, rng_));
     e.stream_pos = tracker_.Allocate();
-    absl::StatusOr<bool> appended = store_.AppendMessage(m);
+    absl::StatusOr<bool> appended = batcher_.Append(m);
     tracker_.Finish(e.stream_pos);
     if (!appended.ok() || !*appended) {
       handle->room.reset();  // holds an event that did not commit

@@ -18,6 +18,7 @@
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/domain/stream_tracker.h"
 #include "common/wait_hub.h"
+#include "messaging-service/src/storage/message_batcher.h"
 #include "messaging-service/src/storage/messaging_store.h"
 
 namespace messenger::messaging {
@@ -130,6 +131,7 @@ class MessagingManager {
                                                       const Draft& draft, const SendInput& in);
 
   MessagingStore& store_;
+  MessageBatcher batcher_{store_};
   FriendChecker& friends_;
   StreamTracker& tracker_;
   WaitHub& hub_;

@@ -137,6 +137,10 @@ class MessagingStore {
   // One round trip, atomic. False when the room moved on (reload and retry);
   // ALREADY_EXISTS (sent_messages) when the client_msg_id was used.
   virtual absl::StatusOr<bool> AppendMessage(const FastMessage& message) = 0;
+  // Many messages of different rooms in one statement (one commit). Per
+  // message: appended or not (room moved on). Any error fails them all.
+  virtual absl::StatusOr<std::vector<bool>> AppendMessages(
+      const std::vector<const FastMessage*>& messages) = 0;
 
   virtual absl::Status Transaction(const std::function<absl::Status(MessagingTx&)>& fn) = 0;
   // A MessagingTx over a transaction someone else runs (event consumers).

@@ -1,5 +1,7 @@
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
+#include <set>
+
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "messaging-service/src/storage/queries.h"
@@ -223,6 +225,38 @@ absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
   const bool appended = r.GetInt64(0, 0) == 1;
   if (appended) outbox_.Committed();
   return appended;
+}
+
+absl::StatusOr<std::vector<bool>> PgMessagingStore::AppendMessages(
+    const std::vector<const FastMessage*>& messages) {
+  std::vector<std::vector<std::string>> columns(14);
+  for (const FastMessage* m : messages) {
+    const StoredEvent& e = m->event;
+    const std::string values[14] = {e.event_id,
+                                    e.room_id,
+                                    std::to_string(e.seq),
+                                    std::to_string(e.stream_pos),
+                                    e.sender,
+                                    std::to_string(e.origin_server_ts),
+                                    e.pdu,
+                                    m->device_id,
+                                    m->client_msg_id,
+                                    std::to_string(m->depth),
+                                    *pg::Param(m->at).value(),
+                                    m->outbox_event.id,
+                                    m->outbox_event.type,
+                                    m->outbox_event.ToJson()};
+    for (int c = 0; c < 14; ++c) columns[c].push_back(values[c]);
+  }
+  std::vector<pg::Param> params;
+  for (const auto& column : columns) params.emplace_back(TextArray(column));
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kAppendMessages, params));
+  std::set<std::string> appended;
+  for (int i = 0; i < r.rows(); ++i) appended.insert(r.GetString(i, 0));
+  std::vector<bool> out;
+  for (const FastMessage* m : messages) out.push_back(appended.contains(m->event.event_id));
+  if (!appended.empty()) outbox_.Committed();
+  return out;
 }
 
 std::unique_ptr<MessagingTx> PgMessagingStore::Within(pg::Tx& tx) {

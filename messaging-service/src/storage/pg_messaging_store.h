@@ -11,6 +11,8 @@ class PgMessagingStore final : public MessagingStore {
 
   absl::Status Transaction(const std::function<absl::Status(MessagingTx&)>& fn) override;
   absl::StatusOr<bool> AppendMessage(const FastMessage& message) override;
+  absl::StatusOr<std::vector<bool>> AppendMessages(
+      const std::vector<const FastMessage*>& messages) override;
   std::unique_ptr<MessagingTx> Within(pg::Tx& tx) override;
   absl::StatusOr<std::map<std::string, std::string>> Usernames(
       const std::vector<std::string>& user_ids) override;

@@ -44,6 +44,27 @@ inline constexpr pg::Query kAppendMessage{
     "o AS (INSERT INTO outbox (event_id, subject, payload) SELECT $12, $13, $14 FROM r) "
     "SELECT count(*) FROM r"};
 
+// kAppendMessage for many rooms at once (at most one message per room).
+inline constexpr pg::Query kAppendMessages{
+    "msg_append_messages",
+    "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], "
+    "  $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[], "
+    "  $11::timestamptz[], $12::uuid[], $13::text[], $14::text[]) AS v(event_id, room_id, seq, "
+    "  stream_pos, sender, ts, pdu, device_id, client_msg_id, depth, at, outbox_id, subject, "
+    "  payload)), "
+    "r AS (UPDATE rooms SET last_seq = v.seq, depth = v.depth, tip_event_id = v.event_id, "
+    "  last_event_at = v.at, last_message_event_id = v.event_id FROM v "
+    "  WHERE rooms.room_id = v.room_id AND rooms.last_seq = v.seq - 1 "
+    "  RETURNING rooms.state_group, v.event_id), "
+    "e AS (INSERT INTO events (event_id, room_id, seq, stream_pos, sender, type, "
+    "  origin_server_ts, state_group, pdu) SELECT v.event_id, v.room_id, v.seq, v.stream_pos, "
+    "  v.sender, 'm.room.message', v.ts, r.state_group, v.pdu FROM v JOIN r USING (event_id)), "
+    "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id) "
+    "  SELECT v.sender, v.device_id, v.client_msg_id, v.event_id FROM v JOIN r USING (event_id)), "
+    "o AS (INSERT INTO outbox (event_id, subject, payload) "
+    "  SELECT v.outbox_id, v.subject, v.payload FROM v JOIN r USING (event_id)) "
+    "SELECT event_id FROM r"};
+
 inline constexpr pg::Query kCurrentStatePdus{
     "msg_current_state_pdus",
     "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) WHERE c.room_id = $1"};
