@@ -122,7 +122,9 @@ MemoryTrimmer::MemoryTrimmer(absl::Duration interval) {
   thread_ = std::thread([this, interval] {
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, absl::ToChronoNanoseconds(interval), [&] { return stopping_; })) {
-      malloc_trim(0);
+      // Trimming holds the allocator's locks: only worth it after a burst left
+      // much free heap behind, not every second in steady state.
+      if (mallinfo2().fordblks > (16u << 20)) malloc_trim(0);
     }
   });
 }
