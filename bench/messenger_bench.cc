@@ -354,8 +354,16 @@ void Capacity(Context& c, int connections, std::atomic<int64_t>& sent_total) {
   };
   LoadResult idle = send_p99("idle");
   const bench::ProcessUsage before = Usage(c);
-  const auto& user = c.users[0];
-  auto [status, body] = bench::Api(c.http).Call("GET", "/v1/sync", std::nullopt, user.access_token);
+  // The waiting polls belong to a user outside the send load: idle, never
+  // woken (a user in the load would wake all of them with every message).
+  bench::Api setup(c.http);
+  std::vector<bench::BenchUser> idle_users = setup.CreateUsers(c.prefix + "idle", 1);
+  if (idle_users.empty()) {
+    c.md << "## 4. Connection capacity: setup failed\n\n";
+    return;
+  }
+  const auto& user = idle_users[0];
+  auto [status, body] = setup.Call("GET", "/v1/sync", std::nullopt, user.access_token);
   const std::string since = body.value("next", "s0");
   const std::string request = "GET /v1/sync?timeout_ms=30000&since=" + since +
                               " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " +
