@@ -1,5 +1,3 @@
-#include <nats/nats.h>
-
 #include <gtest/gtest.h>
 
 #include <map>
@@ -21,19 +19,7 @@ using messenger::testing::WaitUntil;
 // Every message in the stream, as event id -> number of copies.
 std::map<std::string, int> StreamContents(NatsBus& bus) {
   std::map<std::string, int> out;
-  jsStreamInfo* info = nullptr;
-  if (js_GetStreamInfo(&info, bus.jetstream(), kStreamName, nullptr, nullptr) != NATS_OK) {
-    return out;
-  }
-  const uint64_t last = info->State.LastSeq;
-  jsStreamInfo_Destroy(info);
-  for (uint64_t seq = 1; seq <= last; ++seq) {
-    natsMsg* msg = nullptr;
-    if (js_GetMsg(&msg, bus.jetstream(), kStreamName, seq, nullptr, nullptr) != NATS_OK) continue;
-    auto event = Event::FromJson(std::string_view(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
-    if (event.ok()) ++out[event->id];
-    natsMsg_Destroy(msg);
-  }
+  for (const Event& event : messenger::testing::ReadStream(bus)) ++out[event.id];
   return out;
 }
 

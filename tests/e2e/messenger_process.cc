@@ -117,8 +117,8 @@ std::vector<bus::Event> MessengerProcess::WaitForEvents(size_t count, absl::Dura
 }
 
 Reply SendRaw(httplib::Client& client, const std::string& method, const std::string& path,
-              const std::string& body, const std::string& bearer) {
-  httplib::Headers headers;
+              const std::string& body, const std::string& bearer, const httplib::Headers& extra) {
+  httplib::Headers headers = extra;
   if (!bearer.empty()) headers.emplace("Authorization", "Bearer " + bearer);
   auto call = [&]() -> httplib::Result {
     if (method == "GET") return client.Get(path, headers);
@@ -144,22 +144,7 @@ Reply SendRaw(httplib::Client& client, const std::string& method, const std::str
 Reply Send(httplib::Client& client, const std::string& method, const std::string& path,
            const std::optional<nlohmann::json>& body, const std::string& bearer,
            const httplib::Headers& extra) {
-  if (extra.empty()) return SendRaw(client, method, path, body ? body->dump() : "", bearer);
-  httplib::Headers headers = extra;
-  if (!bearer.empty()) headers.emplace("Authorization", "Bearer " + bearer);
-  httplib::Result res = method == "GET" ? client.Get(path, headers)
-                                        : client.Post(path, headers, body ? body->dump() : "",
-                                                      "application/json");
-  Reply reply;
-  if (!res) {
-    ADD_FAILURE() << method << " " << path << ": no response";
-    return reply;
-  }
-  reply.status = res->status;
-  reply.headers = res->headers;
-  reply.raw = res->body;
-  reply.body = nlohmann::json::parse(res->body, nullptr, false);
-  return reply;
+  return SendRaw(client, method, path, body ? body->dump() : "", bearer, extra);
 }
 
 TestUser CreateUser(MessengerProcess& messenger, httplib::Client& client,

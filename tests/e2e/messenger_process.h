@@ -71,7 +71,8 @@ Reply Send(httplib::Client& client, const std::string& method, const std::string
            const std::optional<nlohmann::json>& body = std::nullopt,
            const std::string& bearer = "", const httplib::Headers& extra = {});
 Reply SendRaw(httplib::Client& client, const std::string& method, const std::string& path,
-              const std::string& body, const std::string& bearer = "");
+              const std::string& body, const std::string& bearer = "",
+              const httplib::Headers& extra = {});
 
 // A registered, verified and logged-in user.
 struct TestUser {
