@@ -29,13 +29,11 @@ void ConfigureProcess();
 // The trace id a caller sent ("traceparent" metadata), or a new one.
 std::string TraceIdFrom(const grpc::ServerContextBase& context);
 
-// Serves a unary call of a CallbackService by running `fn` (returning
-// absl::Status) on `pool` with the caller's trace id; the result becomes the
-// call's status. A call whose deadline passed while queued is not run.
+// Finishes `reactor` with `fn()` (absl::Status) run on `pool` with the
+// caller's trace id. A call whose deadline passed while queued is not run.
 template <typename Fn>
-grpc::ServerUnaryReactor* RunBlocking(grpc::CallbackServerContext* context, WorkPool& pool,
-                                      Fn fn) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+void FinishOnPool(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                  WorkPool& pool, Fn fn) {
   std::string trace_id = TraceIdFrom(*context);
   const bool queued = pool.Submit([context, reactor, trace_id = std::move(trace_id),
                                    fn = std::move(fn)]() mutable {
@@ -48,6 +46,15 @@ grpc::ServerUnaryReactor* RunBlocking(grpc::CallbackServerContext* context, Work
     reactor->Finish(ToGrpcStatus(status));
   });
   if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
+}
+
+// Serves a unary call of a CallbackService by running `fn` on `pool` (see
+// FinishOnPool).
+template <typename Fn>
+grpc::ServerUnaryReactor* RunBlocking(grpc::CallbackServerContext* context, WorkPool& pool,
+                                      Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FinishOnPool(context, reactor, pool, std::move(fn));
   return reactor;
 }
 

@@ -48,6 +48,23 @@ nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
   return out;
 }
 
+absl::StatusOr<messaging::v1::SendMessageRequest> SendRequest(const RouteContext& c) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
+  messaging::v1::SendMessageRequest request;
+  request.set_sender_id(c.user_id());
+  request.set_device_id(c.principal->session_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> to, body.OptionalString("to"));
+  ASSIGN_OR_RETURN(std::optional<std::string> conversation, body.OptionalString("conversation_id"));
+  if (to.has_value() == conversation.has_value()) {
+    return absl::InvalidArgumentError("give exactly one of 'to' and 'conversation_id'");
+  }
+  if (to) request.set_to_user_id(*to);
+  if (conversation) request.set_conversation_id(*conversation);
+  ASSIGN_OR_RETURN(*request.mutable_text(), body.RequiredString("text"));
+  ASSIGN_OR_RETURN(*request.mutable_client_msg_id(), body.RequiredString("client_msg_id"));
+  return request;
+}
+
 struct SyncPoll {
   Gateway* gateway = nullptr;
   std::string user_id;
@@ -63,31 +80,32 @@ void Look(std::shared_ptr<SyncPoll> poll);
 }  // namespace
 
 void AddMessagingRoutes(Gateway& gw) {
-  gw.Route("POST", "/v1/messages", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
-    ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
-    messaging::v1::SendMessageRequest request;
-    request.set_sender_id(c.user_id());
-    request.set_device_id(c.principal->session_id);
-    ASSIGN_OR_RETURN(std::optional<std::string> to, body.OptionalString("to"));
-    ASSIGN_OR_RETURN(std::optional<std::string> conversation, body.OptionalString("conversation_id"));
-    if (to.has_value() == conversation.has_value()) {
-      return absl::InvalidArgumentError("give exactly one of 'to' and 'conversation_id'");
-    }
-    if (to) request.set_to_user_id(*to);
-    if (conversation) request.set_conversation_id(*conversation);
-    ASSIGN_OR_RETURN(*request.mutable_text(), body.RequiredString("text"));
-    ASSIGN_OR_RETURN(*request.mutable_client_msg_id(), body.RequiredString("client_msg_id"));
+  // Asynchronous: no gateway worker waits for the group commit.
+  gw.RouteAsync("POST", "/v1/messages", true, [&gw](RouteContext& c, AsyncDone done) {
+    absl::StatusOr<messaging::v1::SendMessageRequest> request = SendRequest(c);
+    if (!request.ok()) return done(request.status());
     if (!gw.send_limiter().Allow(c.user_id())) {
-      return absl::ResourceExhaustedError("too many messages; slow down");
+      return done(absl::ResourceExhaustedError("too many messages; slow down"));
     }
-    messaging::v1::SendMessageResponse response;
-    RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::SendMessage, request,
-                            &response));
-    return http::Response::Json(response.duplicate() ? 200 : 201,
-                                {{"message_id", response.message_id()},
-                                 {"conversation_id", response.conversation_id()},
-                                 {"seq", response.seq()},
-                                 {"sent_at", Rfc3339(response.sent_at())}});
+    struct Call {
+      std::unique_ptr<grpc::ClientContext> context;
+      messaging::v1::SendMessageRequest request;
+      messaging::v1::SendMessageResponse response;
+    };
+    auto call = std::make_shared<Call>();
+    call->context = grpcx::NewClientContext(gw.config().rpc_timeout);
+    call->request = std::move(*request);
+    gw.stubs().messaging->async()->SendMessage(
+        call->context.get(), &call->request, &call->response,
+        [call, done = std::move(done)](grpc::Status status) {
+          if (!status.ok()) return done(FromGrpcStatus(status));
+          const messaging::v1::SendMessageResponse& r = call->response;
+          done(http::Response::Json(r.duplicate() ? 200 : 201,
+                                    {{"message_id", r.message_id()},
+                                     {"conversation_id", r.conversation_id()},
+                                     {"seq", r.seq()},
+                                     {"sent_at", Rfc3339(r.sent_at())}}));
+        });
   });
 
   gw.Route("GET", "/v1/conversations", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {

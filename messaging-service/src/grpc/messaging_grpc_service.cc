@@ -32,28 +32,43 @@ void ToProto(const ConversationRow& c, const std::string& viewer, v1::Conversati
   out->set_read_only(c.read_only);
 }
 
+void ToProto(const SentMessage& sent, v1::SendMessageResponse* out) {
+  out->set_message_id(sent.message.event_id);
+  out->set_conversation_id(sent.message.room_id);
+  out->set_seq(sent.message.seq);
+  messenger::ToProto(absl::FromUnixMillis(sent.message.origin_server_ts), out->mutable_sent_at());
+  out->set_duplicate(sent.duplicate);
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(grpc::CallbackServerContext* context,
                                                             const v1::SendMessageRequest* request,
                                                             v1::SendMessageResponse* response) {
-  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    SendInput in;
-    in.sender_id = request->sender_id();
-    in.device_id = request->device_id();
-    if (!request->to_user_id().empty()) in.to_user_id = request->to_user_id();
-    if (!request->conversation_id().empty()) in.conversation_id = request->conversation_id();
-    in.text = request->text();
-    in.client_msg_id = request->client_msg_id();
-    ASSIGN_OR_RETURN(SentMessage sent, messaging_.Send(in));
-    response->set_message_id(sent.message.event_id);
-    response->set_conversation_id(sent.message.room_id);
-    response->set_seq(sent.message.seq);
-    messenger::ToProto(absl::FromUnixMillis(sent.message.origin_server_ts),
-                       response->mutable_sent_at());
-    response->set_duplicate(sent.duplicate);
-    return absl::OkStatus();
-  });
+  SendInput in;
+  in.sender_id = request->sender_id();
+  in.device_id = request->device_id();
+  if (!request->to_user_id().empty()) in.to_user_id = request->to_user_id();
+  if (!request->conversation_id().empty()) in.conversation_id = request->conversation_id();
+  in.text = request->text();
+  in.client_msg_id = request->client_msg_id();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto on_pool = [this, context, reactor, response, in]() {
+    grpcx::FinishOnPool(context, reactor, pool_, [this, response, in]() -> absl::Status {
+      ASSIGN_OR_RETURN(SentMessage sent, messaging_.Send(in));
+      ToProto(sent, response);
+      return absl::OkStatus();
+    });
+  };
+  // Everything in memory: no thread waits; the batcher's thread answers.
+  const bool started = messaging_.TrySendAsync(
+      in, [reactor, response, on_pool](absl::StatusOr<std::optional<SentMessage>> sent) {
+        if (sent.ok() && !sent->has_value()) return on_pool();
+        if (sent.ok()) ToProto(**sent, response);
+        reactor->Finish(ToGrpcStatus(sent.status()));
+      });
+  if (!started) on_pool();
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* MessagingGrpcService::GetMessages(grpc::CallbackServerContext* context,

@@ -144,7 +144,8 @@ absl::StatusOr<std::vector<StoredEvent>> MessagingManager::Append(
     const std::function<absl::Status(MessagingTx&, const std::vector<StoredEvent>&,
                                      const std::vector<std::string>&)>& extra) {
   std::shared_ptr<RoomHandle> handle = Handle(room_id);
-  std::lock_guard lock(handle->mutex);
+  std::unique_lock lock(handle->mutex);
+  handle->idle.wait(lock, [&] { return !handle->writing; });
   std::vector<StoredEvent> written;
   std::vector<std::string> notify;
   absl::Status status = store_.Transaction([&](MessagingTx& tx) -> absl::Status {
@@ -225,7 +226,8 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
   row.created_at = clock_.Now();
   row.last_event_at = row.created_at;
   auto handle = Handle(room_id);
-  std::lock_guard lock(handle->mutex);
+  std::unique_lock lock(handle->mutex);
+  handle->idle.wait(lock, [&] { return !handle->writing; });
   absl::Status status = store_.Transaction([&](MessagingTx& tx) -> absl::Status {
     RoomRow working = row;
     handle->room = matrix::Room(room_id);
@@ -325,47 +327,115 @@ absl::Status MessagingManager::CheckJoined(const std::string& room_id, const std
   return absl::OkStatus();
 }
 
-absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
+std::optional<bool> MessagingManager::KnownFriends(const std::string& a, const std::string& b) {
+  std::lock_guard lock(cache_mutex_);
+  auto it = friends_until_.find(DirectKey(a, b));
+  if (it != friends_until_.end() && clock_.Now() < it->second) return true;
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::ResolveSend(
+    const SendInput& in, bool memory_only) {
   ASSIGN_OR_RETURN(std::string sender, UserUuid(in.sender_id));
   RETURN_IF_ERROR(ValidateText(in.text));
   RETURN_IF_ERROR(ValidateClientMsgId(in.client_msg_id));
   if (in.to_user_id.has_value() == in.conversation_id.has_value()) {
     return absl::InvalidArgumentError("give either to or conversation_id");
   }
-  RoomRow room;
+  // The contact policy; in memory only a remembered "yes" counts.
+  auto friends = [&](const std::string& a, const std::string& b) -> absl::StatusOr<std::optional<bool>> {
+    if (memory_only) return KnownFriends(a, b);
+    ASSIGN_OR_RETURN(bool yes, AreFriends(a, b));
+    return yes;
+  };
+  SendTarget target;
+  target.sender = sender;
   if (in.to_user_id) {
     absl::StatusOr<std::string> peer = UserUuid(*in.to_user_id);
     if (!peer.ok()) return absl::NotFoundError("no such user");
     if (*peer == sender) return absl::InvalidArgumentError("you cannot message yourself");
-    ASSIGN_OR_RETURN(bool friends, AreFriends(sender, *peer));
-    if (!friends) {
+    ASSIGN_OR_RETURN(std::optional<bool> are_friends, friends(sender, *peer));
+    if (!are_friends) return std::nullopt;
+    if (!*are_friends) {
       // A retry of a message sent while they were friends still answers it.
       ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
                        store_.FindSent(sender, in.device_id, in.client_msg_id));
-      if (sent) return SentMessage{*sent, true};
+      if (sent) {
+        target.answered = true;
+        target.earlier = SentMessage{*sent, true};
+        return target;
+      }
     }
-    RETURN_IF_ERROR(CheckDirectSend(friends));
-    ASSIGN_OR_RETURN(room, DirectRoomFor(sender, *peer));
+    RETURN_IF_ERROR(CheckDirectSend(*are_friends));
+    if (memory_only) {
+      std::lock_guard lock(cache_mutex_);
+      auto it = direct_rooms_.find(DirectKey(sender, *peer));
+      if (it == direct_rooms_.end()) return std::nullopt;
+      target.room = room_rows_.at(it->second);
+    } else {
+      ASSIGN_OR_RETURN(target.room, DirectRoomFor(sender, *peer));
+    }
   } else {
-    ASSIGN_OR_RETURN(room, KnownRoom(*in.conversation_id));
-    if (room.kind == "direct" && room.direct_key) {
+    if (memory_only) {
+      std::lock_guard lock(cache_mutex_);
+      auto it = room_rows_.find(*in.conversation_id);
+      if (it == room_rows_.end()) return std::nullopt;
+      target.room = it->second;
+    } else {
+      ASSIGN_OR_RETURN(target.room, KnownRoom(*in.conversation_id));
+    }
+    if (target.room.kind == "direct" && target.room.direct_key) {
       // The pair is in the key; membership itself is checked by the auth rules.
-      const std::string& key = *room.direct_key;
+      const std::string& key = *target.room.direct_key;
       const std::string a = key.substr(0, key.find(':')), b = key.substr(key.find(':') + 1);
       if (sender != a && sender != b) {
         return absl::PermissionDeniedError("you are not a member of this conversation");
       }
-      ASSIGN_OR_RETURN(bool friends, AreFriends(a, b));
-      RETURN_IF_ERROR(CheckDirectSend(friends));
+      ASSIGN_OR_RETURN(std::optional<bool> are_friends, friends(a, b));
+      if (!are_friends) return std::nullopt;
+      RETURN_IF_ERROR(CheckDirectSend(*are_friends));
     }
   }
+  if (memory_only) {
+    std::lock_guard lock(cache_mutex_);
+    auto it = mxids_.find(sender);
+    if (it == mxids_.end()) return std::nullopt;
+    target.sender_mxid = it->second;
+  } else {
+    ASSIGN_OR_RETURN(target.sender_mxid, MatrixId(sender));
+  }
+  return target;
+}
 
-  ASSIGN_OR_RETURN(std::string sender_mxid, MatrixId(sender));
-  Draft draft{{sender_mxid, matrix::kMessageType, std::nullopt,
-               {{"msgtype", "m.text"}, {"body", in.text}}, std::nullopt},
-              sender, std::nullopt};
-  ASSIGN_OR_RETURN(std::optional<SentMessage> fast, FastSend(room.room_id, sender, draft, in));
-  if (fast) return *fast;
+MessagingManager::Draft MessagingManager::MessageDraft(const SendTarget& target,
+                                                       const std::string& text) {
+  return Draft{{target.sender_mxid, matrix::kMessageType, std::nullopt,
+                {{"msgtype", "m.text"}, {"body", text}}, std::nullopt},
+               target.sender, std::nullopt};
+}
+
+absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
+  ASSIGN_OR_RETURN(std::optional<SendTarget> target, ResolveSend(in, /*memory_only=*/false));
+  if (!target) return absl::InternalError("send target not resolved");  // IO was allowed
+  if (target->answered) return target->earlier;
+  const std::string& sender = target->sender;
+  const Draft draft = MessageDraft(*target, in.text);
+  const std::string& room_id = target->room.room_id;
+
+  // Loaded room: one statement through the batcher.
+  std::shared_ptr<RoomHandle> handle = Handle(room_id);
+  {
+    std::unique_lock lock(handle->mutex);
+    handle->idle.wait(lock, [&] { return !handle->writing; });
+    ASSIGN_OR_RETURN(std::optional<FastMessage> message, PrepareFast(*handle, room_id, draft, in));
+    if (message) {
+      lock.unlock();
+      auto m = std::make_shared<const FastMessage>(std::move(*message));
+      absl::StatusOr<bool> appended = batcher_.Append(m);
+      ASSIGN_OR_RETURN(std::optional<SentMessage> sent, FinishFast(*handle, *m, appended));
+      if (sent) return *sent;
+    }
+  }
 
   // The room is not loaded here yet (or another process wrote to it): the
   // transaction path loads it under the row lock.
@@ -387,7 +457,7 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
                                       absl::FromUnixMillis(e.origin_server_ts), clock_, rng_));
     return tx.Enqueue(event);
   };
-  absl::StatusOr<std::vector<StoredEvent>> written = Append(room.room_id, {draft}, extra);
+  absl::StatusOr<std::vector<StoredEvent>> written = Append(room_id, {draft}, extra);
   if (!written.ok()) {
     if (duplicate) {
       ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
@@ -400,60 +470,93 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
   return SentMessage{{e.event_id, e.room_id, e.seq, e.sender, e.pdu, e.origin_server_ts}, false};
 }
 
-absl::StatusOr<std::optional<SentMessage>> MessagingManager::FastSend(const std::string& room_id,
-                                                                      const std::string& sender,
-                                                                      const Draft& draft,
-                                                                      const SendInput& in) {
-  std::shared_ptr<RoomHandle> handle = Handle(room_id);
-  std::vector<std::string> notify;
+bool MessagingManager::TrySendAsync(const SendInput& in, SendDone done) {
+  absl::StatusOr<std::optional<SendTarget>> target = ResolveSend(in, /*memory_only=*/true);
+  // Errors go through Send too, so that they are answered in one place.
+  if (!target.ok() || !*target || (*target)->answered) return false;
+  std::shared_ptr<RoomHandle> handle = Handle((*target)->room.room_id);
+  std::unique_lock lock(handle->mutex, std::try_to_lock);
+  // Busy rooms (a write in flight, or a load holding the lock) take the queue.
+  if (!lock.owns_lock() || handle->writing) return false;
+  absl::StatusOr<std::optional<FastMessage>> message =
+      PrepareFast(*handle, (*target)->room.room_id, MessageDraft(**target, in.text), in);
+  if (!message.ok() || !*message) return false;
+  lock.unlock();
+  auto m = std::make_shared<const FastMessage>(std::move(**message));
+  batcher_.AppendAsync(m, [this, handle, m, done = std::move(done)](absl::StatusOr<bool> appended) {
+    done(FinishFast(*handle, *m, appended));
+  });
+  return true;
+}
+
+absl::StatusOr<std::optional<FastMessage>> MessagingManager::PrepareFast(
+    RoomHandle& handle, const std::string& room_id, const Draft& draft, const SendInput& in) {
+  if (!handle.room || handle.last_seq < 0) return std::nullopt;
+  const absl::Time now = clock_.Now();
+  // Authorizes (membership, power) against the room state and moves the tip.
+  ASSIGN_OR_RETURN(matrix::Event event,
+                   handle.room->Append(draft.event, absl::ToUnixMillis(now), server_name_, key_));
   FastMessage m;
-  {
-    std::lock_guard lock(handle->mutex);
-    if (!handle->room || handle->last_seq < 0) return std::nullopt;
-    const absl::Time now = clock_.Now();
-    // Authorizes (membership, power) against the room state and moves the tip.
-    ASSIGN_OR_RETURN(matrix::Event event,
-                     handle->room->Append(draft.event, absl::ToUnixMillis(now), server_name_, key_));
-    StoredEvent& e = m.event;
-    e.event_id = event.event_id();
-    e.room_id = room_id;
-    e.seq = handle->last_seq + 1;
-    e.sender = sender;
-    e.type = event.type();
-    e.origin_server_ts = event.origin_server_ts();
-    e.pdu = event.json().dump();
-    m.depth = event.depth();
-    m.at = now;
-    m.device_id = in.device_id;
-    m.client_msg_id = in.client_msg_id;
-    std::vector<std::string> recipients;
-    for (const auto& member : handle->joined) {
-      if (member != sender) recipients.push_back(member);
-    }
-    ASSIGN_OR_RETURN(m.outbox_event,
-                     MessageSentEvent(e.event_id, room_id, sender, e.seq, recipients,
-                                      absl::FromUnixMillis(e.origin_server_ts), clock_, rng_));
-    e.stream_pos = tracker_.Allocate();
-    absl::StatusOr<bool> appended = batcher_.Append(m);
-    tracker_.Finish(e.stream_pos);
-    if (!appended.ok() || !*appended) {
-      handle->room.reset();  // holds an event that did not commit
-      handle->last_seq = -1;
-      handle->depth = -1;
-      if (!appended.ok() && pg::IsUniqueViolation(appended.status(), "sent_messages_pkey")) {
-        ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
-                         store_.FindSent(sender, in.device_id, in.client_msg_id));
-        if (sent) return SentMessage{*sent, true};
-      }
-      if (!appended.ok()) return appended.status();
-      return std::nullopt;  // another process moved the room on: reload
-    }
-    handle->last_seq = e.seq;
-    handle->depth = m.depth;
-    notify = handle->joined;
+  StoredEvent& e = m.event;
+  e.event_id = event.event_id();
+  e.room_id = room_id;
+  e.seq = handle.last_seq + 1;
+  e.sender = draft.sender_id;
+  e.type = event.type();
+  e.origin_server_ts = event.origin_server_ts();
+  e.pdu = event.json().dump();
+  m.depth = event.depth();
+  m.at = now;
+  m.device_id = in.device_id;
+  m.client_msg_id = in.client_msg_id;
+  std::vector<std::string> recipients;
+  for (const auto& member : handle.joined) {
+    if (member != draft.sender_id) recipients.push_back(member);
   }
-  hub_.Notify(notify);
+  absl::StatusOr<bus::Event> outbox_event =
+      MessageSentEvent(e.event_id, room_id, draft.sender_id, e.seq, recipients,
+                       absl::FromUnixMillis(e.origin_server_ts), clock_, rng_);
+  if (!outbox_event.ok()) {
+    handle.room.reset();  // holds the event just built
+    handle.last_seq = -1;
+    handle.depth = -1;
+    return outbox_event.status();
+  }
+  m.outbox_event = std::move(*outbox_event);
+  e.stream_pos = tracker_.Allocate();
+  handle.writing = true;
+  return m;
+}
+
+absl::StatusOr<std::optional<SentMessage>> MessagingManager::FinishFast(
+    RoomHandle& handle, const FastMessage& m, const absl::StatusOr<bool>& appended) {
   const StoredEvent& e = m.event;
+  tracker_.Finish(e.stream_pos);
+  std::vector<std::string> notify;
+  {
+    std::lock_guard lock(handle.mutex);
+    handle.writing = false;
+    if (appended.ok() && *appended) {
+      handle.last_seq = e.seq;
+      handle.depth = m.depth;
+      notify = handle.joined;
+    } else {
+      handle.room.reset();  // holds an event that did not commit
+      handle.last_seq = -1;
+      handle.depth = -1;
+    }
+  }
+  handle.idle.notify_all();
+  if (!appended.ok()) {
+    if (pg::IsUniqueViolation(appended.status(), "sent_messages_pkey")) {
+      ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
+                       store_.FindSent(e.sender, m.device_id, m.client_msg_id));
+      if (sent) return SentMessage{*sent, true};
+    }
+    return appended.status();
+  }
+  if (!*appended) return std::nullopt;  // another process moved the room on: reload
+  hub_.Notify(notify);
   return SentMessage{{e.event_id, e.room_id, e.seq, e.sender, e.pdu, e.origin_server_ts}, false};
 }
 

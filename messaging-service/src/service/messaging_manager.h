@@ -4,6 +4,8 @@
 // randomness are injected.
 #pragma once
 
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +64,13 @@ class MessagingManager {
                    const Clock& clock, Rng& rng);
 
   absl::StatusOr<SentMessage> Send(const SendInput& input);
+  // nullopt: not sent; call Send (which also answers every error).
+  using SendDone = std::function<void(absl::StatusOr<std::optional<SentMessage>>)>;
+  // The hot path without a waiting thread: when everything the send needs is
+  // in memory and the room is idle, queues the message for the next group
+  // commit and returns true; `done` then runs on the batcher's thread. False:
+  // nothing happened, use Send.
+  bool TrySendAsync(const SendInput& input, SendDone done);
   absl::StatusOr<HistoryPage> History(const std::string& user_id, const std::string& room_id,
                                       int64_t before_seq, int limit);
   absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id);
@@ -88,6 +97,10 @@ class MessagingManager {
   // (the row lock orders them between processes).
   struct RoomHandle {
     std::mutex mutex;
+    // A message of this room is being written without the mutex held (its
+    // event is the room's tip); appends wait on `idle` until it is settled.
+    bool writing = false;
+    std::condition_variable idle;
     std::optional<matrix::Room> room;
     int64_t depth = -1;
     int64_t last_seq = -1;
@@ -124,11 +137,29 @@ class MessagingManager {
   absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b);
   // The room of a direct pair, remembered (it never changes once made).
   absl::StatusOr<RoomRow> KnownRoom(const std::string& room_id);
-  // One-statement append of a message to a loaded room; nullopt when the
-  // room must be (re)loaded through Append first.
-  absl::StatusOr<std::optional<SentMessage>> FastSend(const std::string& room_id,
-                                                      const std::string& sender,
-                                                      const Draft& draft, const SendInput& in);
+  // Who sends where, after the input checks and the contact policy.
+  struct SendTarget {
+    RoomRow room;
+    std::string sender;       // UUID
+    std::string sender_mxid;  // @name:server
+    bool answered = false;  // a retry, answered from history by `earlier`
+    SentMessage earlier;
+  };
+  // With `memory_only` nothing waits on IO: nullopt when a cache missed.
+  absl::StatusOr<std::optional<SendTarget>> ResolveSend(const SendInput& in, bool memory_only);
+  static Draft MessageDraft(const SendTarget& target, const std::string& text);
+  // A remembered "yes" (no IO).
+  std::optional<bool> KnownFriends(const std::string& a, const std::string& b);
+  // Under the handle's mutex: builds the next message of a loaded room for a
+  // one-statement append and marks the room writing; nullopt when the room
+  // must be (re)loaded through Append first.
+  absl::StatusOr<std::optional<FastMessage>> PrepareFast(RoomHandle& handle,
+                                                         const std::string& room_id,
+                                                         const Draft& draft, const SendInput& in);
+  // Settles a prepared message with the batcher's answer (without the mutex
+  // held); nullopt when another process moved the room on.
+  absl::StatusOr<std::optional<SentMessage>> FinishFast(RoomHandle& handle, const FastMessage& m,
+                                                        const absl::StatusOr<bool>& appended);
 
   MessagingStore& store_;
   MessageBatcher batcher_{store_};

@@ -1,5 +1,7 @@
 #include "messaging-service/src/storage/message_batcher.h"
 
+#include <future>
+
 #include "common/metrics.h"
 
 namespace messenger::messaging {
@@ -16,35 +18,46 @@ MessageBatcher::~MessageBatcher() {
   thread_.join();
 }
 
-absl::StatusOr<bool> MessageBatcher::Append(const FastMessage& message) {
-  Pending pending{&message, {}};
-  std::future<absl::StatusOr<bool>> result = pending.result.get_future();
+void MessageBatcher::AppendAsync(std::shared_ptr<const FastMessage> message, Done done) {
+  bool was_idle = false;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return absl::UnavailableError("shutting down");
-    queue_.push_back(&pending);
+    if (stopping_) {
+      done(absl::UnavailableError("shutting down"));
+      return;
+    }
+    was_idle = queue_.empty();
+    queue_.push_back(Pending{std::move(message), std::move(done)});
   }
-  ready_.notify_one();
-  return result.get();
+  // A non-empty queue means the writer is already awake (or about to look).
+  if (was_idle) ready_.notify_one();
 }
 
-void MessageBatcher::Write(std::vector<Pending*>& batch) {
+absl::StatusOr<bool> MessageBatcher::Append(std::shared_ptr<const FastMessage> message) {
+  std::promise<absl::StatusOr<bool>> result;
+  std::future<absl::StatusOr<bool>> future = result.get_future();
+  AppendAsync(std::move(message),
+              [&result](absl::StatusOr<bool> written) { result.set_value(std::move(written)); });
+  return future.get();
+}
+
+void MessageBatcher::Write(std::vector<Pending>& batch) {
   static metrics::Histogram& sizes = metrics::Registry::Default().GetHistogram(
       "messaging_send_batch_size", "Messages written per statement (group commit)", {},
       {1, 2, 4, 8, 16, 32, 64});
   sizes.Observe(static_cast<double>(batch.size()));
   if (batch.size() > 1) {
     std::vector<const FastMessage*> messages;
-    for (Pending* p : batch) messages.push_back(p->message);
+    for (const Pending& p : batch) messages.push_back(p.message.get());
     absl::StatusOr<std::vector<bool>> written = store_.AppendMessages(messages);
     if (written.ok()) {
-      for (size_t i = 0; i < batch.size(); ++i) batch[i]->result.set_value((*written)[i]);
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].done((*written)[i]);
       return;
     }
     // One bad message (e.g. a reused client_msg_id) fails the statement: write
     // them one by one so that only it fails.
   }
-  for (Pending* p : batch) p->result.set_value(store_.AppendMessage(*p->message));
+  for (Pending& p : batch) p.done(store_.AppendMessage(*p.message));
 }
 
 void MessageBatcher::Run() {
@@ -52,9 +65,9 @@ void MessageBatcher::Run() {
   while (true) {
     ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping and drained
-    std::vector<Pending*> batch;
+    std::vector<Pending> batch;
     while (!queue_.empty() && batch.size() < max_batch_) {
-      batch.push_back(queue_.front());
+      batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
     lock.unlock();

@@ -6,7 +6,8 @@
 
 #include <condition_variable>
 #include <deque>
-#include <future>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -16,26 +17,31 @@ namespace messenger::messaging {
 
 class MessageBatcher {
  public:
+  // Gets MessagingStore::AppendMessage's answer, on the batcher's thread: it
+  // must not wait for the batcher.
+  using Done = std::function<void(absl::StatusOr<bool>)>;
+
   explicit MessageBatcher(MessagingStore& store, size_t max_batch = 64);
   ~MessageBatcher();
 
-  // Same answer as MessagingStore::AppendMessage; blocks until written. At
-  // most one message per room may be waiting (callers hold the room's lock).
-  absl::StatusOr<bool> Append(const FastMessage& message);
+  // At most one message per room may be waiting (callers serialize per room).
+  void AppendAsync(std::shared_ptr<const FastMessage> message, Done done);
+  // Same, blocking until written.
+  absl::StatusOr<bool> Append(std::shared_ptr<const FastMessage> message);
 
  private:
   struct Pending {
-    const FastMessage* message;
-    std::promise<absl::StatusOr<bool>> result;
+    std::shared_ptr<const FastMessage> message;
+    Done done;
   };
   void Run();
-  void Write(std::vector<Pending*>& batch);
+  void Write(std::vector<Pending>& batch);
 
   MessagingStore& store_;
   size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Pending*> queue_;
+  std::deque<Pending> queue_;
   bool stopping_ = false;
   std::thread thread_;
 };
