@@ -1,5 +1,6 @@
 # cmake -P script: turns V<nnn>__<name>.sql files into a C++ table.
 set(body "")
+string(REPLACE "|" ";" SQL_FILES "${SQL_FILES}")
 foreach(file ${SQL_FILES})
   get_filename_component(fname ${file} NAME)
   string(REGEX MATCH "^V([0-9]+)__(.*)\\.sql$" _ ${fname})

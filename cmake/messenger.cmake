@@ -73,14 +73,17 @@ function(messenger_migrations name)
   cmake_parse_arguments(ARG "" "COMPONENT;FUNCTION;DIR" "" ${ARGN})
   file(GLOB sql_files CONFIGURE_DEPENDS ${ARG_DIR}/V*.sql)
   list(SORT sql_files)
+  # A ';' would split the command line: hand the list over with '|'.
+  string(REPLACE ";" "|" sql_arg "${sql_files}")
   set(out_cc ${CMAKE_CURRENT_BINARY_DIR}/${name}.cc)
   set(out_h ${CMAKE_CURRENT_BINARY_DIR}/${name}.h)
   add_custom_command(
     OUTPUT ${out_cc} ${out_h}
     COMMAND ${CMAKE_COMMAND} -DOUT_CC=${out_cc} -DOUT_H=${out_h} -DCOMPONENT=${ARG_COMPONENT} -DFUNCTION=${ARG_FUNCTION}
-            "-DSQL_FILES=${sql_files}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
+            "-DSQL_FILES=${sql_arg}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
-    COMMENT "embedding migrations of ${ARG_COMPONENT}")
+    COMMENT "embedding migrations of ${ARG_COMPONENT}"
+    VERBATIM)
   add_library(${name} STATIC ${out_cc})
   target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_BINARY_DIR})
   target_link_libraries(${name} PUBLIC common_pg)

@@ -14,15 +14,10 @@ constexpr pg::Query kSelectBatch{
     "outbox_select_batch",
     "SELECT seq, event_id, subject, payload FROM outbox WHERE published_at IS NULL "
     "ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED"};
-constexpr pg::Query kMarkPublished{
-    "outbox_mark_published",
-    "UPDATE outbox SET published_at = now(), attempts = attempts + 1 "
-    "WHERE seq = ANY($1::bigint[])"};
+constexpr pg::Query kDeletePublished{"outbox_delete_published",
+                                     "DELETE FROM outbox WHERE seq = ANY($1::bigint[])"};
 constexpr pg::Query kMarkAttempt{"outbox_mark_attempt",
                                  "UPDATE outbox SET attempts = attempts + 1 WHERE seq = $1"};
-constexpr pg::Query kPrune{
-    "outbox_prune",
-    "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - $1::interval"};
 constexpr pg::Query kCountPending{"outbox_count_pending",
                                   "SELECT count(*) FROM outbox WHERE published_at IS NULL"};
 
@@ -114,7 +109,7 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
     }
     if (!done.empty()) {
       RETURN_IF_ERROR(
-          tx.Exec(kMarkPublished, {absl::StrCat("{", absl::StrJoin(done, ","), "}")}).status());
+          tx.Exec(kDeletePublished, {absl::StrCat("{", absl::StrJoin(done, ","), "}")}).status());
     }
     published = static_cast<int>(done.size());
     return absl::OkStatus();
@@ -128,10 +123,7 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
   return published;
 }
 
-absl::Status OutboxRelay::PruneOld() {
-  RETURN_IF_ERROR(
-      pool_.Exec(kPrune, {absl::StrCat(absl::ToInt64Seconds(options_.retention), " seconds")})
-          .status());
+absl::Status OutboxRelay::CountPending() {
   ASSIGN_OR_RETURN(pg::Result count, pool_.Exec(kCountPending));
   pending_estimate_ = count.GetInt64(0, 0);
   return absl::OkStatus();
@@ -139,13 +131,14 @@ absl::Status OutboxRelay::PruneOld() {
 
 void OutboxRelay::Run() {
   absl::Duration backoff = options_.min_backoff;
-  absl::Time next_prune = absl::Now();
+  absl::Time next_count = absl::Now();
   bool failing = false;
   while (true) {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) break;
     }
+    const absl::Time round_start = absl::Now();
     absl::StatusOr<int> published = PublishBatch();
     absl::Duration wait = options_.poll_interval;
     if (!published.ok()) {
@@ -166,16 +159,21 @@ void OutboxRelay::Run() {
         pending_estimate_ = 0;  // drained
       }
     }
-    if (absl::Now() >= next_prune) {
-      if (auto s = PruneOld(); !s.ok()) {
-        log::Warn("outbox prune failed", {{"error", std::string(s.message())}});
+    if (absl::Now() >= next_count) {
+      if (auto s = CountPending(); !s.ok()) {
+        log::Warn("outbox: counting pending rows failed", {{"error", std::string(s.message())}});
       }
-      next_prune = absl::Now() + absl::Minutes(1);
+      next_count = absl::Now() + absl::Minutes(1);
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, absl::ToChronoNanoseconds(wait),
                    [&] { return stopping_ || (notified_ && !failing); });
     notified_ = false;
+    // Under load, let rows pile up for a moment: one round trip for many.
+    const absl::Duration early = round_start + options_.min_round_interval - absl::Now();
+    if (!failing && early > absl::ZeroDuration()) {
+      wake_.wait_for(lock, absl::ToChronoNanoseconds(early), [&] { return stopping_; });
+    }
   }
   // Drain what is already committed, without waiting for an absent NATS.
   for (int i = 0; i < 100; ++i) {

@@ -1,6 +1,6 @@
 // Transactional outbox: Outbox::Enqueue writes the event row in the caller's
-// transaction; OutboxRelay publishes committed rows to JetStream and marks them
-// sent only after the ack. NATS away => rows wait, retried with backoff.
+// transaction; OutboxRelay publishes committed rows to JetStream and deletes
+// them only after the ack. NATS away => rows wait, retried with backoff.
 #pragma once
 
 #include <atomic>
@@ -39,9 +39,10 @@ class OutboxRelay {
     std::string service;  // metric label
     int batch_size = 256;
     absl::Duration poll_interval = absl::Milliseconds(500);  // other replicas' rows
+    // Rounds start at most this often: under load each publishes many rows.
+    absl::Duration min_round_interval = absl::Milliseconds(5);
     absl::Duration min_backoff = absl::Milliseconds(100);
     absl::Duration max_backoff = absl::Seconds(5);
-    absl::Duration retention = absl::Hours(1);  // published rows kept for inspection
   };
 
   OutboxRelay(pg::Pool& pool, NatsBus& bus, Options options);
@@ -61,7 +62,7 @@ class OutboxRelay {
 
  private:
   void Run();
-  absl::Status PruneOld();
+  absl::Status CountPending();  // for the pending gauge
 
   pg::Pool& pool_;
   NatsBus& bus_;

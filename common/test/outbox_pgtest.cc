@@ -117,6 +117,11 @@ TEST_F(OutboxTest, NothingLostNothingTwiceWhileNatsIsDown) {
     ASSERT_EQ(contents[id], 1) << id;
   }
   EXPECT_EQ(contents.size(), ids.size());
+  // Acknowledged rows leave the table (JetStream keeps the events).
+  static constexpr pg::Query kCountRows{"t_outbox_rows", "SELECT count(*) FROM outbox"};
+  auto rows = pool_->Exec(kCountRows);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->GetInt64(0, 0), 0);
 }
 
 TEST_F(OutboxTest, ConsumerAppliesEachEventOnceAcrossRedelivery) {
