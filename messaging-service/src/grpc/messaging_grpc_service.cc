@@ -1,5 +1,6 @@
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 
+#include "common/metrics.h"
 #include "common/status.h"
 #include "common/time_util.h"
 #include "messaging-service/src/domain/conversation_rules.h"
@@ -52,8 +53,15 @@ grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(grpc::CallbackServer
   if (!request->conversation_id().empty()) in.conversation_id = request->conversation_id();
   in.text = request->text();
   in.client_msg_id = request->client_msg_id();
+  static metrics::Counter& queued = metrics::Registry::Default().GetCounter(
+      "messaging_send_path_total", "Sends by path: queued from memory, or on the work pool",
+      {{"path", "queued"}});
+  static metrics::Counter& pooled = metrics::Registry::Default().GetCounter(
+      "messaging_send_path_total", "Sends by path: queued from memory, or on the work pool",
+      {{"path", "pool"}});
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto on_pool = [this, context, reactor, response, in]() {
+    pooled.Inc();
     grpcx::FinishOnPool(context, reactor, pool_, [this, response, in]() -> absl::Status {
       ASSIGN_OR_RETURN(SentMessage sent, messaging_.Send(in));
       ToProto(sent, response);
@@ -67,7 +75,11 @@ grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(grpc::CallbackServer
         if (sent.ok()) ToProto(**sent, response);
         reactor->Finish(ToGrpcStatus(sent.status()));
       });
-  if (!started) on_pool();
+  if (started) {
+    queued.Inc();
+  } else {
+    on_pool();
+  }
   return reactor;
 }
 

@@ -139,13 +139,19 @@ absl::Status MessagingManager::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHa
   return absl::OkStatus();
 }
 
+void MessagingManager::WaitIdle(RoomHandle& handle, std::unique_lock<std::mutex>& lock) {
+  ++handle.blocked;
+  handle.idle.wait(lock, [&] { return !handle.writing; });
+  --handle.blocked;
+}
+
 absl::StatusOr<std::vector<StoredEvent>> MessagingManager::Append(
     const std::string& room_id, const std::vector<Draft>& drafts,
     const std::function<absl::Status(MessagingTx&, const std::vector<StoredEvent>&,
                                      const std::vector<std::string>&)>& extra) {
   std::shared_ptr<RoomHandle> handle = Handle(room_id);
   std::unique_lock lock(handle->mutex);
-  handle->idle.wait(lock, [&] { return !handle->writing; });
+  WaitIdle(*handle, lock);
   std::vector<StoredEvent> written;
   std::vector<std::string> notify;
   absl::Status status = store_.Transaction([&](MessagingTx& tx) -> absl::Status {
@@ -227,7 +233,7 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
   row.last_event_at = row.created_at;
   auto handle = Handle(room_id);
   std::unique_lock lock(handle->mutex);
-  handle->idle.wait(lock, [&] { return !handle->writing; });
+  WaitIdle(*handle, lock);
   absl::Status status = store_.Transaction([&](MessagingTx& tx) -> absl::Status {
     RoomRow working = row;
     handle->room = matrix::Room(room_id);
@@ -426,7 +432,7 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
   std::shared_ptr<RoomHandle> handle = Handle(room_id);
   {
     std::unique_lock lock(handle->mutex);
-    handle->idle.wait(lock, [&] { return !handle->writing; });
+    WaitIdle(*handle, lock);
     ASSIGN_OR_RETURN(std::optional<FastMessage> message, PrepareFast(*handle, room_id, draft, in));
     if (message) {
       lock.unlock();
@@ -476,17 +482,30 @@ bool MessagingManager::TrySendAsync(const SendInput& in, SendDone done) {
   if (!target.ok() || !*target || (*target)->answered) return false;
   std::shared_ptr<RoomHandle> handle = Handle((*target)->room.room_id);
   std::unique_lock lock(handle->mutex, std::try_to_lock);
-  // Busy rooms (a write in flight, or a load holding the lock) take the queue.
-  if (!lock.owns_lock() || handle->writing) return false;
-  absl::StatusOr<std::optional<FastMessage>> message =
-      PrepareFast(*handle, (*target)->room.room_id, MessageDraft(**target, in.text), in);
-  if (!message.ok() || !*message) return false;
-  lock.unlock();
-  auto m = std::make_shared<const FastMessage>(std::move(**message));
-  batcher_.AppendAsync(m, [this, handle, m, done = std::move(done)](absl::StatusOr<bool> appended) {
-    done(FinishFast(*handle, *m, appended));
-  });
+  // A load holding the lock, or threads waiting for the room: take the pool.
+  if (!lock.owns_lock() || !handle->room || handle->blocked > 0) return false;
+  auto send = std::make_shared<QueuedSend>(
+      QueuedSend{(*target)->room.room_id, MessageDraft(**target, in.text), in, std::move(done)});
+  if (handle->writing) {
+    handle->queued.push_back(std::move(send));  // FinishFast starts it
+    return true;
+  }
+  StartQueued(handle, lock, std::move(send));
   return true;
+}
+
+void MessagingManager::StartQueued(const std::shared_ptr<RoomHandle>& handle,
+                                   std::unique_lock<std::mutex>& lock,
+                                   std::shared_ptr<QueuedSend> send) {
+  absl::StatusOr<std::optional<FastMessage>> message =
+      PrepareFast(*handle, send->room_id, send->draft, send->input);
+  lock.unlock();
+  if (!message.ok()) return send->done(message.status());
+  if (!*message) return send->done(std::nullopt);
+  auto m = std::make_shared<const FastMessage>(std::move(**message));
+  batcher_.AppendAsync(m, [this, handle, m, send](absl::StatusOr<bool> appended) {
+    send->done(FinishFast(*handle, *m, appended));
+  });
 }
 
 absl::StatusOr<std::optional<FastMessage>> MessagingManager::PrepareFast(
@@ -533,8 +552,10 @@ absl::StatusOr<std::optional<SentMessage>> MessagingManager::FinishFast(
   const StoredEvent& e = m.event;
   tracker_.Finish(e.stream_pos);
   std::vector<std::string> notify;
+  std::shared_ptr<QueuedSend> next;
+  std::deque<std::shared_ptr<QueuedSend>> to_pool;
   {
-    std::lock_guard lock(handle.mutex);
+    std::unique_lock lock(handle.mutex);
     handle.writing = false;
     if (appended.ok() && *appended) {
       handle.last_seq = e.seq;
@@ -545,8 +566,16 @@ absl::StatusOr<std::optional<SentMessage>> MessagingManager::FinishFast(
       handle.last_seq = -1;
       handle.depth = -1;
     }
+    if (handle.blocked > 0 || !handle.room) {
+      to_pool.swap(handle.queued);  // waiting threads go first; a reload needs IO
+    } else if (!handle.queued.empty()) {
+      next = std::move(handle.queued.front());
+      handle.queued.pop_front();
+      StartQueued(handle.shared_from_this(), lock, std::move(next));
+    }
   }
   handle.idle.notify_all();
+  for (auto& send : to_pool) send->done(std::nullopt);
   if (!appended.ok()) {
     if (pg::IsUniqueViolation(appended.status(), "sent_messages_pkey")) {
       ASSIGN_OR_RETURN(std::optional<MessageRow> sent,

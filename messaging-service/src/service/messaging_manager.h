@@ -5,6 +5,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -95,12 +96,16 @@ class MessagingManager {
  private:
   // A room as this process last saw it; its mutex orders appends in-process
   // (the row lock orders them between processes).
-  struct RoomHandle {
+  struct QueuedSend;
+  struct RoomHandle : std::enable_shared_from_this<RoomHandle> {
     std::mutex mutex;
     // A message of this room is being written without the mutex held (its
     // event is the room's tip); appends wait on `idle` until it is settled.
     bool writing = false;
     std::condition_variable idle;
+    int blocked = 0;  // threads in WaitIdle
+    // Sends that arrived while writing; each finished write starts the next.
+    std::deque<std::shared_ptr<QueuedSend>> queued;
     std::optional<matrix::Room> room;
     int64_t depth = -1;
     int64_t last_seq = -1;
@@ -150,6 +155,18 @@ class MessagingManager {
   static Draft MessageDraft(const SendTarget& target, const std::string& text);
   // A remembered "yes" (no IO).
   std::optional<bool> KnownFriends(const std::string& a, const std::string& b);
+  struct QueuedSend {
+    std::string room_id;
+    Draft draft;
+    SendInput input;
+    SendDone done;
+  };
+  // Under `lock` (the room's, released here): prepares `send` and hands it
+  // to the batcher, or answers it at once.
+  void StartQueued(const std::shared_ptr<RoomHandle>& handle, std::unique_lock<std::mutex>& lock,
+                   std::shared_ptr<QueuedSend> send);
+  // Waits until no message of the room is being written.
+  static void WaitIdle(RoomHandle& handle, std::unique_lock<std::mutex>& lock);
   // Under the handle's mutex: builds the next message of a loaded room for a
   // one-statement append and marks the room writing; nullopt when the room
   // must be (re)loaded through Append first.
