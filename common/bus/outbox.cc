@@ -13,9 +13,14 @@ constexpr pg::Query kInsert{
 constexpr pg::Query kSelectBatch{
     "outbox_select_batch",
     "SELECT seq, event_id, subject, payload FROM outbox WHERE published_at IS NULL "
-    "ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED"};
+    "ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+    /*plan_each_time=*/true};
 constexpr pg::Query kDeletePublished{"outbox_delete_published",
-                                     "DELETE FROM outbox WHERE seq = ANY($1::bigint[])"};
+                                     "DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
+                                     /*plan_each_time=*/true};
+constexpr pg::Query kDeleteByEventId{"outbox_delete_by_event_id",
+                                     "DELETE FROM outbox WHERE event_id = ANY($1::uuid[]) RETURNING seq",
+                                     /*plan_each_time=*/true};
 constexpr pg::Query kMarkAttempt{"outbox_mark_attempt",
                                  "UPDATE outbox SET attempts = attempts + 1 WHERE seq = $1"};
 constexpr pg::Query kCountPending{"outbox_count_pending",
@@ -25,7 +30,7 @@ constexpr pg::Query kCountPending{"outbox_count_pending",
 
 absl::Status Outbox::Enqueue(pg::Tx& tx, const Event& event) const {
   RETURN_IF_ERROR(tx.Exec(kInsert, {event.id, event.type, event.ToJson()}).status());
-  if (wake_) tx.AfterCommit(wake_);
+  if (committed_) tx.AfterCommit([committed = committed_, event] { committed({event}); });
   return absl::OkStatus();
 }
 
@@ -55,19 +60,51 @@ void OutboxRelay::Stop() {
   thread_.join();
 }
 
-void OutboxRelay::Notify() {
+void OutboxRelay::Hand(std::vector<Event> events) {
   {
     std::lock_guard lock(mutex_);
-    notified_ = true;
+    // Not stored while failing or full: the rows are in the table for the sweep.
+    if (failing_ || handed_.size() + events.size() > options_.max_handed) return;
+    for (Event& e : events) handed_.push_back(std::move(e));
   }
   wake_.notify_one();
 }
 
-absl::StatusOr<int> OutboxRelay::PublishBatch() {
+absl::Status OutboxRelay::EnsureStream() {
   if (!stream_ready_) {
     RETURN_IF_ERROR(bus_.EnsureStream());
     stream_ready_ = true;
   }
+  return absl::OkStatus();
+}
+
+absl::Status OutboxRelay::PublishHanded(const std::vector<Event>& events) {
+  RETURN_IF_ERROR(EnsureStream());
+  absl::StatusOr<std::vector<bool>> acked = bus_.PublishBatch(events);
+  if (!acked.ok()) {
+    stream_ready_ = false;
+    return acked.status();
+  }
+  std::vector<std::string> done;
+  for (size_t i = 0; i < acked->size(); ++i) {
+    if ((*acked)[i]) done.push_back(events[i].id);
+  }
+  if (!done.empty()) {
+    // Should this fail, the sweep publishes the rows again (deduplicated).
+    // Rows a racing sweep already deleted were counted by it.
+    ASSIGN_OR_RETURN(pg::Result deleted,
+                     pool_.Exec(kDeleteByEventId, {absl::StrCat("{", absl::StrJoin(done, ","), "}")}));
+    published_ += deleted.rows();
+  }
+  if (done.size() < events.size()) {
+    stream_ready_ = false;
+    return absl::UnavailableError("nats: publish not acknowledged");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> OutboxRelay::PublishBatch() {
+  RETURN_IF_ERROR(EnsureStream());
   int published = 0;
   absl::Status publish_error;
   absl::Status status = pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
@@ -131,33 +168,54 @@ absl::Status OutboxRelay::CountPending() {
 
 void OutboxRelay::Run() {
   absl::Duration backoff = options_.min_backoff;
+  absl::Time next_sweep = absl::Now();
   absl::Time next_count = absl::Now();
-  bool failing = false;
   while (true) {
+    std::vector<Event> handed;
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
+      wake_.wait_until(lock, absl::ToChronoTime(next_sweep),
+                       [&] { return stopping_ || !handed_.empty(); });
       if (stopping_) break;
+      while (!handed_.empty() && handed.size() < static_cast<size_t>(options_.batch_size)) {
+        handed.push_back(std::move(handed_.front()));
+        handed_.pop_front();
+      }
     }
     const absl::Time round_start = absl::Now();
-    absl::StatusOr<int> published = PublishBatch();
-    absl::Duration wait = options_.poll_interval;
-    if (!published.ok()) {
-      if (!failing) {
-        log::Warn("outbox relay: publish failed, retrying with backoff",
-                  {{"service", options_.service}, {"error", std::string(published.status().message())}});
+    absl::Status status = handed.empty() ? absl::OkStatus() : PublishHanded(handed);
+    if (status.ok() && absl::Now() >= next_sweep) {
+      absl::StatusOr<int> swept = PublishBatch();
+      if (!swept.ok()) {
+        status = swept.status();
+      } else if (*swept == options_.batch_size) {
+        next_sweep = absl::Now();  // more rows are waiting
+      } else {
+        pending_estimate_ = 0;
+        next_sweep = absl::Now() + options_.poll_interval;
       }
-      failing = true;
-      wait = backoff;
+    }
+    bool failing = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (!status.ok()) {
+        if (!failing_) {
+          log::Warn("outbox relay: publish failed, retrying with backoff",
+                    {{"service", options_.service}, {"error", std::string(status.message())}});
+        }
+        failing_ = true;
+        handed_.clear();  // their rows wait in the table for the sweep
+      } else if (failing_) {
+        log::Info("outbox relay: publishing again", {{"service", options_.service}});
+        failing_ = false;
+      }
+      failing = failing_;
+    }
+    if (failing) {
+      next_sweep = absl::Now() + backoff;
       backoff = std::min(backoff * 2, options_.max_backoff);
     } else {
-      if (failing) log::Info("outbox relay: publishing again", {{"service", options_.service}});
-      failing = false;
       backoff = options_.min_backoff;
-      if (*published == options_.batch_size) {
-        wait = absl::ZeroDuration();
-      } else {
-        pending_estimate_ = 0;  // drained
-      }
     }
     if (absl::Now() >= next_count) {
       if (auto s = CountPending(); !s.ok()) {
@@ -165,17 +223,21 @@ void OutboxRelay::Run() {
       }
       next_count = absl::Now() + absl::Minutes(1);
     }
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, absl::ToChronoNanoseconds(wait),
-                   [&] { return stopping_ || (notified_ && !failing); });
-    notified_ = false;
-    // Under load, let rows pile up for a moment: one round trip for many.
+    // Under load, let events pile up for a moment: one round trip for many.
     const absl::Duration early = round_start + options_.min_round_interval - absl::Now();
     if (!failing && early > absl::ZeroDuration()) {
+      std::unique_lock lock(mutex_);
       wake_.wait_for(lock, absl::ToChronoNanoseconds(early), [&] { return stopping_; });
     }
   }
   // Drain what is already committed, without waiting for an absent NATS.
+  std::vector<Event> handed;
+  {
+    std::lock_guard lock(mutex_);
+    handed.assign(std::make_move_iterator(handed_.begin()), std::make_move_iterator(handed_.end()));
+    handed_.clear();
+  }
+  if (!handed.empty() && !PublishHanded(handed).ok()) return;
   for (int i = 0; i < 100; ++i) {
     absl::StatusOr<int> published = PublishBatch();
     if (!published.ok() || *published == 0) break;

@@ -211,7 +211,7 @@ absl::Status Conn::CheckResult(pg_result* result, std::string_view what) {
 
 absl::StatusOr<Result> Conn::Exec(const Query& query, const std::vector<Param>& params) {
   if (auto s = EnsureConnected(); !s.ok()) return s;
-  if (!prepared_.contains(query.name)) {
+  if (!query.plan_each_time && !prepared_.contains(query.name)) {
     pg_result* prepared = PQprepare(conn_, query.name, query.sql, 0, nullptr);
     absl::Status status = CheckResult(prepared, absl::StrCat("prepare ", query.name));
     PQclear(prepared);
@@ -222,8 +222,12 @@ absl::StatusOr<Result> Conn::Exec(const Query& query, const std::vector<Param>& 
   for (size_t i = 0; i < params.size(); ++i) {
     values[i] = params[i].value() ? params[i].value()->c_str() : nullptr;
   }
-  pg_result* raw = PQexecPrepared(conn_, query.name, static_cast<int>(params.size()),
-                                  values.data(), nullptr, nullptr, 0);
+  pg_result* raw =
+      query.plan_each_time
+          ? PQexecParams(conn_, query.sql, static_cast<int>(params.size()), nullptr, values.data(),
+                         nullptr, nullptr, 0)
+          : PQexecPrepared(conn_, query.name, static_cast<int>(params.size()), values.data(),
+                           nullptr, nullptr, 0);
   Result result(raw);
   if (auto s = CheckResult(raw, query.name); !s.ok()) return s;
   return result;

@@ -26,6 +26,10 @@ namespace messenger::pg {
 struct Query {
   const char* name;
   const char* sql;
+  // Planned at every execution instead (unnamed statement): for queue tables,
+  // whose size swings; a plan cached while one was empty scans the whole heap
+  // once it has grown.
+  bool plan_each_time = false;
 };
 
 // One statement parameter, sent in text format; nullopt is SQL NULL.

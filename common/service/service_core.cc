@@ -20,7 +20,7 @@ absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Create(
   RETURN_IF_ERROR(pg::Migrate(*core->pool_, all));
   core->relay_ = std::make_unique<bus::OutboxRelay>(*core->pool_, bus,
                                                     bus::OutboxRelay::Options{.service = name});
-  core->outbox_ = bus::Outbox(core->relay_->Notifier());
+  core->outbox_ = bus::Outbox(core->relay_->Handoff());
   core->work_pool_ = std::make_unique<grpcx::WorkPool>(name + "-work", config.worker_threads);
   return core;
 }

@@ -58,10 +58,12 @@ class OutboxTest : public ::testing::Test {
     return event->id;
   }
 
-  void StartRelay() {
+  void StartRelay(absl::Duration sweep_every = absl::Milliseconds(500)) {
     relay_ = std::make_unique<OutboxRelay>(
         *pool_, *bus_,
-        OutboxRelay::Options{.service = "test", .max_backoff = absl::Milliseconds(300)});
+        OutboxRelay::Options{.service = "test",
+                             .poll_interval = sweep_every,
+                             .max_backoff = absl::Milliseconds(300)});
     relay_->Start();
   }
 
@@ -74,7 +76,7 @@ class OutboxTest : public ::testing::Test {
 
 TEST_F(OutboxTest, CommittedEventsArePublishedRolledBackOnesAreNot) {
   StartRelay();
-  Outbox outbox(relay_->Notifier());
+  Outbox outbox(relay_->Handoff());
   const std::string kept = Produce(outbox, 1);
   events::v1::SessionRevoked data;
   auto dropped = MakeEvent("session.revoked", "test", data, SystemClock::Instance(),
@@ -90,9 +92,26 @@ TEST_F(OutboxTest, CommittedEventsArePublishedRolledBackOnesAreNot) {
   EXPECT_EQ(contents.count(dropped->id), 0u);
 }
 
+TEST_F(OutboxTest, HandedOverEventsGoOutWithoutWaitingForTheSweep) {
+  StartRelay(/*sweep_every=*/absl::Hours(1));
+  Outbox outbox(relay_->Handoff());
+  // The first sweep runs at start; everything after comes from the hand-off.
+  ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 0; }, absl::Seconds(1)));
+  std::set<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.insert(Produce(outbox, i));
+  ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 20; }, absl::Seconds(5)))
+      << "published " << relay_->published();
+  auto contents = StreamContents(*bus_);
+  for (const auto& id : ids) EXPECT_EQ(contents[id], 1) << id;
+  static constexpr pg::Query kCountRows{"t_outbox_rows_handed", "SELECT count(*) FROM outbox"};
+  auto rows = pool_->Exec(kCountRows);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->GetInt64(0, 0), 0);
+}
+
 TEST_F(OutboxTest, NothingLostNothingTwiceWhileNatsIsDown) {
   StartRelay();
-  Outbox outbox(relay_->Notifier());
+  Outbox outbox(relay_->Handoff());
   std::set<std::string> ids;
   for (int i = 0; i < 10; ++i) ids.insert(Produce(outbox, i));
   ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 10; }, absl::Seconds(10)));
@@ -149,7 +168,7 @@ TEST_F(OutboxTest, ConsumerAppliesEachEventOnceAcrossRedelivery) {
   // Through JetStream: a publish of the same event twice is applied once, and
   // a restarted consumer does not apply old events again.
   StartRelay();
-  Outbox outbox(relay_->Notifier());
+  Outbox outbox(relay_->Handoff());
   Produce(outbox, 1);
   Produce(outbox, 2);
   consumer.Start();

@@ -223,7 +223,7 @@ absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
                                m.at, m.outbox_event.id, m.outbox_event.type,
                                m.outbox_event.ToJson()}));
   const bool appended = r.GetInt64(0, 0) == 1;
-  if (appended) outbox_.Committed();
+  if (appended) outbox_.Commit({m.outbox_event});
   return appended;
 }
 
@@ -254,8 +254,12 @@ absl::StatusOr<std::vector<bool>> PgMessagingStore::AppendMessages(
   std::set<std::string> appended;
   for (int i = 0; i < r.rows(); ++i) appended.insert(r.GetString(i, 0));
   std::vector<bool> out;
-  for (const FastMessage* m : messages) out.push_back(appended.contains(m->event.event_id));
-  if (!appended.empty()) outbox_.Committed();
+  std::vector<bus::Event> events;
+  for (const FastMessage* m : messages) {
+    out.push_back(appended.contains(m->event.event_id));
+    if (out.back()) events.push_back(m->outbox_event);
+  }
+  outbox_.Commit(std::move(events));
   return out;
 }
 
