@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,6 +15,11 @@
 #include "absl/time/clock.h"
 
 namespace messenger::bench {
+namespace {
+// Percentiles over all samples.
+LoadResult Summarize(int concurrency, double seconds, const std::vector<std::vector<double>>& samples,
+                     const std::vector<int64_t>& errors);
+}  // namespace
 
 nlohmann::json LoadResult::ToJson() const {
   return {{"concurrency", concurrency}, {"ok", ok},         {"errors", errors},
@@ -55,12 +62,63 @@ LoadResult RunClosedLoop(int concurrency, absl::Duration duration,
   std::this_thread::sleep_for(absl::ToChronoNanoseconds(duration));
   stop = true;
   for (auto& th : threads) th.join();
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return Summarize(concurrency, absl::ToDoubleSeconds(absl::Now() - start), samples, errors);
+}
 
+LoadResult RunClosedLoopAsync(int concurrency, absl::Duration duration, const AsyncOp& start_op) {
+  struct Slot {
+    std::vector<double> samples;
+    int64_t errors = 0;
+    absl::Time begin;
+  };
+  std::vector<Slot> slots(concurrency);
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable all_idle;
+  int running = concurrency;
+  std::function<void(int)> next = [&](int slot) {
+    slots[slot].begin = absl::Now();
+    start_op(slot, [&, slot](bool ok) {
+      Slot& s = slots[slot];
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - s.begin);
+      if (ok) {
+        s.samples.push_back(ms);
+      } else {
+        ++s.errors;
+      }
+      if (!stop.load(std::memory_order_relaxed)) return next(slot);
+      std::lock_guard lock(mutex);
+      if (--running == 0) all_idle.notify_all();
+    });
+  };
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < concurrency; ++i) {
+    slots[i].samples.reserve(1 << 16);
+    next(i);
+  }
+  std::this_thread::sleep_for(absl::ToChronoNanoseconds(duration));
+  stop = true;
+  {
+    std::unique_lock lock(mutex);
+    all_idle.wait(lock, [&] { return running == 0; });
+  }
+  std::vector<std::vector<double>> samples;
+  std::vector<int64_t> errors;
+  for (Slot& s : slots) {
+    samples.push_back(std::move(s.samples));
+    errors.push_back(s.errors);
+  }
+  return Summarize(concurrency, absl::ToDoubleSeconds(absl::Now() - start), samples, errors);
+}
+
+namespace {
+
+LoadResult Summarize(int concurrency, double seconds, const std::vector<std::vector<double>>& samples,
+                     const std::vector<int64_t>& errors) {
   std::vector<double> all;
   LoadResult r;
   r.concurrency = concurrency;
-  for (int t = 0; t < concurrency; ++t) {
+  for (size_t t = 0; t < samples.size(); ++t) {
     all.insert(all.end(), samples[t].begin(), samples[t].end());
     r.errors += errors[t];
   }
@@ -79,6 +137,8 @@ LoadResult RunClosedLoop(int concurrency, absl::Duration duration,
   r.max_ms = all.empty() ? 0 : all.back();
   return r;
 }
+
+}  // namespace
 
 ProcessUsage ReadProcessUsage(pid_t pid) {
   ProcessUsage usage;

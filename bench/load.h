@@ -29,6 +29,12 @@ struct LoadResult {
 LoadResult RunClosedLoop(int concurrency, absl::Duration duration,
                          const std::function<bool(int thread)>& op);
 
+// The same with `concurrency` operations in flight without a thread each:
+// `start(slot, done)` begins one and calls done(success) when it ends (from
+// any thread); the next one of that slot starts from there.
+using AsyncOp = std::function<void(int slot, std::function<void(bool ok)> done)>;
+LoadResult RunClosedLoopAsync(int concurrency, absl::Duration duration, const AsyncOp& start);
+
 struct ProcessUsage {
   int64_t rss_kb = 0;
   double cpu_seconds = 0;  // user + system

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -56,15 +57,19 @@ bench::ProcessUsage Usage(const Context& c) {
   return c.pid ? bench::ReadProcessUsage(c.pid) : bench::ProcessUsage{};
 }
 
-// Runs `op` and reports the server's RSS and CPU while it ran.
-LoadResult Measure(Context& c, int concurrency, const std::function<bool(int)>& op,
-                   nlohmann::json* server) {
+// Runs `run` and reports the server's RSS and CPU while it ran.
+LoadResult Measure(Context& c, const std::function<LoadResult()>& run, nlohmann::json* server) {
   const bench::ProcessUsage before = Usage(c);
-  LoadResult r = bench::RunClosedLoop(concurrency, c.duration, op);
+  LoadResult r = run();
   const bench::ProcessUsage after = Usage(c);
   *server = {{"rss_kb", after.rss_kb},
              {"cpu_cores", (after.cpu_seconds - before.cpu_seconds) / r.seconds}};
   return r;
+}
+
+LoadResult Measure(Context& c, int concurrency, const std::function<bool(int)>& op,
+                   nlohmann::json* server) {
+  return Measure(c, [&] { return bench::RunClosedLoop(concurrency, c.duration, op); }, server);
 }
 
 std::string ServerCells(const nlohmann::json& s) {
@@ -169,35 +174,53 @@ std::map<int, LoadResult> SendSweep(Context& c, bool rest, const std::map<int, L
     std::vector<std::unique_ptr<bench::Api>> clients;
     for (int i = 0; i < level; ++i) clients.push_back(std::make_unique<bench::Api>(c.http));
     nlohmann::json server;
-    LoadResult r = Measure(c, level, [&](int t) {
-      const int64_t n = ++counter;
+    // Who writes to whom: the n-th send of the run.
+    auto message_of = [&](int t, int64_t n) {
       const int pair = static_cast<int>((t + n) % pairs);
       const bool flip = n % 2;
       const auto& from = c.users[pair * 2 + (flip ? 1 : 0)];
       const auto& to = c.users[pair * 2 + (flip ? 0 : 1)];
       const std::string cmid = c.prefix + (rest ? "r" : "g") + std::to_string(n);
-      bool ok = false;
-      if (rest) {
+      return std::make_tuple(&from, &to, cmid);
+    };
+    LoadResult r;
+    if (rest) {
+      r = Measure(c, level, [&](int t) {
+        auto [from, to, cmid] = message_of(t, ++counter);
         auto [status, body] = clients[t]->Call(
             "POST", "/v1/messages",
-            nlohmann::json{{"to", to.user_id}, {"text", "bench message " + cmid}, {"client_msg_id", cmid}},
-            from.access_token);
-        ok = status == 201;
-      } else {
-        messaging::v1::SendMessageRequest request;
-        request.set_sender_id(from.user_id);
-        request.set_device_id("bench");
-        request.set_to_user_id(to.user_id);
-        request.set_text("bench message " + cmid);
-        request.set_client_msg_id(cmid);
-        messaging::v1::SendMessageResponse response;
-        grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        ok = stub->SendMessage(&context, request, &response).ok() && !response.duplicate();
-      }
-      if (ok) ++sent_total;
-      return ok;
-    }, &server);
+            nlohmann::json{{"to", to->user_id}, {"text", "bench message " + cmid}, {"client_msg_id", cmid}},
+            from->access_token);
+        if (status == 201) ++sent_total;
+        return status == 201;
+      }, &server);
+    } else {
+      // Asynchronous stub: `level` calls in flight without a client thread
+      // each, as a service calling messaging at high concurrency would do.
+      r = Measure(c, [&] {
+        return bench::RunClosedLoopAsync(level, c.duration, [&](int t, std::function<void(bool)> done) {
+          auto [from, to, cmid] = message_of(t, ++counter);
+          struct Call {
+            grpc::ClientContext context;
+            messaging::v1::SendMessageRequest request;
+            messaging::v1::SendMessageResponse response;
+          };
+          auto call = std::make_shared<Call>();
+          call->request.set_sender_id(from->user_id);
+          call->request.set_device_id("bench");
+          call->request.set_to_user_id(to->user_id);
+          call->request.set_text("bench message " + cmid);
+          call->request.set_client_msg_id(cmid);
+          call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          stub->async()->SendMessage(&call->context, &call->request, &call->response,
+                                     [call, done, &sent_total](grpc::Status status) {
+                                       const bool ok = status.ok() && !call->response.duplicate();
+                                       if (ok) ++sent_total;
+                                       done(ok);
+                                     });
+        });
+      }, &server);
+    }
     out[level] = r;
     const double ratio = baseline.contains(level) ? r.throughput / baseline.at(level).throughput : 0;
     c.md << absl::StrFormat("| %d | %.0f | %s | %s | %s | %d | %.2f | %s |\n", level, r.throughput,
