@@ -6,8 +6,11 @@
 
 namespace messenger::messaging {
 
-MessageBatcher::MessageBatcher(MessagingStore& store, size_t max_batch)
-    : store_(store), max_batch_(max_batch), thread_([this] { Run(); }) {}
+MessageBatcher::MessageBatcher(MessagingStore& store, size_t max_batch, int writers,
+                               size_t parallel_from)
+    : store_(store), max_batch_(max_batch), parallel_from_(parallel_from) {
+  for (int i = 0; i < writers; ++i) threads_.emplace_back([this] { Run(); });
+}
 
 MessageBatcher::~MessageBatcher() {
   {
@@ -15,22 +18,26 @@ MessageBatcher::~MessageBatcher() {
     stopping_ = true;
   }
   ready_.notify_all();
-  thread_.join();
+  for (auto& t : threads_) t.join();
+}
+
+bool MessageBatcher::ShouldWrite() const {
+  return !queue_.empty() && (writing_ == 0 || queue_.size() >= parallel_from_ || stopping_);
 }
 
 void MessageBatcher::AppendAsync(std::shared_ptr<const FastMessage> message, Done done) {
-  bool was_idle = false;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
       done(absl::UnavailableError("shutting down"));
       return;
     }
-    was_idle = queue_.empty();
     queue_.push_back(Pending{std::move(message), std::move(done)});
+    // Otherwise a writer is already awake, or the busy one takes the queue next.
+    wake = (queue_.size() == 1 && writing_ == 0) || queue_.size() == parallel_from_;
   }
-  // A non-empty queue means the writer is already awake (or about to look).
-  if (was_idle) ready_.notify_one();
+  if (wake) ready_.notify_one();
 }
 
 absl::StatusOr<bool> MessageBatcher::Append(std::shared_ptr<const FastMessage> message) {
@@ -63,16 +70,19 @@ void MessageBatcher::Write(std::vector<Pending>& batch) {
 void MessageBatcher::Run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    ready_.wait(lock, [&] { return stopping_ || ShouldWrite(); });
     if (queue_.empty()) return;  // stopping and drained
     std::vector<Pending> batch;
     while (!queue_.empty() && batch.size() < max_batch_) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    ++writing_;
     lock.unlock();
     Write(batch);
     lock.lock();
+    --writing_;
+    if (!queue_.empty()) ready_.notify_one();  // what piled up meanwhile
   }
 }
 

@@ -1,7 +1,10 @@
 // Group commit for the send hot path: messages of different rooms that are
 // waiting at the same moment go to PostgreSQL as one statement and one commit.
 // Alone, a message goes at once (no added latency); under load the batch is
-// whatever piled up while the previous one was being written.
+// whatever piled up while the previous one was being written. A second writer
+// starts a batch while the first waits for its commit, once enough messages
+// wait (so that the CPU is not idle during the flush, yet light load still
+// makes full batches).
 #pragma once
 
 #include <condition_variable>
@@ -10,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "messaging-service/src/storage/messaging_store.h"
 
@@ -21,7 +25,8 @@ class MessageBatcher {
   // must not wait for the batcher.
   using Done = std::function<void(absl::StatusOr<bool>)>;
 
-  explicit MessageBatcher(MessagingStore& store, size_t max_batch = 64);
+  explicit MessageBatcher(MessagingStore& store, size_t max_batch = 64, int writers = 2,
+                          size_t parallel_from = 8);
   ~MessageBatcher();
 
   // At most one message per room may be waiting (callers serialize per room).
@@ -37,13 +42,18 @@ class MessageBatcher {
   void Run();
   void Write(std::vector<Pending>& batch);
 
+  // Under mutex_: whether a writer should take the queue now.
+  bool ShouldWrite() const;
+
   MessagingStore& store_;
   size_t max_batch_;
+  size_t parallel_from_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Pending> queue_;
+  int writing_ = 0;  // writers inside Write
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace messenger::messaging
