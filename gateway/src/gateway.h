@@ -100,6 +100,29 @@ class Gateway {
     return FromGrpcStatus((stub.*method)(context.get(), request, response));
   }
 
+  // Starts an asynchronous unary call: (context, request, response, on_done).
+  template <typename Request, typename Response>
+  using AsyncStart = std::function<void(grpc::ClientContext*, const Request*, Response*,
+                                        std::function<void(grpc::Status)>)>;
+  // Calls a unary method asynchronously with the configured deadline; `done`
+  // gets the status and the response on a gRPC thread (no worker waits).
+  template <typename Request, typename Response>
+  void CallAsync(const AsyncStart<Request, Response>& start, Request request,
+                 std::function<void(absl::Status, const Response&)> done) const {
+    struct Pending {
+      std::unique_ptr<grpc::ClientContext> context;
+      Request request;
+      Response response;
+    };
+    auto call = std::make_shared<Pending>();
+    call->context = grpcx::NewClientContext(config_.rpc_timeout);
+    call->request = std::move(request);
+    start(call->context.get(), &call->request, &call->response,
+          [call, done = std::move(done)](grpc::Status status) {
+            done(FromGrpcStatus(status), call->response);
+          });
+  }
+
   // Finishes queued requests and stops the worker pool.
   void Stop();
 

@@ -87,19 +87,13 @@ void AddMessagingRoutes(Gateway& gw) {
     if (!gw.send_limiter().Allow(c.user_id())) {
       return done(absl::ResourceExhaustedError("too many messages; slow down"));
     }
-    struct Call {
-      std::unique_ptr<grpc::ClientContext> context;
-      messaging::v1::SendMessageRequest request;
-      messaging::v1::SendMessageResponse response;
-    };
-    auto call = std::make_shared<Call>();
-    call->context = grpcx::NewClientContext(gw.config().rpc_timeout);
-    call->request = std::move(*request);
-    gw.stubs().messaging->async()->SendMessage(
-        call->context.get(), &call->request, &call->response,
-        [call, done = std::move(done)](grpc::Status status) {
-          if (!status.ok()) return done(FromGrpcStatus(status));
-          const messaging::v1::SendMessageResponse& r = call->response;
+    gw.CallAsync<messaging::v1::SendMessageRequest, messaging::v1::SendMessageResponse>(
+        [&gw](auto* context, auto* request, auto* response, auto on_done) {
+          gw.stubs().messaging->async()->SendMessage(context, request, response, std::move(on_done));
+        },
+        std::move(*request),
+        [done = std::move(done)](absl::Status status, const messaging::v1::SendMessageResponse& r) {
+          if (!status.ok()) return done(status);
           done(http::Response::Json(r.duplicate() ? 200 : 201,
                                     {{"message_id", r.message_id()},
                                      {"conversation_id", r.conversation_id()},
@@ -202,21 +196,17 @@ namespace {
 
 void Look(std::shared_ptr<SyncPoll> poll) {
   Gateway& gw = *poll->gateway;
-  struct Call {
-    grpc::ClientContext context;
-    messaging::v1::SyncRequest request;
-    messaging::v1::SyncResponse response;
-  };
-  auto call = std::make_shared<Call>();
-  call->request.set_user_id(poll->user_id);
-  call->request.set_since(poll->since);
-  call->context.set_deadline(std::chrono::system_clock::now() +
-                             absl::ToChronoMilliseconds(gw.config().rpc_timeout));
+  messaging::v1::SyncRequest request;
+  request.set_user_id(poll->user_id);
+  request.set_since(poll->since);
   const uint64_t version = gw.sync_hub().Version(poll->user_id);
-  gw.stubs().messaging->async()->Sync(
-      &call->context, &call->request, &call->response, [poll, call, version](grpc::Status status) {
-        if (!status.ok()) return poll->done(FromGrpcStatus(status));
-        const messaging::v1::SyncResponse& r = call->response;
+  gw.CallAsync<messaging::v1::SyncRequest, messaging::v1::SyncResponse>(
+      [&gw](auto* context, auto* request, auto* response, auto on_done) {
+        gw.stubs().messaging->async()->Sync(context, request, response, std::move(on_done));
+      },
+      std::move(request),
+      [poll, version](absl::Status status, const messaging::v1::SyncResponse& r) {
+        if (!status.ok()) return poll->done(status);
         WaitHub& hub = poll->gateway->sync_hub();
         const absl::Time now = absl::Now();
         if (r.events_size() > 0 || poll->since.empty() || now >= poll->deadline || hub.stopping()) {

@@ -261,14 +261,24 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
   return row;
 }
 
+std::optional<RoomRow> MessagingManager::CachedDirectRoom(const std::string& key) {
+  std::lock_guard lock(cache_mutex_);
+  auto it = direct_rooms_.find(key);
+  if (it == direct_rooms_.end()) return std::nullopt;
+  return room_rows_.at(it->second);
+}
+
+std::optional<RoomRow> MessagingManager::CachedRoom(const std::string& room_id) {
+  std::lock_guard lock(cache_mutex_);
+  auto it = room_rows_.find(room_id);
+  if (it == room_rows_.end()) return std::nullopt;
+  return it->second;
+}
+
 absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sender,
                                                         const std::string& peer) {
   const std::string key = DirectKey(sender, peer);
-  {
-    std::lock_guard lock(cache_mutex_);
-    auto it = direct_rooms_.find(key);
-    if (it != direct_rooms_.end()) return room_rows_.at(it->second);
-  }
+  if (std::optional<RoomRow> cached = CachedDirectRoom(key)) return *cached;
   ASSIGN_OR_RETURN(std::optional<RoomRow> existing, store_.FindDirectRoom(key));
   if (!existing) {
     absl::StatusOr<RoomRow> created = CreateRoom(sender, "direct", std::nullopt, key, {peer});
@@ -289,11 +299,7 @@ absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sende
 }
 
 absl::StatusOr<RoomRow> MessagingManager::KnownRoom(const std::string& room_id) {
-  {
-    std::lock_guard lock(cache_mutex_);
-    auto it = room_rows_.find(room_id);
-    if (it != room_rows_.end()) return it->second;
-  }
+  if (std::optional<RoomRow> cached = CachedRoom(room_id)) return *cached;
   ASSIGN_OR_RETURN(std::optional<RoomRow> found, store_.GetRoom(room_id));
   if (!found) return NoSuchConversation();
   std::lock_guard lock(cache_mutex_);
@@ -303,13 +309,9 @@ absl::StatusOr<RoomRow> MessagingManager::KnownRoom(const std::string& room_id) 
 }
 
 absl::StatusOr<bool> MessagingManager::AreFriends(const std::string& a, const std::string& b) {
+  if (KnownFriends(a, b)) return true;
   const std::string key = DirectKey(a, b);
   const absl::Time now = clock_.Now();
-  {
-    std::lock_guard lock(cache_mutex_);
-    auto it = friends_until_.find(key);
-    if (it != friends_until_.end() && now < it->second) return true;
-  }
   ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(a, b));
   if (friends) {
     std::lock_guard lock(cache_mutex_);
@@ -374,19 +376,17 @@ absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::Re
     }
     RETURN_IF_ERROR(CheckDirectSend(*are_friends));
     if (memory_only) {
-      std::lock_guard lock(cache_mutex_);
-      auto it = direct_rooms_.find(DirectKey(sender, *peer));
-      if (it == direct_rooms_.end()) return std::nullopt;
-      target.room = room_rows_.at(it->second);
+      std::optional<RoomRow> cached = CachedDirectRoom(DirectKey(sender, *peer));
+      if (!cached) return std::nullopt;
+      target.room = std::move(*cached);
     } else {
       ASSIGN_OR_RETURN(target.room, DirectRoomFor(sender, *peer));
     }
   } else {
     if (memory_only) {
-      std::lock_guard lock(cache_mutex_);
-      auto it = room_rows_.find(*in.conversation_id);
-      if (it == room_rows_.end()) return std::nullopt;
-      target.room = it->second;
+      std::optional<RoomRow> cached = CachedRoom(*in.conversation_id);
+      if (!cached) return std::nullopt;
+      target.room = std::move(*cached);
     } else {
       ASSIGN_OR_RETURN(target.room, KnownRoom(*in.conversation_id));
     }

@@ -153,6 +153,9 @@ class MessagingManager {
   // With `memory_only` nothing waits on IO: nullopt when a cache missed.
   absl::StatusOr<std::optional<SendTarget>> ResolveSend(const SendInput& in, bool memory_only);
   static Draft MessageDraft(const SendTarget& target, const std::string& text);
+  // Cache lookups (no IO).
+  std::optional<RoomRow> CachedDirectRoom(const std::string& pair_key);
+  std::optional<RoomRow> CachedRoom(const std::string& room_id);
   // A remembered "yes" (no IO).
   std::optional<bool> KnownFriends(const std::string& a, const std::string& b);
   struct QueuedSend {
