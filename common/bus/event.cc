@@ -3,19 +3,26 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/bus/proto_json.h"
+#include "common/status.h"
 #include "common/time_util.h"
 #include "common/trace.h"
 
 namespace messenger::bus {
 
 std::string Event::ToJson() const {
-  nlohmann::json j = {{"id", id},
-                      {"type", type},
-                      {"source", source},
-                      {"time", FormatRfc3339Millis(time)},
-                      {"trace_id", trace_id},
-                      {"data", data}};
-  return j.dump();
+  // Concatenated, so the payload is not parsed again for every copy written.
+  const auto quoted = [](const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  return absl::StrCat("{\"id\":", quoted(id), ",\"type\":", quoted(type),
+                      ",\"source\":", quoted(source), ",\"time\":\"", FormatRfc3339Millis(time),
+                      "\",\"trace_id\":", quoted(trace_id), ",\"data\":", data.empty() ? "{}" : data,
+                      "}");
+}
+
+nlohmann::json Event::Data() const {
+  return nlohmann::json::parse(data.empty() ? "{}" : data, nullptr, /*allow_exceptions=*/false);
 }
 
 absl::StatusOr<Event> Event::FromJson(std::string_view json) {
@@ -35,14 +42,14 @@ absl::StatusOr<Event> Event::FromJson(std::string_view json) {
     return absl::InvalidArgumentError(absl::StrCat("event: bad time: ", err));
   }
   if (j.contains("trace_id") && j["trace_id"].is_string()) e.trace_id = j["trace_id"];
-  e.data = j.contains("data") ? j["data"] : nlohmann::json::object();
+  e.data = j.contains("data") && j["data"].is_object() ? j["data"].dump() : "{}";
   return e;
 }
 
 absl::Status Event::DataTo(google::protobuf::Message& message) const {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  auto status = google::protobuf::util::JsonStringToMessage(data.dump(), &message, options);
+  auto status = google::protobuf::util::JsonStringToMessage(data.empty() ? "{}" : data, &message, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("event data: ", status.message().as_string()));
   }
@@ -52,21 +59,13 @@ absl::Status Event::DataTo(google::protobuf::Message& message) const {
 absl::StatusOr<Event> MakeEvent(std::string_view type, std::string_view source,
                                 const google::protobuf::Message& data, const Clock& clock,
                                 Rng& rng) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  auto status = google::protobuf::util::MessageToJsonString(data, &json, options);
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("event data: ", status.message().as_string()));
-  }
   Event e;
+  ASSIGN_OR_RETURN(e.data, ProtoToJson(data));
   e.id = NewUuid(rng);
   e.type = std::string(type);
   e.source = std::string(source);
   e.time = clock.Now();
   e.trace_id = trace::CurrentTraceId();
-  e.data = nlohmann::json::parse(json);
   return e;
 }
 

@@ -21,9 +21,11 @@ struct Event {
   std::string source;    // producing service, e.g. "auth"
   absl::Time time;
   std::string trace_id;  // may be empty
-  nlohmann::json data;   // protobuf JSON mapping of the payload message
+  std::string data;      // the payload in the protobuf JSON mapping, as JSON text
 
   std::string ToJson() const;
+  // `data` parsed (tests and tools; consumers use DataTo).
+  nlohmann::json Data() const;
   static absl::StatusOr<Event> FromJson(std::string_view json);
   // Parses `data` into `message` (unknown fields ignored).
   absl::Status DataTo(google::protobuf::Message& message) const;

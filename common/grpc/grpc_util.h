@@ -24,6 +24,7 @@ namespace messenger::grpcx {
 // Sets the client backup poller to 100 ms (default 5 s): a channel whose
 // calls all fail fast (service down) makes progress reconnecting only when
 // polled, so without this a restarted service is used again seconds late.
+// Also turns off abseil's lock-order checking (see the definition).
 void ConfigureProcess();
 
 // The trace id a caller sent ("traceparent" metadata), or a new one.

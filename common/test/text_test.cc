@@ -32,5 +32,11 @@ TEST(Text, FindsControlCharacters) {
 
 TEST(Text, LowersAsciiOnly) { EXPECT_EQ(ToLowerAscii("AbC-\xc3\x89"), "abc-\xc3\x89"); }
 
+TEST(Text, AppendJsonStringEscapesOnlyWhatJsonRequires) {
+  std::string out;
+  AppendJsonString("a\"b\\c\n\t\x01\x1f caf\xc3\xa9 </>", out);
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f caf\xc3\xa9 </>\"");
+}
+
 }  // namespace
 }  // namespace messenger::text

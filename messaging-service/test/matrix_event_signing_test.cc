@@ -114,6 +114,25 @@ TEST(EventSigningSpecVectors, RedactableMessageEvent) {
   EXPECT_EQ(event, Parse(kMessageEventSigned));
 }
 
+// The id HashAndSignEvent returns is the reference hash of what it signed.
+TEST(EventSigningSpecVectors, SigningReturnsTheEventId) {
+  for (const char* unsigned_event : {kMinimalEvent, kMessageEvent}) {
+    Json event = Parse(unsigned_event);
+    auto id = HashAndSignEvent(event, "domain", SpecKey());
+    ASSERT_TRUE(id.ok()) << id.status();
+    EXPECT_EQ(*id, *ComputeEventId(event));
+  }
+  Json without_unsigned = Parse(kMessageEvent);  // the no-copy path of built events
+  without_unsigned.erase("unsigned");
+  without_unsigned.erase("signatures");
+  without_unsigned.erase("hashes");
+  auto id = HashAndSignEvent(without_unsigned, "domain", SpecKey());
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, *ComputeEventId(without_unsigned));
+  EXPECT_EQ(without_unsigned["hashes"], Parse(kMessageEventSigned)["hashes"]);
+  EXPECT_EQ(without_unsigned["signatures"], Parse(kMessageEventSigned)["signatures"]);
+}
+
 TEST(EventSigningSpecVectors, ContentHashesMatchTheVectors) {
   EXPECT_EQ(Base64Encode(*ContentHash(Parse(kMinimalEvent))),
             "5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos");
@@ -219,7 +238,7 @@ TEST(EventSignature, SurvivesRedactionButNotTampering) {
 TEST(EventSigning, RejectsNonCanonicalEvents) {
   Json event = Parse(kMinimalEvent);
   event["content"]["n"] = 0.5;
-  EXPECT_EQ(HashAndSignEvent(event, "domain", SpecKey()).code(),
+  EXPECT_EQ(HashAndSignEvent(event, "domain", SpecKey()).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ComputeEventId(Json::array()).status().code(), absl::StatusCode::kInvalidArgument);
 }

@@ -221,26 +221,26 @@ TEST_F(ContactsE2eTest, EventsArePublishedOnceWithTheirPayloads) {
   ASSERT_EQ(by_type["friendship.removed"].size(), 1u);
   const auto& updated = by_type["profile.updated"][0];
   EXPECT_EQ(updated.source, "profile");
-  EXPECT_EQ(updated.data["user_id"], bob_.user_id);
-  EXPECT_EQ(updated.data["display_name"], "Bobby");
-  EXPECT_TRUE(updated.data.contains("avatar_url") && updated.data.contains("bio"));
-  EXPECT_TRUE(updated.data["updated_at"].is_string());
+  EXPECT_EQ(updated.Data()["user_id"], bob_.user_id);
+  EXPECT_EQ(updated.Data()["display_name"], "Bobby");
+  EXPECT_TRUE(updated.Data().contains("avatar_url") && updated.Data().contains("bio"));
+  EXPECT_TRUE(updated.Data()["updated_at"].is_string());
   const auto& created = by_type["friendship.created"][0];
   EXPECT_EQ(created.source, "contact");
-  EXPECT_EQ(created.data["requester_id"], alice_.user_id);
-  EXPECT_EQ(created.data["addressee_id"], bob_.user_id);
-  EXPECT_TRUE(created.data["created_at"].is_string());
+  EXPECT_EQ(created.Data()["requester_id"], alice_.user_id);
+  EXPECT_EQ(created.Data()["addressee_id"], bob_.user_id);
+  EXPECT_TRUE(created.Data()["created_at"].is_string());
   const std::string low = std::min(alice_.user_id, bob_.user_id);
   const std::string high = std::max(alice_.user_id, bob_.user_id);
   const auto& accepted = by_type["friendship.accepted"][0];
-  EXPECT_EQ(accepted.data["user_a"], low);
-  EXPECT_EQ(accepted.data["user_b"], high);
-  EXPECT_TRUE(accepted.data["accepted_at"].is_string());
+  EXPECT_EQ(accepted.Data()["user_a"], low);
+  EXPECT_EQ(accepted.Data()["user_b"], high);
+  EXPECT_TRUE(accepted.Data()["accepted_at"].is_string());
   const auto& removed = by_type["friendship.removed"][0];
-  EXPECT_EQ(removed.data["user_a"], low);
-  EXPECT_EQ(removed.data["user_b"], high);
-  EXPECT_EQ(removed.data["removed_by"], alice_.user_id);
-  EXPECT_TRUE(removed.data["removed_at"].is_string());
+  EXPECT_EQ(removed.Data()["user_a"], low);
+  EXPECT_EQ(removed.Data()["user_b"], high);
+  EXPECT_EQ(removed.Data()["removed_by"], alice_.user_id);
+  EXPECT_TRUE(removed.Data()["removed_at"].is_string());
 }
 
 TEST_F(ContactsE2eTest, IsFriendFromAPlainGrpcClient) {

@@ -241,21 +241,21 @@ TEST_F(IdentityE2eTest, EventsArePublishedOnceWithTheEnvelope) {
   for (const bus::Event& e : events) {
     if (e.type == "user.created") {
       EXPECT_EQ(e.source, "auth");
-      EXPECT_EQ(e.data["user_id"], ivy.user_id);
-      EXPECT_EQ(e.data["username"], "ivy");
-      EXPECT_EQ(e.data["email"], "ivy@example.com");
-      EXPECT_TRUE(e.data["created_at"].is_string());
+      EXPECT_EQ(e.Data()["user_id"], ivy.user_id);
+      EXPECT_EQ(e.Data()["username"], "ivy");
+      EXPECT_EQ(e.Data()["email"], "ivy@example.com");
+      EXPECT_TRUE(e.Data()["created_at"].is_string());
     } else if (e.type == "user.email_verified") {
-      EXPECT_EQ(e.data["user_id"], ivy.user_id);
-      EXPECT_TRUE(e.data["verified_at"].is_string());
+      EXPECT_EQ(e.Data()["user_id"], ivy.user_id);
+      EXPECT_TRUE(e.Data()["verified_at"].is_string());
     } else if (e.type == "session.created") {
       EXPECT_EQ(e.source, "session");
-      EXPECT_EQ(e.data["session_id"], ivy.session_id);
-      EXPECT_EQ(e.data["device_name"], "e2e");
+      EXPECT_EQ(e.Data()["session_id"], ivy.session_id);
+      EXPECT_EQ(e.Data()["device_name"], "e2e");
     } else if (e.type == "session.revoked") {
-      EXPECT_EQ(e.data["session_id"], ivy.session_id);
-      EXPECT_EQ(e.data["reason"], "logout");
-      EXPECT_TRUE(e.data["revoked_at"].is_string());
+      EXPECT_EQ(e.Data()["session_id"], ivy.session_id);
+      EXPECT_EQ(e.Data()["reason"], "logout");
+      EXPECT_TRUE(e.Data()["revoked_at"].is_string());
     }
   }
 }

@@ -242,17 +242,17 @@ TEST_F(MessagingE2eTest, UnreadCountsDropWhenSeenAndEventsArePublishedOnce) {
     ++count[e.type];
     if (e.type == "message.sent") {
       EXPECT_EQ(e.source, "messaging");
-      EXPECT_EQ(e.data["conversation_id"], conversation);
-      EXPECT_EQ(e.data["sender_id"], alice_.user_id);
-      EXPECT_EQ(e.data["recipients"], nlohmann::json::array({bob_.user_id}));
-      EXPECT_TRUE(e.data.contains("message_id") && e.data.contains("seq") && e.data.contains("sent_at"));
-      EXPECT_FALSE(e.data.contains("text"));
-      EXPECT_EQ(e.data.dump().find("unread"), std::string::npos);  // no content
+      EXPECT_EQ(e.Data()["conversation_id"], conversation);
+      EXPECT_EQ(e.Data()["sender_id"], alice_.user_id);
+      EXPECT_EQ(e.Data()["recipients"], nlohmann::json::array({bob_.user_id}));
+      EXPECT_TRUE(e.Data().contains("message_id") && e.Data().contains("seq") && e.Data().contains("sent_at"));
+      EXPECT_FALSE(e.Data().contains("text"));
+      EXPECT_EQ(e.data.find("unread"), std::string::npos);  // no content
     }
     if (e.type == "message.seen") {
-      EXPECT_EQ(e.data["user_id"], bob_.user_id);
-      EXPECT_EQ(e.data["conversation_id"], conversation);
-      EXPECT_EQ(e.data["seq"], std::to_string(last_seq));  // int64 in the protobuf JSON mapping
+      EXPECT_EQ(e.Data()["user_id"], bob_.user_id);
+      EXPECT_EQ(e.Data()["conversation_id"], conversation);
+      EXPECT_EQ(e.Data()["seq"], std::to_string(last_seq));  // int64 in the protobuf JSON mapping
     }
   }
   EXPECT_EQ(events.size(), 15u);

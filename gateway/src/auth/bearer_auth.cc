@@ -77,10 +77,10 @@ void BearerAuth::InvalidateSession(const std::string& session_id) {
 
 void BearerAuth::OnSessionRevokedEvent(std::string_view payload) {
   auto event = bus::Event::FromJson(payload);
-  if (!event.ok() || !event->data.contains("session_id") || !event->data["session_id"].is_string()) {
-    return;
-  }
-  InvalidateSession(event->data["session_id"].get<std::string>());
+  if (!event.ok()) return;
+  const nlohmann::json data = event->Data();
+  if (!data.contains("session_id") || !data["session_id"].is_string()) return;
+  InvalidateSession(data["session_id"].get<std::string>());
 }
 
 size_t BearerAuth::cached() const {

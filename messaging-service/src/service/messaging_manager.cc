@@ -105,7 +105,7 @@ absl::Status MessagingManager::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHa
     stored.type = event.type();
     stored.state_key = event.state_key();
     stored.origin_server_ts = event.origin_server_ts();
-    stored.pdu = event.json().dump();
+    stored.pdu = event.canonical_json();
     row.depth = event.depth();
     row.tip_event_id = event.event_id();
     row.last_event_at = now;
@@ -523,7 +523,7 @@ absl::StatusOr<std::optional<FastMessage>> MessagingManager::PrepareFast(
   e.sender = draft.sender_id;
   e.type = event.type();
   e.origin_server_ts = event.origin_server_ts();
-  e.pdu = event.json().dump();
+  e.pdu = event.canonical_json();
   m.depth = event.depth();
   m.at = now;
   m.device_id = in.device_id;

@@ -20,45 +20,6 @@ using Json = nlohmann::json;
 // canonical key order.
 static_assert(std::is_same_v<Json::object_t, std::map<std::string, Json, std::less<>>>);
 
-void AppendString(absl::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[(c >> 4) & 0xf]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 absl::Status CheckString(const std::string& s) {
   if (!text::IsValidUtf8(s)) return absl::InvalidArgumentError("JSON string is not valid UTF-8");
   return absl::OkStatus();
@@ -94,7 +55,7 @@ absl::Status Encode(const Json& value, int depth, std::string& out) {
     case Json::value_t::string: {
       const auto& s = value.get_ref<const std::string&>();
       RETURN_IF_ERROR(CheckString(s));
-      AppendString(s, out);
+      text::AppendJsonString(s, out);
       return absl::OkStatus();
     }
     case Json::value_t::array: {
@@ -115,7 +76,7 @@ absl::Status Encode(const Json& value, int depth, std::string& out) {
         if (!first) out.push_back(',');
         first = false;
         RETURN_IF_ERROR(CheckString(key));
-        AppendString(key, out);
+        text::AppendJsonString(key, out);
         out.push_back(':');
         RETURN_IF_ERROR(Encode(item, depth + 1, out));
       }

@@ -68,14 +68,22 @@ absl::Status CheckSignaturesShape(const Json& pdu) {
 }  // namespace
 
 absl::StatusOr<Event> Event::FromJson(nlohmann::json pdu) {
+  return Validate(std::move(pdu), std::nullopt);
+}
+
+absl::StatusOr<Event> Event::FromSigned(nlohmann::json pdu, std::string event_id) {
+  return Validate(std::move(pdu), std::move(event_id));
+}
+
+absl::StatusOr<Event> Event::Validate(nlohmann::json pdu, std::optional<std::string> event_id) {
   if (!pdu.is_object()) return absl::InvalidArgumentError("event must be a JSON object");
+  Event event;
   // Canonical JSON is enforced for the whole event (v6+), and bounds its size.
-  ASSIGN_OR_RETURN(const std::string canonical, CanonicalJson(pdu));
-  if (canonical.size() > kMaxEventBytes) {
+  ASSIGN_OR_RETURN(event.canonical_, CanonicalJson(pdu));
+  if (event.canonical_.size() > kMaxEventBytes) {
     return absl::InvalidArgumentError("event is larger than 65536 bytes");
   }
 
-  Event event;
   ASSIGN_OR_RETURN(event.room_id_, RequiredString(pdu, "room_id"));
   ASSIGN_OR_RETURN(event.sender_, RequiredString(pdu, "sender"));
   ASSIGN_OR_RETURN(event.type_, RequiredString(pdu, "type"));
@@ -113,7 +121,11 @@ absl::StatusOr<Event> Event::FromJson(nlohmann::json pdu) {
     return absl::InvalidArgumentError("event `unsigned` must be an object");
   }
 
-  ASSIGN_OR_RETURN(event.event_id_, ComputeEventId(pdu));
+  if (event_id.has_value()) {
+    event.event_id_ = std::move(*event_id);
+  } else {
+    ASSIGN_OR_RETURN(event.event_id_, ComputeEventId(pdu));
+  }
   event.json_ = std::move(pdu);
   return event;
 }

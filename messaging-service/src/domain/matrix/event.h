@@ -29,6 +29,9 @@ class Event {
   // here (see event_signing.h). Malformed input is InvalidArgument.
   static absl::StatusOr<Event> FromJson(nlohmann::json pdu);
   static absl::StatusOr<Event> Parse(absl::string_view text);
+  // FromJson for an event this server just hashed and signed: `event_id` is
+  // what HashAndSignEvent returned, so the reference hash is not recomputed.
+  static absl::StatusOr<Event> FromSigned(nlohmann::json pdu, std::string event_id);
 
   const std::string& event_id() const { return event_id_; }
   const std::string& room_id() const { return room_id_; }
@@ -47,11 +50,15 @@ class Event {
 
   // The full PDU as received or built (federation format, no event_id key).
   const nlohmann::json& json() const { return json_; }
+  // json() in canonical JSON: what is stored and sent.
+  const std::string& canonical_json() const { return canonical_; }
 
  private:
   Event() = default;
+  static absl::StatusOr<Event> Validate(nlohmann::json pdu, std::optional<std::string> event_id);
 
   nlohmann::json json_;
+  std::string canonical_;
   std::string event_id_;
   std::string room_id_;
   std::string sender_;

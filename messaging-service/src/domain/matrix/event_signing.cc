@@ -31,14 +31,32 @@ absl::StatusOr<std::string> ComputeEventId(const nlohmann::json& event) {
   return "$" + Base64UrlEncode(hash);
 }
 
-absl::Status HashAndSignEvent(nlohmann::json& event, absl::string_view server_name,
-                              const Ed25519Key& key) {
-  ASSIGN_OR_RETURN(const std::string hash, ContentHash(event));
+absl::StatusOr<std::string> HashAndSignEvent(nlohmann::json& event, absl::string_view server_name,
+                                             const Ed25519Key& key) {
+  if (!event.is_object()) return absl::InvalidArgumentError("event must be a JSON object");
+  std::string hash;
+  if (event.contains("unsigned") || event.contains("signatures") || event.contains("hashes")) {
+    ASSIGN_OR_RETURN(hash, ContentHash(event));
+  } else {  // a freshly built event is its own hash input: no copy
+    ASSIGN_OR_RETURN(const std::string bytes, CanonicalJson(event));
+    hash = Sha256(bytes);
+  }
+  const std::string signer(server_name);
+  if (const auto signatures = event.find("signatures");
+      signatures != event.end() &&
+      (!signatures->is_object() ||
+       (signatures->contains(signer) && !(*signatures)[signer].is_object()))) {
+    return absl::InvalidArgumentError("malformed event `signatures`");
+  }
   event["hashes"] = {{"sha256", Base64Encode(hash)}};
   ASSIGN_OR_RETURN(nlohmann::json redacted, RedactEvent(event));
-  RETURN_IF_ERROR(SignJson(redacted, server_name, key));
-  event["signatures"] = std::move(redacted["signatures"]);
-  return absl::OkStatus();
+  redacted.erase("signatures");
+  redacted.erase("unsigned");
+  // What the signature covers (SignJson's bytes) and what the reference hash
+  // covers (ReferenceHash's bytes) are the same canonical redacted event.
+  ASSIGN_OR_RETURN(const std::string bytes, CanonicalJson(redacted));
+  event["signatures"][signer][key.key_id()] = Base64Encode(key.Sign(bytes));
+  return "$" + Base64UrlEncode(Sha256(bytes));
 }
 
 absl::Status VerifyEventSignature(const nlohmann::json& event, absl::string_view server_name,

@@ -24,9 +24,10 @@ absl::StatusOr<std::string> ReferenceHash(const nlohmann::json& event);
 absl::StatusOr<std::string> ComputeEventId(const nlohmann::json& event);
 
 // Sets hashes.sha256 to the content hash, signs the redacted event as
-// `server_name` and copies the signatures back into `event`.
-absl::Status HashAndSignEvent(nlohmann::json& event, absl::string_view server_name,
-                              const Ed25519Key& key);
+// `server_name` and adds the signature to `event`. Returns the event id: the
+// signed bytes are exactly what the reference hash covers.
+absl::StatusOr<std::string> HashAndSignEvent(nlohmann::json& event, absl::string_view server_name,
+                                             const Ed25519Key& key);
 
 // Verifies the signature of `server_name` with `key_id` over the redacted
 // event; succeeds for both the full event and a redacted copy.

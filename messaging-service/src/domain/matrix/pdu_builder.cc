@@ -36,13 +36,11 @@ absl::StatusOr<Event> BuildPdu(const PduFields& fields, absl::string_view server
       {"auth_events", fields.auth_events},
       {"depth", fields.depth},
       {"origin_server_ts", fields.origin_server_ts},
-      {"hashes", nlohmann::json::object()},
-      {"signatures", nlohmann::json::object()},
   };
   if (fields.state_key.has_value()) pdu["state_key"] = *fields.state_key;
   if (fields.redacts.has_value()) pdu["redacts"] = *fields.redacts;
-  RETURN_IF_ERROR(HashAndSignEvent(pdu, server_name, key));
-  return Event::FromJson(std::move(pdu));
+  ASSIGN_OR_RETURN(std::string event_id, HashAndSignEvent(pdu, server_name, key));
+  return Event::FromSigned(std::move(pdu), std::move(event_id));
 }
 
 }  // namespace messenger::matrix
