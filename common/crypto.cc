@@ -1,5 +1,7 @@
 #include "common/crypto.h"
 
+#include <algorithm>
+
 #include <sodium.h>
 
 #include <cstdlib>
@@ -53,14 +55,30 @@ void InitCrypto() {
   });
 }
 
-std::string NewUuid(Rng& rng) {
-  unsigned char b[16];
-  rng.Fill(b, sizeof b);
-  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+namespace {
+
+std::string FormatUuid(unsigned char (&b)[16], int version) {
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | (version << 4));
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
   std::string hex = HexEncode(std::string_view(reinterpret_cast<const char*>(b), sizeof b));
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+}  // namespace
+
+std::string NewUuid(Rng& rng) {
+  unsigned char b[16];
+  rng.Fill(b, sizeof b);
+  return FormatUuid(b, 4);
+}
+
+std::string NewTimeOrderedUuid(Rng& rng, int64_t unix_millis) {
+  unsigned char b[16];
+  rng.Fill(b, sizeof b);
+  const uint64_t millis = static_cast<uint64_t>(std::max<int64_t>(unix_millis, 0));
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(millis >> (8 * (5 - i)));
+  return FormatUuid(b, 7);
 }
 
 bool IsUuid(std::string_view text) {

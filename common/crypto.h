@@ -28,6 +28,10 @@ void InitCrypto();
 
 // Random UUID version 4, lowercase.
 std::string NewUuid(Rng& rng);
+// UUID version 7 (RFC 9562): Unix milliseconds, then 74 random bits. Ids made
+// later sort later, so a B-tree over them grows at its right edge instead of
+// dirtying a random page per insert (outbox and event ids).
+std::string NewTimeOrderedUuid(Rng& rng, int64_t unix_millis);
 bool IsUuid(std::string_view text);
 
 // `bytes` random bytes as unpadded base64url (32 bytes -> 43 characters).

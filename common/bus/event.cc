@@ -61,10 +61,10 @@ absl::StatusOr<Event> MakeEvent(std::string_view type, std::string_view source,
                                 Rng& rng) {
   Event e;
   ASSIGN_OR_RETURN(e.data, ProtoToJson(data));
-  e.id = NewUuid(rng);
+  e.time = clock.Now();
+  e.id = NewTimeOrderedUuid(rng, absl::ToUnixMillis(e.time));
   e.type = std::string(type);
   e.source = std::string(source);
-  e.time = clock.Now();
   e.trace_id = trace::CurrentTraceId();
   return e;
 }

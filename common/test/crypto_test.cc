@@ -19,6 +19,21 @@ TEST(Uuid, IsVersion4AndUnique) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+TEST(Uuid, TimeOrderedIdsAreVersion7AndSortByTime) {
+  const int64_t millis = 1'800'000'000'123;  // 0x01a3185c507b
+  const std::string first = NewTimeOrderedUuid(SecureRng::Instance(), millis);
+  ASSERT_TRUE(IsUuid(first)) << first;
+  EXPECT_EQ(first.substr(0, 13), "01a3185c-507b");
+  EXPECT_EQ(first[14], '7');
+  EXPECT_TRUE(first[19] == '8' || first[19] == '9' || first[19] == 'a' || first[19] == 'b');
+  std::set<std::string> same_millisecond;
+  for (int i = 0; i < 1000; ++i) {
+    same_millisecond.insert(NewTimeOrderedUuid(SecureRng::Instance(), millis));
+  }
+  EXPECT_EQ(same_millisecond.size(), 1000u);  // 74 random bits keep them apart
+  EXPECT_LT(*same_millisecond.rbegin(), NewTimeOrderedUuid(SecureRng::Instance(), millis + 1));
+}
+
 TEST(Uuid, RejectsNonUuids) {
   EXPECT_FALSE(IsUuid(""));
   EXPECT_FALSE(IsUuid("not-a-uuid"));
