@@ -55,7 +55,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->manager_ = std::make_unique<MessagingManager>(*m->store_, *m->friends_, *m->tracker_, *m->hub_,
                                                    common.server_name, std::move(key),
                                                    SystemClock::Instance(), SecureRng::Instance());
-  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, *m->tracker_,
+  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_,
                                                     m->core_->work_pool());
   MessagingManager* manager = m->manager_.get();
   m->core_->AddConsumer("users", "user.>", [manager](const bus::Event& event, pg::Tx& tx) {

@@ -444,5 +444,59 @@ TEST_F(MessagingStoreTest, FriendshipEventsBecomeNoticesAndReadOnlyFlags) {
   EXPECT_EQ(batch->rows[0].user_id, alice_);
 }
 
+// Sync answers "nothing new" from memory when nothing was allocated for the
+// user above `since`; it must never hide a row the database has. After each
+// step (so that each kind of row is somebody's newest), every user, from
+// every position, gets exactly what a database read gives; also in a process
+// that starts after the rows were written.
+TEST_F(MessagingStoreTest, SyncFromMemoryNeverHidesWhatTheDatabaseHas) {
+  const std::string dave = NewUser("dave");
+  auto check_all = [&](MessagingManager& manager) {
+    const int64_t end = manager.Position();
+    for (const std::string& user : {alice_, bob_, carol_, dave}) {
+      for (int64_t since = 0; since <= end; ++since) {
+        auto expected = store_->SyncRows(user, since, end, 100);
+        auto got = manager.SyncOnce(user, since);
+        ASSERT_TRUE(expected.ok() && got.ok());
+        std::vector<int64_t> want, have;
+        for (const auto& row : *expected) want.push_back(row.stream_pos);
+        for (const auto& row : got->rows) have.push_back(row.stream_pos);
+        ASSERT_EQ(have, want) << "user " << user << " since " << since;
+        EXPECT_EQ(got->next, end);
+        EXPECT_FALSE(got->lagging);
+      }
+    }
+  };
+  friends_.Befriend(alice_, bob_);
+  friends_.Befriend(alice_, carol_);
+  ASSERT_TRUE(SendTo(alice_, bob_, "one", "m1").ok());  // a new direct room
+  check_all(*manager_);
+  ASSERT_TRUE(SendTo(bob_, alice_, "two", "m2").ok());  // the fast path
+  check_all(*manager_);
+  auto group = manager_->CreateGroup(alice_, "g", {bob_});
+  ASSERT_TRUE(group.ok());
+  check_all(*manager_);
+  auto sent = SendIn(bob_, group->room_id, "three", "m3");
+  ASSERT_TRUE(sent.ok());
+  check_all(*manager_);
+  ASSERT_TRUE(manager_->MarkSeen(alice_, group->room_id, sent->message.seq).ok());
+  check_all(*manager_);
+  ASSERT_TRUE(manager_->Invite(alice_, group->room_id, carol_).ok());
+  check_all(*manager_);
+  Unfriend(alice_, bob_);
+  check_all(*manager_);
+  // The shortcut is taken: dave has had nothing since start-up, bob has.
+  EXPECT_FALSE(tracker_.MayHaveAfter(dave, 0));
+  EXPECT_TRUE(tracker_.MayHaveAfter(bob_, manager_->Position() - 1));
+
+  // A new process knows nothing of the rows before it started.
+  StreamTracker restarted;
+  restarted.Reset(manager_->Position());
+  MessagingManager later(*store_, friends_, restarted, hub_, "localhost",
+                         *matrix::Ed25519Key::Generate(SecureRng::Instance(), "test"),
+                         SystemClock::Instance(), SecureRng::Instance());
+  check_all(later);
+}
+
 }  // namespace
 }  // namespace messenger::messaging

@@ -71,8 +71,6 @@ struct SyncPoll {
   std::string since;
   absl::Time deadline;
   AsyncDone done;
-  std::optional<uint64_t> last_version;  // hub version at the previous look
-  bool pending = false;                  // woken, news not readable yet
 };
 
 void Look(std::shared_ptr<SyncPoll> poll);
@@ -214,13 +212,11 @@ void Look(std::shared_ptr<SyncPoll> poll) {
           for (const auto& e : r.events()) events.push_back(SyncEventJson(e));
           return poll->done(http::Response::Json(200, {{"next", r.next()}, {"events", events}}));
         }
-        // Woken for news that is not readable yet (another room's commit holds
-        // the watermark back): look again in a moment instead of waiting.
-        if (poll->last_version && *poll->last_version != version) poll->pending = true;
-        poll->last_version = version;
-        if (!r.lagging()) poll->pending = false;
+        // News for this user that is not readable yet (its commit is open, or
+        // another commit holds the watermark back; the latter wakes nobody
+        // here): look again in a moment instead of waiting.
         const absl::Time wake_by =
-            poll->pending ? std::min(poll->deadline, now + absl::Milliseconds(2)) : poll->deadline;
+            r.lagging() ? std::min(poll->deadline, now + absl::Milliseconds(2)) : poll->deadline;
         hub.Wait(poll->user_id, version, wake_by, [poll] { Look(poll); });
       });
 }

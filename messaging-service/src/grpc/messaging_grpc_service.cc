@@ -151,8 +151,6 @@ struct MessagingGrpcService::SyncCall {
   std::string trace_id;
   int64_t since = 0;
   absl::Time deadline;
-  std::optional<uint64_t> last_version;  // the hub version at the previous look
-  bool pending = false;                  // notified, but the news was not readable yet
 };
 
 grpc::ServerUnaryReactor* MessagingGrpcService::Sync(grpc::CallbackServerContext* context,
@@ -202,7 +200,7 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
   if (!batch->rows.empty() || now >= call->deadline || call->context->IsCancelled() ||
       messaging_.hub().stopping()) {
     call->response->set_next(EncodeSyncToken(batch->next));
-    call->response->set_lagging(batch->rows.empty() && tracker_.Lagging());
+    call->response->set_lagging(batch->lagging);
     for (const SyncRow& row : batch->rows) {
       v1::SyncEvent* e = call->response->add_events();
       e->set_type(row.kind);
@@ -214,21 +212,11 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
     call->reactor->Finish(grpc::Status::OK);
     return;
   }
-  // Nothing readable. When we were notified, the news may sit above the
-  // watermark, held back by another room's open commit: look again in a
-  // moment (its own wake-up goes to its members, not necessarily to us).
-  if (call->last_version && *call->last_version != version) call->pending = true;
-  call->last_version = version;
-  if (call->pending && tracker_.Watermark() > batch->next) {
-    // Notified, and commits settled while we looked: look again now.
-    if (!pool_.Submit([this, call] { SyncAttempt(call); })) {
-      call->reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
-    }
-    return;
-  }
-  if (!tracker_.Lagging()) call->pending = false;
+  // Nothing readable. News for this user may sit above the watermark: its
+  // commit wakes us, but when that commit is held back by another room's
+  // open one, nothing does: look again in a moment.
   const absl::Time wake_by =
-      call->pending ? std::min(call->deadline, now + absl::Milliseconds(2)) : call->deadline;
+      batch->lagging ? std::min(call->deadline, now + absl::Milliseconds(2)) : call->deadline;
   messaging_.hub().Wait(user, version, wake_by, [this, call] {
     if (!pool_.Submit([this, call] { SyncAttempt(call); })) {
       call->reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));

@@ -12,8 +12,8 @@ namespace messenger::messaging {
 
 class MessagingGrpcService final : public v1::MessagingService::CallbackService {
  public:
-  MessagingGrpcService(MessagingManager& messaging, StreamTracker& tracker, grpcx::WorkPool& pool)
-      : messaging_(messaging), tracker_(tracker), pool_(pool) {}
+  MessagingGrpcService(MessagingManager& messaging, grpcx::WorkPool& pool)
+      : messaging_(messaging), pool_(pool) {}
 
   grpc::ServerUnaryReactor* SendMessage(grpc::CallbackServerContext* context,
                                         const v1::SendMessageRequest* request,
@@ -42,7 +42,6 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   void SyncAttempt(std::shared_ptr<SyncCall> call);
 
   MessagingManager& messaging_;
-  StreamTracker& tracker_;
   grpcx::WorkPool& pool_;
 };
 

@@ -82,8 +82,8 @@ absl::StatusOr<std::string> MessagingManager::MatrixId(const std::string& user_i
   return ids[user_id];
 }
 
-int64_t MessagingManager::AllocatePosition(pg::Tx& tx) {
-  const int64_t position = tracker_.Allocate();
+int64_t MessagingManager::AllocatePosition(pg::Tx& tx, absl::Span<const std::string> readers) {
+  const int64_t position = tracker_.Allocate(readers);
   tx.Finally([this, position](bool) { tracker_.Finish(position); });
   return position;
 }
@@ -100,7 +100,10 @@ absl::Status MessagingManager::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHa
     stored.event_id = event.event_id();
     stored.room_id = row.room_id;
     stored.seq = ++row.last_seq;
-    stored.stream_pos = AllocatePosition(tx.tx());
+    // Its readers: the room's joined members, and the member it changes.
+    std::vector<std::string> readers = handle.joined;
+    if (draft.member_id) readers.push_back(*draft.member_id);
+    stored.stream_pos = AllocatePosition(tx.tx(), readers);
     stored.sender = draft.sender_id;
     stored.type = event.type();
     stored.state_key = event.state_key();
@@ -244,7 +247,7 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
     RETURN_IF_ERROR(WriteEvents(tx, working, *handle, drafts, written, last_message));
     RETURN_IF_ERROR(tx.UpdateRoom(working, last_message));
     for (const auto& user : everyone) {
-      RETURN_IF_ERROR(tx.InsertNotice(AllocatePosition(tx.tx()), user, "conversation", room_id,
+      RETURN_IF_ERROR(tx.InsertNotice(AllocatePosition(tx.tx(), {user}), user, "conversation", room_id,
                                       std::nullopt));
     }
     handle->depth = working.depth;
@@ -542,7 +545,7 @@ absl::StatusOr<std::optional<FastMessage>> MessagingManager::PrepareFast(
     return outbox_event.status();
   }
   m.outbox_event = std::move(*outbox_event);
-  e.stream_pos = tracker_.Allocate();
+  e.stream_pos = tracker_.Allocate(handle.joined);
   handle.writing = true;
   return m;
 }
@@ -650,12 +653,13 @@ absl::Status MessagingManager::MarkSeen(const std::string& user_id, const std::s
   std::vector<std::string> notify;
   RETURN_IF_ERROR(store_.Transaction([&](MessagingTx& tx) -> absl::Status {
     const absl::Time now = clock_.Now();
-    ASSIGN_OR_RETURN(bool advanced,
-                     tx.AdvanceReceipt(room_id, user, seq, AllocatePosition(tx.tx()), now));
+    ASSIGN_OR_RETURN(std::vector<std::string> joined, tx.JoinedMembers(room_id));
+    ASSIGN_OR_RETURN(bool advanced, tx.AdvanceReceipt(room_id, user, seq,
+                                                      AllocatePosition(tx.tx(), joined), now));
     if (!advanced) return absl::OkStatus();  // already read that far
     ASSIGN_OR_RETURN(bus::Event event, MessageSeenEvent(room_id, user, seq, now, clock_, rng_));
     RETURN_IF_ERROR(tx.Enqueue(event));
-    ASSIGN_OR_RETURN(notify, tx.JoinedMembers(room_id));
+    notify = std::move(joined);
     return absl::OkStatus();
   }));
   hub_.Notify(notify);
@@ -682,7 +686,7 @@ absl::StatusOr<std::string> MessagingManager::Invite(const std::string& inviter_
               inviter, *invitee};
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>&,
                    const std::vector<std::string>&) {
-    return tx.InsertNotice(AllocatePosition(tx.tx()), *invitee, "conversation", room_id,
+    return tx.InsertNotice(AllocatePosition(tx.tx(), {*invitee}), *invitee, "conversation", room_id,
                            std::nullopt);
   };
   ASSIGN_OR_RETURN(std::vector<StoredEvent> written, Append(room_id, {draft}, extra));
@@ -695,13 +699,16 @@ absl::StatusOr<SyncBatch> MessagingManager::SyncOnce(const std::string& user_id,
   constexpr int kMaxRows = 100;
   SyncBatch batch;
   const int64_t watermark = tracker_.Watermark();
-  if (since >= watermark) {
+  // Read first, then ask the tracker: a position at or below the watermark
+  // was allocated (with its readers) before the watermark passed it.
+  if (since >= watermark || !tracker_.MayHaveAfter(user, since)) {
     batch.next = std::max(since, watermark);
-    return batch;
+  } else {
+    ASSIGN_OR_RETURN(batch.rows, store_.SyncRows(user, since, watermark, kMaxRows));
+    batch.next = static_cast<int>(batch.rows.size()) == kMaxRows ? batch.rows.back().stream_pos
+                                                                 : watermark;
   }
-  ASSIGN_OR_RETURN(batch.rows, store_.SyncRows(user, since, watermark, kMaxRows));
-  batch.next = static_cast<int>(batch.rows.size()) == kMaxRows ? batch.rows.back().stream_pos
-                                                               : watermark;
+  batch.lagging = batch.rows.empty() && tracker_.MayHaveAfter(user, batch.next);
   return batch;
 }
 
@@ -719,7 +726,8 @@ absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx
   std::vector<std::string> notify;
   auto notice = [&](const std::string& user, const std::string& kind, const std::string& other) {
     notify.push_back(user);
-    return mtx->InsertNotice(AllocatePosition(tx), user, kind, std::nullopt, other);
+    return mtx->InsertNotice(AllocatePosition(tx, {text::ToLowerAscii(user)}), user, kind,
+                             std::nullopt, other);
   };
   if (event.type == "friendship.created") {
     events::v1::FriendshipCreated data;
