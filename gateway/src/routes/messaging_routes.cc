@@ -4,6 +4,7 @@
 #include "common/status.h"
 #include "gateway/src/gateway.h"
 #include "gateway/src/json_body.h"
+#include "gateway/src/sync_memo.h"
 
 namespace messenger::gateway {
 namespace {
@@ -67,6 +68,7 @@ absl::StatusOr<messaging::v1::SendMessageRequest> SendRequest(const RouteContext
 
 struct SyncPoll {
   Gateway* gateway = nullptr;
+  std::shared_ptr<SyncMemo> memo;
   std::string user_id;
   std::string since;
   absl::Time deadline;
@@ -78,6 +80,7 @@ void Look(std::shared_ptr<SyncPoll> poll);
 }  // namespace
 
 void AddMessagingRoutes(Gateway& gw) {
+  auto memo = std::make_shared<SyncMemo>();
   // Asynchronous: no gateway worker waits for the group commit.
   gw.RouteAsync("POST", "/v1/messages", true, [&gw](RouteContext& c, AsyncDone done) {
     absl::StatusOr<messaging::v1::SendMessageRequest> request = SendRequest(c);
@@ -174,7 +177,7 @@ void AddMessagingRoutes(Gateway& gw) {
              return http::Response::Empty(204);
            });
 
-  gw.RouteAsync("GET", "/v1/sync", true, [&gw](RouteContext& c, AsyncDone done) {
+  gw.RouteAsync("GET", "/v1/sync", true, [&gw, memo](RouteContext& c, AsyncDone done) {
     absl::StatusOr<int64_t> timeout = IntParam(c.request, "timeout_ms", 0, 0, 30'000);
     if (!timeout.ok()) return done(timeout.status());
     // The poll waits here, not in messaging: a parked request is a waiter in
@@ -182,10 +185,16 @@ void AddMessagingRoutes(Gateway& gw) {
     // Sync call.
     auto poll = std::make_shared<SyncPoll>();
     poll->gateway = &gw;
+    poll->memo = memo;
     poll->user_id = c.user_id();
     poll->since = c.request.QueryParam("since").value_or("");
     poll->deadline = absl::Now() + absl::Milliseconds(*timeout);
     poll->done = std::move(done);
+    const uint64_t version = gw.sync_hub().Version(poll->user_id);
+    if (*timeout > 0 && !poll->since.empty() &&
+        memo->NothingSince(poll->user_id, poll->since, version)) {
+      return gw.sync_hub().Wait(poll->user_id, version, poll->deadline, [poll] { Look(poll); });
+    }
     Look(poll);
   });
 }
@@ -208,6 +217,12 @@ void Look(std::shared_ptr<SyncPoll> poll) {
         WaitHub& hub = poll->gateway->sync_hub();
         const absl::Time now = absl::Now();
         if (r.events_size() > 0 || poll->since.empty() || now >= poll->deadline || hub.stopping()) {
+          // (A first sync's answer says nothing about news held back.)
+          if (r.lagging() || poll->since.empty()) {
+            poll->memo->Forget(poll->user_id);
+          } else {
+            poll->memo->Remember(poll->user_id, r.next(), version);
+          }
           nlohmann::json events = nlohmann::json::array();
           for (const auto& e : r.events()) events.push_back(SyncEventJson(e));
           return poll->done(http::Response::Json(200, {{"next", r.next()}, {"events", events}}));

@@ -708,7 +708,7 @@ absl::StatusOr<SyncBatch> MessagingManager::SyncOnce(const std::string& user_id,
     batch.next = static_cast<int>(batch.rows.size()) == kMaxRows ? batch.rows.back().stream_pos
                                                                  : watermark;
   }
-  batch.lagging = batch.rows.empty() && tracker_.MayHaveAfter(user, batch.next);
+  batch.lagging = tracker_.MayHaveAfter(user, batch.next);
   return batch;
 }
 

@@ -57,8 +57,8 @@ struct HistoryPage {
 struct SyncBatch {
   int64_t next = 0;
   std::vector<SyncRow> rows;
-  // Nothing returned, yet something for this user lies above `next` (open,
-  // or held back by another commit): worth looking again shortly.
+  // Something for this user lies above `next` (more rows, a commit still
+  // open, or one held back by another): worth looking again shortly.
   bool lagging = false;
 };
 

@@ -1,0 +1,34 @@
+// What each user's last /v1/sync answer left behind: its `next` token and the
+// wake-up version the look started at, when messaging said nothing for the
+// user lies above `next`. A new poll from exactly that token, with no wake-up
+// since, has nothing to read yet: it waits without a first look (one gRPC
+// call fewer per delivered message). Its deadline look still reads, which
+// covers a wake-up lost on the way.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace messenger::gateway {
+
+class SyncMemo {
+ public:
+  // Past this many users everything is forgotten (each one's next poll looks).
+  explicit SyncMemo(size_t max_users = 100'000) : max_users_(max_users) {}
+
+  void Remember(const std::string& user_id, const std::string& next, uint64_t version);
+  void Forget(const std::string& user_id);
+  // Whether a poll from `since` at wake-up `version` may skip its first look.
+  bool NothingSince(const std::string& user_id, const std::string& since, uint64_t version) const;
+
+ private:
+  mutable std::mutex mutex_;
+  absl::flat_hash_map<std::string, std::pair<std::string, uint64_t>> last_;
+  size_t max_users_;
+};
+
+}  // namespace messenger::gateway
