@@ -182,7 +182,8 @@ void AddMessagingRoutes(Gateway& gw) {
     if (!timeout.ok()) return done(timeout.status());
     // The poll waits here, not in messaging: a parked request is a waiter in
     // the gateway's hub (no thread, no gRPC call); each look is a zero-timeout
-    // Sync call.
+    // Sync call, and the first one is skipped when the memo says it would
+    // find nothing.
     auto poll = std::make_shared<SyncPoll>();
     poll->gateway = &gw;
     poll->memo = memo;

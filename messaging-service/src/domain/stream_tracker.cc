@@ -1,7 +1,5 @@
 #include "messaging-service/src/domain/stream_tracker.h"
 
-#include <algorithm>
-
 namespace messenger::messaging {
 
 void StreamTracker::Reset(int64_t committed) {

@@ -101,9 +101,13 @@ absl::Status MessagingManager::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHa
     stored.room_id = row.room_id;
     stored.seq = ++row.last_seq;
     // Its readers: the room's joined members, and the member it changes.
-    std::vector<std::string> readers = handle.joined;
-    if (draft.member_id) readers.push_back(*draft.member_id);
-    stored.stream_pos = AllocatePosition(tx.tx(), readers);
+    if (draft.member_id) {
+      std::vector<std::string> readers = handle.joined;
+      readers.push_back(*draft.member_id);
+      stored.stream_pos = AllocatePosition(tx.tx(), readers);
+    } else {
+      stored.stream_pos = AllocatePosition(tx.tx(), handle.joined);
+    }
     stored.sender = draft.sender_id;
     stored.type = event.type();
     stored.state_key = event.state_key();
@@ -724,10 +728,11 @@ absl::Status MessagingManager::OnUserCreated(const bus::Event& event, pg::Tx& tx
 absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx& tx) {
   auto mtx = store_.Within(tx);
   std::vector<std::string> notify;
-  auto notice = [&](const std::string& user, const std::string& kind, const std::string& other) {
+  // User ids as stored and as sync asks for them (the tracker's readers).
+  auto notice = [&](const std::string& raw_user, const std::string& kind, const std::string& other) {
+    const std::string user = text::ToLowerAscii(raw_user);
     notify.push_back(user);
-    return mtx->InsertNotice(AllocatePosition(tx, {text::ToLowerAscii(user)}), user, kind,
-                             std::nullopt, other);
+    return mtx->InsertNotice(AllocatePosition(tx, {user}), user, kind, std::nullopt, other);
   };
   if (event.type == "friendship.created") {
     events::v1::FriendshipCreated data;
