@@ -1,15 +1,65 @@
 #include "common/status_mapping.h"
 
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
 namespace messenger {
+namespace {
+
+// Payload key of the retry hint inside absl::Status, and its prefix in the
+// gRPC error details (opaque bytes for grpc, read only by FromGrpcStatus).
+constexpr std::string_view kRetryAfterPayload = "messenger/retry-after-ms";
+constexpr std::string_view kRetryAfterDetail = "retry-after-ms:";
+
+}  // namespace
+
+absl::Status RetryLaterError(std::string_view message, absl::Duration retry_after) {
+  absl::Status status = absl::ResourceExhaustedError(message);
+  const int64_t ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(retry_after));
+  status.SetPayload(kRetryAfterPayload, absl::Cord(std::to_string(ms)));
+  return status;
+}
+
+std::optional<absl::Duration> RetryAfter(const absl::Status& status) {
+  std::optional<absl::Cord> payload = status.GetPayload(kRetryAfterPayload);
+  if (!payload.has_value()) return std::nullopt;
+  int64_t ms = 0;
+  if (!absl::SimpleAtoi(std::string(*payload), &ms) || ms < 0) return std::nullopt;
+  return absl::Milliseconds(ms);
+}
+
+int RetryAfterSeconds(const absl::Status& status) {
+  const std::optional<absl::Duration> after = RetryAfter(status);
+  if (!after.has_value()) return 1;
+  const int64_t ms = absl::ToInt64Milliseconds(*after);
+  return static_cast<int>(std::max<int64_t>(1, (ms + 999) / 1000));
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  if (std::optional<absl::Duration> after = RetryAfter(status); after.has_value()) {
+    return grpc::Status(code, std::string(status.message()),
+                        absl::StrCat(kRetryAfterDetail, absl::ToInt64Milliseconds(*after)));
+  }
+  return grpc::Status(code, std::string(status.message()));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  const std::string& details = status.error_details();
+  int64_t ms = 0;
+  if (code == absl::StatusCode::kResourceExhausted && absl::StartsWith(details, kRetryAfterDetail) &&
+      absl::SimpleAtoi(absl::string_view(details).substr(kRetryAfterDetail.size()), &ms)) {
+    return RetryLaterError(status.error_message(), absl::Milliseconds(ms));
+  }
+  return absl::Status(code, status.error_message());
 }
 
 std::string_view StatusCodeName(absl::StatusCode code) {

@@ -94,11 +94,15 @@ Response Response::Empty(int status) {
 }
 
 Response Response::Error(const absl::Status& status) {
-  return Json(HttpStatusFor(status.code()), ErrorBody(status));
+  Response r = Json(HttpStatusFor(status.code()), ErrorBody(status));
+  if (r.status == 429) r.SetHeader("Retry-After", std::to_string(RetryAfterSeconds(status)));
+  return r;
 }
 
 Response Response::Error(int http_status, absl::StatusCode code, std::string_view message) {
-  return Json(http_status, ErrorBody(absl::Status(code, std::string(message))));
+  Response r = Json(http_status, ErrorBody(absl::Status(code, std::string(message))));
+  if (r.status == 429) r.SetHeader("Retry-After", "1");
+  return r;
 }
 
 // ---- Server ----

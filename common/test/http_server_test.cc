@@ -12,8 +12,27 @@
 #include <thread>
 #include <vector>
 
+#include "common/status_mapping.h"
+
 namespace messenger::http {
 namespace {
+
+std::string HeaderOf(const Response& r, std::string_view name) {
+  for (const auto& [n, v] : r.headers) {
+    if (n == name) return v;
+  }
+  return "";
+}
+
+TEST(HttpResponse, Every429SaysWhenToRetry) {
+  Response hinted = Response::Error(RetryLaterError("slow down", absl::Milliseconds(2500)));
+  EXPECT_EQ(hinted.status, 429);
+  EXPECT_EQ(HeaderOf(hinted, "Retry-After"), "3");
+  EXPECT_EQ(HeaderOf(Response::Error(absl::ResourceExhaustedError("busy")), "Retry-After"), "1");
+  EXPECT_EQ(HeaderOf(Response::Error(429, absl::StatusCode::kResourceExhausted, "busy"), "Retry-After"),
+            "1");
+  EXPECT_EQ(HeaderOf(Response::Error(absl::NotFoundError("x")), "Retry-After"), "");
+}
 
 // Sends raw bytes and returns the whole answer (the server closes after it).
 std::string RawExchange(int port, const std::string& bytes) {

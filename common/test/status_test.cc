@@ -55,6 +55,20 @@ TEST(StatusMapping, GrpcRoundTripKeepsCodeAndMessage) {
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
 }
 
+TEST(StatusMapping, RetryHintSurvivesTheGrpcHop) {
+  absl::Status limited = RetryLaterError("slow down", absl::Milliseconds(1500));
+  EXPECT_EQ(limited.code(), absl::StatusCode::kResourceExhausted);
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(limited));
+  EXPECT_EQ(back.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(back.message(), "slow down");
+  ASSERT_TRUE(RetryAfter(back).has_value());
+  EXPECT_EQ(*RetryAfter(back), absl::Milliseconds(1500));
+  EXPECT_EQ(RetryAfterSeconds(back), 2);  // rounded up
+  // A 429 without a hint still says when to come back.
+  EXPECT_FALSE(RetryAfter(absl::ResourceExhaustedError("busy")).has_value());
+  EXPECT_EQ(RetryAfterSeconds(absl::ResourceExhaustedError("busy")), 1);
+}
+
 TEST(StatusMapping, ErrorBodyHidesInternalDetails) {
   auto body = ErrorBody(absl::NotFoundError("no such user"));
   EXPECT_EQ(body["error"]["code"], "NOT_FOUND");

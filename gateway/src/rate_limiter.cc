@@ -2,9 +2,17 @@
 
 #include <algorithm>
 
+#include "common/status_mapping.h"
+
 namespace messenger::gateway {
 
-bool RateLimiter::Allow(const std::string& key) {
+absl::Status RateLimiter::Take(const std::string& key, std::string_view message) {
+  const absl::Duration wait = TakeOrWait(key);
+  if (wait == absl::ZeroDuration()) return absl::OkStatus();
+  return RetryLaterError(message, wait);
+}
+
+absl::Duration RateLimiter::TakeOrWait(const std::string& key) {
   const absl::Time now = clock_.Now();
   std::lock_guard lock(mutex_);
   if (now - last_sweep_ > absl::Minutes(1)) {
@@ -19,9 +27,11 @@ bool RateLimiter::Allow(const std::string& key) {
   Bucket& b = it->second;
   b.tokens = std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.updated) * rate_);
   b.updated = now;
-  if (b.tokens < 1.0) return false;
+  if (b.tokens < 1.0) {
+    return std::max(absl::Milliseconds(1), absl::Seconds((1.0 - b.tokens) / std::max(rate_, 1e-9)));
+  }
   b.tokens -= 1.0;
-  return true;
+  return absl::ZeroDuration();
 }
 
 }  // namespace messenger::gateway

@@ -4,8 +4,10 @@
 
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 
@@ -17,7 +19,12 @@ class RateLimiter {
       : rate_(rate_per_second), burst_(burst), clock_(clock) {}
 
   // Takes one token for `key`; false when none is left.
-  bool Allow(const std::string& key);
+  bool Allow(const std::string& key) { return TakeOrWait(key) == absl::ZeroDuration(); }
+  // Takes one token, or answers RESOURCE_EXHAUSTED with `message` and the time
+  // until the next token (the client's Retry-After).
+  absl::Status Take(const std::string& key, std::string_view message);
+  // Zero when a token was taken, otherwise how long until one is there.
+  absl::Duration TakeOrWait(const std::string& key);
 
  private:
   struct Bucket {

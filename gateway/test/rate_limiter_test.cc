@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/status_mapping.h"
+
 namespace messenger::gateway {
 namespace {
 
@@ -21,6 +23,18 @@ TEST(RateLimiter, BurstThenRate) {
   clock.Advance(absl::Hours(1));  // refills only up to the burst
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Allow("u"));
   EXPECT_FALSE(limiter.Allow("u"));
+}
+
+TEST(RateLimiter, RefusalSaysWhenToRetry) {
+  FakeClock clock;
+  RateLimiter limiter(/*rate_per_second=*/0.5, /*burst=*/1, clock);
+  EXPECT_TRUE(limiter.Take("u", "slow down").ok());
+  absl::Status refused = limiter.Take("u", "slow down");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused.message(), "slow down");
+  ASSERT_TRUE(RetryAfter(refused).has_value());
+  EXPECT_EQ(*RetryAfter(refused), absl::Seconds(2));
+  EXPECT_EQ(RetryAfterSeconds(refused), 2);
 }
 
 }  // namespace

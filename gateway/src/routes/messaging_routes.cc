@@ -85,8 +85,9 @@ void AddMessagingRoutes(Gateway& gw) {
   gw.RouteAsync("POST", "/v1/messages", true, [&gw](RouteContext& c, AsyncDone done) {
     absl::StatusOr<messaging::v1::SendMessageRequest> request = SendRequest(c);
     if (!request.ok()) return done(request.status());
-    if (!gw.send_limiter().Allow(c.user_id())) {
-      return done(absl::ResourceExhaustedError("too many messages; slow down"));
+    if (absl::Status limited = gw.send_limiter().Take(c.user_id(), "too many messages; slow down");
+        !limited.ok()) {
+      return done(limited);
     }
     gw.CallAsync<messaging::v1::SendMessageRequest, messaging::v1::SendMessageResponse>(
         [&gw](auto* context, auto* request, auto* response, auto on_done) {
