@@ -3,6 +3,9 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_BIN="/usr/lib/postgresql/15/bin"
+# Paths under the checkout are hashed relative to the build directory, so a
+# fresh clone elsewhere (CI) reuses the compiler cache of an earlier build.
+export CCACHE_BASEDIR="$ROOT"
 
 say() { printf '\033[1m[messenger]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
