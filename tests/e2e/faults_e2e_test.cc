@@ -15,7 +15,9 @@
 #include <set>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/bus/nats_bus.h"
 #include "common/pg/pg.h"
 #include "tests/e2e/split_system.h"
@@ -29,6 +31,9 @@ constexpr absl::Duration kRetryPause = absl::Milliseconds(100);  // before a ret
 constexpr absl::Duration kGiveUp = absl::Seconds(60);            // per request
 // Outbox rows that count as "drained" while sends go on (a few rounds' worth).
 constexpr int64_t kDrainedRows = 200;
+// How long after an outage its errors may still show (pools reconnecting,
+// requests that started during it).
+constexpr absl::Duration kGrace = absl::Seconds(5);
 
 // What the clients saw, shared by all load threads.
 class Tally {
@@ -39,6 +44,24 @@ class Tally {
   void Expected(const std::string& kind) {
     std::lock_guard lock(mutex_);
     ++expected_[kind];
+    expected_at_.push_back({absl::Now(), kind});
+  }
+  // Something was down from `begin` to `end`.
+  void Outage(absl::Time begin, absl::Time end) {
+    std::lock_guard lock(mutex_);
+    outages_.push_back({begin, end});
+  }
+  // Expected kinds of error seen more than `grace` after every outage ended.
+  std::vector<std::string> OutsideOutages(absl::Duration grace) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [at, kind] : expected_at_) {
+      const bool inside = std::any_of(outages_.begin(), outages_.end(), [&](const auto& outage) {
+        return at >= outage.first && at <= outage.second + grace;
+      });
+      if (!inside) out.push_back(absl::StrCat(kind, " at ", absl::FormatTime(at)));
+    }
+    return out;
   }
   void Unexpected(const std::string& what) {
     std::lock_guard lock(mutex_);
@@ -59,6 +82,8 @@ class Tally {
   std::atomic<int64_t> tried_{0}, retries_{0};
   std::mutex mutex_;
   std::map<std::string, int> expected_;
+  std::vector<std::pair<absl::Time, std::string>> expected_at_;
+  std::vector<std::pair<absl::Time, absl::Time>> outages_;
   std::vector<std::string> unexpected_;
 };
 
@@ -256,16 +281,23 @@ TEST(FaultsE2eTest, NothingLostOrDoubledWhileNatsPostgresAndProcessesDie) {
     }
   });
 
+  // Also when a step below fails: joinable threads would abort the binary.
+  absl::Cleanup stop_load = [&] {
+    stop = true;
+    for (auto& t : threads) t.join();
+  };
   auto phase = [start = absl::Now()](const std::string& what) {
     std::cout << "[" << absl::ToInt64Milliseconds(absl::Now() - start) << " ms] " << what
               << std::endl;
   };
   absl::SleepFor(absl::Seconds(3));
   phase("kill -9 nats-server for 10 s");
+  absl::Time down = absl::Now();
   (*nats)->Kill();
   absl::SleepFor(absl::Seconds(10));
   ASSERT_TRUE((*nats)->Restart().ok());
   const absl::Time nats_back = absl::Now();
+  tally.Outage(down, nats_back);
   // The sends committed during the outage wait in messaging's outbox; they
   // must leave at full speed now, not at a trickle (defect 12).
   phase(absl::StrCat("nats-server back; messaging outbox holds ", OutboxRows(dsn, "messaging"),
@@ -281,21 +313,26 @@ TEST(FaultsE2eTest, NothingLostOrDoubledWhileNatsPostgresAndProcessesDie) {
   EXPECT_TRUE(drained) << "the backlog did not leave within 5 s of nats-server's return";
   absl::SleepFor(nats_back + absl::Seconds(5) - absl::Now());
   phase("PostgreSQL fast shutdown and start");
+  down = absl::Now();
   ASSERT_TRUE((*pg)->Restart().ok());
+  tally.Outage(down, absl::Now());
   phase("PostgreSQL back");
   absl::SleepFor(absl::Seconds(5));
   phase("kill -9 messaging-service and start it");
+  down = absl::Now();
   split.messaging.Kill();
   ASSERT_TRUE(split.messaging.Start(env, dir.path()).ok());
+  tally.Outage(down, absl::Now());
   phase("messaging-service back");
   absl::SleepFor(absl::Seconds(5));
   phase("kill -9 gateway and start it");
+  down = absl::Now();
   split.gateway.Kill();
   ASSERT_TRUE(split.gateway.Start(env, dir.path(), "/healthz").ok());
+  tally.Outage(down, absl::Now());
   phase("gateway back");
   absl::SleepFor(absl::Seconds(5));
-  stop = true;
-  for (auto& t : threads) t.join();
+  std::move(stop_load).Invoke();
   phase("load stopped");
 
   // Every outbox drained.
@@ -386,6 +423,9 @@ TEST(FaultsE2eTest, NothingLostOrDoubledWhileNatsPostgresAndProcessesDie) {
   // Only 503/504 and connection errors, and only during the outages.
   const auto unexpected = tally.unexpected();
   for (const auto& what : unexpected) ADD_FAILURE() << what;
+  for (const auto& what : tally.OutsideOutages(kGrace)) {
+    ADD_FAILURE() << "error while nothing was down: " << what;
+  }
   std::cout << "requests tried " << tally.tried() << ", sends acknowledged " << acked_total
             << ", retries " << tally.retries() << ", late registrations " << registered
             << ", unexpected answers " << unexpected.size() << "\n";
