@@ -24,20 +24,21 @@ function(messenger_executable name main)
   endif()
 endfunction()
 
-# messenger_test(<name> SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary
+# messenger_test(<name> SOURCES ... DEPS ... [LABELS ...] [PROPERTIES k v ...]): a GoogleTest binary
 # whose tests ctest discovers one by one.
 function(messenger_test name)
   if(NOT MESSENGER_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${MESSENGER_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300
+                       ${ARG_PROPERTIES})
 endfunction()
 
 # messenger_proto_library(<name> PROTOS ... DEPS ...): C++ and gRPC code for

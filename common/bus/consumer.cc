@@ -9,6 +9,8 @@
 namespace messenger::bus {
 namespace {
 
+constexpr absl::Duration kReconnectPoll = absl::Milliseconds(50);
+
 constexpr pg::Query kMarkProcessed{
     "consumer_mark_processed",
     "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"};
@@ -56,6 +58,14 @@ void EventConsumer::Run() {
   absl::Duration backoff = absl::Milliseconds(100);
   bool warned = false;
   while (!stopping_) {
+    if (!bus_.connected()) {
+      // Wait for the reconnect without growing the backoff (it would delay
+      // the first fetch after NATS returns) and without fetching (the pull
+      // request would only sit in the reconnect buffer).
+      absl::SleepFor(kReconnectPoll);
+      backoff = absl::Milliseconds(100);
+      continue;
+    }
     if (sub == nullptr) {
       absl::Status ready = bus_.EnsureStream();
       if (ready.ok()) {

@@ -120,6 +120,7 @@ absl::Status NatsBus::EnsureStream() {
 }
 
 absl::Status NatsBus::Publish(const Event& event) {
+  if (!connected()) return absl::UnavailableError("nats: not connected");
   const std::string payload = event.ToJson();
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, event.type.c_str(), nullptr, payload.data(),
@@ -142,6 +143,9 @@ absl::Status NatsBus::Publish(const Event& event) {
 }
 
 absl::StatusOr<std::vector<bool>> NatsBus::PublishBatch(const std::vector<Event>& events) {
+  // Disconnected, the library would buffer the messages and we would wait the
+  // whole ack timeout for nothing; the caller retries after the reconnect.
+  if (!connected()) return absl::UnavailableError("nats: not connected");
   std::lock_guard batch(batch_mutex_);
   {
     std::lock_guard lock(async_acks_->mutex);
@@ -175,6 +179,12 @@ absl::StatusOr<std::vector<bool>> NatsBus::PublishBatch(const std::vector<Event>
     natsStatus s = js_PublishAsyncComplete(async_js_, &wait);
     if (s != NATS_OK && error.ok()) error = NatsError(s, "publish acks");
   }
+  // Messages whose ack never came (lost with a killed server) would stay
+  // pending in the context forever: every later batch would wait the whole
+  // timeout for them, and they would fill MaxPending. Give them up; the
+  // caller publishes those rows again (deduplicated by Nats-Msg-Id).
+  natsMsgList stale = {nullptr, 0};
+  if (js_PublishAsyncGetPendingList(&stale, async_js_) == NATS_OK) natsMsgList_Destroy(&stale);
   std::vector<bool> acked(events.size(), false);
   {
     std::lock_guard lock(async_acks_->mutex);

@@ -8,6 +8,9 @@
 namespace messenger::bus {
 namespace {
 
+// While NATS is away, how often the relay checks whether it is back.
+constexpr absl::Duration kReconnectPoll = absl::Milliseconds(50);
+
 constexpr pg::Query kInsert{
     "outbox_insert", "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)"};
 constexpr pg::Query kSelectBatch{
@@ -211,7 +214,12 @@ void OutboxRelay::Run() {
       }
       failing = failing_;
     }
-    if (failing) {
+    if (failing && !bus_.connected()) {
+      // NATS is away: growing the backoff would only delay the first sweep
+      // after its return (by up to max_backoff). Look again shortly instead.
+      next_sweep = absl::Now() + kReconnectPoll;
+      backoff = options_.min_backoff;
+    } else if (failing) {
       next_sweep = absl::Now() + backoff;
       backoff = std::min(backoff * 2, options_.max_backoff);
     } else {

@@ -6,9 +6,7 @@
 
 #include "common/bus/consumer.h"
 #include "common/bus/outbox.h"
-#include "common/pg/migrations.h"
-#include "common/testing/testing.h"
-#include "common_bus_migrations.h"
+#include "common/test/bus_test_fixture.h"
 #include "messenger/events/v1/events.pb.h"
 
 namespace messenger::bus {
@@ -23,24 +21,9 @@ std::map<std::string, int> StreamContents(NatsBus& bus) {
   return out;
 }
 
-class OutboxTest : public ::testing::Test {
+class OutboxTest : public BusTest {
  protected:
-  void SetUp() override {
-    auto db = messenger::testing::TestDatabase::Create();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    auto nats = messenger::testing::NatsServer::Start();
-    ASSERT_TRUE(nats.ok()) << nats.status();
-    nats_ = std::move(*nats);
-    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 4, .schema = "svc"});
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations()}).ok());
-    auto bus = NatsBus::Connect({.url = nats_->url(), .request_timeout = absl::Seconds(1)});
-    ASSERT_TRUE(bus.ok()) << bus.status();
-    bus_ = std::move(*bus);
-    ASSERT_TRUE(WaitUntil([&] { return bus_->connected(); }, absl::Seconds(5)));
-  }
+  OutboxTest() : BusTest(absl::Seconds(1)) {}
 
   void TearDown() override {
     relay_.reset();
@@ -67,10 +50,6 @@ class OutboxTest : public ::testing::Test {
     relay_->Start();
   }
 
-  std::unique_ptr<messenger::testing::TestDatabase> db_;
-  std::unique_ptr<messenger::testing::NatsServer> nats_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<NatsBus> bus_;
   std::unique_ptr<OutboxRelay> relay_;
 };
 

@@ -178,6 +178,11 @@ void NatsServer::Stop() {
   process_.reset();
 }
 
+void NatsServer::Kill() {
+  if (process_) process_->Stop(SIGKILL, absl::Seconds(5));
+  process_.reset();
+}
+
 absl::Status NatsServer::Restart() {
   Stop();
   return Launch();

@@ -78,6 +78,8 @@ class NatsServer {
   std::string url() const;
   int port() const { return port_; }
   void Stop();
+  // kill -9: no clean shutdown, in-flight acks are lost.
+  void Kill();
   // Starts again on the same port and store.
   absl::Status Restart();
 

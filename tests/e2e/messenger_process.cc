@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,11 @@
 #include "common/status.h"
 
 namespace messenger::e2e {
+namespace {
+
+constexpr char kPgBin[] = "/usr/lib/postgresql/15/bin";
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<MessengerProcess>> MessengerProcess::Start(
     std::map<std::string, std::string> env) {
@@ -51,10 +57,7 @@ absl::Status MessengerProcess::Launch() {
       },
       absl::Seconds(30), absl::Milliseconds(20));
   if (!ready || !process_->Running()) {
-    std::ifstream log(log_path_);
-    std::stringstream text;
-    text << log.rdbuf();
-    return absl::UnavailableError("messenger did not become ready; its log:\n" + text.str());
+    return absl::UnavailableError("messenger did not become ready; its log:" + Dump(log_path_));
   }
   return absl::OkStatus();
 }
@@ -114,6 +117,84 @@ std::vector<bus::Event> MessengerProcess::WaitForEvents(size_t count, absl::Dura
       },
       timeout, absl::Milliseconds(20));
   return events;
+}
+
+absl::Status ServiceProcess::Start(std::map<std::string, std::string> env, const std::string& dir,
+                                   const std::string& ready_path) {
+  log_ = dir + "/" + name_ + ".log";
+  ASSIGN_OR_RETURN(process_, testing::ChildProcess::Start({binary_}, env, log_));
+  httplib::Client admin("127.0.0.1", admin_port_);
+  const bool ready = testing::WaitUntil(
+      [&] {
+        if (!process_->Running()) return true;
+        auto res = admin.Get(ready_path);
+        return res && res->status == 200;
+      },
+      absl::Seconds(30), absl::Milliseconds(10));
+  if (!ready || !process_->Running()) {
+    return absl::UnavailableError(name_ + " did not become ready:" + Dump(log_));
+  }
+  return absl::OkStatus();
+}
+
+int ServiceProcess::Stop() { return process_ ? process_->Stop(SIGTERM, absl::Seconds(20)) : -1; }
+
+void ServiceProcess::Kill() {
+  if (process_) process_->Stop(SIGKILL, absl::Seconds(5));
+  process_.reset();
+}
+
+absl::StatusOr<std::unique_ptr<PrivatePostgres>> PrivatePostgres::Start() {
+  auto pg = std::unique_ptr<PrivatePostgres>(new PrivatePostgres());
+  pg->port_ = testing::FreePort();
+  // The server runs as postgres, which must own its directory.
+  const std::string& dir = pg->dir_.path();
+  const std::string init = absl::StrCat(
+      "chown postgres:postgres '", dir, "' && runuser -u postgres -- ", kPgBin,
+      "/initdb -D '", dir, "/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >'", dir,
+      "/initdb.log' 2>&1");
+  if (std::system(init.c_str()) != 0) {
+    return absl::UnavailableError("initdb failed:" + Dump(dir + "/initdb.log"));
+  }
+  RETURN_IF_ERROR(pg->PgCtl("start"));
+  return pg;
+}
+
+PrivatePostgres::~PrivatePostgres() {
+  if (running_) (void)PgCtl("stop -m immediate");
+}
+
+std::string PrivatePostgres::dsn() const {
+  return absl::StrCat("host=127.0.0.1 port=", port_, " user=postgres dbname=postgres");
+}
+
+absl::Status PrivatePostgres::PgCtl(const std::string& args) {
+  const std::string& dir = dir_.path();
+  const std::string cmd = absl::StrCat(
+      "runuser -u postgres -- ", kPgBin, "/pg_ctl -D '", dir, "/data' -l '", dir,
+      "/postgres.log' -w -t 60 -o '-p ", port_, " -k ", dir,
+      " -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off"
+      " -c synchronous_commit=off -c full_page_writes=off' ",
+      args, " >/dev/null 2>&1");
+  if (std::system(cmd.c_str()) != 0) {
+    return absl::UnavailableError("pg_ctl " + args + " failed:" + Dump(dir + "/postgres.log"));
+  }
+  running_ = args.rfind("start", 0) == 0;
+  return absl::OkStatus();
+}
+
+absl::Status PrivatePostgres::Stop() { return PgCtl("stop -m fast"); }
+
+absl::Status PrivatePostgres::Restart() {
+  RETURN_IF_ERROR(Stop());
+  return PgCtl("start");
+}
+
+std::string Dump(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return "\n--- " + path + ":\n" + text.str();
 }
 
 Reply SendRaw(httplib::Client& client, const std::string& method, const std::string& path,

@@ -59,6 +59,53 @@ class MessengerProcess {
   int grpc_port_ = 0;
 };
 
+// One service binary of split mode (or the gateway) with its gRPC and admin
+// ports; ready when its admin port answers `ready_path` with 200.
+class ServiceProcess {
+ public:
+  ServiceProcess(std::string name, std::string binary, int grpc_port, int admin_port)
+      : name_(std::move(name)), binary_(std::move(binary)), grpc_port_(grpc_port),
+        admin_port_(admin_port) {}
+
+  absl::Status Start(std::map<std::string, std::string> env, const std::string& dir,
+                     const std::string& ready_path = "/readyz");
+  // SIGTERM and wait; returns the exit status.
+  int Stop();
+  // kill -9 (no shutdown at all).
+  void Kill();
+  int grpc_port() const { return grpc_port_; }
+  int admin_port() const { return admin_port_; }
+  const std::string& log_path() const { return log_; }
+
+ private:
+  std::string name_, binary_, log_;
+  int grpc_port_, admin_port_;
+  std::unique_ptr<testing::ChildProcess> process_;
+};
+
+// A whole PostgreSQL cluster of its own (initdb as user postgres into a temp
+// directory, own port, fsync off), for tests that stop and start PostgreSQL
+// without disturbing the shared test cluster.
+class PrivatePostgres {
+ public:
+  static absl::StatusOr<std::unique_ptr<PrivatePostgres>> Start();
+  ~PrivatePostgres();
+  // libpq DSN of its `postgres` database.
+  std::string dsn() const;
+  // pg_ctl stop -m fast (clients are disconnected, no crash recovery needed).
+  absl::Status Stop();
+  absl::Status Restart();
+
+ private:
+  absl::Status PgCtl(const std::string& args);
+  testing::TempDir dir_{"messenger-pg"};
+  int port_ = 0;
+  bool running_ = false;
+};
+
+// The text of a file, for failure messages.
+std::string Dump(const std::string& path);
+
 // A JSON HTTP exchange with the gateway.
 struct Reply {
   int status = 0;

@@ -1,65 +1,16 @@
 // Split mode: one process per service, found through MESSENGER_*_ADDR. The
 // profile and contact services are down while users register; when they come
 // up, the user.created events waiting in JetStream reach them.
-#include <signal.h>
-
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <atomic>
 #include <thread>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "tests/e2e/messenger_process.h"
+#include "tests/e2e/split_system.h"
 
 namespace messenger::e2e {
 namespace {
-
-std::string Dump(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return "\n--- " + path + ":\n" + text.str();
-}
-
-class Service {
- public:
-  Service(std::string name, std::string binary, int grpc_port, int admin_port)
-      : name_(std::move(name)), binary_(std::move(binary)), grpc_port_(grpc_port),
-        admin_port_(admin_port) {}
-
-  absl::Status Start(std::map<std::string, std::string> env, const std::string& dir,
-                     const std::string& ready_path = "/readyz") {
-    log_ = dir + "/" + name_ + ".log";
-    auto child = testing::ChildProcess::Start({binary_}, env, log_);
-    if (!child.ok()) return child.status();
-    process_ = std::move(*child);
-    httplib::Client admin("127.0.0.1", admin_port_);
-    const bool ready = testing::WaitUntil(
-        [&] {
-          if (!process_->Running()) return true;
-          auto res = admin.Get(ready_path);
-          return res && res->status == 200;
-        },
-        absl::Seconds(30), absl::Milliseconds(10));
-    if (!ready || !process_->Running()) {
-      std::ifstream in(log_);
-      std::stringstream text;
-      text << in.rdbuf();
-      return absl::UnavailableError(name_ + " did not become ready:\n" + text.str());
-    }
-    return absl::OkStatus();
-  }
-  int Stop() { return process_ ? process_->Stop(SIGTERM, absl::Seconds(20)) : -1; }
-  int grpc_port() const { return grpc_port_; }
-  int admin_port() const { return admin_port_; }
-
- private:
-  std::string name_, binary_, log_;
-  int grpc_port_, admin_port_;
-  std::unique_ptr<testing::ChildProcess> process_;
-};
 
 TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
   auto db = testing::TestDatabase::Create();
@@ -67,32 +18,9 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
   auto nats = testing::NatsServer::Start();
   ASSERT_TRUE(nats.ok()) << nats.status();
   testing::TempDir dir("messenger-split");
-  auto port = [] { return testing::FreePort(); };
-  Service session("session", MESSENGER_SESSION_BINARY, port(), port());
-  Service auth("auth", MESSENGER_AUTH_BINARY, port(), port());
-  Service profile("profile", MESSENGER_PROFILE_BINARY, port(), port());
-  Service contact("contact", MESSENGER_CONTACT_BINARY, port(), port());
-  Service messaging("messaging", MESSENGER_MESSAGING_BINARY, port(), port());
-  const int http_port = port();
-  Service gateway("gateway", MESSENGER_GATEWAY_BINARY, 0, http_port);
-  auto addr = [](int p) { return absl::StrCat("127.0.0.1:", p); };
-  std::map<std::string, std::string> env = {
-      {"MESSENGER_PG_DSN", (*db)->dsn()},
-      {"MESSENGER_NATS_URL", (*nats)->url()},
-      {"MESSENGER_MAIL_DIR", dir.path() + "/mail"},
-      {"MESSENGER_PG_POOL_SIZE", "2"},
-      {"MESSENGER_SESSION_ADDR", addr(session.grpc_port())},
-      {"MESSENGER_SESSION_ADMIN_ADDR", addr(session.admin_port())},
-      {"MESSENGER_AUTH_ADDR", addr(auth.grpc_port())},
-      {"MESSENGER_AUTH_ADMIN_ADDR", addr(auth.admin_port())},
-      {"MESSENGER_PROFILE_ADDR", addr(profile.grpc_port())},
-      {"MESSENGER_PROFILE_ADMIN_ADDR", addr(profile.admin_port())},
-      {"MESSENGER_CONTACT_ADDR", addr(contact.grpc_port())},
-      {"MESSENGER_CONTACT_ADMIN_ADDR", addr(contact.admin_port())},
-      {"MESSENGER_MESSAGING_ADDR", addr(messaging.grpc_port())},
-      {"MESSENGER_MESSAGING_ADMIN_ADDR", addr(messaging.admin_port())},
-      {"MESSENGER_HTTP_ADDR", addr(http_port)},
-  };
+  SplitSystem split;
+  auto& [session, auth, profile, contact, messaging, http_port, gateway] = split;
+  const auto env = split.Env((*db)->dsn(), (*nats)->url(), dir.path());
   ASSERT_TRUE(session.Start(env, dir.path()).ok());
   ASSERT_TRUE(auth.Start(env, dir.path()).ok());
   ASSERT_TRUE(gateway.Start(env, dir.path(), "/healthz").ok());
@@ -101,7 +29,8 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
   client.set_read_timeout(10, 0);
   auto register_user = [&](const std::string& name) {
     Reply r = Send(client, "POST", "/v1/auth/register",
-                   nlohmann::json{{"username", name}, {"email", name + "@example.com"},
+                   nlohmann::json{{"username", name},
+                                  {"email", name + "@example.com"},
                                   {"password", "password-" + name}});
     EXPECT_EQ(r.status, 201) << r.raw;
     Reply login = Send(client, "POST", "/v1/auth/login",
@@ -136,8 +65,8 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
       absl::Seconds(5)));
   const absl::Duration caught_up = absl::Now() - up;
   EXPECT_LT(caught_up, absl::Seconds(1)) << "took " << caught_up;
-  Reply accepted = Send(client, "POST", "/v1/contacts/requests/" + bob_id + "/accept",
-                        std::nullopt, alice_token);
+  Reply accepted = Send(client, "POST", "/v1/contacts/requests/" + bob_id + "/accept", std::nullopt,
+                        alice_token);
   EXPECT_EQ(accepted.status, 200) << accepted.raw;
 
   // Messaging in its own process: the gateway's waiting poll is woken through
@@ -154,7 +83,8 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
     std::string since = position.body["next"];
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (!received && absl::Now() < deadline) {
-      Reply r = Send(c, "GET", "/v1/sync?timeout_ms=5000&since=" + since, std::nullopt, alice_token);
+      Reply r =
+          Send(c, "GET", "/v1/sync?timeout_ms=5000&since=" + since, std::nullopt, alice_token);
       if (r.status != 200) break;
       since = r.body["next"];
       for (const auto& e : r.body["events"]) {
@@ -169,9 +99,10 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
   Reply sent;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
-        sent = Send(client, "POST", "/v1/messages",
-                    nlohmann::json{{"to", alice_id}, {"text", "split hello"}, {"client_msg_id", "s1"}},
-                    bob_token);
+        sent =
+            Send(client, "POST", "/v1/messages",
+                 nlohmann::json{{"to", alice_id}, {"text", "split hello"}, {"client_msg_id", "s1"}},
+                 bob_token);
         return sent.status == 201 || sent.status == 200;  // messaging may still learn of users
       },
       absl::Seconds(5)))
@@ -180,7 +111,7 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
   ASSERT_TRUE(received.load()) << Dump(dir.path() + "/gateway.log");
   EXPECT_LT(received_at - sent_at, absl::Seconds(5));
 
-  for (Service* s : {&gateway, &messaging, &contact, &profile, &auth, &session}) {
+  for (ServiceProcess* s : {&gateway, &messaging, &contact, &profile, &auth, &session}) {
     EXPECT_EQ(s->Stop(), 0);
   }
 }

@@ -1,0 +1,55 @@
+#include "tests/e2e/split_system.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace messenger::e2e {
+namespace {
+
+int Port() { return testing::FreePort(); }
+std::string Addr(int port) { return absl::StrCat("127.0.0.1:", port); }
+
+}  // namespace
+
+SplitSystem::SplitSystem()
+    : session("session", MESSENGER_SESSION_BINARY, Port(), Port()),
+      auth("auth", MESSENGER_AUTH_BINARY, Port(), Port()),
+      profile("profile", MESSENGER_PROFILE_BINARY, Port(), Port()),
+      contact("contact", MESSENGER_CONTACT_BINARY, Port(), Port()),
+      messaging("messaging", MESSENGER_MESSAGING_BINARY, Port(), Port()),
+      http_port(Port()),
+      gateway("gateway", MESSENGER_GATEWAY_BINARY, 0, http_port) {}
+
+std::map<std::string, std::string> SplitSystem::Env(const std::string& pg_dsn,
+                                                    const std::string& nats_url,
+                                                    const std::string& dir) const {
+  return {
+      {"MESSENGER_PG_DSN", pg_dsn},
+      {"MESSENGER_NATS_URL", nats_url},
+      {"MESSENGER_MAIL_DIR", dir + "/mail"},
+      {"MESSENGER_PG_POOL_SIZE", "2"},
+      {"MESSENGER_SESSION_ADDR", Addr(session.grpc_port())},
+      {"MESSENGER_SESSION_ADMIN_ADDR", Addr(session.admin_port())},
+      {"MESSENGER_AUTH_ADDR", Addr(auth.grpc_port())},
+      {"MESSENGER_AUTH_ADMIN_ADDR", Addr(auth.admin_port())},
+      {"MESSENGER_PROFILE_ADDR", Addr(profile.grpc_port())},
+      {"MESSENGER_PROFILE_ADMIN_ADDR", Addr(profile.admin_port())},
+      {"MESSENGER_CONTACT_ADDR", Addr(contact.grpc_port())},
+      {"MESSENGER_CONTACT_ADMIN_ADDR", Addr(contact.admin_port())},
+      {"MESSENGER_MESSAGING_ADDR", Addr(messaging.grpc_port())},
+      {"MESSENGER_MESSAGING_ADMIN_ADDR", Addr(messaging.admin_port())},
+      {"MESSENGER_HTTP_ADDR", Addr(http_port)},
+  };
+}
+
+std::vector<ServiceProcess*> SplitSystem::Services() {
+  return {&session, &auth, &profile, &contact, &messaging};
+}
+
+absl::Status SplitSystem::StartAll(const std::map<std::string, std::string>& env,
+                                   const std::string& dir) {
+  for (ServiceProcess* service : Services()) RETURN_IF_ERROR(service->Start(env, dir));
+  return gateway.Start(env, dir, "/healthz");
+}
+
+}  // namespace messenger::e2e

@@ -1,0 +1,28 @@
+// Split mode: one process per service plus the gateway, each on its own ports,
+// finding each other through MESSENGER_*_ADDR.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "tests/e2e/messenger_process.h"
+
+namespace messenger::e2e {
+
+struct SplitSystem {
+  SplitSystem();
+  // The environment every process gets.
+  std::map<std::string, std::string> Env(const std::string& pg_dsn, const std::string& nats_url,
+                                         const std::string& dir) const;
+  // Starts every service, then the gateway.
+  absl::Status StartAll(const std::map<std::string, std::string>& env, const std::string& dir);
+  std::vector<ServiceProcess*> Services();  // without the gateway
+
+  ServiceProcess session, auth, profile, contact, messaging;
+  const int http_port;
+  ServiceProcess gateway;  // admin port = the public HTTP port
+};
+
+}  // namespace messenger::e2e
