@@ -147,6 +147,23 @@ TEST_F(ContactStoreTest, BlockRemovesFriendshipAndForbidsBothWays) {
   EXPECT_TRUE(manager_->Act(b_, a_, Action::kSendRequest).ok());
 }
 
+TEST_F(ContactStoreTest, AreFriendsAnswersManyPairsInRequestOrder) {
+  ASSERT_TRUE(manager_->Act(a_, b_, Action::kSendRequest).ok());
+  ASSERT_TRUE(manager_->Act(b_, a_, Action::kAccept).ok());
+  ASSERT_TRUE(manager_->Act(a_, c_, Action::kSendRequest).ok());  // pending only
+  auto friends = manager_->AreFriends({{b_, a_}, {a_, c_}, {a_, a_}, {a_, b_}});
+  ASSERT_TRUE(friends.ok()) << friends.status();
+  EXPECT_EQ(*friends, (std::vector<bool>{true, false, false, true}));
+  EXPECT_TRUE(manager_->AreFriends({})->empty());
+  ASSERT_TRUE(manager_->Act(b_, a_, Action::kBlock).ok());
+  EXPECT_EQ(*manager_->AreFriends({{a_, b_}}), std::vector<bool>{false});
+  EXPECT_EQ(manager_->AreFriends({{a_, "nope"}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  std::vector<std::pair<std::string, std::string>> too_many(ContactManager::kMaxFriendPairs + 1,
+                                                            {a_, b_});
+  EXPECT_EQ(manager_->AreFriends(too_many).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(ContactStoreTest, UnknownSelfAndMalformedTargets) {
   EXPECT_EQ(manager_->Act(a_, a_, Action::kSendRequest).status().code(),
             absl::StatusCode::kInvalidArgument);

@@ -26,13 +26,23 @@ absl::StatusOr<matrix::Ed25519Key> LoadSigningKey(MessagingStore& store) {
 
 }  // namespace
 
+MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
+  MessagingLimits limits;
+  limits.loaded_rooms = static_cast<size_t>(env.Int(
+      "MESSENGER_MESSAGING_ROOM_CACHE", static_cast<int64_t>(limits.loaded_rooms), 1, 10'000'000));
+  limits.cache_entries =
+      static_cast<size_t>(env.Int("MESSENGER_MESSAGING_CACHE_ENTRIES",
+                                  static_cast<int64_t>(limits.cache_entries), 1, 100'000'000));
+  return limits;
+}
+
 MessagingModule::~MessagingModule() {
   if (hub_) hub_->Stop();
 }
 
 absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
     const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact,
-    bool publish_wakeups) {
+    bool publish_wakeups, MessagingLimits limits) {
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
@@ -52,9 +62,9 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   log::Info("matrix signing key", {{"key_id", key.key_id()},
                                    {"public_key", key.public_key_base64()},
                                    {"server_name", common.server_name}});
-  m->manager_ = std::make_unique<MessagingManager>(*m->store_, *m->friends_, *m->tracker_, *m->hub_,
-                                                   common.server_name, std::move(key),
-                                                   SystemClock::Instance(), SecureRng::Instance());
+  m->manager_ = std::make_unique<MessagingManager>(
+      *m->store_, *m->friends_, *m->tracker_, *m->hub_, common.server_name, std::move(key),
+      SystemClock::Instance(), SecureRng::Instance(), limits);
   m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_,
                                                     m->core_->work_pool());
   MessagingManager* manager = m->manager_.get();

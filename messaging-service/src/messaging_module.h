@@ -12,6 +12,9 @@
 
 namespace messenger::messaging {
 
+// MESSENGER_MESSAGING_ROOM_CACHE and MESSENGER_MESSAGING_CACHE_ENTRIES.
+MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
+
 class MessagingModule final : public ServiceModule {
  public:
   // `contact` reaches the contact service (IsFriend). With `publish_wakeups`
@@ -20,7 +23,8 @@ class MessagingModule final : public ServiceModule {
   static absl::StatusOr<std::unique_ptr<MessagingModule>> Create(const CommonConfig& common,
                                                                  bus::NatsBus& bus,
                                                                  grpcx::ChannelSource contact,
-                                                                 bool publish_wakeups);
+                                                                 bool publish_wakeups,
+                                                                 MessagingLimits limits = {});
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override { return {grpc_.get()}; }
   ServiceCore& core() override { return *core_; }

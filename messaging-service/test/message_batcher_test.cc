@@ -33,7 +33,7 @@ class MockStore : public MessagingStore {
               (override));
   MOCK_METHOD(absl::Status, SaveSigningKey, (const std::string&, const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, MaxStreamPosition, (), (override));
-  MOCK_METHOD(absl::StatusOr<std::optional<MessageRow>>, FindSent,
+  MOCK_METHOD(absl::StatusOr<std::optional<SentRecord>>, FindSent,
               (const std::string&, const std::string&, const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<std::optional<RoomRow>>, FindDirectRoom, (const std::string&),
               (override));
@@ -86,6 +86,24 @@ struct Gate {
   }
 };
 
+// Appends `count` messages (rooms !r0, !r1, ...): the first alone, the rest
+// while its write waits at the gate, which then opens. Futures of the answers.
+std::vector<std::future<absl::StatusOr<bool>>> AppendBehindAWaitingWrite(MessageBatcher& batcher,
+                                                                         Gate& gate, int count) {
+  auto results = std::make_shared<std::vector<std::promise<absl::StatusOr<bool>>>>(count);
+  std::vector<std::future<absl::StatusOr<bool>>> futures;
+  for (auto& r : *results) futures.push_back(r.get_future());
+  auto append = [&](int i) {
+    batcher.AppendAsync(Message("!r" + std::to_string(i)),
+                        [results, i](absl::StatusOr<bool> r) { (*results)[i].set_value(r); });
+  };
+  append(0);
+  EXPECT_TRUE(testing::WaitUntil([&] { return gate.Inside() == 1; }, absl::Seconds(5)));
+  for (int i = 1; i < count; ++i) append(i);
+  gate.Open();
+  return futures;
+}
+
 TEST(MessageBatcher, AloneAMessageGoesAtOnceWithTheStoresAnswer) {
   MockStore store;
   EXPECT_CALL(store, AppendMessage(_)).WillOnce(Return(true)).WillOnce(Return(false));
@@ -108,19 +126,11 @@ TEST(MessageBatcher, MessagesWaitingTogetherShareOneStatement) {
       });
   // One writer, so the three queued behind the first go as one batch.
   MessageBatcher batcher(store, /*max_batch=*/64, /*writers=*/1);
-  std::vector<std::promise<absl::StatusOr<bool>>> results(4);
-  auto append = [&](int i) {
-    batcher.AppendAsync(Message("!r" + std::to_string(i)),
-                        [&, i](absl::StatusOr<bool> r) { results[i].set_value(r); });
-  };
-  append(0);
-  ASSERT_TRUE(testing::WaitUntil([&] { return gate.Inside() == 1; }, absl::Seconds(5)));
-  for (int i = 1; i < 4; ++i) append(i);
-  gate.Open();
-  EXPECT_EQ(results[0].get_future().get().value(), true);
-  EXPECT_EQ(results[1].get_future().get().value(), true);
-  EXPECT_EQ(results[2].get_future().get().value(), false);
-  EXPECT_EQ(results[3].get_future().get().value(), true);
+  auto results = AppendBehindAWaitingWrite(batcher, gate, 4);
+  EXPECT_EQ(results[0].get().value(), true);
+  EXPECT_EQ(results[1].get().value(), true);
+  EXPECT_EQ(results[2].get().value(), false);
+  EXPECT_EQ(results[3].get().value(), true);
   EXPECT_EQ(gate.sizes, (std::vector<size_t>{1, 3}));
 }
 
@@ -181,6 +191,38 @@ TEST(MessageBatcher, ASecondWriterStartsOnceEnoughMessagesWait) {
   gate.Open();
   ASSERT_TRUE(testing::WaitUntil([&] { return answered == 5; }, absl::Seconds(5)));
   EXPECT_EQ(gate.sizes, (std::vector<size_t>{1, 4}));
+}
+
+TEST(MessageBatcher, ConfirmationRunsOncePerBatchAndRefusedMessagesAreNotWritten) {
+  MockStore store;
+  Gate gate;
+  EXPECT_CALL(store, AppendMessage(_)).WillOnce([&](const FastMessage&) {
+    gate.Enter(1);
+    return absl::StatusOr<bool>(true);
+  });
+  std::vector<std::string> written;
+  EXPECT_CALL(store, AppendMessages(_)).WillOnce([&](const std::vector<const FastMessage*>& batch) {
+    for (const FastMessage* m : batch) written.push_back(m->event.room_id);
+    return absl::StatusOr<std::vector<bool>>(std::vector<bool>(batch.size(), true));
+  });
+  std::atomic<int> confirmations{0};
+  auto confirm = [&](const std::vector<const FastMessage*>& batch) {
+    ++confirmations;
+    std::vector<absl::Status> verdicts;
+    for (const FastMessage* m : batch) {
+      verdicts.push_back(m->event.room_id == "!r2" ? absl::PermissionDeniedError("not friends")
+                                                   : absl::OkStatus());
+    }
+    return verdicts;
+  };
+  MessageBatcher batcher(store, /*max_batch=*/64, /*writers=*/1, /*parallel_from=*/8, confirm);
+  auto results = AppendBehindAWaitingWrite(batcher, gate, 4);
+  EXPECT_TRUE(results[0].get().value());
+  EXPECT_TRUE(results[1].get().value());
+  EXPECT_EQ(results[2].get().status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(results[3].get().value());
+  EXPECT_EQ(confirmations, 2);  // one per batch, not one per message
+  EXPECT_EQ(written, (std::vector<std::string>{"!r1", "!r3"}));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // fake contact service.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -26,7 +27,17 @@ class FakeFriends final : public FriendChecker {
   absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) override {
     std::lock_guard lock(mutex_);
     if (down) return absl::UnavailableError("contact down");
+    ++single_calls;
     return pairs_.contains(DirectKey(a, b));
+  }
+  absl::StatusOr<std::vector<bool>> AreFriendsMany(
+      const std::vector<std::pair<std::string, std::string>>& pairs) override {
+    std::lock_guard lock(mutex_);
+    if (down) return absl::UnavailableError("contact down");
+    ++batch_calls;
+    std::vector<bool> out;
+    for (const auto& [a, b] : pairs) out.push_back(pairs_.contains(DirectKey(a, b)));
+    return out;
   }
   void Befriend(const std::string& a, const std::string& b) {
     std::lock_guard lock(mutex_);
@@ -36,7 +47,9 @@ class FakeFriends final : public FriendChecker {
     std::lock_guard lock(mutex_);
     pairs_.erase(DirectKey(a, b));
   }
-  bool down = false;
+  std::atomic<bool> down = false;
+  std::atomic<int> single_calls = 0;  // AreFriends
+  std::atomic<int> batch_calls = 0;   // AreFriendsMany
 
  private:
   std::mutex mutex_;
@@ -59,14 +72,20 @@ class MessagingStoreTest : public ::testing::Test {
     pool_ = std::move(*pool);
     ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations(), &pg::MessagingMigrations()}).ok());
     store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
-    auto key = matrix::Ed25519Key::Generate(SecureRng::Instance(), "test");
-    ASSERT_TRUE(key.ok());
-    manager_ = std::make_unique<MessagingManager>(*store_, friends_, tracker_, hub_, "localhost",
-                                                  *key, SystemClock::Instance(),
-                                                  SecureRng::Instance());
+    UseLimits({});
     alice_ = NewUser("alice");
     bob_ = NewUser("bob");
     carol_ = NewUser("carol");
+  }
+
+  // A fresh manager (nothing in memory) with these bounds.
+  void UseLimits(MessagingLimits limits) {
+    auto key = matrix::Ed25519Key::Generate(SecureRng::Instance(), "test");
+    ASSERT_TRUE(key.ok());
+    manager_.reset();
+    manager_ =
+        std::make_unique<MessagingManager>(*store_, friends_, tracker_, hub_, "localhost", *key,
+                                           SystemClock::Instance(), SecureRng::Instance(), limits);
   }
 
   std::string NewUser(const std::string& name) {
@@ -498,6 +517,143 @@ TEST_F(MessagingStoreTest, SyncFromMemoryNeverHidesWhatTheDatabaseHas) {
                          *matrix::Ed25519Key::Generate(SecureRng::Instance(), "test"),
                          SystemClock::Instance(), SecureRng::Instance());
   check_all(later);
+}
+
+TEST_F(MessagingStoreTest, TinyCachesEvictWithoutCrashOrWrongAnswers) {
+  // Every cache holds one entry: each step evicts what the previous one used
+  // (a direct pair's room row went while the pair itself stayed, once).
+  UseLimits({.loaded_rooms = 1, .cache_entries = 1});
+  friends_.Befriend(alice_, bob_);
+  friends_.Befriend(alice_, carol_);
+  auto group = manager_->CreateGroup(alice_, "three", {bob_, carol_});
+  ASSERT_TRUE(group.ok()) << group.status();
+  std::map<std::string, int64_t> last_seq;
+  auto expect_next = [&](const absl::StatusOr<SentMessage>& sent) {
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    EXPECT_FALSE(sent->duplicate);
+    auto [it, fresh] = last_seq.emplace(sent->message.room_id, sent->message.seq);
+    if (!fresh) {
+      EXPECT_EQ(sent->message.seq, ++it->second) << sent->message.room_id;
+    }
+  };
+  std::string ab_room;
+  for (int round = 0; round < 4; ++round) {
+    const std::string n = std::to_string(round);
+    auto ab = SendTo(alice_, bob_, "ab " + n, "ab" + n);
+    expect_next(ab);
+    ab_room = ab->message.room_id;
+    expect_next(SendIn(bob_, group->room_id, "group " + n, "g" + n));
+    expect_next(SendTo(alice_, bob_, "again " + n, "ab-again" + n));
+    expect_next(SendTo(carol_, alice_, "ca " + n, "ca" + n));
+    expect_next(SendIn(bob_, ab_room, "ba " + n, "ba" + n));
+    EXPECT_LE(manager_->loaded_rooms(), 1u);
+  }
+  // Storage agrees: 3 rooms, every message once, seqs gap-free.
+  EXPECT_EQ(last_seq.size(), 3u);
+  for (const auto& [room, seq] : last_seq) {
+    auto events = pool_->Exec(kRoomEvents, {room});
+    ASSERT_TRUE(events.ok());
+    for (int i = 0; i < events->rows(); ++i) EXPECT_EQ(events->GetInt64(i, 1), i + 1);
+    EXPECT_EQ(events->GetInt64(events->rows() - 1, 1), seq);
+  }
+  auto history = manager_->History(alice_, ab_room, 0, 100);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->messages.size(), 12u);
+}
+
+TEST_F(MessagingStoreTest, EvictedRoomReloadsWithItsAuthRulesAndOrder) {
+  UseLimits({.loaded_rooms = 1});
+  friends_.Befriend(alice_, bob_);
+  friends_.Befriend(alice_, carol_);
+  auto group = manager_->CreateGroup(alice_, "two", {bob_});
+  ASSERT_TRUE(group.ok()) << group.status();
+  auto first = SendIn(alice_, group->room_id, "one", "g1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  // Another room takes the only slot: the group's state and members go.
+  ASSERT_TRUE(SendTo(alice_, carol_, "elsewhere", "d1").ok());
+  EXPECT_EQ(manager_->loaded_rooms(), 1u);
+  // Reloaded from storage, the group still keeps carol (not a member) out...
+  auto outsider = SendIn(carol_, group->room_id, "let me in", "c1");
+  EXPECT_EQ(outsider.status().code(), absl::StatusCode::kPermissionDenied) << outsider.status();
+  ASSERT_TRUE(SendTo(alice_, carol_, "elsewhere again", "d2").ok());
+  // ...and appends right after the last message, whoever evicted it.
+  auto second = SendIn(bob_, group->room_id, "two", "g2");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->message.seq, first->message.seq + 1);
+  auto third = SendIn(alice_, group->room_id, "three", "g3");
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->message.seq, first->message.seq + 2);
+  auto history = manager_->History(bob_, group->room_id, 0, 10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->messages.size(), 3u);
+  EXPECT_EQ(MessagingManager::MessageText(history->messages[0].pdu), "three");
+  EXPECT_EQ(MessagingManager::MessageText(history->messages[2].pdu), "one");
+}
+
+TEST_F(MessagingStoreTest, ReusedClientMsgIdWithAnotherRequestIsRefused) {
+  friends_.Befriend(alice_, bob_);
+  friends_.Befriend(alice_, carol_);
+  auto first = SendTo(alice_, bob_, "once", "k1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string room = first->message.room_id;
+  auto check = [&](const char* what) {
+    auto same = SendTo(alice_, bob_, "once", "k1");
+    ASSERT_TRUE(same.ok()) << what << ": " << same.status();
+    EXPECT_TRUE(same->duplicate) << what;
+    EXPECT_EQ(same->message.event_id, first->message.event_id) << what;
+    for (const auto& other : {SendTo(alice_, bob_, "twice", "k1"),   // other text
+                              SendTo(alice_, carol_, "once", "k1"),  // other target
+                              SendIn(alice_, room, "once, again", "k1")}) {
+      EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists) << what;
+      EXPECT_EQ(other.status().message(), "client_msg_id was already used for a different message")
+          << what;
+    }
+  };
+  check("room loaded (one-statement append)");
+  UseLimits({});
+  check("room not loaded (transaction append)");
+  EXPECT_EQ(manager_->History(bob_, room, 0, 10)->messages.size(), 1u);
+  EXPECT_EQ(Outbox().size(), 1u);
+}
+
+TEST_F(MessagingStoreTest, EndedFriendshipRefusesSendsBeforeItsEventArrives) {
+  UseLimits({.loaded_rooms = 1});
+  friends_.Befriend(alice_, bob_);
+  friends_.Befriend(alice_, carol_);
+  auto first = SendTo(alice_, bob_, "hi", "f1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string room = first->message.room_id;
+  // The contact service ended it; friendship.removed has not reached us.
+  friends_.Unfriend(alice_, bob_);
+  EXPECT_EQ(SendTo(alice_, bob_, "still friends?", "f2").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(SendIn(bob_, room, "hello?", "f3").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // A retry of what was sent while they were friends still gets its answer.
+  auto retry = SendTo(alice_, bob_, "hi", "f1");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate);
+
+  // Friends again: the remembered "yes" serves the path, each batch is confirmed.
+  friends_.Befriend(alice_, bob_);
+  ASSERT_TRUE(SendTo(alice_, bob_, "back", "f4").ok());
+  const int batches = friends_.batch_calls;
+  ASSERT_TRUE(SendTo(alice_, bob_, "and again", "f5").ok());
+  EXPECT_EQ(friends_.batch_calls, batches + 1);
+  // The room leaves memory, the "yes" stays: the transaction path confirms too.
+  ASSERT_TRUE(SendTo(alice_, carol_, "takes the only room slot", "f6").ok());
+  friends_.Unfriend(alice_, bob_);
+  EXPECT_EQ(SendIn(bob_, room, "anyone?", "f7").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(manager_->History(alice_, room, 0, 10)->messages.size(), 3u);
+
+  // The event clears the remembered "yes" at once: the next send asks.
+  friends_.Befriend(alice_, bob_);
+  ASSERT_TRUE(SendTo(alice_, bob_, "friends", "f8").ok());
+  const int singles = friends_.single_calls;
+  Unfriend(alice_, bob_);
+  EXPECT_EQ(SendIn(bob_, room, "bye?", "f9").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(friends_.single_calls, singles + 1);
 }
 
 }  // namespace

@@ -62,5 +62,17 @@ TEST(StreamTracker, ForgettingReadersKeepsAnswersSafe) {
   EXPECT_FALSE(t.MayHaveAfter("carol", second));
 }
 
+TEST(StreamTracker, TheLeastRecentlyActiveReaderIsForgottenFirst) {
+  StreamTracker t(/*max_readers=*/2);
+  t.Reset(0);
+  const int64_t first = t.Allocate({"alice", "bob"});
+  EXPECT_FALSE(t.MayHaveAfter("alice", first));   // alice polls; bob does not
+  const int64_t second = t.Allocate({"carol"});   // bob goes, alice stays known
+  EXPECT_FALSE(t.MayHaveAfter("alice", first));   // still answered from memory
+  EXPECT_TRUE(t.MayHaveAfter("bob", first - 1));  // forgotten: may have rows, read
+  EXPECT_TRUE(t.MayHaveAfter("carol", first));
+  EXPECT_FALSE(t.MayHaveAfter("carol", second));
+}
+
 }  // namespace
 }  // namespace messenger::messaging

@@ -55,6 +55,12 @@ class MessagingE2eTest : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << r.raw;
     return r.body.value("next", "");
   }
+  // Messages of the conversation's first history page (0 when unreadable).
+  size_t HistorySize(const std::string& conversation, const TestUser& as) {
+    Reply history = Get("/v1/conversations/" + conversation + "/messages", as);
+    EXPECT_EQ(history.status, 200) << history.raw;
+    return history.status == 200 ? history.body["messages"].size() : 0;
+  }
   nlohmann::json FindConversation(const TestUser& user, const std::string& id) {
     Reply list = Get("/v1/conversations", user);
     for (const auto& c : list.body["conversations"]) {
@@ -353,6 +359,64 @@ TEST_F(MessagingE2eTest, RemovedFriendCannotWriteButReadsAndReAddingReopens) {
   EXPECT_EQ(again.body["conversation_id"], conversation);
   EXPECT_TRUE(testing::WaitUntil(
       [&] { return FindConversation(alice_, conversation)["read_only"] == false; }, absl::Seconds(5)));
+}
+
+TEST_F(MessagingE2eTest, ReusedClientMsgIdWithAnotherBodyIs409) {
+  Befriend(alice_, bob_);
+  Befriend(alice_, carol_);
+  Reply first = Message(alice_, {{"to", bob_.user_id}}, "once", "same");
+  ASSERT_EQ(first.status, 201) << first.raw;
+  for (const Reply& other : {Message(alice_, {{"to", bob_.user_id}}, "other text", "same"),
+                             Message(alice_, {{"to", carol_.user_id}}, "once", "same")}) {
+    EXPECT_EQ(other.status, 409) << other.raw;
+    EXPECT_EQ(other.body["error"]["code"], "ALREADY_EXISTS");
+    EXPECT_EQ(other.body["error"]["message"],
+              "client_msg_id was already used for a different message");
+  }
+  Reply retry = Message(alice_, {{"to", bob_.user_id}}, "once", "same");
+  EXPECT_EQ(retry.status, 200) << retry.raw;
+  EXPECT_EQ(retry.body, first.body);
+  EXPECT_EQ(HistorySize(first.body["conversation_id"], bob_), 1u);
+}
+
+TEST_F(MessagingE2eTest, UnfriendAndBlockRefuseSendsBeforeMessagingHearsOfThem) {
+  Befriend(alice_, bob_);
+  Befriend(alice_, carol_);
+  Reply ab = Message(alice_, {{"to", bob_.user_id}}, "hi bob", "n1");
+  ASSERT_EQ(ab.status, 201) << ab.raw;
+  Reply ac = Message(alice_, {{"to", carol_.user_id}}, "hi carol", "n2");
+  ASSERT_EQ(ac.status, 201) << ac.raw;
+  const std::string ab_room = ab.body["conversation_id"], ac_room = ac.body["conversation_id"];
+  // With NATS down, messaging's consumer cannot see friendship.removed.
+  messenger_->nats().Stop();
+  ASSERT_EQ(
+      Send(*client_, "DELETE", "/v1/contacts/" + bob_.user_id, std::nullopt, alice_.access_token)
+          .status,
+      204);
+  ASSERT_EQ(Send(*client_, "POST", "/v1/contacts/" + alice_.user_id + "/block", std::nullopt,
+                 carol_.access_token)
+                .status,
+            204);
+  auto refused = [&](const char* when) {
+    for (const Reply& r : {Message(bob_, {{"conversation_id", ab_room}}, "still there?", "n3"),
+                           Message(alice_, {{"to", bob_.user_id}}, "hello?", "n4"),
+                           Message(alice_, {{"to", carol_.user_id}}, "hello?", "n5"),
+                           Message(carol_, {{"conversation_id", ac_room}}, "go away", "n6")}) {
+      EXPECT_EQ(r.status, 403) << when << ": " << r.raw;
+      EXPECT_EQ(r.body.value("/error/code"_json_pointer, ""), "PERMISSION_DENIED") << when;
+    }
+  };
+  refused("before the events");
+  // The events arrive once NATS is back: the rooms turn read-only.
+  ASSERT_TRUE(messenger_->nats().Restart().ok());
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return FindConversation(bob_, ab_room)["read_only"] == true &&
+               FindConversation(carol_, ac_room)["read_only"] == true;
+      },
+      absl::Seconds(60)));
+  refused("after the events");
+  EXPECT_EQ(HistorySize(ab_room, bob_), 1u);
 }
 
 TEST_F(MessagingE2eTest, GroupOfThree) {

@@ -106,4 +106,16 @@ grpc::ServerUnaryReactor* ContactGrpcService::IsFriend(grpc::CallbackServerConte
   });
 }
 
+grpc::ServerUnaryReactor* ContactGrpcService::AreFriends(grpc::CallbackServerContext* context,
+                                                         const v1::AreFriendsRequest* request,
+                                                         v1::AreFriendsResponse* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& pair : request->pairs()) pairs.emplace_back(pair.user_a(), pair.user_b());
+    ASSIGN_OR_RETURN(std::vector<bool> friends, contacts_.AreFriends(pairs));
+    for (bool f : friends) response->add_friends(f);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace messenger::contact

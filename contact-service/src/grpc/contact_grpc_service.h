@@ -39,6 +39,9 @@ class ContactGrpcService final : public v1::ContactService::CallbackService {
   grpc::ServerUnaryReactor* IsFriend(grpc::CallbackServerContext* context,
                                      const v1::IsFriendRequest* request,
                                      v1::IsFriendResponse* response) override;
+  grpc::ServerUnaryReactor* AreFriends(grpc::CallbackServerContext* context,
+                                       const v1::AreFriendsRequest* request,
+                                       v1::AreFriendsResponse* response) override;
 
  private:
   // Runs an action that answers with no data.

@@ -47,6 +47,19 @@ absl::StatusOr<bool> ContactManager::IsFriend(const std::string& a_raw, const st
   return store_.AreFriends(a, b);
 }
 
+absl::StatusOr<std::vector<bool>> ContactManager::AreFriends(
+    const std::vector<std::pair<std::string, std::string>>& raw_pairs) {
+  if (raw_pairs.size() > kMaxFriendPairs) return absl::InvalidArgumentError("too many pairs");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& [a_raw, b_raw] : raw_pairs) {
+    ASSIGN_OR_RETURN(std::string a, UserId(a_raw, absl::StatusCode::kInvalidArgument));
+    ASSIGN_OR_RETURN(std::string b, UserId(b_raw, absl::StatusCode::kInvalidArgument));
+    pairs.emplace_back(std::move(a), std::move(b));
+  }
+  // Oneself is never a friend; the pair order needs no such row.
+  return store_.AreFriends(pairs);
+}
+
 absl::Status ContactManager::OnUserCreated(const bus::Event& event, pg::Tx& tx) {
   events::v1::UserCreated data;
   RETURN_IF_ERROR(event.DataTo(data));

@@ -23,6 +23,11 @@ class ContactManager {
   absl::StatusOr<std::vector<Contact>> ListFriends(const std::string& user_id);
   absl::StatusOr<PendingRequests> ListRequests(const std::string& user_id);
   absl::StatusOr<bool> IsFriend(const std::string& a, const std::string& b);
+  // IsFriend of each pair in one query; INVALID_ARGUMENT for a bad id or
+  // more than kMaxFriendPairs pairs.
+  static constexpr size_t kMaxFriendPairs = 1000;
+  absl::StatusOr<std::vector<bool>> AreFriends(
+      const std::vector<std::pair<std::string, std::string>>& pairs);
 
   absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
 

@@ -43,6 +43,9 @@ class ContactStore {
   virtual absl::StatusOr<std::vector<Contact>> ListFriends(const std::string& user_id) = 0;
   virtual absl::StatusOr<PendingRequests> ListRequests(const std::string& user_id) = 0;
   virtual absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) = 0;
+  // AreFriends of each pair, in one query.
+  virtual absl::StatusOr<std::vector<bool>> AreFriends(
+      const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
 
   // Consumer effect of user.created.
   virtual absl::Status AddUser(pg::Tx& tx, const std::string& user_id, const std::string& username,

@@ -1,5 +1,6 @@
 #include "contact-service/src/storage/pg_contact_store.h"
 
+#include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "contact-service/src/storage/queries.h"
 
@@ -89,6 +90,23 @@ absl::StatusOr<bool> PgContactStore::AreFriends(const std::string& a, const std:
   const auto [low, high] = Ordered(a, b);
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kAreFriends, {low, high}));
   return r.rows() > 0;
+}
+
+absl::StatusOr<std::vector<bool>> PgContactStore::AreFriends(
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::vector<bool> out(pairs.size(), false);
+  if (pairs.empty()) return out;
+  std::vector<std::string> lows, highs;
+  for (const auto& [a, b] : pairs) {
+    const auto [low, high] = Ordered(a, b);
+    lows.push_back(low);
+    highs.push_back(high);
+  }
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kFriendPairs, {"{" + absl::StrJoin(lows, ",") + "}",
+                                                      "{" + absl::StrJoin(highs, ",") + "}"}));
+  for (int i = 0; i < r.rows(); ++i) out[r.GetInt64(i, 0) - 1] = true;
+  return out;
 }
 
 absl::Status PgContactStore::AddUser(pg::Tx& tx, const std::string& user_id,

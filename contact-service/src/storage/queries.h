@@ -67,4 +67,10 @@ inline constexpr pg::Query kAreFriends{
     "contact_are_friends",
     "SELECT 1 FROM relations WHERE user_low = $1 AND user_high = $2 AND state = 'friends'"};
 
+// Which of the ordered pairs ($1[i], $2[i]) are friends: their 1-based indexes.
+inline constexpr pg::Query kFriendPairs{
+    "contact_friend_pairs",
+    "SELECT p.i FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS p(low, high, i) "
+    "JOIN relations r ON r.user_low = p.low AND r.user_high = p.high AND r.state = 'friends'"};
+
 }  // namespace messenger::contact::queries

@@ -48,6 +48,12 @@ std::string DirectKey(const std::string& a, const std::string& b) {
   return a < b ? a + ":" + b : b + ":" + a;
 }
 
+std::pair<std::string, std::string> DirectPair(const std::string& key) {
+  const size_t colon = key.find(':');
+  if (colon == std::string::npos) return {key, ""};
+  return {key.substr(0, colon), key.substr(colon + 1)};
+}
+
 absl::StatusOr<int> PageSize(int requested) {
   if (requested == 0) return kDefaultPageSize;
   if (requested < 0 || requested > kMaxPageSize) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 
@@ -27,6 +28,8 @@ absl::StatusOr<std::string> NormalizeGroupName(std::string_view raw);
 
 // The key of the one direct conversation of a pair: "<low>:<high>".
 std::string DirectKey(const std::string& a, const std::string& b);
+// The two users of a direct key.
+std::pair<std::string, std::string> DirectPair(const std::string& key);
 
 // History pages: 0 means the default; above kMaxPageSize is an error.
 absl::StatusOr<int> PageSize(int requested);

@@ -6,21 +6,22 @@ void StreamTracker::Reset(int64_t committed) {
   std::lock_guard lock(mutex_);
   max_ = committed;
   in_flight_.clear();
-  latest_.clear();
+  latest_.Clear();
   known_from_ = committed;
+  forgotten_up_to_ = committed;
 }
 
 int64_t StreamTracker::Allocate(absl::Span<const std::string> readers) {
   std::lock_guard lock(mutex_);
   const int64_t position = ++max_;
   in_flight_.insert(position);
-  if (latest_.size() + readers.size() > max_readers_) {
-    // Forgetting everyone is safe once no earlier position counts as known:
-    // a reader asking from below max_ reads the database again.
-    latest_.clear();
-    known_from_ = max_;
+  for (const std::string& reader : readers) {
+    const bool known = latest_.Update(reader, [](int64_t&) {});
+    // A new reader in a full record pushes out one whose positions are all
+    // below this one: from now on a missing reader may have rows up to here.
+    if (!known && latest_.size() >= latest_.capacity()) forgotten_up_to_ = position;
+    latest_.Put(reader, position);
   }
-  for (const std::string& reader : readers) latest_[reader] = position;
   return position;
 }
 
@@ -37,8 +38,8 @@ int64_t StreamTracker::Watermark() const {
 bool StreamTracker::MayHaveAfter(absl::string_view reader, int64_t position) const {
   std::lock_guard lock(mutex_);
   if (position < known_from_) return true;
-  const auto it = latest_.find(reader);
-  return it != latest_.end() && it->second > position;
+  if (std::optional<int64_t> latest = latest_.Get(std::string(reader))) return *latest > position;
+  return position < forgotten_up_to_;
 }
 
 }  // namespace messenger::messaging

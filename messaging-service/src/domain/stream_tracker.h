@@ -13,17 +13,18 @@
 #include <set>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "common/lru_cache.h"
 
 namespace messenger::messaging {
 
 class StreamTracker {
  public:
-  // Beyond this many users (about 100 bytes each), the per-user record is
-  // dropped and rebuilt: each dropped user's next sync reads the database.
-  explicit StreamTracker(size_t max_readers = 250'000) : max_readers_(max_readers) {}
+  // Beyond this many users (about 150 bytes each), the least recently active
+  // one is forgotten: its next sync reads the database.
+  explicit StreamTracker(size_t max_readers = 250'000)
+      : latest_("messaging_sync_readers", max_readers) {}
 
   // At start-up: the highest position stored. Rows at or below it were
   // written by an earlier process, so this one knows nothing of their readers.
@@ -45,9 +46,11 @@ class StreamTracker {
   int64_t max_ = 0;
   std::set<int64_t> in_flight_;
   // Highest position allocated for each reader, for positions above known_from_.
-  absl::flat_hash_map<std::string, int64_t> latest_;
+  mutable LruCache<std::string, int64_t> latest_;  // a lookup refreshes recency
   int64_t known_from_ = 0;
-  size_t max_readers_;
+  // At least the position of every reader forgotten to stay within bounds:
+  // a reader not in latest_ may have rows up to here.
+  int64_t forgotten_up_to_ = 0;
 };
 
 }  // namespace messenger::messaging

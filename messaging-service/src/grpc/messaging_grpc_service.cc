@@ -1,5 +1,6 @@
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 
+#include "common/log.h"
 #include "common/metrics.h"
 #include "common/status.h"
 #include "common/time_util.h"
@@ -39,6 +40,14 @@ void ToProto(const SentMessage& sent, v1::SendMessageResponse* out) {
   out->set_seq(sent.message.seq);
   messenger::ToProto(absl::FromUnixMillis(sent.message.origin_server_ts), out->mutable_sent_at());
   out->set_duplicate(sent.duplicate);
+}
+
+// The contact service's detail goes to the log; the caller gets a stable text.
+absl::Status FriendCheckError(const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) return FromGrpcStatus(status);
+  log::Warn("friendship check failed",
+            {{"code", std::to_string(status.error_code())}, {"error", status.error_message()}});
+  return absl::UnavailableError("cannot check the friendship now; retry shortly");
 }
 
 }  // namespace
@@ -231,11 +240,26 @@ absl::StatusOr<bool> GrpcFriendChecker::AreFriends(const std::string& a, const s
   contact::v1::IsFriendResponse response;
   auto context = grpcx::NewClientContext(timeout_);
   grpc::Status status = stub_.get().IsFriend(context.get(), request, &response);
-  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) return FromGrpcStatus(status);
-  if (!status.ok()) {
-    return absl::UnavailableError("cannot check the friendship now: " + status.error_message());
-  }
+  if (!status.ok()) return FriendCheckError(status);
   return response.friends();
+}
+
+absl::StatusOr<std::vector<bool>> GrpcFriendChecker::AreFriendsMany(
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
+  contact::v1::AreFriendsRequest request;
+  for (const auto& [a, b] : pairs) {
+    contact::v1::IsFriendRequest* pair = request.add_pairs();
+    pair->set_user_a(a);
+    pair->set_user_b(b);
+  }
+  contact::v1::AreFriendsResponse response;
+  auto context = grpcx::NewClientContext(timeout_);
+  grpc::Status status = stub_.get().AreFriends(context.get(), request, &response);
+  if (!status.ok()) return FriendCheckError(status);
+  if (static_cast<size_t>(response.friends_size()) != pairs.size()) {
+    return absl::UnavailableError("cannot check the friendship now");
+  }
+  return std::vector<bool>(response.friends().begin(), response.friends().end());
 }
 
 }  // namespace messenger::messaging

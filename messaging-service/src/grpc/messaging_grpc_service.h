@@ -45,12 +45,15 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   grpcx::WorkPool& pool_;
 };
 
-// FriendChecker over the contact service's IsFriend, with a deadline.
+// FriendChecker over the contact service's IsFriend and AreFriends, with a
+// deadline.
 class GrpcFriendChecker final : public FriendChecker {
  public:
   GrpcFriendChecker(grpcx::ChannelSource contact, absl::Duration timeout)
       : stub_(std::move(contact)), timeout_(timeout) {}
   absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) override;
+  absl::StatusOr<std::vector<bool>> AreFriendsMany(
+      const std::vector<std::pair<std::string, std::string>>& pairs) override;
 
  private:
   grpcx::LazyStub<contact::v1::ContactService> stub_;

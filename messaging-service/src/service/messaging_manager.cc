@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "common/time_util.h"
@@ -23,13 +25,34 @@ absl::StatusOr<std::string> UserUuid(const std::string& raw) {
 
 absl::Status NoSuchConversation() { return absl::NotFoundError("no such conversation"); }
 
+// Kept with the client_msg_id: a retry must repeat sender, target and text.
+// Fields are length-prefixed so that no two requests share an input.
+std::string RequestHash(const std::string& sender, const SendInput& in) {
+  const std::string target = in.to_user_id ? "to:" + text::ToLowerAscii(*in.to_user_id)
+                                           : "in:" + in.conversation_id.value_or("");
+  return HexEncode(Sha256(absl::StrCat(sender.size(), ":", sender, target.size(), ":", target,
+                                       in.text.size(), ":", in.text)));
+}
+
 }  // namespace
 
 MessagingManager::MessagingManager(MessagingStore& store, FriendChecker& friends,
                                    StreamTracker& tracker, WaitHub& hub, std::string server_name,
-                                   matrix::Ed25519Key key, const Clock& clock, Rng& rng)
-    : store_(store), friends_(friends), tracker_(tracker), hub_(hub),
-      server_name_(std::move(server_name)), key_(std::move(key)), clock_(clock), rng_(rng) {}
+                                   matrix::Ed25519Key key, const Clock& clock, Rng& rng,
+                                   MessagingLimits limits)
+    : store_(store),
+      friends_(friends),
+      tracker_(tracker),
+      hub_(hub),
+      server_name_(std::move(server_name)),
+      key_(std::move(key)),
+      clock_(clock),
+      rng_(rng),
+      rooms_("messaging_loaded_rooms", limits.loaded_rooms),
+      mxids_("messaging_user_names", limits.cache_entries),
+      direct_rooms_("messaging_direct_rooms", limits.cache_entries),
+      room_rows_("messaging_room_rows", limits.cache_entries),
+      friends_until_("messaging_friendships", limits.cache_entries) {}
 
 std::string MessagingManager::MessageText(const std::string& pdu) {
   nlohmann::json json = nlohmann::json::parse(pdu, nullptr, false);
@@ -41,8 +64,9 @@ std::string MessagingManager::MessageText(const std::string& pdu) {
 
 std::shared_ptr<MessagingManager::RoomHandle> MessagingManager::Handle(const std::string& room_id) {
   std::lock_guard lock(rooms_mutex_);
-  auto& handle = rooms_[room_id];
-  if (!handle) handle = std::make_shared<RoomHandle>();
+  if (std::optional<std::shared_ptr<RoomHandle>> known = rooms_.Get(room_id)) return *known;
+  auto handle = std::make_shared<RoomHandle>();
+  rooms_.Put(room_id, handle);
   return handle;
 }
 
@@ -50,15 +74,11 @@ absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(
     const std::vector<std::string>& ids) {
   std::map<std::string, std::string> out;
   std::vector<std::string> missing;
-  {
-    std::lock_guard lock(cache_mutex_);
-    for (const auto& id : ids) {
-      auto it = mxids_.find(id);
-      if (it != mxids_.end()) {
-        out[id] = it->second;
-      } else {
-        missing.push_back(id);
-      }
+  for (const auto& id : ids) {
+    if (std::optional<std::string> known = mxids_.Get(id)) {
+      out[id] = std::move(*known);
+    } else {
+      missing.push_back(id);
     }
   }
   if (missing.empty()) return out;
@@ -71,9 +91,7 @@ absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(
     }
     ASSIGN_OR_RETURN(out[id], matrix::MakeUserId(it->second, server_name_));
   }
-  std::lock_guard lock(cache_mutex_);
-  if (mxids_.size() > 200'000) mxids_.clear();  // bounded; usernames never change
-  for (const auto& id : missing) mxids_[id] = out[id];
+  for (const auto& id : missing) mxids_.Put(id, out[id]);  // usernames never change
   return out;
 }
 
@@ -269,17 +287,11 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
 }
 
 std::optional<RoomRow> MessagingManager::CachedDirectRoom(const std::string& key) {
-  std::lock_guard lock(cache_mutex_);
-  auto it = direct_rooms_.find(key);
-  if (it == direct_rooms_.end()) return std::nullopt;
-  return room_rows_.at(it->second);
+  return direct_rooms_.Get(key);
 }
 
 std::optional<RoomRow> MessagingManager::CachedRoom(const std::string& room_id) {
-  std::lock_guard lock(cache_mutex_);
-  auto it = room_rows_.find(room_id);
-  if (it == room_rows_.end()) return std::nullopt;
-  return it->second;
+  return room_rows_.Get(room_id);
 }
 
 absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sender,
@@ -299,19 +311,28 @@ absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sende
       return created.status();
     }
   }
-  std::lock_guard lock(cache_mutex_);
-  direct_rooms_[key] = existing->room_id;
-  room_rows_[existing->room_id] = *existing;
+  direct_rooms_.Put(key, *existing);
+  room_rows_.Put(existing->room_id, *existing);
   return *existing;
+}
+
+absl::StatusOr<std::optional<SentMessage>> MessagingManager::Earlier(
+    const std::string& sender, const std::string& device_id, const std::string& client_msg_id,
+    const std::string& request_hash) {
+  ASSIGN_OR_RETURN(std::optional<SentRecord> sent,
+                   store_.FindSent(sender, device_id, client_msg_id));
+  if (!sent) return std::nullopt;
+  if (sent->request_hash && *sent->request_hash != request_hash) {
+    return absl::AlreadyExistsError("client_msg_id was already used for a different message");
+  }
+  return SentMessage{std::move(sent->message), true};
 }
 
 absl::StatusOr<RoomRow> MessagingManager::KnownRoom(const std::string& room_id) {
   if (std::optional<RoomRow> cached = CachedRoom(room_id)) return *cached;
   ASSIGN_OR_RETURN(std::optional<RoomRow> found, store_.GetRoom(room_id));
   if (!found) return NoSuchConversation();
-  std::lock_guard lock(cache_mutex_);
-  if (room_rows_.size() > 200'000) room_rows_.clear();
-  room_rows_[room_id] = *found;  // kind and direct_key never change
+  room_rows_.Put(room_id, *found);  // kind and direct_key never change
   return *found;
 }
 
@@ -321,12 +342,48 @@ absl::StatusOr<bool> MessagingManager::AreFriends(const std::string& a, const st
   const absl::Time now = clock_.Now();
   ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(a, b));
   if (friends) {
-    std::lock_guard lock(cache_mutex_);
-    if (friends_until_.size() > 200'000) friends_until_.clear();
     // friendship.removed evicts it at once; the bound covers a lost event.
-    friends_until_[key] = now + absl::Minutes(5);
+    friends_until_.Put(key, now + absl::Minutes(5));
   }
   return friends;
+}
+
+absl::Status MessagingManager::ConfirmDirect(const std::string& direct_key) {
+  const auto [a, b] = DirectPair(direct_key);
+  ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(a, b));
+  if (!friends) friends_until_.Erase(direct_key);
+  return CheckDirectSend(friends);
+}
+
+std::vector<absl::Status> MessagingManager::ConfirmFriendships(
+    const std::vector<const FastMessage*>& messages) {
+  static metrics::Counter& refused = metrics::Registry::Default().GetCounter(
+      "messaging_direct_sends_refused_total",
+      "Direct messages refused at commit: the friendship had ended", {});
+  std::vector<absl::Status> verdicts(messages.size());
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::vector<size_t> direct;  // indexes of the messages behind `pairs`
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (!messages[i]->direct_key) continue;
+    pairs.push_back(DirectPair(*messages[i]->direct_key));
+    direct.push_back(i);
+  }
+  if (pairs.empty()) return verdicts;
+  absl::StatusOr<std::vector<bool>> friends = friends_.AreFriendsMany(pairs);
+  if (friends.ok() && friends->size() != pairs.size()) {
+    friends = absl::UnavailableError("cannot check the friendship now");
+  }
+  for (size_t j = 0; j < direct.size(); ++j) {
+    const size_t i = direct[j];
+    if (!friends.ok()) {
+      verdicts[i] = friends.status();
+    } else if (!(*friends)[j]) {
+      refused.Inc();
+      friends_until_.Erase(*messages[i]->direct_key);
+      verdicts[i] = CheckDirectSend(false);
+    }
+  }
+  return verdicts;
 }
 
 absl::Status MessagingManager::CheckJoined(const std::string& room_id, const std::string& user_id) {
@@ -343,9 +400,8 @@ absl::Status MessagingManager::CheckJoined(const std::string& room_id, const std
 }
 
 std::optional<bool> MessagingManager::KnownFriends(const std::string& a, const std::string& b) {
-  std::lock_guard lock(cache_mutex_);
-  auto it = friends_until_.find(DirectKey(a, b));
-  if (it != friends_until_.end() && clock_.Now() < it->second) return true;
+  std::optional<absl::Time> until = friends_until_.Get(DirectKey(a, b));
+  if (until && clock_.Now() < *until) return true;
   return std::nullopt;
 }
 
@@ -373,11 +429,11 @@ absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::Re
     if (!are_friends) return std::nullopt;
     if (!*are_friends) {
       // A retry of a message sent while they were friends still answers it.
-      ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
-                       store_.FindSent(sender, in.device_id, in.client_msg_id));
+      ASSIGN_OR_RETURN(std::optional<SentMessage> sent,
+                       Earlier(sender, in.device_id, in.client_msg_id, RequestHash(sender, in)));
       if (sent) {
         target.answered = true;
-        target.earlier = SentMessage{*sent, true};
+        target.earlier = std::move(*sent);
         return target;
       }
     }
@@ -399,8 +455,7 @@ absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::Re
     }
     if (target.room.kind == "direct" && target.room.direct_key) {
       // The pair is in the key; membership itself is checked by the auth rules.
-      const std::string& key = *target.room.direct_key;
-      const std::string a = key.substr(0, key.find(':')), b = key.substr(key.find(':') + 1);
+      const auto [a, b] = DirectPair(*target.room.direct_key);
       if (sender != a && sender != b) {
         return absl::PermissionDeniedError("you are not a member of this conversation");
       }
@@ -410,10 +465,9 @@ absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::Re
     }
   }
   if (memory_only) {
-    std::lock_guard lock(cache_mutex_);
-    auto it = mxids_.find(sender);
-    if (it == mxids_.end()) return std::nullopt;
-    target.sender_mxid = it->second;
+    std::optional<std::string> mxid = mxids_.Get(sender);
+    if (!mxid) return std::nullopt;
+    target.sender_mxid = std::move(*mxid);
   } else {
     ASSIGN_OR_RETURN(target.sender_mxid, MatrixId(sender));
   }
@@ -440,7 +494,8 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
   {
     std::unique_lock lock(handle->mutex);
     WaitIdle(*handle, lock);
-    ASSIGN_OR_RETURN(std::optional<FastMessage> message, PrepareFast(*handle, room_id, draft, in));
+    ASSIGN_OR_RETURN(std::optional<FastMessage> message,
+                     PrepareFast(*handle, room_id, target->room.direct_key, draft, in));
     if (message) {
       lock.unlock();
       auto m = std::make_shared<const FastMessage>(std::move(*message));
@@ -452,11 +507,13 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
 
   // The room is not loaded here yet (or another process wrote to it): the
   // transaction path loads it under the row lock.
+  if (target->room.direct_key) RETURN_IF_ERROR(ConfirmDirect(*target->room.direct_key));
   bool duplicate = false;
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>& events,
                    const std::vector<std::string>& joined) -> absl::Status {
     const StoredEvent& e = events.front();
-    ASSIGN_OR_RETURN(bool fresh, tx.InsertSent(sender, in.device_id, in.client_msg_id, e.event_id));
+    ASSIGN_OR_RETURN(bool fresh, tx.InsertSent(sender, in.device_id, in.client_msg_id, e.event_id,
+                                               RequestHash(sender, in)));
     if (!fresh) {
       duplicate = true;  // a retry: undo ours, answer the original
       return absl::AbortedError("duplicate send");
@@ -473,9 +530,9 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
   absl::StatusOr<std::vector<StoredEvent>> written = Append(room_id, {draft}, extra);
   if (!written.ok()) {
     if (duplicate) {
-      ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
-                       store_.FindSent(sender, in.device_id, in.client_msg_id));
-      if (sent) return SentMessage{*sent, true};
+      ASSIGN_OR_RETURN(std::optional<SentMessage> sent,
+                       Earlier(sender, in.device_id, in.client_msg_id, RequestHash(sender, in)));
+      if (sent) return *sent;
     }
     return written.status();
   }
@@ -492,7 +549,8 @@ bool MessagingManager::TrySendAsync(const SendInput& in, SendDone done) {
   // A load holding the lock, or threads waiting for the room: take the pool.
   if (!lock.owns_lock() || !handle->room || handle->blocked > 0) return false;
   auto send = std::make_shared<QueuedSend>(
-      QueuedSend{(*target)->room.room_id, MessageDraft(**target, in.text), in, std::move(done)});
+      QueuedSend{(*target)->room.room_id, (*target)->room.direct_key,
+                 MessageDraft(**target, in.text), in, std::move(done)});
   if (handle->writing) {
     handle->queued.push_back(std::move(send));  // FinishFast starts it
     return true;
@@ -505,7 +563,7 @@ void MessagingManager::StartQueued(const std::shared_ptr<RoomHandle>& handle,
                                    std::unique_lock<std::mutex>& lock,
                                    std::shared_ptr<QueuedSend> send) {
   absl::StatusOr<std::optional<FastMessage>> message =
-      PrepareFast(*handle, send->room_id, send->draft, send->input);
+      PrepareFast(*handle, send->room_id, send->direct_key, send->draft, send->input);
   lock.unlock();
   if (!message.ok()) return send->done(message.status());
   if (!*message) return send->done(std::nullopt);
@@ -516,7 +574,8 @@ void MessagingManager::StartQueued(const std::shared_ptr<RoomHandle>& handle,
 }
 
 absl::StatusOr<std::optional<FastMessage>> MessagingManager::PrepareFast(
-    RoomHandle& handle, const std::string& room_id, const Draft& draft, const SendInput& in) {
+    RoomHandle& handle, const std::string& room_id, const std::optional<std::string>& direct_key,
+    const Draft& draft, const SendInput& in) {
   if (!handle.room || handle.last_seq < 0) return std::nullopt;
   const absl::Time now = clock_.Now();
   // Authorizes (membership, power) against the room state and moves the tip.
@@ -535,6 +594,8 @@ absl::StatusOr<std::optional<FastMessage>> MessagingManager::PrepareFast(
   m.at = now;
   m.device_id = in.device_id;
   m.client_msg_id = in.client_msg_id;
+  m.request_hash = RequestHash(draft.sender_id, in);
+  m.direct_key = direct_key;
   std::vector<std::string> recipients;
   for (const auto& member : handle.joined) {
     if (member != draft.sender_id) recipients.push_back(member);
@@ -584,10 +645,13 @@ absl::StatusOr<std::optional<SentMessage>> MessagingManager::FinishFast(
   handle.idle.notify_all();
   for (auto& send : to_pool) send->done(std::nullopt);
   if (!appended.ok()) {
-    if (pg::IsUniqueViolation(appended.status(), "sent_messages_pkey")) {
-      ASSIGN_OR_RETURN(std::optional<MessageRow> sent,
-                       store_.FindSent(e.sender, m.device_id, m.client_msg_id));
-      if (sent) return SentMessage{*sent, true};
+    // A reused key, or a refused direct message that may be a retry of one
+    // sent while the pair were friends: the original answers it.
+    if (pg::IsUniqueViolation(appended.status(), "sent_messages_pkey") ||
+        absl::IsPermissionDenied(appended.status())) {
+      ASSIGN_OR_RETURN(std::optional<SentMessage> sent,
+                       Earlier(e.sender, m.device_id, m.client_msg_id, m.request_hash));
+      if (sent) return *sent;
     }
     return appended.status();
   }
@@ -635,11 +699,13 @@ absl::StatusOr<RoomRow> MessagingManager::CreateGroup(const std::string& creator
     if (*id != creator) unique.insert(*id);
   }
   if (unique.empty()) return absl::InvalidArgumentError("a group needs someone besides you");
-  for (const auto& member : unique) {
-    ASSIGN_OR_RETURN(bool friends, AreFriends(creator, member));
-    if (!friends) {
-      return absl::PermissionDeniedError("every member must be one of your contacts");
-    }
+  // Asked, not remembered: a removal that committed must count.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& member : unique) pairs.emplace_back(creator, member);
+  ASSIGN_OR_RETURN(std::vector<bool> friends, friends_.AreFriendsMany(pairs));
+  if (friends.size() != pairs.size() ||
+      std::find(friends.begin(), friends.end(), false) != friends.end()) {
+    return absl::PermissionDeniedError("every member must be one of your contacts");
   }
   return CreateRoom(creator, "group", clean_name, std::nullopt,
                     std::vector<std::string>(unique.begin(), unique.end()));
@@ -682,7 +748,7 @@ absl::StatusOr<std::string> MessagingManager::Invite(const std::string& inviter_
   if (room->kind == "direct") {
     return absl::PermissionDeniedError("a direct conversation has exactly two members");
   }
-  ASSIGN_OR_RETURN(bool friends, AreFriends(inviter, *invitee));
+  ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(inviter, *invitee));  // asked, not remembered
   if (!friends) return absl::PermissionDeniedError("you can invite only your contacts");
   ASSIGN_OR_RETURN(auto mxids, MatrixIds({inviter, *invitee}));
   Draft draft{{mxids[inviter], matrix::kMemberType, mxids[*invitee], {{"membership", "invite"}},
@@ -754,8 +820,7 @@ absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx
     }
     if (!IsUuid(a) || !IsUuid(b)) return absl::InvalidArgumentError("friendship event without users");
     if (!accepted) {
-      std::lock_guard lock(cache_mutex_);
-      friends_until_.erase(DirectKey(a, b));
+      friends_until_.Erase(DirectKey(a, b));
     }
     // Removing the friendship makes the pair's direct room read-only; a new
     // friendship opens the same room again (history kept).

@@ -18,10 +18,11 @@
 #include "absl/types/span.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/lru_cache.h"
+#include "common/wait_hub.h"
 #include "messaging-service/src/domain/matrix/room.h"
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/domain/stream_tracker.h"
-#include "common/wait_hub.h"
 #include "messaging-service/src/storage/message_batcher.h"
 #include "messaging-service/src/storage/messaging_store.h"
 
@@ -33,6 +34,16 @@ class FriendChecker {
   virtual ~FriendChecker() = default;
   // UNAVAILABLE when it cannot be known (never a guess).
   virtual absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) = 0;
+  // AreFriends of each pair, in one call.
+  virtual absl::StatusOr<std::vector<bool>> AreFriendsMany(
+      const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
+};
+
+// Bounds of what the manager keeps in memory; past them the least recently
+// used entry goes and is read again from storage (or the owner) on next use.
+struct MessagingLimits {
+  size_t loaded_rooms = 10'000;    // rooms with their state and members
+  size_t cache_entries = 100'000;  // each small cache: names, room rows, friendships
 };
 
 struct SendInput {
@@ -66,7 +77,7 @@ class MessagingManager {
  public:
   MessagingManager(MessagingStore& store, FriendChecker& friends, StreamTracker& tracker,
                    WaitHub& hub, std::string server_name, matrix::Ed25519Key key,
-                   const Clock& clock, Rng& rng);
+                   const Clock& clock, Rng& rng, MessagingLimits limits = {});
 
   absl::StatusOr<SentMessage> Send(const SendInput& input);
   // nullopt: not sent; call Send (which also answers every error).
@@ -88,6 +99,7 @@ class MessagingManager {
   // What is new for the user after `since` (no waiting).
   absl::StatusOr<SyncBatch> SyncOnce(const std::string& user_id, int64_t since);
   int64_t Position() const { return tracker_.Watermark(); }
+  size_t loaded_rooms() const { return rooms_.size(); }
   WaitHub& hub() { return hub_; }
 
   // Event consumer effects (inside the consumer's transaction).
@@ -145,7 +157,20 @@ class MessagingManager {
   // settles when `tx` ends.
   int64_t AllocatePosition(pg::Tx& tx, absl::Span<const std::string> readers);
   // IsFriend, remembering "yes" until a friendship.removed event (or a while).
+  // It only decides the path: every direct message is confirmed with the
+  // contact service before it commits (ConfirmFriendships, ConfirmDirect).
   absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b);
+  // Asks the contact service (no cache): OK while the pair of `direct_key`
+  // are friends, else PERMISSION_DENIED (and the remembered "yes" goes).
+  absl::Status ConfirmDirect(const std::string& direct_key);
+  // The batcher's check of a batch: one call for all its direct messages.
+  std::vector<absl::Status> ConfirmFriendships(const std::vector<const FastMessage*>& messages);
+  // The answer to a reused client_msg_id: the original message (a retry),
+  // ALREADY_EXISTS when it was used for another request, nullopt when unused.
+  absl::StatusOr<std::optional<SentMessage>> Earlier(const std::string& sender,
+                                                     const std::string& device_id,
+                                                     const std::string& client_msg_id,
+                                                     const std::string& request_hash);
   // The room of a direct pair, remembered (it never changes once made).
   absl::StatusOr<RoomRow> KnownRoom(const std::string& room_id);
   // Who sends where, after the input checks and the contact policy.
@@ -166,6 +191,7 @@ class MessagingManager {
   std::optional<bool> KnownFriends(const std::string& a, const std::string& b);
   struct QueuedSend {
     std::string room_id;
+    std::optional<std::string> direct_key;
     Draft draft;
     SendInput input;
     SendDone done;
@@ -179,16 +205,15 @@ class MessagingManager {
   // Under the handle's mutex: builds the next message of a loaded room for a
   // one-statement append and marks the room writing; nullopt when the room
   // must be (re)loaded through Append first.
-  absl::StatusOr<std::optional<FastMessage>> PrepareFast(RoomHandle& handle,
-                                                         const std::string& room_id,
-                                                         const Draft& draft, const SendInput& in);
+  absl::StatusOr<std::optional<FastMessage>> PrepareFast(
+      RoomHandle& handle, const std::string& room_id, const std::optional<std::string>& direct_key,
+      const Draft& draft, const SendInput& in);
   // Settles a prepared message with the batcher's answer (without the mutex
   // held); nullopt when another process moved the room on.
   absl::StatusOr<std::optional<SentMessage>> FinishFast(RoomHandle& handle, const FastMessage& m,
                                                         const absl::StatusOr<bool>& appended);
 
   MessagingStore& store_;
-  MessageBatcher batcher_{store_};
   FriendChecker& friends_;
   StreamTracker& tracker_;
   WaitHub& hub_;
@@ -196,14 +221,22 @@ class MessagingManager {
   matrix::Ed25519Key key_;
   const Clock& clock_;
   Rng& rng_;
+  // Held across a miss and its Put, so that a room gets one handle at a time.
   std::mutex rooms_mutex_;
-  std::map<std::string, std::shared_ptr<RoomHandle>> rooms_;
-  // Caches of facts that change only through events this service consumes.
-  std::mutex cache_mutex_;
-  std::map<std::string, std::string> mxids_;                 // user id -> @name:server
-  std::map<std::string, std::string> direct_rooms_;          // pair key -> room id
-  std::map<std::string, RoomRow> room_rows_;                 // room id -> kind, direct_key
-  std::map<std::string, absl::Time> friends_until_;          // pair key -> trust "yes" until
+  // An evicted handle still in use stays valid for its holders; the next
+  // user of the room gets a fresh one, which reloads under the row lock.
+  LruCache<std::string, std::shared_ptr<RoomHandle>> rooms_;
+  // Facts that never change (names, room kinds) or are confirmed before
+  // commit (friendships); a miss asks storage or the contact service.
+  LruCache<std::string, std::string> mxids_;         // user id -> @name:server
+  LruCache<std::string, RoomRow> direct_rooms_;      // pair key -> its room
+  LruCache<std::string, RoomRow> room_rows_;         // room id -> kind, direct_key
+  LruCache<std::string, absl::Time> friends_until_;  // pair key -> trust "yes" until
+  // Last: stopped (and drained) before the members its answers use.
+  MessageBatcher batcher_{store_, 64, 2, 8,
+                          [this](const std::vector<const FastMessage*>& messages) {
+                            return ConfirmFriendships(messages);
+                          }};
 };
 
 }  // namespace messenger::messaging

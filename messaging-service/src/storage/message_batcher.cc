@@ -7,8 +7,11 @@
 namespace messenger::messaging {
 
 MessageBatcher::MessageBatcher(MessagingStore& store, size_t max_batch, int writers,
-                               size_t parallel_from)
-    : store_(store), max_batch_(max_batch), parallel_from_(parallel_from) {
+                               size_t parallel_from, Confirm confirm)
+    : store_(store),
+      confirm_(std::move(confirm)),
+      max_batch_(max_batch),
+      parallel_from_(parallel_from) {
   for (int i = 0; i < writers; ++i) threads_.emplace_back([this] { Run(); });
 }
 
@@ -53,6 +56,21 @@ void MessageBatcher::Write(std::vector<Pending>& batch) {
       "messaging_send_batch_size", "Messages written per statement (group commit)", {},
       {1, 2, 4, 8, 16, 32, 64});
   sizes.Observe(static_cast<double>(batch.size()));
+  if (confirm_) {
+    std::vector<const FastMessage*> messages;
+    for (const Pending& p : batch) messages.push_back(p.message.get());
+    const std::vector<absl::Status> verdicts = confirm_(messages);
+    std::vector<Pending> confirmed;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (i < verdicts.size() && !verdicts[i].ok()) {
+        batch[i].done(verdicts[i]);
+      } else {
+        confirmed.push_back(std::move(batch[i]));
+      }
+    }
+    batch.swap(confirmed);
+    if (batch.empty()) return;
+  }
   if (batch.size() > 1) {
     std::vector<const FastMessage*> messages;
     for (const Pending& p : batch) messages.push_back(p.message.get());

@@ -24,9 +24,15 @@ class MessageBatcher {
   // Gets MessagingStore::AppendMessage's answer, on the batcher's thread: it
   // must not wait for the batcher.
   using Done = std::function<void(absl::StatusOr<bool>)>;
+  // Asked once per batch, just before it is written: per message OK, or the
+  // error it is answered with instead of being written (e.g. the friendship
+  // of a direct message ended). One call per batch keeps it off the per-
+  // message cost.
+  using Confirm =
+      std::function<std::vector<absl::Status>(const std::vector<const FastMessage*>& messages)>;
 
   explicit MessageBatcher(MessagingStore& store, size_t max_batch = 64, int writers = 2,
-                          size_t parallel_from = 8);
+                          size_t parallel_from = 8, Confirm confirm = nullptr);
   ~MessageBatcher();
 
   // At most one message per room may be waiting (callers serialize per room).
@@ -46,6 +52,7 @@ class MessageBatcher {
   bool ShouldWrite() const;
 
   MessagingStore& store_;
+  Confirm confirm_;
   size_t max_batch_;
   size_t parallel_from_;
   std::mutex mutex_;

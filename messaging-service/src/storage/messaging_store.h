@@ -62,6 +62,13 @@ struct MessageRow {
   int64_t origin_server_ts = 0;
 };
 
+// An idempotency key as stored: the message it made and the hash of the
+// request that made it (none for keys stored before hashes were kept).
+struct SentRecord {
+  MessageRow message;
+  std::optional<std::string> request_hash;
+};
+
 struct ConversationRow {
   std::string room_id;
   std::string kind;
@@ -106,7 +113,8 @@ class MessagingTx {
   // False when (user, device, client_msg_id) is already taken.
   virtual absl::StatusOr<bool> InsertSent(const std::string& user_id, const std::string& device_id,
                                           const std::string& client_msg_id,
-                                          const std::string& event_id) = 0;
+                                          const std::string& event_id,
+                                          const std::string& request_hash) = 0;
   // Moves the read marker forward; false when `seq` is not past it.
   virtual absl::StatusOr<bool> AdvanceReceipt(const std::string& room_id, const std::string& user_id,
                                               int64_t seq, int64_t stream_pos, absl::Time at) = 0;
@@ -127,6 +135,9 @@ struct FastMessage {
   absl::Time at;
   std::string device_id;
   std::string client_msg_id;
+  std::string request_hash;  // of (sender, target, text), kept with the key
+  // Direct rooms: the pair whose friendship is confirmed before the commit.
+  std::optional<std::string> direct_key;
   bus::Event outbox_event;
 };
 
@@ -152,9 +163,9 @@ class MessagingStore {
   virtual absl::Status SaveSigningKey(const std::string& key_id, const std::string& seed) = 0;
   virtual absl::StatusOr<int64_t> MaxStreamPosition() = 0;
 
-  virtual absl::StatusOr<std::optional<MessageRow>> FindSent(const std::string& user_id,
-                                                            const std::string& device_id,
-                                                            const std::string& client_msg_id) = 0;
+  virtual absl::StatusOr<std::optional<SentRecord>> FindSent(const std::string& user_id,
+                                                             const std::string& device_id,
+                                                             const std::string& client_msg_id) = 0;
   virtual absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string& direct_key) = 0;
   virtual absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string& room_id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string& room_id) = 0;

@@ -169,10 +169,11 @@ class PgMessagingTx final : public MessagingTx {
   }
 
   absl::StatusOr<bool> InsertSent(const std::string& user_id, const std::string& device_id,
-                                  const std::string& client_msg_id,
-                                  const std::string& event_id) override {
+                                  const std::string& client_msg_id, const std::string& event_id,
+                                  const std::string& request_hash) override {
     ASSIGN_OR_RETURN(pg::Result r,
-                     tx_.Exec(queries::kInsertSent, {user_id, device_id, client_msg_id, event_id}));
+                     tx_.Exec(queries::kInsertSent,
+                              {user_id, device_id, client_msg_id, event_id, request_hash}));
     return r.affected() == 1;
   }
 
@@ -216,12 +217,12 @@ absl::Status PgMessagingStore::Transaction(const std::function<absl::Status(Mess
 
 absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
   const StoredEvent& e = m.event;
-  ASSIGN_OR_RETURN(pg::Result r,
-                   pool_.Exec(queries::kAppendMessage,
-                              {e.event_id, e.room_id, e.seq, e.stream_pos, e.sender,
-                               e.origin_server_ts, e.pdu, m.device_id, m.client_msg_id, m.depth,
-                               m.at, m.outbox_event.id, m.outbox_event.type,
-                               m.outbox_event.ToJson()}));
+  ASSIGN_OR_RETURN(
+      pg::Result r,
+      pool_.Exec(queries::kAppendMessage,
+                 {e.event_id, e.room_id, e.seq, e.stream_pos, e.sender, e.origin_server_ts, e.pdu,
+                  m.device_id, m.client_msg_id, m.depth, m.at, m.outbox_event.id,
+                  m.outbox_event.type, m.outbox_event.ToJson(), m.request_hash}));
   const bool appended = r.GetInt64(0, 0) == 1;
   if (appended) outbox_.Commit({m.outbox_event});
   return appended;
@@ -229,24 +230,26 @@ absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
 
 absl::StatusOr<std::vector<bool>> PgMessagingStore::AppendMessages(
     const std::vector<const FastMessage*>& messages) {
-  std::vector<std::vector<std::string>> columns(14);
+  constexpr int kColumns = 15;
+  std::vector<std::vector<std::string>> columns(kColumns);
   for (const FastMessage* m : messages) {
     const StoredEvent& e = m->event;
-    const std::string values[14] = {e.event_id,
-                                    e.room_id,
-                                    std::to_string(e.seq),
-                                    std::to_string(e.stream_pos),
-                                    e.sender,
-                                    std::to_string(e.origin_server_ts),
-                                    e.pdu,
-                                    m->device_id,
-                                    m->client_msg_id,
-                                    std::to_string(m->depth),
-                                    *pg::Param(m->at).value(),
-                                    m->outbox_event.id,
-                                    m->outbox_event.type,
-                                    m->outbox_event.ToJson()};
-    for (int c = 0; c < 14; ++c) columns[c].push_back(values[c]);
+    const std::string values[kColumns] = {e.event_id,
+                                          e.room_id,
+                                          std::to_string(e.seq),
+                                          std::to_string(e.stream_pos),
+                                          e.sender,
+                                          std::to_string(e.origin_server_ts),
+                                          e.pdu,
+                                          m->device_id,
+                                          m->client_msg_id,
+                                          std::to_string(m->depth),
+                                          *pg::Param(m->at).value(),
+                                          m->outbox_event.id,
+                                          m->outbox_event.type,
+                                          m->outbox_event.ToJson(),
+                                          m->request_hash};
+    for (int c = 0; c < kColumns; ++c) columns[c].push_back(values[c]);
   }
   std::vector<pg::Param> params;
   for (const auto& column : columns) params.emplace_back(TextArray(column));
@@ -292,11 +295,13 @@ absl::StatusOr<int64_t> PgMessagingStore::MaxStreamPosition() {
   return r.GetInt64(0, 0);
 }
 
-absl::StatusOr<std::optional<MessageRow>> PgMessagingStore::FindSent(
+absl::StatusOr<std::optional<SentRecord>> PgMessagingStore::FindSent(
     const std::string& user_id, const std::string& device_id, const std::string& client_msg_id) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindSent, {user_id, device_id, client_msg_id}));
   if (r.rows() == 0) return std::nullopt;
-  return MessageFrom(r, 0);
+  SentRecord sent{MessageFrom(r, 0), std::nullopt};
+  if (!r.IsNull(0, 6)) sent.request_hash = r.GetString(0, 6);
+  return sent;
 }
 
 absl::StatusOr<std::optional<RoomRow>> PgMessagingStore::FindDirectRoom(

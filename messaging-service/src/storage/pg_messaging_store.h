@@ -19,9 +19,9 @@ class PgMessagingStore final : public MessagingStore {
   absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SigningKey() override;
   absl::Status SaveSigningKey(const std::string& key_id, const std::string& seed) override;
   absl::StatusOr<int64_t> MaxStreamPosition() override;
-  absl::StatusOr<std::optional<MessageRow>> FindSent(const std::string& user_id,
-                                                    const std::string& device_id,
-                                                    const std::string& client_msg_id) override;
+  absl::StatusOr<std::optional<SentRecord>> FindSent(const std::string& user_id,
+                                                     const std::string& device_id,
+                                                     const std::string& client_msg_id) override;
   absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string& direct_key) override;
   absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string& room_id) override;
   absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string& room_id) override;

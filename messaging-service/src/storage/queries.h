@@ -39,8 +39,8 @@ inline constexpr pg::Query kAppendMessage{
     "e AS (INSERT INTO events (event_id, room_id, seq, stream_pos, sender, type, "
     "  origin_server_ts, state_group, pdu) "
     "  SELECT $1, room_id, $3, $4, $5, 'm.room.message', $6, state_group, $7 FROM r), "
-    "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id) "
-    "  SELECT $5, $8, $9, $1 FROM r), "
+    "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id, request_hash) "
+    "  SELECT $5, $8, $9, $1, $15 FROM r), "
     "o AS (INSERT INTO outbox (event_id, subject, payload) SELECT $12, $13, $14 FROM r) "
     "SELECT count(*) FROM r"};
 
@@ -49,9 +49,9 @@ inline constexpr pg::Query kAppendMessages{
     "msg_append_messages",
     "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], "
     "  $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[], "
-    "  $11::timestamptz[], $12::uuid[], $13::text[], $14::text[]) AS v(event_id, room_id, seq, "
-    "  stream_pos, sender, ts, pdu, device_id, client_msg_id, depth, at, outbox_id, subject, "
-    "  payload)), "
+    "  $11::timestamptz[], $12::uuid[], $13::text[], $14::text[], $15::text[]) AS v(event_id, "
+    "  room_id, seq, stream_pos, sender, ts, pdu, device_id, client_msg_id, depth, at, outbox_id, "
+    "  subject, payload, request_hash)), "
     "r AS (UPDATE rooms SET last_seq = v.seq, depth = v.depth, tip_event_id = v.event_id, "
     "  last_event_at = v.at, last_message_event_id = v.event_id FROM v "
     "  WHERE rooms.room_id = v.room_id AND rooms.last_seq = v.seq - 1 "
@@ -59,8 +59,9 @@ inline constexpr pg::Query kAppendMessages{
     "e AS (INSERT INTO events (event_id, room_id, seq, stream_pos, sender, type, "
     "  origin_server_ts, state_group, pdu) SELECT v.event_id, v.room_id, v.seq, v.stream_pos, "
     "  v.sender, 'm.room.message', v.ts, r.state_group, v.pdu FROM v JOIN r USING (event_id)), "
-    "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id) "
-    "  SELECT v.sender, v.device_id, v.client_msg_id, v.event_id FROM v JOIN r USING (event_id)), "
+    "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id, request_hash) "
+    "  SELECT v.sender, v.device_id, v.client_msg_id, v.event_id, v.request_hash "
+    "  FROM v JOIN r USING (event_id)), "
     "o AS (INSERT INTO outbox (event_id, subject, payload) "
     "  SELECT v.outbox_id, v.subject, v.payload FROM v JOIN r USING (event_id)) "
     "SELECT event_id FROM r"};
@@ -98,12 +99,12 @@ inline constexpr pg::Query kPutMembership{
 
 inline constexpr pg::Query kInsertSent{
     "msg_insert_sent",
-    "INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"};
+    "INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id, request_hash) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"};
 
 inline constexpr pg::Query kFindSent{
     "msg_find_sent",
-    "SELECT e.event_id, e.room_id, e.seq, e.sender, e.pdu, e.origin_server_ts "
+    "SELECT e.event_id, e.room_id, e.seq, e.sender, e.pdu, e.origin_server_ts, s.request_hash "
     "FROM sent_messages s JOIN events e USING (event_id) "
     "WHERE s.user_id = $1 AND s.device_id = $2 AND s.client_msg_id = $3"};
 
