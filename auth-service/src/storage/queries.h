@@ -51,14 +51,10 @@ inline constexpr pg::Query kRetireVerifications{
 inline constexpr pg::Query kTouchVerificationSent{
     "auth_touch_verification_sent", "UPDATE users SET verification_sent_at = $2 WHERE user_id = $1"};
 
-inline constexpr pg::Query kGetFailures{
-    "auth_get_failures",
-    "SELECT window_start, failures, locked_until FROM login_failures WHERE user_id = $1"};
-
 inline constexpr pg::Query kLockFailures{
     "auth_lock_failures",
-    "SELECT window_start, failures, locked_until FROM login_failures WHERE user_id = $1 "
-    "FOR UPDATE"};
+    "SELECT f.window_start, f.failures, f.locked_until FROM users u "
+    "LEFT JOIN login_failures f USING (user_id) WHERE u.user_id = $1 FOR UPDATE OF u"};
 
 inline constexpr pg::Query kUpsertFailures{
     "auth_upsert_failures",
