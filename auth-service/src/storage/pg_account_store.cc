@@ -7,7 +7,7 @@ namespace messenger::auth {
 namespace {
 
 std::optional<FailureRecord> FailuresFrom(const pg::Result& r) {
-  if (r.rows() == 0 || r.IsNull(0, 0)) return std::nullopt;  // none (outer join)
+  if (r.rows() == 0) return std::nullopt;
   return FailureRecord{r.GetTime(0, 0), static_cast<int>(r.GetInt64(0, 1)), r.GetOptionalTime(0, 2)};
 }
 
@@ -102,10 +102,9 @@ absl::StatusOr<AttemptReservation> PgAccountStore::ReserveLoginAttempt(
     const std::string& user_id, absl::Time now, const LockoutPolicy& policy) {
   AttemptReservation reservation;
   RETURN_IF_ERROR(pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
-    // The users row always exists: its lock also serialises the first
-    // attempts, when there is no failures row to lock yet.
-    ASSIGN_OR_RETURN(pg::Result r, tx.Exec(queries::kLockFailures, {user_id}));
-    if (r.rows() == 0) return absl::NotFoundError("no such user");
+    ASSIGN_OR_RETURN(pg::Result user, tx.Exec(queries::kLockUserForAttempt, {user_id}));
+    if (user.rows() == 0) return absl::NotFoundError("no such user");
+    ASSIGN_OR_RETURN(pg::Result r, tx.Exec(queries::kGetFailures, {user_id}));
     reservation = ReserveAttempt(FailuresFrom(r), now, policy);
     if (!reservation.allowed) return absl::OkStatus();
     const FailureRecord& next = reservation.record;
