@@ -30,12 +30,14 @@ TEST(HashQueue, RefusesAtOnceWhenRunningAndWaitingPlacesAreTaken) {
   ASSERT_TRUE(RetryAfter(c.status()).has_value());
   EXPECT_GE(*RetryAfter(c.status()), absl::Seconds(1));
 
-  queue.Run(std::move(*a), [&] { release.wait(); },
-            [&](absl::Status s) {
-              EXPECT_TRUE(s.ok());
-              first_done.set_value();
-            });
-  queue.Run(std::move(*b), [] {}, [&](absl::Status) { second_done.set_value(); });
+  queue.Run(
+      std::move(*a), [&] { release.wait(); },
+      [&](absl::Status s) {
+        EXPECT_TRUE(s.ok());
+        first_done.set_value();
+      });
+  queue.Run(
+      std::move(*b), [] {}, [&](absl::Status) { second_done.set_value(); });
   EXPECT_FALSE(queue.Admit().ok());  // one running, one waiting
   release.count_down();
   first_done.get_future().wait();
@@ -57,7 +59,8 @@ TEST(HashQueue, AnUnusedTicketGivesItsPlaceBack) {
 TEST(HashQueue, ARefusedResumeAnswersWithAnError) {
   HashQueue queue(1, 0, [](std::function<void()>) { return false; });
   std::promise<absl::Status> answer;
-  queue.Run(*queue.Admit(), [] {}, [&](absl::Status s) { answer.set_value(s); });
+  queue.Run(
+      *queue.Admit(), [] {}, [&](absl::Status s) { answer.set_value(s); });
   EXPECT_EQ(answer.get_future().get().code(), absl::StatusCode::kUnavailable);
 }
 

@@ -17,8 +17,8 @@
 namespace messenger::gateway {
 
 struct AuthLimitConfig {
-  double ip_rate_per_second = 2;  // MESSENGER_AUTH_IP_RATE_PER_MIN
-  double ip_burst = 30;           // MESSENGER_AUTH_IP_BURST
+  double ip_rate_per_second = 2;               // MESSENGER_AUTH_IP_RATE_PER_MIN
+  double ip_burst = 30;                        // MESSENGER_AUTH_IP_BURST
   double account_rate_per_second = 10.0 / 60;  // MESSENGER_AUTH_ACCOUNT_RATE_PER_MIN
   double account_burst = 10;                   // MESSENGER_AUTH_ACCOUNT_BURST
   size_t max_keys = 100'000;                   // MESSENGER_AUTH_LIMITER_KEYS, per limiter

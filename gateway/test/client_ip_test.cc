@@ -18,8 +18,7 @@ TEST(TrustedProxies, ATrustedPeerVouchesForTheNearestUntrustedHop) {
   EXPECT_FALSE(proxies->Contains("11.0.0.1"));
   EXPECT_TRUE(proxies->Contains("::1"));
   // The client forged the first entry; the proxies appended the rest.
-  EXPECT_EQ(proxies->ClientAddress("10.0.0.2", "1.2.3.4, 198.51.100.9, 10.0.0.5"),
-            "198.51.100.9");
+  EXPECT_EQ(proxies->ClientAddress("10.0.0.2", "1.2.3.4, 198.51.100.9, 10.0.0.5"), "198.51.100.9");
   EXPECT_EQ(proxies->ClientAddress("127.0.0.1", "198.51.100.9"), "198.51.100.9");
   // An untrusted peer's header is ignored.
   EXPECT_EQ(proxies->ClientAddress("198.51.100.1", "1.2.3.4"), "198.51.100.1");

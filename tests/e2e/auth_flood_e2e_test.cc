@@ -41,10 +41,14 @@ TEST(AuthLimitsE2eTest, EveryPublicAuthRouteIsLimitedPerAddressAndPerAccount) {
   // Each address gets 3 requests, whatever the route; the 4th is refused.
   const httplib::Headers from_a = {{"X-Forwarded-For", "198.51.100.1"}};
   EXPECT_EQ(Send(*client, "POST", "/v1/auth/login", LoginBody("x1"), "", from_a).status, 401);
-  EXPECT_EQ(Send(*client, "POST", "/v1/auth/refresh", nlohmann::json{{"refresh_token", "r"}}, "",
-                 from_a).status, 401);
+  EXPECT_EQ(
+      Send(*client, "POST", "/v1/auth/refresh", nlohmann::json{{"refresh_token", "r"}}, "", from_a)
+          .status,
+      401);
   EXPECT_EQ(Send(*client, "POST", "/v1/auth/resend-verification",
-                 nlohmann::json{{"email", "a@example.com"}}, "", from_a).status, 202);
+                 nlohmann::json{{"email", "a@example.com"}}, "", from_a)
+                .status,
+            202);
   for (const std::string path : {"/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh",
                                  "/v1/auth/verify-email", "/v1/auth/resend-verification"}) {
     Reply r = Send(*client, "POST", path, nlohmann::json::object(), "", from_a);
@@ -63,11 +67,15 @@ TEST(AuthLimitsE2eTest, EveryPublicAuthRouteIsLimitedPerAddressAndPerAccount) {
   EXPECT_GE(RetryAfterHeader(third), 30);  // one token a minute
   for (int i = 0; i < 2; ++i) {
     const httplib::Headers from = {{"X-Forwarded-For", absl::StrCat("198.51.100.", 30 + i)}};
-    EXPECT_EQ(Send(*client, "POST", "/v1/auth/verify-email", nlohmann::json{{"token", "same"}}, "",
-                   from).status, 400);
+    EXPECT_EQ(
+        Send(*client, "POST", "/v1/auth/verify-email", nlohmann::json{{"token", "same"}}, "", from)
+            .status,
+        400);
   }
   EXPECT_EQ(Send(*client, "POST", "/v1/auth/verify-email", nlohmann::json{{"token", "same"}}, "",
-                 {{"X-Forwarded-For", "198.51.100.40"}}).status, 429);
+                 {{"X-Forwarded-For", "198.51.100.40"}})
+                .status,
+            429);
 }
 
 TEST(AuthLimitsE2eTest, ForwardedForIsIgnoredWithoutATrustedProxy) {
@@ -78,7 +86,8 @@ TEST(AuthLimitsE2eTest, ForwardedForIsIgnoredWithoutATrustedProxy) {
   for (int i = 0; i < 2; ++i) {
     const httplib::Headers spoofed = {{"X-Forwarded-For", absl::StrCat("203.0.113.", i)}};
     EXPECT_EQ(Send(*client, "POST", "/v1/auth/login", LoginBody(absl::StrCat("u", i)), "", spoofed)
-                  .status, 401);
+                  .status,
+              401);
   }
   Reply r = Send(*client, "POST", "/v1/auth/login", LoginBody("u9"), "",
                  {{"X-Forwarded-For", "203.0.113.99"}});
@@ -108,12 +117,15 @@ TEST(AuthFloodE2eTest, LoginFloodAtTenTimesTheLimitDoesNotSlowALoggedInUser) {
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
         int s = Send(*client, "POST", "/v1/contacts/requests",
-                     nlohmann::json{{"user_id", bob.user_id}}, alice.access_token).status;
+                     nlohmann::json{{"user_id", bob.user_id}}, alice.access_token)
+                    .status;
         return s == 201 || s == 200;
       },
       absl::Seconds(10)));
   ASSERT_EQ(Send(*client, "POST", "/v1/contacts/requests/" + alice.user_id + "/accept",
-                 std::nullopt, bob.access_token).status, 200);
+                 std::nullopt, bob.access_token)
+                .status,
+            200);
 
   // Alice's requests, one after another: latencies of /v1/me and of sends.
   int sent = 0;
@@ -126,10 +138,11 @@ TEST(AuthFloodE2eTest, LoginFloodAtTenTimesTheLimitDoesNotSlowALoggedInUser) {
       me.push_back(absl::Now() - start);
       EXPECT_EQ(r.status, 200) << r.raw;
       start = absl::Now();
-      r = Send(*client, "POST", "/v1/messages",
-               nlohmann::json{{"to", bob.user_id}, {"text", "hi"},
-                              {"client_msg_id", absl::StrCat("m", ++sent)}},
-               alice.access_token);
+      r = Send(
+          *client, "POST", "/v1/messages",
+          nlohmann::json{
+              {"to", bob.user_id}, {"text", "hi"}, {"client_msg_id", absl::StrCat("m", ++sent)}},
+          alice.access_token);
       sends.push_back(absl::Now() - start);
       EXPECT_EQ(r.status, 201) << r.raw;
       absl::SleepFor(absl::Milliseconds(10));  // pacing, not waiting for anything
@@ -152,7 +165,9 @@ TEST(AuthFloodE2eTest, LoginFloodAtTenTimesTheLimitDoesNotSlowALoggedInUser) {
       absl::Time next = absl::Now();
       for (int i = 0; !stop.load(); ++i) {
         httplib::Headers headers;
-        if (t % 2 == 1) headers.emplace("X-Forwarded-For", absl::StrCat("10.", t, ".", i % 250, ".", i / 250 % 250));
+        if (t % 2 == 1)
+          headers.emplace("X-Forwarded-For",
+                          absl::StrCat("10.", t, ".", i % 250, ".", i / 250 % 250));
         Reply r = Send(*c, "POST", "/v1/auth/login", LoginBody(absl::StrCat("ghost", t, "-", i)),
                        "", headers);
         ++total;

@@ -1,12 +1,11 @@
 // Verification mail end to end: delivery over SMTP (STARTTLS and AUTH against
 // a real aiosmtpd server) and the page behind the mail's link, which a GET
 // shows without spending the token.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -106,7 +105,8 @@ TEST(MailE2eTest, RegistrationMailIsDeliveredOverSmtpWithStartTlsAndAuth) {
   ASSERT_TRUE(started.ok()) << started.status();
   auto client = (*started)->Client();
   Reply reg = Send(*client, "POST", "/v1/auth/register",
-                   nlohmann::json{{"username", "mallory"}, {"email", "mallory@example.com"},
+                   nlohmann::json{{"username", "mallory"},
+                                  {"email", "mallory@example.com"},
                                   {"password", "correct horse"}});
   ASSERT_EQ(reg.status, 201) << reg.raw;
   std::vector<std::string> mails;
@@ -130,13 +130,14 @@ TEST(MailE2eTest, RegistrationMailIsDeliveredOverSmtpWithStartTlsAndAuth) {
 TEST(MailE2eTest, AMailServerThatRefusesTheLoginDoesNotFailOrDelayRegistration) {
   SmtpServer smtp;
   ASSERT_NO_FATAL_FAILURE(smtp.Start());
-  auto started = MessengerProcess::Start({{"MESSENGER_SMTP_URL", smtp.Url("mailer:wrong")},
-                                          {"MESSENGER_SMTP_CA_FILE", smtp.cert()}});
+  auto started = MessengerProcess::Start(
+      {{"MESSENGER_SMTP_URL", smtp.Url("mailer:wrong")}, {"MESSENGER_SMTP_CA_FILE", smtp.cert()}});
   ASSERT_TRUE(started.ok()) << started.status();
   auto client = (*started)->Client();
-  Reply reg = Send(*client, "POST", "/v1/auth/register",
-                   nlohmann::json{{"username", "nina"}, {"email", "nina@example.com"},
-                                  {"password", "correct horse"}});
+  Reply reg =
+      Send(*client, "POST", "/v1/auth/register",
+           nlohmann::json{
+               {"username", "nina"}, {"email", "nina@example.com"}, {"password", "correct horse"}});
   EXPECT_EQ(reg.status, 201) << reg.raw;
   // The failure is logged, and nothing arrives.
   EXPECT_TRUE(testing::WaitUntil(
@@ -158,9 +159,10 @@ class VerifyPageE2eTest : public ::testing::Test {
 };
 
 TEST_F(VerifyPageE2eTest, TheLinkShowsAPageWithoutSpendingTheTokenAndItsButtonVerifies) {
-  Reply reg = Send(*client_, "POST", "/v1/auth/register",
-                   nlohmann::json{{"username", "olga"}, {"email", "olga@example.com"},
-                                  {"password", "correct horse"}});
+  Reply reg =
+      Send(*client_, "POST", "/v1/auth/register",
+           nlohmann::json{
+               {"username", "olga"}, {"email", "olga@example.com"}, {"password", "correct horse"}});
   ASSERT_EQ(reg.status, 201) << reg.raw;
   const std::string token = messenger_->LatestVerificationToken("olga@example.com").value_or("");
   ASSERT_FALSE(token.empty());
@@ -183,13 +185,14 @@ TEST_F(VerifyPageE2eTest, TheLinkShowsAPageWithoutSpendingTheTokenAndItsButtonVe
   EXPECT_EQ(Send(*client_, "GET", "/v1/me", std::nullopt, access).body["email_verified"], false);
 
   // The button: a form POST of the token.
-  auto confirmed = client_->Post("/verify-email", "token=" + token,
-                                 "application/x-www-form-urlencoded");
+  auto confirmed =
+      client_->Post("/verify-email", "token=" + token, "application/x-www-form-urlencoded");
   ASSERT_TRUE(confirmed);
   EXPECT_EQ(confirmed->status, 200) << confirmed->body;
   EXPECT_NE(confirmed->body.find("Email address confirmed"), std::string::npos);
   EXPECT_EQ(Send(*client_, "GET", "/v1/me", std::nullopt, access).body["email_verified"], true);
-  auto again = client_->Post("/verify-email", "token=" + token, "application/x-www-form-urlencoded");
+  auto again =
+      client_->Post("/verify-email", "token=" + token, "application/x-www-form-urlencoded");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 400);
   EXPECT_NE(again->body.find("This link does not work"), std::string::npos);
@@ -216,7 +219,8 @@ TEST(VerifyPageRedirectE2eTest, WithAWebAppTheLinkRedirectsThere) {
   auto r = client->Get("/verify-email?token=abc-DEF_1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 303);
-  EXPECT_EQ(r->get_header_value("Location"), "https://app.example.com/verify-email?token=abc-DEF_1");
+  EXPECT_EQ(r->get_header_value("Location"),
+            "https://app.example.com/verify-email?token=abc-DEF_1");
 }
 
 }  // namespace

@@ -35,11 +35,10 @@ std::string RenderMail(const Mail& mail, const std::string& from_address,
       at == std::string::npos ? std::string("localhost") : from_address.substr(at + 1);
   std::string out = absl::StrCat(
       "From: Messenger <", header(from_address), ">\r\n", "To: <", header(mail.to), ">\r\n",
-      "Subject: ", header(mail.subject), "\r\n", "Date: ",
-      absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", date, absl::UTCTimeZone()), "\r\n",
+      "Subject: ", header(mail.subject), "\r\n",
+      "Date: ", absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", date, absl::UTCTimeZone()), "\r\n",
       "Message-ID: <", message_id, "@", header(domain), ">\r\n", "MIME-Version: 1.0\r\n",
-      "Content-Type: text/plain; charset=utf-8\r\n", "Content-Transfer-Encoding: 8bit\r\n",
-      "\r\n");
+      "Content-Type: text/plain; charset=utf-8\r\n", "Content-Transfer-Encoding: 8bit\r\n", "\r\n");
   absl::StrAppend(&out, absl::StrReplaceAll(mail.text, {{"\n", "\r\n"}}));
   return out;
 }

@@ -36,8 +36,7 @@ absl::StatusOr<HashQueue::Ticket> HashQueue::Admit() {
   }
   Refused().Inc();
   // The queue ahead drains `workers_` hashes at a time.
-  const absl::Duration drain =
-      absl::Microseconds(average_us_.load()) * (capacity_ / workers_ + 1);
+  const absl::Duration drain = absl::Microseconds(average_us_.load()) * (capacity_ / workers_ + 1);
   return RetryLaterError("too many sign-ins in progress; try again shortly",
                          std::max(drain, absl::Seconds(1)));
 }

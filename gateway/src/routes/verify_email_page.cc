@@ -18,12 +18,23 @@ std::string HtmlEscape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -49,12 +60,16 @@ std::string UrlEncode(std::string_view text) {
 http::Response Page(int status, std::string_view title, std::string_view body_html) {
   http::Response r;
   r.status = status;
-  r.body = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-           "<title>" + HtmlEscape(title) + "</title>"
-           "<style>body{font-family:system-ui,sans-serif;max-width:32em;margin:4em auto;"
-           "padding:0 1em}button{font-size:1.1em;padding:.5em 1.2em}</style></head><body>"
-           "<h1>" + HtmlEscape(title) + "</h1>" + std::string(body_html) + "</body></html>\n";
+  r.body =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>" +
+      HtmlEscape(title) +
+      "</title>"
+      "<style>body{font-family:system-ui,sans-serif;max-width:32em;margin:4em auto;"
+      "padding:0 1em}button{font-size:1.1em;padding:.5em 1.2em}</style></head><body>"
+      "<h1>" +
+      HtmlEscape(title) + "</h1>" + std::string(body_html) + "</body></html>\n";
   r.SetHeader("Content-Type", "text/html; charset=utf-8");
   r.SetHeader("Cache-Control", "no-store");
   r.SetHeader("Referrer-Policy", "no-referrer");
@@ -104,8 +119,10 @@ void AddVerifyEmailPage(Gateway& gw) {
     return Page(200, "Confirm your email address",
                 "<p>Press the button to confirm that this address is yours.</p>"
                 "<form method=\"post\" action=\"/verify-email\">"
-                "<input type=\"hidden\" name=\"token\" value=\"" + HtmlEscape(*token) + "\">"
-                "<button type=\"submit\">Confirm my email address</button></form>");
+                "<input type=\"hidden\" name=\"token\" value=\"" +
+                    HtmlEscape(*token) +
+                    "\">"
+                    "<button type=\"submit\">Confirm my email address</button></form>");
   });
 
   // The form's POST (application/x-www-form-urlencoded: token=…).
