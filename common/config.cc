@@ -34,6 +34,10 @@ int64_t EnvReader::Int(std::string_view name, int64_t fallback, int64_t min, int
   return value;
 }
 
+void EnvReader::Invalid(std::string_view name, std::string_view why) {
+  errors_.push_back(absl::StrCat(std::string(name), ": ", std::string(why)));
+}
+
 bool EnvReader::Bool(std::string_view name, bool fallback) {
   std::optional<std::string> raw = lookup_(name);
   if (!raw) return fallback;

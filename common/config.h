@@ -29,6 +29,9 @@ class EnvReader {
   absl::Duration Duration(std::string_view name, absl::Duration fallback, absl::Duration unit,
                           int64_t min, int64_t max);
 
+  // Records a value the caller found bad (reported by status()).
+  void Invalid(std::string_view name, std::string_view why);
+
   // OK, or INVALID_ARGUMENT listing every bad variable.
   absl::Status status() const;
 

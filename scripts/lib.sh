@@ -16,7 +16,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libnats-dev nats-server libcpp-httplib-dev libsodium-dev nlohmann-json3-dev
   libpq-dev postgresql-15 postgresql-client-15 libboost-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libcurl4-openssl-dev
+  python3-aiosmtpd openssl
 )
 
 install_deps() {

@@ -9,7 +9,7 @@ namespace {
 const Argon2Cost kTestCost{.opslimit = 1, .memlimit = 8 * 1024};
 
 TEST(PasswordHasher, HashesAreArgon2idAndSalted) {
-  PasswordHasher hasher(kTestCost);
+  Argon2Hasher hasher(kTestCost);
   auto a = hasher.Hash("correct horse");
   auto b = hasher.Hash("correct horse");
   ASSERT_TRUE(a.ok() && b.ok());
@@ -19,7 +19,7 @@ TEST(PasswordHasher, HashesAreArgon2idAndSalted) {
 }
 
 TEST(PasswordHasher, VerifiesOnlyTheRightPassword) {
-  PasswordHasher hasher(kTestCost);
+  Argon2Hasher hasher(kTestCost);
   auto hash = hasher.Hash("correct horse");
   ASSERT_TRUE(hash.ok());
   EXPECT_TRUE(hasher.Verify(*hash, "correct horse"));
@@ -28,7 +28,7 @@ TEST(PasswordHasher, VerifiesOnlyTheRightPassword) {
 }
 
 TEST(PasswordHasher, CostIsTheConfiguredOne) {
-  PasswordHasher hasher({.opslimit = 3, .memlimit = 16 * 1024});
+  Argon2Hasher hasher({.opslimit = 3, .memlimit = 16 * 1024});
   auto hash = hasher.Hash("x");
   ASSERT_TRUE(hash.ok());
   EXPECT_NE(hash->find("m=16,t=3"), std::string::npos) << *hash;

@@ -30,11 +30,13 @@ void ConfigureProcess();
 // The trace id a caller sent ("traceparent" metadata), or a new one.
 std::string TraceIdFrom(const grpc::ServerContextBase& context);
 
-// Finishes `reactor` with `fn()` (absl::Status) run on `pool` with the
-// caller's trace id. A call whose deadline passed while queued is not run.
+// Runs `fn(finish)` on `pool` with the caller's trace id; `fn` calls
+// `finish(absl::Status)` once, then or later from any thread (work that
+// continues elsewhere holds no pool thread). A call whose deadline passed
+// while queued is not run.
 template <typename Fn>
-void FinishOnPool(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                  WorkPool& pool, Fn fn) {
+void FinishLaterOnPool(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                       WorkPool& pool, Fn fn) {
   std::string trace_id = TraceIdFrom(*context);
   const bool queued = pool.Submit([context, reactor, trace_id = std::move(trace_id),
                                    fn = std::move(fn)]() mutable {
@@ -43,10 +45,18 @@ void FinishOnPool(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor
       reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed in queue"));
       return;
     }
-    absl::Status status = fn();
-    reactor->Finish(ToGrpcStatus(status));
+    fn([reactor](const absl::Status& status) { reactor->Finish(ToGrpcStatus(status)); });
   });
   if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
+}
+
+// Finishes `reactor` with `fn()` (absl::Status) run on `pool` (see
+// FinishLaterOnPool).
+template <typename Fn>
+void FinishOnPool(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                  WorkPool& pool, Fn fn) {
+  FinishLaterOnPool(context, reactor, pool,
+                    [fn = std::move(fn)](const auto& finish) mutable { finish(fn()); });
 }
 
 // Serves a unary call of a CallbackService by running `fn` on `pool` (see
@@ -56,6 +66,14 @@ grpc::ServerUnaryReactor* RunBlocking(grpc::CallbackServerContext* context, Work
                                       Fn fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   FinishOnPool(context, reactor, pool, std::move(fn));
+  return reactor;
+}
+
+// Serves a unary call by running `fn(finish)` on `pool` (see FinishLaterOnPool).
+template <typename Fn>
+grpc::ServerUnaryReactor* RunLater(grpc::CallbackServerContext* context, WorkPool& pool, Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FinishLaterOnPool(context, reactor, pool, std::move(fn));
   return reactor;
 }
 

@@ -23,6 +23,8 @@ GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common)
                                   absl::Milliseconds(1), 0, 300'000);
   c.send_rate_per_second = static_cast<double>(env.Int("MESSENGER_SEND_RATE_PER_S", 20, 1, 1'000'000));
   c.send_burst = static_cast<double>(env.Int("MESSENGER_SEND_BURST", 40, 1, 1'000'000));
+  c.auth_limits = AuthLimitConfig::FromEnv(env);
+  c.web_app_url = env.String("MESSENGER_WEB_APP_URL", "");
   return c;
 }
 
@@ -34,7 +36,9 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
                  std::function<absl::Status()> ready)
     : config_(std::move(config)),
       ready_(std::move(ready)),
-      send_limiter_(config_.send_rate_per_second, config_.send_burst, SystemClock::Instance()),
+      send_limiter_(config_.send_rate_per_second, config_.send_burst, SystemClock::Instance(),
+                    "send_limiter"),
+      auth_limits_(config_.auth_limits, SystemClock::Instance()),
       workers_("gateway", config_.workers) {
   stubs_.auth = auth::v1::AuthService::NewStub(channels.auth);
   stubs_.session = session::v1::SessionService::NewStub(channels.session);
@@ -59,6 +63,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
     return r;
   });
   AddAuthRoutes(*this);
+  AddVerifyEmailPage(*this);
   AddSessionRoutes(*this);
   AddMeRoutes(*this);
   AddProfileRoutes(*this);

@@ -18,6 +18,7 @@
 #include "common/http/http_server.h"
 #include "common/wait_hub.h"
 #include "gateway/src/auth/bearer_auth.h"
+#include "gateway/src/auth_limits.h"
 #include "gateway/src/router.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
 #include "gateway/src/rate_limiter.h"
@@ -36,6 +37,8 @@ struct GatewayConfig {
   absl::Duration auth_cache_ttl = absl::Seconds(10);
   double send_rate_per_second = 20;  // per user
   double send_burst = 40;
+  AuthLimitConfig auth_limits;
+  std::string web_app_url;  // MESSENGER_WEB_APP_URL: where /verify-email redirects ("" = own page)
   static GatewayConfig FromEnv(EnvReader& env, const CommonConfig& common);
 };
 
@@ -88,6 +91,7 @@ class Gateway {
   void RouteAsync(const std::string& method, const std::string& pattern, bool authenticated,
                   AsyncRouteHandler handler);
   RateLimiter& send_limiter() { return send_limiter_; }
+  AuthLimits& auth_limits() { return auth_limits_; }
   // Long polls waiting here, woken by messaging's notifications.
   WaitHub& sync_hub() { return sync_hub_; }
 
@@ -144,12 +148,14 @@ class Gateway {
   std::function<absl::Status()> ready_;
   Router<Entry> router_;
   RateLimiter send_limiter_;
+  AuthLimits auth_limits_;
   WaitHub sync_hub_;
   grpcx::WorkPool workers_;
 };
 
 // Route groups (routes/*.cc).
 void AddAuthRoutes(Gateway& gateway);
+void AddVerifyEmailPage(Gateway& gateway);
 void AddSessionRoutes(Gateway& gateway);
 void AddMeRoutes(Gateway& gateway);
 void AddProfileRoutes(Gateway& gateway);

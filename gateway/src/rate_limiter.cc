@@ -15,23 +15,17 @@ absl::Status RateLimiter::Take(const std::string& key, std::string_view message)
 absl::Duration RateLimiter::TakeOrWait(const std::string& key) {
   const absl::Time now = clock_.Now();
   std::lock_guard lock(mutex_);
-  if (now - last_sweep_ > absl::Minutes(1)) {
-    // A bucket that would be full again holds nothing worth keeping.
-    const absl::Duration refill = absl::Seconds(burst_ / std::max(rate_, 1e-9));
-    for (auto it = buckets_.begin(); it != buckets_.end();) {
-      it = now - it->second.updated > refill ? buckets_.erase(it) : std::next(it);
-    }
-    last_sweep_ = now;
-  }
-  auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now});
-  Bucket& b = it->second;
+  Bucket b = buckets_.Get(key).value_or(Bucket{burst_, now});
   b.tokens = std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.updated) * rate_);
   b.updated = now;
+  absl::Duration wait = absl::ZeroDuration();
   if (b.tokens < 1.0) {
-    return std::max(absl::Milliseconds(1), absl::Seconds((1.0 - b.tokens) / std::max(rate_, 1e-9)));
+    wait = std::max(absl::Milliseconds(1), absl::Seconds((1.0 - b.tokens) / std::max(rate_, 1e-9)));
+  } else {
+    b.tokens -= 1.0;
   }
-  b.tokens -= 1.0;
-  return absl::ZeroDuration();
+  buckets_.Put(key, b);
+  return wait;
 }
 
 }  // namespace messenger::gateway

@@ -1,22 +1,27 @@
 // Per-key token buckets: `burst` requests at once, refilled at `rate` per
-// second. Keys idle long enough to be full again are forgotten.
+// second. At most `max_keys` buckets are kept (least recently used go first:
+// a forgotten key starts full again), so clients spraying keys (addresses,
+// logins) cannot grow memory.
 #pragma once
 
+#include <cstddef>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/lru_cache.h"
 
 namespace messenger::gateway {
 
 class RateLimiter {
  public:
-  RateLimiter(double rate_per_second, double burst, const Clock& clock)
-      : rate_(rate_per_second), burst_(burst), clock_(clock) {}
+  // `name` labels the bucket cache's metrics.
+  RateLimiter(double rate_per_second, double burst, const Clock& clock,
+              std::string name = "rate_limiter", size_t max_keys = 100'000)
+      : rate_(rate_per_second), burst_(burst), clock_(clock), buckets_(std::move(name), max_keys) {}
 
   // Takes one token for `key`; false when none is left.
   bool Allow(const std::string& key) { return TakeOrWait(key) == absl::ZeroDuration(); }
@@ -25,6 +30,7 @@ class RateLimiter {
   absl::Status Take(const std::string& key, std::string_view message);
   // Zero when a token was taken, otherwise how long until one is there.
   absl::Duration TakeOrWait(const std::string& key);
+  size_t keys() const { return buckets_.size(); }
 
  private:
   struct Bucket {
@@ -34,9 +40,8 @@ class RateLimiter {
   double rate_;
   double burst_;
   const Clock& clock_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
-  absl::Time last_sweep_;
+  std::mutex mutex_;  // a take is one read-modify-write of a bucket
+  LruCache<std::string, Bucket> buckets_;
 };
 
 }  // namespace messenger::gateway

@@ -37,5 +37,14 @@ TEST(RateLimiter, RefusalSaysWhenToRetry) {
   EXPECT_EQ(RetryAfterSeconds(refused), 2);
 }
 
+TEST(RateLimiter, KeepsAtMostMaxKeysBuckets) {
+  FakeClock clock;
+  RateLimiter limiter(/*rate_per_second=*/1, /*burst=*/1, clock, "test_limiter", /*max_keys=*/100);
+  for (int i = 0; i < 10'000; ++i) limiter.Allow("10.0." + std::to_string(i));
+  EXPECT_EQ(limiter.keys(), 100u);
+  // Recent keys are still limited.
+  EXPECT_FALSE(limiter.Allow("10.0.9999"));
+}
+
 }  // namespace
 }  // namespace messenger::gateway

@@ -36,6 +36,10 @@ absl::StatusOr<std::unique_ptr<MessengerProcess>> MessengerProcess::Start(
       {"MESSENGER_MAIL_DIR", m->mail_dir_},
       {"MESSENGER_DATA_DIR", m->dir_.path()},
       {"MESSENGER_PG_POOL_SIZE", "4"},
+      // Tests register and log in many users from one address; the tests of
+      // the limits themselves set them lower.
+      {"MESSENGER_AUTH_IP_RATE_PER_MIN", "600000"},
+      {"MESSENGER_AUTH_IP_BURST", "100000"},
   };
   for (auto& [k, v] : env) m->env_[k] = v;
   RETURN_IF_ERROR(m->Launch());

@@ -71,4 +71,13 @@ FailureRecord RecordFailure(const std::optional<FailureRecord>& previous, absl::
   return next;
 }
 
+AttemptReservation ReserveAttempt(const std::optional<FailureRecord>& previous, absl::Time now,
+                                  const LockoutPolicy& policy) {
+  if (IsLockedOut(previous, now)) {
+    return {.allowed = false, .record = *previous, .retry_after = *previous->locked_until - now};
+  }
+  return {.allowed = true, .record = RecordFailure(previous, now, policy),
+          .retry_after = absl::ZeroDuration()};
+}
+
 }  // namespace messenger::auth

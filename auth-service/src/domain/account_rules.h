@@ -39,4 +39,15 @@ bool IsLockedOut(const std::optional<FailureRecord>& record, absl::Time now);
 FailureRecord RecordFailure(const std::optional<FailureRecord>& previous, absl::Time now,
                             const LockoutPolicy& policy);
 
+// A login attempt counted before its password is checked: concurrent guesses
+// each take one of the `max_failures` places, so no more than that many are
+// ever checked (a correct password clears the record afterwards).
+struct AttemptReservation {
+  bool allowed = false;
+  FailureRecord record;             // what to store (unchanged when refused)
+  absl::Duration retry_after;       // refused: the rest of the lockout
+};
+AttemptReservation ReserveAttempt(const std::optional<FailureRecord>& previous, absl::Time now,
+                                  const LockoutPolicy& policy);
+
 }  // namespace messenger::auth

@@ -1,10 +1,10 @@
-// argon2id password hashing (libsodium crypto_pwhash_str). Each hash needs
-// `memlimit` bytes, so at most `max_concurrent` run at once.
+// Password hashing: an interface (tests count or fake the checks) and argon2id
+// through libsodium (crypto_pwhash_str). How many hashes run at once is the
+// HashQueue's business, not the hasher's.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -12,25 +12,32 @@
 
 namespace messenger::auth {
 
+class PasswordHasher {
+ public:
+  virtual ~PasswordHasher() = default;
+  // The encoded "$argon2id$..." string (salt and parameters included).
+  virtual absl::StatusOr<std::string> Hash(std::string_view password) = 0;
+  virtual bool Verify(std::string_view encoded, std::string_view password) = 0;
+  // Spends the time of a Verify without an account: answers for unknown users
+  // take as long as for known ones.
+  virtual void VerifyDummy(std::string_view password) = 0;
+};
+
 struct Argon2Cost {
   uint64_t opslimit = 2;                 // crypto_pwhash_OPSLIMIT_INTERACTIVE
   size_t memlimit = 64ull * 1024 * 1024;  // crypto_pwhash_MEMLIMIT_INTERACTIVE
 };
 
-class PasswordHasher {
+class Argon2Hasher final : public PasswordHasher {
  public:
-  explicit PasswordHasher(Argon2Cost cost, int max_concurrent = 2);
+  explicit Argon2Hasher(Argon2Cost cost);
 
-  // The encoded "$argon2id$..." string (salt and parameters included).
-  absl::StatusOr<std::string> Hash(std::string_view password);
-  bool Verify(std::string_view encoded, std::string_view password);
-  // Spends the time of a Verify without an account: answers for unknown users
-  // take as long as for known ones.
-  void VerifyDummy(std::string_view password);
+  absl::StatusOr<std::string> Hash(std::string_view password) override;
+  bool Verify(std::string_view encoded, std::string_view password) override;
+  void VerifyDummy(std::string_view password) override;
 
  private:
   Argon2Cost cost_;
-  std::counting_semaphore<64> slots_;
   std::string dummy_;
 };
 

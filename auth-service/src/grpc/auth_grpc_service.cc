@@ -20,11 +20,12 @@ void ToProto(const UserRecord& user, v1::User* out) {
 grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext* context,
                                                     const v1::RegisterRequest* request,
                                                     v1::RegisterResponse* response) {
-  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(UserRecord user, accounts_.Register(request->username(), request->email(),
-                                                         request->password()));
-    ToProto(user, response->mutable_user());
-    return absl::OkStatus();
+  return grpcx::RunLater(context, pool_, [this, request, response](auto finish) {
+    accounts_.Register(request->username(), request->email(), request->password(),
+                       [response, finish](absl::StatusOr<UserRecord> user) {
+                         if (user.ok()) ToProto(*user, response->mutable_user());
+                         finish(user.status());
+                       });
   });
 }
 
@@ -50,10 +51,12 @@ grpc::ServerUnaryReactor* AuthGrpcService::ResendVerification(
 grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* context,
                                                  const v1::LoginRequest* request,
                                                  v1::LoginResponse* response) {
-  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(*response->mutable_tokens(),
-                     accounts_.Login(request->login(), request->password(), request->device_name()));
-    return absl::OkStatus();
+  return grpcx::RunLater(context, pool_, [this, request, response](auto finish) {
+    accounts_.Login(request->login(), request->password(), request->device_name(),
+                    [response, finish](absl::StatusOr<session::v1::SessionTokens> tokens) {
+                      if (tokens.ok()) *response->mutable_tokens() = std::move(*tokens);
+                      finish(tokens.status());
+                    });
   });
 }
 

@@ -7,29 +7,9 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "common/crypto.h"
 
 namespace messenger::auth {
-
-Mail VerificationMail(const std::string& to, const std::string& username, const std::string& token,
-                      const std::string& public_url) {
-  Mail mail;
-  mail.to = to;
-  mail.subject = "Verify your email address";
-  mail.text = absl::StrCat("Hello ", username,
-                           ",\n\n"
-                           "please confirm your email address for Messenger.\n\n"
-                           "Verification-Token: ",
-                           token,
-                           "\n\n"
-                           "Or open this link:\n",
-                           public_url, "/verify-email?token=", token,
-                           "\n\n"
-                           "The token is valid for 24 hours. If you did not sign up, ignore this "
-                           "mail.\n");
-  return mail;
-}
 
 absl::Status MaildirMailer::Init() {
   std::error_code ec;
@@ -41,20 +21,7 @@ absl::Status MaildirMailer::Init() {
 }
 
 std::string MaildirMailer::Render(const Mail& mail, const std::string& message_id) const {
-  const std::string date =
-      absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", clock_.Now(), absl::UTCTimeZone());
-  // Header values come from validated input; strip line breaks anyway so that
-  // nothing can add a header.
-  auto header = [](const std::string& v) {
-    return absl::StrReplaceAll(v, {{"\r", ""}, {"\n", ""}});
-  };
-  std::string out = absl::StrCat(
-      "From: Messenger <no-reply@", from_domain_, ">\r\n", "To: <", header(mail.to), ">\r\n",
-      "Subject: ", header(mail.subject), "\r\n", "Date: ", date, "\r\n", "Message-ID: <",
-      message_id, "@", from_domain_, ">\r\n", "MIME-Version: 1.0\r\n",
-      "Content-Type: text/plain; charset=utf-8\r\n", "Content-Transfer-Encoding: 8bit\r\n", "\r\n");
-  absl::StrAppend(&out, absl::StrReplaceAll(mail.text, {{"\n", "\r\n"}}));
-  return out;
+  return RenderMail(mail, "no-reply@" + from_domain_, message_id, clock_.Now());
 }
 
 absl::Status MaildirMailer::Send(const Mail& mail) {

@@ -1,9 +1,12 @@
-// Outgoing mail. Dev: a maildir spool; production would plug SMTP in here.
+// Outgoing mail: a maildir spool (dev, the default) or SMTP
+// (MESSENGER_SMTP_URL), both rendering the same RFC 5322 text.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace messenger::auth {
 
@@ -23,5 +26,10 @@ class Mailer {
 // ("Verification-Token: <token>") and a link for the web client.
 Mail VerificationMail(const std::string& to, const std::string& username, const std::string& token,
                       const std::string& public_url);
+
+// The RFC 5322 text of a mail (CRLF line endings; header values cannot add
+// headers). Message-ID is <message_id@domain of from_address>.
+std::string RenderMail(const Mail& mail, const std::string& from_address,
+                       const std::string& message_id, absl::Time date);
 
 }  // namespace messenger::auth

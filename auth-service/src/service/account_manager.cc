@@ -2,6 +2,7 @@
 
 #include "auth-service/src/events/auth_events.h"
 #include "common/log.h"
+#include "common/status_mapping.h"
 #include "common/status.h"
 
 namespace messenger::auth {
@@ -27,14 +28,31 @@ void AccountManager::SendVerificationMail(const UserRecord& user, const std::str
   }
 }
 
-absl::StatusOr<UserRecord> AccountManager::Register(std::string_view username,
-                                                    std::string_view email,
-                                                    std::string_view password) {
-  UserRecord user;
-  ASSIGN_OR_RETURN(user.username, NormalizeUsername(username));
-  ASSIGN_OR_RETURN(user.email, NormalizeEmail(email));
-  RETURN_IF_ERROR(ValidatePassword(password));
-  ASSIGN_OR_RETURN(user.password_hash, hasher_.Hash(password));
+void AccountManager::Register(std::string username, std::string email, std::string password,
+                              Callback<UserRecord> done) {
+  auto checked = [&]() -> absl::StatusOr<UserRecord> {
+    UserRecord user;
+    ASSIGN_OR_RETURN(user.username, NormalizeUsername(username));
+    ASSIGN_OR_RETURN(user.email, NormalizeEmail(email));
+    RETURN_IF_ERROR(ValidatePassword(password));
+    return user;
+  }();
+  if (!checked.ok()) return done(checked.status());
+  absl::StatusOr<HashQueue::Ticket> ticket = hashes_.Admit();
+  if (!ticket.ok()) return done(ticket.status());
+  auto hashed = std::make_shared<absl::StatusOr<std::string>>();
+  hashes_.Run(
+      std::move(*ticket), [this, hashed, password = std::move(password)] { *hashed = hasher_.Hash(password); },
+      [this, hashed, user = std::move(*checked), done = std::move(done)](absl::Status resumed) {
+        if (!resumed.ok()) return done(resumed);
+        if (!hashed->ok()) return done(hashed->status());
+        done(FinishRegister(user, **hashed));
+      });
+}
+
+absl::StatusOr<UserRecord> AccountManager::FinishRegister(UserRecord user,
+                                                          const std::string& hashed) {
+  user.password_hash = hashed;
   user.user_id = NewUuid(rng_);
   user.created_at = clock_.Now();
   std::string token;
@@ -77,37 +95,51 @@ absl::Status AccountManager::ResendVerification(std::string_view email) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<session::v1::SessionTokens> AccountManager::Login(std::string_view login,
-                                                                 std::string_view password,
-                                                                 const std::string& device_name) {
+void AccountManager::Login(std::string login, std::string password, std::string device_name,
+                           Callback<session::v1::SessionTokens> done) {
   if (login.empty() || login.size() > 254 || password.empty() || password.size() > 1024) {
-    return absl::UnauthenticatedError(kBadLogin);
+    return done(absl::UnauthenticatedError(kBadLogin));
   }
-  std::optional<UserRecord> user;
-  if (LoginIsEmail(login)) {
-    ASSIGN_OR_RETURN(user, store_.FindByEmail(std::string(login)));
-  } else {
-    ASSIGN_OR_RETURN(user, store_.FindByUsername(std::string(login)));
+  // A place in the hash queue first: a refused login has done nothing.
+  absl::StatusOr<HashQueue::Ticket> ticket = hashes_.Admit();
+  if (!ticket.ok()) return done(ticket.status());
+  absl::StatusOr<std::optional<UserRecord>> user =
+      LoginIsEmail(login) ? store_.FindByEmail(login) : store_.FindByUsername(login);
+  if (!user.ok()) return done(user.status());
+  if (!user->has_value()) {
+    hashes_.Run(
+        std::move(*ticket), [this, password = std::move(password)] { hasher_.VerifyDummy(password); },
+        [done = std::move(done)](absl::Status resumed) {
+          done(resumed.ok() ? absl::UnauthenticatedError(kBadLogin) : resumed);
+        });
+    return;
   }
-  if (!user) {
-    hasher_.VerifyDummy(password);
-    return absl::UnauthenticatedError(kBadLogin);
+  // Counted as a failure before the check, so parallel guesses cannot pass
+  // the limit; a correct password clears it.
+  absl::StatusOr<AttemptReservation> attempt =
+      store_.ReserveLoginAttempt((*user)->user_id, clock_.Now(), policy_.lockout);
+  if (!attempt.ok()) return done(attempt.status());
+  if (!attempt->allowed) {
+    return done(RetryLaterError("too many failed logins; try again later", attempt->retry_after));
   }
-  const absl::Time now = clock_.Now();
-  ASSIGN_OR_RETURN(std::optional<FailureRecord> failures, store_.GetFailures(user->user_id));
-  if (IsLockedOut(failures, now)) {
-    return absl::ResourceExhaustedError("too many failed logins; try again later");
-  }
-  if (!hasher_.Verify(user->password_hash, password)) {
-    ASSIGN_OR_RETURN(FailureRecord record,
-                     store_.AddFailure(user->user_id, clock_.Now(), policy_.lockout));
-    if (IsLockedOut(record, clock_.Now())) {
-      log::Warn("account locked after failed logins", {{"user_id", user->user_id}});
-    }
-    return absl::UnauthenticatedError(kBadLogin);
-  }
-  if (failures) RETURN_IF_ERROR(store_.ClearFailures(user->user_id));
-  return sessions_.CreateSession(user->user_id, device_name);
+  auto verified = std::make_shared<bool>(false);
+  hashes_.Run(
+      std::move(*ticket),
+      [this, verified, hash = (*user)->password_hash, password = std::move(password)] {
+        *verified = hasher_.Verify(hash, password);
+      },
+      [this, verified, user_id = (*user)->user_id, device_name = std::move(device_name),
+       done = std::move(done)](absl::Status resumed) {
+        if (!resumed.ok()) return done(resumed);
+        done(FinishLogin(user_id, device_name, *verified));
+      });
+}
+
+absl::StatusOr<session::v1::SessionTokens> AccountManager::FinishLogin(
+    const std::string& user_id, const std::string& device_name, bool password_ok) {
+  if (!password_ok) return absl::UnauthenticatedError(kBadLogin);
+  RETURN_IF_ERROR(store_.ClearFailures(user_id));
+  return sessions_.CreateSession(user_id, device_name);
 }
 
 absl::StatusOr<UserRecord> AccountManager::GetUser(const std::string& user_id) {

@@ -2,12 +2,14 @@
 // Storage, mail, sessions, time and randomness are injected.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "auth-service/src/domain/account_rules.h"
 #include "auth-service/src/domain/password_hasher.h"
 #include "auth-service/src/mail/mailer.h"
+#include "auth-service/src/service/hash_queue.h"
 #include "auth-service/src/storage/account_store.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -30,29 +32,40 @@ struct AccountPolicy {
   std::string public_url = "http://127.0.0.1:8080";
 };
 
+// Answers of the use cases that hash a password: called once, on a thread of
+// the HashQueue's Resume (or at once on a refusal).
+template <typename T>
+using Callback = std::function<void(absl::StatusOr<T>)>;
+
 class AccountManager {
  public:
-  AccountManager(AccountStore& store, PasswordHasher& hasher, Mailer& mailer,
+  AccountManager(AccountStore& store, PasswordHasher& hasher, HashQueue& hashes, Mailer& mailer,
                  SessionIssuer& sessions, AccountPolicy policy, const Clock& clock, Rng& rng)
-      : store_(store), hasher_(hasher), mailer_(mailer), sessions_(sessions),
+      : store_(store), hasher_(hasher), hashes_(hashes), mailer_(mailer), sessions_(sessions),
         policy_(std::move(policy)), clock_(clock), rng_(rng) {}
 
-  absl::StatusOr<UserRecord> Register(std::string_view username, std::string_view email,
-                                      std::string_view password);
+  // Register and Login hash on the HashQueue and finish through `done`; a full
+  // queue answers RESOURCE_EXHAUSTED with a retry hint before any other work.
+  void Register(std::string username, std::string email, std::string password,
+                Callback<UserRecord> done);
+  void Login(std::string login, std::string password, std::string device_name,
+             Callback<session::v1::SessionTokens> done);
   absl::StatusOr<VerifiedEmail> VerifyEmail(std::string_view token);
   absl::Status ResendVerification(std::string_view email);
-  absl::StatusOr<session::v1::SessionTokens> Login(std::string_view login,
-                                                   std::string_view password,
-                                                   const std::string& device_name);
   absl::StatusOr<UserRecord> GetUser(const std::string& user_id);
   absl::StatusOr<UserRecord> GetUserByUsername(const std::string& username);
 
  private:
   VerificationToken NewVerificationToken(std::string& token_out, absl::Time now);
   void SendVerificationMail(const UserRecord& user, const std::string& token);
+  absl::StatusOr<UserRecord> FinishRegister(UserRecord user, const std::string& hashed);
+  absl::StatusOr<session::v1::SessionTokens> FinishLogin(const std::string& user_id,
+                                                         const std::string& device_name,
+                                                         bool password_ok);
 
   AccountStore& store_;
   PasswordHasher& hasher_;
+  HashQueue& hashes_;
   Mailer& mailer_;
   SessionIssuer& sessions_;
   AccountPolicy policy_;

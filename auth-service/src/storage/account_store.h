@@ -59,10 +59,11 @@ class AccountStore {
                                                    const VerificationToken& token, absl::Time now,
                                                    absl::Duration min_interval) = 0;
 
-  virtual absl::StatusOr<std::optional<FailureRecord>> GetFailures(const std::string& user_id) = 0;
-  // Applies RecordFailure under a row lock; returns the new record.
-  virtual absl::StatusOr<FailureRecord> AddFailure(const std::string& user_id, absl::Time now,
-                                                   const LockoutPolicy& policy) = 0;
+  // Counts a login attempt before its password is checked (ReserveAttempt),
+  // under the account's row lock: concurrent attempts are serialised.
+  virtual absl::StatusOr<AttemptReservation> ReserveLoginAttempt(const std::string& user_id,
+                                                                 absl::Time now,
+                                                                 const LockoutPolicy& policy) = 0;
   virtual absl::Status ClearFailures(const std::string& user_id) = 0;
 };
 

@@ -98,24 +98,21 @@ absl::StatusOr<bool> PgAccountStore::ReplaceVerification(const std::string& user
   return replaced;
 }
 
-absl::StatusOr<std::optional<FailureRecord>> PgAccountStore::GetFailures(
-    const std::string& user_id) {
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kGetFailures, {user_id}));
-  return FailuresFrom(r);
-}
-
-absl::StatusOr<FailureRecord> PgAccountStore::AddFailure(const std::string& user_id,
-                                                         absl::Time now,
-                                                         const LockoutPolicy& policy) {
-  FailureRecord next;
+absl::StatusOr<AttemptReservation> PgAccountStore::ReserveLoginAttempt(
+    const std::string& user_id, absl::Time now, const LockoutPolicy& policy) {
+  AttemptReservation reservation;
   RETURN_IF_ERROR(pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(pg::Result r, tx.Exec(queries::kLockFailures, {user_id}));
-    next = RecordFailure(FailuresFrom(r), now, policy);
+    ASSIGN_OR_RETURN(pg::Result user, tx.Exec(queries::kLockUserForAttempt, {user_id}));
+    if (user.rows() == 0) return absl::NotFoundError("no such user");
+    ASSIGN_OR_RETURN(pg::Result r, tx.Exec(queries::kGetFailures, {user_id}));
+    reservation = ReserveAttempt(FailuresFrom(r), now, policy);
+    if (!reservation.allowed) return absl::OkStatus();
+    const FailureRecord& next = reservation.record;
     return tx
         .Exec(queries::kUpsertFailures, {user_id, next.window_start, next.failures, next.locked_until})
         .status();
   }));
-  return next;
+  return reservation;
 }
 
 absl::Status PgAccountStore::ClearFailures(const std::string& user_id) {

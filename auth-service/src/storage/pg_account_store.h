@@ -20,9 +20,9 @@ class PgAccountStore final : public AccountStore {
   absl::StatusOr<bool> ReplaceVerification(const std::string& user_id,
                                            const VerificationToken& token, absl::Time now,
                                            absl::Duration min_interval) override;
-  absl::StatusOr<std::optional<FailureRecord>> GetFailures(const std::string& user_id) override;
-  absl::StatusOr<FailureRecord> AddFailure(const std::string& user_id, absl::Time now,
-                                           const LockoutPolicy& policy) override;
+  absl::StatusOr<AttemptReservation> ReserveLoginAttempt(const std::string& user_id,
+                                                         absl::Time now,
+                                                         const LockoutPolicy& policy) override;
   absl::Status ClearFailures(const std::string& user_id) override;
 
  private:

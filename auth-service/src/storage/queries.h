@@ -51,14 +51,17 @@ inline constexpr pg::Query kRetireVerifications{
 inline constexpr pg::Query kTouchVerificationSent{
     "auth_touch_verification_sent", "UPDATE users SET verification_sent_at = $2 WHERE user_id = $1"};
 
+// The users row always exists: its lock serialises the attempts of an account,
+// even the first ones, when there is no failures row to lock yet.
+inline constexpr pg::Query kLockUserForAttempt{
+    "auth_lock_user_for_attempt", "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE"};
+
+// A statement of its own after the lock: in READ COMMITTED it sees what the
+// attempt that held the lock before committed (a join in the locking
+// statement would read the failures as of before the wait).
 inline constexpr pg::Query kGetFailures{
     "auth_get_failures",
     "SELECT window_start, failures, locked_until FROM login_failures WHERE user_id = $1"};
-
-inline constexpr pg::Query kLockFailures{
-    "auth_lock_failures",
-    "SELECT window_start, failures, locked_until FROM login_failures WHERE user_id = $1 "
-    "FOR UPDATE"};
 
 inline constexpr pg::Query kUpsertFailures{
     "auth_upsert_failures",
