@@ -12,6 +12,7 @@
 #include "auth_migrations.h"
 #include "common/bus/outbox.h"
 #include "common/pg/migrations.h"
+#include "common/status_mapping.h"
 #include "common/testing/testing.h"
 #include "common_bus_migrations.h"
 
@@ -182,9 +183,11 @@ TEST_F(AccountManagerTest, RepeatedFailuresLockTheAccountForAWhile) {
     EXPECT_EQ(manager_->Login("frank", "nope-nope", "").status().code(),
               absl::StatusCode::kUnauthenticated);
   }
-  // Locked: even the right password is refused.
-  EXPECT_EQ(manager_->Login("frank", "password1", "").status().code(),
-            absl::StatusCode::kResourceExhausted);
+  // Locked: even the right password is refused, and the answer says for how long.
+  const absl::Status locked = manager_->Login("frank", "password1", "").status();
+  EXPECT_EQ(locked.code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(RetryAfter(locked).has_value()) << locked;
+  EXPECT_GT(*RetryAfter(locked), absl::Minutes(1));
   clock_.Advance(absl::Minutes(5));
   EXPECT_TRUE(manager_->Login("frank", "password1", "").ok());
   // Success clears the count: two more failures do not lock.

@@ -3,6 +3,7 @@
 #include "auth-service/src/events/auth_events.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "common/status_mapping.h"
 
 namespace messenger::auth {
 namespace {
@@ -96,7 +97,8 @@ absl::StatusOr<session::v1::SessionTokens> AccountManager::Login(std::string_vie
   const absl::Time now = clock_.Now();
   ASSIGN_OR_RETURN(std::optional<FailureRecord> failures, store_.GetFailures(user->user_id));
   if (IsLockedOut(failures, now)) {
-    return absl::ResourceExhaustedError("too many failed logins; try again later");
+    return RetryLaterError("too many failed logins; try again later",
+                           *failures->locked_until - now);
   }
   if (!hasher_.Verify(user->password_hash, password)) {
     ASSIGN_OR_RETURN(FailureRecord record,
