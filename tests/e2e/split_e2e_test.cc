@@ -74,7 +74,7 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
   Service contact("contact", MESSENGER_CONTACT_BINARY, port(), port());
   Service messaging("messaging", MESSENGER_MESSAGING_BINARY, port(), port());
   const int http_port = port();
-  Service gateway("gateway", MESSENGER_GATEWAY_BINARY, 0, http_port);
+  Service gateway("gateway", MESSENGER_GATEWAY_BINARY, http_port, port());
   auto addr = [](int p) { return absl::StrCat("127.0.0.1:", p); };
   std::map<std::string, std::string> env = {
       {"MESSENGER_PG_DSN", (*db)->dsn()},
@@ -92,6 +92,7 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
       {"MESSENGER_MESSAGING_ADDR", addr(messaging.grpc_port())},
       {"MESSENGER_MESSAGING_ADMIN_ADDR", addr(messaging.admin_port())},
       {"MESSENGER_HTTP_ADDR", addr(http_port)},
+      {"MESSENGER_GATEWAY_ADMIN_ADDR", addr(gateway.admin_port())},
   };
   ASSERT_TRUE(session.Start(env, dir.path()).ok());
   ASSERT_TRUE(auth.Start(env, dir.path()).ok());
@@ -99,6 +100,15 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
 
   httplib::Client client("127.0.0.1", http_port);
   client.set_read_timeout(10, 0);
+  // Health and metrics only on the admin port; the public port has none.
+  httplib::Client gateway_admin("127.0.0.1", gateway.admin_port());
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    EXPECT_EQ(Send(client, "GET", path).status, 404) << path;
+  }
+  auto admin_metrics = gateway_admin.Get("/metrics");
+  ASSERT_TRUE(admin_metrics);
+  EXPECT_EQ(admin_metrics->status, 200);
+  EXPECT_NE(admin_metrics->body.find("http_requests_total{"), std::string::npos);
   auto register_user = [&](const std::string& name) {
     Reply r = Send(client, "POST", "/v1/auth/register",
                    nlohmann::json{{"username", name}, {"email", name + "@example.com"},
