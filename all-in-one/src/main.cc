@@ -78,14 +78,15 @@ int main() {
   (*messaging)->hub().AddListener(
       [&gw](const std::vector<std::string>& users) { gw.sync_hub().Notify(users); });
   // Revocations made through other gateway replicas.
+  // Revocations broadcast while the connection was down are lost: forget
+  // every cached token when it comes back.
+  (*bus)->OnReconnected([&gw] { gw.bearer_auth().DropAll(); });
   auto revoked = (*bus)->Subscribe("session.revoked", [&gw](std::string_view, std::string_view data) {
     gw.bearer_auth().OnSessionRevokedEvent(data);
   });
   if (!revoked.ok()) return fail(revoked.status());
-  auto http = http::Server::Start({.host = http_address->first,
-                                   .port = http_address->second,
-                                   .io_threads = gateway_config.io_threads},
-                                  gw.Handler());
+  auto http = http::Server::Start(
+      gateway_config.HttpOptions(http_address->first, http_address->second), gw.Handler());
   if (!http.ok()) return fail(http.status());
   MemoryTrimmer trimmer(absl::Seconds(1));
   log::Info("serving", {{"http", gateway_config.http_address}, {"grpc", grpc_address}});
@@ -95,6 +96,7 @@ int main() {
   // Outside in: answer the long polls, stop taking requests, finish those in
   // flight, then the services.
   (*messaging)->hub().Stop();
+  (*bus)->OnReconnected(nullptr);
   gw.sync_hub().Stop();
   (*http)->Stop(common.drain_timeout);
   gw.Stop();

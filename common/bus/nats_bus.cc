@@ -47,6 +47,16 @@ absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(Options options) {
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts, 8 * 1024 * 1024);
   if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts, true, nullptr, nullptr);
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts, 2000);
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectedCB(
+        opts,
+        [](natsConnection*, void* closure) {
+          auto* self = static_cast<NatsBus*>(closure);
+          std::lock_guard lock(self->reconnected_mutex_);
+          if (self->on_reconnected_) self->on_reconnected_();
+        },
+        bus.get());
+  }
   if (s != NATS_OK) {
     natsOptions_Destroy(opts);
     return NatsError(s, "options");
@@ -222,6 +232,11 @@ absl::StatusOr<std::unique_ptr<Subscription>> NatsBus::Subscribe(std::string_vie
       sub.get());
   if (s != NATS_OK) return NatsError(s, "subscribe");
   return sub;
+}
+
+void NatsBus::OnReconnected(std::function<void()> callback) {
+  std::lock_guard lock(reconnected_mutex_);
+  on_reconnected_ = std::move(callback);
 }
 
 }  // namespace messenger::bus

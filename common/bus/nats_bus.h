@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -69,6 +70,10 @@ class NatsBus {
   absl::Status PublishCore(std::string_view subject, std::string_view data);
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(std::string_view subject,
                                                           Subscription::Callback callback);
+  // `callback` runs (on a NATS thread) each time the connection comes back
+  // after a loss: plain subscriptions missed whatever was sent meanwhile.
+  // Replaces the previous one; nullptr removes it (before its target goes).
+  void OnReconnected(std::function<void()> callback);
   // Flushes pending plain publishes (tests).
   absl::Status Flush();
 
@@ -85,6 +90,8 @@ class NatsBus {
   __jsCtx* async_js_ = nullptr;  // its ack handler fills async_acks_
   std::unique_ptr<AsyncAcks> async_acks_;
   std::mutex batch_mutex_;
+  std::mutex reconnected_mutex_;
+  std::function<void()> on_reconnected_;
 };
 
 // "nats: <text>" UNAVAILABLE status for a NATS error.

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/status_mapping.h"
 
 namespace messenger::http {
@@ -29,35 +30,6 @@ std::string_view Request::Header(std::string_view name) const {
   return {};
 }
 
-namespace {
-
-std::string Decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
-    } else if (plus_is_space && text[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string PercentDecode(std::string_view text) { return Decode(text, true); }
-std::string PercentDecodePath(std::string_view text) { return Decode(text, false); }
-
 std::optional<std::string> Request::QueryParam(std::string_view name) const {
   for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
     std::pair<absl::string_view, absl::string_view> kv =
@@ -67,6 +39,15 @@ std::optional<std::string> Request::QueryParam(std::string_view name) const {
     }
   }
   return std::nullopt;
+}
+
+std::string_view MethodLabel(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET",     "HEAD",  "POST",  "PUT",
+                                                "PATCH",   "DELETE", "OPTIONS"};
+  for (std::string_view known : kKnown) {
+    if (method == known) return known;
+  }
+  return "other";
 }
 
 void Response::SetHeader(std::string name, std::string value) {
@@ -122,7 +103,12 @@ struct Server::Impl {
   std::vector<std::weak_ptr<Session>> sessions;  // for closing on Stop
 
   void Accept();
+  // Past max_connections: a 503 with Retry-After, then close.
+  void Reject(tcp::socket socket);
 };
+
+// What an idle connection reads first (its buffer stays this small).
+constexpr size_t kFirstReadBytes = 1024;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -148,16 +134,32 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // Idle until the next request's first byte (idle_timeout), then its
+  // headers (header_timeout), then its body (body_timeout).
   void Read() {
     if (server_.stopping) return;
     parser_.emplace();
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(32 * 1024);
+    if (buffer_.size() > 0) return ReadHeader();  // pipelined: already started
     stream_.expires_after(absl::ToChronoNanoseconds(server_.options.idle_timeout));
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->OnRead(ec);
-                      });
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->OnRead(ec);
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
+    stream_.expires_after(absl::ToChronoNanoseconds(server_.options.header_timeout));
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec || self->parser_->is_done()) return self->OnRead(ec);
+          self->stream_.expires_after(absl::ToChronoNanoseconds(self->server_.options.body_timeout));
+          bhttp::async_read(self->stream_, self->buffer_, *self->parser_,
+                            [self](beast::error_code ec, size_t) { self->OnRead(ec); });
+        });
   }
 
   void OnRead(beast::error_code ec) {
@@ -267,7 +269,9 @@ class Session : public std::enable_shared_from_this<Session> {
 void Server::Impl::Accept() {
   acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
     if (stopping) return;
-    if (!ec) {
+    if (!ec && connections.load() >= options.max_connections) {
+      Reject(std::move(socket));
+    } else if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       auto session = std::make_shared<Session>(std::move(socket), *this);
       {
@@ -283,6 +287,26 @@ void Server::Impl::Accept() {
       log::Warn("http accept failed", {{"error", ec.message()}});
     }
     Accept();
+  });
+}
+
+void Server::Impl::Reject(tcp::socket socket) {
+  static const std::string kBusy = [] {
+    const std::string body =
+        ErrorBody(absl::UnavailableError("too many connections; try again later")).dump();
+    return absl::StrCat("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n",
+                        "Retry-After: 1\r\nConnection: close\r\nContent-Length: ", body.size(),
+                        "\r\n\r\n", body);
+  }();
+  metrics::Registry::Default()
+      .GetCounter("http_connections_rejected_total", "Connections refused past the limit")
+      .Inc();
+  auto held = std::make_shared<tcp::socket>(std::move(socket));
+  // Small enough for the socket buffer: this write does not wait for the client.
+  net::async_write(*held, net::buffer(kBusy), [held](beast::error_code, size_t) {
+    beast::error_code ec;
+    held->shutdown(tcp::socket::shutdown_send, ec);
+    held->close(ec);
   });
 }
 

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/http/percent.h"
 
 namespace messenger::http {
 
@@ -48,14 +49,13 @@ struct Response {
   static Response Error(int http_status, absl::StatusCode code, std::string_view message);
 };
 
+// The method as a metrics label: one of a fixed set, "other" for anything a
+// client made up (labels must not grow without bound).
+std::string_view MethodLabel(std::string_view method);
+
 // Answers one request; call exactly once, from any thread.
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request&& request, Responder respond)>;
-
-// Query-string decoding ('+' is a space).
-std::string PercentDecode(std::string_view text);
-// Path decoding ('+' stays).
-std::string PercentDecodePath(std::string_view text);
 
 class Server {
  public:
@@ -64,7 +64,15 @@ class Server {
     int port = 8080;  // 0 = pick a free port
     int io_threads = 2;
     size_t max_body_bytes = 1 << 20;
+    // Between requests on a keep-alive connection.
     absl::Duration idle_timeout = absl::Seconds(75);
+    // Past this many open connections a new one is answered 503 (with
+    // Retry-After) and closed.
+    size_t max_connections = 20'000;
+    // From a request's first byte to the end of its headers (slow clients
+    // holding sockets), and from there to the end of its body.
+    absl::Duration header_timeout = absl::Seconds(10);
+    absl::Duration body_timeout = absl::Seconds(30);
     // Upper bound for a handler to answer (long polls stay below it).
     absl::Duration handler_timeout = absl::Seconds(90);
   };

@@ -85,6 +85,22 @@ std::optional<absl::Time> ParsePgTimestamp(std::string_view s) {
          absl::Microseconds(micros);
 }
 
+// What a client may read: stable per code, no statement name or PostgreSQL
+// text (those name tables, columns and values).
+const char* ClientMessage(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kAlreadyExists: return "already exists";
+    case absl::StatusCode::kFailedPrecondition: return "refers to something that does not exist";
+    case absl::StatusCode::kInvalidArgument: return "a value was rejected";
+    case absl::StatusCode::kAborted: return "conflicting concurrent change; try again";
+    case absl::StatusCode::kDeadlineExceeded: return "database query timed out";
+    case absl::StatusCode::kUnavailable: return "database unavailable";
+    default: return "database error";
+  }
+}
+
+// The detail goes to the log (with the thread's trace id), the status gets a
+// stable message; SQLSTATE and constraint stay readable as payloads.
 absl::Status PgError(pg_result* result, pg_conn* conn, std::string_view what) {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const char* constraint = result ? PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME) : nullptr;
@@ -92,7 +108,15 @@ absl::Status PgError(pg_result* result, pg_conn* conn, std::string_view what) {
   std::string message = primary ? primary : (conn ? PQerrorMessage(conn) : "no connection");
   while (!message.empty() && message.back() == '\n') message.pop_back();
   std::string sqlstate = state ? state : "08000";  // no result: the connection failed
-  absl::Status status(CodeForSqlState(sqlstate), absl::StrCat(std::string(what), ": ", message));
+  const absl::StatusCode code = CodeForSqlState(sqlstate);
+  // Unique violations and serialization failures are routine (callers handle them).
+  const bool routine = sqlstate == "23505" || code == absl::StatusCode::kAborted;
+  log::Write(routine ? log::Level::kDebug : log::Level::kWarn, "postgres error",
+             {{"statement", std::string(what)},
+              {"sqlstate", sqlstate},
+              {"constraint", constraint ? constraint : ""},
+              {"error", message}});
+  absl::Status status(code, ClientMessage(code));
   status.SetPayload(kSqlStatePayload, absl::Cord(sqlstate));
   if (constraint) status.SetPayload(kConstraintPayload, absl::Cord(std::string(constraint)));
   return status;
@@ -194,7 +218,9 @@ absl::Status Conn::EnsureConnected() {
     while (!message.empty() && message.back() == '\n') message.pop_back();
     PQfinish(conn_);
     conn_ = nullptr;
-    return absl::UnavailableError(absl::StrCat("postgres connect: ", message));
+    // The text names hosts and ports: log it, tell callers only the fact.
+    log::Warn("postgres connect failed", {{"error", message}});
+    return absl::UnavailableError(ClientMessage(absl::StatusCode::kUnavailable));
   }
   // Server NOTICEs ("already exists, skipping") are noise on stderr.
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);

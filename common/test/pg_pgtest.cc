@@ -4,8 +4,10 @@
 #include <thread>
 
 #include "common/pg/migrations.h"
+#include "common/log.h"
 #include "common/pg/pg.h"
 #include "common/testing/testing.h"
+#include "common/trace.h"
 
 namespace messenger::pg {
 namespace {
@@ -146,11 +148,33 @@ TEST_F(PgTest, BrokenMigrationFailsWithItsNameAndLeavesNothing) {
   EXPECT_TRUE(gone->GetBool(0, 0));
 }
 
+TEST_F(PgTest, ErrorsTellClientsNoSqlAndLogTheDetail) {
+  static constexpr Query kBadValue{"t_bad_value", "SELECT $1::uuid"};
+  trace::ScopedTrace trace("4bf92f3577b34da6a3ce929d0e0e4736");
+  ::testing::internal::CaptureStderr();
+  absl::StatusOr<Result> result = pool_->Exec(kBadValue, {"not-a-uuid"});
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SqlState(result.status()), "22P02");
+  // What a client would read names no statement and carries no PostgreSQL text.
+  const std::string message(result.status().message());
+  EXPECT_EQ(message.find("t_bad_value"), std::string::npos) << message;
+  EXPECT_EQ(message.find("uuid"), std::string::npos) << message;
+  EXPECT_EQ(message.find("not-a-uuid"), std::string::npos) << message;
+  // The log line has it, with the trace id.
+  EXPECT_NE(log.find("t_bad_value"), std::string::npos) << log;
+  EXPECT_NE(log.find("invalid input syntax for type uuid"), std::string::npos) << log;
+  EXPECT_NE(log.find("4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos) << log;
+}
+
 TEST(PgPool, UnreachableServerIsUnavailable) {
   auto pool = Pool::Create(
       {.dsn = "host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2", .size = 1});
   ASSERT_FALSE(pool.ok());
   EXPECT_EQ(pool.status().code(), absl::StatusCode::kUnavailable);
+  // Hosts and ports stay in the log.
+  EXPECT_EQ(pool.status().message().find("127.0.0.1"), std::string::npos) << pool.status();
 }
 
 }  // namespace

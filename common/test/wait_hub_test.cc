@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -75,6 +78,61 @@ TEST(WaitHub, StopWakesEveryone) {
     hub.Stop();
   }
   EXPECT_EQ(woken.load(), 1);
+}
+
+TEST(WaitHub, PastTheCapTheOldestWaiterOfAUserIsPushedOut) {
+  WaitHub hub(WaitHub::Options{.max_waiters_per_user = 2});
+  std::vector<std::string> events;
+  std::mutex mutex;
+  auto record = [&](std::string what) {
+    return [&, what] {
+      std::lock_guard lock(mutex);
+      events.push_back(what);
+    };
+  };
+  const absl::Time later = absl::Now() + absl::Seconds(30);
+  hub.Wait("f", hub.Version("f"), later, record("woken 1"), record("evicted 1"));
+  hub.Wait("f", hub.Version("f"), later, record("woken 2"), record("evicted 2"));
+  hub.Wait("g", hub.Version("g"), later, record("woken g"), record("evicted g"));
+  EXPECT_TRUE(events.empty());
+  hub.Wait("f", hub.Version("f"), later, record("woken 3"), record("evicted 3"));
+  EXPECT_EQ(events, std::vector<std::string>{"evicted 1"});
+  EXPECT_EQ(hub.waiting(), 3u);
+  hub.Notify({"f"});
+  EXPECT_EQ(events, (std::vector<std::string>{"evicted 1", "woken 2", "woken 3"}));
+}
+
+TEST(WaitHub, UsersNobodyWaitsForAreForgotten) {
+  WaitHub hub;
+  std::vector<std::string> users;
+  for (int i = 0; i < 1000; ++i) users.push_back("u" + std::to_string(i));
+  hub.Notify(users);
+  std::atomic<int> woken{0};
+  hub.Wait("u0", hub.Version("u0"), absl::Now() + absl::Seconds(30), [&] { ++woken; });
+  EXPECT_EQ(hub.tracked_users(), 1000u);
+  hub.Sweep();
+  EXPECT_EQ(hub.tracked_users(), 1u);  // u0 still has a waiter
+
+  // A version read before the sweep still tells a later Notify apart...
+  const uint64_t before = hub.Version("u5");
+  hub.Sweep();
+  hub.Notify({"u5"});
+  std::atomic<int> late{0};
+  hub.Wait("u5", before, absl::Now() + absl::Seconds(30), [&] { ++late; });
+  EXPECT_EQ(late.load(), 1);
+  // ...and with nothing new a waiter waits.
+  hub.Sweep();
+  std::atomic<int> quiet{0};
+  hub.Wait("u6", hub.Version("u6"), absl::Now() + absl::Seconds(30), [&] { ++quiet; });
+  EXPECT_EQ(quiet.load(), 0);
+  hub.Notify({"u6"});
+  EXPECT_EQ(quiet.load(), 1);
+}
+
+TEST(WaitHub, TheTimerSweeps) {
+  WaitHub hub(WaitHub::Options{.sweep_interval = absl::Milliseconds(20)});
+  hub.Notify({"a", "b", "c"});
+  EXPECT_TRUE(Eventually([&] { return hub.tracked_users() == 0; }));
 }
 
 }  // namespace

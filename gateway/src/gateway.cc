@@ -25,7 +25,26 @@ GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common)
   c.send_burst = static_cast<double>(env.Int("MESSENGER_SEND_BURST", 40, 1, 1'000'000));
   c.auth_limits = AuthLimitConfig::FromEnv(env);
   c.web_app_url = env.String("MESSENGER_WEB_APP_URL", "");
+  c.max_connections =
+      static_cast<size_t>(env.Int("MESSENGER_HTTP_MAX_CONNECTIONS", 20'000, 1, 1'000'000));
+  c.header_timeout = env.Duration("MESSENGER_HTTP_HEADER_TIMEOUT_MS", absl::Seconds(10),
+                                  absl::Milliseconds(1), 1, 600'000);
+  c.body_timeout = env.Duration("MESSENGER_HTTP_BODY_TIMEOUT_MS", absl::Seconds(30),
+                                absl::Milliseconds(1), 1, 600'000);
+  c.sync_polls_per_user =
+      static_cast<size_t>(env.Int("MESSENGER_SYNC_POLLS_PER_USER", 8, 1, 1'000));
   return c;
+}
+
+http::Server::Options GatewayConfig::HttpOptions(std::string host, int port) const {
+  http::Server::Options o;
+  o.host = std::move(host);
+  o.port = port;
+  o.io_threads = io_threads;
+  o.max_connections = max_connections;
+  o.header_timeout = header_timeout;
+  o.body_timeout = body_timeout;
+  return o;
 }
 
 std::string Rfc3339(const google::protobuf::Timestamp& ts) {
@@ -39,6 +58,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
       send_limiter_(config_.send_rate_per_second, config_.send_burst, SystemClock::Instance(),
                     "send_limiter"),
       auth_limits_(config_.auth_limits, SystemClock::Instance()),
+      sync_hub_(WaitHub::Options{.max_waiters_per_user = config_.sync_polls_per_user}),
       workers_("gateway", config_.workers) {
   stubs_.auth = auth::v1::AuthService::NewStub(channels.auth);
   stubs_.session = session::v1::SessionService::NewStub(channels.session);
@@ -48,7 +68,21 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   validator_ = std::make_unique<GrpcSessionValidator>(*stubs_.session, config_.rpc_timeout);
   bearer_auth_ = std::make_unique<BearerAuth>(*validator_, config_.auth_cache_ttl,
                                               SystemClock::Instance());
+  sync_waiting_gauge_ = metrics::Registry::Default().AddGauge(
+      "gateway_sync_polls_waiting", "Long polls parked in the gateway", {},
+      [this] { return static_cast<double>(sync_hub_.waiting()); });
 
+  if (config_.admin_routes) AddAdminRoutes();
+  AddAuthRoutes(*this);
+  AddVerifyEmailPage(*this);
+  AddSessionRoutes(*this);
+  AddMeRoutes(*this);
+  AddProfileRoutes(*this);
+  AddContactRoutes(*this);
+  AddMessagingRoutes(*this);
+}
+
+void Gateway::AddAdminRoutes() {
   Route("GET", "/healthz", false, [](RouteContext&) -> absl::StatusOr<http::Response> {
     return http::Response::Json(200, {{"status", "ok"}});
   });
@@ -62,13 +96,6 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
     r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
     return r;
   });
-  AddAuthRoutes(*this);
-  AddVerifyEmailPage(*this);
-  AddSessionRoutes(*this);
-  AddMeRoutes(*this);
-  AddProfileRoutes(*this);
-  AddContactRoutes(*this);
-  AddMessagingRoutes(*this);
 }
 
 Gateway::~Gateway() { Stop(); }
@@ -77,12 +104,23 @@ void Gateway::Stop() { workers_.Stop(); }
 
 void Gateway::Route(const std::string& method, const std::string& pattern, bool authenticated,
                     RouteHandler handler) {
-  router_.Add(method, pattern, Entry{authenticated, std::move(handler), nullptr});
+  AddEntry(method, pattern, Entry{authenticated, std::move(handler), nullptr, {}});
 }
 
 void Gateway::RouteAsync(const std::string& method, const std::string& pattern,
                          bool authenticated, AsyncRouteHandler handler) {
-  router_.Add(method, pattern, Entry{authenticated, nullptr, std::move(handler)});
+  AddEntry(method, pattern, Entry{authenticated, nullptr, std::move(handler), {}});
+}
+
+void Gateway::AddEntry(const std::string& method, const std::string& pattern, Entry entry) {
+  absl::StatusOr<RoutePattern> parsed = ParseRoutePattern(pattern);
+  if (!parsed.ok()) {
+    // A typo in the route table: fail at startup, not on the first request.
+    log::Error("bad route pattern", {{"pattern", pattern}});
+    std::abort();
+  }
+  entry.shapes = std::move(parsed->shapes);
+  router_.Add(method, parsed->pattern, std::move(entry));
 }
 
 http::Handler Gateway::Handler() {
@@ -105,15 +143,24 @@ void Gateway::Serve(const Entry& entry, const http::Request& request, PathParams
     if (r.status == 401) r.SetHeader("WWW-Authenticate", "Bearer");
     return r;
   };
-  // Path parameters arrive percent-encoded ("%21room%3Aserver").
-  for (auto& [name, value] : params) value = http::PercentDecodePath(value);
-  RouteContext context{request, std::move(params), std::nullopt};
+  RouteContext context{request, {}, {}, std::nullopt};
   if (entry.authenticated) {
     absl::StatusOr<Principal> principal =
         bearer_auth_->Authenticate(request.Header("authorization"));
     if (!principal.ok()) return finish(to_response(principal.status()));
     context.principal = std::move(*principal);
   }
+  // Path parameters arrive percent-encoded ("%21room%3Aserver").
+  for (const auto& [name, raw] : params) {
+    const auto shape = entry.shapes.find(name);
+    absl::StatusOr<std::string> value =
+        PathParam(name, shape == entry.shapes.end() ? ParamShape::kText : shape->second, raw);
+    if (!value.ok()) return finish(to_response(value.status()));
+    context.params[name] = std::move(*value);
+  }
+  absl::StatusOr<QueryParams> query = QueryParams::Parse(request.query);
+  if (!query.ok()) return finish(to_response(query.status()));
+  context.query = std::move(*query);
   if (entry.async_handler) {
     entry.async_handler(context, [finish, to_response](absl::StatusOr<http::Response> response) {
       finish(to_response(std::move(response)));
@@ -137,7 +184,9 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
     auto& registry = metrics::Registry::Default();
     registry
         .GetCounter("http_requests_total", "HTTP requests by route, method and status",
-                    {{"route", route}, {"method", method}, {"status", std::to_string(response.status)}})
+                    {{"route", route},
+                     {"method", std::string(http::MethodLabel(method))},
+                     {"status", std::to_string(response.status)}})
         .Inc();
     registry.GetHistogram("http_request_duration_seconds", "HTTP request latency", {{"route", route}})
         .Observe(seconds);

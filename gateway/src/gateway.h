@@ -16,12 +16,14 @@
 #include "common/grpc/grpc_util.h"
 #include "common/grpc/work_pool.h"
 #include "common/http/http_server.h"
+#include "common/metrics.h"
 #include "common/wait_hub.h"
 #include "gateway/src/auth/bearer_auth.h"
 #include "gateway/src/auth_limits.h"
+#include "gateway/src/params.h"
+#include "gateway/src/rate_limiter.h"
 #include "gateway/src/router.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
-#include "gateway/src/rate_limiter.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
 #include "messenger/profile/v1/profile.grpc.pb.h"
@@ -39,7 +41,18 @@ struct GatewayConfig {
   double send_burst = 40;
   AuthLimitConfig auth_limits;
   std::string web_app_url;  // MESSENGER_WEB_APP_URL: where /verify-email redirects ("" = own page)
+  // /healthz, /readyz and /metrics on the public port (the all-in-one); the
+  // split-mode gateway serves them on its admin port instead.
+  bool admin_routes = true;
+  // Connection limits of the public port (see http::Server::Options).
+  size_t max_connections = 20'000;
+  absl::Duration header_timeout = absl::Seconds(10);
+  absl::Duration body_timeout = absl::Seconds(30);
+  // Long polls one user may hold; a newer one answers the oldest at once.
+  size_t sync_polls_per_user = 8;
   static GatewayConfig FromEnv(EnvReader& env, const CommonConfig& common);
+  // The public HTTP server's options for this configuration.
+  http::Server::Options HttpOptions(std::string host, int port) const;
 };
 
 struct ServiceChannels {
@@ -58,10 +71,12 @@ struct Stubs {
   std::unique_ptr<messaging::v1::MessagingService::Stub> messaging;
 };
 
-// What a route handler sees.
+// What a route handler sees. Path parameters are decoded and of the shape
+// their pattern declares; query parameters are valid UTF-8.
 struct RouteContext {
   const http::Request& request;
   PathParams params;
+  QueryParams query;
   std::optional<Principal> principal;  // set on authenticated routes
   const std::string& user_id() const { return principal->user_id; }
 };
@@ -84,7 +99,8 @@ class Gateway {
   Stubs& stubs() { return stubs_; }
   const GatewayConfig& config() const { return config_; }
 
-  // Registers a route served on the worker pool.
+  // Registers a route served on the worker pool. Path parameters declare
+  // their shape in the pattern ("{user_id:uuid}", see params.h).
   void Route(const std::string& method, const std::string& pattern, bool authenticated,
              RouteHandler handler);
   // Registers a route that answers later (see AsyncRouteHandler).
@@ -135,7 +151,10 @@ class Gateway {
     bool authenticated;
     RouteHandler handler;
     AsyncRouteHandler async_handler;
+    std::map<std::string, ParamShape> shapes;
   };
+  void AddEntry(const std::string& method, const std::string& pattern, Entry entry);
+  void AddAdminRoutes();
   void Dispatch(http::Request&& request, http::Responder respond);
   // Authenticates and runs the route; `finish` gets the answer (maybe later).
   void Serve(const Entry& entry, const http::Request& request, PathParams params,
@@ -150,6 +169,7 @@ class Gateway {
   RateLimiter send_limiter_;
   AuthLimits auth_limits_;
   WaitHub sync_hub_;
+  metrics::GaugeHandle sync_waiting_gauge_;
   grpcx::WorkPool workers_;
 };
 

@@ -12,7 +12,10 @@ int main() {
   EnvReader env;
   const CommonConfig common = CommonConfig::FromEnv(env);
   log::SetLevel(common.log_level);
-  const gateway::GatewayConfig config = gateway::GatewayConfig::FromEnv(env, common);
+  gateway::GatewayConfig config = gateway::GatewayConfig::FromEnv(env, common);
+  // Health and metrics on the admin port only: the public port is for clients.
+  config.admin_routes = false;
+  const std::string admin_address = env.String("MESSENGER_GATEWAY_ADMIN_ADDR", "127.0.0.1:9200");
   gateway::ServiceChannels channels{
       grpcx::CreateChannel(env.String("MESSENGER_AUTH_ADDR", "127.0.0.1:9101")),
       grpcx::CreateChannel(env.String("MESSENGER_SESSION_ADDR", "127.0.0.1:9102")),
@@ -25,13 +28,19 @@ int main() {
   };
   auto address = ParseHostPort(config.http_address);
   if (!address.ok()) return fail(address.status());
+  auto admin = ParseHostPort(admin_address);
+  if (!admin.ok()) return fail(admin.status());
   if (!env.status().ok()) return fail(env.status());
   auto bus = bus::NatsBus::Connect({.url = common.nats_url, .name = "gateway"});
   if (!bus.ok()) return fail(bus.status());
 
-  gateway::Gateway gw(config, channels, [&] {
+  auto ready = [&] {
     return (*bus)->connected() ? absl::OkStatus() : absl::UnavailableError("nats: not connected");
-  });
+  };
+  gateway::Gateway gw(config, channels, ready);
+  // Revocations broadcast while the connection was down are lost: forget
+  // every cached token when it comes back.
+  (*bus)->OnReconnected([&gw] { gw.bearer_auth().DropAll(); });
   auto revoked = (*bus)->Subscribe("session.revoked", [&gw](std::string_view, std::string_view data) {
     gw.bearer_auth().OnSessionRevokedEvent(data);
   });
@@ -47,15 +56,19 @@ int main() {
     gw.sync_hub().Notify(ids);
   });
   if (!wake.ok()) return fail(wake.status());
-  auto server = http::Server::Start(
-      {.host = address->first, .port = address->second, .io_threads = config.io_threads},
-      gw.Handler());
+  auto server =
+      http::Server::Start(config.HttpOptions(address->first, address->second), gw.Handler());
   if (!server.ok()) return fail(server.status());
+  auto admin_server = http::Server::Start(
+      {.host = admin->first, .port = admin->second, .io_threads = 1}, AdminHandler(ready));
+  if (!admin_server.ok()) return fail(admin_server.status());
   MemoryTrimmer trimmer(absl::Seconds(1));
-  log::Info("serving", {{"http", config.http_address}});
+  log::Info("serving", {{"http", config.http_address}, {"admin", admin_address}});
   WaitForTerminationSignal();
+  (*bus)->OnReconnected(nullptr);
   gw.sync_hub().Stop();
   (*server)->Stop(common.drain_timeout);
+  (*admin_server)->Stop(absl::Seconds(1));
   gw.Stop();
   return 0;
 }

@@ -7,28 +7,26 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
+#include "common/lru_cache.h"
 
 namespace messenger::gateway {
 
 class SyncMemo {
  public:
-  // Past this many users everything is forgotten (each one's next poll looks).
-  explicit SyncMemo(size_t max_users = 100'000) : max_users_(max_users) {}
+  // Past this many users the least recently answered is forgotten (its next
+  // poll looks).
+  explicit SyncMemo(size_t max_users = 100'000) : last_("gateway_sync_memo", max_users) {}
 
   void Remember(const std::string& user_id, const std::string& next, uint64_t version);
   void Forget(const std::string& user_id);
   // Whether a poll from `since` at wake-up `version` may skip its first look.
-  bool NothingSince(const std::string& user_id, const std::string& since, uint64_t version) const;
+  bool NothingSince(const std::string& user_id, const std::string& since, uint64_t version);
 
  private:
-  mutable std::mutex mutex_;
-  absl::flat_hash_map<std::string, std::pair<std::string, uint64_t>> last_;
-  size_t max_users_;
+  LruCache<std::string, std::pair<std::string, uint64_t>> last_;
 };
 
 }  // namespace messenger::gateway

@@ -71,5 +71,39 @@ TEST_F(BearerAuthTest, UnavailableValidatorIsNotAnAuthFailure) {
   EXPECT_EQ(auth.Authenticate("Bearer tok").status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST_F(BearerAuthTest, EntriesNeverOutliveTheToken) {
+  // The token expires in 3 s, well within the 10 s cache TTL.
+  validator_.tokens["short"] = {"u2", "s2", clock_.Now() + absl::Seconds(3)};
+  ASSERT_TRUE(auth_.Authenticate("Bearer short").ok());
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(auth_.Authenticate("Bearer short").ok());
+  EXPECT_EQ(validator_.calls, 1);
+  // Past expires_at the cache no longer answers; the validator is asked (and
+  // a stale "valid" from it is refused too).
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(auth_.Authenticate("Bearer short").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(validator_.calls, 2);
+}
+
+TEST_F(BearerAuthTest, DropAllForgetsEveryToken) {
+  // E.g. the NATS connection came back: revocations may have been missed.
+  ASSERT_TRUE(auth_.Authenticate("Bearer tok").ok());
+  validator_.tokens.erase("tok");  // revoked meanwhile, broadcast lost
+  ASSERT_TRUE(auth_.Authenticate("Bearer tok").ok());  // still cached
+  auth_.DropAll();
+  EXPECT_EQ(auth_.cached(), 0u);
+  EXPECT_EQ(auth_.Authenticate("Bearer tok").status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(BearerAuthTest, CacheIsBounded) {
+  BearerAuth small(validator_, absl::Seconds(10), clock_, /*max_entries=*/4);
+  for (int i = 0; i < 20; ++i) {
+    const std::string token = "t" + std::to_string(i);
+    validator_.tokens[token] = {"u", "s" + std::to_string(i)};
+    ASSERT_TRUE(small.Authenticate("Bearer " + token).ok());
+  }
+  EXPECT_EQ(small.cached(), 4u);
+}
+
 }  // namespace
 }  // namespace messenger::gateway

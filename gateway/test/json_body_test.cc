@@ -34,5 +34,17 @@ TEST(JsonBody, RejectsNonObjects) {
   EXPECT_TRUE(JsonBody::Parse(" \n").ok());
 }
 
+TEST(JsonBody, StringsMustBeUtf8) {
+  // Raw invalid bytes and escapes that decode to no valid text (a lone surrogate).
+  for (const char* body : {"{\"bio\": \"a\xff\"}", "{\"bio\": \"\\ud800\"}",
+                           "{\"\xc3\x28\": 1}"}) {
+    const absl::Status status = JsonBody::Parse(body).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << body;
+  }
+  auto ok = JsonBody::Parse("{\"bio\": \"caf\u00e9 \\u00e9\"}");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok->RequiredString("bio"), "caf\u00e9 \u00e9");
+}
+
 }  // namespace
 }  // namespace messenger::gateway

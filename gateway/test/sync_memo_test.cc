@@ -17,14 +17,14 @@ TEST(SyncMemo, SkipsOnlyFromTheRememberedTokenWithoutAWakeUp) {
   EXPECT_FALSE(memo.NothingSince("alice", "t5", 3));
 }
 
-TEST(SyncMemo, ForgetsEveryoneWhenFull) {
+TEST(SyncMemo, ForgetsTheLeastRecentlyAnsweredWhenFull) {
   SyncMemo memo(/*max_users=*/2);
   memo.Remember("alice", "t1", 1);
   memo.Remember("bob", "t1", 1);
   memo.Remember("bob", "t2", 2);  // an update, not a new user
-  EXPECT_TRUE(memo.NothingSince("alice", "t1", 1));
+  EXPECT_TRUE(memo.NothingSince("alice", "t1", 1));  // alice is now the most recent
   memo.Remember("carol", "t1", 1);
-  EXPECT_FALSE(memo.NothingSince("alice", "t1", 1));
+  EXPECT_TRUE(memo.NothingSince("alice", "t1", 1));
   EXPECT_FALSE(memo.NothingSince("bob", "t2", 2));
   EXPECT_TRUE(memo.NothingSince("carol", "t1", 1));
 }

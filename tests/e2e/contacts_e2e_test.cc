@@ -95,7 +95,10 @@ TEST_F(ContactsE2eTest, ProfileReadUpdateEtagAnd304) {
     Reply r = Send(*client_, "PATCH", "/v1/me/profile", bad, alice_.access_token);
     EXPECT_EQ(r.status, 400) << bad.dump() << " -> " << r.raw;
   }
-  EXPECT_EQ(Get("/v1/users/" + std::string("not-a-uuid") + "/profile", bob_).status, 404);
+  // A malformed id is the client's mistake: 400 naming the parameter.
+  Reply malformed = Get("/v1/users/" + std::string("not-a-uuid") + "/profile", bob_);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_NE(malformed.raw.find("'user_id'"), std::string::npos) << malformed.raw;
   EXPECT_EQ(Get("/v1/users/00000000-0000-4000-8000-000000000000/profile", bob_).status, 404);
 }
 

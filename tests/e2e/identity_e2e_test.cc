@@ -207,7 +207,7 @@ TEST_F(IdentityE2eTest, ListAndRevokeSessions) {
             404);
   EXPECT_EQ(Send(*client_, "DELETE", "/v1/sessions/not-a-uuid", std::nullopt, gina.access_token)
                 .status,
-            404);
+            400);
   ASSERT_EQ(Me(phone_access).status, 200);
   EXPECT_EQ(Send(*client_, "DELETE", "/v1/sessions/" + phone_session, std::nullopt,
                  gina.access_token)

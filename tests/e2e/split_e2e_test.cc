@@ -27,6 +27,15 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
 
   httplib::Client client("127.0.0.1", http_port);
   client.set_read_timeout(10, 0);
+  // Health and metrics only on the admin port; the public port has none.
+  httplib::Client gateway_admin("127.0.0.1", gateway.admin_port());
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    EXPECT_EQ(Send(client, "GET", path).status, 404) << path;
+  }
+  auto admin_metrics = gateway_admin.Get("/metrics");
+  ASSERT_TRUE(admin_metrics);
+  EXPECT_EQ(admin_metrics->status, 200);
+  EXPECT_NE(admin_metrics->body.find("http_requests_total{"), std::string::npos);
   auto register_user = [&](const std::string& name) {
     Reply r = Send(client, "POST", "/v1/auth/register",
                    nlohmann::json{{"username", name},

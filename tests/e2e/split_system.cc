@@ -18,7 +18,7 @@ SplitSystem::SplitSystem()
       contact("contact", MESSENGER_CONTACT_BINARY, Port(), Port()),
       messaging("messaging", MESSENGER_MESSAGING_BINARY, Port(), Port()),
       http_port(Port()),
-      gateway("gateway", MESSENGER_GATEWAY_BINARY, 0, http_port) {}
+      gateway("gateway", MESSENGER_GATEWAY_BINARY, http_port, Port()) {}
 
 std::map<std::string, std::string> SplitSystem::Env(const std::string& pg_dsn,
                                                     const std::string& nats_url,
@@ -41,6 +41,7 @@ std::map<std::string, std::string> SplitSystem::Env(const std::string& pg_dsn,
       {"MESSENGER_MESSAGING_ADDR", Addr(messaging.grpc_port())},
       {"MESSENGER_MESSAGING_ADMIN_ADDR", Addr(messaging.admin_port())},
       {"MESSENGER_HTTP_ADDR", Addr(http_port)},
+      {"MESSENGER_GATEWAY_ADMIN_ADDR", Addr(gateway.admin_port())},
   };
 }
 

@@ -22,7 +22,7 @@ struct SplitSystem {
 
   ServiceProcess session, auth, profile, contact, messaging;
   const int http_port;
-  ServiceProcess gateway;  // admin port = the public HTTP port
+  ServiceProcess gateway;  // grpc_port() = the public HTTP port; health on its admin port
 };
 
 }  // namespace messenger::e2e

@@ -21,8 +21,18 @@ absl::StatusOr<Principal> GrpcSessionValidator::Validate(std::string_view access
   session::v1::ValidateSessionResponse response;
   auto context = grpcx::NewClientContext(timeout_);
   RETURN_IF_ERROR(FromGrpcStatus(stub_.ValidateSession(context.get(), request, &response)));
-  return Principal{response.user_id(), response.session_id()};
+  Principal principal{response.user_id(), response.session_id()};
+  if (response.has_expires_at()) principal.expires_at = FromProto(response.expires_at());
+  return principal;
 }
+
+BearerAuth::BearerAuth(SessionValidator& validator, absl::Duration cache_ttl, const Clock& clock,
+                       size_t max_entries)
+    : validator_(validator),
+      ttl_(cache_ttl),
+      clock_(clock),
+      tokens_("gateway_tokens", max_entries),
+      revoked_("gateway_revoked_sessions", max_entries) {}
 
 absl::StatusOr<Principal> BearerAuth::Authenticate(std::string_view authorization) {
   constexpr std::string_view kScheme = "Bearer ";
@@ -36,12 +46,9 @@ absl::StatusOr<Principal> BearerAuth::Authenticate(std::string_view authorizatio
   if (token.empty() || token.size() > 128) return absl::UnauthenticatedError(kBadToken);
 
   const std::string key = Sha256(token);
-  {
-    std::lock_guard lock(mutex_);
-    auto it = by_token_hash_.find(key);
-    if (it != by_token_hash_.end() && clock_.Now() < it->second.expires) {
-      return it->second.principal;
-    }
+  if (std::optional<Entry> cached = tokens_.Get(key)) {
+    if (clock_.Now() < cached->expires) return cached->principal;
+    tokens_.Erase(key);
   }
   absl::StatusOr<Principal> principal = validator_.Validate(token);
   if (!principal.ok()) {
@@ -51,28 +58,25 @@ absl::StatusOr<Principal> BearerAuth::Authenticate(std::string_view authorizatio
     return principal.status();
   }
   const absl::Time now = clock_.Now();
-  std::lock_guard lock(mutex_);
-  if (revoked_.contains(principal->session_id)) return absl::UnauthenticatedError(kBadToken);
-  if (by_token_hash_.size() >= max_entries_) PruneLocked(now);
-  by_token_hash_[key] = {*principal, now + ttl_};
-  by_session_[principal->session_id].insert(key);
+  if (now >= principal->expires_at) return absl::UnauthenticatedError(kBadToken);
+  if (std::optional<absl::Time> forget_after = revoked_.Get(principal->session_id)) {
+    if (now < *forget_after) return absl::UnauthenticatedError(kBadToken);
+    revoked_.Erase(principal->session_id);
+  }
+  tokens_.Put(key, Entry{*principal, std::min(now + ttl_, principal->expires_at)});
+  // A revocation that landed between the check above and the Put.
+  if (revoked_.Get(principal->session_id).has_value()) {
+    tokens_.Erase(key);
+    return absl::UnauthenticatedError(kBadToken);
+  }
   return principal;
 }
 
 void BearerAuth::InvalidateSession(const std::string& session_id) {
-  std::lock_guard lock(mutex_);
-  auto it = by_session_.find(session_id);
-  if (it != by_session_.end()) {
-    for (const std::string& key : it->second) by_token_hash_.erase(key);
-    by_session_.erase(it);
-  }
-  const absl::Time now = clock_.Now();
-  if (revoked_.size() > 10'000) {
-    for (auto r = revoked_.begin(); r != revoked_.end();) {
-      r = now >= r->second ? revoked_.erase(r) : std::next(r);
-    }
-  }
-  revoked_[session_id] = now + ttl_;
+  revoked_.Put(session_id, clock_.Now() + ttl_);
+  tokens_.EraseIf([&session_id](const std::string&, const Entry& entry) {
+    return entry.principal.session_id == session_id;
+  });
 }
 
 void BearerAuth::OnSessionRevokedEvent(std::string_view payload) {
@@ -83,32 +87,8 @@ void BearerAuth::OnSessionRevokedEvent(std::string_view payload) {
   InvalidateSession(data["session_id"].get<std::string>());
 }
 
-size_t BearerAuth::cached() const {
-  std::lock_guard lock(mutex_);
-  return by_token_hash_.size();
-}
+void BearerAuth::DropAll() { tokens_.Clear(); }
 
-void BearerAuth::PruneLocked(absl::Time now) {
-  for (auto it = by_token_hash_.begin(); it != by_token_hash_.end();) {
-    if (now >= it->second.expires) {
-      auto s = by_session_.find(it->second.principal.session_id);
-      if (s != by_session_.end()) {
-        s->second.erase(it->first);
-        if (s->second.empty()) by_session_.erase(s);
-      }
-      it = by_token_hash_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (auto it = revoked_.begin(); it != revoked_.end();) {
-    it = now >= it->second ? revoked_.erase(it) : std::next(it);
-  }
-  // Still full of live entries: start over rather than grow without bound.
-  if (by_token_hash_.size() >= max_entries_) {
-    by_token_hash_.clear();
-    by_session_.clear();
-  }
-}
+size_t BearerAuth::cached() const { return tokens_.size(); }
 
 }  // namespace messenger::gateway

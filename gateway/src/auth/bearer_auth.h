@@ -1,19 +1,19 @@
-// Bearer token authentication: ValidateSession with a short cache. Entries of
-// a session go when session.revoked arrives (or the gateway revoked it itself);
-// revoked sessions are remembered for the cache TTL so that a validation that
-// was in flight cannot bring one back.
+// Bearer token authentication: ValidateSession with a short, bounded cache. An
+// entry lives for the cache TTL but never past the token's own expiry. Entries
+// of a session go when session.revoked arrives (or the gateway revoked it
+// itself); revoked sessions are remembered for the cache TTL so that a
+// validation that was in flight cannot bring one back. A gateway that may have
+// missed revocations (its NATS connection came back) drops the whole cache.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/lru_cache.h"
 #include "messenger/session/v1/session.grpc.pb.h"
 
 namespace messenger::gateway {
@@ -21,6 +21,8 @@ namespace messenger::gateway {
 struct Principal {
   std::string user_id;
   std::string session_id;
+  // When the access token stops being valid (the session service says).
+  absl::Time expires_at = absl::InfiniteFuture();
 };
 
 class SessionValidator {
@@ -43,8 +45,7 @@ class GrpcSessionValidator final : public SessionValidator {
 class BearerAuth {
  public:
   BearerAuth(SessionValidator& validator, absl::Duration cache_ttl, const Clock& clock,
-             size_t max_entries = 100'000)
-      : validator_(validator), ttl_(cache_ttl), clock_(clock), max_entries_(max_entries) {}
+             size_t max_entries = 100'000);
 
   // From an "Authorization: Bearer <token>" header value; UNAUTHENTICATED when
   // missing, malformed, unknown, expired or revoked.
@@ -52,6 +53,8 @@ class BearerAuth {
   void InvalidateSession(const std::string& session_id);
   // A session.revoked event payload (the api.md envelope).
   void OnSessionRevokedEvent(std::string_view payload);
+  // Forgets every validated token (revocations may have been missed).
+  void DropAll();
 
   size_t cached() const;
 
@@ -60,16 +63,12 @@ class BearerAuth {
     Principal principal;
     absl::Time expires;
   };
-  void PruneLocked(absl::Time now);
 
   SessionValidator& validator_;
   absl::Duration ttl_;
   const Clock& clock_;
-  size_t max_entries_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> by_token_hash_;
-  std::unordered_map<std::string, std::unordered_set<std::string>> by_session_;
-  std::unordered_map<std::string, absl::Time> revoked_;  // session id -> forget after
+  LruCache<std::string, Entry> tokens_;              // token hash -> principal
+  LruCache<std::string, absl::Time> revoked_;        // session id -> forget after
 };
 
 }  // namespace messenger::gateway

@@ -66,7 +66,7 @@ void AddContactRoutes(Gateway& gw) {
                                       {"outgoing", RequestsJson(response.outgoing(), profiles)}});
   });
 
-  gw.Route("POST", "/v1/contacts/requests/{user_id}/accept", true,
+  gw.Route("POST", "/v1/contacts/requests/{user_id:uuid}/accept", true,
            [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
              contact::v1::AcceptRequestRequest request;
              request.set_user_id(c.user_id());
@@ -78,19 +78,19 @@ void AddContactRoutes(Gateway& gw) {
                                                {"status", "accepted"}});
            });
 
-  gw.Route("POST", "/v1/contacts/requests/{user_id}/decline", true,
+  gw.Route("POST", "/v1/contacts/requests/{user_id:uuid}/decline", true,
            NoContent(gw, &ContactService::Stub::DeclineRequest,
                      &contact::v1::DeclineRequestRequest::set_requester_id));
 
-  gw.Route("DELETE", "/v1/contacts/{user_id}", true,
+  gw.Route("DELETE", "/v1/contacts/{user_id:uuid}", true,
            NoContent(gw, &ContactService::Stub::RemoveFriend,
                      &contact::v1::RemoveFriendRequest::set_friend_id));
 
-  gw.Route("POST", "/v1/contacts/{user_id}/block", true,
+  gw.Route("POST", "/v1/contacts/{user_id:uuid}/block", true,
            NoContent(gw, &ContactService::Stub::Block,
                      &contact::v1::BlockRequest::set_target_user_id));
 
-  gw.Route("DELETE", "/v1/contacts/{user_id}/block", true,
+  gw.Route("DELETE", "/v1/contacts/{user_id:uuid}/block", true,
            NoContent(gw, &ContactService::Stub::Unblock,
                      &contact::v1::UnblockRequest::set_target_user_id));
 

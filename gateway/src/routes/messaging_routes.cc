@@ -1,6 +1,5 @@
 // /v1/messages, /v1/conversations*, /v1/sync (long poll, answered without
 // holding a gateway thread).
-#include "absl/strings/numbers.h"
 #include "common/status.h"
 #include "gateway/src/gateway.h"
 #include "gateway/src/json_body.h"
@@ -17,19 +16,6 @@ nlohmann::json MessageJson(const messaging::v1::Message& m) {
           {"sender_id", m.sender_id()},
           {"text", m.text()},
           {"sent_at", Rfc3339(m.sent_at())}};
-}
-
-// An optional integer query parameter within [min, max].
-absl::StatusOr<int64_t> IntParam(const http::Request& request, const std::string& name,
-                                 int64_t fallback, int64_t min, int64_t max) {
-  std::optional<std::string> raw = request.QueryParam(name);
-  if (!raw || raw->empty()) return fallback;
-  int64_t value = 0;
-  if (!absl::SimpleAtoi(*raw, &value) || value < min || value > max) {
-    return absl::InvalidArgumentError(name + " must be an integer from " + std::to_string(min) +
-                                      " to " + std::to_string(max));
-  }
-  return value;
 }
 
 nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
@@ -76,6 +62,7 @@ struct SyncPoll {
 };
 
 void Look(std::shared_ptr<SyncPoll> poll);
+void Park(std::shared_ptr<SyncPoll> poll, uint64_t version, absl::Time wake_by);
 
 }  // namespace
 
@@ -145,13 +132,13 @@ void AddMessagingRoutes(Gateway& gw) {
                                       {"member_ids", response.member_ids()}});
   });
 
-  gw.Route("GET", "/v1/conversations/{id}/messages", true,
+  gw.Route("GET", "/v1/conversations/{id:room}/messages", true,
            [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
              messaging::v1::GetMessagesRequest request;
              request.set_user_id(c.user_id());
              request.set_conversation_id(c.params["id"]);
-             ASSIGN_OR_RETURN(int64_t before, IntParam(c.request, "before_seq", 0, 1, INT64_MAX));
-             ASSIGN_OR_RETURN(int64_t limit, IntParam(c.request, "limit", 50, 1, 100));
+             ASSIGN_OR_RETURN(int64_t before, c.query.Int("before_seq", 1, INT64_MAX, 0));
+             ASSIGN_OR_RETURN(int64_t limit, c.query.Int("limit", 1, 100, 50));
              request.set_before_seq(before);
              request.set_limit(static_cast<int32_t>(limit));
              messaging::v1::GetMessagesResponse response;
@@ -164,7 +151,7 @@ void AddMessagingRoutes(Gateway& gw) {
              return http::Response::Json(200, out);
            });
 
-  gw.Route("POST", "/v1/conversations/{id}/seen", true,
+  gw.Route("POST", "/v1/conversations/{id:room}/seen", true,
            [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
              ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
              messaging::v1::MarkSeenRequest request;
@@ -179,8 +166,10 @@ void AddMessagingRoutes(Gateway& gw) {
            });
 
   gw.RouteAsync("GET", "/v1/sync", true, [&gw, memo](RouteContext& c, AsyncDone done) {
-    absl::StatusOr<int64_t> timeout = IntParam(c.request, "timeout_ms", 0, 0, 30'000);
+    absl::StatusOr<int64_t> timeout = c.query.Int("timeout_ms", 0, 30'000, 0);
     if (!timeout.ok()) return done(timeout.status());
+    absl::StatusOr<std::string> since = c.query.SyncToken("since");
+    if (!since.ok()) return done(since.status());
     // The poll waits here, not in messaging: a parked request is a waiter in
     // the gateway's hub (no thread, no gRPC call); each look is a zero-timeout
     // Sync call, and the first one is skipped when the memo says it would
@@ -189,13 +178,13 @@ void AddMessagingRoutes(Gateway& gw) {
     poll->gateway = &gw;
     poll->memo = memo;
     poll->user_id = c.user_id();
-    poll->since = c.request.QueryParam("since").value_or("");
+    poll->since = std::move(*since);
     poll->deadline = absl::Now() + absl::Milliseconds(*timeout);
     poll->done = std::move(done);
     const uint64_t version = gw.sync_hub().Version(poll->user_id);
     if (*timeout > 0 && !poll->since.empty() &&
         memo->NothingSince(poll->user_id, poll->since, version)) {
-      return gw.sync_hub().Wait(poll->user_id, version, poll->deadline, [poll] { Look(poll); });
+      return Park(poll, version, poll->deadline);
     }
     Look(poll);
   });
@@ -234,7 +223,18 @@ void Look(std::shared_ptr<SyncPoll> poll) {
         // here): look again in a moment instead of waiting.
         const absl::Time wake_by =
             r.lagging() ? std::min(poll->deadline, now + absl::Milliseconds(2)) : poll->deadline;
-        hub.Wait(poll->user_id, version, wake_by, [poll] { Look(poll); });
+        Park(poll, version, wake_by);
+      });
+}
+
+// Waits for a wake-up; a poll pushed out by a newer one of the same user (past
+// MESSENGER_SYNC_POLLS_PER_USER) answers at once with nothing new.
+void Park(std::shared_ptr<SyncPoll> poll, uint64_t version, absl::Time wake_by) {
+  poll->gateway->sync_hub().Wait(
+      poll->user_id, version, wake_by, [poll] { Look(poll); },
+      [poll] {
+        poll->done(http::Response::Json(
+            200, {{"next", poll->since}, {"events", nlohmann::json::array()}}));
       });
 }
 

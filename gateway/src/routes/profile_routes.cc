@@ -1,5 +1,4 @@
 // /v1/users/{user_id}/profile (cacheable, ETag), /v1/me/profile, /v1/users/search.
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/crypto.h"
@@ -9,6 +8,9 @@
 
 namespace messenger::gateway {
 namespace {
+
+// A username prefix (usernames are at most 32 characters); room for slack.
+constexpr size_t kMaxSearchQueryBytes = 256;
 
 // True when an If-None-Match header names `etag` (or is "*").
 bool MatchesEtag(std::string_view header, const std::string& etag) {
@@ -41,7 +43,7 @@ absl::StatusOr<std::map<std::string, profile::v1::Profile>> ProfilesById(
 }
 
 void AddProfileRoutes(Gateway& gw) {
-  gw.Route("GET", "/v1/users/{user_id}/profile", true,
+  gw.Route("GET", "/v1/users/{user_id:uuid}/profile", true,
            [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
              profile::v1::GetProfileRequest request;
              request.set_user_id(c.params["user_id"]);
@@ -81,14 +83,10 @@ void AddProfileRoutes(Gateway& gw) {
 
   gw.Route("GET", "/v1/users/search", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
     profile::v1::SearchUsersRequest request;
-    request.set_query(c.request.QueryParam("q").value_or(""));
-    if (auto limit = c.request.QueryParam("limit")) {
-      int value = 0;
-      if (!absl::SimpleAtoi(*limit, &value) || value < 1 || value > 50) {
-        return absl::InvalidArgumentError("limit must be an integer from 1 to 50");
-      }
-      request.set_limit(value);
-    }
+    ASSIGN_OR_RETURN(*request.mutable_query(), c.query.Text("q", kMaxSearchQueryBytes));
+    // 0: the service's default.
+    ASSIGN_OR_RETURN(int64_t limit, c.query.Int("limit", 1, 50, 0));
+    request.set_limit(static_cast<int32_t>(limit));
     profile::v1::SearchUsersResponse response;
     RETURN_IF_ERROR(gw.Call(*gw.stubs().profile, &profile::v1::ProfileService::Stub::SearchUsers,
                             request, &response));

@@ -22,7 +22,7 @@ void AddSessionRoutes(Gateway& gw) {
     return http::Response::Json(200, {{"sessions", sessions}});
   });
 
-  gw.Route("DELETE", "/v1/sessions/{session_id}", true,
+  gw.Route("DELETE", "/v1/sessions/{session_id:uuid}", true,
            [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
              session::v1::RevokeSessionRequest request;
              request.set_session_id(c.params["session_id"]);

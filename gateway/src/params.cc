@@ -1,0 +1,155 @@
+#include "gateway/src/params.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/crypto.h"
+#include "common/http/percent.h"
+#include "common/text.h"
+
+namespace messenger::gateway {
+namespace {
+
+// Matrix identifiers are at most 255 bytes.
+constexpr size_t kMaxRoomIdBytes = 255;
+// "s" and the decimal digits of an int64.
+constexpr size_t kMaxSyncTokenBytes = 20;
+
+absl::Status Invalid(std::string_view where, std::string_view name, std::string_view what) {
+  std::string message(where);
+  message.append(" parameter '").append(name).append("' ").append(what);
+  return absl::InvalidArgumentError(message);
+}
+
+bool IsRoomId(std::string_view id) {
+  if (id.size() < 4 || id.size() > kMaxRoomIdBytes || id.front() != '!') return false;
+  const size_t colon = id.find(':');
+  return colon != std::string_view::npos && colon > 1 && colon + 1 < id.size();
+}
+
+absl::Status CheckShape(std::string_view where, std::string_view name, ParamShape shape,
+                        std::string_view value) {
+  if (!text::IsValidUtf8(value)) return Invalid(where, name, "is not valid UTF-8");
+  if (text::HasControlCharacters(value)) {
+    return Invalid(where, name, "contains control characters");
+  }
+  switch (shape) {
+    case ParamShape::kText:
+      return absl::OkStatus();
+    case ParamShape::kUuid:
+      if (!IsUuid(value)) return Invalid(where, name, "must be a UUID");
+      return absl::OkStatus();
+    case ParamShape::kRoomId:
+      if (!IsRoomId(value)) return Invalid(where, name, "must be a conversation id (!id:server)");
+      return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<RoutePattern> ParseRoutePattern(std::string_view annotated) {
+  RoutePattern out;
+  size_t pos = 0;
+  while (pos < annotated.size()) {
+    const size_t open = annotated.find('{', pos);
+    if (open == std::string_view::npos) {
+      out.pattern.append(annotated.substr(pos));
+      break;
+    }
+    const size_t close = annotated.find('}', open);
+    if (close == std::string_view::npos) {
+      return absl::InvalidArgumentError("unclosed '{' in route " + std::string(annotated));
+    }
+    out.pattern.append(annotated.substr(pos, open - pos));
+    std::string_view inner = annotated.substr(open + 1, close - open - 1);
+    ParamShape shape = ParamShape::kText;
+    const size_t colon = inner.find(':');
+    if (colon != std::string_view::npos) {
+      const std::string_view shape_name = inner.substr(colon + 1);
+      inner = inner.substr(0, colon);
+      if (shape_name == "uuid") {
+        shape = ParamShape::kUuid;
+      } else if (shape_name == "room") {
+        shape = ParamShape::kRoomId;
+      } else if (shape_name != "text") {
+        return absl::InvalidArgumentError("unknown shape in route " + std::string(annotated));
+      }
+    }
+    out.shapes[std::string(inner)] = shape;
+    out.pattern.append("{").append(inner).append("}");
+    pos = close + 1;
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> PathParam(std::string_view name, ParamShape shape,
+                                      std::string_view raw_segment) {
+  std::string value = http::PercentDecodePath(raw_segment);
+  if (absl::Status s = CheckShape("path", name, shape, value); !s.ok()) return s;
+  return value;
+}
+
+absl::StatusOr<QueryParams> QueryParams::Parse(std::string_view raw_query) {
+  QueryParams out;
+  for (absl::string_view pair :
+       absl::StrSplit(absl::string_view(raw_query.data(), raw_query.size()), '&',
+                      absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    std::string name = http::PercentDecode(std::string_view(kv.first.data(), kv.first.size()));
+    std::string value = http::PercentDecode(std::string_view(kv.second.data(), kv.second.size()));
+    if (!text::IsValidUtf8(name)) {
+      return absl::InvalidArgumentError("a query parameter name is not valid UTF-8");
+    }
+    if (!text::IsValidUtf8(value)) return Invalid("query", name, "is not valid UTF-8");
+    out.pairs_.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
+std::optional<std::string_view> QueryParams::Get(std::string_view name) const {
+  for (const auto& [key, value] : pairs_) {
+    if (key == name) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<int64_t> QueryParams::Int(std::string_view name, int64_t min, int64_t max,
+                                         int64_t fallback) const {
+  std::optional<std::string_view> raw = Get(name);
+  if (!raw || raw->empty()) return fallback;
+  int64_t value = 0;
+  // Digits only: SimpleAtoi would also take "+5" and surrounding spaces.
+  const bool digits = raw->find_first_not_of("-0123456789") == std::string_view::npos;
+  if (!digits || !absl::SimpleAtoi(absl::string_view(raw->data(), raw->size()), &value) ||
+      value < min || value > max) {
+    return Invalid("query", name, absl::StrCat("must be an integer from ", min, " to ", max));
+  }
+  return value;
+}
+
+absl::StatusOr<std::string> QueryParams::Text(std::string_view name, size_t max_bytes) const {
+  std::optional<std::string_view> raw = Get(name);
+  if (!raw) return std::string();
+  if (raw->size() > max_bytes) {
+    return Invalid("query", name, absl::StrCat("is longer than ", max_bytes, " bytes"));
+  }
+  if (absl::Status s = CheckShape("query", name, ParamShape::kText, *raw); !s.ok()) return s;
+  return std::string(*raw);
+}
+
+absl::StatusOr<std::string> QueryParams::SyncToken(std::string_view name) const {
+  std::optional<std::string_view> raw = Get(name);
+  if (!raw || raw->empty()) return std::string();
+  int64_t position = 0;
+  const std::string_view digits = raw->substr(1);
+  if (raw->size() > kMaxSyncTokenBytes || raw->front() != 's' || digits.empty() ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos ||
+      !absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &position)) {
+    return Invalid("query", name, "is not a token this server gave out");
+  }
+  return std::string(*raw);
+}
+
+}  // namespace messenger::gateway
