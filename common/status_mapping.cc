@@ -13,20 +13,21 @@ namespace {
 
 // Payload key of the retry hint inside absl::Status, and its prefix in the
 // gRPC error details (opaque bytes for grpc, read only by FromGrpcStatus).
-constexpr std::string_view kRetryAfterPayload = "messenger/retry-after-ms";
-constexpr std::string_view kRetryAfterDetail = "retry-after-ms:";
+// (absl::string_view: this abseil does not alias std::string_view.)
+constexpr absl::string_view kRetryAfterPayload = "messenger/retry-after-ms";
+constexpr absl::string_view kRetryAfterDetail = "retry-after-ms:";
 
 }  // namespace
 
 absl::Status RetryLaterError(std::string_view message, absl::Duration retry_after) {
-  absl::Status status = absl::ResourceExhaustedError(message);
+  absl::Status status = absl::ResourceExhaustedError(absl::string_view(message.data(), message.size()));
   const int64_t ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(retry_after));
   status.SetPayload(kRetryAfterPayload, absl::Cord(std::to_string(ms)));
   return status;
 }
 
 std::optional<absl::Duration> RetryAfter(const absl::Status& status) {
-  std::optional<absl::Cord> payload = status.GetPayload(kRetryAfterPayload);
+  absl::optional<absl::Cord> payload = status.GetPayload(kRetryAfterPayload);
   if (!payload.has_value()) return std::nullopt;
   int64_t ms = 0;
   if (!absl::SimpleAtoi(std::string(*payload), &ms) || ms < 0) return std::nullopt;
