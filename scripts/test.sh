@@ -95,7 +95,7 @@ else
     else
       fuzz_status=failed
       FUZZ_SUMMARY+=("$name CRASHED after ${runs:-?} runs")
-      grep -E -A40 "ERROR: |runtime error|deadly signal|Test unit written" "$scratch/log" | head -80 >&2
+      grep -E -A40 "ERROR: |runtime error|deadly signal|Test unit written" "$scratch/log" | head -80 >&2 || true
       say "fuzzer $name failed (exit $rc): log $scratch/log, input in $scratch/artifacts/"
     fi
   done <"$FUZZ_DIR/fuzz/fuzzers.txt"
