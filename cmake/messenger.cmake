@@ -39,6 +39,10 @@ function(messenger_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300
                        ${ARG_PROPERTIES})
+  # The sanitizer pass builds only these (target unit_storage_tests).
+  if(ARG_LABELS MATCHES "^(unit|storage)$")
+    set_property(GLOBAL APPEND PROPERTY MESSENGER_UNIT_STORAGE_TESTS ${name})
+  endif()
 endfunction()
 
 # messenger_proto_library(<name> PROTOS ... DEPS ...): C++ and gRPC code for

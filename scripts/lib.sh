@@ -18,6 +18,7 @@ PACKAGES=(
   libpq-dev postgresql-15 postgresql-client-15 libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libcurl4-openssl-dev
   python3-aiosmtpd openssl
+  clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes
 )
 
 install_deps() {
@@ -39,18 +40,30 @@ install_deps() {
   say "packages installed"
 }
 
-# build <dir> [extra cmake args...]
-build() {
+# configure <dir> [extra cmake args...]
+configure() {
   local dir="$1"; shift
-  say "configuring and building in ${dir#$ROOT/} (Release, -j2)"
+  mkdir -p "$dir"
   cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >"$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; die "cmake configure failed"; }
+}
+
+# compile <dir> [target]: the whole tree, or one target and what it needs.
+compile() {
+  local dir="$1" target="${2:-all}"
+  say "building $target in ${dir#$ROOT/} (-j2)"
   local start=$SECONDS
-  if ! cmake --build "$dir" -j2 >"$dir.build.log" 2>&1; then
+  if ! cmake --build "$dir" --target "$target" -j2 >"$dir.build.log" 2>&1; then
     grep -E -A3 "error|Error" "$dir.build.log" | head -60
     die "build failed (full log: $dir.build.log)"
   fi
   say "build done in $((SECONDS - start)) s"
+}
+
+# build <dir> [extra cmake args...]: configure and build everything (Release).
+build() {
+  configure "$@"
+  compile "$1"
 }
 
 # A directory the postgres user can reach: <dir> itself if its parents are
