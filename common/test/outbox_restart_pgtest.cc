@@ -150,3 +150,28 @@ TEST_F(OutboxRestartTest, FullSpeedAndPromptDeliveryAfterNatsKilledUnderLoad) {
 
 }  // namespace
 }  // namespace messenger::bus
+
+namespace messenger::bus {
+namespace {
+
+// The gateway drops its token cache from this callback, because a revocation
+// broadcast sent while the connection was down never arrives.
+TEST(NatsBusReconnect, CallbackRunsOnceTheServerIsBack) {
+  auto nats = testing::NatsServer::Start();
+  ASSERT_TRUE(nats.ok()) << nats.status();
+  auto bus = NatsBus::Connect({.url = (*nats)->url(), .name = "reconnect-test"});
+  ASSERT_TRUE(bus.ok()) << bus.status();
+  std::atomic<int> reconnects{0};
+  (*bus)->OnReconnected([&] { reconnects.fetch_add(1); });
+  ASSERT_TRUE(testing::WaitUntil([&] { return (*bus)->connected(); }, absl::Seconds(10)));
+
+  (*nats)->Kill();
+  ASSERT_TRUE(testing::WaitUntil([&] { return !(*bus)->connected(); }, absl::Seconds(10)));
+  EXPECT_EQ(reconnects.load(), 0);
+  ASSERT_TRUE((*nats)->Restart().ok());
+  EXPECT_TRUE(testing::WaitUntil([&] { return reconnects.load() == 1; }, absl::Seconds(20)));
+  EXPECT_TRUE((*bus)->connected());
+}
+
+}  // namespace
+}  // namespace messenger::bus
