@@ -48,7 +48,10 @@ phase_start
 if [ "$SKIP_ASAN" = 1 ]; then
   phase_end "asan build" skipped
 else
-  configure "$ASAN_DIR" -DMESSENGER_SANITIZE=ON -DMESSENGER_BUILD_TESTS=ON -DMESSENGER_BUILD_BENCH=OFF
+  # Warnings stay errors in the main build; under the sanitizers GCC 12 reports
+  # false "maybe uninitialized" inside Boost.Beast's headers.
+  configure "$ASAN_DIR" -DMESSENGER_SANITIZE=ON -DMESSENGER_BUILD_TESTS=ON -DMESSENGER_BUILD_BENCH=OFF \
+    -DMESSENGER_WERROR=OFF
   compile "$ASAN_DIR" unit_storage_tests
   phase_end "asan build" ok
 fi
