@@ -70,6 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t sent = 0;
   while (sent < size) {
     const ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;  // libFuzzer's timer (SIGALRM)
     if (n <= 0) break;  // the server may close early (e.g. on a bad request line)
     sent += static_cast<size_t>(n);
   }
@@ -79,6 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
     if (n == 0) break;
     if (n < 0) {
+      if (errno == EINTR) continue;  // libFuzzer's timer (SIGALRM), not the server
       if (errno == ECONNRESET) break;
       std::fprintf(stderr, "the server neither answered nor closed (errno %d)\n", errno);
       std::abort();

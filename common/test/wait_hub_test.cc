@@ -81,9 +81,10 @@ TEST(WaitHub, StopWakesEveryone) {
 }
 
 TEST(WaitHub, PastTheCapTheOldestWaiterOfAUserIsPushedOut) {
-  WaitHub hub(WaitHub::Options{.max_waiters_per_user = 2});
+  // Before the hub: its destructor answers the waiters still parked ("g").
   std::vector<std::string> events;
   std::mutex mutex;
+  WaitHub hub(WaitHub::Options{.max_waiters_per_user = 2});
   auto record = [&](std::string what) {
     return [&, what] {
       std::lock_guard lock(mutex);
@@ -103,11 +104,11 @@ TEST(WaitHub, PastTheCapTheOldestWaiterOfAUserIsPushedOut) {
 }
 
 TEST(WaitHub, UsersNobodyWaitsForAreForgotten) {
+  std::atomic<int> woken{0};  // before the hub, whose destructor answers u0's waiter
   WaitHub hub;
   std::vector<std::string> users;
   for (int i = 0; i < 1000; ++i) users.push_back("u" + std::to_string(i));
   hub.Notify(users);
-  std::atomic<int> woken{0};
   hub.Wait("u0", hub.Version("u0"), absl::Now() + absl::Seconds(30), [&] { ++woken; });
   EXPECT_EQ(hub.tracked_users(), 1000u);
   hub.Sweep();
