@@ -112,6 +112,13 @@ def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
+    # The Dockerfile must install from this very list, not a copy of it.
+    dockerfile = os.path.join(os.path.dirname(os.path.abspath(argv[1])), "../../Dockerfile")
+    if os.path.exists(dockerfile):
+        with open(dockerfile, encoding="utf-8") as f:
+            if "COPY k8s/image/runtime-packages " not in f.read():
+                print("FAIL Dockerfile does not install from k8s/image/runtime-packages")
+                return 1
     wanted = read_list(argv[1])
     deps, lib_owners = installed_dependencies(), library_owners()
     failures = 0
