@@ -74,7 +74,13 @@ export function checkPolicies(objects) {
       checkContainer(`${name} container ${c.name}`, c, problems);
     }
     const labels = w.spec.template.metadata?.labels ?? {};
-    if (w.kind !== "Deployment" || labels["app.kubernetes.io/part-of"] !== "messenger") continue;
+    if (w.kind !== "Deployment") continue;
+    // Deployments are messenger's binaries (the data stores are StatefulSets):
+    // without the label the rules below, and the NetworkPolicies, miss them.
+    if (labels["app.kubernetes.io/part-of"] !== "messenger") {
+      problems.push(`${name}: pod template lacks app.kubernetes.io/part-of: messenger`);
+      continue;
+    }
 
     const c = pod.containers[0];
     checkAdminPort(`${name}`, c, problems);
