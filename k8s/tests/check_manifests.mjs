@@ -1,7 +1,8 @@
 // ctest k8s_manifests: renders k8s/base and every overlay with
 // `kubectl kustomize`, validates each object offline (schemas plus unknown
 // fields, strict_validate.mjs) and this project's rules (policy_checks.mjs),
-// proves the checks fail on the committed broken fixtures, and that no
+// has nats-server parse the NATS configurations, proves the checks fail on
+// the committed broken fixtures, and that no
 // secret file is tracked by git.
 //   node check_manifests.mjs <k8s dir> <scratch dir>
 import { execFileSync } from "node:child_process";
@@ -64,6 +65,19 @@ for (const tree of trees) {
   const problems = await problemsOf(objects);
   problems.forEach((p) => fail(`${tree}: ${p}`));
   if (!problems.length) pass(`${tree}: ${objects.length} objects valid`);
+}
+
+// NATS configurations: nats-server itself (a project package) parses them.
+for (const overlay of fs.readdirSync(path.join(k8sDir, "overlays"))) {
+  const conf = path.join(k8sDir, "overlays", overlay, "nats.conf");
+  if (!fs.existsSync(conf)) continue;
+  try {
+    execFileSync("nats-server", ["-c", conf, "-t"], {
+      env: { ...process.env, POD_NAME: "nats-0" }, stdio: ["ignore", "pipe", "pipe"] });
+    pass(`overlays/${overlay}/nats.conf: nats-server accepts it`);
+  } catch (e) {
+    fail(`overlays/${overlay}/nats.conf: ${(e.stderr || e.message).toString().trim()}`);
+  }
 }
 
 // Each fixture must fail with at least the problems its "# expect:" lines name.
