@@ -5,8 +5,11 @@
 namespace messenger::bench {
 
 Pollers::Pollers(const std::string& http, const std::vector<BenchUser>& users,
-                 DeliveryChecker& checker, OnMessage on_message)
-    : http_(http), checker_(checker), on_message_(std::move(on_message)) {
+                 DeliveryChecker& checker, OnMessage on_message, bool retry_unavailable)
+    : http_(http),
+      checker_(checker),
+      on_message_(std::move(on_message)),
+      retry_unavailable_(retry_unavailable) {
   Api api(http);
   for (const BenchUser& user : users) {
     auto [status, body] = api.Call("GET", "/v1/sync", std::nullopt, user.access_token);
@@ -31,7 +34,11 @@ void Pollers::Run(const BenchUser& user, std::string since) {
     ++sync_calls_;
     const absl::Time arrived = absl::Now();
     if (status != 200) {
-      checker_.PollFailed(user.user_id, "status " + std::to_string(status));
+      if (retry_unavailable_ && status >= 502 && status <= 504) {
+        ++unavailable_;
+      } else {
+        checker_.PollFailed(user.user_id, "status " + std::to_string(status));
+      }
       absl::SleepFor(absl::Milliseconds(50));  // do not spin on a failing server
       continue;
     }

@@ -22,11 +22,14 @@ class Pollers {
                                        const std::string& message_id, absl::Time arrived)>;
   // Starts one poll loop per user, each from the user's current position, and
   // returns once every user has that position (later messages are all seen).
+  // With `retry_unavailable`, a 502/503/504 answer is retried and counted in
+  // unavailable() instead of failing the check (a replica being restarted).
   Pollers(const std::string& http, const std::vector<BenchUser>& users, DeliveryChecker& checker,
-          OnMessage on_message = nullptr);
+          OnMessage on_message = nullptr, bool retry_unavailable = false);
   ~Pollers();  // stops and joins
 
   int64_t sync_calls() const { return sync_calls_; }
+  int64_t unavailable() const { return unavailable_; }
 
  private:
   void Run(const BenchUser& user, std::string since);
@@ -34,7 +37,9 @@ class Pollers {
   const std::string http_;
   DeliveryChecker& checker_;
   OnMessage on_message_;
+  const bool retry_unavailable_;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> unavailable_{0};
   std::atomic<int64_t> sync_calls_{0};
   std::vector<std::thread> threads_;
 };

@@ -112,7 +112,7 @@ else
     a="MESSENGER_${svc}_ADMIN_ADDR"
     wait_http_ok "${!a%:*}" "${!a##*:}" /readyz || die "$svc did not become ready (see $VAR)"
   done
-  wait_http_ok "${HTTP%:*}" "${HTTP##*:}" /readyz || die "gateway did not become ready (see $VAR/gateway.log)"
+  wait_http_ok 127.0.0.1 "${GATEWAY_ADMIN##*:}" /readyz || die "gateway did not become ready (see $VAR/gateway.log)"
 fi
 
 WATCH="postgres:$PG_PID,nats:$NATS_PID"

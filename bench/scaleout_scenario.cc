@@ -25,10 +25,12 @@ void ScaleOut(Context& c, int replicas, pid_t kill_parent) {
   std::string killed = "no";
   CheckResult result;
   LoadResult load;
+  int64_t polls_unavailable = 0;
   std::vector<nlohmann::json> cpu;
   {
     // Both ends of every pair poll: a sender gets its own message too.
-    Pollers pollers(c.http, c.users, checker);
+    // A poll answered 5xx while a replica restarts is asked again.
+    Pollers pollers(c.http, c.users, checker, nullptr, /*retry_unavailable=*/kill_parent > 0);
     CpuWindow window(c);
     std::thread killer;
     if (kill_parent > 0) {
@@ -81,10 +83,12 @@ void ScaleOut(Context& c, int replicas, pid_t kill_parent) {
     if (killer.joinable()) killer.join();
     Drain(checker);
     result = checker.Finish();
+    polls_unavailable = pollers.unavailable();
     cpu = window.PerUnitUs(static_cast<double>(result.acknowledged));
   }
   std::vector<std::string> columns = {
-      "messaging replicas", "replica killed", "msg/s", "p50 ms", "p99 ms", "max ms", "retries"};
+      "messaging replicas", "replica killed",    "msg/s", "p50 ms", "p99 ms", "max ms",
+      "send retries",       "polls answered 5xx"};
   for (const std::string& col : CheckColumns()) columns.push_back(col);
   for (const std::string& col : CpuWindow::Columns("msg")) columns.push_back(col);
   Section& s =
@@ -97,7 +101,7 @@ void ScaleOut(Context& c, int replicas, pid_t kill_parent) {
       kConcurrency, absl::FormatDuration(c.duration), pairs, absl::FormatDuration(kRetryFor)));
   std::vector<nlohmann::json> row = {replicas,         killed,           Num(load.throughput, 0),
                                      Num(load.p50_ms), Num(load.p99_ms), Num(load.max_ms),
-                                     retries.load()};
+                                     retries.load(),   polls_unavailable};
   for (auto& cell : CheckCells(result)) row.push_back(cell);
   row.insert(row.end(), cpu.begin(), cpu.end());
   s.Row(row);

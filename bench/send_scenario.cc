@@ -1,6 +1,7 @@
 // Send throughput over gRPC and REST against the floors of the database.
 #include <atomic>
 #include <cmath>
+#include <iostream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -32,6 +33,8 @@ SendRun RunRest(Context& c, const std::string& scenario, int level) {
   for (int i = 0; i < level; ++i) clients.push_back(std::make_unique<Api>(c.http));
   std::atomic<int64_t> counter{0};
   const auto [sum0, count0] = ReadHistogram(c, "messaging_send_batch_size");
+  // For a profiler started by hand (bench/results/README.md).
+  std::cerr << "phase: " << scenario << " start\n";
   CpuWindow cpu(c);
   SendRun run;
   run.load = RunClosedLoop(level, c.duration, [&](int t) {
