@@ -92,26 +92,36 @@ void IdlePolls(Context& c, int connections, int user_count, absl::Duration hold)
   std::vector<Parked> parked;
   parked.reserve(connections);
   const absl::Time open_start = absl::Now();
+  // First the bare connections (what an idle keep-alive connection costs)...
   for (int i = 0; i < connections; ++i) {
-    const int u = ready[i % ready.size()];
     Parked p;
+    p.fd = Connect(port);
+    if (p.fd < 0) break;
+    parked.push_back(std::move(p));
+  }
+  const absl::Duration open_time = absl::Now() - open_start;
+  absl::SleepFor(absl::Seconds(5));
+  const int64_t rss_connected = GroupRssKb(c.processes, "server");
+  const SockStat sock_connected = ReadSockStat();
+  // ... then a poll on each (what a parked request adds).
+  for (size_t i = 0; i < parked.size(); ++i) {
+    Parked& p = parked[i];
+    const int u = ready[i % ready.size()];
     p.request = absl::StrFormat(
         "GET /v1/sync?timeout_ms=%d&since=%s HTTP/1.1\r\nHost: bench\r\n"
         "Authorization: Bearer %s\r\n\r\n",
         kPollTimeoutMs, since[u], users[u].access_token);
-    p.fd = Connect(port);
-    if (p.fd < 0 || !SendAll(p.fd, p.request)) {
-      if (p.fd >= 0) close(p.fd);
+    if (!SendAll(p.fd, p.request)) {
+      for (size_t j = i; j < parked.size(); ++j) close(parked[j].fd);
+      parked.resize(i);
       break;
     }
     p.sent = absl::Now();
     epoll_event ev{};
     ev.events = EPOLLIN;
-    ev.data.u32 = static_cast<uint32_t>(parked.size());
+    ev.data.u32 = static_cast<uint32_t>(i);
     epoll_ctl(epoll, EPOLL_CTL_ADD, p.fd, &ev);
-    parked.push_back(std::move(p));
   }
-  const absl::Duration open_time = absl::Now() - open_start;
   if (static_cast<int>(parked.size()) < connections) {
     c.report.Fail("idle",
                   absl::StrFormat("opened %d of %d connections", parked.size(), connections));
@@ -154,17 +164,32 @@ void IdlePolls(Context& c, int connections, int user_count, absl::Duration hold)
   close(epoll);
 
   const double n = std::max<double>(1, static_cast<double>(parked.size()));
-  Section& s = c.report.AddSection(
-      "idle", "Idle long polls",
-      {"polls", "users", "opened in s", "held s", "server RSS before MiB",
-       "server RSS with them MiB", "server KiB per poll", "kernel TCP mem before MiB",
-       "kernel TCP mem with them MiB", "kernel KiB per poll", "TCP sockets in use",
-       "answered (timeouts re-polled)", "answered early", "closed", "server CPU µs per poll",
-       "postgres CPU µs per poll", "nats CPU µs per poll"});
+  Section& s = c.report.AddSection("idle", "Idle long polls",
+                                   {"polls",
+                                    "users",
+                                    "connected in s",
+                                    "held s",
+                                    "server RSS before MiB",
+                                    "server RSS connected MiB",
+                                    "server RSS with polls MiB",
+                                    "server KiB per connection",
+                                    "server KiB per poll (connection + request)",
+                                    "kernel TCP mem before MiB",
+                                    "kernel TCP mem connected MiB",
+                                    "kernel TCP mem with polls MiB",
+                                    "kernel KiB per poll",
+                                    "TCP sockets in use",
+                                    "answered (timeouts re-polled)",
+                                    "answered early",
+                                    "closed",
+                                    "server CPU µs per poll",
+                                    "postgres CPU µs per poll",
+                                    "nats CPU µs per poll"});
   s.Note(absl::StrFormat(
       "/v1/sync?timeout_ms=%d polls spread round-robin over users that nothing else touches, "
       "on raw sockets; server RSS (all server processes) read 5 s after the last "
-      "registration and again %s after the last poll was parked (steady state: polls that "
+      "registration, 5 s after all connections were open with no request on them, and %s "
+      "after the last poll was parked (steady state: polls that "
       "time out are asked again at once). Kernel TCP memory is /proc/net/sockstat \"mem\" "
       "for this network namespace: both ends of each loopback connection, and any other "
       "TCP traffic on the machine. CPU is over the hold.",
@@ -174,9 +199,12 @@ void IdlePolls(Context& c, int connections, int user_count, absl::Duration hold)
                                      Num(absl::ToDoubleSeconds(open_time), 1),
                                      Num(absl::ToDoubleSeconds(hold), 0),
                                      Num(rss_before / 1024.0, 1),
+                                     Num(rss_connected / 1024.0, 1),
                                      Num(rss_held / 1024.0, 1),
+                                     Num((rss_connected - rss_before) / n, 2),
                                      Num((rss_held - rss_before) / n, 2),
                                      Num(sock_before.tcp_mem_kb / 1024.0, 1),
+                                     Num(sock_connected.tcp_mem_kb / 1024.0, 1),
                                      Num(sock_held.tcp_mem_kb / 1024.0, 1),
                                      Num((sock_held.tcp_mem_kb - sock_before.tcp_mem_kb) / n, 2),
                                      sock_held.tcp_inuse,
