@@ -37,7 +37,8 @@ std::vector<std::string> CheckColumns() {
 }
 
 void Delivery(Context& c, double rate, absl::Duration warmup) {
-  c.ClaimScenario("delivery");
+  const std::string tag = absl::StrFormat("delivery%.0f", rate);
+  c.ClaimScenario(tag);
   const int pairs = static_cast<int>(c.users.size() / 2);
   std::vector<BenchUser> recipients;
   for (int p = 0; p < pairs; ++p) recipients.push_back(c.users[p * 2 + 1]);
@@ -83,7 +84,7 @@ void Delivery(Context& c, double rate, absl::Duration warmup) {
           const int pair = static_cast<int>(i % pairs);
           const BenchUser& from = c.users[pair * 2];
           const BenchUser& to = c.users[pair * 2 + 1];
-          const std::string text = c.ClientId("delivery", i);
+          const std::string text = c.ClientId(tag, i);
           checker.Expect(text, {to.user_id});
           {
             std::lock_guard lock(mutex);
@@ -122,8 +123,7 @@ void Delivery(Context& c, double rate, absl::Duration warmup) {
   for (const std::string& col : CheckColumns()) columns.push_back(col);
   for (const std::string& col : CpuWindow::Columns("delivered")) columns.push_back(col);
   Section& s = c.report.AddSection(
-      "delivery", "Delivery latency, open loop (scheduled send -> recipient's /v1/sync returns)",
-      columns);
+      tag, "Delivery latency, open loop (scheduled send -> recipient's /v1/sync returns)", columns);
   s.Note(absl::StrFormat(
       "%d recipients long-polling (timeout 1 s, each call counted); sends scheduled every "
       "%.3f ms from 64 sender threads, latency measured from the scheduled time (a late send "
@@ -142,7 +142,7 @@ void Delivery(Context& c, double rate, absl::Duration warmup) {
   for (auto& cell : CheckCells(result)) row.push_back(cell);
   row.insert(row.end(), cpu.begin(), cpu.end());
   s.Row(row);
-  ReportCheck(c, "delivery", result);
+  ReportCheck(c, tag, result);
 }
 
 void FanOut(Context& c, int members, int rounds) {

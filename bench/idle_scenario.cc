@@ -178,6 +178,7 @@ void IdlePolls(Context& c, int connections, int user_count, absl::Duration hold)
                                     "kernel TCP mem connected MiB",
                                     "kernel TCP mem with polls MiB",
                                     "kernel KiB per poll",
+                                    "kernel socket slabs KiB per connection (both ends)",
                                     "TCP sockets in use",
                                     "answered (timeouts re-polled)",
                                     "answered early",
@@ -192,25 +193,29 @@ void IdlePolls(Context& c, int connections, int user_count, absl::Duration hold)
       "after the last poll was parked (steady state: polls that "
       "time out are asked again at once). Kernel TCP memory is /proc/net/sockstat \"mem\" "
       "for this network namespace: both ends of each loopback connection, and any other "
-      "TCP traffic on the machine. CPU is over the hold.",
+      "TCP traffic on the machine; socket slabs are /proc/slabinfo's TCP, "
+      "sock_inode_cache, filp, dentry and eventpoll_epi objects (whole machine, both ends: "
+      "this bench's epoll set included). CPU is over the hold.",
       kPollTimeoutMs, absl::FormatDuration(hold)));
-  std::vector<nlohmann::json> row = {static_cast<int64_t>(parked.size()),
-                                     static_cast<int64_t>(ready.size()),
-                                     Num(absl::ToDoubleSeconds(open_time), 1),
-                                     Num(absl::ToDoubleSeconds(hold), 0),
-                                     Num(rss_before / 1024.0, 1),
-                                     Num(rss_connected / 1024.0, 1),
-                                     Num(rss_held / 1024.0, 1),
-                                     Num((rss_connected - rss_before) / n, 2),
-                                     Num((rss_held - rss_before) / n, 2),
-                                     Num(sock_before.tcp_mem_kb / 1024.0, 1),
-                                     Num(sock_connected.tcp_mem_kb / 1024.0, 1),
-                                     Num(sock_held.tcp_mem_kb / 1024.0, 1),
-                                     Num((sock_held.tcp_mem_kb - sock_before.tcp_mem_kb) / n, 2),
-                                     sock_held.tcp_inuse,
-                                     answered.load(),
-                                     early.load(),
-                                     closed.load()};
+  std::vector<nlohmann::json> row = {
+      static_cast<int64_t>(parked.size()),
+      static_cast<int64_t>(ready.size()),
+      Num(absl::ToDoubleSeconds(open_time), 1),
+      Num(absl::ToDoubleSeconds(hold), 0),
+      Num(rss_before / 1024.0, 1),
+      Num(rss_connected / 1024.0, 1),
+      Num(rss_held / 1024.0, 1),
+      Num((rss_connected - rss_before) / n, 2),
+      Num((rss_held - rss_before) / n, 2),
+      Num(sock_before.tcp_mem_kb / 1024.0, 1),
+      Num(sock_connected.tcp_mem_kb / 1024.0, 1),
+      Num(sock_held.tcp_mem_kb / 1024.0, 1),
+      Num((sock_held.tcp_mem_kb - sock_before.tcp_mem_kb) / n, 2),
+      Num((sock_held.socket_slabs_kb - sock_before.socket_slabs_kb) / n, 2),
+      sock_held.tcp_inuse,
+      answered.load(),
+      early.load(),
+      closed.load()};
   row.insert(row.end(), cpu_per_poll.begin(), cpu_per_poll.end());
   s.Row(row);
   if (early > 0) c.report.Fail("idle", absl::StrFormat("%d polls answered early", early.load()));

@@ -5,7 +5,7 @@
 //   bench_messenger --http=127.0.0.1:8080 --grpc=127.0.0.1:9090 --pg-dsn=...
 //     --watch=server:<pid>,postgres:<postmaster pid>,nats:<pid>
 //     [--scenarios=send,delivery,fanout,idle] [--seconds=5] [--concurrency=1,8,32,128]
-//     [--rate=1000] [--warmup-seconds=2] [--connections=10000] [--idle-users=1250]
+//     [--rate=300,1000] [--warmup-seconds=2] [--connections=10000] [--idle-users=1250]
 //     [--idle-hold-seconds=30] [--members=100] [--rounds=20] [--pairs=64]
 //     [--server-pool=16] [--batch-writers=2] [--metrics=host:port/metrics,...]
 //     [--replicas=1] [--kill-replica-under=<pid>] [--checker-drop=0]
@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
   WarmUp(c);
   if (scenarios.contains("send")) SendAndFloors(c);
   if (scenarios.contains("delivery")) {
-    Delivery(c, flags.GetInt("rate", 1000), absl::Seconds(flags.GetInt("warmup-seconds", 2)));
+    for (int rate : flags.GetInts("rate", {300, 1000})) {
+      Delivery(c, rate, absl::Seconds(flags.GetInt("warmup-seconds", 2)));
+    }
   }
   if (scenarios.contains("fanout"))
     FanOut(c, flags.GetInt("members", 100), flags.GetInt("rounds", 20));

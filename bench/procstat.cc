@@ -143,6 +143,19 @@ SockStat ReadSockStat() {
       if (f[i] == "mem") out.tcp_mem_kb = v * sysconf(_SC_PAGESIZE) / 1024;
     }
   }
+  std::ifstream slabs("/proc/slabinfo");
+  while (std::getline(slabs, line)) {
+    std::vector<std::string> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (f.size() < 4) continue;
+    if (f[0] != "TCP" && f[0] != "sock_inode_cache" && f[0] != "filp" && f[0] != "dentry" &&
+        f[0] != "eventpoll_epi") {
+      continue;
+    }
+    int64_t active = 0, size = 0;
+    if (absl::SimpleAtoi(f[1], &active) && absl::SimpleAtoi(f[3], &size)) {
+      out.socket_slabs_kb += active * size / 1024;
+    }
+  }
   return out;
 }
 

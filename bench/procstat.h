@@ -39,6 +39,9 @@ struct SockStat {
   int64_t tcp_inuse = 0;
   int64_t tcp_alloc = 0;
   int64_t tcp_mem_kb = 0;  // "mem" pages * page size
+  // /proc/slabinfo (whole machine): the kernel objects behind sockets (TCP,
+  // sock_inode_cache, filp, dentry, eventpoll_epi), active objects x size.
+  int64_t socket_slabs_kb = 0;
 };
 SockStat ReadSockStat();
 
