@@ -57,9 +57,10 @@ std::pair<int, nlohmann::json> Api::Call(const std::string& method, const std::s
   httplib::Headers headers;
   if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
   const std::string text = body ? body->dump() : "";
-  httplib::Result res = method == "GET"    ? client_.Get(path, headers)
-                        : method == "POST" ? client_.Post(path, headers, text, "application/json")
-                                           : client_.Delete(path, headers, text, "application/json");
+  httplib::Result res = method == "GET" ? client_.Get(path, headers)
+                        : method == "POST"
+                            ? client_.Post(path, headers, text, "application/json")
+                            : client_.Delete(path, headers, text, "application/json");
   if (!res) return {0, nullptr};
   return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
 }
@@ -69,13 +70,13 @@ std::vector<BenchUser> Api::CreateUsers(const std::string& prefix, int count) {
   for (int i = 0; i < count; ++i) {
     const std::string name = prefix + std::to_string(i);
     const std::string password = "bench-password-" + name;
-    auto [status, body] = Call("POST", "/v1/auth/register",
-                               nlohmann::json{{"username", name},
-                                              {"email", name + "@bench.example"},
-                                              {"password", password}});
+    auto [status, body] =
+        Call("POST", "/v1/auth/register",
+             nlohmann::json{
+                 {"username", name}, {"email", name + "@bench.example"}, {"password", password}});
     if (status != 201) continue;
-    auto [login_status, login] = Call("POST", "/v1/auth/login",
-                                      nlohmann::json{{"login", name}, {"password", password}});
+    auto [login_status, login] =
+        Call("POST", "/v1/auth/login", nlohmann::json{{"login", name}, {"password", password}});
     if (login_status != 200) continue;
     users.push_back({body["user_id"], name, login["access_token"]});
   }
@@ -85,8 +86,8 @@ std::vector<BenchUser> Api::CreateUsers(const std::string& prefix, int count) {
 bool Api::Befriend(const BenchUser& a, const BenchUser& b) {
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (absl::Now() < deadline) {
-    auto [status, body] =
-        Call("POST", "/v1/contacts/requests", nlohmann::json{{"user_id", b.user_id}}, a.access_token);
+    auto [status, body] = Call("POST", "/v1/contacts/requests",
+                               nlohmann::json{{"user_id", b.user_id}}, a.access_token);
     if (status == 201 || status == 200 || status == 409) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // user.created not applied yet
   }

@@ -5,11 +5,10 @@
 #include <httplib.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace messenger::bench {
 

@@ -41,9 +41,9 @@ int main(int argc, char** argv) {
 
   auto channel = grpc::CreateChannel(grpc_address, grpc::InsecureChannelCredentials());
   auto stub = contact::v1::ContactService::NewStub(channel);
-  static constexpr pg::Query kLookup{
-      "bench_is_friend",
-      "SELECT 1 FROM contact.relations WHERE user_low = $1 AND user_high = $2 AND state = 'friends'"};
+  static constexpr pg::Query kLookup{"bench_is_friend",
+                                     "SELECT 1 FROM contact.relations WHERE user_low = $1 AND "
+                                     "user_high = $2 AND state = 'friends'"};
 
   std::cout << "# IsFriend: gRPC vs direct libpq lookup\n\n"
             << "users: " << users.size() << ", duration per run: " << duration << "\n\n";
@@ -78,13 +78,14 @@ int main(int argc, char** argv) {
       return stub->IsFriend(&context, request, &response).ok();
     });
     const bench::ProcessUsage after = pid ? bench::ReadProcessUsage(pid) : bench::ProcessUsage{};
-    std::cout << "## concurrency " << concurrency << "\n\n" << bench::TableHeader()
-              << "| **libpq baseline** " << baseline.Row().substr(1)
+    std::cout << "## concurrency " << concurrency << "\n\n"
+              << bench::TableHeader() << "| **libpq baseline** " << baseline.Row().substr(1)
               << "| **gRPC IsFriend** " << via_grpc.Row().substr(1) << "\n"
-              << absl::StrFormat("gRPC/baseline throughput: %.2f", via_grpc.throughput / baseline.throughput);
+              << absl::StrFormat("gRPC/baseline throughput: %.2f",
+                                 via_grpc.throughput / baseline.throughput);
     if (pid) {
-      std::cout << absl::StrFormat(", server RSS %d KiB, server CPU %.2f s/s",
-                                   after.rss_kb, (after.cpu_seconds - before.cpu_seconds) / via_grpc.seconds);
+      std::cout << absl::StrFormat(", server RSS %d KiB, server CPU %.2f s/s", after.rss_kb,
+                                   (after.cpu_seconds - before.cpu_seconds) / via_grpc.seconds);
     }
     std::cout << "\n\n";
     report.push_back({{"concurrency", concurrency},

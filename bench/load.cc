@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -17,14 +17,21 @@
 namespace messenger::bench {
 namespace {
 // Percentiles over all samples.
-LoadResult Summarize(int concurrency, double seconds, const std::vector<std::vector<double>>& samples,
+LoadResult Summarize(int concurrency, double seconds,
+                     const std::vector<std::vector<double>>& samples,
                      const std::vector<int64_t>& errors);
 }  // namespace
 
 nlohmann::json LoadResult::ToJson() const {
-  return {{"concurrency", concurrency}, {"ok", ok},         {"errors", errors},
-          {"seconds", seconds},         {"throughput", throughput}, {"p50_ms", p50_ms},
-          {"p99_ms", p99_ms},           {"p999_ms", p999_ms}, {"max_ms", max_ms}};
+  return {{"concurrency", concurrency},
+          {"ok", ok},
+          {"errors", errors},
+          {"seconds", seconds},
+          {"throughput", throughput},
+          {"p50_ms", p50_ms},
+          {"p99_ms", p99_ms},
+          {"p999_ms", p999_ms},
+          {"max_ms", max_ms}};
 }
 
 std::string TableHeader() {
@@ -113,7 +120,8 @@ LoadResult RunClosedLoopAsync(int concurrency, absl::Duration duration, const As
 
 namespace {
 
-LoadResult Summarize(int concurrency, double seconds, const std::vector<std::vector<double>>& samples,
+LoadResult Summarize(int concurrency, double seconds,
+                     const std::vector<std::vector<double>>& samples,
                      const std::vector<int64_t>& errors) {
   std::vector<double> all;
   LoadResult r;

@@ -5,9 +5,8 @@
 #include <sys/types.h>
 
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/time/time.h"
 

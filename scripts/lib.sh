@@ -18,6 +18,7 @@ PACKAGES=(
   libpq-dev postgresql-15 postgresql-client-15 libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libcurl4-openssl-dev
   python3-aiosmtpd openssl
+  linux-perf  # bench/results: profiles of the send path
   clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes
 )
 
