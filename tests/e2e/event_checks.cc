@@ -270,9 +270,20 @@ EventAudit AuditEvents(bus::NatsBus& bus, const std::string& dsn,
     fail("reading the stream: " + (settled.ok() ? again.status() : settled.status()).ToString());
     return audit;
   }
-  if (again->size() != settled->size()) {
-    fail(absl::StrCat(again->size() - std::min(again->size(), settled->size()),
-                      " event(s) arrived during the grace period"));
+  // Stream sequence numbers name the stored messages of both reads.
+  std::set<uint64_t> before, after;
+  for (const StoredEvent& e : *settled) before.insert(e.seq);
+  std::vector<std::string> late;
+  for (const StoredEvent& e : *again) {
+    after.insert(e.seq);
+    if (!before.count(e.seq)) late.push_back(absl::StrCat(e.subject, " ", e.msg_id));
+  }
+  if (!late.empty()) {
+    fail(absl::StrCat(late.size(),
+                      " event(s) arrived during the grace period: ", absl::StrJoin(late, ", ")));
+  }
+  for (uint64_t seq : before) {
+    if (!after.count(seq)) fail(absl::StrCat("stream message ", seq, " vanished"));
   }
   // 4. By id: each once, the types and counts expected, envelopes right.
   const absl::Time not_after = absl::Now() + absl::Seconds(1);
