@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/pg/pg.h"
+#include "tests/e2e/event_checks.h"
 #include "tests/e2e/messenger_process.h"
 
 namespace messenger::e2e {
@@ -14,6 +15,7 @@ namespace {
 class IdentityE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    start_ = absl::Now() - absl::Seconds(1);  // event times are in milliseconds
     auto started = MessengerProcess::Start({{"MESSENGER_LOGIN_MAX_FAILURES", "3"}});
     ASSERT_TRUE(started.ok()) << started.status();
     messenger_ = std::move(*started);
@@ -22,6 +24,7 @@ class IdentityE2eTest : public ::testing::Test {
 
   Reply Me(const std::string& token) { return Send(*client_, "GET", "/v1/me", std::nullopt, token); }
 
+  absl::Time start_;
   std::unique_ptr<MessengerProcess> messenger_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -205,9 +208,12 @@ TEST_F(IdentityE2eTest, ListAndRevokeSessions) {
                  hank.access_token)
                 .status,
             404);
-  EXPECT_EQ(Send(*client_, "DELETE", "/v1/sessions/not-a-uuid", std::nullopt, gina.access_token)
-                .status,
-            400);
+  // A malformed id is the client's mistake: 400 naming the parameter.
+  Reply malformed =
+      Send(*client_, "DELETE", "/v1/sessions/not-a-uuid", std::nullopt, gina.access_token);
+  EXPECT_EQ(malformed.status, 400) << malformed.raw;
+  EXPECT_EQ(malformed.body["error"]["code"], "INVALID_ARGUMENT");
+  EXPECT_NE(malformed.raw.find("'session_id'"), std::string::npos) << malformed.raw;
   ASSERT_EQ(Me(phone_access).status, 200);
   EXPECT_EQ(Send(*client_, "DELETE", "/v1/sessions/" + phone_session, std::nullopt,
                  gina.access_token)
@@ -219,45 +225,68 @@ TEST_F(IdentityE2eTest, ListAndRevokeSessions) {
   EXPECT_EQ(list.body["sessions"].size(), 1u);
 }
 
+// Each session ends once, with the reason of how it ended: logout, DELETE
+// /v1/sessions/{id} ("revoked") and a reused refresh token ("refresh_reuse").
 TEST_F(IdentityE2eTest, EventsArePublishedOnceWithTheEnvelope) {
   TestUser ivy = CreateUser(*messenger_, *client_, "ivy");
+  auto login = [&](const std::string& device) {
+    Reply r =
+        Send(*client_, "POST", "/v1/auth/login",
+             nlohmann::json{{"login", "ivy"}, {"password", ivy.password}, {"device_name", device}});
+    EXPECT_EQ(r.status, 200) << r.raw;
+    return r;
+  };
+  Reply phone = login("phone");
+  Reply tablet = login("tablet");
+  const std::string phone_session = phone.body.value("session_id", "");
+  const std::string tablet_session = tablet.body.value("session_id", "");
   ASSERT_EQ(Send(*client_, "POST", "/v1/auth/logout", std::nullopt, ivy.access_token).status, 204);
-  // user.created, user.email_verified, session.created, session.revoked.
-  std::vector<bus::Event> events = messenger_->WaitForEvents(4);
-  std::map<std::string, int> count;
-  std::set<std::string> ids;
-  for (const bus::Event& e : events) {
-    ++count[e.type];
-    ids.insert(e.id);
-    EXPECT_TRUE(IsUuid(e.id));
-    EXPECT_EQ(e.trace_id.size(), 32u) << e.type;
+  ASSERT_EQ(Send(*client_, "DELETE", "/v1/sessions/" + phone_session, std::nullopt,
+                 tablet.body.value("access_token", ""))
+                .status,
+            204);
+  const nlohmann::json refresh = {{"refresh_token", tablet.body.value("refresh_token", "")}};
+  ASSERT_EQ(Send(*client_, "POST", "/v1/auth/refresh", refresh).status, 200);
+  ASSERT_EQ(Send(*client_, "POST", "/v1/auth/refresh", refresh).status, 401);
+
+  auto by_type = ExpectExactlyOnce(*messenger_,
+                                   {{"user.created", 1},
+                                    {"user.email_verified", 1},
+                                    {"session.created", 3},
+                                    {"session.revoked", 3}},
+                                   start_);
+  ASSERT_EQ(by_type["user.created"].size(), 1u);
+  const nlohmann::json created = by_type["user.created"][0].Data();
+  EXPECT_EQ(created["user_id"], ivy.user_id);
+  EXPECT_EQ(created["username"], "ivy");
+  EXPECT_EQ(created["email"], "ivy@example.com");
+  ASSERT_EQ(by_type["user.email_verified"].size(), 1u);
+  const nlohmann::json verified = by_type["user.email_verified"][0].Data();
+  EXPECT_EQ(verified["user_id"], ivy.user_id);
+  EXPECT_EQ(verified["email"], "ivy@example.com");
+  EXPECT_LE(JsonTime(created["created_at"]), JsonTime(verified["verified_at"]));
+
+  std::map<std::string, std::string> device_of;
+  std::map<std::string, absl::Time> created_at_of;
+  for (const bus::Event& e : by_type["session.created"]) {
+    const nlohmann::json data = e.Data();
+    EXPECT_EQ(data["user_id"], ivy.user_id);
+    device_of[data["session_id"]] = data["device_name"];
+    created_at_of[data["session_id"]] = JsonTime(data["created_at"]);
   }
-  EXPECT_EQ(ids.size(), events.size());
-  EXPECT_EQ(count["user.created"], 1);
-  EXPECT_EQ(count["user.email_verified"], 1);
-  EXPECT_EQ(count["session.created"], 1);
-  EXPECT_EQ(count["session.revoked"], 1);
-  EXPECT_EQ(events.size(), 4u);
-  for (const bus::Event& e : events) {
-    if (e.type == "user.created") {
-      EXPECT_EQ(e.source, "auth");
-      EXPECT_EQ(e.Data()["user_id"], ivy.user_id);
-      EXPECT_EQ(e.Data()["username"], "ivy");
-      EXPECT_EQ(e.Data()["email"], "ivy@example.com");
-      EXPECT_TRUE(e.Data()["created_at"].is_string());
-    } else if (e.type == "user.email_verified") {
-      EXPECT_EQ(e.Data()["user_id"], ivy.user_id);
-      EXPECT_TRUE(e.Data()["verified_at"].is_string());
-    } else if (e.type == "session.created") {
-      EXPECT_EQ(e.source, "session");
-      EXPECT_EQ(e.Data()["session_id"], ivy.session_id);
-      EXPECT_EQ(e.Data()["device_name"], "e2e");
-    } else if (e.type == "session.revoked") {
-      EXPECT_EQ(e.Data()["session_id"], ivy.session_id);
-      EXPECT_EQ(e.Data()["reason"], "logout");
-      EXPECT_TRUE(e.Data()["revoked_at"].is_string());
-    }
+  EXPECT_EQ(device_of,
+            (std::map<std::string, std::string>{
+                {ivy.session_id, "e2e"}, {phone_session, "phone"}, {tablet_session, "tablet"}}));
+  std::map<std::string, std::string> reason_of;
+  for (const bus::Event& e : by_type["session.revoked"]) {
+    const nlohmann::json data = e.Data();
+    EXPECT_EQ(data["user_id"], ivy.user_id);
+    reason_of[data["session_id"]] = data["reason"];
+    EXPECT_LE(created_at_of[data["session_id"]], JsonTime(data["revoked_at"]));
   }
+  EXPECT_EQ(reason_of, (std::map<std::string, std::string>{{ivy.session_id, "logout"},
+                                                           {phone_session, "revoked"},
+                                                           {tablet_session, "refresh_reuse"}}));
 }
 
 TEST_F(IdentityE2eTest, TraceparentIsEchoedAndProbesAnswer) {
