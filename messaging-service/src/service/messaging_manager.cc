@@ -288,13 +288,12 @@ MessageWrite MessagingManager::MessageFor(const SendTarget& target, const SendIn
                       RequestHash(target.sender, in)};
 }
 
-absl::StatusOr<SentMessage> MessagingManager::Answer(const MessageWrite& write,
+absl::StatusOr<SentMessage> MessagingManager::Answer(const SendKey& key,
                                                      absl::StatusOr<StoredEvent> written) {
   if (!written.ok()) {
     if (absl::IsAlreadyExists(written.status()) || absl::IsPermissionDenied(written.status())) {
-      ASSIGN_OR_RETURN(
-          std::optional<SentMessage> sent,
-          Earlier(write.draft.sender_id, write.device_id, write.client_msg_id, write.request_hash));
+      ASSIGN_OR_RETURN(std::optional<SentMessage> sent,
+                       Earlier(key.sender, key.device_id, key.client_msg_id, key.request_hash));
       if (sent) return *sent;
     }
     return written.status();
@@ -308,7 +307,7 @@ absl::StatusOr<SentMessage> MessagingManager::Send(const SendInput& in) {
   if (!target) return absl::InternalError("send target not resolved");  // IO was allowed
   if (target->answered) return target->earlier;
   const MessageWrite write = MessageFor(*target, in);
-  return Answer(write, writer_.WriteMessage(write));
+  return Answer(KeyOf(write), writer_.WriteMessage(write));
 }
 
 bool MessagingManager::TrySendAsync(const SendInput& in, SendDone done) {
@@ -316,12 +315,14 @@ bool MessagingManager::TrySendAsync(const SendInput& in, SendDone done) {
   // Errors go through Send too, so that they are answered in one place.
   if (!target.ok() || !*target || (*target)->answered) return false;
   MessageWrite write = MessageFor(**target, in);
-  return writer_.TryWriteMessage(write, [this, write, done = std::move(done)](
-                                            absl::StatusOr<std::optional<StoredEvent>> written) {
-    if (written.ok() && !*written) return done(std::nullopt);
-    if (written.ok()) return done(Answer(write, std::move(**written)));
-    done(Answer(write, written.status()));
-  });
+  SendKey key = KeyOf(write);
+  return writer_.TryWriteMessage(std::move(write),
+                                 [this, key = std::move(key), done = std::move(done)](
+                                     absl::StatusOr<std::optional<StoredEvent>> written) {
+                                   if (written.ok() && !*written) return done(std::nullopt);
+                                   if (written.ok()) return done(Answer(key, std::move(**written)));
+                                   done(Answer(key, written.status()));
+                                 });
 }
 
 absl::StatusOr<HistoryPage> MessagingManager::History(const std::string& user_id,

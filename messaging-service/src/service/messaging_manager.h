@@ -151,8 +151,13 @@ class MessagingManager {
   // The writer's answer as the caller sees it: a taken client_msg_id, or a
   // refused direct message that may be a retry of one sent while the pair
   // were friends, is answered by the original.
-  absl::StatusOr<SentMessage> Answer(const MessageWrite& write,
-                                     absl::StatusOr<StoredEvent> written);
+  struct SendKey {  // what finds the original of a retry
+    std::string sender, device_id, client_msg_id, request_hash;
+  };
+  static SendKey KeyOf(const MessageWrite& write) {
+    return {write.draft.sender_id, write.device_id, write.client_msg_id, write.request_hash};
+  }
+  absl::StatusOr<SentMessage> Answer(const SendKey& key, absl::StatusOr<StoredEvent> written);
 
   MessagingStore& store_;
   FriendChecker& friends_;
