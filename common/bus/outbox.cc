@@ -12,7 +12,7 @@ namespace {
 constexpr absl::Duration kReconnectPoll = absl::Milliseconds(50);
 
 constexpr pg::Query kInsert{
-    "outbox_insert", "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)"};
+    "outbox_insert", MESSENGER_OUTBOX_INSERT "VALUES ($1, $2, $3)"};
 constexpr pg::Query kSelectBatch{
     "outbox_select_batch",
     "SELECT seq, event_id, subject, payload FROM outbox WHERE published_at IS NULL "

@@ -18,6 +18,13 @@
 #include "common/metrics.h"
 #include "common/pg/pg.h"
 
+// The head of an outbox insert: followed by VALUES or a SELECT of (event id,
+// subject, JSON envelope). For statements of other modules that write their
+// rows and those rows' events in one round trip (a data-modifying WITH);
+// after the commit they hand the events over with Outbox::Commit. The outbox
+// table itself is known only here and in this directory's migrations.
+#define MESSENGER_OUTBOX_INSERT "INSERT INTO outbox (event_id, subject, payload) "
+
 namespace messenger::bus {
 
 class Outbox {

@@ -1,11 +1,9 @@
 // Messaging use cases over Matrix rooms: direct and group conversations,
-// sending with idempotency and the contact policy, history, read markers,
-// conversation lists and the sync feed. Storage, friendship checks, time and
-// randomness are injected.
+// the contact policy, history, read markers, conversation lists, the sync
+// feed and the event consumers. Every write goes through the RoomWriter.
+// Storage, friendship checks, time and randomness are injected.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,8 +21,8 @@
 #include "messaging-service/src/domain/matrix/room.h"
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/domain/stream_tracker.h"
-#include "messaging-service/src/storage/message_batcher.h"
 #include "messaging-service/src/storage/messaging_store.h"
+#include "messaging-service/src/writer/room_writer.h"
 
 namespace messenger::messaging {
 
@@ -99,7 +97,7 @@ class MessagingManager {
   // What is new for the user after `since` (no waiting).
   absl::StatusOr<SyncBatch> SyncOnce(const std::string& user_id, int64_t since);
   int64_t Position() const { return tracker_.Watermark(); }
-  size_t loaded_rooms() const { return rooms_.size(); }
+  size_t loaded_rooms() const { return writer_.loaded_rooms(); }
   WaitHub& hub() { return hub_; }
 
   // Event consumer effects (inside the consumer's transaction).
@@ -110,42 +108,8 @@ class MessagingManager {
   static std::string MessageText(const std::string& pdu);
 
  private:
-  // A room as this process last saw it; its mutex orders appends in-process
-  // (the row lock orders them between processes).
-  struct QueuedSend;
-  struct RoomHandle : std::enable_shared_from_this<RoomHandle> {
-    std::mutex mutex;
-    // A message of this room is being written without the mutex held (its
-    // event is the room's tip); appends wait on `idle` until it is settled.
-    bool writing = false;
-    std::condition_variable idle;
-    int blocked = 0;  // threads in WaitIdle
-    // Sends that arrived while writing; each finished write starts the next.
-    std::deque<std::shared_ptr<QueuedSend>> queued;
-    std::optional<matrix::Room> room;
-    int64_t depth = -1;
-    int64_t last_seq = -1;
-    std::vector<std::string> joined;  // user UUIDs
-  };
-  struct Draft {
-    matrix::EventDraft event;
-    std::string sender_id;
-    std::optional<std::string> member_id;  // m.room.member: the target's UUID
-  };
-
-  std::shared_ptr<RoomHandle> Handle(const std::string& room_id);
   absl::StatusOr<std::string> MatrixId(const std::string& user_id);
   absl::StatusOr<std::map<std::string, std::string>> MatrixIds(const std::vector<std::string>& ids);
-  // Appends `drafts` to the room in one transaction; `extra` adds rows (and
-  // outbox events) to the same transaction.
-  absl::StatusOr<std::vector<StoredEvent>> Append(
-      const std::string& room_id, const std::vector<Draft>& drafts,
-      const std::function<absl::Status(MessagingTx&, const std::vector<StoredEvent>&,
-                                       const std::vector<std::string>& joined)>& extra);
-  // Writes drafts to an in-memory room and the database.
-  absl::Status WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
-                           const std::vector<Draft>& drafts, std::vector<StoredEvent>& out,
-                           std::optional<std::string>& last_message);
   // A new room with its initial events and everyone joined.
   absl::StatusOr<RoomRow> CreateRoom(const std::string& creator_id, const std::string& kind,
                                      const std::optional<std::string>& name,
@@ -153,17 +117,11 @@ class MessagingManager {
                                      const std::vector<std::string>& member_ids);
   absl::StatusOr<RoomRow> DirectRoomFor(const std::string& sender, const std::string& peer);
   absl::Status CheckJoined(const std::string& room_id, const std::string& user_id);
-  // A stream position for rows `readers` (lowercase user ids) will see; it
-  // settles when `tx` ends.
-  int64_t AllocatePosition(pg::Tx& tx, absl::Span<const std::string> readers);
   // IsFriend, remembering "yes" until a friendship.removed event (or a while).
   // It only decides the path: every direct message is confirmed with the
-  // contact service before it commits (ConfirmFriendships, ConfirmDirect).
+  // contact service just before it commits (ConfirmFriendships).
   absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b);
-  // Asks the contact service (no cache): OK while the pair of `direct_key`
-  // are friends, else PERMISSION_DENIED (and the remembered "yes" goes).
-  absl::Status ConfirmDirect(const std::string& direct_key);
-  // The batcher's check of a batch: one call for all its direct messages.
+  // The writer's check of a batch: one call for all its direct messages.
   std::vector<absl::Status> ConfirmFriendships(const std::vector<const FastMessage*>& messages);
   // The answer to a reused client_msg_id: the original message (a retry),
   // ALREADY_EXISTS when it was used for another request, nullopt when unused.
@@ -178,54 +136,36 @@ class MessagingManager {
     RoomRow room;
     std::string sender;       // UUID
     std::string sender_mxid;  // @name:server
-    bool answered = false;  // a retry, answered from history by `earlier`
+    bool answered = false;    // a retry, answered from history by `earlier`
     SentMessage earlier;
   };
   // With `memory_only` nothing waits on IO: nullopt when a cache missed.
   absl::StatusOr<std::optional<SendTarget>> ResolveSend(const SendInput& in, bool memory_only);
-  static Draft MessageDraft(const SendTarget& target, const std::string& text);
   // Cache lookups (no IO).
   std::optional<RoomRow> CachedDirectRoom(const std::string& pair_key);
   std::optional<RoomRow> CachedRoom(const std::string& room_id);
   // A remembered "yes" (no IO).
   std::optional<bool> KnownFriends(const std::string& a, const std::string& b);
-  struct QueuedSend {
-    std::string room_id;
-    std::optional<std::string> direct_key;
-    Draft draft;
-    SendInput input;
-    SendDone done;
+  // The message of `target` for the writer.
+  static MessageWrite MessageFor(const SendTarget& target, const SendInput& in);
+  // The writer's answer as the caller sees it: a taken client_msg_id, or a
+  // refused direct message that may be a retry of one sent while the pair
+  // were friends, is answered by the original.
+  struct SendKey {  // what finds the original of a retry
+    std::string sender, device_id, client_msg_id, request_hash;
   };
-  // Under `lock` (the room's, released here): prepares `send` and hands it
-  // to the batcher, or answers it at once.
-  void StartQueued(const std::shared_ptr<RoomHandle>& handle, std::unique_lock<std::mutex>& lock,
-                   std::shared_ptr<QueuedSend> send);
-  // Waits until no message of the room is being written.
-  static void WaitIdle(RoomHandle& handle, std::unique_lock<std::mutex>& lock);
-  // Under the handle's mutex: builds the next message of a loaded room for a
-  // one-statement append and marks the room writing; nullopt when the room
-  // must be (re)loaded through Append first.
-  absl::StatusOr<std::optional<FastMessage>> PrepareFast(
-      RoomHandle& handle, const std::string& room_id, const std::optional<std::string>& direct_key,
-      const Draft& draft, const SendInput& in);
-  // Settles a prepared message with the batcher's answer (without the mutex
-  // held); nullopt when another process moved the room on.
-  absl::StatusOr<std::optional<SentMessage>> FinishFast(RoomHandle& handle, const FastMessage& m,
-                                                        const absl::StatusOr<bool>& appended);
+  static SendKey KeyOf(const MessageWrite& write) {
+    return {write.draft.sender_id, write.device_id, write.client_msg_id, write.request_hash};
+  }
+  absl::StatusOr<SentMessage> Answer(const SendKey& key, absl::StatusOr<StoredEvent> written);
 
   MessagingStore& store_;
   FriendChecker& friends_;
   StreamTracker& tracker_;
   WaitHub& hub_;
   std::string server_name_;
-  matrix::Ed25519Key key_;
   const Clock& clock_;
   Rng& rng_;
-  // Held across a miss and its Put, so that a room gets one handle at a time.
-  std::mutex rooms_mutex_;
-  // An evicted handle still in use stays valid for its holders; the next
-  // user of the room gets a fresh one, which reloads under the row lock.
-  LruCache<std::string, std::shared_ptr<RoomHandle>> rooms_;
   // Facts that never change (names, room kinds) or are confirmed before
   // commit (friendships); a miss asks storage or the contact service.
   LruCache<std::string, std::string> mxids_;         // user id -> @name:server
@@ -233,10 +173,7 @@ class MessagingManager {
   LruCache<std::string, RoomRow> room_rows_;         // room id -> kind, direct_key
   LruCache<std::string, absl::Time> friends_until_;  // pair key -> trust "yes" until
   // Last: stopped (and drained) before the members its answers use.
-  MessageBatcher batcher_{store_, 64, 2, 8,
-                          [this](const std::vector<const FastMessage*>& messages) {
-                            return ConfirmFriendships(messages);
-                          }};
+  RoomWriter writer_;
 };
 
 }  // namespace messenger::messaging

@@ -109,12 +109,16 @@ class PgMessagingTx final : public MessagingTx {
   }
 
   absl::Status InsertRoom(const RoomRow& room) override {
-    return tx_
-        .Exec(queries::kInsertRoom,
-              {room.room_id, room.room_version, room.kind, room.name, room.creator, room.direct_key,
-               room.direct_read_only, room.created_at, room.last_seq, room.depth, room.tip_event_id,
-               room.state_group, room.last_event_at})
-        .status();
+    absl::Status status =
+        tx_.Exec(queries::kInsertRoom,
+                 {room.room_id, room.room_version, room.kind, room.name, room.creator,
+                  room.direct_key, room.direct_read_only, room.created_at, room.last_seq,
+                  room.depth, room.tip_event_id, room.state_group, room.last_event_at})
+            .status();
+    if (pg::IsUniqueViolation(status, "rooms_direct_key_key")) {
+      return absl::AlreadyExistsError("the pair already has a direct room");
+    }
+    return status;
   }
 
   absl::Status UpdateRoom(const RoomRow& room,
@@ -217,12 +221,16 @@ absl::Status PgMessagingStore::Transaction(const std::function<absl::Status(Mess
 
 absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
   const StoredEvent& e = m.event;
-  ASSIGN_OR_RETURN(
-      pg::Result r,
+  absl::StatusOr<pg::Result> result =
       pool_.Exec(queries::kAppendMessage,
                  {e.event_id, e.room_id, e.seq, e.stream_pos, e.sender, e.origin_server_ts, e.pdu,
                   m.device_id, m.client_msg_id, m.depth, m.at, m.outbox_event.id,
-                  m.outbox_event.type, m.outbox_event.ToJson(), m.request_hash}));
+                  m.outbox_event.type, m.outbox_event.ToJson(), m.request_hash});
+  // The one duplicate check: the idempotency key's primary key.
+  if (pg::IsUniqueViolation(result.status(), "sent_messages_pkey")) {
+    return absl::AlreadyExistsError("client_msg_id already used");
+  }
+  ASSIGN_OR_RETURN(pg::Result r, std::move(result));
   const bool appended = r.GetInt64(0, 0) == 1;
   if (appended) outbox_.Commit({m.outbox_event});
   return appended;
@@ -297,7 +305,8 @@ absl::StatusOr<int64_t> PgMessagingStore::MaxStreamPosition() {
 
 absl::StatusOr<std::optional<SentRecord>> PgMessagingStore::FindSent(
     const std::string& user_id, const std::string& device_id, const std::string& client_msg_id) {
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindSent, {user_id, device_id, client_msg_id}));
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kFindSent, {user_id, device_id, client_msg_id}));
   if (r.rows() == 0) return std::nullopt;
   SentRecord sent{MessageFrom(r, 0), std::nullopt};
   if (!r.IsNull(0, 6)) sent.request_hash = r.GetString(0, 6);
@@ -325,8 +334,8 @@ absl::StatusOr<std::vector<std::string>> PgMessagingStore::JoinedMembers(
   return out;
 }
 
-absl::StatusOr<std::optional<std::string>> PgMessagingStore::Membership(const std::string& room_id,
-                                                                        const std::string& user_id) {
+absl::StatusOr<std::optional<std::string>> PgMessagingStore::Membership(
+    const std::string& room_id, const std::string& user_id) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMembership, {room_id, user_id}));
   if (r.rows() == 0) return std::nullopt;
   return r.GetString(0, 0);
@@ -351,7 +360,7 @@ absl::StatusOr<std::vector<ConversationRow>> PgMessagingStore::Conversations(
     if (!r.IsNull(i, 2)) row.name = r.GetString(i, 2);
     row.read_only = r.GetBool(i, 3);
     if (!r.IsNull(i, 4)) {
-      row.last_message = MessageRow{r.GetString(i, 4), row.room_id,     r.GetInt64(i, 5),
+      row.last_message = MessageRow{r.GetString(i, 4), row.room_id,       r.GetInt64(i, 5),
                                     r.GetString(i, 6), r.GetString(i, 7), r.GetInt64(i, 8)};
     }
     row.unread = r.GetInt64(i, 9);
@@ -374,8 +383,8 @@ absl::StatusOr<std::vector<SyncRow>> PgMessagingStore::SyncRows(const std::strin
     if (!r.IsNull(i, 4)) row.seq = r.GetInt64(i, 4);
     if (!r.IsNull(i, 5)) row.user_id = r.GetString(i, 5);
     if (row.kind == "message") {
-      row.message = MessageRow{r.GetString(i, 3), row.room_id, row.seq, row.user_id,
-                               r.GetString(i, 6), r.GetInt64(i, 7)};
+      row.message = MessageRow{r.GetString(i, 3), row.room_id,       row.seq,
+                               row.user_id,       r.GetString(i, 6), r.GetInt64(i, 7)};
     }
     out.push_back(std::move(row));
   }
@@ -387,7 +396,8 @@ absl::StatusOr<std::vector<StateEntry>> PgMessagingStore::StateAfter(const std::
   if (g.rows() == 0) return absl::NotFoundError("no such event");
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kStateGroupChain, {g.GetInt64(0, 0)}));
   std::vector<StateEntry> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2)});
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2)});
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Named, $n-parameterised statements of the messaging store.
 #pragma once
 
+#include "common/bus/outbox.h"
 #include "common/pg/pg.h"
 
 namespace messenger::messaging::queries {
@@ -41,7 +42,7 @@ inline constexpr pg::Query kAppendMessage{
     "  SELECT $1, room_id, $3, $4, $5, 'm.room.message', $6, state_group, $7 FROM r), "
     "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id, request_hash) "
     "  SELECT $5, $8, $9, $1, $15 FROM r), "
-    "o AS (INSERT INTO outbox (event_id, subject, payload) SELECT $12, $13, $14 FROM r) "
+    "o AS (" MESSENGER_OUTBOX_INSERT "SELECT $12, $13, $14 FROM r) "
     "SELECT count(*) FROM r"};
 
 // kAppendMessage for many rooms at once (at most one message per room).
@@ -62,7 +63,7 @@ inline constexpr pg::Query kAppendMessages{
     "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id, request_hash) "
     "  SELECT v.sender, v.device_id, v.client_msg_id, v.event_id, v.request_hash "
     "  FROM v JOIN r USING (event_id)), "
-    "o AS (INSERT INTO outbox (event_id, subject, payload) "
+    "o AS (" MESSENGER_OUTBOX_INSERT
     "  SELECT v.outbox_id, v.subject, v.payload FROM v JOIN r USING (event_id)) "
     "SELECT event_id FROM r"};
 

@@ -1,0 +1,170 @@
+// The one way events enter a room. Every write (a message, a state change, a
+// receipt that moves the stream) takes the room's in-memory copy (loaded under
+// the row lock when missing or stale), authorizes the event with the Matrix
+// auth rules, builds, hashes and signs it, commits it with its stream position
+// and outbox rows, and wakes the readers. Policy (who may talk to whom) is
+// decided by the caller before and by the batch confirmation just before the
+// commit; duplicates are found by storage's idempotency key alone.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/lru_cache.h"
+#include "common/wait_hub.h"
+#include "messaging-service/src/domain/matrix/room.h"
+#include "messaging-service/src/domain/matrix/signing.h"
+#include "messaging-service/src/domain/stream_tracker.h"
+#include "messaging-service/src/storage/message_batcher.h"
+#include "messaging-service/src/storage/messaging_store.h"
+
+namespace messenger::messaging {
+
+// An event to write, before it is built and signed.
+struct WriteDraft {
+  matrix::EventDraft event;
+  std::string sender_id;                 // UUID
+  std::optional<std::string> member_id;  // m.room.member: the target's UUID
+};
+
+// A message for the group commit.
+struct MessageWrite {
+  std::string room_id;
+  // Direct rooms: the pair whose friendship is confirmed before the commit.
+  std::optional<std::string> direct_key;
+  WriteDraft draft;
+  std::string device_id;
+  std::string client_msg_id;
+  std::string request_hash;
+};
+
+class RoomWriter {
+ public:
+  struct Options {
+    size_t loaded_rooms = 10'000;
+    size_t max_batch = 64;
+    int commit_threads = 2;
+    size_t parallel_from = 8;
+    // Moved-on rooms (written by another process meanwhile) are reloaded and
+    // the write tried again this many times before UNAVAILABLE.
+    int max_attempts = 4;
+  };
+  // Extra rows of a state write, in its transaction: the events written and
+  // the room's joined members after them.
+  using Extra = std::function<absl::Status(MessagingTx&, const std::vector<StoredEvent>&,
+                                           const std::vector<std::string>& joined)>;
+  // The written event; nullopt: the room moved on and nothing was written
+  // (call WriteMessage, which may wait for a reload). Errors: ALREADY_EXISTS
+  // when the idempotency key was taken, PERMISSION_DENIED when the batch
+  // confirmation refused it, or what storage answered.
+  using MessageDone = std::function<void(absl::StatusOr<std::optional<StoredEvent>>)>;
+
+  RoomWriter(MessagingStore& store, StreamTracker& tracker, WaitHub& hub, std::string server_name,
+             matrix::Ed25519Key key, const Clock& clock, Rng& rng, Options options,
+             MessageBatcher::Confirm confirm);
+
+  // Without waiting on IO: when the room is loaded and not being reloaded,
+  // queues the message (behind the room's message in flight, if any) and
+  // returns true; `done` runs on a commit thread. False: nothing happened.
+  bool TryWriteMessage(MessageWrite write, MessageDone done);
+  // Loads the room if needed and waits for the commit.
+  absl::StatusOr<StoredEvent> WriteMessage(const MessageWrite& write);
+  // State events (and anything else) in one transaction under the row lock.
+  absl::StatusOr<std::vector<StoredEvent>> WriteState(const std::string& room_id,
+                                                      const std::vector<WriteDraft>& drafts,
+                                                      const Extra& extra);
+  // A new room with `drafts` as its first events; `welcome` each get a
+  // "conversation" notice. ALREADY_EXISTS when its direct pair has a room.
+  absl::StatusOr<RoomRow> CreateRoom(RoomRow row, const std::vector<WriteDraft>& drafts,
+                                     const std::vector<std::string>& welcome);
+  // Moves the user's read marker to `seq` (1..last_seq) with a stream
+  // position and a message.seen event; false when it was already that far.
+  absl::StatusOr<bool> WriteReceipt(const std::string& room_id, const std::string& user_id,
+                                    int64_t seq);
+  // A stream position for rows `readers` (lowercase user ids) will see,
+  // written inside `tx`; it settles when `tx` ends.
+  int64_t AllocatePosition(pg::Tx& tx, absl::Span<const std::string> readers);
+
+  size_t loaded_rooms() const { return rooms_.size(); }
+
+ private:
+  struct QueuedWrite {
+    MessageWrite write;
+    MessageDone done;
+  };
+  // A room as this process last saw it; its mutex orders writes in-process
+  // (the row lock and the seq check order them between processes).
+  struct RoomHandle : std::enable_shared_from_this<RoomHandle> {
+    std::mutex mutex;
+    // A message of this room is being committed without the mutex held (its
+    // event is the room's tip); other writes wait on `idle` until it settles.
+    bool writing = false;
+    std::condition_variable idle;
+    int blocked = 0;  // threads in WaitIdle
+    // Messages that arrived while writing; each settled write starts the next.
+    std::deque<std::shared_ptr<QueuedWrite>> queued;
+    std::optional<matrix::Room> room;
+    int64_t depth = -1;
+    int64_t last_seq = -1;
+    std::vector<std::string> joined;  // user UUIDs
+    void Forget() {                   // it may hold an event that did not commit
+      room.reset();
+      depth = -1;
+      last_seq = -1;
+    }
+  };
+
+  std::shared_ptr<RoomHandle> Handle(const std::string& room_id);
+  static void WaitIdle(RoomHandle& handle, std::unique_lock<std::mutex>& lock);
+  // Runs `fn` in one transaction under the room's mutex once no message of
+  // it is in flight; the room's copy is dropped when it fails.
+  absl::Status RoomTransaction(const std::string& room_id,
+                               const std::function<absl::Status(MessagingTx&, RoomHandle&)>& fn);
+  // Under the handle's mutex, in `tx` after LockRoom: (re)loads the room when
+  // this copy is missing or behind `row`.
+  absl::Status Refresh(MessagingTx& tx, const RoomRow& row, RoomHandle& handle);
+  // Under the handle's mutex: loads the room if this process has no copy.
+  absl::Status EnsureLoaded(const std::string& room_id, RoomHandle& handle);
+  // Builds drafts into the in-memory room and writes them in `tx`.
+  absl::Status WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
+                           const std::vector<WriteDraft>& drafts, std::vector<StoredEvent>& out,
+                           std::optional<std::string>& last_message);
+  // Under `lock` (released here): prepares the message and hands it to the
+  // batcher, or answers it at once.
+  void Start(const std::shared_ptr<RoomHandle>& handle, std::unique_lock<std::mutex>& lock,
+             std::shared_ptr<QueuedWrite> queued);
+  // Under the handle's mutex: the next message of a loaded room, the room
+  // marked writing; nullopt when it is not loaded.
+  absl::StatusOr<std::optional<FastMessage>> Prepare(RoomHandle& handle, const MessageWrite& write);
+  // Settles a prepared message with the commit's answer (mutex not held).
+  absl::StatusOr<std::optional<StoredEvent>> Finish(RoomHandle& handle, const FastMessage& m,
+                                                    const absl::StatusOr<bool>& appended);
+
+  MessagingStore& store_;
+  StreamTracker& tracker_;
+  WaitHub& hub_;
+  std::string server_name_;
+  matrix::Ed25519Key key_;
+  const Clock& clock_;
+  Rng& rng_;
+  int max_attempts_;
+  // Held across a miss and its Put, so that a room gets one handle at a time.
+  std::mutex rooms_mutex_;
+  // An evicted handle still in use stays valid for its holders; the next
+  // user of the room gets a fresh one, which reloads under the row lock.
+  LruCache<std::string, std::shared_ptr<RoomHandle>> rooms_;
+  // Last: stopped (and drained) before the members its answers use.
+  MessageBatcher batcher_;
+};
+
+}  // namespace messenger::messaging

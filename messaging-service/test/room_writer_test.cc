@@ -1,0 +1,363 @@
+// RoomWriter's message path against an in-memory store: the room is loaded
+// when missing, a room another writer moved on is reloaded and the message
+// built again on the new tip, the idempotency key is the one duplicate check,
+// a batch confirmation can refuse a message, and the auth rules refuse
+// non-members. Nothing refused takes a seq.
+#include "messaging-service/src/writer/room_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <set>
+
+#include "common/status.h"
+#include "common/testing/testing.h"
+#include "messaging-service/src/domain/matrix/event.h"
+
+namespace messenger::messaging {
+namespace {
+
+constexpr char kServer[] = "localhost";
+constexpr char kRoomId[] = "!abcdefghijklmnopqr:localhost";
+constexpr char kAlice[] = "0000000a-0000-4000-8000-000000000000";
+constexpr char kBob[] = "0000000b-0000-4000-8000-000000000000";
+constexpr char kEve[] = "0000000e-0000-4000-8000-000000000000";
+constexpr char kAliceId[] = "@alice:localhost";
+constexpr char kBobId[] = "@bob:localhost";
+constexpr char kEveId[] = "@eve:localhost";
+
+class CountingRng final : public Rng {
+ public:
+  void Fill(void* data, size_t size) override {
+    auto* bytes = static_cast<uint8_t*>(data);
+    for (size_t i = 0; i < size; ++i) bytes[i] = ++next_;
+  }
+
+ private:
+  uint8_t next_ = 0;
+};
+
+// One room in memory, appended to as the batch statement would.
+class FakeStore final : public MessagingStore {
+ public:
+  std::mutex mutex;
+  RoomRow row;
+  std::vector<std::string> state_pdus;
+  std::vector<std::string> joined;
+  std::vector<StoredEvent> events;
+  std::set<std::string> keys;  // device/client_msg_id of sender
+  int loads = 0;
+
+  absl::StatusOr<bool> AppendMessage(const FastMessage& m) override {
+    std::lock_guard lock(mutex);
+    if (keys.contains(Key(m))) return absl::AlreadyExistsError("client_msg_id already used");
+    if (m.event.room_id != row.room_id || m.event.seq != row.last_seq + 1) return false;
+    keys.insert(Key(m));
+    row.last_seq = m.event.seq;
+    row.depth = m.depth;
+    row.tip_event_id = m.event.event_id;
+    events.push_back(m.event);
+    return true;
+  }
+  absl::StatusOr<std::vector<bool>> AppendMessages(
+      const std::vector<const FastMessage*>& messages) override {
+    std::vector<bool> out;
+    for (const FastMessage* m : messages) {
+      ASSIGN_OR_RETURN(bool appended, AppendMessage(*m));
+      out.push_back(appended);
+    }
+    return out;
+  }
+  absl::Status Transaction(const std::function<absl::Status(MessagingTx&)>& fn) override {
+    Tx tx(*this);
+    return fn(tx);
+  }
+  std::unique_ptr<MessagingTx> Within(pg::Tx&) override { std::abort(); }
+  absl::StatusOr<std::map<std::string, std::string>> Usernames(
+      const std::vector<std::string>&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SigningKey() override {
+    return Unused();
+  }
+  absl::Status SaveSigningKey(const std::string&, const std::string&) override { return Unused(); }
+  absl::StatusOr<int64_t> MaxStreamPosition() override { return Unused(); }
+  absl::StatusOr<std::optional<SentRecord>> FindSent(const std::string&, const std::string&,
+                                                     const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string&) override { return Unused(); }
+  absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::optional<std::string>> Membership(const std::string&,
+                                                        const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::vector<MessageRow>> Messages(const std::string&, int64_t, int) override {
+    return Unused();
+  }
+  absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::vector<SyncRow>> SyncRows(const std::string&, int64_t, int64_t,
+                                                int) override {
+    return Unused();
+  }
+  absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string&) override {
+    return Unused();
+  }
+
+ private:
+  static absl::Status Unused() { return absl::UnimplementedError("not used by the writer"); }
+  static std::string Key(const FastMessage& m) {
+    return m.event.sender + "/" + m.device_id + "/" + m.client_msg_id;
+  }
+
+  // Reads only: the message path loads rooms, it writes through the batch.
+  class Tx final : public MessagingTx {
+   public:
+    explicit Tx(FakeStore& store) : store_(store) {}
+    pg::Tx& tx() override { std::abort(); }
+    absl::StatusOr<std::optional<RoomRow>> LockRoom(const std::string& room_id) override {
+      std::lock_guard lock(store_.mutex);
+      ++store_.loads;
+      if (room_id != store_.row.room_id) return std::nullopt;
+      return store_.row;
+    }
+    absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string&) override {
+      std::lock_guard lock(store_.mutex);
+      return store_.state_pdus;
+    }
+    absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string&) override {
+      std::lock_guard lock(store_.mutex);
+      return store_.joined;
+    }
+    absl::Status InsertRoom(const RoomRow&) override { return Unused(); }
+    absl::Status UpdateRoom(const RoomRow&, const std::optional<std::string>&) override {
+      return Unused();
+    }
+    absl::Status InsertEvent(const StoredEvent&) override { return Unused(); }
+    absl::StatusOr<int64_t> NewStateGroup(const std::string&, int64_t,
+                                          const std::vector<StateEntry>&,
+                                          const std::vector<StateEntry>&) override {
+      return Unused();
+    }
+    absl::Status PutCurrentState(const std::string&, const StateEntry&) override {
+      return Unused();
+    }
+    absl::Status PutMembership(const std::string&, const std::string&, const std::string&,
+                               const std::string&) override {
+      return Unused();
+    }
+    absl::StatusOr<bool> InsertSent(const std::string&, const std::string&, const std::string&,
+                                    const std::string&, const std::string&) override {
+      return Unused();
+    }
+    absl::StatusOr<bool> AdvanceReceipt(const std::string&, const std::string&, int64_t, int64_t,
+                                        absl::Time) override {
+      return Unused();
+    }
+    absl::Status InsertNotice(int64_t, const std::string&, const std::string&,
+                              const std::optional<std::string>&,
+                              const std::optional<std::string>&) override {
+      return Unused();
+    }
+    absl::Status SetDirectReadOnly(const std::string&, bool) override { return Unused(); }
+    absl::Status AddUser(const std::string&, const std::string&) override { return Unused(); }
+    absl::Status Enqueue(const bus::Event&) override { return Unused(); }
+
+   private:
+    FakeStore& store_;
+  };
+};
+
+class RoomWriterTest : public ::testing::Test {
+ protected:
+  RoomWriterTest() : key_(*matrix::Ed25519Key::FromSeed(std::string(32, '\x05'), "k1")) {}
+
+  void SetUp() override {
+    // A group of alice and bob as stored by an earlier process.
+    matrix::NewRoomOptions options;
+    options.room_id = kRoomId;
+    options.creator = kAliceId;
+    options.origin_server_ts = 1'800'000'000'000;
+    absl::StatusOr<matrix::CreatedRoom> created = matrix::CreateRoom(options, kServer, key_);
+    ASSERT_TRUE(created.ok()) << created.status();
+    other_.emplace(std::move(created->room));
+    int64_t seq = static_cast<int64_t>(created->events.size());
+    ASSERT_TRUE(
+        OtherAppends(kAliceId, matrix::kMemberType, kBobId, {{"membership", "invite"}}).ok());
+    ASSERT_TRUE(OtherAppends(kBobId, matrix::kMemberType, kBobId, {{"membership", "join"}}).ok());
+    seq += 2;
+    store_.row.room_id = kRoomId;
+    store_.row.kind = "group";
+    store_.row.creator = kAlice;
+    store_.row.last_seq = seq;
+    store_.row.depth = other_->depth();
+    store_.row.tip_event_id = other_->forward_extremities().front();
+    for (const auto& [key, event] : other_->state())
+      store_.state_pdus.push_back(event.canonical_json());
+    store_.joined = {kAlice, kBob};
+    hub_.AddListener([this](const std::vector<std::string>& users) {
+      std::lock_guard lock(woken_mutex_);
+      woken_.insert(users.begin(), users.end());
+    });
+  }
+
+  // Another process's write of a state or message event, straight into the store.
+  absl::StatusOr<matrix::Event> OtherAppends(const std::string& sender, const std::string& type,
+                                             std::optional<std::string> state_key,
+                                             nlohmann::json content) {
+    ASSIGN_OR_RETURN(matrix::Event event, other_->Append({sender, type, std::move(state_key),
+                                                          std::move(content), std::nullopt},
+                                                         ++ts_, kServer, key_));
+    std::lock_guard lock(store_.mutex);
+    store_.row.last_seq += 1;
+    store_.row.depth = event.depth();
+    store_.row.tip_event_id = event.event_id();
+    return event;
+  }
+
+  std::unique_ptr<RoomWriter> Writer(MessageBatcher::Confirm confirm = nullptr) {
+    return std::make_unique<RoomWriter>(store_, tracker_, hub_, kServer, key_, clock_, rng_,
+                                        RoomWriter::Options{}, std::move(confirm));
+  }
+
+  static MessageWrite Message(const std::string& sender, const std::string& sender_mxid,
+                              const std::string& client_msg_id, const std::string& text) {
+    return MessageWrite{kRoomId,
+                        std::nullopt,
+                        {{sender_mxid,
+                          matrix::kMessageType,
+                          std::nullopt,
+                          {{"msgtype", "m.text"}, {"body", text}},
+                          std::nullopt},
+                         sender,
+                         std::nullopt},
+                        "dev",
+                        client_msg_id,
+                        "hash-" + client_msg_id};
+  }
+
+  static std::vector<std::string> PrevEvents(const StoredEvent& e) {
+    absl::StatusOr<matrix::Event> event = matrix::Event::Parse(e.pdu);
+    EXPECT_TRUE(event.ok()) << event.status();
+    return event.ok() ? event->prev_events() : std::vector<std::string>{};
+  }
+
+  matrix::Ed25519Key key_;
+  FakeStore store_;
+  StreamTracker tracker_;
+  WaitHub hub_;
+  FakeClock clock_;
+  CountingRng rng_;
+  std::optional<matrix::Room> other_;
+  int64_t ts_ = 1'800'000'000'000;
+  std::mutex woken_mutex_;
+  std::set<std::string> woken_;
+};
+
+TEST_F(RoomWriterTest, LoadsAnUnloadedRoomAndCommitsOnItsTip) {
+  auto writer = Writer();
+  const int64_t before = store_.row.last_seq;
+  const std::string tip = store_.row.tip_event_id;
+  absl::StatusOr<StoredEvent> e = writer->WriteMessage(Message(kAlice, kAliceId, "m1", "hi"));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->seq, before + 1);
+  EXPECT_EQ(PrevEvents(*e), std::vector<std::string>{tip});
+  EXPECT_EQ(store_.row.tip_event_id, e->event_id);
+  EXPECT_EQ(store_.loads, 1);
+  EXPECT_GT(e->stream_pos, 0);
+  EXPECT_EQ(tracker_.Watermark(), e->stream_pos);  // settled
+  std::lock_guard lock(woken_mutex_);
+  EXPECT_EQ(woken_, (std::set<std::string>{kAlice, kBob}));
+}
+
+TEST_F(RoomWriterTest, ARoomMovedOnByAnotherWriterIsReloadedAndTheMessageRebuilt) {
+  auto writer = Writer();
+  absl::StatusOr<StoredEvent> mine = writer->WriteMessage(Message(kAlice, kAliceId, "m1", "one"));
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  // Another replica (the room's new owner for a while) sees m1 and commits one.
+  absl::StatusOr<matrix::Event> m1 = matrix::Event::Parse(mine->pdu);
+  ASSERT_TRUE(m1.ok() && other_->Accept(*m1).ok());
+  absl::StatusOr<matrix::Event> theirs = OtherAppends(kBobId, matrix::kMessageType, std::nullopt,
+                                                      {{"msgtype", "m.text"}, {"body", "x"}});
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  absl::StatusOr<StoredEvent> e = writer->WriteMessage(Message(kBob, kBobId, "m2", "two"));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->seq, store_.row.last_seq);
+  EXPECT_EQ(PrevEvents(*e), std::vector<std::string>{theirs->event_id()});
+  EXPECT_EQ(store_.loads, 2);  // once at first use, once after the refused append
+  EXPECT_EQ(store_.events.size(), 2u);
+}
+
+TEST_F(RoomWriterTest, ATakenKeyIsAnsweredAlreadyExistsAndTakesNoSeq) {
+  auto writer = Writer();
+  absl::StatusOr<StoredEvent> first = writer->WriteMessage(Message(kAlice, kAliceId, "k", "a"));
+  ASSERT_TRUE(first.ok());
+  absl::StatusOr<StoredEvent> again = writer->WriteMessage(Message(kAlice, kAliceId, "k", "a"));
+  EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
+  absl::StatusOr<StoredEvent> next = writer->WriteMessage(Message(kAlice, kAliceId, "k2", "b"));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->seq, first->seq + 1);
+  EXPECT_EQ(PrevEvents(*next), std::vector<std::string>{first->event_id});
+  EXPECT_EQ(store_.events.size(), 2u);
+}
+
+TEST_F(RoomWriterTest, TheBatchConfirmationRefusesWithoutWriting) {
+  std::atomic<bool> refuse{true};
+  auto writer = Writer([&](const std::vector<const FastMessage*>& messages) {
+    return std::vector<absl::Status>(
+        messages.size(),
+        refuse ? absl::PermissionDeniedError("no longer friends") : absl::OkStatus());
+  });
+  absl::StatusOr<StoredEvent> refused = writer->WriteMessage(Message(kAlice, kAliceId, "a", "x"));
+  EXPECT_TRUE(absl::IsPermissionDenied(refused.status())) << refused.status();
+  EXPECT_TRUE(store_.events.empty());
+  refuse = false;
+  const int64_t before = store_.row.last_seq;
+  absl::StatusOr<StoredEvent> e = writer->WriteMessage(Message(kAlice, kAliceId, "b", "y"));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->seq, before + 1);
+}
+
+TEST_F(RoomWriterTest, TheAuthRulesRefuseANonMember) {
+  auto writer = Writer();
+  absl::StatusOr<StoredEvent> e = writer->WriteMessage(Message(kEve, kEveId, "a", "x"));
+  EXPECT_FALSE(e.ok());
+  EXPECT_TRUE(store_.events.empty());
+  EXPECT_TRUE(writer->WriteMessage(Message(kBob, kBobId, "b", "y")).ok());
+}
+
+TEST_F(RoomWriterTest, FromMemoryOnlyWhenLoadedThenInOrderWithoutWaiting) {
+  auto writer = Writer();
+  // Not loaded: the caller must take a thread that may wait.
+  EXPECT_FALSE(writer->TryWriteMessage(Message(kAlice, kAliceId, "a", "x"), [](auto) {}));
+  ASSERT_TRUE(writer->WriteMessage(Message(kAlice, kAliceId, "b", "y")).ok());
+  constexpr int kCount = 20;
+  std::vector<std::promise<absl::StatusOr<std::optional<StoredEvent>>>> answers(kCount);
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(writer->TryWriteMessage(
+        Message(kBob, kBobId, "q" + std::to_string(i), "z"),
+        [&answers, i](auto written) { answers[i].set_value(std::move(written)); }));
+  }
+  int64_t last = 0;
+  for (auto& answer : answers) {
+    absl::StatusOr<std::optional<StoredEvent>> written = answer.get_future().get();
+    ASSERT_TRUE(written.ok() && written->has_value()) << written.status();
+    if (last != 0) {
+      EXPECT_EQ((*written)->seq, last + 1);
+    }
+    last = (*written)->seq;
+  }
+  EXPECT_EQ(store_.events.size(), kCount + 1u);
+}
+
+}  // namespace
+}  // namespace messenger::messaging
