@@ -7,9 +7,8 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
-#include <unordered_set>
-
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "common/config.h"
 
@@ -32,7 +31,8 @@ Recorder& TheRecorder() {
     EnvReader env;
     const std::string dir = env.String("MESSENGER_CONTRACT_RECORD_DIR", "");
     if (!dir.empty()) {
-      r->file = dir + "/" + program_invocation_short_name + "-" + std::to_string(getpid()) + ".jsonl";
+      r->file =
+          dir + "/" + program_invocation_short_name + "-" + std::to_string(getpid()) + ".jsonl";
     }
     return r;
   }();
@@ -90,7 +90,8 @@ void RecordStreamMessage(natsMsg* msg) {
   const size_t key = std::hash<std::string>{}(subject + '\n' + payload);
   std::lock_guard lock(r.mu);
   if (r.seen.size() < kMaxRememberedMessages && !r.seen.insert(key).second) return;
-  WriteLine(r, {{"kind", "event"}, {"subject", subject}, {"headers", headers}, {"payload", payload}});
+  WriteLine(r,
+            {{"kind", "event"}, {"subject", subject}, {"headers", headers}, {"payload", payload}});
 }
 
 }  // namespace messenger::testing

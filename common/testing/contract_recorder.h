@@ -5,11 +5,11 @@
 // api/openapi.yaml and api/asyncapi.yaml. Unset: nothing is recorded.
 #pragma once
 
+#include <nats/nats.h>
+
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nats/nats.h>
 
 namespace messenger::testing {
 
