@@ -22,6 +22,8 @@ constexpr size_t kMaxRememberedMessages = 1'000'000;
 struct Recorder {
   std::mutex mu;
   std::string file;  // empty: recording off
+  int fd = -1;       // opened on the first record, kept open (load tests record thousands)
+  bool broken = false;
   std::unordered_set<size_t> seen;
 };
 
@@ -39,19 +41,25 @@ Recorder& TheRecorder() {
   return *recorder;
 }
 
-void WriteLine(Recorder& r, const nlohmann::json& record) {
+std::string Line(const nlohmann::json& record) {
   // Bodies may be deliberately invalid UTF-8: replaced, not thrown.
-  const std::string line =
-      record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  const int fd = open(r.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    std::fprintf(stderr, "contract recorder: cannot open %s (errno %d)\n", r.file.c_str(), errno);
-    return;
+  return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// Called with r.mu held.
+void WriteLine(Recorder& r, const std::string& line) {
+  if (r.broken) return;
+  if (r.fd < 0) {
+    r.fd = open(r.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (r.fd < 0) {
+      std::fprintf(stderr, "contract recorder: cannot open %s (errno %d)\n", r.file.c_str(), errno);
+      r.broken = true;
+      return;
+    }
   }
-  if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+  if (write(r.fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     std::fprintf(stderr, "contract recorder: short write to %s\n", r.file.c_str());
   }
-  close(fd);
 }
 
 nlohmann::json HeadersJson(const HeaderList& headers) {
@@ -73,8 +81,9 @@ void RecordHttpExchange(const HttpExchange& x) {
                                  {"status", x.status},
                                  {"response_headers", HeadersJson(x.response_headers)},
                                  {"response_body", x.response_body}};
+  const std::string line = Line(record);
   std::lock_guard lock(r.mu);
-  WriteLine(r, record);
+  WriteLine(r, line);
 }
 
 void RecordStreamMessage(natsMsg* msg) {
@@ -88,10 +97,14 @@ void RecordStreamMessage(natsMsg* msg) {
     headers["Nats-Msg-Id"] = id;
   }
   const size_t key = std::hash<std::string>{}(subject + '\n' + payload);
+  {
+    std::lock_guard lock(r.mu);
+    if (r.seen.size() < kMaxRememberedMessages && !r.seen.insert(key).second) return;
+  }
+  const std::string line =
+      Line({{"kind", "event"}, {"subject", subject}, {"headers", headers}, {"payload", payload}});
   std::lock_guard lock(r.mu);
-  if (r.seen.size() < kMaxRememberedMessages && !r.seen.insert(key).second) return;
-  WriteLine(r,
-            {{"kind", "event"}, {"subject", subject}, {"headers", headers}, {"payload", payload}});
+  WriteLine(r, line);
 }
 
 }  // namespace messenger::testing
