@@ -17,7 +17,7 @@ PACKAGES=(
   libnats-dev nats-server libcpp-httplib-dev libsodium-dev nlohmann-json3-dev
   libpq-dev postgresql-15 postgresql-client-15 libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libcurl4-openssl-dev
-  python3-aiosmtpd openssl
+  python3-aiosmtpd python3-yaml openssl  # python3-yaml: api/openapi.yaml embedded at build time
   linux-perf  # bench/results: profiles of the send path
   clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes
 )

@@ -38,6 +38,7 @@ phase_end() {  # <name> <status: ok|failed|skipped>
 }
 
 install_deps
+"$ROOT/api/install.sh"  # npm tools of the contract tests (api/)
 
 phase_start
 mkdir -p "$BUILD_DIR"

@@ -15,6 +15,7 @@
 #include "common/crypto.h"
 #include "common/pg/pg.h"
 #include "common/status.h"
+#include "common/testing/contract_recorder.h"
 
 extern char** environ;
 
@@ -210,6 +211,7 @@ std::vector<bus::Event> ReadStream(bus::NatsBus& nats) {
     if (js_GetMsg(&msg, nats.jetstream(), bus::kStreamName, seq, nullptr, nullptr) != NATS_OK) {
       continue;
     }
+    RecordStreamMessage(msg);
     auto event =
         bus::Event::FromJson(std::string_view(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
     if (event.ok()) out.push_back(std::move(*event));

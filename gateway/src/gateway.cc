@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "common/time_util.h"
 #include "common/trace.h"
+#include "gateway/src/routes/openapi_route.h"
 
 namespace messenger::gateway {
 
@@ -80,6 +81,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddProfileRoutes(*this);
   AddContactRoutes(*this);
   AddMessagingRoutes(*this);
+  AddOpenApiRoute(*this);
 }
 
 void Gateway::AddAdminRoutes() {

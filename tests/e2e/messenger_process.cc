@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "common/testing/contract_recorder.h"
 
 namespace messenger::e2e {
 namespace {
@@ -219,6 +220,8 @@ Reply SendRaw(httplib::Client& client, const std::string& method, const std::str
                   << ")";
     return reply;
   }
+  testing::RecordHttpExchange({method, path, {headers.begin(), headers.end()}, body, res->status,
+                               {res->headers.begin(), res->headers.end()}, res->body});
   reply.status = res->status;
   reply.headers = res->headers;
   reply.raw = res->body;
