@@ -6,6 +6,8 @@
 namespace messenger::e2e {
 namespace {
 
+// Reserved for the life of the test process, so the twelve are distinct and
+// stay ours across service restarts.
 int Port() { return testing::FreePort(); }
 std::string Addr(int port) { return absl::StrCat("127.0.0.1:", port); }
 
