@@ -82,6 +82,25 @@ pg_reachable_dir() {
   echo "$alt"
 }
 
+# clear_pg_dir <dir>: removes the cluster start_pg would use for <dir>,
+# wherever pg_reachable_dir put it.
+clear_pg_dir() {
+  local dir="$1"
+  rm -rf "/var/tmp/messenger-pg/$(echo -n "$dir" | sha256sum | cut -c1-16)" "$dir"
+}
+
+# reap_leftovers <dir>: kills (by pid) the processes whose command line names
+# <dir> and says which; fails if there were any.
+reap_leftovers() {
+  local dir="$1" pids
+  pids="$(pgrep -f -- "$dir" || true)"
+  [ -n "$pids" ] || return 0
+  say "processes left behind by the tests:"
+  ps -o pid=,args= -p "$(echo $pids | tr ' ' ',')" >&2 || true
+  for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
+  return 1
+}
+
 # start_pg <dir> <port> [extra postgres -c settings...]
 start_pg() {
   local dir="$1" port="$2"; shift 2

@@ -61,13 +61,9 @@ constexpr pg::Query kDump{"t_dump",
 class AccountManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 4, .schema = "auth"});
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations(), &pg::AuthMigrations()}).ok());
+    const absl::Status opened = testing::OpenTestDatabase(
+        "auth", 4, {&pg::OutboxMigrations(), &pg::AuthMigrations()}, &db_, &pool_);
+    ASSERT_TRUE(opened.ok()) << opened;
     store_ = std::make_unique<PgAccountStore>(*pool_, outbox_);
     mailer_ = std::make_unique<MaildirMailer>(mail_dir_.path(), "localhost", clock_);
     ASSERT_TRUE(mailer_->Init().ok());

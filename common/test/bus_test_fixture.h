@@ -19,16 +19,12 @@ class BusTest : public ::testing::Test {
   explicit BusTest(absl::Duration request_timeout) : request_timeout_(request_timeout) {}
 
   void SetUp() override {
-    auto db = messenger::testing::TestDatabase::Create();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
+    const absl::Status opened =
+        messenger::testing::OpenTestDatabase("svc", 4, {&pg::OutboxMigrations()}, &db_, &pool_);
+    ASSERT_TRUE(opened.ok()) << opened;
     auto nats = messenger::testing::NatsServer::Start();
     ASSERT_TRUE(nats.ok()) << nats.status();
     nats_ = std::move(*nats);
-    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 4, .schema = "svc"});
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations()}).ok());
     auto bus = NatsBus::Connect({.url = nats_->url(), .request_timeout = request_timeout_});
     ASSERT_TRUE(bus.ok()) << bus.status();
     bus_ = std::move(*bus);

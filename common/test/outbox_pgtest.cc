@@ -41,12 +41,15 @@ class OutboxTest : public BusTest {
     return event->id;
   }
 
-  void StartRelay(absl::Duration sweep_every = absl::Milliseconds(500)) {
+  // A sweep every `sweep_every`; after a failure, the next one `backoff` later.
+  void StartRelay(absl::Duration sweep_every = absl::Milliseconds(500),
+                  absl::Duration backoff = absl::Milliseconds(100)) {
     relay_ = std::make_unique<OutboxRelay>(
         *pool_, *bus_,
         OutboxRelay::Options{.service = "test",
                              .poll_interval = sweep_every,
-                             .max_backoff = absl::Milliseconds(300)});
+                             .min_backoff = backoff,
+                             .max_backoff = std::max(backoff, absl::Milliseconds(300))});
     relay_->Start();
   }
 
@@ -72,14 +75,18 @@ TEST_F(OutboxTest, CommittedEventsArePublishedRolledBackOnesAreNot) {
 }
 
 TEST_F(OutboxTest, HandedOverEventsGoOutWithoutWaitingForTheSweep) {
-  StartRelay(/*sweep_every=*/absl::Hours(1));
+  // A row committed before the relay starts: only the sweep at start can
+  // publish it, so once it is out that sweep is over and the next one (like
+  // any sweep after a failure) is an hour away.
+  const std::string before = Produce(Outbox(), 0);
+  StartRelay(/*sweep_every=*/absl::Hours(1), /*backoff=*/absl::Hours(1));
   Outbox outbox(relay_->Handoff());
-  // The first sweep runs at start; everything after comes from the hand-off.
-  ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 0; }, absl::Seconds(1)));
+  ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 1; }, absl::Seconds(10)))
+      << "the sweep at start published " << relay_->published();
   std::set<std::string> ids;
-  for (int i = 0; i < 20; ++i) ids.insert(Produce(outbox, i));
-  ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 20; }, absl::Seconds(5)))
-      << "published " << relay_->published();
+  for (int i = 1; i <= 20; ++i) ids.insert(Produce(outbox, i));
+  ASSERT_TRUE(WaitUntil([&] { return relay_->published() == 21; }, absl::Seconds(10)))
+      << "published " << relay_->published() << ": the hand-off did not deliver";
   auto contents = StreamContents(*bus_);
   for (const auto& id : ids) EXPECT_EQ(contents[id], 1) << id;
   static constexpr pg::Query kCountRows{"t_outbox_rows_handed", "SELECT count(*) FROM outbox"};

@@ -3,10 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include "absl/time/clock.h"
 
@@ -56,18 +57,35 @@ TEST(WaitHub, ANotificationBetweenLookAndWaitIsNotMissed) {
   EXPECT_EQ(hub.waiting(), 0u);
 }
 
+// Threads of this process, from the kernel's count.
+int ThreadCount() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
 TEST(WaitHub, ThousandsOfWaitersHoldNoThreads) {
+  std::atomic<int> woken{0};  // before the hub, whose destructor answers its waiters
   WaitHub hub;
-  std::atomic<int> woken{0};
+  const int threads_before = ThreadCount();
+  ASSERT_GT(threads_before, 0);
   for (int i = 0; i < 5000; ++i) {
     const std::string user = "u" + std::to_string(i);
     hub.Wait(user, hub.Version(user), absl::Now() + absl::Seconds(30), [&] { ++woken; });
   }
+  // Parked: every Wait returned, nobody was answered, and no thread was
+  // started (or is still blocked) for any of them.
   EXPECT_EQ(hub.waiting(), 5000u);
+  EXPECT_EQ(woken.load(), 0);
+  EXPECT_EQ(ThreadCount(), threads_before);
   std::vector<std::string> all;
   for (int i = 0; i < 5000; ++i) all.push_back("u" + std::to_string(i));
   hub.Notify(all);
   EXPECT_EQ(woken.load(), 5000);
+  EXPECT_EQ(hub.waiting(), 0u);
 }
 
 TEST(WaitHub, StopWakesEveryone) {

@@ -4,15 +4,24 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
+#include "common/pg/migrations.h"
 #include "common/pg/pg.h"
 #include "common/status.h"
 #include "common/testing/contract_recorder.h"
@@ -31,15 +40,21 @@ bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout, absl::
 }
 
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  // Deliberately never closed: the reservation lasts until the process exits.
   return ntohs(addr.sin_port);
 }
 
@@ -81,6 +96,60 @@ TestDatabase::~TestDatabase() {
   });
 }
 
+absl::Status OpenTestDatabase(const std::string& schema, int pool_size,
+                              const std::vector<const pg::Migrations*>& migrations,
+                              std::unique_ptr<TestDatabase>* db, std::unique_ptr<pg::Pool>* pool) {
+  ASSIGN_OR_RETURN(*db, TestDatabase::Create());
+  ASSIGN_OR_RETURN(*pool,
+                   pg::Pool::Create({.dsn = (*db)->dsn(), .size = pool_size, .schema = schema}));
+  return pg::Migrate(**pool, migrations);
+}
+
+namespace {
+
+// Runs fork() on one thread that lives as long as the process: the kernel
+// sends PR_SET_PDEATHSIG when the thread that forked ends, so a child forked
+// from a short-lived test thread would die with that thread.
+pid_t ForkOnLongLivedThread(std::function<void()> in_child) {
+  struct Spawner {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<std::packaged_task<pid_t()>> tasks;
+  };
+  // Leaked: the thread may still wait on it while static destructors run.
+  static Spawner* const spawner = [] {
+    auto* s = new Spawner();
+    std::thread([s] {
+      while (true) {
+        std::packaged_task<pid_t()> task;
+        {
+          std::unique_lock lock(s->mutex);
+          s->ready.wait(lock, [&] { return !s->tasks.empty(); });
+          task = std::move(s->tasks.front());
+          s->tasks.pop_front();
+        }
+        task();
+      }
+    }).detach();
+    return s;
+  }();
+  std::packaged_task<pid_t()> task([&in_child] {
+    const pid_t pid = fork();
+    if (pid == 0) in_child();        // does not return
+    if (pid > 0) setpgid(pid, pid);  // also here: a kill(-pid) may come first
+    return pid;
+  });
+  std::future<pid_t> pid = task.get_future();
+  {
+    std::lock_guard lock(spawner->mutex);
+    spawner->tasks.push_back(std::move(task));
+  }
+  spawner->ready.notify_one();
+  return pid.get();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
     const std::string& log_path) {
@@ -100,19 +169,22 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   for (auto& s : argv_copy) args.push_back(s.data());
   args.push_back(nullptr);
 
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
+  const pid_t parent = getpid();
+  // Between fork and exec only async-signal-safe calls.
+  const pid_t pid = ForkOnLongLivedThread([&] {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the test died before prctl
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
       close(fd);
     }
-    setpgid(0, 0);
     execvpe(args[0], args.data(), envp.data());
     _exit(127);
-  }
+  });
+  if (pid < 0) return absl::InternalError("fork failed");
   auto child = std::unique_ptr<ChildProcess>(new ChildProcess());
   child->pid_ = pid;
   return child;
@@ -122,20 +194,25 @@ ChildProcess::~ChildProcess() { Stop(SIGKILL, absl::Seconds(5)); }
 
 bool ChildProcess::Running() {
   if (reaped_) return false;
-  int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) == pid_) {
-    reaped_ = true;
-    status_ = status;
-    return false;
+  // Look without reaping: while the exited leader is a zombie its id still
+  // names the group, so the group kill below cannot reach a stranger.
+  siginfo_t info{};
+  if (waitid(P_PID, pid_, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0) {
+    return true;
   }
-  return true;
+  kill(-pid_, SIGKILL);  // whatever it started goes with it
+  int status = -1;
+  waitpid(pid_, &status, 0);
+  reaped_ = true;
+  status_ = status;
+  return false;
 }
 
 int ChildProcess::Stop(int signal, absl::Duration timeout) {
   if (!Running()) return status_;
-  kill(pid_, signal);
+  kill(-pid_, signal);
   if (!WaitUntil([&] { return !Running(); }, timeout)) {
-    kill(pid_, SIGKILL);
+    kill(-pid_, SIGKILL);
     WaitUntil([&] { return !Running(); }, absl::Seconds(5));
   }
   return status_;
@@ -153,25 +230,34 @@ NatsServer::~NatsServer() { Stop(); }
 std::string NatsServer::url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
 
 absl::Status NatsServer::Launch() {
-  ASSIGN_OR_RETURN(process_,
-                   ChildProcess::Start({"nats-server", "-js", "-a", "127.0.0.1", "-p",
-                                        std::to_string(port_), "-sd", dir_.path() + "/store"},
-                                       {}, dir_.path() + "/nats.log"));
-  // Ready when it accepts TCP connections.
-  const bool up = WaitUntil(
-      [&] {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        addr.sin_port = htons(static_cast<uint16_t>(port_));
-        const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        close(fd);
-        return ok;
-      },
-      absl::Seconds(10));
-  if (!up) return absl::UnavailableError("nats-server did not start (see its log in " + dir_.path() + ")");
+  ASSIGN_OR_RETURN(
+      process_,
+      ChildProcess::Start({"nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_),
+                           "-sd", dir_.path() + "/store", "--ports_file_dir", dir_.path()},
+                          {}, dir_.path() + "/nats.log"));
+  if (!WaitUntil([&] { return ListeningOwnPort() || !process_->Running(); }, absl::Seconds(20)) ||
+      !process_->Running()) {
+    return absl::UnavailableError("nats-server did not start (see its log in " + dir_.path() + ")");
+  }
   return absl::OkStatus();
+}
+
+bool NatsServer::ListeningOwnPort() {
+  // nats-server writes <name>_<pid>.ports once it listens.
+  const std::string suffix = absl::StrCat("_", process_->pid(), ".ports");
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() < suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str().find(url()) != std::string::npos;
+  }
+  return false;
 }
 
 void NatsServer::Stop() {

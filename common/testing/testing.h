@@ -13,13 +13,27 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
+namespace messenger::bus {
+class NatsBus;
+struct Event;
+}  // namespace messenger::bus
+
+namespace messenger::pg {
+class Pool;
+struct Migrations;
+}  // namespace messenger::pg
+
 namespace messenger::testing {
 
 // Polls `done` every `step` until it is true or `timeout` passes.
 bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout,
                absl::Duration step = absl::Milliseconds(5));
 
-// A TCP port that was free a moment ago.
+// A TCP port on 127.0.0.1 reserved for the rest of this process: a socket of
+// ours stays bound to it (SO_REUSEADDR, never listening), so no other bind to
+// port 0, outgoing connection or later FreePort call gets it, while a child
+// that binds it with SO_REUSEADDR (gRPC, our HTTP server, nats-server and
+// PostgreSQL all do) can listen on it, also again after a restart.
 int FreePort();
 
 // A new empty directory under $TMPDIR (removed by the destructor of TempDir).
@@ -49,6 +63,16 @@ class TestDatabase {
   std::string dsn_;
 };
 
+// The opening of every storage test: a fresh TestDatabase, a pool of
+// `pool_size` connections on it working in `schema`, and `migrations` applied.
+absl::Status OpenTestDatabase(const std::string& schema, int pool_size,
+                              const std::vector<const pg::Migrations*>& migrations,
+                              std::unique_ptr<TestDatabase>* db, std::unique_ptr<pg::Pool>* pool);
+
+// A child in a process group of its own: Stop, the destructor and the child's
+// own exit kill the whole group, so nothing it started outlives it; and it
+// gets SIGKILL if this test process dies (a crash, std::terminate, a ctest
+// timeout) before its destructor ran.
 class ChildProcess {
  public:
   // argv[0] is a path or a name looked up on PATH. `env` entries are added to
@@ -60,8 +84,8 @@ class ChildProcess {
 
   pid_t pid() const { return pid_; }
   bool Running();
-  // Sends `signal` and waits up to `timeout`; SIGKILL after that. Returns the
-  // exit status as from waitpid (or -1).
+  // Sends `signal` to the group and waits up to `timeout`; SIGKILL after
+  // that. Returns the exit status as from waitpid (or -1).
   int Stop(int signal, absl::Duration timeout);
 
  private:
@@ -70,7 +94,9 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
-// A private nats-server -js on a free port with its own store.
+// A private nats-server -js on a reserved port with its own store. Ready once
+// the ports file written by its own pid lists that port: never another test's
+// server answering on it.
 class NatsServer {
  public:
   static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
@@ -85,19 +111,12 @@ class NatsServer {
 
  private:
   absl::Status Launch();
+  // True once this child's ports file names our port; false if it died.
+  bool ListeningOwnPort();
   TempDir dir_{"messenger-nats"};
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
-
-}  // namespace messenger::testing
-
-namespace messenger::bus {
-class NatsBus;
-struct Event;
-}  // namespace messenger::bus
-
-namespace messenger::testing {
 
 // Every event stored in the MESSENGER_EVENTS stream, in stream order: what any
 // JetStream consumer of the stream receives.

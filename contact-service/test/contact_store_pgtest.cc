@@ -23,13 +23,9 @@ constexpr pg::Query kRelations{"t_relations", "SELECT count(*) FROM relations"};
 class ContactStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 8, .schema = "contact"});
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations(), &pg::ContactMigrations()}).ok());
+    const absl::Status opened = testing::OpenTestDatabase(
+        "contact", 8, {&pg::OutboxMigrations(), &pg::ContactMigrations()}, &db_, &pool_);
+    ASSERT_TRUE(opened.ok()) << opened;
     store_ = std::make_unique<PgContactStore>(*pool_, outbox_);
     manager_ = std::make_unique<ContactManager>(*store_, clock_, SecureRng::Instance());
     a_ = NewUser("a");

@@ -86,6 +86,15 @@ struct Gate {
   }
 };
 
+// The answer, or DEADLINE_EXCEEDED after a bound (a lost answer fails the
+// test instead of hanging it to the ctest timeout).
+absl::StatusOr<bool> Get(std::future<absl::StatusOr<bool>>&& future) {
+  if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return absl::DeadlineExceededError("no answer within 10 s");
+  }
+  return future.get();
+}
+
 // Appends `count` messages (rooms !r0, !r1, ...): the first alone, the rest
 // while its write waits at the gate, which then opens. Futures of the answers.
 std::vector<std::future<absl::StatusOr<bool>>> AppendBehindAWaitingWrite(MessageBatcher& batcher,
@@ -127,10 +136,10 @@ TEST(MessageBatcher, MessagesWaitingTogetherShareOneStatement) {
   // One writer, so the three queued behind the first go as one batch.
   MessageBatcher batcher(store, /*max_batch=*/64, /*writers=*/1);
   auto results = AppendBehindAWaitingWrite(batcher, gate, 4);
-  EXPECT_EQ(results[0].get().value(), true);
-  EXPECT_EQ(results[1].get().value(), true);
-  EXPECT_EQ(results[2].get().value(), false);
-  EXPECT_EQ(results[3].get().value(), true);
+  EXPECT_EQ(Get(std::move(results[0])).value(), true);
+  EXPECT_EQ(Get(std::move(results[1])).value(), true);
+  EXPECT_EQ(Get(std::move(results[2])).value(), false);
+  EXPECT_EQ(Get(std::move(results[3])).value(), true);
   EXPECT_EQ(gate.sizes, (std::vector<size_t>{1, 3}));
 }
 
@@ -155,9 +164,9 @@ TEST(MessageBatcher, AFailedStatementIsRetriedOneByOneSoOnlyTheBadMessageFails) 
   batcher.AppendAsync(Message("!good"), [&](absl::StatusOr<bool> r) { good.set_value(r); });
   batcher.AppendAsync(Message("!bad"), [&](absl::StatusOr<bool> r) { bad.set_value(r); });
   gate.Open();
-  EXPECT_TRUE(first.get_future().get().ok());
-  EXPECT_EQ(good.get_future().get().value(), true);
-  EXPECT_EQ(bad.get_future().get().status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(Get(first.get_future()).ok());
+  EXPECT_EQ(Get(good.get_future()).value(), true);
+  EXPECT_EQ(Get(bad.get_future()).status().code(), absl::StatusCode::kAlreadyExists);
 }
 
 TEST(MessageBatcher, ASecondWriterStartsOnceEnoughMessagesWait) {
@@ -183,9 +192,8 @@ TEST(MessageBatcher, ASecondWriterStartsOnceEnoughMessagesWait) {
   ASSERT_TRUE(testing::WaitUntil([&] { return gate.Inside() == 1; }, absl::Seconds(5)));
   for (int i = 1; i <= 3; ++i) append(i);
   // Three waiting behind a blocked write: below the threshold, nobody starts
-  // (a bounded look for something that must not happen).
-  absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_EQ(gate.Inside(), 1);
+  // (a bounded look for something that must not happen; ends early if it does).
+  EXPECT_FALSE(testing::WaitUntil([&] { return gate.Inside() > 1; }, absl::Milliseconds(100)));
   append(4);  // the fourth starts the second writer
   ASSERT_TRUE(testing::WaitUntil([&] { return gate.Inside() == 2; }, absl::Seconds(5)));
   gate.Open();
@@ -217,10 +225,10 @@ TEST(MessageBatcher, ConfirmationRunsOncePerBatchAndRefusedMessagesAreNotWritten
   };
   MessageBatcher batcher(store, /*max_batch=*/64, /*writers=*/1, /*parallel_from=*/8, confirm);
   auto results = AppendBehindAWaitingWrite(batcher, gate, 4);
-  EXPECT_TRUE(results[0].get().value());
-  EXPECT_TRUE(results[1].get().value());
-  EXPECT_EQ(results[2].get().status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(results[3].get().value());
+  EXPECT_TRUE(Get(std::move(results[0])).value());
+  EXPECT_TRUE(Get(std::move(results[1])).value());
+  EXPECT_EQ(Get(std::move(results[2])).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(Get(std::move(results[3])).value());
   EXPECT_EQ(confirmations, 2);  // one per batch, not one per message
   EXPECT_EQ(written, (std::vector<std::string>{"!r1", "!r3"}));
 }

@@ -64,13 +64,9 @@ constexpr pg::Query kRoomEvents{"t_room_events",
 class MessagingStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 12, .schema = "messaging"});
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations(), &pg::MessagingMigrations()}).ok());
+    const absl::Status opened = testing::OpenTestDatabase(
+        "messaging", 12, {&pg::OutboxMigrations(), &pg::MessagingMigrations()}, &db_, &pool_);
+    ASSERT_TRUE(opened.ok()) << opened;
     store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
     UseLimits({});
     alice_ = NewUser("alice");

@@ -21,13 +21,9 @@ constexpr pg::Query kCount{"t_count", "SELECT count(*) FROM profiles"};
 class ProfileStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 4, .schema = "profile"});
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations(), &pg::ProfileMigrations()}).ok());
+    const absl::Status opened = testing::OpenTestDatabase(
+        "profile", 4, {&pg::OutboxMigrations(), &pg::ProfileMigrations()}, &db_, &pool_);
+    ASSERT_TRUE(opened.ok()) << opened;
     store_ = std::make_unique<PgProfileStore>(*pool_, outbox_);
     manager_ = std::make_unique<ProfileManager>(*store_, clock_, SecureRng::Instance());
   }

@@ -21,13 +21,9 @@ constexpr pg::Query kAllHashes{"t_all_hashes", "SELECT token_hash FROM tokens"};
 class SessionStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    auto pool = pg::Pool::Create({.dsn = db_->dsn(), .size = 4, .schema = "session"});
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pg::Migrate(*pool_, {&pg::OutboxMigrations(), &pg::SessionMigrations()}).ok());
+    const absl::Status opened = testing::OpenTestDatabase(
+        "session", 4, {&pg::OutboxMigrations(), &pg::SessionMigrations()}, &db_, &pool_);
+    ASSERT_TRUE(opened.ok()) << opened;
     store_ = std::make_unique<PgSessionStore>(*pool_, outbox_);
     manager_ = std::make_unique<SessionManager>(*store_, SessionPolicy{}, clock_,
                                                 SecureRng::Instance());

@@ -223,6 +223,8 @@ TEST_F(HardeningE2eTest, ANewerLongPollAnswersTheUsersOldestAtOnce) {
   EXPECT_EQ(answer.body["next"], since);
   EXPECT_TRUE(answer.body["events"].empty());
   EXPECT_LT(held, absl::Seconds(20));
+  ASSERT_EQ(newer.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "the newer poll (timeout_ms=1000) was not answered";
   EXPECT_EQ(newer.get().first.status, 200);
 }
 

@@ -19,6 +19,9 @@
 
 namespace messenger::e2e {
 
+// MESSENGER_ARGON2_MEMLIMIT_KIB of the systems tests start.
+extern const char kTestArgon2MemKib[];
+
 class MessengerProcess {
  public:
   // `env` adds to or overrides the defaults (MESSENGER_* variables).

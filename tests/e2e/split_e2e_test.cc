@@ -1,9 +1,12 @@
 // Split mode: one process per service, found through MESSENGER_*_ADDR. The
 // profile and contact services are down while users register; when they come
-// up, the user.created events waiting in JetStream reach them.
+// up, the user.created events waiting in JetStream reach them within seconds
+// (not after a redelivery timeout; the bound has room for a busy 2-core box).
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <iostream>
+#include <stop_token>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +15,7 @@
 namespace messenger::e2e {
 namespace {
 
-TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
+TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinSeconds) {
   auto db = testing::TestDatabase::Create();
   ASSERT_TRUE(db.ok()) << db.status();
   auto nats = testing::NatsServer::Start();
@@ -61,7 +64,7 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
         return Send(client, "GET", "/v1/users/" + alice_id + "/profile", std::nullopt, bob_token)
                    .status == 200;
       },
-      absl::Seconds(5)))
+      absl::Seconds(20)))
       << Dump(dir.path() + "/profile.log") << Dump(dir.path() + "/gateway.log");
   Reply found = Send(client, "GET", "/v1/users/search?q=ali", std::nullopt, bob_token);
   EXPECT_EQ(found.body["users"].size(), 1u);
@@ -71,9 +74,10 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
                     bob_token)
                    .status == 201;
       },
-      absl::Seconds(5)));
+      absl::Seconds(20)));
   const absl::Duration caught_up = absl::Now() - up;
-  EXPECT_LT(caught_up, absl::Seconds(1)) << "took " << caught_up;
+  std::cout << "consumers caught up " << caught_up << " after profile and contact were ready\n";
+  EXPECT_LT(caught_up, absl::Seconds(5)) << "took " << caught_up;
   Reply accepted = Send(client, "POST", "/v1/contacts/requests/" + bob_id + "/accept", std::nullopt,
                         alice_token);
   EXPECT_EQ(accepted.status, 200) << accepted.raw;
@@ -86,12 +90,13 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
   // Polls until the message arrives (a "conversation" event may come first).
   std::atomic<bool> received{false};
   absl::Time received_at;
-  std::thread poller([&] {
+  // Joined (after a stop request) also when an ASSERT below returns early.
+  std::jthread poller([&](std::stop_token stop) {
     httplib::Client c("127.0.0.1", http_port);
     c.set_read_timeout(30, 0);
     std::string since = position.body["next"];
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (!received && absl::Now() < deadline) {
+    while (!received && !stop.stop_requested() && absl::Now() < deadline) {
       Reply r =
           Send(c, "GET", "/v1/sync?timeout_ms=5000&since=" + since, std::nullopt, alice_token);
       if (r.status != 200) break;
@@ -114,11 +119,11 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinASecond) {
                  bob_token);
         return sent.status == 201 || sent.status == 200;  // messaging may still learn of users
       },
-      absl::Seconds(5)))
+      absl::Seconds(20)))
       << sent.raw << Dump(dir.path() + "/messaging.log");
   poller.join();
   ASSERT_TRUE(received.load()) << Dump(dir.path() + "/gateway.log");
-  EXPECT_LT(received_at - sent_at, absl::Seconds(5));
+  EXPECT_LT(received_at - sent_at, absl::Seconds(10));
 
   for (ServiceProcess* s : {&gateway, &messaging, &contact, &profile, &auth, &session}) {
     EXPECT_EQ(s->Stop(), 0);
