@@ -613,7 +613,9 @@ TEST(MessagingRateLimitE2eTest, SendsPastTheBurstAre429) {
   EXPECT_EQ(created + limited, 8);
   EXPECT_GE(created, 5);
   EXPECT_LE(created, 5 + refilled);
-  if (refilled < 3) EXPECT_GE(limited, 1) << "8 sends in under 3 s must pass the burst of 5";
+  if (refilled < 3) {
+    EXPECT_GE(limited, 1) << "8 sends in under 3 s must pass the burst of 5";
+  }
 }
 
 }  // namespace
