@@ -19,6 +19,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libcurl4-openssl-dev
   python3-aiosmtpd openssl
   clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes
+  chromium  # the browser test (tests/browser) drives the reference web client headless
 )
 
 install_deps() {
