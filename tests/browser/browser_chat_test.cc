@@ -12,7 +12,7 @@
 namespace messenger::e2e {
 namespace {
 
-int Run(const std::string& command) {
+int RunShell(const std::string& command) {
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -21,7 +21,7 @@ TEST(BrowserChatTest, TwoPeopleBefriendAndChatLiveFromAnotherOrigin) {
   ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "install Debian's chromium";
   const std::string npm_dir = MESSENGER_BROWSER_NPM_DIR;
   if (!std::filesystem::exists(npm_dir + "/node_modules/puppeteer-core/package.json")) {
-    ASSERT_EQ(Run(absl::StrCat("cd '", npm_dir,
+    ASSERT_EQ(RunShell(absl::StrCat("cd '", npm_dir,
                                "' && timeout 300 npm ci --no-audit --no-fund --ignore-scripts "
                                "--loglevel=error")),
               0)
@@ -34,7 +34,7 @@ TEST(BrowserChatTest, TwoPeopleBefriendAndChatLiveFromAnotherOrigin) {
   const std::string artifacts = MESSENGER_BROWSER_ARTIFACTS;
   const std::string log = artifacts + "/chat_test.log";
   std::filesystem::create_directories(artifacts);
-  const int rc = Run(absl::StrCat(
+  const int rc = RunShell(absl::StrCat(
       "NODE_PATH='", npm_dir, "/node_modules' timeout 240 node '", MESSENGER_SOURCE_DIR,
       "/tests/browser/chat_test.cjs' --web='", MESSENGER_SOURCE_DIR, "/examples/web' --web-port=",
       web_port, " --api=http://127.0.0.1:", (*messenger)->http_port(), " --maildir='",
