@@ -150,6 +150,9 @@ async function main() {
     // Ben hears of the request over his WebSocket.
     await clickIn(ben, '#requests li', annName, 'Accept');
     await clickIn(ann, '#contacts li', benName);
+    // The chat opens asynchronously: type only once its form is there.
+    await waitText(ann, '#chat-title', benName);
+    await ann.waitForSelector('#compose:not([hidden])', { timeout: STEP_MS });
     log('befriended');
 
     const hello = `hello ben, from ann ${suffix}`;
@@ -160,6 +163,7 @@ async function main() {
     await ben.waitForSelector('#conversations li .unread', { timeout: STEP_MS });
     await clickIn(ben, '#conversations li', annName);
     await waitText(ben, '#messages li', hello);
+    await ben.waitForSelector('#compose:not([hidden])', { timeout: STEP_MS });
     const reply = `hi ann, ben here ${suffix}`;
     await type(ben, '#compose-text', reply);
     await ben.click('#compose-send');
