@@ -20,6 +20,7 @@ PACKAGES=(
   python3-aiosmtpd python3-yaml openssl  # python3-yaml: api/openapi.yaml embedded at build time
   linux-perf  # bench/results: profiles of the send path
   clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes
+  chromium  # the browser test (tests/browser) drives the reference web client headless
 )
 
 install_deps() {

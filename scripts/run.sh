@@ -35,6 +35,8 @@ export MESSENGER_DATA_DIR="$VAR"
 export MESSENGER_PG_DSN="${MESSENGER_PG_DSN:-host=127.0.0.1 port=$PG_PORT dbname=messenger user=postgres}"
 export MESSENGER_NATS_URL="$NATS_URL"
 export MESSENGER_MAIL_DIR="${MESSENGER_MAIL_DIR:-$VAR/mail}"
+# The reference web client at http://127.0.0.1:8080/app/.
+export MESSENGER_WEB_DIR="${MESSENGER_WEB_DIR:-$ROOT/examples/web}"
 say "starting messenger on ${MESSENGER_HTTP_ADDR:-127.0.0.1:8080} (Ctrl-C stops it)"
 "$BUILD_DIR/all-in-one/messenger" &
 MESSENGER_PID=$!

@@ -1,11 +1,8 @@
 #include "common/http/http_server.h"
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
-#include <mutex>
-#include <thread>
+#include "common/http/server_internal.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -68,6 +65,13 @@ Response Response::Json(int status, const nlohmann::json& body) {
   return r;
 }
 
+Response Response::AcceptWebSocket(std::shared_ptr<WebSocketCallbacks> callbacks) {
+  Response r;
+  r.status = 101;
+  r.websocket = std::move(callbacks);
+  return r;
+}
+
 Response Response::Empty(int status) {
   Response r;
   r.status = status;
@@ -88,29 +92,10 @@ Response Response::Error(int http_status, absl::StatusCode code, std::string_vie
 
 // ---- Server ----
 
-class Session;
-
-struct Server::Impl {
-  Options options;
-  Handler handler;
-  net::io_context io;
-  tcp::acceptor acceptor{io};
-  std::vector<std::thread> threads;
-  std::atomic<size_t> connections{0};
-  std::atomic<size_t> in_flight{0};
-  std::atomic<bool> stopping{false};
-  std::mutex sessions_mutex;
-  std::vector<std::weak_ptr<Session>> sessions;  // for closing on Stop
-
-  void Accept();
-  // Past max_connections: a 503 with Retry-After, then close.
-  void Reject(tcp::socket socket);
-};
-
 // What an idle connection reads first (its buffer stays this small).
 constexpr size_t kFirstReadBytes = 1024;
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public internal::Connection, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl& server)
       : stream_(std::move(socket)), server_(server) {
@@ -125,7 +110,8 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
   }
 
-  void Close() {
+  void Close() override {
+    if (handed_over_) return;  // the WebSocket closes itself
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
       self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -197,8 +183,13 @@ class Session : public std::enable_shared_from_this<Session> {
           absl::AsciiStrToLower(std::string(field.name_string().data(), field.name_string().size())),
           std::string(field.value()));
     }
-    request.body = std::move(message.body());
     request.remote_address = remote_;
+    if (beast::websocket::is_upgrade(message)) {
+      request.websocket_upgrade = true;
+      upgrade_ = std::move(message);  // the handshake answer needs it
+    } else {
+      request.body = std::move(message.body());
+    }
 
     stream_.expires_after(absl::ToChronoNanoseconds(server_.options.handler_timeout));
     ++server_.in_flight;
@@ -206,6 +197,17 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.handler(std::move(request), [self](Response response) {
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         --self->server_.in_flight;
+        if (self->upgrade_ && response.websocket && !self->server_.stopping) {
+          self->stream_.expires_never();  // the WebSocket keeps its own timeouts
+          self->handed_over_ = true;
+          return internal::StartWebSocket(self->server_, std::move(self->stream_),
+                                          std::move(*self->upgrade_), std::move(response.websocket));
+        }
+        self->upgrade_.reset();
+        if (response.websocket) {
+          response = Response::Error(400, absl::StatusCode::kInvalidArgument,
+                                     "this path wants a WebSocket handshake");
+        }
         self->Write(std::move(response), !self->keep_alive_ || self->server_.stopping);
       });
     });
@@ -258,10 +260,12 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request<bhttp::string_body>> upgrade_;
   Server::Impl& server_;
   std::string remote_;
   bool keep_alive_ = true;
   bool linger_ = false;
+  std::atomic<bool> handed_over_{false};
   std::vector<char> drain_;
   size_t drained_ = 0;
 };
@@ -274,20 +278,22 @@ void Server::Impl::Accept() {
     } else if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       auto session = std::make_shared<Session>(std::move(socket), *this);
-      {
-        std::lock_guard lock(sessions_mutex);
-        // Forget closed sessions now and then so the list stays small.
-        if (sessions.size() > 1024 && sessions.size() > 2 * connections.load()) {
-          std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-        }
-        sessions.push_back(session);
-      }
+      Track(session);
       session->Start();
     } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
       log::Warn("http accept failed", {{"error", ec.message()}});
     }
     Accept();
   });
+}
+
+void Server::Impl::Track(const std::shared_ptr<internal::Connection>& connection) {
+  std::lock_guard lock(sessions_mutex);
+  // Forget closed sessions now and then so the list stays small.
+  if (sessions.size() > 1024 && sessions.size() > 2 * connections.load()) {
+    std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+  }
+  sessions.push_back(connection);
 }
 
 void Server::Impl::Reject(tcp::socket socket) {
@@ -344,6 +350,8 @@ int Server::port() const {
 }
 
 size_t Server::open_connections() const { return impl_->connections.load(); }
+
+size_t Server::open_websockets() const { return impl_->websockets.load(); }
 
 void Server::Stop(absl::Duration grace) {
   if (impl_->threads.empty()) return;

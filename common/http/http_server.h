@@ -22,6 +22,8 @@
 
 namespace messenger::http {
 
+struct WebSocketCallbacks;
+
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // without the query, percent-decoding left to routes
@@ -29,6 +31,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
   std::string remote_address;
+  // A WebSocket handshake (GET with Upgrade: websocket): a Response with
+  // `websocket` set accepts it.
+  bool websocket_upgrade = false;
 
   // "" when absent; names are case-insensitive.
   std::string_view Header(std::string_view name) const;
@@ -40,7 +45,11 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set (with status 101) to accept a WebSocket handshake; ignored when the
+  // request was not one.
+  std::shared_ptr<WebSocketCallbacks> websocket;
 
+  static Response AcceptWebSocket(std::shared_ptr<WebSocketCallbacks> callbacks);
   void SetHeader(std::string name, std::string value);
   static Response Json(int status, const nlohmann::json& body);
   static Response Empty(int status);
@@ -52,6 +61,33 @@ struct Response {
 // The method as a metrics label: one of a fixed set, "other" for anything a
 // client made up (labels must not grow without bound).
 std::string_view MethodLabel(std::string_view method);
+
+// An open WebSocket. Thread-safe; every call returns at once.
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  // Queues a text frame. False, queueing nothing, when the socket is closing
+  // or the queue is not empty and would pass
+  // Options::websocket_max_queue_bytes (the peer reads too slowly: the caller
+  // closes it).
+  virtual bool Send(std::string text) = 0;
+  // Drops what is queued and closes with `code` (RFC 6455 close code). A
+  // peer that does not take the close frame within a few seconds loses the
+  // TCP connection instead.
+  virtual void Close(uint16_t code, std::string reason) = 0;
+  virtual size_t queued_bytes() const = 0;
+  // Closes with `code` at `deadline` (an unauthenticated socket, a token that
+  // expires); InfiniteFuture clears it.
+  virtual void SetDeadline(absl::Time deadline, uint16_t code, std::string reason) = 0;
+};
+
+// What a WebSocket reports, each on the connection's strand (one at a time).
+struct WebSocketCallbacks {
+  std::function<void(std::shared_ptr<WebSocket>)> on_open;  // handshake done
+  std::function<void(std::string text)> on_message;          // a text frame
+  // Once, however it ended (also when the handshake failed, without on_open).
+  std::function<void()> on_closed;
+};
 
 // Answers one request; call exactly once, from any thread.
 using Responder = std::function<void(Response)>;
@@ -75,6 +111,14 @@ class Server {
     absl::Duration body_timeout = absl::Seconds(30);
     // Upper bound for a handler to answer (long polls stay below it).
     absl::Duration handler_timeout = absl::Seconds(90);
+    // WebSockets: pings after half this long without a frame from the peer,
+    // closed after all of it.
+    absl::Duration websocket_idle_timeout = absl::Seconds(40);
+    size_t websocket_max_queue_bytes = 1 << 20;
+    size_t websocket_max_message_bytes = 64 * 1024;  // from the peer
+    // SO_SNDBUF of a WebSocket (0: the kernel's default): bounds what a slow
+    // reader holds in kernel memory before the queue fills.
+    int websocket_send_buffer_bytes = 0;
   };
 
   static absl::StatusOr<std::unique_ptr<Server>> Start(Options options, Handler handler);
@@ -82,6 +126,7 @@ class Server {
 
   int port() const;
   size_t open_connections() const;
+  size_t open_websockets() const;
   // Stops accepting; waits up to `grace` for requests being handled; closes all.
   void Stop(absl::Duration grace);
 

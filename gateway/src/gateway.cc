@@ -32,8 +32,27 @@ GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common)
                                   absl::Milliseconds(1), 1, 600'000);
   c.body_timeout = env.Duration("MESSENGER_HTTP_BODY_TIMEOUT_MS", absl::Seconds(30),
                                 absl::Milliseconds(1), 1, 600'000);
+  c.web_dir = env.String("MESSENGER_WEB_DIR", "");
+  if (!c.web_dir.empty()) {
+    if (absl::Status s = StaticFiles::Open(c.web_dir).status(); !s.ok()) {
+      env.Invalid("MESSENGER_WEB_DIR", std::string(s.message()));
+      c.web_dir.clear();
+    }
+  }
+  c.cors_origins = env.String("MESSENGER_CORS_ORIGINS", "");
+  if (absl::Status s = CorsPolicy::Parse(c.cors_origins).status(); !s.ok()) {
+    env.Invalid("MESSENGER_CORS_ORIGINS", std::string(s.message()));
+    c.cors_origins.clear();
+  }
   c.sync_polls_per_user =
       static_cast<size_t>(env.Int("MESSENGER_SYNC_POLLS_PER_USER", 8, 1, 1'000));
+  c.ws_per_user = static_cast<size_t>(env.Int("MESSENGER_WS_PER_USER", 8, 1, 1'000));
+  c.ws_max_queue_bytes = static_cast<size_t>(
+      env.Int("MESSENGER_WS_MAX_QUEUE_BYTES", 1 << 20, 4096, int64_t{1} << 30));
+  c.ws_idle_timeout = env.Duration("MESSENGER_WS_IDLE_TIMEOUT_MS", absl::Seconds(40),
+                                   absl::Milliseconds(1), 1'000, 3'600'000);
+  c.ws_send_buffer_bytes =
+      static_cast<int>(env.Int("MESSENGER_WS_SEND_BUFFER_BYTES", 0, 0, 64 << 20));
   return c;
 }
 
@@ -45,6 +64,9 @@ http::Server::Options GatewayConfig::HttpOptions(std::string host, int port) con
   o.max_connections = max_connections;
   o.header_timeout = header_timeout;
   o.body_timeout = body_timeout;
+  o.websocket_idle_timeout = ws_idle_timeout;
+  o.websocket_max_queue_bytes = ws_max_queue_bytes;
+  o.websocket_send_buffer_bytes = ws_send_buffer_bytes;
   return o;
 }
 
@@ -60,7 +82,24 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
                     "send_limiter"),
       auth_limits_(config_.auth_limits, SystemClock::Instance()),
       sync_hub_(WaitHub::Options{.max_waiters_per_user = config_.sync_polls_per_user}),
+      realtime_(config_.ws_per_user),
+      ws_tickets_(absl::Seconds(30), 100'000, SystemClock::Instance(), SecureRng::Instance()),
       workers_("gateway", config_.workers) {
+  absl::StatusOr<CorsPolicy> cors = CorsPolicy::Parse(config_.cors_origins);
+  if (!cors.ok()) {
+    // FromEnv checked it; a config built in code with a typo fails here.
+    log::Error("bad CORS origins", {{"error", std::string(cors.status().message())}});
+    std::abort();
+  }
+  cors_ = std::move(*cors);
+  if (!config_.web_dir.empty()) {
+    absl::StatusOr<StaticFiles> files = StaticFiles::Open(config_.web_dir);
+    if (files.ok()) {
+      static_files_ = std::move(*files);
+    } else {
+      log::Warn("web app not served", {{"error", std::string(files.status().message())}});
+    }
+  }
   stubs_.auth = auth::v1::AuthService::NewStub(channels.auth);
   stubs_.session = session::v1::SessionService::NewStub(channels.session);
   stubs_.profile = profile::v1::ProfileService::NewStub(channels.profile);
@@ -69,6 +108,14 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   validator_ = std::make_unique<GrpcSessionValidator>(*stubs_.session, config_.rpc_timeout);
   bearer_auth_ = std::make_unique<BearerAuth>(*validator_, config_.auth_cache_ttl,
                                               SystemClock::Instance());
+  // Sockets hear of news the way long polls do, and of revoked sessions the
+  // way the token cache does.
+  sync_hub_.AddListener([this](const std::vector<std::string>& users) { realtime_.Wake(users); });
+  bearer_auth_->OnInvalidated(
+      [this](const std::string& session_id) { realtime_.CloseSession(session_id); });
+  websockets_gauge_ = metrics::Registry::Default().AddGauge(
+      "gateway_websockets", "Authenticated /v1/ws sockets", {},
+      [this] { return static_cast<double>(realtime_.size()); });
   sync_waiting_gauge_ = metrics::Registry::Default().AddGauge(
       "gateway_sync_polls_waiting", "Long polls parked in the gateway", {},
       [this] { return static_cast<double>(sync_hub_.waiting()); });
@@ -81,6 +128,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddProfileRoutes(*this);
   AddContactRoutes(*this);
   AddMessagingRoutes(*this);
+  AddRealtimeRoutes(*this);
   AddOpenApiRoute(*this);
 }
 
@@ -103,6 +151,8 @@ void Gateway::AddAdminRoutes() {
 Gateway::~Gateway() { Stop(); }
 
 void Gateway::Stop() { workers_.Stop(); }
+
+bool Gateway::Submit(std::function<void()> task) { return workers_.Submit(std::move(task)); }
 
 void Gateway::Route(const std::string& method, const std::string& pattern, bool authenticated,
                     RouteHandler handler) {
@@ -176,11 +226,17 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
   const absl::Time start = absl::Now();
   std::string trace_id =
       trace::ParseTraceparent(request.Header("traceparent")).value_or(trace::NewTraceId());
+  const bool is_static = static_files_.has_value() &&
+                         (request.path == "/app" || request.path.starts_with(StaticFiles::kPrefix));
   auto match = router_.Find(request.method, request.path);
-  auto finish = [start, trace_id, method = request.method, path = request.path,
+  if (is_static) match.pattern = StaticFiles::kPrefix;
+  const bool cors = CorsPolicy::Applies(request.path);
+  std::string origin = cors ? std::string(request.Header("origin")) : std::string();
+  auto finish = [this, start, trace_id, origin = std::move(origin), method = request.method, path = request.path,
                  remote = request.remote_address, pattern = match.pattern,
                  respond = std::move(respond)](http::Response response) {
     response.SetHeader("X-Trace-Id", trace_id);
+    cors_.Decorate(origin, response);
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     const std::string route = pattern.empty() ? "unmatched" : pattern;
     auto& registry = metrics::Registry::Default();
@@ -201,6 +257,22 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
                        {"remote", remote}});
     respond(std::move(response));
   };
+  if (is_static) {
+    auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
+    const bool queued = workers_.Submit(
+        [this, shared_finish, method = request.method, path = request.path] {
+          (*shared_finish)(static_files_->Serve(method, path));
+        });
+    if (!queued) {
+      (*shared_finish)(http::Response::Error(503, absl::StatusCode::kUnavailable, "server busy"));
+    }
+    return;
+  }
+  if (cors && CorsPolicy::IsPreflight(request) && match.path_known) {
+    std::vector<std::string> methods = match.allowed;
+    methods.push_back("OPTIONS");
+    return finish(cors_.Preflight(request, methods));
+  }
   if (match.handler == nullptr) {
     if (match.path_known) {
       http::Response r = http::Response::Error(405, absl::StatusCode::kUnimplemented,

@@ -20,8 +20,12 @@
 #include "common/wait_hub.h"
 #include "gateway/src/auth/bearer_auth.h"
 #include "gateway/src/auth_limits.h"
+#include "gateway/src/cors.h"
 #include "gateway/src/params.h"
 #include "gateway/src/rate_limiter.h"
+#include "gateway/src/realtime/realtime_hub.h"
+#include "gateway/src/realtime/ws_tickets.h"
+#include "gateway/src/static_files.h"
 #include "gateway/src/router.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
@@ -48,8 +52,19 @@ struct GatewayConfig {
   size_t max_connections = 20'000;
   absl::Duration header_timeout = absl::Seconds(10);
   absl::Duration body_timeout = absl::Seconds(30);
+  // MESSENGER_WEB_DIR: the reference web client, served at /app/ ("" = not).
+  std::string web_dir;
+  // MESSENGER_CORS_ORIGINS: browser origins allowed to call /v1 (see cors.h).
+  std::string cors_origins;
   // Long polls one user may hold; a newer one answers the oldest at once.
   size_t sync_polls_per_user = 8;
+  // /v1/ws: sockets one user may hold (a new one closes the oldest), bytes
+  // queued for a socket before it counts as a slow reader, idle time before
+  // it is pinged (half) and closed (all), and its kernel send buffer.
+  size_t ws_per_user = 8;
+  size_t ws_max_queue_bytes = 1 << 20;
+  absl::Duration ws_idle_timeout = absl::Seconds(40);
+  int ws_send_buffer_bytes = 0;
   static GatewayConfig FromEnv(EnvReader& env, const CommonConfig& common);
   // The public HTTP server's options for this configuration.
   http::Server::Options HttpOptions(std::string host, int port) const;
@@ -110,6 +125,12 @@ class Gateway {
   AuthLimits& auth_limits() { return auth_limits_; }
   // Long polls waiting here, woken by messaging's notifications.
   WaitHub& sync_hub() { return sync_hub_; }
+  // Open /v1/ws sockets, woken through sync_hub.
+  RealtimeHub& realtime() { return realtime_; }
+  WsTickets& ws_tickets() { return ws_tickets_; }
+  const CorsPolicy& cors() const { return cors_; }
+  // Runs `task` on the worker pool; false when its queue is full.
+  bool Submit(std::function<void()> task);
 
   // Calls a unary method with the configured deadline.
   template <typename Stub, typename Request, typename Response>
@@ -166,10 +187,15 @@ class Gateway {
   std::unique_ptr<BearerAuth> bearer_auth_;
   std::function<absl::Status()> ready_;
   Router<Entry> router_;
+  CorsPolicy cors_;
+  std::optional<StaticFiles> static_files_;
   RateLimiter send_limiter_;
   AuthLimits auth_limits_;
   WaitHub sync_hub_;
+  RealtimeHub realtime_;
+  WsTickets ws_tickets_;
   metrics::GaugeHandle sync_waiting_gauge_;
+  metrics::GaugeHandle websockets_gauge_;
   grpcx::WorkPool workers_;
 };
 
@@ -181,12 +207,16 @@ void AddMeRoutes(Gateway& gateway);
 void AddProfileRoutes(Gateway& gateway);
 void AddContactRoutes(Gateway& gateway);
 void AddMessagingRoutes(Gateway& gateway);
+void AddRealtimeRoutes(Gateway& gateway);
 
 // The public profile JSON of api.md.
 nlohmann::json ProfileJson(const profile::v1::Profile& profile);
 // Profiles of `user_ids` by id, in one batch call (unknown ids are absent).
 absl::StatusOr<std::map<std::string, profile::v1::Profile>> ProfilesById(
     Gateway& gateway, const std::vector<std::string>& user_ids);
+
+// The /v1/sync answer body ({next, events}) of api.md.
+nlohmann::json SyncBodyJson(const messaging::v1::SyncResponse& response);
 
 // "2026-11-22T05:09:00.123Z" for a protobuf Timestamp.
 std::string Rfc3339(const google::protobuf::Timestamp& ts);

@@ -38,9 +38,12 @@ int main() {
     return (*bus)->connected() ? absl::OkStatus() : absl::UnavailableError("nats: not connected");
   };
   gateway::Gateway gw(config, channels, ready);
-  // Revocations broadcast while the connection was down are lost: forget
-  // every cached token when it comes back.
-  (*bus)->OnReconnected([&gw] { gw.bearer_auth().DropAll(); });
+  // Revocations and wake-ups broadcast while the connection was down are
+  // lost: forget every cached token and let every WebSocket look again.
+  (*bus)->OnReconnected([&gw] {
+    gw.bearer_auth().DropAll();
+    gw.realtime().WakeAll();
+  });
   auto revoked = (*bus)->Subscribe("session.revoked", [&gw](std::string_view, std::string_view data) {
     gw.bearer_auth().OnSessionRevokedEvent(data);
   });

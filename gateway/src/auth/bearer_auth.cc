@@ -77,6 +77,12 @@ void BearerAuth::InvalidateSession(const std::string& session_id) {
   tokens_.EraseIf([&session_id](const std::string&, const Entry& entry) {
     return entry.principal.session_id == session_id;
   });
+  if (on_invalidated_) on_invalidated_(session_id);
+}
+
+bool BearerAuth::StillValid(const std::string& session_id) {
+  std::optional<absl::Time> forget_after = revoked_.Get(session_id);
+  return !forget_after.has_value() || clock_.Now() >= *forget_after;
 }
 
 void BearerAuth::OnSessionRevokedEvent(std::string_view payload) {

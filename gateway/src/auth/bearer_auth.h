@@ -6,6 +6,7 @@
 // missed revocations (its NATS connection came back) drops the whole cache.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +56,12 @@ class BearerAuth {
   void OnSessionRevokedEvent(std::string_view payload);
   // Forgets every validated token (revocations may have been missed).
   void DropAll();
+  // Runs with the session id on every InvalidateSession (set before serving).
+  void OnInvalidated(std::function<void(const std::string& session_id)> listener) {
+    on_invalidated_ = std::move(listener);
+  }
+  // False when the session was revoked within the cache TTL.
+  bool StillValid(const std::string& session_id);
 
   size_t cached() const;
 
@@ -69,6 +76,7 @@ class BearerAuth {
   const Clock& clock_;
   LruCache<std::string, Entry> tokens_;              // token hash -> principal
   LruCache<std::string, absl::Time> revoked_;        // session id -> forget after
+  std::function<void(const std::string&)> on_invalidated_;
 };
 
 }  // namespace messenger::gateway

@@ -18,23 +18,6 @@ nlohmann::json MessageJson(const messaging::v1::Message& m) {
           {"sent_at", Rfc3339(m.sent_at())}};
 }
 
-nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
-  nlohmann::json out = {{"type", e.type()}};
-  if (e.type() == "message") {
-    out["conversation_id"] = e.conversation_id();
-    out["message"] = MessageJson(e.message());
-  } else if (e.type() == "seen") {
-    out["conversation_id"] = e.conversation_id();
-    out["user_id"] = e.user_id();
-    out["seq"] = e.seq();
-  } else if (e.type() == "conversation") {
-    out["conversation_id"] = e.conversation_id();
-  } else {
-    out["user_id"] = e.user_id();
-  }
-  return out;
-}
-
 absl::StatusOr<messaging::v1::SendMessageRequest> SendRequest(const RouteContext& c) {
   ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
   messaging::v1::SendMessageRequest request;
@@ -64,7 +47,30 @@ struct SyncPoll {
 void Look(std::shared_ptr<SyncPoll> poll);
 void Park(std::shared_ptr<SyncPoll> poll, uint64_t version, absl::Time wake_by);
 
+nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
+  nlohmann::json out = {{"type", e.type()}};
+  if (e.type() == "message") {
+    out["conversation_id"] = e.conversation_id();
+    out["message"] = MessageJson(e.message());
+  } else if (e.type() == "seen") {
+    out["conversation_id"] = e.conversation_id();
+    out["user_id"] = e.user_id();
+    out["seq"] = e.seq();
+  } else if (e.type() == "conversation") {
+    out["conversation_id"] = e.conversation_id();
+  } else {
+    out["user_id"] = e.user_id();
+  }
+  return out;
+}
+
 }  // namespace
+
+nlohmann::json SyncBodyJson(const messaging::v1::SyncResponse& response) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& e : response.events()) events.push_back(SyncEventJson(e));
+  return {{"next", response.next()}, {"events", std::move(events)}};
+}
 
 void AddMessagingRoutes(Gateway& gw) {
   auto memo = std::make_shared<SyncMemo>();
@@ -214,9 +220,7 @@ void Look(std::shared_ptr<SyncPoll> poll) {
           } else {
             poll->memo->Remember(poll->user_id, r.next(), version);
           }
-          nlohmann::json events = nlohmann::json::array();
-          for (const auto& e : r.events()) events.push_back(SyncEventJson(e));
-          return poll->done(http::Response::Json(200, {{"next", r.next()}, {"events", events}}));
+          return poll->done(http::Response::Json(200, SyncBodyJson(r)));
         }
         // News for this user that is not readable yet (its commit is open, or
         // another commit holds the watermark back; the latter wakes nobody
