@@ -80,7 +80,7 @@ int main() {
   // Revocations made through other gateway replicas.
   // Revocations broadcast while the connection was down are lost: forget
   // every cached token when it comes back.
-  (*bus)->OnReconnected([&gw] { gw.bearer_auth().DropAll(); });
+  (*bus)->OnReconnected([&gw] { gw.OnBusReconnected(); });
   auto revoked = (*bus)->Subscribe("session.revoked", [&gw](std::string_view, std::string_view data) {
     gw.bearer_auth().OnSessionRevokedEvent(data);
   });

@@ -152,6 +152,11 @@ Gateway::~Gateway() { Stop(); }
 
 void Gateway::Stop() { workers_.Stop(); }
 
+void Gateway::OnBusReconnected() {
+  bearer_auth_->DropAll();
+  realtime_.CloseAll(kWsCloseReauthenticate, "authenticate again");
+}
+
 bool Gateway::Submit(std::function<void()> task) { return workers_.Submit(std::move(task)); }
 
 void Gateway::Route(const std::string& method, const std::string& pattern, bool authenticated,

@@ -129,6 +129,10 @@ class Gateway {
   RealtimeHub& realtime() { return realtime_; }
   WsTickets& ws_tickets() { return ws_tickets_; }
   const CorsPolicy& cors() const { return cors_; }
+  // The NATS connection came back: revocations and wake-ups broadcast while
+  // it was down are lost, so forget every cached token and make every socket
+  // authenticate again (long polls time out and ask again by themselves).
+  void OnBusReconnected();
   // Runs `task` on the worker pool; false when its queue is full.
   bool Submit(std::function<void()> task);
 

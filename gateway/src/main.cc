@@ -38,12 +38,7 @@ int main() {
     return (*bus)->connected() ? absl::OkStatus() : absl::UnavailableError("nats: not connected");
   };
   gateway::Gateway gw(config, channels, ready);
-  // Revocations and wake-ups broadcast while the connection was down are
-  // lost: forget every cached token and let every WebSocket look again.
-  (*bus)->OnReconnected([&gw] {
-    gw.bearer_auth().DropAll();
-    gw.realtime().WakeAll();
-  });
+  (*bus)->OnReconnected([&gw] { gw.OnBusReconnected(); });
   auto revoked = (*bus)->Subscribe("session.revoked", [&gw](std::string_view, std::string_view data) {
     gw.bearer_auth().OnSessionRevokedEvent(data);
   });

@@ -115,6 +115,18 @@ TEST(RealtimeHubTest, WakesTheUsersSocketsAndClosesARevokedSession) {
   EXPECT_EQ(hub.size(), 0u);
 }
 
+TEST(RealtimeHubTest, CloseAllClosesEverySocket) {
+  RealtimeHub hub(8);
+  auto a = std::make_shared<FakeClient>(), b = std::make_shared<FakeClient>();
+  hub.Add("u", "s1", a);
+  hub.Add("v", "s2", b);
+  hub.CloseAll(kWsCloseReauthenticate, "authenticate again");
+  EXPECT_EQ(a->closed_with, kWsCloseReauthenticate);
+  EXPECT_EQ(b->closed_with, kWsCloseReauthenticate);
+  hub.Remove("u", "s1", a.get());
+  hub.Remove("v", "s2", b.get());
+}
+
 TEST(StaticFilesTest, ServesInsideTheDirectoryOnly) {
   testing::TempDir dir("static-files");
   std::filesystem::create_directories(dir.path() + "/web/sub");

@@ -254,6 +254,22 @@ TEST_F(WebSocketE2eTest, LogoutClosesTheSessionsSocket) {
   EXPECT_EQ(NextFrame(*other_session)["type"], "pong");
 }
 
+// While the gateway's NATS connection is down it misses session.revoked, so
+// when it comes back every socket must authenticate again (checked by
+// removing the CloseAll from Gateway::OnBusReconnected: no close came).
+TEST_F(WebSocketE2eTest, NatsReconnectMakesSocketsAuthenticateAgain) {
+  auto ws = Open(*alice_);
+  ASSERT_NE(ws, nullptr);
+  const nlohmann::json first = NextFrame(*ws);
+  ASSERT_EQ(first["type"], "sync");
+  ASSERT_TRUE(messenger_->nats().Restart().ok());
+  EXPECT_EQ(CloseCode(*ws), 1012);
+  // A new ticket and the last token carry on.
+  auto again = Open(*alice_, first["next"].get<std::string>());
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(NextFrame(*again)["type"], "sync");
+}
+
 TEST_F(WebSocketE2eTest, PastTheCapTheOldestIsClosed) {
   auto oldest = Open(*alice_);
   ASSERT_NE(oldest, nullptr);

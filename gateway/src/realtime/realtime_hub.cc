@@ -61,17 +61,17 @@ void RealtimeHub::Wake(const std::vector<std::string>& user_ids) {
   WakeEach(woken);
 }
 
-void RealtimeHub::WakeAll() {
-  std::vector<std::shared_ptr<RealtimeClient>> woken;
+void RealtimeHub::CloseAll(uint16_t code, const char* reason) {
+  std::vector<std::shared_ptr<RealtimeClient>> closing;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [user, slots] : by_user_) {
       for (const Slot& s : slots) {
-        if (auto c = s.client.lock()) woken.push_back(std::move(c));
+        if (auto c = s.client.lock()) closing.push_back(std::move(c));
       }
     }
   }
-  WakeEach(woken);
+  for (const auto& c : closing) c->Close(code, reason);
 }
 
 void RealtimeHub::CloseSession(const std::string& session_id) {

@@ -29,6 +29,9 @@ inline constexpr uint16_t kWsCloseBadFrame = 4003;
 inline constexpr uint16_t kWsCloseSlowReader = 4008;
 inline constexpr uint16_t kWsCloseTooMany = 4009;
 inline constexpr uint16_t kWsCloseInternal = 1011;
+// The gateway may have missed revocations (its NATS connection was down):
+// reconnect, which authenticates again, and resume from the last token.
+inline constexpr uint16_t kWsCloseReauthenticate = 1012;
 
 class RealtimeHub {
  public:
@@ -41,8 +44,8 @@ class RealtimeHub {
   void Remove(const std::string& user_id, const std::string& session_id,
               const RealtimeClient* client);
   void Wake(const std::vector<std::string>& user_ids);
-  // Every socket looks (notifications may have been lost).
-  void WakeAll();
+  // Closes every socket with `code`.
+  void CloseAll(uint16_t code, const char* reason);
   // The session was revoked (logout, session deleted, token revoked).
   void CloseSession(const std::string& session_id);
   size_t size() const;
