@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "absl/time/clock.h"
 #include "common/http/http_server.h"
 
 namespace {
@@ -56,17 +57,32 @@ http::Server& TheServer() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   http::Server& server = TheServer();
   const int port = server.port();
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) std::abort();
-  // Generous for a busy machine: the server closes within its idle timeout.
-  timeval timeout{20, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) std::abort();
+  // Tens of thousands of short connections a run leave the loopback's port
+  // pairs in TIME_WAIT: a connect that finds none free waits for one (a
+  // fresh socket each try, since a failed connect leaves its socket unusable).
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  int fd = -1;
+  for (;;) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) std::abort();
+    // Generous for a busy machine: the server closes within its idle timeout.
+    timeval timeout{20, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) break;
+    const int error = errno;
+    close(fd);
+    const bool transient = error == EINTR || error == EADDRNOTAVAIL || error == EAGAIN;
+    if (!transient || absl::Now() > give_up) {
+      std::fprintf(stderr, "cannot connect to the server (errno %d)\n", error);
+      std::abort();
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   size_t sent = 0;
   while (sent < size) {
     const ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
