@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tests/e2e/messenger_process.h"
+#include "tests/e2e/metrics_scrape.h"
 #include "tests/e2e/ws_client.h"
 
 namespace messenger::e2e {
@@ -97,16 +98,7 @@ class WebSocketE2eTest : public ::testing::Test {
     ASSERT_TRUE(r.status == 201 || r.status == 200) << r.raw;
   }
   static double Metric(const std::string& name) {
-    auto r = client_->Get("/metrics");
-    if (!r) return -1;
-    for (size_t at = r->body.find(name); at != std::string::npos; at = r->body.find(name, at + 1)) {
-      if (at > 0 && r->body[at - 1] != '\n') continue;
-      const size_t space = r->body.find(' ', at);
-      const size_t end = r->body.find('\n', space);
-      double value = 0;
-      if (absl::SimpleAtod(r->body.substr(space + 1, end - space - 1), &value)) return value;
-    }
-    return 0;
+    return ScrapeMetric(*client_, name).value_or(0);
   }
 
   static MessengerProcess* messenger_;
