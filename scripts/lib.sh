@@ -19,6 +19,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libcurl4-openssl-dev
   python3-aiosmtpd python3-yaml openssl  # python3-yaml: api/openapi.yaml embedded at build time
   linux-perf  # bench/results: profiles of the send path
+  iproute2  # ss: scripts/test.sh skips a PostgreSQL port already in use
   clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes
   chromium  # the browser test (tests/browser) drives the reference web client headless
 )

@@ -33,7 +33,6 @@ BUILD_DIR="${MESSENGER_BUILD_DIR:-$ROOT/build}"
 ASAN_DIR="$ROOT/build-asan"
 FUZZ_DIR="$ROOT/build-fuzz"
 TEST_VAR="$ROOT/var/test"
-PG_PORT="${MESSENGER_TEST_PG_PORT:-55433}"
 if [ $# -gt 0 ]; then
   SKIP_ASAN="${MESSENGER_SKIP_ASAN:-1}"
   FUZZ_SECONDS="${MESSENGER_FUZZ_SECONDS:-0}"
@@ -123,7 +122,8 @@ fi
 
 # Scratch space of the tests (nats-server stores, private PostgreSQL clusters,
 # maildirs): one directory per checkout, emptied before and after the run.
-export TMPDIR="/tmp/messenger-test-$(echo -n "$ROOT" | sha256sum | cut -c1-12)"
+CHECKOUT_HASH="$(echo -n "$ROOT" | sha256sum | cut -c1-12)"
+export TMPDIR="/tmp/messenger-test-$CHECKOUT_HASH"
 rm -rf "$TMPDIR" && mkdir -p "$TMPDIR" && chmod 755 "$TMPDIR"
 
 cleanup() {
@@ -136,6 +136,15 @@ trap cleanup INT TERM EXIT
 
 # Fresh and fast: test data need not survive a crash.
 clear_pg_dir "$TEST_VAR/pg"
+# Each checkout gets its own port below the kernel's ephemeral range
+# (32768+), so an outgoing connection can never hold it and two checkouts
+# testing at once do not collide; a port something already listens on is
+# skipped.
+PG_PORT="${MESSENGER_TEST_PG_PORT:-}"
+if [ -z "$PG_PORT" ]; then
+  PG_PORT=$((20000 + 16#${CHECKOUT_HASH:0:6} % 10000))
+  while ss -Htln "sport = :$PG_PORT" | grep -q .; do PG_PORT=$((PG_PORT + 1)); done
+fi
 start_pg "$TEST_VAR/pg" "$PG_PORT" fsync=off synchronous_commit=off full_page_writes=off
 export MESSENGER_TEST_PG_DSN="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
 
