@@ -174,6 +174,13 @@ set -e
 # Every test reaps its children; anything still running from our scratch
 # directory is a defect of the tests.
 reap_leftovers "$TMPDIR" || rc=1
+# Every test drops the databases it made (the ASan phase's included).
+leftover_dbs="$("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atc \
+  "SELECT string_agg(datname, ' ') FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')")"
+if [ -n "$leftover_dbs" ]; then
+  say "databases left behind by the tests: $leftover_dbs"
+  rc=1
+fi
 phase_end "main tests" "$([ $rc -eq 0 ] && echo ok || echo failed)"
 
 say "phases: $(IFS=';'; echo "${PHASES[*]}" | sed 's/;/, /g')"

@@ -119,17 +119,6 @@ std::optional<std::string> MessengerProcess::LatestVerificationToken(const std::
   return token;
 }
 
-std::vector<bus::Event> MessengerProcess::WaitForEvents(size_t count, absl::Duration timeout) {
-  std::vector<bus::Event> events;
-  testing::WaitUntil(
-      [&] {
-        events = testing::ReadStream(*bus_);
-        return events.size() >= count;
-      },
-      timeout, absl::Milliseconds(20));
-  return events;
-}
-
 absl::Status ServiceProcess::Start(std::map<std::string, std::string> env, const std::string& dir,
                                    const std::string& ready_path) {
   log_ = dir + "/" + name_ + ".log";

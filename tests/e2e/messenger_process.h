@@ -44,8 +44,6 @@ class MessengerProcess {
   absl::Status Restart();
   // The newest "Verification-Token:" sent to `email`.
   std::optional<std::string> LatestVerificationToken(const std::string& email) const;
-  // Events in the stream, waiting until `count` are there (or the deadline).
-  std::vector<bus::Event> WaitForEvents(size_t count, absl::Duration timeout = absl::Seconds(10));
 
  private:
   absl::Status Launch();
