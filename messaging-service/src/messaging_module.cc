@@ -1,7 +1,10 @@
 #include "messaging-service/src/messaging_module.h"
 
+#include <unistd.h>
+
 #include "common/log.h"
 #include "common/status.h"
+#include "messaging-service/src/sharding/shard_plan.h"
 #include "messaging_migrations.h"
 
 namespace messenger::messaging {
@@ -24,6 +27,13 @@ absl::StatusOr<matrix::Ed25519Key> LoadSigningKey(MessagingStore& store) {
   return matrix::Ed25519Key::FromSeed(stored->second, key_id.substr(key_id.find(':') + 1));
 }
 
+// Unique per process start: a restarted replica is a new one.
+std::string NewReplicaId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(host) + "-" + HexEncode(SecureRng::Instance().Bytes(4));
+}
+
 }  // namespace
 
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
@@ -37,12 +47,14 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
 }
 
 MessagingModule::~MessagingModule() {
+  friendships_heard_.reset();
+  if (leases_) leases_->Stop();  // the other replicas take the shards at once
   if (hub_) hub_->Stop();
 }
 
 absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
     const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact,
-    bool publish_wakeups, MessagingLimits limits) {
+    bool publish_wakeups, MessagingLimits limits, ShardingOptions sharding) {
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
@@ -65,9 +77,37 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->manager_ = std::make_unique<MessagingManager>(
       *m->store_, *m->friends_, *m->tracker_, *m->hub_, common.server_name, std::move(key),
       SystemClock::Instance(), SecureRng::Instance(), limits);
-  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_,
-                                                    m->core_->work_pool());
   MessagingManager* manager = m->manager_.get();
+  if (!sharding.advertise_address.empty()) {
+    m->leases_ = std::make_unique<LeaseHolder>(
+        LeaseHolder::Options{.dsn = common.pg_dsn,
+                             .schema = m->core_->pool().options().schema,
+                             .replica_id = NewReplicaId(),
+                             .address = sharding.advertise_address},
+        [manager](int shard) {
+          manager->ForgetRooms([shard](const std::string& room) { return ShardOf(room) == shard; });
+        });
+    RETURN_IF_ERROR(m->leases_->Start());
+    log::Info("messaging replica", {{"replica_id", m->leases_->replica_id()},
+                                    {"address", sharding.advertise_address},
+                                    {"shards", static_cast<int64_t>(m->leases_->held().size())}});
+  }
+  m->forwarder_ = std::make_unique<RoomForwarder>(m->leases_.get(), common.rpc_timeout);
+  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, m->core_->work_pool(),
+                                                    *m->forwarder_);
+  // Every replica hears friendship.removed itself (the durable consumer
+  // below reaches one replica only). A lost one costs nothing wrong: every
+  // direct message is confirmed with the contact service before it commits.
+  ASSIGN_OR_RETURN(m->friendships_heard_,
+                   bus.Subscribe("friendship.>", [manager](std::string_view, std::string_view data) {
+                     absl::StatusOr<bus::Event> event = bus::Event::FromJson(data);
+                     absl::Status status =
+                         event.ok() ? manager->OnFriendshipHeard(*event) : event.status();
+                     if (!status.ok()) {
+                       log::Warn("friendship event not understood",
+                                 {{"error", std::string(status.message())}});
+                     }
+                   }));
   m->core_->AddConsumer("users", "user.>", [manager](const bus::Event& event, pg::Tx& tx) {
     if (event.type != "user.created") return absl::OkStatus();
     return manager->OnUserCreated(event, tx);

@@ -8,12 +8,19 @@
 #include "common/service/service_main.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/sharding/lease_holder.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 namespace messenger::messaging {
 
 // MESSENGER_MESSAGING_ROOM_CACHE and MESSENGER_MESSAGING_CACHE_ENTRIES.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
+
+// Several replicas: this one's address for the others ("" = the only writer,
+// as in the all-in-one binary: no shard leases, no forwarding).
+struct ShardingOptions {
+  std::string advertise_address;
+};
 
 class MessagingModule final : public ServiceModule {
  public:
@@ -24,7 +31,8 @@ class MessagingModule final : public ServiceModule {
                                                                  bus::NatsBus& bus,
                                                                  grpcx::ChannelSource contact,
                                                                  bool publish_wakeups,
-                                                                 MessagingLimits limits = {});
+                                                                 MessagingLimits limits = {},
+                                                                 ShardingOptions sharding = {});
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override { return {grpc_.get()}; }
   ServiceCore& core() override { return *core_; }
@@ -38,7 +46,11 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<WaitHub> hub_;
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
+  std::unique_ptr<LeaseHolder> leases_;
+  std::unique_ptr<RoomForwarder> forwarder_;
   std::unique_ptr<MessagingGrpcService> grpc_;
+  // This replica's own (non-durable) copy of friendship events.
+  std::unique_ptr<bus::Subscription> friendships_heard_;
 };
 
 }  // namespace messenger::messaging

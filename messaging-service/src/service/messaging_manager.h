@@ -98,6 +98,16 @@ class MessagingManager {
   absl::StatusOr<SyncBatch> SyncOnce(const std::string& user_id, int64_t since);
   int64_t Position() const { return tracker_.Watermark(); }
   size_t loaded_rooms() const { return writer_.loaded_rooms(); }
+  // The room a send writes, when known without IO ("" otherwise): its
+  // conversation_id, or the remembered direct room of the pair.
+  std::string KnownRoomOf(const SendInput& input);
+  // Drops the loaded rooms `which` selects (a shard this replica just took:
+  // another replica may have moved them on).
+  size_t ForgetRooms(const std::function<bool(const std::string& room_id)>& which) {
+    return writer_.ForgetRooms(which);
+  }
+  // friendship.removed as this replica heard it: forget the remembered "yes".
+  absl::Status OnFriendshipHeard(const bus::Event& event);
   WaitHub& hub() { return hub_; }
 
   // Event consumer effects (inside the consumer's transaction).

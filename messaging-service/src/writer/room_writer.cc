@@ -331,4 +331,10 @@ absl::StatusOr<std::optional<StoredEvent>> RoomWriter::Finish(
   return e;
 }
 
+size_t RoomWriter::ForgetRooms(const std::function<bool(const std::string& room_id)>& which) {
+  std::lock_guard lock(rooms_mutex_);
+  return rooms_.EraseIf(
+      [&](const std::string& room_id, const std::shared_ptr<RoomHandle>&) { return which(room_id); });
+}
+
 }  // namespace messenger::messaging

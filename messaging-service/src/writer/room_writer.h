@@ -96,6 +96,9 @@ class RoomWriter {
   int64_t AllocatePosition(pg::Tx& tx, absl::Span<const std::string> readers);
 
   size_t loaded_rooms() const { return rooms_.size(); }
+  // Drops the copies of the rooms `which` selects; a holder of a dropped
+  // handle keeps it, the next write reloads under the row lock.
+  size_t ForgetRooms(const std::function<bool(const std::string& room_id)>& which);
 
  private:
   struct QueuedWrite {
