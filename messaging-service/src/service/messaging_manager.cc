@@ -153,14 +153,20 @@ absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sende
   const std::string key = DirectKey(sender, peer);
   if (std::optional<RoomRow> cached = CachedDirectRoom(key)) return *cached;
   ASSIGN_OR_RETURN(std::optional<RoomRow> existing, store_.FindDirectRoom(key));
-  if (!existing) {
+  // Creation is idempotent: a pair whose room appeared meanwhile (the other
+  // user, maybe through another replica) gets that room. A conflict that
+  // left no room was about something else (e.g. a stream position another
+  // writer used): tried again, then retryable, never a 409 for the caller.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1; !existing; ++attempt) {
     absl::StatusOr<RoomRow> created = CreateRoom(sender, "direct", std::nullopt, key, {peer});
     if (created.ok()) {
       existing = *created;
     } else if (absl::IsAlreadyExists(created.status())) {
-      // The other user created it at the same moment: use theirs.
       ASSIGN_OR_RETURN(existing, store_.FindDirectRoom(key));
-      if (!existing) return created.status();
+      if (!existing && attempt == kAttempts) {
+        return absl::UnavailableError("the conversation could not be created now; retry shortly");
+      }
     } else {
       return created.status();
     }
