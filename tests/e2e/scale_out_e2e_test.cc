@@ -254,6 +254,7 @@ TEST_F(ScaleOutE2eTest, AReplicaKilledMidRunLosesAndRepeatsNothing) {
     forwarded += ScrapeMetric(admin, "messaging_forwarded_total").value_or(0);
   }
   std::cout << "forwarded after the restart: " << forwarded << "\n";
+  EXPECT_GT(forwarded, 0) << "no write went to another replica's room";
   EXPECT_TRUE(testing::WaitUntil(
       [&] {
         auto owners = (*pool)->Exec(kOwners);
