@@ -654,3 +654,27 @@ TEST_F(MessagingStoreTest, EndedFriendshipRefusesSendsBeforeItsEventArrives) {
 
 }  // namespace
 }  // namespace messenger::messaging
+
+namespace messenger::messaging {
+namespace {
+
+constexpr pg::Query kTakePosition{
+    "t_take_position",
+    "INSERT INTO notices (stream_pos, user_id, kind) VALUES ($1, $2, 'contact_request')"};
+
+// Another writer (another replica) used the stream positions this process
+// hands out next: the direct room's creation conflicts on a notice, not on
+// the pair. The send is tried again and succeeds; it was answered 409.
+TEST_F(MessagingStoreTest, AFirstDirectSendMeetingAnotherConflictIsNotA409) {
+  friends_.Befriend(alice_, bob_);
+  const int64_t next = tracker_.Watermark() + 1;
+  for (int64_t position = next; position < next + 12; ++position) {
+    ASSERT_TRUE(pool_->Exec(kTakePosition, {position, carol_}).ok());
+  }
+  absl::StatusOr<SentMessage> sent = SendTo(alice_, bob_, "first", "c1");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_FALSE(sent->duplicate);
+}
+
+}  // namespace
+}  // namespace messenger::messaging
