@@ -36,6 +36,11 @@ class MessagingModule final : public ServiceModule {
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override { return {grpc_.get()}; }
   ServiceCore& core() override { return *core_; }
+  // Gives the shards back (the other replicas take them within a second)
+  // instead of holding them through the drain.
+  void BeginDrain() override {
+    if (leases_) leases_->Stop();
+  }
   WaitHub& hub() { return *hub_; }
 
  private:

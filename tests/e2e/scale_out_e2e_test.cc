@@ -140,6 +140,7 @@ constexpr pg::Query kRoomSeqs{
     "SELECT room_id, count(*), min(seq), max(seq) FROM messaging.events GROUP BY room_id"};
 constexpr pg::Query kOwners{"t_owners",
                             "SELECT count(DISTINCT replica_id) FROM messaging.shard_owners"};
+constexpr pg::Query kOwnedShards{"t_owned_shards", "SELECT count(*) FROM messaging.shard_owners"};
 
 TEST_F(ScaleOutE2eTest, AReplicaKilledMidRunLosesAndRepeatsNothing) {
   // 20 users, each a friend of the next three: 60 direct rooms.
@@ -310,6 +311,19 @@ TEST_F(ScaleOutE2eTest, AReplicaKilledMidRunLosesAndRepeatsNothing) {
   }
   EXPECT_EQ(sent_events.size(), acked.size());
   for (const Acked& a : acked) EXPECT_EQ(sent_events[a.message_id], 1) << a.client_msg_id;
+
+  // Drain: a replica stopped with SIGTERM gives its shards back; the other
+  // two hold all 64 within a few of their one-second rounds.
+  EXPECT_EQ(replicas_[2]->Stop(), 0);
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        auto owners = (*pool)->Exec(kOwners);
+        auto taken = (*pool)->Exec(kOwnedShards);
+        return owners.ok() && taken.ok() && owners->GetInt64(0, 0) == kReplicas - 1 &&
+               taken->GetInt64(0, 0) == 64;
+      },
+      absl::Seconds(10)))
+      << Logs();
 }
 
 TEST_F(ScaleOutE2eTest, ADirectSendAfterUnfriendingIsRefusedOnEveryReplica) {
