@@ -18,7 +18,8 @@ absl::StatusOr<matrix::Ed25519Key> LoadSigningKey(MessagingStore& store) {
     return matrix::Ed25519Key::FromSeed(stored->second, key_id.substr(key_id.find(':') + 1));
   }
   const std::string version = "a_" + HexEncode(SecureRng::Instance().Bytes(3));
-  ASSIGN_OR_RETURN(matrix::Ed25519Key key, matrix::Ed25519Key::Generate(SecureRng::Instance(), version));
+  ASSIGN_OR_RETURN(matrix::Ed25519Key key,
+                   matrix::Ed25519Key::Generate(SecureRng::Instance(), version));
   RETURN_IF_ERROR(store.SaveSigningKey(key.key_id(), key.seed()));
   // Another replica may have saved one at the same moment: use the stored one.
   ASSIGN_OR_RETURN(stored, store.SigningKey());
@@ -47,6 +48,8 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
 }
 
 MessagingModule::~MessagingModule() {
+  if (bus_ != nullptr) bus_->OnReconnected(nullptr);
+  wake_subscription_.reset();  // no more wake-ups into what goes next
   friendships_heard_.reset();
   if (leases_) leases_->Stop();  // the other replicas take the shards at once
   if (hub_) hub_->Stop();
@@ -59,23 +62,36 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
   m->store_ = std::make_unique<PgMessagingStore>(m->core_->pool(), m->core_->outbox());
-  m->tracker_ = std::make_unique<StreamTracker>();
-  ASSIGN_OR_RETURN(int64_t position, m->store_->MaxStreamPosition());
-  m->tracker_->Reset(position);
+  m->wake_log_ = std::make_unique<WakeLog>();
   m->hub_ = std::make_unique<WaitHub>();
+  m->announcer_ = std::make_unique<CommitAnnouncer>(*m->wake_log_, *m->hub_);
   if (publish_wakeups) {
-    m->hub_->AddListener([&bus](const std::vector<std::string>& users) {
-      // Best effort: a lost wake-up delays a poll until its timeout, nothing more.
-      (void)bus.PublishCore(bus::kSyncWakeSubject, nlohmann::json(users).dump());
+    m->announcer_->SetPublisher([&bus](const std::string& payload) {
+      // Best effort: a lost wake-up delays a delivery, nothing more (WakeLog).
+      (void)bus.PublishCore(bus::kSyncWakeSubject, payload);
     });
+    CommitAnnouncer* announcer = m->announcer_.get();
+    ASSIGN_OR_RETURN(
+        m->wake_subscription_,
+        bus.Subscribe(bus::kSyncWakeSubject, [announcer](std::string_view, std::string_view data) {
+          announcer->Heard(data);
+        }));
+    // Wake-ups sent while the connection was down are lost.
+    WakeLog* log = m->wake_log_.get();
+    bus.OnReconnected([log] { log->Forget(); });
+    m->bus_ = &bus;
   }
+  // After subscribing: what commits before this snapshot's xmax, this
+  // replica may not have heard of.
+  ASSIGN_OR_RETURN(auto horizon, m->store_->StreamHorizon());
+  m->wake_log_->Reset(horizon.first, horizon.second);
   m->friends_ = std::make_unique<GrpcFriendChecker>(std::move(contact), common.rpc_timeout);
   ASSIGN_OR_RETURN(matrix::Ed25519Key key, LoadSigningKey(*m->store_));
   log::Info("matrix signing key", {{"key_id", key.key_id()},
                                    {"public_key", key.public_key_base64()},
                                    {"server_name", common.server_name}});
   m->manager_ = std::make_unique<MessagingManager>(
-      *m->store_, *m->friends_, *m->tracker_, *m->hub_, common.server_name, std::move(key),
+      *m->store_, *m->friends_, *m->announcer_, common.server_name, std::move(key),
       SystemClock::Instance(), SecureRng::Instance(), limits);
   MessagingManager* manager = m->manager_.get();
   if (!sharding.advertise_address.empty()) {

@@ -26,7 +26,8 @@ class MessagingModule final : public ServiceModule {
  public:
   // `contact` reaches the contact service (IsFriend). With `publish_wakeups`
   // every sync notification also goes out on bus::kSyncWakeSubject (gateways
-  // in other processes wait on it).
+  // in other processes wait on it), and the other replicas' notifications
+  // heard there feed this one's wake log and long polls.
   static absl::StatusOr<std::unique_ptr<MessagingModule>> Create(const CommonConfig& common,
                                                                  bus::NatsBus& bus,
                                                                  grpcx::ChannelSource contact,
@@ -47,8 +48,11 @@ class MessagingModule final : public ServiceModule {
   MessagingModule() = default;
   std::unique_ptr<ServiceCore> core_;
   std::unique_ptr<PgMessagingStore> store_;
-  std::unique_ptr<StreamTracker> tracker_;
+  std::unique_ptr<WakeLog> wake_log_;
   std::unique_ptr<WaitHub> hub_;
+  std::unique_ptr<CommitAnnouncer> announcer_;
+  std::unique_ptr<bus::Subscription> wake_subscription_;  // feeds announcer_
+  bus::NatsBus* bus_ = nullptr;  // set when it tells wake_log_ of reconnects
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
   std::unique_ptr<LeaseHolder> leases_;

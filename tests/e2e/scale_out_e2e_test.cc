@@ -28,7 +28,6 @@ namespace messenger::e2e {
 namespace {
 
 constexpr int kReplicas = 3;
-constexpr bool kPositionsShared = false;
 std::string Addr(int port) { return absl::StrCat("127.0.0.1:", port); }
 
 struct User {
@@ -264,9 +263,7 @@ TEST_F(ScaleOutE2eTest, AReplicaKilledMidRunLosesAndRepeatsNothing) {
       absl::Seconds(20)));
 
   // Sync from the start: each user's messages once each, in room order.
-  // Needs stream positions shared by every writer (DESIGN.md section 2);
-  // each process still hands them out from its own memory until then.
-  for (int u = 0; kPositionsShared && u < kUsers; ++u) {
+  for (int u = 0; u < kUsers; ++u) {
     std::string since = "s0";
     std::map<std::string, int> count;
     std::map<std::string, int64_t> last_seq;  // room -> seq of the last message seen

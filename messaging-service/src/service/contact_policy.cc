@@ -90,12 +90,12 @@ absl::Status MessagingManager::OnUserCreated(const bus::Event& event, pg::Tx& tx
 absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx& tx) {
   auto mtx = store_.Within(tx);
   std::vector<std::string> notify;
-  // User ids as stored and as sync asks for them (the tracker's readers).
+  // User ids as stored and as sync asks for them (the wake log's readers).
   auto notice = [&](const std::string& raw_user, const std::string& kind,
                     const std::string& other) {
     const std::string user = text::ToLowerAscii(raw_user);
     notify.push_back(user);
-    return mtx->InsertNotice(writer_.AllocatePosition(tx, {user}), user, kind, std::nullopt, other);
+    return mtx->InsertNotice(user, kind, std::nullopt, other);
   };
   if (event.type == "friendship.created") {
     events::v1::FriendshipCreated data;
@@ -129,7 +129,7 @@ absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx
   } else {
     return absl::OkStatus();
   }
-  tx.AfterCommit([this, notify] { hub_.Notify(notify); });
+  announcer_.OnCommit(tx, std::move(notify));
   return absl::OkStatus();
 }
 
