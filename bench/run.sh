@@ -7,8 +7,7 @@
 #                                N messaging-service processes, each under a
 #                                shell that restarts it (the scale-out scenario
 #                                kills one); unset: the all-in-one process.
-#                                Until multi-replica messaging lands, the
-#                                gateway talks to the first replica only.
+#                                The gateway goes round all replicas.
 #   MESSENGER_BENCH_TAG=name     suffix of the report's file name
 #   MESSENGER_BENCH_NO_BUILD=1   use the binaries already in the build directory
 #   MESSENGER_BENCH_BUILD_DIR    build directory (default build-bench)
@@ -103,11 +102,12 @@ else
     # One at a time: the first one runs the migrations.
     wait_http_ok 127.0.0.1 "$admin_port" /readyz || die "messaging replica $r did not become ready (see $VAR)"
   done
-  export MESSENGER_MESSAGING_ADDR="${MESSAGING_ADDRS[0]}"
+  # The gateway goes round every replica; each forwards writes to the room's owner.
+  export MESSENGER_MESSAGING_ADDR="$(IFS=,; echo "${MESSAGING_ADDRS[*]}")"
   GATEWAY_ADMIN="$(addr $port)"
   MESSENGER_GATEWAY_ADMIN_ADDR="$GATEWAY_ADMIN" "$BUILD_DIR/gateway/gateway" >"$VAR/gateway.log" 2>&1 &
   SERVER_PIDS+=($!)
-  GRPC="$MESSENGER_MESSAGING_ADDR"
+  GRPC="${MESSAGING_ADDRS[0]}"
   for svc in SESSION AUTH PROFILE CONTACT; do
     a="MESSENGER_${svc}_ADMIN_ADDR"
     wait_http_ok "${!a%:*}" "${!a##*:}" /readyz || die "$svc did not become ready (see $VAR)"

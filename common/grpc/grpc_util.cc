@@ -180,8 +180,15 @@ std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target) {
       target.find_first_not_of("0123456789.") == colon) {
     uri = "ipv4:" + target;
   }
+  grpc::ChannelArguments args = ChannelArgs();
+  // Several replicas behind one target, a list of IP literals ("a:1,b:2") or
+  // a name resolving to many (a headless Service): calls go round the ones
+  // that are up (pick_first would send everything to one).
+  const bool list = target.find(',') != std::string::npos;
+  if (list && target.rfind("ipv4:", 0) != 0) uri = "ipv4:" + target;
+  if (list || target.rfind("dns:", 0) == 0) args.SetLoadBalancingPolicyName("round_robin");
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      uri, grpc::InsecureChannelCredentials(), ChannelArgs(), ClientInterceptors());
+      uri, grpc::InsecureChannelCredentials(), args, ClientInterceptors());
 }
 
 std::unique_ptr<grpc::ClientContext> NewClientContext(absl::Duration timeout) {

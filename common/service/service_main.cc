@@ -73,6 +73,7 @@ int ServiceMain(const ServiceMainSpec& spec, const ModuleFactory& factory) {
 
   const int signal = WaitForTerminationSignal();
   log::Info("stopping", {{"signal", signal}});
+  (*module)->BeginDrain();
   (*server)->Shutdown(common.drain_timeout);
   core.Stop();
   (*admin_server)->Stop(absl::Seconds(1));

@@ -24,6 +24,9 @@ class ServiceModule {
   virtual ~ServiceModule() = default;
   virtual std::vector<grpc::Service*> grpc_services() = 0;
   virtual ServiceCore& core() = 0;
+  // SIGTERM arrived; the gRPC server drains next. Give up what other
+  // processes should take over at once (messaging: its room shards).
+  virtual void BeginDrain() {}
 };
 
 struct ServiceMainSpec {

@@ -12,9 +12,21 @@ int main() {
                          -> absl::StatusOr<std::unique_ptr<ServiceModule>> {
                        const std::string contact =
                            env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104");
+                       // Where the other replicas forward writes of rooms this one owns.
+                       const std::string advertise =
+                           env.String("MESSENGER_MESSAGING_ADVERTISE_ADDRESS",
+                                      env.String("MESSENGER_MESSAGING_ADDR", "127.0.0.1:9105"));
+                       auto host = ParseHostPort(advertise);
+                       if (!host.ok()) return host.status();
+                       if (host->first == "0.0.0.0" || host->first == "::" || host->first == "[::]") {
+                         return absl::InvalidArgumentError(
+                             "MESSENGER_MESSAGING_ADVERTISE_ADDRESS: other replicas need an "
+                             "address they can reach, not " + advertise);
+                       }
                        auto module = messaging::MessagingModule::Create(
                            common, bus, [contact] { return grpcx::CreateChannel(contact); },
-                           /*publish_wakeups=*/true, messaging::MessagingLimitsFromEnv(env));
+                           /*publish_wakeups=*/true, messaging::MessagingLimitsFromEnv(env),
+                           {.advertise_address = advertise});
                        if (!module.ok()) return module.status();
                        return std::unique_ptr<ServiceModule>(std::move(*module));
                      });

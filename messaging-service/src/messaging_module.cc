@@ -1,7 +1,10 @@
 #include "messaging-service/src/messaging_module.h"
 
+#include <unistd.h>
+
 #include "common/log.h"
 #include "common/status.h"
+#include "messaging-service/src/sharding/shard_plan.h"
 #include "messaging_migrations.h"
 
 namespace messenger::messaging {
@@ -15,13 +18,21 @@ absl::StatusOr<matrix::Ed25519Key> LoadSigningKey(MessagingStore& store) {
     return matrix::Ed25519Key::FromSeed(stored->second, key_id.substr(key_id.find(':') + 1));
   }
   const std::string version = "a_" + HexEncode(SecureRng::Instance().Bytes(3));
-  ASSIGN_OR_RETURN(matrix::Ed25519Key key, matrix::Ed25519Key::Generate(SecureRng::Instance(), version));
+  ASSIGN_OR_RETURN(matrix::Ed25519Key key,
+                   matrix::Ed25519Key::Generate(SecureRng::Instance(), version));
   RETURN_IF_ERROR(store.SaveSigningKey(key.key_id(), key.seed()));
   // Another replica may have saved one at the same moment: use the stored one.
   ASSIGN_OR_RETURN(stored, store.SigningKey());
   if (!stored) return absl::InternalError("signing key not saved");
   const std::string& key_id = stored->first;
   return matrix::Ed25519Key::FromSeed(stored->second, key_id.substr(key_id.find(':') + 1));
+}
+
+// Unique per process start: a restarted replica is a new one.
+std::string NewReplicaId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(host) + "-" + HexEncode(SecureRng::Instance().Bytes(4));
 }
 
 }  // namespace
@@ -37,37 +48,82 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
 }
 
 MessagingModule::~MessagingModule() {
+  if (bus_ != nullptr) bus_->OnReconnected(nullptr);
+  wake_subscription_.reset();  // no more wake-ups into what goes next
+  friendships_heard_.reset();
+  if (leases_) leases_->Stop();  // the other replicas take the shards at once
   if (hub_) hub_->Stop();
 }
 
 absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
     const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact,
-    bool publish_wakeups, MessagingLimits limits) {
+    bool publish_wakeups, MessagingLimits limits, ShardingOptions sharding) {
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
   m->store_ = std::make_unique<PgMessagingStore>(m->core_->pool(), m->core_->outbox());
-  m->tracker_ = std::make_unique<StreamTracker>();
-  ASSIGN_OR_RETURN(int64_t position, m->store_->MaxStreamPosition());
-  m->tracker_->Reset(position);
+  m->wake_log_ = std::make_unique<WakeLog>();
   m->hub_ = std::make_unique<WaitHub>();
+  m->announcer_ = std::make_unique<CommitAnnouncer>(*m->wake_log_, *m->hub_);
   if (publish_wakeups) {
-    m->hub_->AddListener([&bus](const std::vector<std::string>& users) {
-      // Best effort: a lost wake-up delays a poll until its timeout, nothing more.
-      (void)bus.PublishCore(bus::kSyncWakeSubject, nlohmann::json(users).dump());
+    m->announcer_->SetPublisher([&bus](const std::string& payload) {
+      // Best effort: a lost wake-up delays a delivery, nothing more (WakeLog).
+      (void)bus.PublishCore(bus::kSyncWakeSubject, payload);
     });
+    CommitAnnouncer* announcer = m->announcer_.get();
+    ASSIGN_OR_RETURN(
+        m->wake_subscription_,
+        bus.Subscribe(bus::kSyncWakeSubject, [announcer](std::string_view, std::string_view data) {
+          announcer->Heard(data);
+        }));
+    // Wake-ups sent while the connection was down are lost.
+    WakeLog* log = m->wake_log_.get();
+    bus.OnReconnected([log] { log->Forget(); });
+    m->bus_ = &bus;
   }
+  // After subscribing: what commits before this snapshot's xmax, this
+  // replica may not have heard of.
+  ASSIGN_OR_RETURN(auto horizon, m->store_->StreamHorizon());
+  m->wake_log_->Reset(horizon.first, horizon.second);
   m->friends_ = std::make_unique<GrpcFriendChecker>(std::move(contact), common.rpc_timeout);
   ASSIGN_OR_RETURN(matrix::Ed25519Key key, LoadSigningKey(*m->store_));
   log::Info("matrix signing key", {{"key_id", key.key_id()},
                                    {"public_key", key.public_key_base64()},
                                    {"server_name", common.server_name}});
   m->manager_ = std::make_unique<MessagingManager>(
-      *m->store_, *m->friends_, *m->tracker_, *m->hub_, common.server_name, std::move(key),
+      *m->store_, *m->friends_, *m->announcer_, common.server_name, std::move(key),
       SystemClock::Instance(), SecureRng::Instance(), limits);
-  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_,
-                                                    m->core_->work_pool());
   MessagingManager* manager = m->manager_.get();
+  if (!sharding.advertise_address.empty()) {
+    m->leases_ = std::make_unique<LeaseHolder>(
+        LeaseHolder::Options{.dsn = common.pg_dsn,
+                             .schema = m->core_->pool().options().schema,
+                             .replica_id = NewReplicaId(),
+                             .address = sharding.advertise_address},
+        [manager](int shard) {
+          manager->ForgetRooms([shard](const std::string& room) { return ShardOf(room) == shard; });
+        });
+    RETURN_IF_ERROR(m->leases_->Start());
+    log::Info("messaging replica", {{"replica_id", m->leases_->replica_id()},
+                                    {"address", sharding.advertise_address},
+                                    {"shards", static_cast<int64_t>(m->leases_->held().size())}});
+  }
+  m->forwarder_ = std::make_unique<RoomForwarder>(m->leases_.get(), common.rpc_timeout);
+  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, m->core_->work_pool(),
+                                                    *m->forwarder_);
+  // Every replica hears friendship.removed itself (the durable consumer
+  // below reaches one replica only). A lost one costs nothing wrong: every
+  // direct message is confirmed with the contact service before it commits.
+  ASSIGN_OR_RETURN(m->friendships_heard_,
+                   bus.Subscribe("friendship.>", [manager](std::string_view, std::string_view data) {
+                     absl::StatusOr<bus::Event> event = bus::Event::FromJson(data);
+                     absl::Status status =
+                         event.ok() ? manager->OnFriendshipHeard(*event) : event.status();
+                     if (!status.ok()) {
+                       log::Warn("friendship event not understood",
+                                 {{"error", std::string(status.message())}});
+                     }
+                   }));
   m->core_->AddConsumer("users", "user.>", [manager](const bus::Event& event, pg::Tx& tx) {
     if (event.type != "user.created") return absl::OkStatus();
     return manager->OnUserCreated(event, tx);

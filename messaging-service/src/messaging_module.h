@@ -8,6 +8,7 @@
 #include "common/service/service_main.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/sharding/lease_holder.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 namespace messenger::messaging {
@@ -15,30 +16,50 @@ namespace messenger::messaging {
 // MESSENGER_MESSAGING_ROOM_CACHE and MESSENGER_MESSAGING_CACHE_ENTRIES.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
 
+// Several replicas: this one's address for the others ("" = the only writer,
+// as in the all-in-one binary: no shard leases, no forwarding).
+struct ShardingOptions {
+  std::string advertise_address;
+};
+
 class MessagingModule final : public ServiceModule {
  public:
   // `contact` reaches the contact service (IsFriend). With `publish_wakeups`
   // every sync notification also goes out on bus::kSyncWakeSubject (gateways
-  // in other processes wait on it).
+  // in other processes wait on it), and the other replicas' notifications
+  // heard there feed this one's wake log and long polls.
   static absl::StatusOr<std::unique_ptr<MessagingModule>> Create(const CommonConfig& common,
                                                                  bus::NatsBus& bus,
                                                                  grpcx::ChannelSource contact,
                                                                  bool publish_wakeups,
-                                                                 MessagingLimits limits = {});
+                                                                 MessagingLimits limits = {},
+                                                                 ShardingOptions sharding = {});
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override { return {grpc_.get()}; }
   ServiceCore& core() override { return *core_; }
+  // Gives the shards back (the other replicas take them within a second)
+  // instead of holding them through the drain.
+  void BeginDrain() override {
+    if (leases_) leases_->Stop();
+  }
   WaitHub& hub() { return *hub_; }
 
  private:
   MessagingModule() = default;
   std::unique_ptr<ServiceCore> core_;
   std::unique_ptr<PgMessagingStore> store_;
-  std::unique_ptr<StreamTracker> tracker_;
+  std::unique_ptr<WakeLog> wake_log_;
   std::unique_ptr<WaitHub> hub_;
+  std::unique_ptr<CommitAnnouncer> announcer_;
+  std::unique_ptr<bus::Subscription> wake_subscription_;  // feeds announcer_
+  bus::NatsBus* bus_ = nullptr;  // set when it tells wake_log_ of reconnects
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
+  std::unique_ptr<LeaseHolder> leases_;
+  std::unique_ptr<RoomForwarder> forwarder_;
   std::unique_ptr<MessagingGrpcService> grpc_;
+  // This replica's own (non-durable) copy of friendship events.
+  std::unique_ptr<bus::Subscription> friendships_heard_;
 };
 
 }  // namespace messenger::messaging

@@ -32,7 +32,7 @@ class MockStore : public MessagingStore {
   MOCK_METHOD((absl::StatusOr<std::optional<std::pair<std::string, std::string>>>), SigningKey, (),
               (override));
   MOCK_METHOD(absl::Status, SaveSigningKey, (const std::string&, const std::string&), (override));
-  MOCK_METHOD(absl::StatusOr<int64_t>, MaxStreamPosition, (), (override));
+  MOCK_METHOD((absl::StatusOr<std::pair<uint64_t, uint64_t>>), StreamHorizon, (), (override));
   MOCK_METHOD(absl::StatusOr<std::optional<SentRecord>>, FindSent,
               (const std::string&, const std::string&, const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<std::optional<RoomRow>>, FindDirectRoom, (const std::string&),
@@ -46,8 +46,7 @@ class MockStore : public MessagingStore {
               (override));
   MOCK_METHOD(absl::StatusOr<std::vector<ConversationRow>>, Conversations, (const std::string&),
               (override));
-  MOCK_METHOD(absl::StatusOr<std::vector<SyncRow>>, SyncRows,
-              (const std::string&, int64_t, int64_t, int), (override));
+  MOCK_METHOD(absl::StatusOr<SyncPage>, SyncRows, (const std::string&, SyncKey, int), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<StateEntry>>, StateAfter, (const std::string&),
               (override));
 };
@@ -128,11 +127,10 @@ TEST(MessageBatcher, MessagesWaitingTogetherShareOneStatement) {
     gate.Enter(1);
     return absl::StatusOr<bool>(true);
   });
-  EXPECT_CALL(store, AppendMessages(_))
-      .WillOnce([&](const std::vector<const FastMessage*>& batch) {
-        gate.Enter(batch.size());
-        return absl::StatusOr<std::vector<bool>>(std::vector<bool>{true, false, true});
-      });
+  EXPECT_CALL(store, AppendMessages(_)).WillOnce([&](const std::vector<const FastMessage*>& batch) {
+    gate.Enter(batch.size());
+    return absl::StatusOr<std::vector<bool>>(std::vector<bool>{true, false, true});
+  });
   // One writer, so the three queued behind the first go as one batch.
   MessageBatcher batcher(store, /*max_batch=*/64, /*writers=*/1);
   auto results = AppendBehindAWaitingWrite(batcher, gate, 4);

@@ -16,6 +16,7 @@
 #include "messaging-service/src/domain/matrix/event_signing.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
+#include "messaging-service/test/sync_settle.h"
 #include "messaging_migrations.h"
 #include "messenger/events/v1/events.pb.h"
 
@@ -68,6 +69,9 @@ class MessagingStoreTest : public ::testing::Test {
         "messaging", 12, {&pg::OutboxMigrations(), &pg::MessagingMigrations()}, &db_, &pool_);
     ASSERT_TRUE(opened.ok()) << opened;
     store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
+    auto horizon = store_->StreamHorizon();
+    ASSERT_TRUE(horizon.ok()) << horizon.status();
+    log_.Reset(horizon->first, horizon->second);
     UseLimits({});
     alice_ = NewUser("alice");
     bob_ = NewUser("bob");
@@ -80,7 +84,7 @@ class MessagingStoreTest : public ::testing::Test {
     ASSERT_TRUE(key.ok());
     manager_.reset();
     manager_ =
-        std::make_unique<MessagingManager>(*store_, friends_, tracker_, hub_, "localhost", *key,
+        std::make_unique<MessagingManager>(*store_, friends_, announcer_, "localhost", *key,
                                            SystemClock::Instance(), SecureRng::Instance(), limits);
   }
 
@@ -91,10 +95,9 @@ class MessagingStoreTest : public ::testing::Test {
     data.set_username(name);
     auto event = bus::MakeEvent("user.created", "auth", data, SystemClock::Instance(),
                                 SecureRng::Instance());
-    EXPECT_TRUE(*bus::ApplyEventOnce(*pool_, "messaging_users", *event,
-                                     [this](const bus::Event& e, pg::Tx& tx) {
-                                       return manager_->OnUserCreated(e, tx);
-                                     }));
+    EXPECT_TRUE(*bus::ApplyEventOnce(
+        *pool_, "messaging_users", *event,
+        [this](const bus::Event& e, pg::Tx& tx) { return manager_->OnUserCreated(e, tx); }));
     return id;
   }
 
@@ -123,17 +126,21 @@ class MessagingStoreTest : public ::testing::Test {
                     .ok());
   }
 
+  SyncKey Settle() { return SettleSyncHorizon(*store_); }
+
   std::vector<std::pair<std::string, nlohmann::json>> Outbox() {
     std::vector<std::pair<std::string, nlohmann::json>> out;
     auto r = pool_->Exec(kOutbox);
-    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->GetString(i, 0), nlohmann::json::parse(r->Get(i, 1)));
+    for (int i = 0; i < r->rows(); ++i)
+      out.emplace_back(r->GetString(i, 0), nlohmann::json::parse(r->Get(i, 1)));
     return out;
   }
 
   bus::Outbox outbox_;
   FakeFriends friends_;
-  StreamTracker tracker_;
+  WakeLog log_;
   WaitHub hub_;
+  CommitAnnouncer announcer_{log_, hub_};
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<PgMessagingStore> store_;
@@ -162,11 +169,13 @@ TEST_F(MessagingStoreTest, DirectMessageMakesAMatrixRoomOfSignedEvents) {
     ASSERT_TRUE(id.ok()) << id.status();
     EXPECT_EQ(*id, events->GetString(i, 0));
     EXPECT_TRUE(pdu.contains("signatures") && pdu["signatures"].contains("localhost"));
-    EXPECT_TRUE(pdu.contains("hashes") && pdu.contains("auth_events") && pdu.contains("prev_events"));
+    EXPECT_TRUE(pdu.contains("hashes") && pdu.contains("auth_events") &&
+                pdu.contains("prev_events"));
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"m.room.create", "m.room.member", "m.room.power_levels",
-                                             "m.room.join_rules", "m.room.history_visibility",
-                                             "m.room.member", "m.room.member", "m.room.message"}));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"m.room.create", "m.room.member", "m.room.power_levels",
+                                      "m.room.join_rules", "m.room.history_visibility",
+                                      "m.room.member", "m.room.member", "m.room.message"}));
   EXPECT_EQ(sent->message.seq, 8);
   EXPECT_EQ(MessagingManager::MessageText(sent->message.pdu), "hello bob");
 
@@ -233,7 +242,8 @@ TEST_F(MessagingStoreTest, ConcurrentSendsIntoOneRoomHaveGapFreeUniqueSeqs) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
         const std::string& from = t % 2 ? alice_ : bob_;
-        if (!SendIn(from, room, "m", "c" + std::to_string(t) + "-" + std::to_string(i)).ok()) ++failures;
+        if (!SendIn(from, room, "m", "c" + std::to_string(t) + "-" + std::to_string(i)).ok())
+          ++failures;
       }
     });
   }
@@ -316,7 +326,8 @@ TEST_F(MessagingStoreTest, HistoryPagesAreStableWhileNewMessagesArrive) {
   ASSERT_EQ(page1->messages.size(), 10u);
   EXPECT_EQ(MessagingManager::MessageText(page1->messages[0].pdu), "msg 29");
   ASSERT_TRUE(page1->next_before_seq.has_value());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(SendTo(bob_, alice_, "new", "n" + std::to_string(i)).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(SendTo(bob_, alice_, "new", "n" + std::to_string(i)).ok());
   std::vector<std::string> texts;
   for (const auto& m : page1->messages) texts.push_back(MessagingManager::MessageText(m.pdu));
   std::optional<int64_t> before = page1->next_before_seq;
@@ -328,7 +339,8 @@ TEST_F(MessagingStoreTest, HistoryPagesAreStableWhileNewMessagesArrive) {
   }
   ASSERT_EQ(texts.size(), 30u);
   for (int i = 0; i < 30; ++i) EXPECT_EQ(texts[i], "msg " + std::to_string(29 - i));
-  EXPECT_EQ(manager_->History(bob_, room, 0, 101).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->History(bob_, room, 0, 101).status().code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(manager_->History(carol_, room, 0, 10).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(manager_->History(bob_, "!nope:localhost", 0, 10).status().code(),
@@ -359,7 +371,8 @@ TEST_F(MessagingStoreTest, UnreadCountsDropWhenSeenAndSeenIsPublished) {
   ASSERT_TRUE(manager_->MarkSeen(bob_, room, last_seq).ok());
   EXPECT_EQ((*manager_->Conversations(bob_))[0].unread, 0);
   ASSERT_TRUE(manager_->MarkSeen(bob_, room, 2).ok());  // backwards: ignored
-  EXPECT_EQ(manager_->MarkSeen(bob_, room, last_seq + 1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->MarkSeen(bob_, room, last_seq + 1).code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(manager_->MarkSeen(carol_, room, 1).code(), absl::StatusCode::kPermissionDenied);
   int seen = 0;
   for (const auto& [subject, payload] : Outbox()) {
@@ -386,14 +399,16 @@ TEST_F(MessagingStoreTest, GroupsNeedContactsAndSyncReportsWhatHappened) {
   ASSERT_TRUE(sent.ok()) << sent.status();
   ASSERT_TRUE(manager_->MarkSeen(carol_, group->room_id, sent->message.seq).ok());
 
+  const SyncKey settled = Settle();
   auto batch = manager_->SyncOnce(carol_, before);
   ASSERT_TRUE(batch.ok());
   std::vector<std::string> kinds;
   for (const auto& row : batch->rows) kinds.push_back(row.kind);
-  EXPECT_EQ(kinds, (std::vector<std::string>{"conversation", "message", "seen"}));
+  ASSERT_EQ(kinds, (std::vector<std::string>{"conversation", "message", "seen"}));
   EXPECT_EQ(batch->rows[1].message->event_id, sent->message.event_id);
   EXPECT_EQ(batch->rows[2].user_id, carol_);
-  EXPECT_EQ(batch->next, manager_->Position());
+  EXPECT_GE(FromWire(batch->next), settled);
+  EXPECT_LE(batch->next, manager_->Position());
   // Nothing new after `next`.
   EXPECT_TRUE(manager_->SyncOnce(carol_, batch->next)->rows.empty());
   // The state after the message is the room's state: 3 members joined.
@@ -436,7 +451,9 @@ TEST_F(MessagingStoreTest, FriendshipEventsBecomeNoticesAndReadOnlyFlags) {
   friends_.Befriend(alice_, bob_);
   auto sent = SendTo(alice_, bob_, "hi", "f1");
   ASSERT_TRUE(sent.ok());
-  const int64_t before = manager_->Position();
+  // A token taken now could still be below the send (a new token starts at
+  // the horizon): wait until it is past it.
+  const int64_t before = ToWire(Settle());
   events::v1::FriendshipRemoved removed;
   removed.set_user_a(std::min(alice_, bob_));
   removed.set_user_b(std::max(alice_, bob_));
@@ -444,41 +461,60 @@ TEST_F(MessagingStoreTest, FriendshipEventsBecomeNoticesAndReadOnlyFlags) {
   auto event = bus::MakeEvent("friendship.removed", "contact", removed, SystemClock::Instance(),
                               SecureRng::Instance());
   auto apply = [&](const bus::Event& e) {
-    return bus::ApplyEventOnce(*pool_, "messaging_friendships", e,
-                               [this](const bus::Event& ev, pg::Tx& tx) {
-                                 return manager_->OnFriendshipEvent(ev, tx);
-                               });
+    return bus::ApplyEventOnce(
+        *pool_, "messaging_friendships", e,
+        [this](const bus::Event& ev, pg::Tx& tx) { return manager_->OnFriendshipEvent(ev, tx); });
   };
   ASSERT_TRUE(*apply(*event));
   EXPECT_FALSE(*apply(*event));  // redelivery changes nothing
   auto list = manager_->Conversations(bob_);
   EXPECT_TRUE((*list)[0].read_only);
+  Settle();
   auto batch = manager_->SyncOnce(bob_, before);
   ASSERT_EQ(batch->rows.size(), 1u);
   EXPECT_EQ(batch->rows[0].kind, "contact_removed");
   EXPECT_EQ(batch->rows[0].user_id, alice_);
 }
 
-// Sync answers "nothing new" from memory when nothing was allocated for the
-// user above `since`; it must never hide a row the database has. After each
-// step (so that each kind of row is somebody's newest), every user, from
-// every position, gets exactly what a database read gives; also in a process
-// that starts after the rows were written.
+// Sync answers "nothing new" from memory when this replica heard of nothing
+// for the user after `since`; it must never hide a row the database has.
+// After each step (so that each kind of row is somebody's newest), every
+// user, from every token, gets exactly what a database read gives; also in a
+// process that starts after the rows were written.
 TEST_F(MessagingStoreTest, SyncFromMemoryNeverHidesWhatTheDatabaseHas) {
   const std::string dave = NewUser("dave");
+  const uint64_t first = log_.Horizon();
+  const std::vector<std::string> everyone = {alice_, bob_, carol_, dave};
   auto check_all = [&](MessagingManager& manager) {
-    const int64_t end = manager.Position();
-    for (const std::string& user : {alice_, bob_, carol_, dave}) {
-      for (int64_t since = 0; since <= end; ++since) {
-        auto expected = store_->SyncRows(user, since, end, 100);
-        auto got = manager.SyncOnce(user, since);
+    const SyncKey end = Settle();
+    // Tokens at every boundary: before xids, at start-up, just below and
+    // above each transaction with rows, and the horizon.
+    std::set<SyncKey> tokens = {SyncKey{0, 0}, SyncKey::Below(first), end};
+    for (const std::string& user : everyone) {
+      auto rows = store_->SyncRows(user, SyncKey{}, 100);
+      ASSERT_TRUE(rows.ok());
+      for (const SyncRow& row : rows->rows) {
+        tokens.insert(SyncKey::Below(row.xid));
+        tokens.insert(SyncKey::Below(row.xid + 1));
+      }
+    }
+    for (const std::string& user : everyone) {
+      for (const SyncKey& since : tokens) {
+        auto expected = store_->SyncRows(user, since, 100);
+        auto got = manager.SyncOnce(user, ToWire(since));
         ASSERT_TRUE(expected.ok() && got.ok());
-        std::vector<int64_t> want, have;
-        for (const auto& row : *expected) want.push_back(row.stream_pos);
-        for (const auto& row : got->rows) have.push_back(row.stream_pos);
-        ASSERT_EQ(have, want) << "user " << user << " since " << since;
-        EXPECT_EQ(got->next, end);
-        EXPECT_FALSE(got->lagging);
+        std::vector<SyncKey> want, have;
+        for (const auto& row : expected->rows) want.push_back(row.key());
+        for (const auto& row : got->rows) have.push_back(row.key());
+        ASSERT_EQ(have, want) << "user " << user << " since " << ToWire(since);
+        // A read moves the token to the horizon (past every row written);
+        // the shortcut keeps it.
+        if (got->next != ToWire(since)) {
+          EXPECT_GE(FromWire(got->next), end);
+        }
+        auto again = manager.SyncOnce(user, got->next);
+        ASSERT_TRUE(again.ok());
+        EXPECT_TRUE(again->rows.empty());
       }
     }
   };
@@ -500,16 +536,21 @@ TEST_F(MessagingStoreTest, SyncFromMemoryNeverHidesWhatTheDatabaseHas) {
   check_all(*manager_);
   Unfriend(alice_, bob_);
   check_all(*manager_);
-  // The shortcut is taken: dave has had nothing since start-up; bob has one
-  // of the last two positions (the unfriending notices, in user id order).
-  EXPECT_FALSE(tracker_.MayHaveAfter(dave, 0));
-  EXPECT_TRUE(tracker_.MayHaveAfter(bob_, manager_->Position() - 2));
-  EXPECT_FALSE(tracker_.MayHaveAfter(bob_, manager_->Position()));
+  // The shortcut is taken: dave has had nothing since start-up, and bob's
+  // unfriending notice is below the horizon his last read returned.
+  EXPECT_TRUE(manager_->SyncOnce(bob_, ToWire(Settle())).ok());  // bounds bob's last wake-up
+  const SyncKey end = Settle();
+  EXPECT_FALSE(log_.MayHaveAfter(dave, end));
+  EXPECT_TRUE(log_.MayHaveAfter(bob_, SyncKey::Below(first)));
+  EXPECT_FALSE(log_.MayHaveAfter(bob_, end));
 
   // A new process knows nothing of the rows before it started.
-  StreamTracker restarted;
-  restarted.Reset(manager_->Position());
-  MessagingManager later(*store_, friends_, restarted, hub_, "localhost",
+  WakeLog restarted;
+  auto horizon = store_->StreamHorizon();
+  ASSERT_TRUE(horizon.ok());
+  restarted.Reset(horizon->first, horizon->second);
+  CommitAnnouncer announcer(restarted, hub_);
+  MessagingManager later(*store_, friends_, announcer, "localhost",
                          *matrix::Ed25519Key::Generate(SecureRng::Instance(), "test"),
                          SystemClock::Instance(), SecureRng::Instance());
   check_all(later);
@@ -650,6 +691,30 @@ TEST_F(MessagingStoreTest, EndedFriendshipRefusesSendsBeforeItsEventArrives) {
   Unfriend(alice_, bob_);
   EXPECT_EQ(SendIn(bob_, room, "bye?", "f9").status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(friends_.single_calls, singles + 1);
+}
+
+}  // namespace
+}  // namespace messenger::messaging
+
+namespace messenger::messaging {
+namespace {
+
+// The next stream positions, taken by notices written outside the sequence.
+constexpr pg::Query kTakePositions{
+    "t_take_positions",
+    "INSERT INTO notices (stream_pos, user_id, kind) "
+    "SELECT p, $1, 'contact_request' FROM generate_series(nextval('stream_positions') + 1, "
+    "currval('stream_positions') + 8) p"};
+
+// The direct room's creation conflicts on a notice, not on the pair (as
+// when another writer used the positions): the send is tried again and
+// succeeds; it was answered 409.
+TEST_F(MessagingStoreTest, AFirstDirectSendMeetingAnotherConflictIsNotA409) {
+  friends_.Befriend(alice_, bob_);
+  ASSERT_TRUE(pool_->Exec(kTakePositions, {carol_}).ok());
+  absl::StatusOr<SentMessage> sent = SendTo(alice_, bob_, "first", "c1");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_FALSE(sent->duplicate);
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ class FakeStore final : public MessagingStore {
     return Unused();
   }
   absl::Status SaveSigningKey(const std::string&, const std::string&) override { return Unused(); }
-  absl::StatusOr<int64_t> MaxStreamPosition() override { return Unused(); }
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> StreamHorizon() override { return Unused(); }
   absl::StatusOr<std::optional<SentRecord>> FindSent(const std::string&, const std::string&,
                                                      const std::string&) override {
     return Unused();
@@ -105,10 +105,7 @@ class FakeStore final : public MessagingStore {
   absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string&) override {
     return Unused();
   }
-  absl::StatusOr<std::vector<SyncRow>> SyncRows(const std::string&, int64_t, int64_t,
-                                                int) override {
-    return Unused();
-  }
+  absl::StatusOr<SyncPage> SyncRows(const std::string&, SyncKey, int) override { return Unused(); }
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string&) override {
     return Unused();
   }
@@ -159,11 +156,11 @@ class FakeStore final : public MessagingStore {
                                     const std::string&, const std::string&) override {
       return Unused();
     }
-    absl::StatusOr<bool> AdvanceReceipt(const std::string&, const std::string&, int64_t, int64_t,
+    absl::StatusOr<bool> AdvanceReceipt(const std::string&, const std::string&, int64_t,
                                         absl::Time) override {
       return Unused();
     }
-    absl::Status InsertNotice(int64_t, const std::string&, const std::string&,
+    absl::Status InsertNotice(const std::string&, const std::string&,
                               const std::optional<std::string>&,
                               const std::optional<std::string>&) override {
       return Unused();
@@ -225,7 +222,7 @@ class RoomWriterTest : public ::testing::Test {
   }
 
   std::unique_ptr<RoomWriter> Writer(MessageBatcher::Confirm confirm = nullptr) {
-    return std::make_unique<RoomWriter>(store_, tracker_, hub_, kServer, key_, clock_, rng_,
+    return std::make_unique<RoomWriter>(store_, announcer_, kServer, key_, clock_, rng_,
                                         RoomWriter::Options{}, std::move(confirm));
   }
 
@@ -253,8 +250,9 @@ class RoomWriterTest : public ::testing::Test {
 
   matrix::Ed25519Key key_;
   FakeStore store_;
-  StreamTracker tracker_;
+  WakeLog log_;
   WaitHub hub_;
+  CommitAnnouncer announcer_{log_, hub_};
   FakeClock clock_;
   CountingRng rng_;
   std::optional<matrix::Room> other_;
@@ -273,8 +271,9 @@ TEST_F(RoomWriterTest, LoadsAnUnloadedRoomAndCommitsOnItsTip) {
   EXPECT_EQ(PrevEvents(*e), std::vector<std::string>{tip});
   EXPECT_EQ(store_.row.tip_event_id, e->event_id);
   EXPECT_EQ(store_.loads, 1);
-  EXPECT_GT(e->stream_pos, 0);
-  EXPECT_EQ(tracker_.Watermark(), e->stream_pos);  // settled
+  // Its readers are in the wake log (this replica answers them from the
+  // database now), and their long polls were woken.
+  EXPECT_TRUE(log_.MayHaveAfter(kBob, SyncKey::Below(1'000'000)));
   std::lock_guard lock(woken_mutex_);
   EXPECT_EQ(woken_, (std::set<std::string>{kAlice, kBob}));
 }

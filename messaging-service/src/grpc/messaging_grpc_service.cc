@@ -69,6 +69,14 @@ grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(grpc::CallbackServer
       "messaging_send_path_total", "Sends by path: queued from memory, or on the work pool",
       {{"path", "pool"}});
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A direct room not known here yet is written here (the send makes it known).
+  if (forwarder_.Forward(context, reactor, messaging_.KnownRoomOf(in),
+                         [request, response](RoomForwarder::Stub& stub, grpc::ClientContext* c,
+                                             std::function<void(grpc::Status)> done) {
+                           stub.async()->SendMessage(c, request, response, std::move(done));
+                         })) {
+    return reactor;
+  }
   auto on_pool = [this, context, reactor, response, in]() {
     pooled.Inc();
     grpcx::FinishOnPool(context, reactor, pool_, [this, response, in]() -> absl::Status {
@@ -135,21 +143,39 @@ grpc::ServerUnaryReactor* MessagingGrpcService::CreateConversation(
 
 grpc::ServerUnaryReactor* MessagingGrpcService::MarkSeen(grpc::CallbackServerContext* context,
                                                          const v1::MarkSeenRequest* request,
-                                                         v1::MarkSeenResponse*) {
-  return grpcx::RunBlocking(context, pool_, [this, request]() -> absl::Status {
+                                                         v1::MarkSeenResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (forwarder_.Forward(context, reactor, request->conversation_id(),
+                         [request, response](RoomForwarder::Stub& stub, grpc::ClientContext* c,
+                                             std::function<void(grpc::Status)> done) {
+                           stub.async()->MarkSeen(c, request, response, std::move(done));
+                         })) {
+    return reactor;
+  }
+  grpcx::FinishOnPool(context, reactor, pool_, [this, request]() -> absl::Status {
     return messaging_.MarkSeen(request->user_id(), request->conversation_id(), request->seq());
   });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* MessagingGrpcService::Invite(grpc::CallbackServerContext* context,
                                                        const v1::InviteRequest* request,
                                                        v1::InviteResponse* response) {
-  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (forwarder_.Forward(context, reactor, request->conversation_id(),
+                         [request, response](RoomForwarder::Stub& stub, grpc::ClientContext* c,
+                                             std::function<void(grpc::Status)> done) {
+                           stub.async()->Invite(c, request, response, std::move(done));
+                         })) {
+    return reactor;
+  }
+  grpcx::FinishOnPool(context, reactor, pool_, [this, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(*response->mutable_event_id(),
                      messaging_.Invite(request->user_id(), request->conversation_id(),
                                        request->invitee_id()));
     return absl::OkStatus();
   });
+  return reactor;
 }
 
 struct MessagingGrpcService::SyncCall {

@@ -4,6 +4,7 @@
 
 #include "common/grpc/grpc_util.h"
 #include "common/grpc/work_pool.h"
+#include "messaging-service/src/grpc/room_forwarder.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
@@ -12,8 +13,10 @@ namespace messenger::messaging {
 
 class MessagingGrpcService final : public v1::MessagingService::CallbackService {
  public:
-  MessagingGrpcService(MessagingManager& messaging, grpcx::WorkPool& pool)
-      : messaging_(messaging), pool_(pool) {}
+  // Writes of rooms another replica owns go there through `forwarder`.
+  MessagingGrpcService(MessagingManager& messaging, grpcx::WorkPool& pool,
+                       RoomForwarder& forwarder)
+      : messaging_(messaging), pool_(pool), forwarder_(forwarder) {}
 
   grpc::ServerUnaryReactor* SendMessage(grpc::CallbackServerContext* context,
                                         const v1::SendMessageRequest* request,
@@ -43,6 +46,7 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
 
   MessagingManager& messaging_;
   grpcx::WorkPool& pool_;
+  RoomForwarder& forwarder_;
 };
 
 // FriendChecker over the contact service's IsFriend and AreFriends, with a

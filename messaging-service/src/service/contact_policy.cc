@@ -59,6 +59,25 @@ std::optional<bool> MessagingManager::KnownFriends(const std::string& a, const s
   return std::nullopt;
 }
 
+std::string MessagingManager::KnownRoomOf(const SendInput& in) {
+  if (in.conversation_id) return *in.conversation_id;
+  if (!in.to_user_id || !IsUuid(in.sender_id) || !IsUuid(*in.to_user_id)) return "";
+  std::optional<RoomRow> room = CachedDirectRoom(
+      DirectKey(text::ToLowerAscii(in.sender_id), text::ToLowerAscii(*in.to_user_id)));
+  return room ? room->room_id : "";
+}
+
+absl::Status MessagingManager::OnFriendshipHeard(const bus::Event& event) {
+  if (event.type != "friendship.removed") return absl::OkStatus();
+  events::v1::FriendshipRemoved data;
+  RETURN_IF_ERROR(event.DataTo(data));
+  if (!IsUuid(data.user_a()) || !IsUuid(data.user_b())) {
+    return absl::InvalidArgumentError("friendship event without users");
+  }
+  friends_until_.Erase(DirectKey(data.user_a(), data.user_b()));
+  return absl::OkStatus();
+}
+
 absl::Status MessagingManager::OnUserCreated(const bus::Event& event, pg::Tx& tx) {
   events::v1::UserCreated data;
   RETURN_IF_ERROR(event.DataTo(data));
@@ -71,12 +90,12 @@ absl::Status MessagingManager::OnUserCreated(const bus::Event& event, pg::Tx& tx
 absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx& tx) {
   auto mtx = store_.Within(tx);
   std::vector<std::string> notify;
-  // User ids as stored and as sync asks for them (the tracker's readers).
+  // User ids as stored and as sync asks for them (the wake log's readers).
   auto notice = [&](const std::string& raw_user, const std::string& kind,
                     const std::string& other) {
     const std::string user = text::ToLowerAscii(raw_user);
     notify.push_back(user);
-    return mtx->InsertNotice(writer_.AllocatePosition(tx, {user}), user, kind, std::nullopt, other);
+    return mtx->InsertNotice(user, kind, std::nullopt, other);
   };
   if (event.type == "friendship.created") {
     events::v1::FriendshipCreated data;
@@ -110,7 +129,7 @@ absl::Status MessagingManager::OnFriendshipEvent(const bus::Event& event, pg::Tx
   } else {
     return absl::OkStatus();
   }
-  tx.AfterCommit([this, notify] { hub_.Notify(notify); });
+  announcer_.OnCommit(tx, std::move(notify));
   return absl::OkStatus();
 }
 

@@ -33,13 +33,12 @@ std::string RequestHash(const std::string& sender, const SendInput& in) {
 }  // namespace
 
 MessagingManager::MessagingManager(MessagingStore& store, FriendChecker& friends,
-                                   StreamTracker& tracker, WaitHub& hub, std::string server_name,
+                                   CommitAnnouncer& announcer, std::string server_name,
                                    matrix::Ed25519Key key, const Clock& clock, Rng& rng,
                                    MessagingLimits limits)
     : store_(store),
       friends_(friends),
-      tracker_(tracker),
-      hub_(hub),
+      announcer_(announcer),
       server_name_(server_name),
       clock_(clock),
       rng_(rng),
@@ -47,7 +46,7 @@ MessagingManager::MessagingManager(MessagingStore& store, FriendChecker& friends
       direct_rooms_("messaging_direct_rooms", limits.cache_entries),
       room_rows_("messaging_room_rows", limits.cache_entries),
       friends_until_("messaging_friendships", limits.cache_entries),
-      writer_(store, tracker, hub, std::move(server_name), std::move(key), clock, rng,
+      writer_(store, announcer, std::move(server_name), std::move(key), clock, rng,
               {.loaded_rooms = limits.loaded_rooms},
               [this](const std::vector<const FastMessage*>& messages) {
                 return ConfirmFriendships(messages);
@@ -153,14 +152,20 @@ absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sende
   const std::string key = DirectKey(sender, peer);
   if (std::optional<RoomRow> cached = CachedDirectRoom(key)) return *cached;
   ASSIGN_OR_RETURN(std::optional<RoomRow> existing, store_.FindDirectRoom(key));
-  if (!existing) {
+  // Creation is idempotent: a pair whose room appeared meanwhile (the other
+  // user, maybe through another replica) gets that room. A conflict that
+  // left no room was about something else (e.g. a stream position another
+  // writer used): tried again, then retryable, never a 409 for the caller.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1; !existing; ++attempt) {
     absl::StatusOr<RoomRow> created = CreateRoom(sender, "direct", std::nullopt, key, {peer});
     if (created.ok()) {
       existing = *created;
     } else if (absl::IsAlreadyExists(created.status())) {
-      // The other user created it at the same moment: use theirs.
       ASSIGN_OR_RETURN(existing, store_.FindDirectRoom(key));
-      if (!existing) return created.status();
+      if (!existing && attempt == kAttempts) {
+        return absl::UnavailableError("the conversation could not be created now; retry shortly");
+      }
     } else {
       return created.status();
     }
@@ -412,28 +417,40 @@ absl::StatusOr<std::string> MessagingManager::Invite(const std::string& inviter_
                    *invitee};
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>&,
                    const std::vector<std::string>&) {
-    return tx.InsertNotice(writer_.AllocatePosition(tx.tx(), {*invitee}), *invitee, "conversation",
-                           room_id, std::nullopt);
+    return tx.InsertNotice(*invitee, "conversation", room_id, std::nullopt);
   };
   ASSIGN_OR_RETURN(std::vector<StoredEvent> written, writer_.WriteState(room_id, {draft}, extra));
   return written.front().event_id;
 }
 
+int64_t MessagingManager::Position() {
+  WakeLog& log = announcer_.log();
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> horizon = store_.StreamHorizon();
+  // Any horizon read before is safe too (it only repeats older rows).
+  if (horizon.ok()) log.Observed(log.ReadStarting(), horizon->first, horizon->second);
+  return ToWire(SyncKey::Below(log.Horizon()));
+}
+
 absl::StatusOr<SyncBatch> MessagingManager::SyncOnce(const std::string& user_id, int64_t since) {
   ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
   constexpr int kMaxRows = 100;
+  WakeLog& log = announcer_.log();
+  const SyncKey from = FromWire(since);
   SyncBatch batch;
-  const int64_t watermark = tracker_.Watermark();
-  // Read first, then ask the tracker: a position at or below the watermark
-  // was allocated (with its readers) before the watermark passed it.
-  if (since >= watermark || !tracker_.MayHaveAfter(user, since)) {
-    batch.next = std::max(since, watermark);
-  } else {
-    ASSIGN_OR_RETURN(batch.rows, store_.SyncRows(user, since, watermark, kMaxRows));
-    batch.next =
-        static_cast<int>(batch.rows.size()) == kMaxRows ? batch.rows.back().stream_pos : watermark;
+  if (!log.MayHaveAfter(user, from)) {
+    batch.next = since;  // only a read moves a token: nothing is skipped
+    return batch;
   }
-  batch.lagging = tracker_.MayHaveAfter(user, batch.next);
+  const uint64_t ticket = log.ReadStarting();
+  ASSIGN_OR_RETURN(SyncPage page, store_.SyncRows(user, from, kMaxRows));
+  log.ReadDone(user, ticket, page.horizon, page.xmax);
+  std::optional<SyncKey> last;
+  if (!page.rows.empty()) last = page.rows.back().key();
+  const SyncKey next = NextKey(from, last, page.full, page.horizon);
+  batch.next = ToWire(next);
+  batch.rows = std::move(page.rows);
+  // More rows, or a commit heard for this user still above the horizon.
+  batch.lagging = page.full || log.MayHaveAfter(user, next);
   return batch;
 }
 

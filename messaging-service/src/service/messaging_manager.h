@@ -20,7 +20,7 @@
 #include "common/wait_hub.h"
 #include "messaging-service/src/domain/matrix/room.h"
 #include "messaging-service/src/domain/matrix/signing.h"
-#include "messaging-service/src/domain/stream_tracker.h"
+#include "messaging-service/src/domain/sync_position.h"
 #include "messaging-service/src/storage/messaging_store.h"
 #include "messaging-service/src/writer/room_writer.h"
 
@@ -64,7 +64,7 @@ struct HistoryPage {
 };
 
 struct SyncBatch {
-  int64_t next = 0;
+  int64_t next = 0;  // ToWire of the next key
   std::vector<SyncRow> rows;
   // Something for this user lies above `next` (more rows, a commit still
   // open, or one held back by another): worth looking again shortly.
@@ -73,9 +73,10 @@ struct SyncBatch {
 
 class MessagingManager {
  public:
-  MessagingManager(MessagingStore& store, FriendChecker& friends, StreamTracker& tracker,
-                   WaitHub& hub, std::string server_name, matrix::Ed25519Key key,
-                   const Clock& clock, Rng& rng, MessagingLimits limits = {});
+  // `announcer` carries this replica's wake log and long polls.
+  MessagingManager(MessagingStore& store, FriendChecker& friends, CommitAnnouncer& announcer,
+                   std::string server_name, matrix::Ed25519Key key, const Clock& clock, Rng& rng,
+                   MessagingLimits limits = {});
 
   absl::StatusOr<SentMessage> Send(const SendInput& input);
   // nullopt: not sent; call Send (which also answers every error).
@@ -94,11 +95,25 @@ class MessagingManager {
   // A Matrix invite into a group; the event id.
   absl::StatusOr<std::string> Invite(const std::string& inviter_id, const std::string& room_id,
                                      const std::string& invitee_id);
-  // What is new for the user after `since` (no waiting).
+  // What is new for the user after `since` (a token's number: ToWire), no
+  // waiting. Without a database read when this replica heard of nothing
+  // for the user since then (the token is then returned unchanged).
   absl::StatusOr<SyncBatch> SyncOnce(const std::string& user_id, int64_t since);
-  int64_t Position() const { return tracker_.Watermark(); }
+  // A token's number for a sync that starts now: the stream's horizon (one
+  // small read), or the last one known when the database cannot answer.
+  int64_t Position();
   size_t loaded_rooms() const { return writer_.loaded_rooms(); }
-  WaitHub& hub() { return hub_; }
+  // The room a send writes, when known without IO ("" otherwise): its
+  // conversation_id, or the remembered direct room of the pair.
+  std::string KnownRoomOf(const SendInput& input);
+  // Drops the loaded rooms `which` selects (a shard this replica just took:
+  // another replica may have moved them on).
+  size_t ForgetRooms(const std::function<bool(const std::string& room_id)>& which) {
+    return writer_.ForgetRooms(which);
+  }
+  // friendship.removed as this replica heard it: forget the remembered "yes".
+  absl::Status OnFriendshipHeard(const bus::Event& event);
+  WaitHub& hub() { return announcer_.hub(); }
 
   // Event consumer effects (inside the consumer's transaction).
   absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
@@ -161,8 +176,7 @@ class MessagingManager {
 
   MessagingStore& store_;
   FriendChecker& friends_;
-  StreamTracker& tracker_;
-  WaitHub& hub_;
+  CommitAnnouncer& announcer_;
   std::string server_name_;
   const Clock& clock_;
   Rng& rng_;

@@ -7,12 +7,14 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/bus/event.h"
 #include "common/pg/pg.h"
+#include "messaging-service/src/domain/sync_position.h"
 
 namespace messenger::messaging {
 
@@ -36,7 +38,6 @@ struct StoredEvent {
   std::string event_id;
   std::string room_id;
   int64_t seq = 0;
-  int64_t stream_pos = 0;
   std::string sender;  // user UUID
   std::string type;
   std::optional<std::string> state_key;
@@ -80,12 +81,23 @@ struct ConversationRow {
 };
 
 struct SyncRow {
+  uint64_t xid = 0;  // of the writing transaction (0: written before V004)
   int64_t stream_pos = 0;
   std::string kind;  // "message" | "seen" | notice kinds
   std::string room_id;
   std::optional<MessageRow> message;
   std::string user_id;  // seen: reader; notices: the other user
   int64_t seq = 0;
+  SyncKey key() const { return {xid, stream_pos}; }
+};
+
+// The rows of one user after a key, in key order, below the horizon of the
+// read's snapshot (sync_position.h).
+struct SyncPage {
+  std::vector<SyncRow> rows;
+  bool full = false;     // the limit was reached; the last transaction is whole
+  uint64_t horizon = 0;  // the snapshot's xmin: every xid below it has ended
+  uint64_t xmax = 0;     // every xid committed before the snapshot is below it
 };
 
 // Operations inside one transaction.
@@ -109,17 +121,18 @@ class MessagingTx {
                                                 const std::vector<StateEntry>& full_state) = 0;
   virtual absl::Status PutCurrentState(const std::string& room_id, const StateEntry& entry) = 0;
   virtual absl::Status PutMembership(const std::string& room_id, const std::string& user_id,
-                                     const std::string& membership, const std::string& event_id) = 0;
+                                     const std::string& membership,
+                                     const std::string& event_id) = 0;
   // False when (user, device, client_msg_id) is already taken.
   virtual absl::StatusOr<bool> InsertSent(const std::string& user_id, const std::string& device_id,
                                           const std::string& client_msg_id,
                                           const std::string& event_id,
                                           const std::string& request_hash) = 0;
   // Moves the read marker forward; false when `seq` is not past it.
-  virtual absl::StatusOr<bool> AdvanceReceipt(const std::string& room_id, const std::string& user_id,
-                                              int64_t seq, int64_t stream_pos, absl::Time at) = 0;
-  virtual absl::Status InsertNotice(int64_t stream_pos, const std::string& user_id,
-                                    const std::string& kind,
+  virtual absl::StatusOr<bool> AdvanceReceipt(const std::string& room_id,
+                                              const std::string& user_id, int64_t seq,
+                                              absl::Time at) = 0;
+  virtual absl::Status InsertNotice(const std::string& user_id, const std::string& kind,
                                     const std::optional<std::string>& room_id,
                                     const std::optional<std::string>& other_user) = 0;
   virtual absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) = 0;
@@ -161,7 +174,8 @@ class MessagingStore {
       const std::vector<std::string>& user_ids) = 0;
   virtual absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SigningKey() = 0;
   virtual absl::Status SaveSigningKey(const std::string& key_id, const std::string& seed) = 0;
-  virtual absl::StatusOr<int64_t> MaxStreamPosition() = 0;
+  // The sync stream's horizon now: {xmin, xmax} of a fresh snapshot.
+  virtual absl::StatusOr<std::pair<uint64_t, uint64_t>> StreamHorizon() = 0;
 
   virtual absl::StatusOr<std::optional<SentRecord>> FindSent(const std::string& user_id,
                                                              const std::string& device_id,
@@ -175,10 +189,12 @@ class MessagingStore {
   // Newest first, seq < before_seq (0: no bound), at most `limit`.
   virtual absl::StatusOr<std::vector<MessageRow>> Messages(const std::string& room_id,
                                                            int64_t before_seq, int limit) = 0;
-  virtual absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id) = 0;
-  // Sync rows of the user with since < stream_pos <= until, in order.
-  virtual absl::StatusOr<std::vector<SyncRow>> SyncRows(const std::string& user_id, int64_t since,
-                                                        int64_t until, int limit) = 0;
+  virtual absl::StatusOr<std::vector<ConversationRow>> Conversations(
+      const std::string& user_id) = 0;
+  // Sync rows of the user after `since`: about `limit`, more to finish the
+  // last transaction (a page never splits one, except legacy xid-0 rows).
+  virtual absl::StatusOr<SyncPage> SyncRows(const std::string& user_id, SyncKey since,
+                                            int limit) = 0;
   // The state of the room after `event_id` (via state groups).
   virtual absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) = 0;
 };

@@ -1,7 +1,9 @@
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
+#include <limits>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "messaging-service/src/storage/queries.h"
@@ -11,6 +13,17 @@ namespace {
 
 // Full snapshots keep every state lookup to a bounded walk.
 constexpr int kMaxStateChain = 64;
+
+// No upper bound on xids but the read's horizon (xid8 is unsigned 64-bit).
+constexpr uint64_t kNoXidBound = std::numeric_limits<uint64_t>::max();
+
+// An xid8 column read as text.
+uint64_t Xid(const pg::Result& r, int row, int col) {
+  const std::string_view text = r.Get(row, col);
+  uint64_t xid = 0;
+  (void)absl::SimpleAtoi(absl::string_view(text.data(), text.size()), &xid);
+  return xid;
+}
 
 RoomRow RoomFrom(const pg::Result& r, int i) {
   RoomRow room;
@@ -131,8 +144,8 @@ class PgMessagingTx final : public MessagingTx {
 
   absl::Status InsertEvent(const StoredEvent& e) override {
     return tx_
-        .Exec(queries::kInsertEvent, {e.event_id, e.room_id, e.seq, e.stream_pos, e.sender, e.type,
-                                      e.state_key, e.origin_server_ts, e.state_group, e.pdu})
+        .Exec(queries::kInsertEvent, {e.event_id, e.room_id, e.seq, e.sender, e.type, e.state_key,
+                                      e.origin_server_ts, e.state_group, e.pdu})
         .status();
   }
 
@@ -182,17 +195,15 @@ class PgMessagingTx final : public MessagingTx {
   }
 
   absl::StatusOr<bool> AdvanceReceipt(const std::string& room_id, const std::string& user_id,
-                                      int64_t seq, int64_t stream_pos, absl::Time at) override {
-    ASSIGN_OR_RETURN(pg::Result r,
-                     tx_.Exec(queries::kAdvanceReceipt, {room_id, user_id, seq, stream_pos, at}));
+                                      int64_t seq, absl::Time at) override {
+    ASSIGN_OR_RETURN(pg::Result r, tx_.Exec(queries::kAdvanceReceipt, {room_id, user_id, seq, at}));
     return r.affected() == 1;
   }
 
-  absl::Status InsertNotice(int64_t stream_pos, const std::string& user_id, const std::string& kind,
+  absl::Status InsertNotice(const std::string& user_id, const std::string& kind,
                             const std::optional<std::string>& room_id,
                             const std::optional<std::string>& other_user) override {
-    return tx_.Exec(queries::kInsertNotice, {stream_pos, user_id, kind, room_id, other_user})
-        .status();
+    return tx_.Exec(queries::kInsertNotice, {user_id, kind, room_id, other_user}).status();
   }
 
   absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) override {
@@ -221,11 +232,10 @@ absl::Status PgMessagingStore::Transaction(const std::function<absl::Status(Mess
 
 absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
   const StoredEvent& e = m.event;
-  absl::StatusOr<pg::Result> result =
-      pool_.Exec(queries::kAppendMessage,
-                 {e.event_id, e.room_id, e.seq, e.stream_pos, e.sender, e.origin_server_ts, e.pdu,
-                  m.device_id, m.client_msg_id, m.depth, m.at, m.outbox_event.id,
-                  m.outbox_event.type, m.outbox_event.ToJson(), m.request_hash});
+  absl::StatusOr<pg::Result> result = pool_.Exec(
+      queries::kAppendMessage, {e.event_id, e.room_id, e.seq, e.sender, e.origin_server_ts, e.pdu,
+                                m.device_id, m.client_msg_id, m.depth, m.at, m.outbox_event.id,
+                                m.outbox_event.type, m.outbox_event.ToJson(), m.request_hash});
   // The one duplicate check: the idempotency key's primary key.
   if (pg::IsUniqueViolation(result.status(), "sent_messages_pkey")) {
     return absl::AlreadyExistsError("client_msg_id already used");
@@ -238,14 +248,13 @@ absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
 
 absl::StatusOr<std::vector<bool>> PgMessagingStore::AppendMessages(
     const std::vector<const FastMessage*>& messages) {
-  constexpr int kColumns = 15;
+  constexpr int kColumns = 14;
   std::vector<std::vector<std::string>> columns(kColumns);
   for (const FastMessage* m : messages) {
     const StoredEvent& e = m->event;
     const std::string values[kColumns] = {e.event_id,
                                           e.room_id,
                                           std::to_string(e.seq),
-                                          std::to_string(e.stream_pos),
                                           e.sender,
                                           std::to_string(e.origin_server_ts),
                                           e.pdu,
@@ -298,9 +307,9 @@ absl::Status PgMessagingStore::SaveSigningKey(const std::string& key_id, const s
   return pool_.Exec(queries::kSaveSigningKey, {key_id, pg::Param::Bytes(seed)}).status();
 }
 
-absl::StatusOr<int64_t> PgMessagingStore::MaxStreamPosition() {
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMaxStreamPosition));
-  return r.GetInt64(0, 0);
+absl::StatusOr<std::pair<uint64_t, uint64_t>> PgMessagingStore::StreamHorizon() {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kStreamHorizon));
+  return std::make_pair(Xid(r, 0, 0), Xid(r, 0, 1));
 }
 
 absl::StatusOr<std::optional<SentRecord>> PgMessagingStore::FindSent(
@@ -370,21 +379,48 @@ absl::StatusOr<std::vector<ConversationRow>> PgMessagingStore::Conversations(
   return out;
 }
 
-absl::StatusOr<std::vector<SyncRow>> PgMessagingStore::SyncRows(const std::string& user_id,
-                                                                int64_t since, int64_t until,
-                                                                int limit) {
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kSyncRows, {user_id, since, until, limit}));
+absl::StatusOr<SyncPage> PgMessagingStore::SyncRows(const std::string& user_id, SyncKey since,
+                                                    int limit) {
+  // A transaction's rows for one user: at most one per room in a batch, or a
+  // room's creation; this only bounds a runaway.
+  constexpr int kMaxTransactionRows = 100'000;
+  SyncPage page;
+  ASSIGN_OR_RETURN(page.rows, ReadSyncRows(user_id, since, kNoXidBound, limit, &page));
+  page.full = static_cast<int>(page.rows.size()) >= limit;
+  if (page.full && page.rows.back().xid != 0) {
+    // Finish the last transaction, so that the next token can be "below
+    // the next xid" (it is below this read's horizon: its rows are final).
+    const SyncKey last = page.rows.back().key();
+    ASSIGN_OR_RETURN(std::vector<SyncRow> rest,
+                     ReadSyncRows(user_id, last, last.xid + 1, kMaxTransactionRows, nullptr));
+    for (SyncRow& row : rest) page.rows.push_back(std::move(row));
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<SyncRow>> PgMessagingStore::ReadSyncRows(const std::string& user_id,
+                                                                    SyncKey since, uint64_t below,
+                                                                    int limit, SyncPage* horizon) {
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kSyncRows, {user_id, std::to_string(since.xid), since.pos,
+                                                   limit, std::to_string(below)}));
   std::vector<SyncRow> out;
   for (int i = 0; i < r.rows(); ++i) {
+    if (horizon != nullptr && i == 0) {
+      horizon->horizon = Xid(r, 0, 0);
+      horizon->xmax = Xid(r, 0, 1);
+    }
+    if (r.IsNull(i, 2)) continue;  // no rows: only the horizon
     SyncRow row;
-    row.stream_pos = r.GetInt64(i, 0);
-    row.kind = r.GetString(i, 1);
-    if (!r.IsNull(i, 2)) row.room_id = r.GetString(i, 2);
-    if (!r.IsNull(i, 4)) row.seq = r.GetInt64(i, 4);
-    if (!r.IsNull(i, 5)) row.user_id = r.GetString(i, 5);
+    row.xid = Xid(r, i, 2);
+    row.stream_pos = r.GetInt64(i, 3);
+    row.kind = r.GetString(i, 4);
+    if (!r.IsNull(i, 5)) row.room_id = r.GetString(i, 5);
+    if (!r.IsNull(i, 7)) row.seq = r.GetInt64(i, 7);
+    if (!r.IsNull(i, 8)) row.user_id = r.GetString(i, 8);
     if (row.kind == "message") {
-      row.message = MessageRow{r.GetString(i, 3), row.room_id,       row.seq,
-                               row.user_id,       r.GetString(i, 6), r.GetInt64(i, 7)};
+      row.message = MessageRow{r.GetString(i, 6), row.room_id,       row.seq,
+                               row.user_id,       r.GetString(i, 9), r.GetInt64(i, 10)};
     }
     out.push_back(std::move(row));
   }

@@ -18,7 +18,7 @@ class PgMessagingStore final : public MessagingStore {
       const std::vector<std::string>& user_ids) override;
   absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SigningKey() override;
   absl::Status SaveSigningKey(const std::string& key_id, const std::string& seed) override;
-  absl::StatusOr<int64_t> MaxStreamPosition() override;
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> StreamHorizon() override;
   absl::StatusOr<std::optional<SentRecord>> FindSent(const std::string& user_id,
                                                      const std::string& device_id,
                                                      const std::string& client_msg_id) override;
@@ -30,11 +30,15 @@ class PgMessagingStore final : public MessagingStore {
   absl::StatusOr<std::vector<MessageRow>> Messages(const std::string& room_id, int64_t before_seq,
                                                    int limit) override;
   absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id) override;
-  absl::StatusOr<std::vector<SyncRow>> SyncRows(const std::string& user_id, int64_t since,
-                                                int64_t until, int limit) override;
+  absl::StatusOr<SyncPage> SyncRows(const std::string& user_id, SyncKey since, int limit) override;
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) override;
 
  private:
+  // One kSyncRows statement: rows after `since` with xid below `below` and
+  // the horizon; the horizon goes to `horizon` when given.
+  absl::StatusOr<std::vector<SyncRow>> ReadSyncRows(const std::string& user_id, SyncKey since,
+                                                    uint64_t below, int limit, SyncPage* horizon);
+
   pg::Pool& pool_;
   const bus::Outbox& outbox_;
 };

@@ -6,7 +6,7 @@
 
 namespace messenger::messaging::queries {
 
-#define MESSENGER_ROOM_COLUMNS                                                              \
+#define MESSENGER_ROOM_COLUMNS                                                             \
   "room_id, room_version, kind, name, creator, direct_key, direct_read_only, created_at, " \
   "last_seq, depth, tip_event_id, state_group, last_event_at"
 
@@ -20,9 +20,9 @@ inline constexpr pg::Query kFindDirectRoom{
     "msg_find_direct_room", "SELECT " MESSENGER_ROOM_COLUMNS " FROM rooms WHERE direct_key = $1"};
 
 inline constexpr pg::Query kInsertRoom{
-    "msg_insert_room",
-    "INSERT INTO rooms (" MESSENGER_ROOM_COLUMNS ") "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"};
+    "msg_insert_room", "INSERT INTO rooms (" MESSENGER_ROOM_COLUMNS
+                       ") "
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"};
 
 inline constexpr pg::Query kUpdateRoom{
     "msg_update_room",
@@ -34,31 +34,32 @@ inline constexpr pg::Query kUpdateRoom{
 // in one atomic statement. Nothing is written when the room is not at seq - 1.
 inline constexpr pg::Query kAppendMessage{
     "msg_append_message",
-    "WITH r AS (UPDATE rooms SET last_seq = $3, depth = $10, tip_event_id = $1, "
-    "  last_event_at = $11, last_message_event_id = $1 "
+    "WITH r AS (UPDATE rooms SET last_seq = $3, depth = $9, tip_event_id = $1, "
+    "  last_event_at = $10, last_message_event_id = $1 "
     "  WHERE room_id = $2 AND last_seq = $3 - 1 RETURNING room_id, state_group), "
-    "e AS (INSERT INTO events (event_id, room_id, seq, stream_pos, sender, type, "
+    "e AS (INSERT INTO events (event_id, room_id, seq, sender, type, "
     "  origin_server_ts, state_group, pdu) "
-    "  SELECT $1, room_id, $3, $4, $5, 'm.room.message', $6, state_group, $7 FROM r), "
+    "  SELECT $1, room_id, $3, $4, 'm.room.message', $5, state_group, $6 FROM r), "
     "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id, request_hash) "
-    "  SELECT $5, $8, $9, $1, $15 FROM r), "
-    "o AS (" MESSENGER_OUTBOX_INSERT "SELECT $12, $13, $14 FROM r) "
+    "  SELECT $4, $7, $8, $1, $14 FROM r), "
+    "o AS (" MESSENGER_OUTBOX_INSERT
+    "SELECT $11, $12, $13 FROM r) "
     "SELECT count(*) FROM r"};
 
 // kAppendMessage for many rooms at once (at most one message per room).
 inline constexpr pg::Query kAppendMessages{
     "msg_append_messages",
-    "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], "
-    "  $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[], "
-    "  $11::timestamptz[], $12::uuid[], $13::text[], $14::text[], $15::text[]) AS v(event_id, "
-    "  room_id, seq, stream_pos, sender, ts, pdu, device_id, client_msg_id, depth, at, outbox_id, "
+    "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], "
+    "  $4::uuid[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], "
+    "  $10::timestamptz[], $11::uuid[], $12::text[], $13::text[], $14::text[]) AS v(event_id, "
+    "  room_id, seq, sender, ts, pdu, device_id, client_msg_id, depth, at, outbox_id, "
     "  subject, payload, request_hash)), "
     "r AS (UPDATE rooms SET last_seq = v.seq, depth = v.depth, tip_event_id = v.event_id, "
     "  last_event_at = v.at, last_message_event_id = v.event_id FROM v "
     "  WHERE rooms.room_id = v.room_id AND rooms.last_seq = v.seq - 1 "
     "  RETURNING rooms.state_group, v.event_id), "
-    "e AS (INSERT INTO events (event_id, room_id, seq, stream_pos, sender, type, "
-    "  origin_server_ts, state_group, pdu) SELECT v.event_id, v.room_id, v.seq, v.stream_pos, "
+    "e AS (INSERT INTO events (event_id, room_id, seq, sender, type, "
+    "  origin_server_ts, state_group, pdu) SELECT v.event_id, v.room_id, v.seq, "
     "  v.sender, 'm.room.message', v.ts, r.state_group, v.pdu FROM v JOIN r USING (event_id)), "
     "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id, request_hash) "
     "  SELECT v.sender, v.device_id, v.client_msg_id, v.event_id, v.request_hash "
@@ -73,8 +74,8 @@ inline constexpr pg::Query kCurrentStatePdus{
 
 inline constexpr pg::Query kInsertEvent{
     "msg_insert_event",
-    "INSERT INTO events (event_id, room_id, seq, stream_pos, sender, type, state_key, "
-    "origin_server_ts, state_group, pdu) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"};
+    "INSERT INTO events (event_id, room_id, seq, sender, type, state_key, "
+    "origin_server_ts, state_group, pdu) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
 
 inline constexpr pg::Query kInsertStateGroup{
     "msg_insert_state_group",
@@ -111,14 +112,14 @@ inline constexpr pg::Query kFindSent{
 
 inline constexpr pg::Query kAdvanceReceipt{
     "msg_advance_receipt",
-    "INSERT INTO receipts (room_id, user_id, seq, stream_pos, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, user_id) DO UPDATE "
-    "SET seq = $3, stream_pos = $4, updated_at = $5 WHERE receipts.seq < $3"};
+    "INSERT INTO receipts (room_id, user_id, seq, updated_at) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (room_id, user_id) DO UPDATE "
+    "SET seq = $3, updated_at = $4, stream_pos = nextval('stream_positions'), "
+    "xid = pg_current_xact_id() WHERE receipts.seq < $3"};
 
 inline constexpr pg::Query kInsertNotice{
     "msg_insert_notice",
-    "INSERT INTO notices (stream_pos, user_id, kind, room_id, other_user) "
-    "VALUES ($1, $2, $3, $4, $5)"};
+    "INSERT INTO notices (user_id, kind, room_id, other_user) VALUES ($1, $2, $3, $4)"};
 
 inline constexpr pg::Query kSetDirectReadOnly{
     "msg_set_direct_read_only", "UPDATE rooms SET direct_read_only = $2 WHERE direct_key = $1"};
@@ -137,10 +138,11 @@ inline constexpr pg::Query kSaveSigningKey{
     "INSERT INTO server_keys (key_id, seed, created_at) VALUES ($1, $2, now()) "
     "ON CONFLICT DO NOTHING"};
 
-inline constexpr pg::Query kMaxStreamPosition{
-    "msg_max_stream_position",
-    "SELECT greatest((SELECT max(stream_pos) FROM events), (SELECT max(stream_pos) FROM receipts), "
-    "(SELECT max(stream_pos) FROM notices), 0)"};
+// The sync stream's horizon: every xid below xmin has ended; every xid that
+// committed before the snapshot is below xmax.
+inline constexpr pg::Query kStreamHorizon{
+    "msg_stream_horizon",
+    "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() s"};
 
 inline constexpr pg::Query kJoinedMembers{
     "msg_joined_members",
@@ -148,10 +150,10 @@ inline constexpr pg::Query kJoinedMembers{
 inline constexpr pg::Query kMembership{
     "msg_membership", "SELECT membership FROM memberships WHERE room_id = $1 AND user_id = $2"};
 
-inline constexpr pg::Query kMessages{
-    "msg_messages",
-    "SELECT " MESSENGER_MESSAGE_COLUMNS " FROM events WHERE room_id = $1 AND type = 'm.room.message' "
-    "AND ($2::bigint = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3"};
+inline constexpr pg::Query kMessages{"msg_messages",
+                                     "SELECT " MESSENGER_MESSAGE_COLUMNS
+                                     " FROM events WHERE room_id = $1 AND type = 'm.room.message' "
+                                     "AND ($2::bigint = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3"};
 
 inline constexpr pg::Query kConversations{
     "msg_conversations",
@@ -167,27 +169,39 @@ inline constexpr pg::Query kConversations{
     "WHERE m.user_id = $1 AND m.membership = 'join' "
     "ORDER BY r.last_event_at DESC LIMIT 500"};
 
-// The user's sync feed: messages and read markers of joined rooms, and notices.
+// The user's sync feed: messages and read markers of joined rooms, and
+// notices, after key ($2 xid, $3 position) and below both $5 and the horizon
+// of this statement's snapshot, which is returned with the rows (one row of
+// NULLs when there are none). Rows below the horizon never change.
 inline constexpr pg::Query kSyncRows{
     "msg_sync_rows",
-    "(SELECT e.stream_pos, 'message', e.room_id, e.event_id, e.seq, e.sender::text, e.pdu, "
-    "  e.origin_server_ts FROM events e JOIN memberships m ON m.room_id = e.room_id "
+    "WITH h AS (SELECT pg_snapshot_xmin(s) AS lo, pg_snapshot_xmax(s) AS hi "
+    "  FROM pg_current_snapshot() s), "
+    "b AS (SELECT CASE WHEN lo < $5::xid8 THEN lo ELSE $5::xid8 END AS below FROM h), "
+    "r AS ((SELECT e.xid, e.stream_pos, 'message' AS kind, e.room_id, e.event_id, e.seq, "
+    "  e.sender::text AS who, e.pdu, e.origin_server_ts "
+    "  FROM events e JOIN memberships m ON m.room_id = e.room_id "
     "  AND m.user_id = $1 AND m.membership = 'join' "
-    "  WHERE e.stream_pos > $2 AND e.stream_pos <= $3 AND e.type = 'm.room.message' "
-    "  ORDER BY e.stream_pos LIMIT $4) "
+    "  WHERE (e.xid, e.stream_pos) > ($2::xid8, $3::bigint) AND e.xid < (SELECT below FROM b) "
+    "  AND e.type = 'm.room.message' ORDER BY e.xid, e.stream_pos LIMIT $4) "
     "UNION ALL "
-    "(SELECT r.stream_pos, 'seen', r.room_id, NULL, r.seq, r.user_id::text, NULL, NULL "
-    "  FROM receipts r JOIN memberships m ON m.room_id = r.room_id AND m.user_id = $1 "
-    "  AND m.membership = 'join' WHERE r.stream_pos > $2 AND r.stream_pos <= $3 "
-    "  ORDER BY r.stream_pos LIMIT $4) "
+    "(SELECT c.xid, c.stream_pos, 'seen', c.room_id, NULL, c.seq, c.user_id::text, NULL, NULL "
+    "  FROM receipts c JOIN memberships m ON m.room_id = c.room_id AND m.user_id = $1 "
+    "  AND m.membership = 'join' "
+    "  WHERE (c.xid, c.stream_pos) > ($2::xid8, $3::bigint) AND c.xid < (SELECT below FROM b) "
+    "  ORDER BY c.xid, c.stream_pos LIMIT $4) "
     "UNION ALL "
-    "(SELECT n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL "
-    "  FROM notices n WHERE n.user_id = $1 AND n.stream_pos > $2 AND n.stream_pos <= $3 "
-    "  ORDER BY n.stream_pos LIMIT $4) "
-    "ORDER BY 1 LIMIT $4"};
+    "(SELECT n.xid, n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL "
+    "  FROM notices n WHERE n.user_id = $1 "
+    "  AND (n.xid, n.stream_pos) > ($2::xid8, $3::bigint) AND n.xid < (SELECT below FROM b) "
+    "  ORDER BY n.xid, n.stream_pos LIMIT $4) "
+    "ORDER BY 1, 2 LIMIT $4) "
+    "SELECT h.lo::text, h.hi::text, r.xid::text, r.stream_pos, r.kind, r.room_id, r.event_id, "
+    "  r.seq, r.who, r.pdu, r.origin_server_ts FROM h LEFT JOIN r ON true "
+    "ORDER BY r.xid, r.stream_pos"};
 
-inline constexpr pg::Query kEventStateGroup{
-    "msg_event_state_group", "SELECT state_group FROM events WHERE event_id = $1"};
+inline constexpr pg::Query kEventStateGroup{"msg_event_state_group",
+                                            "SELECT state_group FROM events WHERE event_id = $1"};
 inline constexpr pg::Query kStateGroupChain{
     "msg_state_group_chain",
     "WITH RECURSIVE chain(group_id, prev_group, depth) AS ("

@@ -21,12 +21,11 @@ std::vector<std::string> Others(const std::vector<std::string>& members, const s
 
 }  // namespace
 
-RoomWriter::RoomWriter(MessagingStore& store, StreamTracker& tracker, WaitHub& hub,
-                       std::string server_name, matrix::Ed25519Key key, const Clock& clock,
-                       Rng& rng, Options options, MessageBatcher::Confirm confirm)
+RoomWriter::RoomWriter(MessagingStore& store, CommitAnnouncer& announcer, std::string server_name,
+                       matrix::Ed25519Key key, const Clock& clock, Rng& rng, Options options,
+                       MessageBatcher::Confirm confirm)
     : store_(store),
-      tracker_(tracker),
-      hub_(hub),
+      announcer_(announcer),
       server_name_(std::move(server_name)),
       key_(std::move(key)),
       clock_(clock),
@@ -48,12 +47,6 @@ void RoomWriter::WaitIdle(RoomHandle& handle, std::unique_lock<std::mutex>& lock
   ++handle.blocked;
   handle.idle.wait(lock, [&] { return !handle.writing; });
   --handle.blocked;
-}
-
-int64_t RoomWriter::AllocatePosition(pg::Tx& tx, absl::Span<const std::string> readers) {
-  const int64_t position = tracker_.Allocate(readers);
-  tx.Finally([this, position](bool) { tracker_.Finish(position); });
-  return position;
 }
 
 absl::Status RoomWriter::Refresh(MessagingTx& tx, const RoomRow& row, RoomHandle& handle) {
@@ -99,10 +92,6 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
     stored.event_id = event.event_id();
     stored.room_id = row.room_id;
     stored.seq = ++row.last_seq;
-    // Its readers: the room's joined members, and the member it changes.
-    std::vector<std::string> readers = handle.joined;
-    if (draft.member_id) readers.push_back(*draft.member_id);
-    stored.stream_pos = AllocatePosition(tx.tx(), readers);
     stored.sender = draft.sender_id;
     stored.type = event.type();
     stored.state_key = event.state_key();
@@ -173,7 +162,7 @@ absl::StatusOr<std::vector<StoredEvent>> RoomWriter::WriteState(
     }
     return absl::OkStatus();
   }));
-  hub_.Notify(notify);
+  announcer_.Committed(notify);
   return written;
 }
 
@@ -189,15 +178,15 @@ absl::StatusOr<RoomRow> RoomWriter::CreateRoom(RoomRow row, const std::vector<Wr
     RETURN_IF_ERROR(WriteEvents(tx, working, handle, drafts, written, last_message));
     RETURN_IF_ERROR(tx.UpdateRoom(working, last_message));
     for (const auto& user : welcome) {
-      RETURN_IF_ERROR(tx.InsertNotice(AllocatePosition(tx.tx(), {user}), user, "conversation",
-                                      row.room_id, std::nullopt));
+      RETURN_IF_ERROR(tx.InsertNotice(user, "conversation", row.room_id, std::nullopt));
     }
     handle.depth = working.depth;
     handle.last_seq = working.last_seq;
     row = working;
     return absl::OkStatus();
   }));
-  hub_.Notify(welcome);
+  // Its events are read by its members, who are welcomed.
+  announcer_.Committed(welcome);
   return row;
 }
 
@@ -208,15 +197,14 @@ absl::StatusOr<bool> RoomWriter::WriteReceipt(const std::string& room_id,
   RETURN_IF_ERROR(store_.Transaction([&](MessagingTx& tx) -> absl::Status {
     const absl::Time now = clock_.Now();
     ASSIGN_OR_RETURN(std::vector<std::string> joined, tx.JoinedMembers(room_id));
-    ASSIGN_OR_RETURN(
-        advanced, tx.AdvanceReceipt(room_id, user_id, seq, AllocatePosition(tx.tx(), joined), now));
+    ASSIGN_OR_RETURN(advanced, tx.AdvanceReceipt(room_id, user_id, seq, now));
     if (!advanced) return absl::OkStatus();  // already read that far
     ASSIGN_OR_RETURN(bus::Event event, MessageSeenEvent(room_id, user_id, seq, now, clock_, rng_));
     RETURN_IF_ERROR(tx.Enqueue(event));
     notify = std::move(joined);
     return absl::OkStatus();
   }));
-  hub_.Notify(notify);
+  announcer_.Committed(notify);
   return advanced;
 }
 
@@ -294,7 +282,6 @@ absl::StatusOr<std::optional<FastMessage>> RoomWriter::Prepare(RoomHandle& handl
     return outbox_event.status();
   }
   m.outbox_event = std::move(*outbox_event);
-  e.stream_pos = tracker_.Allocate(handle.joined);
   handle.writing = true;
   return m;
 }
@@ -302,7 +289,6 @@ absl::StatusOr<std::optional<FastMessage>> RoomWriter::Prepare(RoomHandle& handl
 absl::StatusOr<std::optional<StoredEvent>> RoomWriter::Finish(
     RoomHandle& handle, const FastMessage& m, const absl::StatusOr<bool>& appended) {
   const StoredEvent& e = m.event;
-  tracker_.Finish(e.stream_pos);
   std::vector<std::string> notify;
   std::deque<std::shared_ptr<QueuedWrite>> to_pool;
   {
@@ -327,8 +313,14 @@ absl::StatusOr<std::optional<StoredEvent>> RoomWriter::Finish(
   for (auto& queued : to_pool) queued->done(std::nullopt);
   if (!appended.ok()) return appended.status();
   if (!*appended) return std::nullopt;  // another process moved the room on: reload
-  hub_.Notify(notify);
+  announcer_.Committed(notify);
   return e;
+}
+
+size_t RoomWriter::ForgetRooms(const std::function<bool(const std::string& room_id)>& which) {
+  std::lock_guard lock(rooms_mutex_);
+  return rooms_.EraseIf(
+      [&](const std::string& room_id, const std::shared_ptr<RoomHandle>&) { return which(room_id); });
 }
 
 }  // namespace messenger::messaging

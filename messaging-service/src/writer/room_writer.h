@@ -1,8 +1,9 @@
 // The one way events enter a room. Every write (a message, a state change, a
 // receipt that moves the stream) takes the room's in-memory copy (loaded under
 // the row lock when missing or stale), authorizes the event with the Matrix
-// auth rules, builds, hashes and signs it, commits it with its stream position
-// and outbox rows, and wakes the readers. Policy (who may talk to whom) is
+// auth rules, builds, hashes and signs it, commits it with its outbox rows
+// (its stream position and xid come from the database: DESIGN.md, section
+// 2), and wakes the readers of every replica. Policy (who may talk to whom) is
 // decided by the caller before and by the batch confirmation just before the
 // commit; duplicates are found by storage's idempotency key alone.
 #pragma once
@@ -24,9 +25,9 @@
 #include "common/wait_hub.h"
 #include "messaging-service/src/domain/matrix/room.h"
 #include "messaging-service/src/domain/matrix/signing.h"
-#include "messaging-service/src/domain/stream_tracker.h"
 #include "messaging-service/src/storage/message_batcher.h"
 #include "messaging-service/src/storage/messaging_store.h"
+#include "messaging-service/src/writer/commit_announcer.h"
 
 namespace messenger::messaging {
 
@@ -69,7 +70,7 @@ class RoomWriter {
   // confirmation refused it, or what storage answered.
   using MessageDone = std::function<void(absl::StatusOr<std::optional<StoredEvent>>)>;
 
-  RoomWriter(MessagingStore& store, StreamTracker& tracker, WaitHub& hub, std::string server_name,
+  RoomWriter(MessagingStore& store, CommitAnnouncer& announcer, std::string server_name,
              matrix::Ed25519Key key, const Clock& clock, Rng& rng, Options options,
              MessageBatcher::Confirm confirm);
 
@@ -91,11 +92,11 @@ class RoomWriter {
   // position and a message.seen event; false when it was already that far.
   absl::StatusOr<bool> WriteReceipt(const std::string& room_id, const std::string& user_id,
                                     int64_t seq);
-  // A stream position for rows `readers` (lowercase user ids) will see,
-  // written inside `tx`; it settles when `tx` ends.
-  int64_t AllocatePosition(pg::Tx& tx, absl::Span<const std::string> readers);
 
   size_t loaded_rooms() const { return rooms_.size(); }
+  // Drops the copies of the rooms `which` selects; a holder of a dropped
+  // handle keeps it, the next write reloads under the row lock.
+  size_t ForgetRooms(const std::function<bool(const std::string& room_id)>& which);
 
  private:
   struct QueuedWrite {
@@ -151,8 +152,7 @@ class RoomWriter {
                                                     const absl::StatusOr<bool>& appended);
 
   MessagingStore& store_;
-  StreamTracker& tracker_;
-  WaitHub& hub_;
+  CommitAnnouncer& announcer_;
   std::string server_name_;
   matrix::Ed25519Key key_;
   const Clock& clock_;
