@@ -31,12 +31,12 @@ std::string TextArray(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-// Parameter order of kAppendMessage / kAppendMessages (15 columns).
+// Parameter order of kAppendMessage / kAppendMessages (14 columns; the
+// stream position and xid are column defaults).
 enum Column {
   kEventId,
   kRoomId,
   kSeq,
-  kStreamPos,
   kSender,
   kTs,
   kPdu,
@@ -119,7 +119,6 @@ std::vector<std::string> Floors::NextMessage(Room& room) {
   v[kEventId] = absl::StrCat("$floor", c_.prefix, "-", n);
   v[kRoomId] = room.room_id;
   v[kSeq] = std::to_string(++room.last_seq);
-  v[kStreamPos] = std::to_string(1'000'000'000 + n);
   v[kSender] = sender_;
   v[kTs] = std::to_string(absl::ToUnixMillis(absl::Now()));
   v[kPdu] = pdu_;
