@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/app/admin.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/service/service_main.h"
 #include "common/status.h"
 #include "common/time_util.h"
 #include "common/trace.h"

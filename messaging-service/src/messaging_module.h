@@ -29,6 +29,7 @@ class MessagingModule final : public ServiceModule {
   std::vector<grpc::Service*> grpc_services() override { return {grpc_.get()}; }
   ServiceCore& core() override { return *core_; }
   WaitHub& hub() { return *hub_; }
+  void AnswerWaiting() override { hub_->Stop(); }
 
  private:
   MessagingModule() = default;
