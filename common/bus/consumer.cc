@@ -44,6 +44,11 @@ absl::StatusOr<bool> ApplyEventOnce(
     if (!applied) return absl::OkStatus();  // seen before
     return handler(event, tx);
   }));
+  // With the event's trace id: one id from the request to its consumers.
+  log::Debug("event handled", {{"consumer", consumer},
+                               {"event_id", event.id},
+                               {"type", event.type},
+                               {"duplicate", !applied}});
   return applied;
 }
 
