@@ -1,6 +1,7 @@
 #include "common/service/service_core.h"
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "common_bus_migrations.h"
 
@@ -16,6 +17,12 @@ absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Create(
   std::vector<const pg::Migrations*> all = {&pg::OutboxMigrations()};
   all.insert(all.end(), migrations.begin(), migrations.end());
   RETURN_IF_ERROR(pg::Migrate(*core->pool_, all));
+  core->pool_in_use_gauge_ = metrics::Registry::Default().AddGauge(
+      "pg_pool_connections_in_use", "PostgreSQL connections lent out", {{"service", name}},
+      [pool = core->pool_.get()] { return double(pool->in_use()); });
+  core->pool_size_gauge_ = metrics::Registry::Default().AddGauge(
+      "pg_pool_size", "PostgreSQL connections a pool may open (MESSENGER_PG_POOL_SIZE)",
+      {{"service", name}}, [size = config.pg_pool_size] { return double(size); });
   core->relay_ = std::make_unique<bus::OutboxRelay>(*core->pool_, bus,
                                                     bus::OutboxRelay::Options{.service = name});
   core->outbox_ = bus::Outbox(core->relay_->Handoff());

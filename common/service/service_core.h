@@ -18,6 +18,7 @@
 #include "common/bus/outbox.h"
 #include "common/config.h"
 #include "common/grpc/work_pool.h"
+#include "common/metrics.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pg.h"
 
@@ -64,6 +65,8 @@ class ServiceCore {
   std::string name_;
   bus::NatsBus& bus_;
   std::unique_ptr<pg::Pool> pool_;
+  metrics::GaugeHandle pool_in_use_gauge_;
+  metrics::GaugeHandle pool_size_gauge_;
   std::unique_ptr<bus::OutboxRelay> relay_;
   bus::Outbox outbox_;
   std::unique_ptr<grpcx::WorkPool> work_pool_;

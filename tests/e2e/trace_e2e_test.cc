@@ -5,6 +5,9 @@
 // contact and messaging that handled it; a send's trace id is in the
 // gateway's and messaging's lines, the header and envelope of its
 // message.sent, and the line of a consumer of message.sent in this process.
+// While the system is up, every admin port's /metrics is checked for the
+// operations series (request latency per route and method, outbox backlog
+// and age, consumer lag, pool usage, rate-limit refusals).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -186,6 +189,31 @@ TEST(TraceE2eTest, OneTraceIdFromTheRequestToTheEventConsumers) {
   consumer.Stop();
   log::SetSink(nullptr);
 
+  // While the system is up: every admin port serves the operations metrics.
+  auto scrape = [](const ServiceProcess& process) {
+    httplib::Client admin("127.0.0.1", process.admin_port());
+    auto res = admin.Get("/metrics");
+    return res && res->status == 200 ? res->body : std::string();
+  };
+  const std::string gateway_metrics = scrape(split.gateway);
+  for (const char* series :
+       {"http_requests_total{route=\"/v1/messages\",method=\"POST\",status=\"201\"}",
+        "http_request_duration_seconds_bucket{route=\"/v1/messages\",method=\"POST\",le=",
+        "rate_limit_refusals_total{limiter="}) {
+    EXPECT_NE(gateway_metrics.find(series), std::string::npos) << "gateway: no " << series;
+  }
+  for (ServiceProcess* s : split.Services()) {
+    const std::string text = scrape(*s);
+    for (const char* family : {"grpc_server_handling_seconds_bucket{", "grpc_server_handled_total{",
+                               "messenger_outbox_pending{", "messenger_outbox_oldest_age_seconds{",
+                               "pg_pool_connections_in_use{", "pg_pool_size{"}) {
+      EXPECT_NE(text.find(family), std::string::npos) << s->log_path() << ": no " << family;
+    }
+  }
+  for (ServiceProcess* s : {&split.profile, &split.contact, &split.messaging}) {
+    EXPECT_NE(scrape(*s).find("messenger_consumer_pending{consumer="), std::string::npos)
+        << s->log_path() << ": no consumer lag";
+  }
   for (ServiceProcess* s : split.Services()) EXPECT_EQ(s->Stop(), 0);
   EXPECT_EQ(split.gateway.Stop(), 0);
 }
