@@ -2,6 +2,7 @@
 // gRPC channels (the code path of split mode without the network hop). The
 // services also listen on MESSENGER_GRPC_ADDR for other internal clients.
 #include "auth-service/src/auth_module.h"
+#include "common/app/admin.h"
 #include "common/app/lifecycle.h"
 #include "common/log.h"
 #include "contact-service/src/contact_module.h"

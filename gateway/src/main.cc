@@ -1,4 +1,5 @@
 // gateway: the HTTP gateway alone (split mode); services via MESSENGER_*_ADDR.
+#include "common/app/admin.h"
 #include "common/app/lifecycle.h"
 #include "common/log.h"
 #include "gateway/src/gateway.h"
