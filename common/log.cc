@@ -2,10 +2,12 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 
 #include "absl/time/clock.h"
+#include "common/log_sink.h"
 #include "common/time_util.h"
 #include "common/trace.h"
 
@@ -15,6 +17,9 @@ namespace {
 std::atomic<int> min_level{static_cast<int>(Level::kInfo)};
 std::mutex service_mutex;
 std::string service_name = "messenger";
+std::mutex sink_mutex;
+std::function<void(std::string_view)> sink;
+std::atomic<bool> has_sink{false};
 
 const char* LevelName(Level level) {
   switch (level) {
@@ -33,6 +38,12 @@ void SetLevel(std::string_view level) {
   if (level == "info") min_level = static_cast<int>(Level::kInfo);
   if (level == "warn") min_level = static_cast<int>(Level::kWarn);
   if (level == "error") min_level = static_cast<int>(Level::kError);
+}
+
+void SetSink(std::function<void(std::string_view line)> new_sink) {
+  std::lock_guard lock(sink_mutex);
+  has_sink = new_sink != nullptr;
+  sink = std::move(new_sink);
 }
 
 void SetService(std::string_view service) {
@@ -58,6 +69,10 @@ void Write(Level level, std::string_view message, const nlohmann::json& fields) 
   }
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');
+  if (has_sink.load()) {
+    std::lock_guard lock(sink_mutex);
+    if (sink) return sink(text);
+  }
   // One fwrite per line keeps lines whole across threads.
   std::fwrite(text.data(), 1, text.size(), stderr);
 }

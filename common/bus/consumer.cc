@@ -18,7 +18,11 @@ constexpr pg::Query kMarkProcessed{
 }  // namespace
 
 EventConsumer::EventConsumer(NatsBus& bus, pg::Pool& pool, Options options, Handler handler)
-    : bus_(bus), pool_(pool), options_(std::move(options)), handler_(std::move(handler)) {}
+    : bus_(bus), pool_(pool), options_(std::move(options)), handler_(std::move(handler)) {
+  pending_gauge_ = metrics::Registry::Default().AddGauge(
+      "messenger_consumer_pending", "Events in the stream not yet delivered to the consumer (lag)",
+      {{"consumer", options_.durable}}, [this] { return double(pending_.load()); });
+}
 
 EventConsumer::~EventConsumer() { Stop(); }
 
@@ -44,6 +48,11 @@ absl::StatusOr<bool> ApplyEventOnce(
     if (!applied) return absl::OkStatus();  // seen before
     return handler(event, tx);
   }));
+  // With the event's trace id: one id from the request to its consumers.
+  log::Debug("event handled", {{"consumer", consumer},
+                               {"event_id", event.id},
+                               {"type", event.type},
+                               {"duplicate", !applied}});
   return applied;
 }
 
@@ -100,7 +109,10 @@ void EventConsumer::Run() {
     jsErrCode jerr = static_cast<jsErrCode>(0);
     natsStatus s = natsSubscription_Fetch(&list, sub, options_.batch,
                                           absl::ToInt64Milliseconds(options_.fetch_wait), &jerr);
-    if (s == NATS_TIMEOUT) continue;
+    if (s == NATS_TIMEOUT) {
+      pending_ = 0;  // nothing came within fetch_wait: caught up
+      continue;
+    }
     if (s != NATS_OK) {
       // Disconnected or the consumer vanished (server restarted without its
       // store): resubscribe after a pause.
@@ -109,6 +121,13 @@ void EventConsumer::Run() {
       sub = nullptr;
       absl::SleepFor(absl::Milliseconds(200));
       continue;
+    }
+    if (list.Count > 0) {
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, list.Msgs[list.Count - 1]) == NATS_OK) {
+        pending_ = static_cast<int64_t>(meta->NumPending);
+        jsMsgMetaData_Destroy(meta);
+      }
     }
     for (int i = 0; i < list.Count; ++i) {
       natsMsg* msg = list.Msgs[i];

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "common/bus/event.h"
 #include "common/bus/nats_bus.h"
+#include "common/metrics.h"
 #include "common/pg/pg.h"
 
 namespace messenger::bus {
@@ -56,6 +57,9 @@ class EventConsumer {
   Handler handler_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> processed_{0};
+  // Stream messages not yet delivered to this consumer, as of the last fetch.
+  std::atomic<int64_t> pending_{0};
+  metrics::GaugeHandle pending_gauge_;
   std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
 #include "common/bus/outbox.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
@@ -26,8 +27,12 @@ constexpr pg::Query kDeleteByEventId{"outbox_delete_by_event_id",
                                      /*plan_each_time=*/true};
 constexpr pg::Query kMarkAttempt{"outbox_mark_attempt",
                                  "UPDATE outbox SET attempts = attempts + 1 WHERE seq = $1"};
-constexpr pg::Query kCountPending{"outbox_count_pending",
-                                  "SELECT count(*) FROM outbox WHERE published_at IS NULL"};
+constexpr pg::Query kCountPending{
+    "outbox_count_pending",
+    "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 "
+    "FROM outbox WHERE published_at IS NULL"};
+// How often the backlog gauges are refreshed from the table.
+constexpr absl::Duration kCountInterval = absl::Seconds(10);
 
 }  // namespace
 
@@ -42,6 +47,10 @@ OutboxRelay::OutboxRelay(pg::Pool& pool, NatsBus& bus, Options options)
   lag_gauge_ = metrics::Registry::Default().AddGauge(
       "messenger_outbox_pending", "Outbox rows not yet published (last seen)",
       {{"service", options_.service}}, [this] { return double(pending_estimate_.load()); });
+  age_gauge_ = metrics::Registry::Default().AddGauge(
+      "messenger_outbox_oldest_age_seconds",
+      "Age of the oldest unpublished outbox row (last seen; 0 when none)",
+      {{"service", options_.service}}, [this] { return oldest_age_seconds_.load(); });
 }
 
 OutboxRelay::~OutboxRelay() { Stop(); }
@@ -166,6 +175,8 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
 absl::Status OutboxRelay::CountPending() {
   ASSIGN_OR_RETURN(pg::Result count, pool_.Exec(kCountPending));
   pending_estimate_ = count.GetInt64(0, 0);
+  double age = 0;
+  oldest_age_seconds_ = absl::SimpleAtod(count.GetString(0, 1), &age) ? age : 0;
   return absl::OkStatus();
 }
 
@@ -195,6 +206,7 @@ void OutboxRelay::Run() {
         next_sweep = absl::Now();  // more rows are waiting
       } else {
         pending_estimate_ = 0;
+        oldest_age_seconds_ = 0;
         next_sweep = absl::Now() + options_.poll_interval;
       }
     }
@@ -229,7 +241,7 @@ void OutboxRelay::Run() {
       if (auto s = CountPending(); !s.ok()) {
         log::Warn("outbox: counting pending rows failed", {{"error", std::string(s.message())}});
       }
-      next_count = absl::Now() + absl::Minutes(1);
+      next_count = absl::Now() + kCountInterval;
     }
     // Under load, let events pile up for a moment: one round trip for many.
     const absl::Duration early = round_start + options_.min_round_interval - absl::Now();

@@ -93,7 +93,9 @@ class OutboxRelay {
   bool stream_ready_ = false;
   std::atomic<int64_t> published_{0};
   std::atomic<int64_t> pending_estimate_{0};
+  std::atomic<double> oldest_age_seconds_{0};
   metrics::GaugeHandle lag_gauge_;
+  metrics::GaugeHandle age_gauge_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -17,7 +17,16 @@ namespace {
 
 constexpr char kTraceparent[] = "traceparent";
 
-// Per-method latency histogram and per-code counter.
+// The trace id of a "traceparent" in `metadata`, or "".
+std::string TraceIdIn(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  auto it = metadata.find(kTraceparent);
+  if (it == metadata.end()) return "";
+  return trace::ParseTraceparent(std::string_view(it->second.data(), it->second.size()))
+      .value_or("");
+}
+
+// Per-method latency histogram and per-code counter, and a log line per call
+// (debug; warn for server errors) with the caller's trace id.
 class MetricsInterceptor final : public grpc::experimental::Interceptor {
  public:
   explicit MetricsInterceptor(std::string method)
@@ -25,8 +34,24 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      trace_id_ = TraceIdIn(*methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
+      const auto code = static_cast<absl::StatusCode>(status.error_code());
+      const bool server_error = code == absl::StatusCode::kInternal ||
+                                code == absl::StatusCode::kUnknown ||
+                                code == absl::StatusCode::kDataLoss;
+      const log::Level level = server_error ? log::Level::kWarn : log::Level::kDebug;
+      if (log::Enabled(level)) {
+        trace::ScopedTrace scoped(trace_id_);
+        log::Write(level, "grpc",
+                   {{"method", method_},
+                    {"code", std::string(StatusCodeName(code))},
+                    {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)}});
+      }
       auto& registry = metrics::Registry::Default();
       registry
           .GetHistogram("grpc_server_handling_seconds", "gRPC server call latency",
@@ -45,6 +70,7 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
  private:
   std::string method_;
   absl::Time start_;
+  std::string trace_id_;
 };
 
 class MetricsInterceptorFactory final
@@ -111,13 +137,8 @@ void ConfigureProcess() {
 }
 
 std::string TraceIdFrom(const grpc::ServerContextBase& context) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find(kTraceparent);
-  if (it != metadata.end()) {
-    auto parsed = trace::ParseTraceparent(std::string_view(it->second.data(), it->second.size()));
-    if (parsed) return *parsed;
-  }
-  return trace::NewTraceId();
+  std::string trace_id = TraceIdIn(context.client_metadata());
+  return trace_id.empty() ? trace::NewTraceId() : trace_id;
 }
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(

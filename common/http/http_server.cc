@@ -78,15 +78,18 @@ Response Response::Empty(int status) {
   return r;
 }
 
+// 429 and 503 are worth retrying: both say when.
 Response Response::Error(const absl::Status& status) {
   Response r = Json(HttpStatusFor(status.code()), ErrorBody(status));
-  if (r.status == 429) r.SetHeader("Retry-After", std::to_string(RetryAfterSeconds(status)));
+  if (r.status == 429 || r.status == 503) {
+    r.SetHeader("Retry-After", std::to_string(RetryAfterSeconds(status)));
+  }
   return r;
 }
 
 Response Response::Error(int http_status, absl::StatusCode code, std::string_view message) {
   Response r = Json(http_status, ErrorBody(absl::Status(code, std::string(message))));
-  if (r.status == 429) r.SetHeader("Retry-After", "1");
+  if (r.status == 429 || r.status == 503) r.SetHeader("Retry-After", "1");
   return r;
 }
 
@@ -191,6 +194,12 @@ class Session : public internal::Connection, public std::enable_shared_from_this
       request.body = std::move(message.body());
     }
 
+    if (server_.refusing) {
+      // Draining: nothing new starts; the client retries elsewhere or later.
+      upgrade_.reset();
+      return WriteAndClose(
+          Response::Error(absl::UnavailableError("the server is shutting down; retry")));
+    }
     stream_.expires_after(absl::ToChronoNanoseconds(server_.options.handler_timeout));
     ++server_.in_flight;
     auto self = shared_from_this();
@@ -352,6 +361,10 @@ int Server::port() const {
 size_t Server::open_connections() const { return impl_->connections.load(); }
 
 size_t Server::open_websockets() const { return impl_->websockets.load(); }
+
+void Server::Refuse() { impl_->refusing = true; }
+
+size_t Server::in_flight() const { return impl_->in_flight.load(); }
 
 void Server::Stop(absl::Duration grace) {
   if (impl_->threads.empty()) return;

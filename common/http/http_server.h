@@ -127,6 +127,10 @@ class Server {
   int port() const;
   size_t open_connections() const;
   size_t open_websockets() const;
+  // Drain: every request read from now on is answered 503 UNAVAILABLE with
+  // Retry-After and the connection closed; those in flight go on.
+  void Refuse();
+  size_t in_flight() const;
   // Stops accepting; waits up to `grace` for requests being handled; closes all.
   void Stop(absl::Duration grace);
 

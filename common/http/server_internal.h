@@ -37,6 +37,7 @@ struct Server::Impl {
   std::atomic<size_t> websockets{0};
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> refusing{false};  // Refuse(): new requests get 503
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<internal::Connection>> sessions;  // for closing on Stop
 

@@ -1,8 +1,7 @@
 #include "common/service/service_core.h"
 
-#include <signal.h>
-
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "common_bus_migrations.h"
 
@@ -18,6 +17,12 @@ absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Create(
   std::vector<const pg::Migrations*> all = {&pg::OutboxMigrations()};
   all.insert(all.end(), migrations.begin(), migrations.end());
   RETURN_IF_ERROR(pg::Migrate(*core->pool_, all));
+  core->pool_in_use_gauge_ = metrics::Registry::Default().AddGauge(
+      "pg_pool_connections_in_use", "PostgreSQL connections lent out", {{"service", name}},
+      [pool = core->pool_.get()] { return double(pool->in_use()); });
+  core->pool_size_gauge_ = metrics::Registry::Default().AddGauge(
+      "pg_pool_size", "PostgreSQL connections a pool may open (MESSENGER_PG_POOL_SIZE)",
+      {{"service", name}}, [size = config.pg_pool_size] { return double(size); });
   core->relay_ = std::make_unique<bus::OutboxRelay>(*core->pool_, bus,
                                                     bus::OutboxRelay::Options{.service = name});
   core->outbox_ = bus::Outbox(core->relay_->Handoff());
@@ -86,56 +91,6 @@ void ServiceCore::RunMaintenance() {
     }
     wake_.wait_for(lock, absl::ToChronoNanoseconds(next - absl::Now()), [&] { return stopping_; });
   }
-}
-
-void BlockTerminationSignals() {
-  // A handler replaces SIG_IGN (set for background jobs of non-interactive
-  // shells), so sigwait sees the signals.
-  struct sigaction action {};
-  action.sa_handler = [](int) {};
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-int WaitForTerminationSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int signal = 0;
-  sigwait(&set, &signal);
-  return signal;
-}
-
-}  // namespace messenger
-
-#include <malloc.h>
-
-namespace messenger {
-
-MemoryTrimmer::MemoryTrimmer(absl::Duration interval) {
-  thread_ = std::thread([this, interval] {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, absl::ToChronoNanoseconds(interval), [&] { return stopping_; })) {
-      // Trimming holds the allocator's locks: only worth it after a burst left
-      // much free heap behind, not every second in steady state.
-      if (mallinfo2().fordblks > (16u << 20)) malloc_trim(0);
-    }
-  });
-}
-
-MemoryTrimmer::~MemoryTrimmer() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
 }
 
 }  // namespace messenger

@@ -18,6 +18,7 @@
 #include "common/bus/outbox.h"
 #include "common/config.h"
 #include "common/grpc/work_pool.h"
+#include "common/metrics.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pg.h"
 
@@ -64,6 +65,8 @@ class ServiceCore {
   std::string name_;
   bus::NatsBus& bus_;
   std::unique_ptr<pg::Pool> pool_;
+  metrics::GaugeHandle pool_in_use_gauge_;
+  metrics::GaugeHandle pool_size_gauge_;
   std::unique_ptr<bus::OutboxRelay> relay_;
   bus::Outbox outbox_;
   std::unique_ptr<grpcx::WorkPool> work_pool_;
@@ -74,31 +77,6 @@ class ServiceCore {
   bool stopping_ = false;
   std::thread maintenance_;
   bool started_ = false;
-};
-
-// Blocks SIGINT and SIGTERM for every thread created afterwards; call first in main().
-void BlockTerminationSignals();
-// Waits for SIGINT or SIGTERM; returns its number.
-int WaitForTerminationSignal();
-
-}  // namespace messenger
-
-namespace messenger {
-
-// Gives freed heap back to the system every `interval` (glibc keeps it
-// otherwise: a burst of 10,000 requests left ~15 KiB per idle connection).
-class MemoryTrimmer {
- public:
-  explicit MemoryTrimmer(absl::Duration interval);
-  ~MemoryTrimmer();
-  MemoryTrimmer(const MemoryTrimmer&) = delete;
-  MemoryTrimmer& operator=(const MemoryTrimmer&) = delete;
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
 };
 
 }  // namespace messenger

@@ -1,6 +1,5 @@
-// The main() of a split-mode service binary: config, logging, NATS, the
-// module, its gRPC server, an admin HTTP port (/healthz, /readyz, /metrics),
-// and a clean stop on SIGINT/SIGTERM.
+// The main() of a split-mode service binary: the module, its gRPC server and
+// admin port on the shared start/stop sequence (common/app/lifecycle.h).
 #pragma once
 
 #include <functional>
@@ -11,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "common/app/admin.h"
 #include "common/bus/nats_bus.h"
 #include "common/config.h"
 #include "common/http/http_server.h"
@@ -24,9 +24,12 @@ class ServiceModule {
   virtual ~ServiceModule() = default;
   virtual std::vector<grpc::Service*> grpc_services() = 0;
   virtual ServiceCore& core() = 0;
-  // SIGTERM arrived; the gRPC server drains next. Give up what other
-  // processes should take over at once (messaging: its room shards).
+  // Drain, new work refused: give up what other processes should take
+  // over at once (messaging: its room shards).
   virtual void BeginDrain() {}
+  // Drain: calls that wait for news (long polls) answer now with what they
+  // have, so that the gRPC server's stop does not wait for their timeout.
+  virtual void AnswerWaiting() {}
 };
 
 struct ServiceMainSpec {
@@ -41,11 +44,5 @@ using ModuleFactory = std::function<absl::StatusOr<std::unique_ptr<ServiceModule
     const CommonConfig& common, EnvReader& env, bus::NatsBus& bus)>;
 
 int ServiceMain(const ServiceMainSpec& spec, const ModuleFactory& factory);
-
-// Splits "host:port"; INVALID_ARGUMENT when malformed.
-absl::StatusOr<std::pair<std::string, int>> ParseHostPort(const std::string& address);
-
-// /healthz, /readyz (via `ready`) and /metrics.
-http::Handler AdminHandler(std::function<absl::Status()> ready);
 
 }  // namespace messenger

@@ -32,6 +32,8 @@ TEST(HttpResponse, Every429SaysWhenToRetry) {
   EXPECT_EQ(HeaderOf(Response::Error(429, absl::StatusCode::kResourceExhausted, "busy"), "Retry-After"),
             "1");
   EXPECT_EQ(HeaderOf(Response::Error(absl::NotFoundError("x")), "Retry-After"), "");
+  // 503 is retryable too (a service away, a process draining).
+  EXPECT_EQ(HeaderOf(Response::Error(absl::UnavailableError("down")), "Retry-After"), "1");
 }
 
 // Sends raw bytes and returns the whole answer (the server closes after it).
@@ -173,6 +175,33 @@ TEST_F(HttpServerTest, ParkedRequestsHoldNoThread) {
   ReleaseWaiters();
   for (auto& t : clients) t.join();
   EXPECT_EQ(woken.load(), 200);
+}
+
+// Drain: a request in flight is answered; one read after Refuse() gets a
+// retryable 503 (Retry-After, connection closed) without reaching the handler.
+TEST_F(HttpServerTest, RefuseAnswersNewRequests503AndLetsThoseInFlightFinish) {
+  std::thread parked([&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(30, 0);
+    auto res = c.Get("/wait");
+    EXPECT_TRUE(res && res->status == 200);
+  });
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (Waiting() < 1 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(Waiting(), 1u);
+  auto client = Client();
+  ASSERT_TRUE(client.Get("/echo"));  // a keep-alive connection open before the drain
+  server_->Refuse();
+  auto refused = client.Get("/echo");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(refused->get_header_value("Connection"), "close");
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["error"]["code"], "UNAVAILABLE");
+  EXPECT_EQ(server_->in_flight(), 1u);
+  ReleaseWaiters();
+  parked.join();
+  EXPECT_EQ(server_->in_flight(), 0u);
 }
 
 TEST(PercentDecode, DecodesEscapesAndPlus) {

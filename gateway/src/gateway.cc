@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/app/admin.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/service/service_main.h"
 #include "common/status.h"
 #include "common/time_util.h"
 #include "common/trace.h"
@@ -245,13 +245,16 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     const std::string route = pattern.empty() ? "unmatched" : pattern;
     auto& registry = metrics::Registry::Default();
+    const std::string method_label(http::MethodLabel(method));
     registry
         .GetCounter("http_requests_total", "HTTP requests by route, method and status",
                     {{"route", route},
-                     {"method", std::string(http::MethodLabel(method))},
+                     {"method", method_label},
                      {"status", std::to_string(response.status)}})
         .Inc();
-    registry.GetHistogram("http_request_duration_seconds", "HTTP request latency", {{"route", route}})
+    registry
+        .GetHistogram("http_request_duration_seconds", "HTTP request latency by route and method",
+                      {{"route", route}, {"method", method_label}})
         .Observe(seconds);
     trace::ScopedTrace scoped(trace_id);
     log::Info("http", {{"method", method},

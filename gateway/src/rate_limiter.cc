@@ -20,6 +20,7 @@ absl::Duration RateLimiter::TakeOrWait(const std::string& key) {
   b.updated = now;
   absl::Duration wait = absl::ZeroDuration();
   if (b.tokens < 1.0) {
+    refused_.Inc();
     wait = std::max(absl::Milliseconds(1), absl::Seconds((1.0 - b.tokens) / std::max(rate_, 1e-9)));
   } else {
     b.tokens -= 1.0;

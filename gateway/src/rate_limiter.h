@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/lru_cache.h"
+#include "common/metrics.h"
 
 namespace messenger::gateway {
 
@@ -21,7 +22,12 @@ class RateLimiter {
   // `name` labels the bucket cache's metrics.
   RateLimiter(double rate_per_second, double burst, const Clock& clock,
               std::string name = "rate_limiter", size_t max_keys = 100'000)
-      : rate_(rate_per_second), burst_(burst), clock_(clock), buckets_(std::move(name), max_keys) {}
+      : rate_(rate_per_second),
+        burst_(burst),
+        clock_(clock),
+        refused_(metrics::Registry::Default().GetCounter(
+            "rate_limit_refusals_total", "Requests refused by a rate limit", {{"limiter", name}})),
+        buckets_(std::move(name), max_keys) {}
 
   // Takes one token for `key`; false when none is left.
   bool Allow(const std::string& key) { return TakeOrWait(key) == absl::ZeroDuration(); }
@@ -40,6 +46,7 @@ class RateLimiter {
   double rate_;
   double burst_;
   const Clock& clock_;
+  metrics::Counter& refused_;
   std::mutex mutex_;  // a take is one read-modify-write of a bucket
   LruCache<std::string, Bucket> buckets_;
 };

@@ -43,6 +43,7 @@ class MessagingModule final : public ServiceModule {
     if (leases_) leases_->Stop();
   }
   WaitHub& hub() { return *hub_; }
+  void AnswerWaiting() override { hub_->Stop(); }
 
  private:
   MessagingModule() = default;

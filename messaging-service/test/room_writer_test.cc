@@ -7,13 +7,16 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <future>
 #include <map>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "common/testing/testing.h"
+#include "common/trace.h"
 #include "messaging-service/src/domain/matrix/event.h"
 
 namespace messenger::messaging {
@@ -49,8 +52,17 @@ class FakeStore final : public MessagingStore {
   std::vector<StoredEvent> events;
   std::set<std::string> keys;  // device/client_msg_id of sender
   int loads = 0;
+  bool hold = false;
+  std::condition_variable released;
+  std::map<std::string, std::string> event_traces;  // client_msg_id -> outbox event's trace id
 
   absl::StatusOr<bool> AppendMessage(const FastMessage& m) override {
+    {
+      // Writes wait while `hold` is set (tests that pile up queued sends).
+      std::unique_lock lock(mutex);
+      released.wait(lock, [&] { return !hold; });
+      event_traces[m.client_msg_id] = m.outbox_event.trace_id;
+    }
     std::lock_guard lock(mutex);
     if (keys.contains(Key(m))) return absl::AlreadyExistsError("client_msg_id already used");
     if (m.event.room_id != row.room_id || m.event.seq != row.last_seq + 1) return false;
@@ -356,6 +368,42 @@ TEST_F(RoomWriterTest, FromMemoryOnlyWhenLoadedThenInOrderWithoutWaiting) {
     last = (*written)->seq;
   }
   EXPECT_EQ(store_.events.size(), kCount + 1u);
+}
+
+// A send queued behind the room's message in flight is built on the commit
+// thread that settles that message: its message.sent must still carry the
+// trace of the request that sent it, not the commit thread's (none).
+TEST_F(RoomWriterTest, QueuedSendsKeepTheirSendersTraceIds) {
+  auto writer = Writer();
+  ASSERT_TRUE(writer->WriteMessage(Message(kAlice, kAliceId, "load", "x")).ok());
+  {
+    std::lock_guard lock(store_.mutex);
+    store_.hold = true;  // the first send stays in flight: the others queue
+  }
+  constexpr int kCount = 10;
+  std::vector<std::promise<absl::StatusOr<std::optional<StoredEvent>>>> answers(kCount);
+  std::map<std::string, std::string> traces;
+  for (int i = 0; i < kCount; ++i) {
+    const std::string key = absl::StrCat("t", i);
+    traces[key] = trace::NewTraceId();
+    trace::ScopedTrace scoped(traces[key]);
+    ASSERT_TRUE(writer->TryWriteMessage(
+        Message(kBob, kBobId, key, "z"),
+        [&answers, i](auto written) { answers[i].set_value(std::move(written)); }));
+  }
+  {
+    std::lock_guard lock(store_.mutex);
+    store_.hold = false;
+  }
+  store_.released.notify_all();
+  for (auto& answer : answers) {
+    absl::StatusOr<std::optional<StoredEvent>> written = answer.get_future().get();
+    ASSERT_TRUE(written.ok() && written->has_value()) << written.status();
+  }
+  std::lock_guard lock(store_.mutex);
+  for (const auto& [key, trace_id] : traces) {
+    EXPECT_EQ(store_.event_traces[key], trace_id) << key;
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "common/pg/pg.h"
 #include "common/status.h"
 #include "common/testing/testing.h"
+#include "common/trace.h"
 #include "tests/e2e/messenger_process.h"
 
 namespace messenger::e2e {
@@ -167,6 +168,10 @@ absl::StatusOr<std::vector<StoredEvent>> ReadStoredEvents(bus::NatsBus& bus) {
     e.subject = natsMsg_GetSubject(msg);
     const char* id = nullptr;
     if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) e.msg_id = id;
+    const char* traceparent = nullptr;
+    if (natsMsgHeader_Get(msg, "traceparent", &traceparent) == NATS_OK && traceparent != nullptr) {
+      e.traceparent = traceparent;
+    }
     const std::string_view payload(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
     e.envelope = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
     auto event = bus::Event::FromJson(payload);
@@ -218,6 +223,13 @@ std::vector<std::string> EnvelopeProblems(const StoredEvent& stored, absl::Time 
       !std::regex_match(text("trace_id"), std::regex("([0-9a-f]{32})?"))) {
     add("trace_id is not empty or 32 hex digits: " +
         env.value("trace_id", nlohmann::json()).dump());
+  }
+  // The traceparent header names the envelope's trace (absent without one).
+  const std::string trace_id = text("trace_id");
+  const std::optional<std::string> header_trace = trace::ParseTraceparent(stored.traceparent);
+  if (trace_id.empty() != stored.traceparent.empty() ||
+      (!trace_id.empty() && header_trace != trace_id)) {
+    add("traceparent header '" + stored.traceparent + "' does not carry trace_id " + trace_id);
   }
   std::vector<std::string> data_problems;
   DataProblems(type, env.value("data", nlohmann::json()), data_problems);

@@ -24,6 +24,7 @@ struct StoredEvent {
   uint64_t seq = 0;
   std::string subject;
   std::string msg_id;       // the Nats-Msg-Id header, "" when absent
+  std::string traceparent;  // the traceparent header, "" when absent
   nlohmann::json envelope;  // the payload parsed (discarded when not JSON)
   bus::Event event;         // the envelope as the bus reads it
   bool parsed = false;      // whether `event` could be read

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/status.h"
+#include "common/trace.h"
 #include "messaging-service/src/domain/matrix/state_map.h"
 #include "messaging-service/src/events/messaging_events.h"
 
@@ -213,7 +214,8 @@ bool RoomWriter::TryWriteMessage(MessageWrite write, MessageDone done) {
   std::unique_lock lock(handle->mutex, std::try_to_lock);
   // A load holding the lock, or threads waiting for the room: take the pool.
   if (!lock.owns_lock() || !handle->room || handle->blocked > 0) return false;
-  auto queued = std::make_shared<QueuedWrite>(QueuedWrite{std::move(write), std::move(done)});
+  auto queued = std::make_shared<QueuedWrite>(
+      QueuedWrite{std::move(write), std::move(done), trace::CurrentTraceId()});
   if (handle->writing) {
     handle->queued.push_back(std::move(queued));  // Finish starts it
     return true;
@@ -241,12 +243,14 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteMessage(const MessageWrite& write) 
 
 void RoomWriter::Start(const std::shared_ptr<RoomHandle>& handle,
                        std::unique_lock<std::mutex>& lock, std::shared_ptr<QueuedWrite> queued) {
+  trace::ScopedTrace scoped(queued->trace_id);  // message.sent carries it
   absl::StatusOr<std::optional<FastMessage>> message = Prepare(*handle, queued->write);
   lock.unlock();
   if (!message.ok()) return queued->done(message.status());
   if (!*message) return queued->done(std::nullopt);
   auto m = std::make_shared<const FastMessage>(std::move(**message));
   batcher_.AppendAsync(m, [this, handle, m, queued](absl::StatusOr<bool> appended) {
+    trace::ScopedTrace scoped(queued->trace_id);
     queued->done(Finish(*handle, *m, appended));
   });
 }

@@ -102,6 +102,8 @@ class RoomWriter {
   struct QueuedWrite {
     MessageWrite write;
     MessageDone done;
+    // The sender's trace: a queued write is built on a commit thread.
+    std::string trace_id;
   };
   // A room as this process last saw it; its mutex orders writes in-process
   // (the row lock and the seq check order them between processes).
