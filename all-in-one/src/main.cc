@@ -89,7 +89,10 @@ int main() {
   });
   // Long polls answer at once with what they have.
   life.AtRefuse("long polls", [&gw, &modules] {
-    for (ServiceModule* m : modules) m->AnswerWaiting();
+    for (ServiceModule* m : modules) {
+      m->BeginDrain();
+      m->AnswerWaiting();
+    }
     gw.sync_hub().Stop();
   });
   auto http = life.ServeHttp(gateway_config.HttpOptions(http_address->first, http_address->second),
