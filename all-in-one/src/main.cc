@@ -35,7 +35,7 @@ int main() {
   if (!http_address.ok()) return fail(http_address.status());
 
   InitCrypto();
-  auto bus = bus::NatsBus::Connect({.url = common.nats_url, .name = "messenger"});
+  auto bus = bus::NatsBus::Connect(bus::NatsBus::Options::FromConfig(common, "messenger"));
   if (!bus.ok()) return fail(bus.status());
 
   // Modules that call other services get their channel at first use, from the
@@ -57,6 +57,10 @@ int main() {
   if (!messaging.ok()) return fail(messaging.status());
   std::vector<ServiceModule*> modules = {session->get(), auth->get(), profile->get(),
                                          contact->get(), messaging->get()};
+  if (common.migrate_only) {
+    log::Info("migrations applied (MESSENGER_MIGRATE_ONLY)");
+    return 0;
+  }
 
   std::vector<grpc::Service*> services;
   for (ServiceModule* m : modules) {

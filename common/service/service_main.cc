@@ -55,11 +55,17 @@ int ServiceMain(const ServiceMainSpec& spec, const ModuleFactory& factory) {
   if (!admin.ok()) return fail(admin.status());
 
   InitCrypto();
-  auto bus = bus::NatsBus::Connect({.url = common.nats_url, .name = spec.name});
+  auto bus = bus::NatsBus::Connect(bus::NatsBus::Options::FromConfig(common, spec.name));
   if (!bus.ok()) return fail(bus.status());
   auto module = factory(common, env, **bus);
   if (!module.ok()) return fail(module.status());
   if (!env.status().ok()) return fail(env.status());
+  // The module applied its migrations while it was built; NATS was not
+  // needed (the connection was only being attempted in the background).
+  if (common.migrate_only) {
+    log::Info("migrations applied (MESSENGER_MIGRATE_ONLY)", {{"schema", spec.name}});
+    return 0;
+  }
 
   auto server = grpcx::GrpcServer::Start({.listen_address = grpc_address},
                                          (*module)->grpc_services());

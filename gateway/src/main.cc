@@ -31,7 +31,7 @@ int main() {
   auto admin = ParseHostPort(admin_address);
   if (!admin.ok()) return fail(admin.status());
   if (!env.status().ok()) return fail(env.status());
-  auto bus = bus::NatsBus::Connect({.url = common.nats_url, .name = "gateway"});
+  auto bus = bus::NatsBus::Connect(bus::NatsBus::Options::FromConfig(common, "gateway"));
   if (!bus.ok()) return fail(bus.status());
 
   auto ready = [&] {
