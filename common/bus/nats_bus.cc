@@ -36,6 +36,9 @@ Subscription::~Subscription() {
 
 absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(Options options) {
   std::unique_ptr<NatsBus> bus(new NatsBus(std::move(options)));
+  // No URL: offline (a process that only migrates); every call answers
+  // UNAVAILABLE. Connect would otherwise wait here until a server answers.
+  if (bus->options_.url.empty()) return bus;
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
   if (s == NATS_OK) s = natsOptions_SetURL(opts, bus->options_.url.c_str());
@@ -99,7 +102,8 @@ absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(Options options) {
 NatsBus::NatsBus(Options options) : options_(std::move(options)) {}
 
 NatsBus::Options NatsBus::Options::FromConfig(const CommonConfig& config, std::string name) {
-  return {.url = config.nats_url,
+  // MESSENGER_MIGRATE_ONLY needs no NATS: offline.
+  return {.url = config.migrate_only ? "" : config.nats_url,
           .name = std::move(name),
           .user = config.nats_user,
           .password = config.nats_password,

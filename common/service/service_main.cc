@@ -60,8 +60,8 @@ int ServiceMain(const ServiceMainSpec& spec, const ModuleFactory& factory) {
   auto module = factory(common, env, **bus);
   if (!module.ok()) return fail(module.status());
   if (!env.status().ok()) return fail(env.status());
-  // The module applied its migrations while it was built; NATS was not
-  // needed (the connection was only being attempted in the background).
+  // The module applied its migrations while it was built; its bus stayed
+  // offline (NATS is not needed).
   if (common.migrate_only) {
     log::Info("migrations applied (MESSENGER_MIGRATE_ONLY)", {{"schema", spec.name}});
     return 0;

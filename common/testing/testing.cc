@@ -241,7 +241,10 @@ absl::Status NatsServer::Launch() {
                    ChildProcess::Start(argv, options_.env, dir_.path() + "/nats.log"));
   if (!WaitUntil([&] { return ListeningOwnPort() || !process_->Running(); }, absl::Seconds(20)) ||
       !process_->Running()) {
-    return absl::UnavailableError("nats-server did not start (see its log in " + dir_.path() + ")");
+    std::ifstream log(dir_.path() + "/nats.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    return absl::UnavailableError("nats-server did not start; its log: " + text.str());
   }
   return absl::OkStatus();
 }
