@@ -157,7 +157,9 @@ random_secret() {
   local file="$1"
   if [ ! -s "$file" ]; then
     mkdir -p "$(dirname "$file")"
-    (umask 077 && openssl rand -hex 24 >"$file") || die "cannot write $file"
+    # A letter first: nats-server reads a password variable as a configuration
+    # value, and one like 4e6… would be a number.
+    (umask 077 && echo "p$(openssl rand -hex 24)" >"$file") || die "cannot write $file"
   fi
   cat "$file"
 }
