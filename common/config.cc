@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -66,8 +67,24 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env) {
   c.pg_dsn = env.String("MESSENGER_PG_DSN",
                         "host=127.0.0.1 port=5433 dbname=messenger user=postgres "
                         "application_name=messenger connect_timeout=5");
+  for (const std::string& name : ServiceNames()) {
+    std::string var = absl::AsciiStrToUpper(absl::StrCat("MESSENGER_", name, "_PG_DSN"));
+    std::string dsn = env.String(var, "");
+    if (!dsn.empty()) c.service_pg_dsns[name] = std::move(dsn);
+  }
   c.pg_pool_size = static_cast<int>(env.Int("MESSENGER_PG_POOL_SIZE", 8, 1, 512));
   c.nats_url = env.String("MESSENGER_NATS_URL", "nats://127.0.0.1:4222");
+  c.nats_user = env.String("MESSENGER_NATS_USER", "");
+  c.nats_password = env.String("MESSENGER_NATS_PASSWORD", "");
+  c.nats_creds = env.String("MESSENGER_NATS_CREDS", "");
+  if (!c.nats_creds.empty() && !c.nats_user.empty()) {
+    env.Invalid("MESSENGER_NATS_CREDS", "set either it or MESSENGER_NATS_USER, not both");
+  }
+  if (c.nats_user.empty() != c.nats_password.empty()) {
+    env.Invalid("MESSENGER_NATS_USER", "needs MESSENGER_NATS_PASSWORD (and the other way round)");
+  }
+  c.nats_stream_replicas = static_cast<int>(env.Int("MESSENGER_NATS_STREAM_REPLICAS", 1, 1, 5));
+  c.migrate_only = env.Bool("MESSENGER_MIGRATE_ONLY", false);
   c.server_name = env.String("MESSENGER_SERVER_NAME", "localhost");
   c.log_level = env.String("MESSENGER_LOG_LEVEL", "info");
   // Few threads per core: each extra one costs context switches (measured:
@@ -80,6 +97,17 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env) {
   c.drain_timeout = env.Duration("MESSENGER_DRAIN_TIMEOUT_MS", absl::Seconds(10),
                                  absl::Milliseconds(1), 0, 600'000);
   return c;
+}
+
+const std::string& CommonConfig::PgDsnFor(const std::string& name) const {
+  auto it = service_pg_dsns.find(name);
+  return it == service_pg_dsns.end() ? pg_dsn : it->second;
+}
+
+const std::vector<std::string>& ServiceNames() {
+  static const std::vector<std::string> kNames = {"session", "auth", "profile", "contact",
+                                                  "messaging"};
+  return kNames;
 }
 
 }  // namespace messenger

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,8 +45,17 @@ class EnvReader {
 struct CommonConfig {
   std::string data_dir;        // MESSENGER_DATA_DIR, default "var"
   std::string pg_dsn;          // MESSENGER_PG_DSN
+  // MESSENGER_<SERVICE>_PG_DSN, by service name: the all-in-one process can
+  // connect each module as its own role.
+  std::map<std::string, std::string> service_pg_dsns;
   int pg_pool_size = 8;        // MESSENGER_PG_POOL_SIZE
   std::string nats_url;        // MESSENGER_NATS_URL
+  std::string nats_user;       // MESSENGER_NATS_USER
+  std::string nats_password;   // MESSENGER_NATS_PASSWORD
+  std::string nats_creds;      // MESSENGER_NATS_CREDS: path of a .creds file (JWT + nkey)
+  int nats_stream_replicas = 1;  // MESSENGER_NATS_STREAM_REPLICAS of MESSENGER_EVENTS
+  // MESSENGER_MIGRATE_ONLY: apply the schema migrations, then exit 0.
+  bool migrate_only = false;
   std::string server_name;     // MESSENGER_SERVER_NAME (Matrix), default "localhost"
   std::string log_level;       // MESSENGER_LOG_LEVEL
   int worker_threads = 4;      // MESSENGER_WORKER_THREADS: blocking work per gRPC service
@@ -53,6 +63,11 @@ struct CommonConfig {
   absl::Duration drain_timeout;  // MESSENGER_DRAIN_TIMEOUT_MS: SIGTERM grace period
 
   static CommonConfig FromEnv(EnvReader& env);
+  // The DSN of the service `name` ("auth", ...): its own or MESSENGER_PG_DSN.
+  const std::string& PgDsnFor(const std::string& name) const;
 };
+
+// The services that own a schema, in start order.
+const std::vector<std::string>& ServiceNames();
 
 }  // namespace messenger

@@ -146,14 +146,68 @@ ensure_db() {
   fi
 }
 
-# start_nats <store dir> <port>
+# The services that own a PostgreSQL schema, and the NATS users
+# (k8s/base/nats-users.conf says what each may publish and subscribe).
+MESSENGER_SERVICES=(session auth profile contact messaging)
+NATS_USERS=(gateway auth session profile contact messaging messenger admin)
+
+# random_secret <file>: prints the secret kept in <file>, which is made
+# (random, readable by its owner only) on first use. Never committed: var/.
+random_secret() {
+  local file="$1"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$(dirname "$file")"
+    # A letter first: nats-server reads a password variable as a configuration
+    # value, and one like 4e6… would be a number.
+    (umask 077 && echo "p$(openssl rand -hex 24)" >"$file") || die "cannot write $file"
+  fi
+  cat "$file"
+}
+
+# bootstrap_pg_roles <port> <database> <secrets dir>: as the superuser, the
+# role messenger_<service> (password in <secrets dir>/pg-<service>) owning the
+# schema <service>, for each service (k8s/base/pg-bootstrap.sql).
+bootstrap_pg_roles() {
+  local port="$1" db="$2" secrets="$3" svc password
+  for svc in "${MESSENGER_SERVICES[@]}"; do
+    password="$(random_secret "$secrets/pg-$svc")"
+    ROLE_PASSWORD="$password" psql -X -h 127.0.0.1 -p "$port" -U postgres -d "$db" \
+      -v role="messenger_$svc" -v schema="$svc" -f "$ROOT/k8s/base/pg-bootstrap.sql" \
+      || die "could not create the PostgreSQL role of $svc"
+  done
+}
+
+# export_service_dsns <port> <database> <secrets dir>: MESSENGER_<SERVICE>_PG_DSN
+# for each service (its own role), unless already set.
+export_service_dsns() {
+  local port="$1" db="$2" secrets="$3" svc var
+  for svc in "${MESSENGER_SERVICES[@]}"; do
+    var="MESSENGER_${svc^^}_PG_DSN"
+    [ -n "${!var:-}" ] && continue
+    export "$var=host=127.0.0.1 port=$port dbname=$db user=messenger_$svc password=$(random_secret "$secrets/pg-$svc") application_name=$svc connect_timeout=5"
+  done
+}
+
+# start_nats <store dir> <port> [<secrets dir>]: with a secrets dir, the server
+# accepts only the users of k8s/base/nats-users.conf, with the passwords in
+# <secrets dir>/nats-<user> (made on first use).
 start_nats() {
-  local dir="$1" port="$2"
+  local dir="$1" port="$2" secrets="${3:-}" user
   mkdir -p "$dir"
-  say "starting nats-server -js on 127.0.0.1:$port (store $dir)"
+  local args=(-js -a 127.0.0.1 -p "$port" -sd "$dir")
+  if [ -n "$secrets" ]; then
+    cp "$ROOT/k8s/base/nats-users.conf" "$dir/nats-users.conf"
+    printf '# Written by scripts/lib.sh at each start.\ninclude ./nats-users.conf\n' >"$dir/nats.conf"
+    for user in "${NATS_USERS[@]}"; do
+      export "NATS_PASSWORD_${user^^}=$(random_secret "$secrets/nats-$user")"
+    done
+    args+=(-c "$dir/nats.conf")
+  fi
+  say "starting nats-server -js on 127.0.0.1:$port (store $dir${secrets:+, users of nats-users.conf})"
   # Own session: a Ctrl-C reaches messenger first, which still flushes its outbox.
-  setsid nats-server -js -a 127.0.0.1 -p "$port" -sd "$dir" >"$dir/nats.log" 2>&1 &
+  setsid nats-server "${args[@]}" >"$dir/nats.log" 2>&1 &
   NATS_PID=$!
+  for user in "${NATS_USERS[@]}"; do unset "NATS_PASSWORD_${user^^}"; done
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
     kill -0 "$NATS_PID" 2>/dev/null || { tail -5 "$dir/nats.log"; die "nats-server exited"; }

@@ -27,13 +27,23 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# Passwords of the database roles and NATS users, made on first use.
+SECRETS="$VAR/secrets"
+
 start_pg "$VAR/pg" "$PG_PORT"
 ensure_db "$PG_PORT" messenger
-start_nats "$VAR/nats" "$NATS_PORT"
+if [ -z "${MESSENGER_PG_DSN:-}" ]; then
+  # Each service connects as its own role, owner of its schema only.
+  bootstrap_pg_roles "$PG_PORT" messenger "$SECRETS"
+  export_service_dsns "$PG_PORT" messenger "$SECRETS"
+fi
+start_nats "$VAR/nats" "$NATS_PORT" "$SECRETS"
 
 export MESSENGER_DATA_DIR="$VAR"
-export MESSENGER_PG_DSN="${MESSENGER_PG_DSN:-host=127.0.0.1 port=$PG_PORT dbname=messenger user=postgres}"
 export MESSENGER_NATS_URL="$NATS_URL"
+# The all-in-one is one NATS client: the user "messenger" (nats-users.conf).
+export MESSENGER_NATS_USER="${MESSENGER_NATS_USER:-messenger}"
+export MESSENGER_NATS_PASSWORD="${MESSENGER_NATS_PASSWORD:-$(random_secret "$SECRETS/nats-messenger")}"
 export MESSENGER_MAIL_DIR="${MESSENGER_MAIL_DIR:-$VAR/mail}"
 # The reference web client at http://127.0.0.1:8080/app/.
 export MESSENGER_WEB_DIR="${MESSENGER_WEB_DIR:-$ROOT/examples/web}"

@@ -49,6 +49,10 @@ int main() {
   if (!messaging.ok()) return life.Fail(messaging.status());
   std::vector<ServiceModule*> modules = {session->get(), auth->get(), profile->get(),
                                          contact->get(), messaging->get()};
+  if (common.migrate_only) {
+    log::Info("migrations applied (MESSENGER_MIGRATE_ONLY)");
+    return 0;
+  }
 
   std::vector<grpc::Service*> services;
   for (ServiceModule* m : modules) {

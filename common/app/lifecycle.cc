@@ -37,7 +37,7 @@ int Lifecycle::Fail(const absl::Status& status) {
 }
 
 absl::StatusOr<bus::NatsBus*> Lifecycle::ConnectBus() {
-  auto bus = bus::NatsBus::Connect({.url = common_.nats_url, .name = name_});
+  auto bus = bus::NatsBus::Connect(bus::NatsBus::Options::FromConfig(common_, name_));
   if (!bus.ok()) return bus.status();
   bus_ = std::move(*bus);
   return bus_.get();

@@ -36,10 +36,19 @@ Subscription::~Subscription() {
 
 absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(Options options) {
   std::unique_ptr<NatsBus> bus(new NatsBus(std::move(options)));
+  // No URL: offline (a process that only migrates); every call answers
+  // UNAVAILABLE. Connect would otherwise wait here until a server answers.
+  if (bus->options_.url.empty()) return bus;
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
   if (s == NATS_OK) s = natsOptions_SetURL(opts, bus->options_.url.c_str());
   if (s == NATS_OK) s = natsOptions_SetName(opts, bus->options_.name.c_str());
+  if (s == NATS_OK && !bus->options_.user.empty()) {
+    s = natsOptions_SetUserInfo(opts, bus->options_.user.c_str(), bus->options_.password.c_str());
+  }
+  if (s == NATS_OK && !bus->options_.creds_file.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(opts, bus->options_.creds_file.c_str(), nullptr);
+  }
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 250);
   if (s == NATS_OK) s = natsOptions_SetReconnectJitter(opts, 100, 0);
@@ -92,6 +101,16 @@ absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(Options options) {
 
 NatsBus::NatsBus(Options options) : options_(std::move(options)) {}
 
+NatsBus::Options NatsBus::Options::FromConfig(const CommonConfig& config, std::string name) {
+  // MESSENGER_MIGRATE_ONLY needs no NATS: offline.
+  return {.url = config.migrate_only ? "" : config.nats_url,
+          .name = std::move(name),
+          .user = config.nats_user,
+          .password = config.nats_password,
+          .creds_file = config.nats_creds,
+          .stream_replicas = config.nats_stream_replicas};
+}
+
 NatsBus::~NatsBus() {
   if (js_ != nullptr) jsCtx_Destroy(js_);
   if (async_js_ != nullptr) jsCtx_Destroy(async_js_);
@@ -115,6 +134,9 @@ absl::Status NatsBus::EnsureStream() {
   cfg.Subjects = subjects.data();
   cfg.SubjectsLen = static_cast<int>(subjects.size());
   cfg.Storage = js_FileStorage;
+  // Every start re-applies it: a count changed by hand is reset to the
+  // configured one (JetStream adds or removes peers).
+  cfg.Replicas = options_.stream_replicas;
   // Window in which a republished Nats-Msg-Id is dropped (relay crash between
   // publish and marking the row sent).
   cfg.Duplicates = absl::ToInt64Nanoseconds(absl::Minutes(10));

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/bus/event.h"
+#include "common/config.h"
 
 struct __natsConnection;
 struct __natsSubscription;
@@ -48,6 +49,15 @@ class NatsBus {
     std::string url;
     std::string name = "messenger";
     absl::Duration request_timeout = absl::Seconds(5);
+    // Either a user and password or a .creds file (JWT and nkey seed); both
+    // empty: no credentials (or the ones in the URL).
+    std::string user;
+    std::string password;
+    std::string creds_file;
+    int stream_replicas = 1;  // of MESSENGER_EVENTS, applied by EnsureStream
+
+    // The connection settings of `config` for a client named `name`.
+    static Options FromConfig(const CommonConfig& config, std::string name);
   };
 
   // Returns at once even when the server is not up yet: the library keeps

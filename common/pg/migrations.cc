@@ -9,6 +9,8 @@ namespace {
 
 constexpr Query kLock{"migrate_lock", "SELECT pg_advisory_lock(hashtext($1))"};
 constexpr Query kUnlock{"migrate_unlock", "SELECT pg_advisory_unlock(hashtext($1))"};
+constexpr Query kSchemaExists{"migrate_schema_exists",
+                              "SELECT 1 FROM pg_namespace WHERE nspname = $1"};
 constexpr Query kApplied{"migrate_applied",
                          "SELECT 1 FROM schema_migrations WHERE component = $1 AND version = $2"};
 constexpr Query kRecord{"migrate_record",
@@ -17,7 +19,12 @@ constexpr Query kRecord{"migrate_record",
 
 absl::Status ApplyAll(Conn& conn, const std::string& schema,
                       const std::vector<const Migrations*>& components) {
-  RETURN_IF_ERROR(conn.ExecScript(absl::StrCat("CREATE SCHEMA IF NOT EXISTS \"", schema, "\"")));
+  // A service role may own its schema without the right to create schemas
+  // (the bootstrap made it), and CREATE SCHEMA IF NOT EXISTS checks that right first.
+  ASSIGN_OR_RETURN(Result exists, conn.Exec(kSchemaExists, {schema}));
+  if (exists.rows() == 0) {
+    RETURN_IF_ERROR(conn.ExecScript(absl::StrCat("CREATE SCHEMA \"", schema, "\"")));
+  }
   RETURN_IF_ERROR(conn.ExecScript(absl::StrCat(
       "CREATE TABLE IF NOT EXISTS \"", schema,
       "\".schema_migrations (component text NOT NULL, version int NOT NULL, name text NOT NULL, "

@@ -11,7 +11,7 @@ absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Create(
     const std::string& name, const CommonConfig& config, bus::NatsBus& bus,
     const std::vector<const pg::Migrations*>& migrations) {
   std::unique_ptr<ServiceCore> core(new ServiceCore(name, bus));
-  ASSIGN_OR_RETURN(core->pool_, pg::Pool::Create({.dsn = config.pg_dsn,
+  ASSIGN_OR_RETURN(core->pool_, pg::Pool::Create({.dsn = config.PgDsnFor(name),
                                                   .size = config.pg_pool_size,
                                                   .schema = name}));
   std::vector<const pg::Migrations*> all = {&pg::OutboxMigrations()};

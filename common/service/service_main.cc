@@ -1,6 +1,7 @@
 #include "common/service/service_main.h"
 
 #include "common/app/lifecycle.h"
+#include "common/log.h"
 
 namespace messenger {
 
@@ -15,6 +16,12 @@ int ServiceMain(const ServiceMainSpec& spec, const ModuleFactory& factory) {
   auto module = factory(life.common(), env, **bus);
   if (!module.ok()) return life.Fail(module.status());
   if (!env.status().ok()) return life.Fail(env.status());
+  // The module applied its migrations while it was built; its bus stayed
+  // offline (NATS is not needed).
+  if (life.common().migrate_only) {
+    log::Info("migrations applied (MESSENGER_MIGRATE_ONLY)", {{"schema", spec.name}});
+    return 0;
+  }
 
   ServiceCore& core = (*module)->core();
   // New work is refused from here on: shards go to other replicas at once.

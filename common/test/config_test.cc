@@ -48,6 +48,36 @@ TEST(CommonConfig, DefaultsMatchTheApiContract) {
   EXPECT_EQ(c.nats_url, "nats://127.0.0.1:4222");
   EXPECT_EQ(c.server_name, "localhost");
   EXPECT_EQ(c.data_dir, "var");
+  EXPECT_EQ(c.nats_stream_replicas, 1);
+  EXPECT_FALSE(c.migrate_only);
+  EXPECT_EQ(c.PgDsnFor("auth"), c.pg_dsn);
+}
+
+TEST(CommonConfig, EachServiceMayHaveItsOwnDatabaseRole) {
+  EnvReader env = ReaderFor({{"MESSENGER_PG_DSN", "user=shared"},
+                             {"MESSENGER_MESSAGING_PG_DSN", "user=messenger_messaging"},
+                             {"MESSENGER_MIGRATE_ONLY", "1"},
+                             {"MESSENGER_NATS_STREAM_REPLICAS", "3"}});
+  CommonConfig c = CommonConfig::FromEnv(env);
+  EXPECT_TRUE(env.status().ok()) << env.status();
+  EXPECT_EQ(c.PgDsnFor("messaging"), "user=messenger_messaging");
+  EXPECT_EQ(c.PgDsnFor("contact"), "user=shared");
+  EXPECT_TRUE(c.migrate_only);
+  EXPECT_EQ(c.nats_stream_replicas, 3);
+}
+
+TEST(CommonConfig, NatsCredentialsComeAsAUserWithPasswordOrAsCredsFile) {
+  EnvReader half = ReaderFor({{"MESSENGER_NATS_USER", "auth"}});
+  CommonConfig::FromEnv(half);
+  EXPECT_NE(half.status().message().find("MESSENGER_NATS_PASSWORD"), std::string::npos);
+  EnvReader both = ReaderFor({{"MESSENGER_NATS_USER", "auth"},
+                              {"MESSENGER_NATS_PASSWORD", "pw"},
+                              {"MESSENGER_NATS_CREDS", "/x.creds"}});
+  CommonConfig::FromEnv(both);
+  EXPECT_NE(both.status().message().find("MESSENGER_NATS_CREDS"), std::string::npos);
+  EnvReader replicas = ReaderFor({{"MESSENGER_NATS_STREAM_REPLICAS", "0"}});
+  CommonConfig::FromEnv(replicas);
+  EXPECT_FALSE(replicas.status().ok());
 }
 
 }  // namespace

@@ -218,8 +218,9 @@ int ChildProcess::Stop(int signal, absl::Duration timeout) {
   return status_;
 }
 
-absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start() {
+absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(Options options) {
   auto server = std::unique_ptr<NatsServer>(new NatsServer());
+  server->options_ = std::move(options);
   server->port_ = FreePort();
   RETURN_IF_ERROR(server->Launch());
   return server;
@@ -230,14 +231,20 @@ NatsServer::~NatsServer() { Stop(); }
 std::string NatsServer::url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
 
 absl::Status NatsServer::Launch() {
-  ASSIGN_OR_RETURN(
-      process_,
-      ChildProcess::Start({"nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_),
-                           "-sd", dir_.path() + "/store", "--ports_file_dir", dir_.path()},
-                          {}, dir_.path() + "/nats.log"));
+  std::vector<std::string> argv = {"nats-server", "-js", "-a", "127.0.0.1", "-p",
+                                   std::to_string(port_), "-sd", dir_.path() + "/store",
+                                   "--ports_file_dir", dir_.path()};
+  if (!options_.config_file.empty()) {
+    argv.insert(argv.end(), {"-c", options_.config_file});
+  }
+  ASSIGN_OR_RETURN(process_,
+                   ChildProcess::Start(argv, options_.env, dir_.path() + "/nats.log"));
   if (!WaitUntil([&] { return ListeningOwnPort() || !process_->Running(); }, absl::Seconds(20)) ||
       !process_->Running()) {
-    return absl::UnavailableError("nats-server did not start (see its log in " + dir_.path() + ")");
+    std::ifstream log(dir_.path() + "/nats.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    return absl::UnavailableError("nats-server did not start; its log: " + text.str());
   }
   return absl::OkStatus();
 }

@@ -99,7 +99,14 @@ class ChildProcess {
 // server answering on it.
 class NatsServer {
  public:
-  static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
+  struct Options {
+    // A nats-server configuration file (-c), e.g. one with users; the
+    // command-line flags (port, JetStream store) still apply.
+    std::string config_file;
+    // Added to the server's environment (variables the configuration names).
+    std::map<std::string, std::string> env;
+  };
+  static absl::StatusOr<std::unique_ptr<NatsServer>> Start(Options options = {});
   ~NatsServer();
   std::string url() const;
   int port() const { return port_; }
@@ -114,6 +121,7 @@ class NatsServer {
   // True once this child's ports file names our port; false if it died.
   bool ListeningOwnPort();
   TempDir dir_{"messenger-nats"};
+  Options options_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };

@@ -68,12 +68,21 @@ for (const tree of trees) {
 }
 
 // NATS configurations: nats-server itself (a project package) parses them.
+// As in the pod: nats.conf beside the base's nats-users.conf, every password
+// variable set.
+const natsUsers = path.join(k8sDir, "base/nats-users.conf");
+const natsEnv = { ...process.env, POD_NAME: "nats-0" };
+for (const m of fs.readFileSync(natsUsers, "utf8").matchAll(/\$(NATS_PASSWORD_\w+)/g)) natsEnv[m[1]] = "x";
 for (const overlay of fs.readdirSync(path.join(k8sDir, "overlays"))) {
   const conf = path.join(k8sDir, "overlays", overlay, "nats.conf");
   if (!fs.existsSync(conf)) continue;
+  const dir = path.join(scratch, "nats", overlay);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(conf, path.join(dir, "nats.conf"));
+  fs.copyFileSync(natsUsers, path.join(dir, "nats-users.conf"));
   try {
-    execFileSync("nats-server", ["-c", conf, "-t"], {
-      env: { ...process.env, POD_NAME: "nats-0" }, stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync("nats-server", ["-c", path.join(dir, "nats.conf"), "-t"], {
+      env: natsEnv, stdio: ["ignore", "pipe", "pipe"] });
     pass(`overlays/${overlay}/nats.conf: nats-server accepts it`);
   } catch (e) {
     fail(`overlays/${overlay}/nats.conf: ${(e.stderr || e.message).toString().trim()}`);

@@ -1,7 +1,8 @@
 // Rules of this project's manifests beyond the schemas: every workload is
-// hardened, bounded and probed; each messenger Deployment has its Service,
-// ServiceAccount and PodDisruptionBudget, and a grace period longer than
-// its drain; the namespace denies by default.
+// hardened and bounded, and probed unless it is a Job; each messenger
+// Deployment has its Service, ServiceAccount and PodDisruptionBudget, and a
+// grace period longer than its drain, and each service's image runs in
+// migrate-only mode in a Job; the namespace denies by default.
 
 const kWorkloads = new Set(["Deployment", "StatefulSet", "Job"]);
 
@@ -10,7 +11,8 @@ function portOf(address) {
   return colon < 0 ? NaN : Number(address.slice(colon + 1));
 }
 
-function checkContainer(where, c, problems) {
+// `probed`: a long-running container (Jobs and init containers have no probes).
+function checkContainer(where, c, problems, probed) {
   const sc = c.securityContext ?? {};
   if (sc.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation must be false`);
   if (sc.readOnlyRootFilesystem !== true) problems.push(`${where}: readOnlyRootFilesystem must be true`);
@@ -21,9 +23,17 @@ function checkContainer(where, c, problems) {
       if (!c.resources?.[kind]?.[resource]) problems.push(`${where}: resources.${kind}.${resource} missing`);
     }
   }
+  if (!probed) return;
   for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
     if (!c[probe]) problems.push(`${where}: ${probe} missing`);
   }
+}
+
+// A Job container that applies the migrations of `image` (migrate-only mode).
+function migrates(objects, image) {
+  return objects.filter((o) => o.kind === "Job").some((j) => j.spec.template.spec.containers.some(
+    (c) => c.image === image &&
+      (c.env ?? []).some((e) => e.name === "MESSENGER_MIGRATE_ONLY" && ["1", "true"].includes(e.value))));
 }
 
 // The admin port the binary listens on (its *_ADMIN_ADDR) must be the
@@ -70,9 +80,8 @@ export function checkPolicies(objects) {
     if (psc.runAsNonRoot !== true) problems.push(`${name}: runAsNonRoot must be true`);
     if (psc.seccompProfile?.type !== "RuntimeDefault") problems.push(`${name}: seccompProfile must be RuntimeDefault`);
     if (pod.automountServiceAccountToken !== false) problems.push(`${name}: automountServiceAccountToken must be false`);
-    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
-      checkContainer(`${name} container ${c.name}`, c, problems);
-    }
+    for (const c of pod.initContainers ?? []) checkContainer(`${name} container ${c.name}`, c, problems, false);
+    for (const c of pod.containers) checkContainer(`${name} container ${c.name}`, c, problems, w.kind !== "Job");
     const labels = w.spec.template.metadata?.labels ?? {};
     if (w.kind !== "Deployment") continue;
     // Deployments are messenger's binaries (the data stores are StatefulSets):
@@ -84,6 +93,10 @@ export function checkPolicies(objects) {
 
     const c = pod.containers[0];
     checkAdminPort(`${name}`, c, problems);
+    // A service's schema is migrated by a Job before its pods roll.
+    if (labels["app.kubernetes.io/component"] === "service" && !migrates(objects, c.image)) {
+      problems.push(`${name}: no Job container runs ${c.image} with MESSENGER_MIGRATE_ONLY=1`);
+    }
     const needMs = drainMs + preStopSeconds(c) * 1000;
     if ((pod.terminationGracePeriodSeconds ?? 30) * 1000 <= needMs) {
       problems.push(`${name}: terminationGracePeriodSeconds must exceed preStop + drain (${needMs} ms)`);

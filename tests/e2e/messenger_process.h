@@ -76,6 +76,7 @@ class ServiceProcess {
   void Kill();
   int grpc_port() const { return grpc_port_; }
   int admin_port() const { return admin_port_; }
+  const std::string& binary() const { return binary_; }
   const std::string& log_path() const { return log_; }
 
  private:

@@ -39,19 +39,8 @@ TEST(SplitModeE2eTest, ConsumersThatWereDownCatchUpWithinSeconds) {
   ASSERT_TRUE(admin_metrics);
   EXPECT_EQ(admin_metrics->status, 200);
   EXPECT_NE(admin_metrics->body.find("http_requests_total{"), std::string::npos);
-  auto register_user = [&](const std::string& name) {
-    Reply r = Send(client, "POST", "/v1/auth/register",
-                   nlohmann::json{{"username", name},
-                                  {"email", name + "@example.com"},
-                                  {"password", "password-" + name}});
-    EXPECT_EQ(r.status, 201) << r.raw;
-    Reply login = Send(client, "POST", "/v1/auth/login",
-                       nlohmann::json{{"login", name}, {"password", "password-" + name}});
-    EXPECT_EQ(login.status, 200) << login.raw;
-    return std::make_pair(r.body.value("user_id", ""), login.body.value("access_token", ""));
-  };
-  auto [alice_id, alice_token] = register_user("alice");
-  auto [bob_id, bob_token] = register_user("bob");
+  auto [alice_id, alice_token] = RegisterAndLogin(client, "alice");
+  auto [bob_id, bob_token] = RegisterAndLogin(client, "bob");
   // Profile and contact services are down: the gateway says so, no 500.
   Reply down = Send(client, "GET", "/v1/users/" + alice_id + "/profile", std::nullopt, bob_token);
   EXPECT_EQ(down.status, 503) << down.raw;

@@ -1,5 +1,7 @@
 #include "tests/e2e/split_system.h"
 
+#include <gtest/gtest.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 
@@ -59,6 +61,19 @@ absl::Status SplitSystem::StartAll(const std::map<std::string, std::string>& env
                                    const std::string& dir) {
   for (ServiceProcess* service : Services()) RETURN_IF_ERROR(service->Start(env, dir));
   return gateway.Start(env, dir, "/healthz");
+}
+
+std::pair<std::string, std::string> RegisterAndLogin(httplib::Client& client,
+                                                     const std::string& name) {
+  Reply r = Send(client, "POST", "/v1/auth/register",
+                 nlohmann::json{{"username", name},
+                                {"email", name + "@example.com"},
+                                {"password", "password-" + name}});
+  EXPECT_EQ(r.status, 201) << r.raw;
+  Reply login = Send(client, "POST", "/v1/auth/login",
+                     nlohmann::json{{"login", name}, {"password", "password-" + name}});
+  EXPECT_EQ(login.status, 200) << login.raw;
+  return {r.body.value("user_id", ""), login.body.value("access_token", "")};
 }
 
 }  // namespace messenger::e2e

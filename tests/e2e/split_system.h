@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -24,5 +25,11 @@ struct SplitSystem {
   const int http_port;
   ServiceProcess gateway;  // grpc_port() = the public HTTP port; health on its admin port
 };
+
+// Registers <name> (email <name>@example.com, password password-<name>; not
+// verified) and logs in; failures are test failures. Returns the user id
+// and the access token.
+std::pair<std::string, std::string> RegisterAndLogin(httplib::Client& client,
+                                                     const std::string& name);
 
 }  // namespace messenger::e2e
