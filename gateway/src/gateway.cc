@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "common/time_util.h"
 #include "common/trace.h"
+#include "gateway/src/matrix/matrix_errors.h"
 #include "gateway/src/routes/openapi_route.h"
 
 namespace messenger::gateway {
@@ -189,13 +190,15 @@ http::Handler Gateway::Handler() {
 void Gateway::Serve(const Entry& entry, const http::Request& request, PathParams params,
                     const std::string& pattern,
                     const std::function<void(http::Response)>& finish) {
-  auto to_response = [pattern](absl::StatusOr<http::Response> response) {
+  auto to_response = [pattern, matrix = matrix::IsMatrixPath(request.path)](
+                         absl::StatusOr<http::Response> response) {
     if (response.ok()) return std::move(*response);
     if (HttpStatusFor(response.status().code()) >= 500) {
       log::Warn("request failed", {{"route", pattern},
                                    {"code", std::string(StatusCodeName(response.status().code()))},
                                    {"error", std::string(response.status().message())}});
     }
+    if (matrix) return matrix::MatrixErrorResponse(response.status());
     http::Response r = http::Response::Error(response.status());
     if (r.status == 401) r.SetHeader("WWW-Authenticate", "Bearer");
     return r;
@@ -279,6 +282,9 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
     return finish(cors_.Preflight(request, methods));
   }
   if (match.handler == nullptr) {
+    if (matrix::IsMatrixPath(request.path)) {
+      return finish(matrix::UnrecognizedResponse(match.path_known, match.allowed));
+    }
     if (match.path_known) {
       http::Response r = http::Response::Error(405, absl::StatusCode::kUnimplemented,
                                                "method not allowed on this path");
