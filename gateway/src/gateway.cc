@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "common/time_util.h"
 #include "common/trace.h"
+#include "gateway/src/matrix/client_routes.h"
 #include "gateway/src/matrix/matrix_errors.h"
 #include "gateway/src/routes/openapi_route.h"
 
@@ -54,6 +55,7 @@ GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common)
                                    absl::Milliseconds(1), 1'000, 3'600'000);
   c.ws_send_buffer_bytes =
       static_cast<int>(env.Int("MESSENGER_WS_SEND_BUFFER_BYTES", 0, 0, 64 << 20));
+  c.matrix_client = matrix::ClientConfig::FromEnv(env, common);
   return c;
 }
 
@@ -68,6 +70,12 @@ http::Server::Options GatewayConfig::HttpOptions(std::string host, int port) con
   o.websocket_idle_timeout = ws_idle_timeout;
   o.websocket_max_queue_bytes = ws_max_queue_bytes;
   o.websocket_send_buffer_bytes = ws_send_buffer_bytes;
+  o.refusal = [](std::string_view path, int status, std::string_view message) {
+    if (matrix::IsMatrixPath(path) && status == 413) {
+      return matrix::MatrixErrorResponse(matrix::MatrixError(matrix::kTooLarge, message));
+    }
+    return http::Response::Error(status, absl::StatusCode::kInvalidArgument, message);
+  };
   return o;
 }
 
@@ -131,6 +139,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddMessagingRoutes(*this);
   AddRealtimeRoutes(*this);
   AddOpenApiRoute(*this);
+  matrix::RegisterMatrixClientRoutes(*this);
 }
 
 void Gateway::AddAdminRoutes() {
