@@ -253,7 +253,11 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
                  remote = request.remote_address, pattern = match.pattern,
                  respond = std::move(respond)](http::Response response) {
     response.SetHeader("X-Trace-Id", trace_id);
-    cors_.Decorate(origin, response);
+    if (matrix::IsMatrixPath(path)) {
+      matrix::AddMatrixCorsHeaders(response);
+    } else {
+      cors_.Decorate(origin, response);
+    }
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     const std::string route = pattern.empty() ? "unmatched" : pattern;
     auto& registry = metrics::Registry::Default();
@@ -284,6 +288,9 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
       (*shared_finish)(http::Response::Error(503, absl::StatusCode::kUnavailable, "server busy"));
     }
     return;
+  }
+  if (request.method == "OPTIONS" && matrix::IsMatrixPath(request.path)) {
+    return finish(matrix::MatrixPreflight());
   }
   if (cors && CorsPolicy::IsPreflight(request) && match.path_known) {
     std::vector<std::string> methods = match.allowed;

@@ -21,8 +21,9 @@ absl::StatusOr<Principal> GrpcSessionValidator::Validate(std::string_view access
   session::v1::ValidateSessionResponse response;
   auto context = grpcx::NewClientContext(timeout_);
   RETURN_IF_ERROR(FromGrpcStatus(stub_.ValidateSession(context.get(), request, &response)));
-  Principal principal{response.user_id(), response.session_id(), response.device_id()};
+  Principal principal{response.user_id(), response.session_id()};
   if (response.has_expires_at()) principal.expires_at = FromProto(response.expires_at());
+  principal.device_id = response.device_id();
   return principal;
 }
 

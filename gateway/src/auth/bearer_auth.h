@@ -22,9 +22,9 @@ namespace messenger::gateway {
 struct Principal {
   std::string user_id;
   std::string session_id;
-  std::string device_id;  // the session's Matrix device id
   // When the access token stops being valid (the session service says).
   absl::Time expires_at = absl::InfiniteFuture();
+  std::string device_id;  // the session's Matrix device id
 };
 
 // Authenticate's message for an expired access token of a live session (the

@@ -119,6 +119,21 @@ bool IsMatrixPath(std::string_view path) {
   return path.starts_with("/_matrix/") || path == "/_matrix";
 }
 
+void AddMatrixCorsHeaders(http::Response& response) {
+  response.SetHeader("Access-Control-Allow-Origin", "*");
+  response.SetHeader("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+  response.SetHeader("Access-Control-Allow-Headers",
+                     "X-Requested-With, Content-Type, Authorization, Traceparent");
+  response.SetHeader("Access-Control-Expose-Headers", "Retry-After, X-Trace-Id");
+}
+
+http::Response MatrixPreflight() {
+  http::Response response = http::Response::Empty(204);
+  AddMatrixCorsHeaders(response);
+  response.SetHeader("Access-Control-Max-Age", "7200");
+  return response;
+}
+
 http::Response UnrecognizedResponse(bool path_known, const std::vector<std::string>& allowed) {
   if (!path_known) {
     return MatrixErrorResponse(MatrixError(kUnrecognized, "unrecognized request"));

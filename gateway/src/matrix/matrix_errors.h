@@ -51,6 +51,11 @@ http::Response MatrixErrorResponse(const absl::Status& status);
 
 // Paths whose errors are Matrix errors.
 bool IsMatrixPath(std::string_view path);
+
+// CORS of /_matrix/ as the spec asks: any origin (tokens travel in headers,
+// never cookies). The answer to a preflight, and the headers of any answer.
+http::Response MatrixPreflight();
+void AddMatrixCorsHeaders(http::Response& response);
 // An unknown endpoint: 404 M_UNRECOGNIZED, or 405 M_UNRECOGNIZED with Allow
 // when the path is known with other methods.
 http::Response UnrecognizedResponse(bool path_known, const std::vector<std::string>& allowed);
