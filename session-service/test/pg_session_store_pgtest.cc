@@ -194,6 +194,7 @@ TEST_F(SessionStoreTest, DeviceIdsAreStableAndAReusedOneReplacesItsSession) {
   const std::string other = NewUuid(SecureRng::Instance());
   ASSERT_TRUE(manager_->Create(other, "phone", "PHONE1").ok());
   // The same user logging in again with it replaces the old session.
+  clock_.Advance(absl::Seconds(1));  // newest first below
   auto again = manager_->Create(user_, "phone again", "PHONE1");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(manager_->Validate(phone->access_token).ok());
