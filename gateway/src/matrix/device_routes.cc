@@ -35,8 +35,11 @@ absl::StatusOr<session::v1::Session> FindDevice(Gateway& gw, const ClientUser& m
 }
 
 nlohmann::json DeviceJson(const session::v1::Session& s) {
+  // Addresses are not recorded per session; the key stays because clients
+  // of the r0 era (matrix-nio) require it.
   return {{"device_id", s.device_id()},
           {"display_name", s.device_name()},
+          {"last_seen_ip", ""},
           {"last_seen_ts", absl::ToUnixMillis(FromProto(s.last_seen_at()))}};
 }
 
