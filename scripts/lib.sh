@@ -22,6 +22,7 @@ PACKAGES=(
   iproute2  # ss: scripts/test.sh skips a PostgreSQL port already in use
   clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes
   chromium  # the browser test (tests/browser) drives the reference web client headless
+  python3-jsonschema python3-matrix-nio  # tests/matrix: spec schemas and a real Matrix client
 )
 
 install_deps() {

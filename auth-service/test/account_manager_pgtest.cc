@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "auth-service/src/mail/maildir_mailer.h"
 #include "auth-service/src/service/account_manager.h"
 #include "auth-service/src/storage/pg_account_store.h"
@@ -25,11 +26,13 @@ namespace {
 class RecordingIssuer final : public SessionIssuer {
  public:
   absl::StatusOr<session::v1::SessionTokens> CreateSession(const std::string& user_id,
-                                                           const std::string& device) override {
+                                                           const std::string& device,
+                                                           const std::string& device_id) override {
     ++calls;
     session::v1::SessionTokens tokens;
     tokens.set_user_id(user_id);
     tokens.set_session_id("s-" + device);
+    tokens.set_device_id(device_id.empty() ? "GENERATED" : device_id);
     return tokens;
   }
   int calls = 0;
@@ -76,9 +79,18 @@ class AccountManagerTest : public ::testing::Test {
   // The asynchronous use cases, awaited.
   absl::StatusOr<UserRecord> Register(std::string username, std::string email,
                                       std::string password) {
-    std::promise<absl::StatusOr<UserRecord>> answer;
-    manager_->Register(std::move(username), std::move(email), std::move(password),
-                       [&answer](absl::StatusOr<UserRecord> r) { answer.set_value(std::move(r)); });
+    absl::StatusOr<Registered> registered =
+        RegisterWith(std::move(username), std::move(email), std::move(password), {});
+    if (!registered.ok()) return registered.status();
+    return registered->user;
+  }
+  absl::StatusOr<Registered> RegisterWith(std::string username, std::string email,
+                                          std::string password, RegisterOptions options) {
+    std::promise<absl::StatusOr<Registered>> answer;
+    manager_->Register(
+        std::move(username), std::move(email), std::move(password),
+        [&answer](absl::StatusOr<Registered> r) { answer.set_value(std::move(r)); },
+        std::move(options));
     return answer.get_future().get();
   }
   absl::StatusOr<session::v1::SessionTokens> Login(std::string login, std::string password,
@@ -285,6 +297,82 @@ TEST_F(AccountManagerTest, InvalidRegistrationsChangeNothing) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(OutboxSubjects().empty());
   EXPECT_TRUE(MailedTokens().empty());
+}
+
+}  // namespace
+}  // namespace messenger::auth
+
+namespace messenger::auth {
+namespace {
+
+// The password use cases of Matrix user-interactive auth, awaited.
+absl::Status Await(const std::function<void(Callback<bool>)>& start) {
+  std::promise<absl::Status> answer;
+  start([&answer](absl::StatusOr<bool> r) { answer.set_value(r.status()); });
+  return answer.get_future().get();
+}
+
+TEST_F(AccountManagerTest, AccountsWithoutEmailMailNothingAndMayLogInAtOnce) {
+  auto first = RegisterWith("mxone", "", "password1",
+                            {.without_email = true, .create_session = true,
+                             .device_name = "phone", .device_id = "PHONE"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->user.email, "");
+  ASSERT_TRUE(first->tokens.has_value());
+  EXPECT_EQ(first->tokens->device_id(), "PHONE");
+  EXPECT_EQ(first->tokens->user_id(), first->user.user_id);
+  // Any number of accounts may lack an email.
+  auto second = RegisterWith("mxtwo", "", "password1", {.without_email = true});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->tokens.has_value());
+  EXPECT_TRUE(MailedTokens().empty());
+  auto found = manager_->GetUserByUsername("mxtwo");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->email, "");
+  EXPECT_TRUE(Login("mxtwo", "password1", "").ok());
+  // /v1 registrations still need one; without_email takes none.
+  EXPECT_EQ(Register("mxthree", "", "password1").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RegisterWith("mxfour", "a@example.com", "password1", {.without_email = true})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AccountManagerTest, UsernameAvailability) {
+  ASSERT_TRUE(Register("taken", "taken@example.com", "password1").ok());
+  EXPECT_FALSE(*manager_->UsernameAvailable("TAKEN"));
+  EXPECT_TRUE(*manager_->UsernameAvailable("free"));
+  auto bad = manager_->UsernameAvailable("no way!");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(bad.status().message(), "username"));
+}
+
+TEST_F(AccountManagerTest, CheckAndChangePassword) {
+  auto user = Register("pat", "pat@example.com", "password1");
+  ASSERT_TRUE(user.ok());
+  const std::string id = user->user_id;
+  auto check = [&](std::string password) {
+    return Await([&](Callback<bool> done) { manager_->CheckPassword(id, password, done); });
+  };
+  EXPECT_TRUE(check("password1").ok());
+  EXPECT_EQ(check("password2").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Await([&](Callback<bool> done) {
+              manager_->ChangePassword(id, "password1", "short", done);
+            }).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Await([&](Callback<bool> done) {
+              manager_->ChangePassword(id, "wrong-one", "password2", done);
+            }).code(),
+            absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(Await([&](Callback<bool> done) {
+                manager_->ChangePassword(id, "password1", "password2", done);
+              }).ok());
+  EXPECT_FALSE(Login("pat", "password1", "").ok());
+  EXPECT_TRUE(Login("pat", "password2", "").ok());
+  // Wrong passwords count towards the lockout (3 in this fixture).
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(check("guess").ok());
+  EXPECT_EQ(check("password2").code(), absl::StatusCode::kResourceExhausted);
 }
 
 }  // namespace

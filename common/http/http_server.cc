@@ -159,8 +159,13 @@ class Session : public internal::Connection, public std::enable_shared_from_this
     }
     if (ec == bhttp::error::body_limit) {
       linger_ = true;  // the client is still sending: drain it so it reads the answer
-      return WriteAndClose(Response::Error(413, absl::StatusCode::kInvalidArgument,
-                                           "request body is larger than 1 MiB"));
+      constexpr std::string_view kTooLarge = "request body is larger than 1 MiB";
+      if (server_.options.refusal) {
+        std::string_view target(parser_->get().target().data(), parser_->get().target().size());
+        return WriteAndClose(
+            server_.options.refusal(target.substr(0, target.find('?')), 413, kTooLarge));
+      }
+      return WriteAndClose(Response::Error(413, absl::StatusCode::kInvalidArgument, kTooLarge));
     }
     if (ec == bhttp::error::header_limit) {
       return WriteAndClose(

@@ -119,6 +119,10 @@ class Server {
     // SO_SNDBUF of a WebSocket (0: the kernel's default): bounds what a slow
     // reader holds in kernel memory before the queue fills.
     int websocket_send_buffer_bytes = 0;
+    // The answer to a request refused before its handler runs (413: body too
+    // large), given its path: APIs with their own error bodies (Matrix) set
+    // it; unset, the api.md error body.
+    std::function<Response(std::string_view path, int status, std::string_view message)> refusal;
   };
 
   static absl::StatusOr<std::unique_ptr<Server>> Start(Options options, Handler handler);

@@ -9,6 +9,8 @@
 #include "common/status.h"
 #include "common/time_util.h"
 #include "common/trace.h"
+#include "gateway/src/matrix/client_routes.h"
+#include "gateway/src/matrix/matrix_errors.h"
 #include "gateway/src/routes/openapi_route.h"
 
 namespace messenger::gateway {
@@ -53,6 +55,7 @@ GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common)
                                    absl::Milliseconds(1), 1'000, 3'600'000);
   c.ws_send_buffer_bytes =
       static_cast<int>(env.Int("MESSENGER_WS_SEND_BUFFER_BYTES", 0, 0, 64 << 20));
+  c.matrix_client = matrix::ClientConfig::FromEnv(env, common);
   return c;
 }
 
@@ -67,6 +70,12 @@ http::Server::Options GatewayConfig::HttpOptions(std::string host, int port) con
   o.websocket_idle_timeout = ws_idle_timeout;
   o.websocket_max_queue_bytes = ws_max_queue_bytes;
   o.websocket_send_buffer_bytes = ws_send_buffer_bytes;
+  o.refusal = [](std::string_view path, int status, std::string_view message) {
+    if (matrix::IsMatrixPath(path) && status == 413) {
+      return matrix::MatrixErrorResponse(matrix::MatrixError(matrix::kTooLarge, message));
+    }
+    return http::Response::Error(status, absl::StatusCode::kInvalidArgument, message);
+  };
   return o;
 }
 
@@ -130,6 +139,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddMessagingRoutes(*this);
   AddRealtimeRoutes(*this);
   AddOpenApiRoute(*this);
+  matrix::RegisterMatrixClientRoutes(*this);
 }
 
 void Gateway::AddAdminRoutes() {
@@ -189,13 +199,15 @@ http::Handler Gateway::Handler() {
 void Gateway::Serve(const Entry& entry, const http::Request& request, PathParams params,
                     const std::string& pattern,
                     const std::function<void(http::Response)>& finish) {
-  auto to_response = [pattern](absl::StatusOr<http::Response> response) {
+  auto to_response = [pattern, matrix = matrix::IsMatrixPath(request.path)](
+                         absl::StatusOr<http::Response> response) {
     if (response.ok()) return std::move(*response);
     if (HttpStatusFor(response.status().code()) >= 500) {
       log::Warn("request failed", {{"route", pattern},
                                    {"code", std::string(StatusCodeName(response.status().code()))},
                                    {"error", std::string(response.status().message())}});
     }
+    if (matrix) return matrix::MatrixErrorResponse(response.status());
     http::Response r = http::Response::Error(response.status());
     if (r.status == 401) r.SetHeader("WWW-Authenticate", "Bearer");
     return r;
@@ -241,7 +253,11 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
                  remote = request.remote_address, pattern = match.pattern,
                  respond = std::move(respond)](http::Response response) {
     response.SetHeader("X-Trace-Id", trace_id);
-    cors_.Decorate(origin, response);
+    if (matrix::IsMatrixPath(path)) {
+      matrix::AddMatrixCorsHeaders(response);
+    } else {
+      cors_.Decorate(origin, response);
+    }
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     const std::string route = pattern.empty() ? "unmatched" : pattern;
     auto& registry = metrics::Registry::Default();
@@ -276,12 +292,18 @@ void Gateway::Dispatch(http::Request&& request, http::Responder respond) {
     }
     return;
   }
+  if (request.method == "OPTIONS" && matrix::IsMatrixPath(request.path)) {
+    return finish(matrix::MatrixPreflight());
+  }
   if (cors && CorsPolicy::IsPreflight(request) && match.path_known) {
     std::vector<std::string> methods = match.allowed;
     methods.push_back("OPTIONS");
     return finish(cors_.Preflight(request, methods));
   }
   if (match.handler == nullptr) {
+    if (matrix::IsMatrixPath(request.path)) {
+      return finish(matrix::UnrecognizedResponse(match.path_known, match.allowed));
+    }
     if (match.path_known) {
       http::Response r = http::Response::Error(405, absl::StatusCode::kUnimplemented,
                                                "method not allowed on this path");

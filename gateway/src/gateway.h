@@ -21,6 +21,7 @@
 #include "gateway/src/auth/bearer_auth.h"
 #include "gateway/src/auth_limits.h"
 #include "gateway/src/cors.h"
+#include "gateway/src/matrix/client_config.h"
 #include "gateway/src/params.h"
 #include "gateway/src/rate_limiter.h"
 #include "gateway/src/realtime/realtime_hub.h"
@@ -65,6 +66,8 @@ struct GatewayConfig {
   size_t ws_max_queue_bytes = 1 << 20;
   absl::Duration ws_idle_timeout = absl::Seconds(40);
   int ws_send_buffer_bytes = 0;
+  // The Matrix client-server API (gateway/src/matrix/).
+  matrix::ClientConfig matrix_client;
   static GatewayConfig FromEnv(EnvReader& env, const CommonConfig& common);
   // The public HTTP server's options for this configuration.
   http::Server::Options HttpOptions(std::string host, int port) const;

@@ -177,3 +177,89 @@ TEST_F(SessionStoreTest, RejectsBadInput) {
 
 }  // namespace
 }  // namespace messenger::session
+
+namespace messenger::session {
+namespace {
+
+TEST_F(SessionStoreTest, DeviceIdsAreStableAndAReusedOneReplacesItsSession) {
+  auto generated = manager_->Create(user_, "laptop");
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  EXPECT_EQ(generated->device_id.size(), 10u);
+  auto phone = manager_->Create(user_, "phone", "PHONE1");
+  ASSERT_TRUE(phone.ok()) << phone.status();
+  EXPECT_EQ(phone->device_id, "PHONE1");
+  EXPECT_EQ(manager_->Validate(phone->access_token)->device_id, "PHONE1");
+
+  // Another user may use the same device id.
+  const std::string other = NewUuid(SecureRng::Instance());
+  ASSERT_TRUE(manager_->Create(other, "phone", "PHONE1").ok());
+  // The same user logging in again with it replaces the old session.
+  clock_.Advance(absl::Seconds(1));  // newest first below
+  auto again = manager_->Create(user_, "phone again", "PHONE1");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(manager_->Validate(phone->access_token).ok());
+  auto listed = manager_->List(user_);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].device_id, "PHONE1");
+  EXPECT_EQ((*listed)[0].device_name, "phone again");
+  EXPECT_EQ((*listed)[1].device_id, generated->device_id);
+  auto events = OutboxEvents();
+  ASSERT_EQ(events.size(), 5u);  // 4 created, 1 revoked (the replaced session)
+  int revoked = 0;
+  for (const auto& [subject, event] : events) {
+    if (subject == "session.revoked") {
+      ++revoked;
+      EXPECT_EQ(event["data"]["session_id"], phone->session_id);
+    }
+  }
+  EXPECT_EQ(revoked, 1);
+
+  EXPECT_EQ(manager_->Create(user_, "x", "has space").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->Create(user_, "x", std::string(65, 'A')).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SessionStoreTest, ExpiredAccessTokenOfALiveSessionSaysSo) {
+  auto pair = manager_->Create(user_, "x");
+  ASSERT_TRUE(pair.ok());
+  clock_.Advance(absl::Minutes(16));
+  auto expired = manager_->Validate(pair->access_token);
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(expired.status().message(), kAccessTokenExpired);
+  // Revoked: no longer "expired" (nothing to refresh).
+  ASSERT_TRUE(manager_->Revoke(pair->session_id, user_, RevokeReason::kLogout).ok());
+  EXPECT_NE(manager_->Validate(pair->access_token).status().message(), kAccessTokenExpired);
+}
+
+TEST_F(SessionStoreTest, RenameAndRevokeAllButOne) {
+  auto a = manager_->Create(user_, "a");
+  auto b = manager_->Create(user_, "b");
+  auto c = manager_->Create(user_, "c");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  ASSERT_TRUE(manager_->Rename(a->session_id, user_, "renamed").ok());
+  const std::string stranger = NewUuid(SecureRng::Instance());
+  EXPECT_EQ(manager_->Rename(a->session_id, stranger, "x").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Rename(a->session_id, user_, "a\tb").code(),
+            absl::StatusCode::kInvalidArgument);
+
+  auto revoked = manager_->RevokeAllExcept(user_, a->session_id, RevokeReason::kRevoked);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(revoked->size(), 2u);
+  EXPECT_TRUE(manager_->Validate(a->access_token).ok());
+  EXPECT_FALSE(manager_->Validate(b->access_token).ok());
+  EXPECT_FALSE(manager_->Validate(c->access_token).ok());
+  auto listed = manager_->List(user_);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].device_name, "renamed");
+  auto all = manager_->RevokeAllExcept(user_, "", RevokeReason::kLogout);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, std::vector<std::string>{a->session_id});
+  int revoked_events = 0;
+  for (const auto& [subject, event] : OutboxEvents()) revoked_events += subject == "session.revoked";
+  EXPECT_EQ(revoked_events, 3);
+}
+
+}  // namespace
+}  // namespace messenger::session

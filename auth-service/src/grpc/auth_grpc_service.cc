@@ -21,11 +21,20 @@ grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext*
                                                     const v1::RegisterRequest* request,
                                                     v1::RegisterResponse* response) {
   return grpcx::RunLater(context, pool_, [this, request, response](auto finish) {
-    accounts_.Register(request->username(), request->email(), request->password(),
-                       [response, finish](absl::StatusOr<UserRecord> user) {
-                         if (user.ok()) ToProto(*user, response->mutable_user());
-                         finish(user.status());
-                       });
+    RegisterOptions options{.without_email = request->without_email(),
+                            .create_session = request->create_session(),
+                            .device_name = request->device_name(),
+                            .device_id = request->device_id()};
+    accounts_.Register(
+        request->username(), request->email(), request->password(),
+        [response, finish](absl::StatusOr<Registered> registered) {
+          if (registered.ok()) {
+            ToProto(registered->user, response->mutable_user());
+            if (registered->tokens) *response->mutable_tokens() = std::move(*registered->tokens);
+          }
+          finish(registered.status());
+        },
+        std::move(options));
   });
 }
 
@@ -52,11 +61,13 @@ grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* co
                                                  const v1::LoginRequest* request,
                                                  v1::LoginResponse* response) {
   return grpcx::RunLater(context, pool_, [this, request, response](auto finish) {
-    accounts_.Login(request->login(), request->password(), request->device_name(),
-                    [response, finish](absl::StatusOr<session::v1::SessionTokens> tokens) {
-                      if (tokens.ok()) *response->mutable_tokens() = std::move(*tokens);
-                      finish(tokens.status());
-                    });
+    accounts_.Login(
+        request->login(), request->password(), request->device_name(),
+        [response, finish](absl::StatusOr<session::v1::SessionTokens> tokens) {
+          if (tokens.ok()) *response->mutable_tokens() = std::move(*tokens);
+          finish(tokens.status());
+        },
+        request->device_id());
   });
 }
 
@@ -74,11 +85,41 @@ grpc::ServerUnaryReactor* AuthGrpcService::GetUser(grpc::CallbackServerContext* 
   });
 }
 
+grpc::ServerUnaryReactor* AuthGrpcService::UsernameAvailable(
+    grpc::CallbackServerContext* context, const v1::UsernameAvailableRequest* request,
+    v1::UsernameAvailableResponse* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(bool available, accounts_.UsernameAvailable(request->username()));
+    response->set_available(available);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::CheckPassword(grpc::CallbackServerContext* context,
+                                                         const v1::CheckPasswordRequest* request,
+                                                         v1::CheckPasswordResponse*) {
+  return grpcx::RunLater(context, pool_, [this, request](auto finish) {
+    accounts_.CheckPassword(request->user_id(), request->password(),
+                            [finish](absl::StatusOr<bool> ok) { finish(ok.status()); });
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::ChangePassword(grpc::CallbackServerContext* context,
+                                                          const v1::ChangePasswordRequest* request,
+                                                          v1::ChangePasswordResponse*) {
+  return grpcx::RunLater(context, pool_, [this, request](auto finish) {
+    accounts_.ChangePassword(request->user_id(), request->old_password(),
+                             request->new_password(),
+                             [finish](absl::StatusOr<bool> ok) { finish(ok.status()); });
+  });
+}
+
 absl::StatusOr<session::v1::SessionTokens> GrpcSessionIssuer::CreateSession(
-    const std::string& user_id, const std::string& device_name) {
+    const std::string& user_id, const std::string& device_name, const std::string& device_id) {
   session::v1::CreateSessionRequest request;
   request.set_user_id(user_id);
   request.set_device_name(device_name);
+  request.set_device_id(device_id);
   session::v1::SessionTokens tokens;
   auto context = grpcx::NewClientContext(timeout_);
   RETURN_IF_ERROR(FromGrpcStatus(stub_.get().CreateSession(context.get(), request, &tokens)));

@@ -32,6 +32,15 @@ class AuthGrpcService final : public v1::AuthService::CallbackService {
                                   v1::LoginResponse* response) override;
   grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* context,
                                     const v1::GetUserRequest* request, v1::User* response) override;
+  grpc::ServerUnaryReactor* UsernameAvailable(grpc::CallbackServerContext* context,
+                                              const v1::UsernameAvailableRequest* request,
+                                              v1::UsernameAvailableResponse* response) override;
+  grpc::ServerUnaryReactor* CheckPassword(grpc::CallbackServerContext* context,
+                                          const v1::CheckPasswordRequest* request,
+                                          v1::CheckPasswordResponse* response) override;
+  grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
+                                           const v1::ChangePasswordRequest* request,
+                                           v1::ChangePasswordResponse* response) override;
 
  private:
   AccountManager& accounts_;
@@ -44,7 +53,8 @@ class GrpcSessionIssuer final : public SessionIssuer {
   GrpcSessionIssuer(grpcx::ChannelSource session, absl::Duration timeout)
       : stub_(std::move(session)), timeout_(timeout) {}
   absl::StatusOr<session::v1::SessionTokens> CreateSession(const std::string& user_id,
-                                                           const std::string& device_name) override;
+                                                           const std::string& device_name,
+                                                           const std::string& device_id) override;
 
  private:
   grpcx::LazyStub<session::v1::SessionService> stub_;

@@ -10,6 +10,7 @@ namespace {
 
 // The same answer for an unknown login and a wrong password.
 constexpr char kBadLogin[] = "invalid login or password";
+constexpr char kBadPassword[] = "wrong password";
 
 }  // namespace
 
@@ -29,11 +30,15 @@ void AccountManager::SendVerificationMail(const UserRecord& user, const std::str
 }
 
 void AccountManager::Register(std::string username, std::string email, std::string password,
-                              Callback<UserRecord> done) {
+                              Callback<Registered> done, RegisterOptions options) {
   auto checked = [&]() -> absl::StatusOr<UserRecord> {
     UserRecord user;
     ASSIGN_OR_RETURN(user.username, NormalizeUsername(username));
-    ASSIGN_OR_RETURN(user.email, NormalizeEmail(email));
+    if (options.without_email) {
+      if (!email.empty()) return absl::InvalidArgumentError("an account without email has none");
+    } else {
+      ASSIGN_OR_RETURN(user.email, NormalizeEmail(email));
+    }
     RETURN_IF_ERROR(ValidatePassword(password));
     return user;
   }();
@@ -43,15 +48,17 @@ void AccountManager::Register(std::string username, std::string email, std::stri
   auto hashed = std::make_shared<absl::StatusOr<std::string>>();
   hashes_.Run(
       std::move(*ticket), [this, hashed, password = std::move(password)] { *hashed = hasher_.Hash(password); },
-      [this, hashed, user = std::move(*checked), done = std::move(done)](absl::Status resumed) {
+      [this, hashed, user = std::move(*checked), done = std::move(done),
+       options = std::move(options)](absl::Status resumed) {
         if (!resumed.ok()) return done(resumed);
         if (!hashed->ok()) return done(hashed->status());
-        done(FinishRegister(user, **hashed));
+        done(FinishRegister(user, **hashed, options));
       });
 }
 
-absl::StatusOr<UserRecord> AccountManager::FinishRegister(UserRecord user,
-                                                          const std::string& hashed) {
+absl::StatusOr<Registered> AccountManager::FinishRegister(UserRecord user,
+                                                          const std::string& hashed,
+                                                          const RegisterOptions& options) {
   user.password_hash = hashed;
   user.user_id = NewUuid(rng_);
   user.created_at = clock_.Now();
@@ -59,10 +66,20 @@ absl::StatusOr<UserRecord> AccountManager::FinishRegister(UserRecord user,
   const VerificationToken verification = NewVerificationToken(token, user.created_at);
   ASSIGN_OR_RETURN(bus::Event created, UserCreatedEvent(user, clock_, rng_));
   RETURN_IF_ERROR(store_.CreateUser(user, verification, created));
-  user.verification_sent_at = user.created_at;
-  SendVerificationMail(user, token);
   log::Info("user registered", {{"user_id", user.user_id}});
-  return user;
+  Registered registered;
+  if (!user.email.empty()) {
+    user.verification_sent_at = user.created_at;
+    SendVerificationMail(user, token);
+  }
+  if (options.create_session) {
+    // The account is committed either way: a failed session is a failed
+    // login the client may retry, not a failed registration.
+    ASSIGN_OR_RETURN(registered.tokens, sessions_.CreateSession(user.user_id, options.device_name,
+                                                                options.device_id));
+  }
+  registered.user = std::move(user);
+  return registered;
 }
 
 absl::StatusOr<VerifiedEmail> AccountManager::VerifyEmail(std::string_view token) {
@@ -96,7 +113,7 @@ absl::Status AccountManager::ResendVerification(std::string_view email) {
 }
 
 void AccountManager::Login(std::string login, std::string password, std::string device_name,
-                           Callback<session::v1::SessionTokens> done) {
+                           Callback<session::v1::SessionTokens> done, std::string device_id) {
   if (login.empty() || login.size() > 254 || password.empty() || password.size() > 1024) {
     return done(absl::UnauthenticatedError(kBadLogin));
   }
@@ -129,17 +146,75 @@ void AccountManager::Login(std::string login, std::string password, std::string 
         *verified = hasher_.Verify(hash, password);
       },
       [this, verified, user_id = (*user)->user_id, device_name = std::move(device_name),
-       done = std::move(done)](absl::Status resumed) {
+       device_id = std::move(device_id), done = std::move(done)](absl::Status resumed) {
         if (!resumed.ok()) return done(resumed);
-        done(FinishLogin(user_id, device_name, *verified));
+        done(FinishLogin(user_id, device_name, device_id, *verified));
       });
 }
 
 absl::StatusOr<session::v1::SessionTokens> AccountManager::FinishLogin(
-    const std::string& user_id, const std::string& device_name, bool password_ok) {
+    const std::string& user_id, const std::string& device_name, const std::string& device_id,
+    bool password_ok) {
   if (!password_ok) return absl::UnauthenticatedError(kBadLogin);
   RETURN_IF_ERROR(store_.ClearFailures(user_id));
-  return sessions_.CreateSession(user_id, device_name);
+  return sessions_.CreateSession(user_id, device_name, device_id);
+}
+
+void AccountManager::VerifyUserPassword(const std::string& user_id, std::string password,
+                                        std::optional<std::string> new_password,
+                                        Callback<bool> done) {
+  if (password.empty() || password.size() > 1024) {
+    return done(absl::PermissionDeniedError(kBadPassword));
+  }
+  absl::StatusOr<HashQueue::Ticket> ticket = hashes_.Admit();
+  if (!ticket.ok()) return done(ticket.status());
+  absl::StatusOr<UserRecord> user = GetUser(user_id);
+  if (!user.ok()) return done(user.status());
+  absl::StatusOr<AttemptReservation> attempt =
+      store_.ReserveLoginAttempt(user_id, clock_.Now(), policy_.lockout);
+  if (!attempt.ok()) return done(attempt.status());
+  if (!attempt->allowed) {
+    return done(RetryLaterError("too many wrong passwords; try again later", attempt->retry_after));
+  }
+  struct Outcome {
+    bool verified = false;
+    std::optional<absl::StatusOr<std::string>> new_hash;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  // Both hashes in one place of the hash queue (its threads bound the memory).
+  hashes_.Run(
+      std::move(*ticket),
+      [this, outcome, hash = user->password_hash, password = std::move(password),
+       new_password = std::move(new_password)] {
+        outcome->verified = hasher_.Verify(hash, password);
+        if (outcome->verified && new_password) outcome->new_hash = hasher_.Hash(*new_password);
+      },
+      [this, outcome, user_id, done = std::move(done)](absl::Status resumed) {
+        if (!resumed.ok()) return done(resumed);
+        if (!outcome->verified) return done(absl::PermissionDeniedError(kBadPassword));
+        if (absl::Status cleared = store_.ClearFailures(user_id); !cleared.ok()) {
+          return done(cleared);
+        }
+        if (outcome->new_hash) {
+          if (!outcome->new_hash->ok()) return done(outcome->new_hash->status());
+          if (absl::Status set = store_.SetPasswordHash(user_id, **outcome->new_hash); !set.ok()) {
+            return done(set);
+          }
+          log::Info("password changed", {{"user_id", user_id}});
+        }
+        done(true);
+      });
+}
+
+void AccountManager::CheckPassword(std::string user_id, std::string password,
+                                   Callback<bool> done) {
+  VerifyUserPassword(user_id, std::move(password), std::nullopt, std::move(done));
+}
+
+void AccountManager::ChangePassword(std::string user_id, std::string old_password,
+                                    std::string new_password, Callback<bool> done) {
+  if (absl::Status valid = ValidatePassword(new_password); !valid.ok()) return done(valid);
+  VerifyUserPassword(user_id, std::move(old_password), std::move(new_password), std::move(done));
 }
 
 absl::StatusOr<UserRecord> AccountManager::GetUser(const std::string& user_id) {
@@ -153,6 +228,12 @@ absl::StatusOr<UserRecord> AccountManager::GetUserByUsername(const std::string& 
   ASSIGN_OR_RETURN(std::optional<UserRecord> user, store_.FindByUsername(username));
   if (!user) return absl::NotFoundError("no such user");
   return *user;
+}
+
+absl::StatusOr<bool> AccountManager::UsernameAvailable(std::string_view username) {
+  ASSIGN_OR_RETURN(std::string normalized, NormalizeUsername(username));
+  ASSIGN_OR_RETURN(std::optional<UserRecord> user, store_.FindByUsername(normalized));
+  return !user.has_value();
 }
 
 }  // namespace messenger::auth

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -21,8 +22,23 @@ namespace messenger::auth {
 class SessionIssuer {
  public:
   virtual ~SessionIssuer() = default;
-  virtual absl::StatusOr<session::v1::SessionTokens> CreateSession(const std::string& user_id,
-                                                                   const std::string& device_name) = 0;
+  // `device_id` "" lets the session service choose one.
+  virtual absl::StatusOr<session::v1::SessionTokens> CreateSession(
+      const std::string& user_id, const std::string& device_name,
+      const std::string& device_id) = 0;
+};
+
+// How a registration goes beyond the /v1 one (Matrix).
+struct RegisterOptions {
+  bool without_email = false;   // the account has no email; `email` must be ""
+  bool create_session = false;  // log in as well
+  std::string device_name;
+  std::string device_id;
+};
+
+struct Registered {
+  UserRecord user;
+  std::optional<session::v1::SessionTokens> tokens;  // when create_session
 };
 
 struct AccountPolicy {
@@ -47,20 +63,34 @@ class AccountManager {
   // Register and Login hash on the HashQueue and finish through `done`; a full
   // queue answers RESOURCE_EXHAUSTED with a retry hint before any other work.
   void Register(std::string username, std::string email, std::string password,
-                Callback<UserRecord> done);
+                Callback<Registered> done, RegisterOptions options = {});
   void Login(std::string login, std::string password, std::string device_name,
-             Callback<session::v1::SessionTokens> done);
+             Callback<session::v1::SessionTokens> done, std::string device_id = "");
+  // OK when `password` is the user's; PERMISSION_DENIED otherwise. Failures
+  // count towards the login lockout (a stolen session cannot guess freely).
+  void CheckPassword(std::string user_id, std::string password, Callback<bool> done);
+  // Checks `old_password` as CheckPassword, then stores the new one.
+  void ChangePassword(std::string user_id, std::string old_password, std::string new_password,
+                      Callback<bool> done);
   absl::StatusOr<VerifiedEmail> VerifyEmail(std::string_view token);
   absl::Status ResendVerification(std::string_view email);
   absl::StatusOr<UserRecord> GetUser(const std::string& user_id);
   absl::StatusOr<UserRecord> GetUserByUsername(const std::string& username);
+  // False when taken; INVALID_ARGUMENT when the name breaks the rules.
+  absl::StatusOr<bool> UsernameAvailable(std::string_view username);
 
  private:
   VerificationToken NewVerificationToken(std::string& token_out, absl::Time now);
   void SendVerificationMail(const UserRecord& user, const std::string& token);
-  absl::StatusOr<UserRecord> FinishRegister(UserRecord user, const std::string& hashed);
+  absl::StatusOr<Registered> FinishRegister(UserRecord user, const std::string& hashed,
+                                            const RegisterOptions& options);
+  // Checks the password of a known user id under the lockout, and stores
+  // `new_password` when set and the check passed.
+  void VerifyUserPassword(const std::string& user_id, std::string password,
+                          std::optional<std::string> new_password, Callback<bool> done);
   absl::StatusOr<session::v1::SessionTokens> FinishLogin(const std::string& user_id,
                                                          const std::string& device_name,
+                                                         const std::string& device_id,
                                                          bool password_ok);
 
   AccountStore& store_;

@@ -16,7 +16,7 @@ namespace messenger::auth {
 struct UserRecord {
   std::string user_id;
   std::string username;
-  std::string email;
+  std::string email;  // "" for an account made without one (Matrix registration)
   std::string password_hash;
   absl::Time created_at;
   std::optional<absl::Time> email_verified_at;
@@ -41,6 +41,7 @@ class AccountStore {
   virtual ~AccountStore() = default;
 
   // ALREADY_EXISTS ("username is taken" / "email is already registered").
+  // Without an email, `token` is not stored.
   virtual absl::Status CreateUser(const UserRecord& user, const VerificationToken& token,
                                   const bus::Event& created) = 0;
   virtual absl::StatusOr<std::optional<UserRecord>> FindById(const std::string& user_id) = 0;
@@ -65,6 +66,9 @@ class AccountStore {
                                                                  absl::Time now,
                                                                  const LockoutPolicy& policy) = 0;
   virtual absl::Status ClearFailures(const std::string& user_id) = 0;
+  // NOT_FOUND for an unknown user.
+  virtual absl::Status SetPasswordHash(const std::string& user_id,
+                                       const std::string& password_hash) = 0;
 };
 
 }  // namespace messenger::auth

@@ -19,9 +19,11 @@ absl::Status PgAccountStore::CreateUser(const UserRecord& user, const Verificati
     RETURN_IF_ERROR(tx.Exec(queries::kInsertUser, {user.user_id, user.username, user.email,
                                                    user.password_hash, user.created_at})
                         .status());
-    RETURN_IF_ERROR(tx.Exec(queries::kInsertVerification,
-                            {pg::Param::Bytes(token.hash), user.user_id, token.expires_at})
-                        .status());
+    if (!user.email.empty()) {
+      RETURN_IF_ERROR(tx.Exec(queries::kInsertVerification,
+                              {pg::Param::Bytes(token.hash), user.user_id, token.expires_at})
+                          .status());
+    }
     return outbox_.Enqueue(tx, created);
   });
   if (pg::IsUniqueViolation(status, "users_username_key")) {
@@ -113,6 +115,13 @@ absl::StatusOr<AttemptReservation> PgAccountStore::ReserveLoginAttempt(
         .status();
   }));
   return reservation;
+}
+
+absl::Status PgAccountStore::SetPasswordHash(const std::string& user_id,
+                                             const std::string& password_hash) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kSetPassword, {user_id, password_hash}));
+  if (r.affected() == 0) return absl::NotFoundError("no such user");
+  return absl::OkStatus();
 }
 
 absl::Status PgAccountStore::ClearFailures(const std::string& user_id) {

@@ -24,6 +24,8 @@ class PgAccountStore final : public AccountStore {
                                                          absl::Time now,
                                                          const LockoutPolicy& policy) override;
   absl::Status ClearFailures(const std::string& user_id) override;
+  absl::Status SetPasswordHash(const std::string& user_id,
+                               const std::string& password_hash) override;
 
  private:
   absl::StatusOr<std::optional<UserRecord>> FindOne(const pg::Query& query, const std::string& key);

@@ -6,12 +6,17 @@
 namespace messenger::auth::queries {
 
 #define MESSENGER_AUTH_USER_COLUMNS \
-  "user_id, username, email, password_hash, created_at, email_verified_at, verification_sent_at"
+  "user_id, username, coalesce(email, ''), password_hash, created_at, email_verified_at, " \
+  "verification_sent_at"
 
 inline constexpr pg::Query kInsertUser{
     "auth_insert_user",
     "INSERT INTO users (user_id, username, email, password_hash, created_at, "
-    "verification_sent_at) VALUES ($1, $2, $3, $4, $5, $5)"};
+    "verification_sent_at) VALUES ($1, $2, NULLIF($3, ''), $4, $5, "
+    "CASE WHEN $3 = '' THEN NULL ELSE $5::timestamptz END)"};
+
+inline constexpr pg::Query kSetPassword{
+    "auth_set_password", "UPDATE users SET password_hash = $2 WHERE user_id = $1"};
 
 inline constexpr pg::Query kInsertVerification{
     "auth_insert_verification",

@@ -23,6 +23,7 @@ absl::StatusOr<Principal> GrpcSessionValidator::Validate(std::string_view access
   RETURN_IF_ERROR(FromGrpcStatus(stub_.ValidateSession(context.get(), request, &response)));
   Principal principal{response.user_id(), response.session_id()};
   if (response.has_expires_at()) principal.expires_at = FromProto(response.expires_at());
+  principal.device_id = response.device_id();
   return principal;
 }
 
@@ -43,6 +44,10 @@ absl::StatusOr<Principal> BearerAuth::Authenticate(std::string_view authorizatio
   std::string_view token = authorization.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return AuthenticateToken(token);
+}
+
+absl::StatusOr<Principal> BearerAuth::AuthenticateToken(std::string_view token) {
   if (token.empty() || token.size() > 128) return absl::UnauthenticatedError(kBadToken);
 
   const std::string key = Sha256(token);
@@ -53,12 +58,13 @@ absl::StatusOr<Principal> BearerAuth::Authenticate(std::string_view authorizatio
   absl::StatusOr<Principal> principal = validator_.Validate(token);
   if (!principal.ok()) {
     if (principal.status().code() == absl::StatusCode::kUnauthenticated) {
-      return absl::UnauthenticatedError(kBadToken);
+      return absl::UnauthenticatedError(
+          principal.status().message() == kExpiredTokenMessage ? kExpiredTokenMessage : kBadToken);
     }
     return principal.status();
   }
   const absl::Time now = clock_.Now();
-  if (now >= principal->expires_at) return absl::UnauthenticatedError(kBadToken);
+  if (now >= principal->expires_at) return absl::UnauthenticatedError(kExpiredTokenMessage);
   if (std::optional<absl::Time> forget_after = revoked_.Get(principal->session_id)) {
     if (now < *forget_after) return absl::UnauthenticatedError(kBadToken);
     revoked_.Erase(principal->session_id);

@@ -24,7 +24,12 @@ struct Principal {
   std::string session_id;
   // When the access token stops being valid (the session service says).
   absl::Time expires_at = absl::InfiniteFuture();
+  std::string device_id;  // the session's Matrix device id
 };
+
+// Authenticate's message for an expired access token of a live session (the
+// session service's, see session.proto): Matrix answers it with soft_logout.
+inline constexpr char kExpiredTokenMessage[] = "access token expired";
 
 class SessionValidator {
  public:
@@ -49,8 +54,10 @@ class BearerAuth {
              size_t max_entries = 100'000);
 
   // From an "Authorization: Bearer <token>" header value; UNAUTHENTICATED when
-  // missing, malformed, unknown, expired or revoked.
+  // missing, malformed, unknown, expired (kExpiredTokenMessage) or revoked.
   absl::StatusOr<Principal> Authenticate(std::string_view authorization);
+  // The same for a bare token (Matrix also takes it from the query).
+  absl::StatusOr<Principal> AuthenticateToken(std::string_view token);
   void InvalidateSession(const std::string& session_id);
   // A session.revoked event payload (the api.md envelope).
   void OnSessionRevokedEvent(std::string_view payload);

@@ -14,6 +14,7 @@ void AddSessionRoutes(Gateway& gw) {
     nlohmann::json sessions = nlohmann::json::array();
     for (const auto& s : response.sessions()) {
       sessions.push_back({{"session_id", s.session_id()},
+                          {"device_id", s.device_id()},
                           {"device_name", s.device_name()},
                           {"created_at", Rfc3339(s.created_at())},
                           {"last_seen_at", Rfc3339(s.last_seen_at())},

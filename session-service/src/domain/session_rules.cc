@@ -38,6 +38,26 @@ absl::StatusOr<std::string> NormalizeDeviceName(std::string_view raw) {
   return name;
 }
 
+absl::Status ValidateDeviceId(std::string_view device_id) {
+  if (device_id.empty() || device_id.size() > 64) {
+    return absl::InvalidArgumentError("device_id must have 1 to 64 characters");
+  }
+  for (char c : device_id) {
+    if (c <= ' ' || c > '~') {
+      return absl::InvalidArgumentError("device_id must be printable ASCII without spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string NewDeviceId(Rng& rng) {
+  std::string id(10, 'A');
+  unsigned char bytes[10];
+  rng.Fill(bytes, sizeof bytes);
+  for (size_t i = 0; i < id.size(); ++i) id[i] = static_cast<char>('A' + bytes[i] % 26);
+  return id;
+}
+
 std::string_view RevokeReasonName(RevokeReason reason) {
   switch (reason) {
     case RevokeReason::kLogout: return "logout";

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/crypto.h"
 
 namespace messenger::session {
 
@@ -40,6 +41,16 @@ bool LastSeenIsStale(absl::Time last_seen, absl::Time now);
 // Trimmed; empty becomes "unknown device"; at most 64 characters, no control
 // characters (INVALID_ARGUMENT otherwise).
 absl::StatusOr<std::string> NormalizeDeviceName(std::string_view raw);
+
+// A client-chosen Matrix device id: 1..64 printable ASCII characters without
+// spaces (INVALID_ARGUMENT otherwise). "" asks for a generated one.
+absl::Status ValidateDeviceId(std::string_view device_id);
+// A generated device id: 10 uppercase letters.
+std::string NewDeviceId(Rng& rng);
+
+// ValidateSession's message for an expired access token of a live session
+// (the gateway answers Matrix soft_logout for it; see session.proto).
+inline constexpr char kAccessTokenExpired[] = "access token expired";
 
 enum class RevokeReason { kLogout, kRevoked, kRefreshReuse };
 // "logout" | "revoked" | "refresh_reuse" (the session.revoked event's reason).

@@ -13,6 +13,7 @@ void ToProto(const TokenPair& pair, v1::SessionTokens* out) {
   out->set_expires_in(absl::ToInt64Seconds(pair.access_expires_at - pair.issued_at));
   out->set_session_id(pair.session_id);
   out->set_user_id(pair.user_id);
+  out->set_device_id(pair.device_id);
   messenger::ToProto(pair.access_expires_at, out->mutable_access_expires_at());
   messenger::ToProto(pair.refresh_expires_at, out->mutable_refresh_expires_at());
 }
@@ -33,7 +34,8 @@ grpc::ServerUnaryReactor* SessionGrpcService::CreateSession(grpc::CallbackServer
                                                             const v1::CreateSessionRequest* request,
                                                             v1::SessionTokens* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(TokenPair pair, sessions_.Create(request->user_id(), request->device_name()));
+    ASSIGN_OR_RETURN(TokenPair pair, sessions_.Create(request->user_id(), request->device_name(),
+                                                      request->device_id()));
     ToProto(pair, response);
     return absl::OkStatus();
   });
@@ -46,6 +48,7 @@ grpc::ServerUnaryReactor* SessionGrpcService::ValidateSession(
     ASSIGN_OR_RETURN(ValidToken valid, sessions_.Validate(request->access_token()));
     response->set_user_id(valid.user_id);
     response->set_session_id(valid.session_id);
+    response->set_device_id(valid.device_id);
     messenger::ToProto(valid.expires_at, response->mutable_expires_at());
     return absl::OkStatus();
   });
@@ -79,9 +82,31 @@ grpc::ServerUnaryReactor* SessionGrpcService::ListSessions(grpc::CallbackServerC
       v1::Session* out = response->add_sessions();
       out->set_session_id(s.session_id);
       out->set_device_name(s.device_name);
+      out->set_device_id(s.device_id);
       messenger::ToProto(s.created_at, out->mutable_created_at());
       messenger::ToProto(s.last_seen_at, out->mutable_last_seen_at());
     }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* SessionGrpcService::RenameSession(grpc::CallbackServerContext* context,
+                                                            const v1::RenameSessionRequest* request,
+                                                            v1::RenameSessionResponse*) {
+  return grpcx::RunBlocking(context, pool_, [this, request]() -> absl::Status {
+    return sessions_.Rename(request->session_id(), request->user_id(), request->device_name());
+  });
+}
+
+grpc::ServerUnaryReactor* SessionGrpcService::RevokeUserSessions(
+    grpc::CallbackServerContext* context, const v1::RevokeUserSessionsRequest* request,
+    v1::RevokeUserSessionsResponse* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(RevokeReason reason, ReasonFrom(request->reason()));
+    ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                     sessions_.RevokeAllExcept(request->user_id(), request->except_session_id(),
+                                               reason));
+    for (std::string& id : ids) response->add_session_ids(std::move(id));
     return absl::OkStatus();
   });
 }

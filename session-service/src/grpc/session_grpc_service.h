@@ -27,6 +27,12 @@ class SessionGrpcService final : public v1::SessionService::CallbackService {
   grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
                                          const v1::ListSessionsRequest* request,
                                          v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* RenameSession(grpc::CallbackServerContext* context,
+                                          const v1::RenameSessionRequest* request,
+                                          v1::RenameSessionResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeUserSessions(grpc::CallbackServerContext* context,
+                                               const v1::RevokeUserSessionsRequest* request,
+                                               v1::RevokeUserSessionsResponse* response) override;
 
  private:
   SessionManager& sessions_;

@@ -26,6 +26,7 @@ struct TokenPair {
   absl::Time refresh_expires_at;
   std::string session_id;
   std::string user_id;
+  std::string device_id;  // set by Create
 };
 
 class SessionManager {
@@ -33,7 +34,10 @@ class SessionManager {
   SessionManager(SessionStore& store, SessionPolicy policy, const Clock& clock, Rng& rng)
       : store_(store), policy_(policy), clock_(clock), rng_(rng) {}
 
-  absl::StatusOr<TokenPair> Create(const std::string& user_id, std::string_view device_name);
+  // `device_id` "" gets a generated one; a live session of the user with the
+  // same device id is replaced.
+  absl::StatusOr<TokenPair> Create(const std::string& user_id, std::string_view device_name,
+                                   std::string_view device_id = "");
   absl::StatusOr<ValidToken> Validate(std::string_view access_token);
   // UNAUTHENTICATED for unknown, expired, revoked or reused tokens; a reuse
   // also revokes the session.
@@ -41,9 +45,17 @@ class SessionManager {
   absl::Status Revoke(const std::string& session_id, const std::string& user_id,
                       RevokeReason reason);
   absl::StatusOr<std::vector<SessionInfo>> List(const std::string& user_id);
+  absl::Status Rename(const std::string& session_id, const std::string& user_id,
+                      std::string_view device_name);
+  // Revokes the user's live sessions but `except_session_id` ("" = all).
+  absl::StatusOr<std::vector<std::string>> RevokeAllExcept(const std::string& user_id,
+                                                           const std::string& except_session_id,
+                                                           RevokeReason reason);
 
  private:
   IssuedToken Issue(std::string& token_out, absl::Duration ttl, absl::Time now);
+  // session.revoked events for sessions revoked at `now`.
+  RevokedEventFactory RevokedEvents(RevokeReason reason, absl::Time now);
 
   SessionStore& store_;
   SessionPolicy policy_;

@@ -25,12 +25,32 @@ absl::Status InsertToken(pg::Tx& tx, const IssuedToken& token, const std::string
       .status();
 }
 
+// Enqueues the session.revoked event of every session id in `rows` (column 0).
+absl::Status EnqueueRevoked(pg::Tx& tx, const bus::Outbox& outbox, const pg::Result& rows,
+                            const std::string& user_id, const RevokedEventFactory& revoked,
+                            std::vector<std::string>* ids = nullptr) {
+  for (int i = 0; i < rows.rows(); ++i) {
+    const std::string session_id = rows.GetString(i, 0);
+    ASSIGN_OR_RETURN(bus::Event event, revoked(session_id, user_id));
+    RETURN_IF_ERROR(outbox.Enqueue(tx, event));
+    if (ids != nullptr) ids->push_back(session_id);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::Status PgSessionStore::Create(const NewSession& s, const bus::Event& created) {
+absl::Status PgSessionStore::Create(const NewSession& s, const bus::Event& created,
+                                    const RevokedEventFactory& replaced) {
   return pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(pg::Result old,
+                     tx.Exec(queries::kRevokeDevice,
+                             {s.user_id, s.device_id, s.created_at,
+                              std::string(RevokeReasonName(RevokeReason::kRevoked))}));
+    RETURN_IF_ERROR(EnqueueRevoked(tx, outbox_, old, s.user_id, replaced));
     RETURN_IF_ERROR(tx.Exec(queries::kInsertSession, {s.session_id, s.user_id, s.device_name,
-                                                      s.created_at, s.refresh.expires_at})
+                                                      s.created_at, s.refresh.expires_at,
+                                                      s.device_id})
                         .status());
     RETURN_IF_ERROR(InsertToken(tx, s.access, s.session_id, TokenKind::kAccess));
     RETURN_IF_ERROR(InsertToken(tx, s.refresh, s.session_id, TokenKind::kRefresh));
@@ -42,10 +62,12 @@ absl::StatusOr<ValidToken> PgSessionStore::Validate(const std::string& access_ha
                                                     absl::Time now) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kLookupToken, {pg::Param::Bytes(access_hash)}));
   if (r.rows() == 0) return absl::UnauthenticatedError(kInvalidToken);
-  if (JudgeAccess(StateFrom(r), now) != AccessVerdict::kValid) {
-    return absl::UnauthenticatedError(kInvalidToken);
+  switch (JudgeAccess(StateFrom(r), now)) {
+    case AccessVerdict::kValid: break;
+    case AccessVerdict::kExpired: return absl::UnauthenticatedError(kAccessTokenExpired);
+    default: return absl::UnauthenticatedError(kInvalidToken);
   }
-  ValidToken valid{r.GetString(0, 5), r.GetString(0, 4), r.GetTime(0, 1)};
+  ValidToken valid{r.GetString(0, 5), r.GetString(0, 4), r.GetTime(0, 1), r.GetString(0, 7)};
   if (LastSeenIsStale(r.GetTime(0, 6), now)) {
     RETURN_IF_ERROR(pool_.Exec(queries::kTouchLastSeen, {valid.session_id, now}).status());
   }
@@ -94,13 +116,36 @@ absl::Status PgSessionStore::Revoke(const std::string& session_id, const std::st
   });
 }
 
+absl::Status PgSessionStore::Rename(const std::string& session_id, const std::string& user_id,
+                                    const std::string& device_name, absl::Time now) {
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kRenameSession, {session_id, user_id, device_name, now}));
+  if (r.affected() == 0) return absl::NotFoundError("no such session");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> PgSessionStore::RevokeAllExcept(
+    const std::string& user_id, const std::string& except_session_id, RevokeReason reason,
+    absl::Time now, const RevokedEventFactory& revoked) {
+  std::vector<std::string> ids;
+  RETURN_IF_ERROR(pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
+    ids.clear();
+    ASSIGN_OR_RETURN(pg::Result r, tx.Exec(queries::kRevokeAllExcept,
+                                           {user_id, except_session_id, now,
+                                            std::string(RevokeReasonName(reason))}));
+    return EnqueueRevoked(tx, outbox_, r, user_id, revoked, &ids);
+  }));
+  return ids;
+}
+
 absl::StatusOr<std::vector<SessionInfo>> PgSessionStore::ListActive(const std::string& user_id,
                                                                     absl::Time now) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kListActive, {user_id, now}));
   std::vector<SessionInfo> out;
   out.reserve(r.rows());
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back({r.GetString(i, 0), user_id, r.GetString(i, 1), r.GetTime(i, 2), r.GetTime(i, 3)});
+    out.push_back({r.GetString(i, 0), user_id, r.GetString(i, 1), r.GetTime(i, 2), r.GetTime(i, 3),
+                   r.GetString(i, 4)});
   }
   return out;
 }

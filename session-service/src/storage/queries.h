@@ -8,7 +8,24 @@ namespace messenger::session::queries {
 inline constexpr pg::Query kInsertSession{
     "session_insert",
     "INSERT INTO sessions (session_id, user_id, device_name, created_at, last_seen_at, "
-    "refresh_expires_at) VALUES ($1, $2, $3, $4, $4, $5)"};
+    "refresh_expires_at, device_id) VALUES ($1, $2, $3, $4, $4, $5, $6)"};
+
+// Live sessions of a user's device id, which a new session with it replaces.
+inline constexpr pg::Query kRevokeDevice{
+    "session_revoke_device",
+    "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 "
+    "WHERE user_id = $1 AND device_id = $2 AND revoked_at IS NULL RETURNING session_id"};
+
+inline constexpr pg::Query kRevokeAllExcept{
+    "session_revoke_all_except",
+    "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 "
+    "WHERE user_id = $1 AND session_id::text <> $2 AND revoked_at IS NULL "
+    "AND refresh_expires_at > $3 RETURNING session_id"};
+
+inline constexpr pg::Query kRenameSession{
+    "session_rename",
+    "UPDATE sessions SET device_name = $3 "
+    "WHERE session_id = $1 AND user_id = $2 AND revoked_at IS NULL AND refresh_expires_at > $4"};
 
 inline constexpr pg::Query kInsertToken{
     "session_insert_token",
@@ -17,7 +34,8 @@ inline constexpr pg::Query kInsertToken{
 inline constexpr pg::Query kLookupToken{
     "session_lookup_token",
     "SELECT t.kind, t.expires_at, t.used_at, s.revoked_at, s.session_id, s.user_id, "
-    "s.last_seen_at FROM tokens t JOIN sessions s USING (session_id) WHERE t.token_hash = $1"};
+    "s.last_seen_at, s.device_id FROM tokens t JOIN sessions s USING (session_id) "
+    "WHERE t.token_hash = $1"};
 
 inline constexpr pg::Query kLockToken{
     "session_lock_token",
@@ -43,7 +61,7 @@ inline constexpr pg::Query kRevokeSession{
 
 inline constexpr pg::Query kListActive{
     "session_list_active",
-    "SELECT session_id, device_name, created_at, last_seen_at FROM sessions "
+    "SELECT session_id, device_name, created_at, last_seen_at, device_id FROM sessions "
     "WHERE user_id = $1 AND revoked_at IS NULL AND refresh_expires_at > $2 "
     "ORDER BY created_at DESC"};
 

@@ -23,6 +23,7 @@ struct NewSession {
   std::string session_id;
   std::string user_id;
   std::string device_name;
+  std::string device_id;
   absl::Time created_at;
   IssuedToken access;
   IssuedToken refresh;
@@ -34,12 +35,14 @@ struct SessionInfo {
   std::string device_name;
   absl::Time created_at;
   absl::Time last_seen_at;
+  std::string device_id;
 };
 
 struct ValidToken {
   std::string user_id;
   std::string session_id;
   absl::Time expires_at;
+  std::string device_id;
 };
 
 struct RefreshOutcome {
@@ -56,9 +59,14 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
 
-  virtual absl::Status Create(const NewSession& session, const bus::Event& created) = 0;
+  // Live sessions of the same user and device id are revoked first (a Matrix
+  // login that reuses a device id replaces it), each with the event from
+  // `replaced`.
+  virtual absl::Status Create(const NewSession& session, const bus::Event& created,
+                              const RevokedEventFactory& replaced) = 0;
 
-  // UNAUTHENTICATED when the token is unknown, expired or its session revoked.
+  // UNAUTHENTICATED when the token is unknown, expired (kAccessTokenExpired
+  // when its session is live) or its session revoked.
   // Refreshes last_seen_at when stale.
   virtual absl::StatusOr<ValidToken> Validate(const std::string& access_hash, absl::Time now) = 0;
 
@@ -74,6 +82,15 @@ class SessionStore {
   // NOT_FOUND unless the session is active and belongs to `user_id`.
   virtual absl::Status Revoke(const std::string& session_id, const std::string& user_id,
                               RevokeReason reason, absl::Time now, const bus::Event& revoked) = 0;
+
+  // NOT_FOUND unless the session is active and belongs to `user_id`.
+  virtual absl::Status Rename(const std::string& session_id, const std::string& user_id,
+                              const std::string& device_name, absl::Time now) = 0;
+  // Revokes every live session of `user_id` but `except_session_id`, each
+  // with the event from `revoked`; returns their ids.
+  virtual absl::StatusOr<std::vector<std::string>> RevokeAllExcept(
+      const std::string& user_id, const std::string& except_session_id, RevokeReason reason,
+      absl::Time now, const RevokedEventFactory& revoked) = 0;
 
   // Active sessions, newest first.
   virtual absl::StatusOr<std::vector<SessionInfo>> ListActive(const std::string& user_id,

@@ -1,0 +1,85 @@
+// What every Matrix client route stands on: registration under
+// /_matrix/client/v3 (and r0 where clients still use it), access tokens from
+// the Authorization header or the deprecated access_token query parameter,
+// Matrix user ids for accounts, and Matrix errors for every refusal (the
+// gateway maps statuses of /_matrix/ paths with MatrixErrorResponse).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/lru_cache.h"
+#include "gateway/src/gateway.h"
+#include "gateway/src/matrix/client_config.h"
+#include "gateway/src/matrix/matrix_json.h"
+
+namespace messenger::gateway::matrix {
+
+struct ClientUser {
+  Principal session;   // account uuid, session id, device id
+  std::string user_id;  // "@localpart:server_name"
+};
+
+struct ClientRequest {
+  const http::Request& http;
+  PathParams& params;
+  const QueryParams& query;
+  std::optional<ClientUser> user;  // set on routes with Access::kUser
+  const ClientUser& me() const { return *user; }
+};
+
+using ClientHandler = std::function<absl::StatusOr<http::Response>(ClientRequest&)>;
+
+enum class Access { kPublic, kUser };
+enum class Versions { kV3, kV3AndR0 };
+
+// Made with std::make_shared: its routes hold it.
+class ClientApi : public std::enable_shared_from_this<ClientApi> {
+ public:
+  ClientApi(Gateway& gateway, ClientConfig config);
+
+  // Serves `method` at /_matrix/client/v3<path> (and /r0<path>).
+  void Route(std::string_view method, std::string_view path, Access access, Versions versions,
+             ClientHandler handler);
+  // Serves `method` at exactly `path` (discovery).
+  void RouteExact(std::string_view method, std::string_view path, Access access,
+                  ClientHandler handler);
+
+  Gateway& gateway() { return gw_; }
+  const ClientConfig& config() const { return config_; }
+
+  // "@username:server_name".
+  std::string UserIdOf(std::string_view username) const;
+  // The username of an account uuid (immutable, so cached).
+  absl::StatusOr<std::string> UsernameOf(const std::string& account_id);
+  // The account of a Matrix user id of this server: M_NOT_FOUND for another
+  // server's or an unknown user, M_INVALID_PARAM for a malformed id.
+  absl::StatusOr<auth::v1::User> AccountOf(std::string_view user_id);
+
+ private:
+  absl::StatusOr<ClientUser> Authenticate(const http::Request& request, const QueryParams& query);
+
+  Gateway& gw_;
+  ClientConfig config_;
+  LruCache<std::string, std::string> usernames_;
+};
+
+// The m.login.password stage (password_stage.cc): nullopt once `body`'s auth
+// proves the caller's password, else the 401 to answer (flows, or a failed
+// attempt). With `new_password` the password is changed in the same call.
+absl::StatusOr<std::optional<http::Response>> PasswordStage(
+    ClientApi& api, const ClientUser& me, const MatrixBody& body,
+    const std::optional<std::string>& new_password);
+
+// Route groups (one file each).
+void AddDiscoveryRoutes(ClientApi& api);
+void AddSessionRoutes(ClientApi& api);
+void AddRegisterRoutes(ClientApi& api);
+void AddDeviceRoutes(ClientApi& api);
+void AddProfileRoutes(ClientApi& api);
+
+}  // namespace messenger::gateway::matrix
