@@ -14,7 +14,8 @@ int main() {
                            env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104");
                        auto module = messaging::MessagingModule::Create(
                            common, bus, [contact] { return grpcx::CreateChannel(contact); },
-                           /*publish_wakeups=*/true, messaging::MessagingLimitsFromEnv(env));
+                           /*publish_wakeups=*/true, messaging::MessagingLimitsFromEnv(env),
+                           federation::FederationConfig::FromEnv(env));
                        if (!module.ok()) return module.status();
                        return std::unique_ptr<ServiceModule>(std::move(*module));
                      });

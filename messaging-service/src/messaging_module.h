@@ -6,6 +6,8 @@
 
 #include "common/config.h"
 #include "common/service/service_main.h"
+#include "messaging-service/src/federation/federation.h"
+#include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
@@ -24,9 +26,11 @@ class MessagingModule final : public ServiceModule {
                                                                  bus::NatsBus& bus,
                                                                  grpcx::ChannelSource contact,
                                                                  bool publish_wakeups,
-                                                                 MessagingLimits limits = {});
+                                                                 MessagingLimits limits = {},
+                                                                 federation::FederationConfig
+                                                                     federation_config = {});
   ~MessagingModule() override;
-  std::vector<grpc::Service*> grpc_services() override { return {grpc_.get()}; }
+  std::vector<grpc::Service*> grpc_services() override { return {grpc_.get(), federation_grpc_.get()}; }
   ServiceCore& core() override { return *core_; }
   WaitHub& hub() { return *hub_; }
 
@@ -39,6 +43,8 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
   std::unique_ptr<MessagingGrpcService> grpc_;
+  std::unique_ptr<federation::Federation> federation_;
+  std::unique_ptr<FederationGrpcService> federation_grpc_;
 };
 
 }  // namespace messenger::messaging

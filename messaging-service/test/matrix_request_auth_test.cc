@@ -42,8 +42,8 @@ TEST(XMatrixTest, ParsesTheSpecExample) {
 }
 
 TEST(XMatrixTest, ParsesTokensAnyOrderAndSpaces) {
-  auto auth = ParseXMatrix(
-      "x-matrix  Key=ed25519:1, sig=\"a\\\"b\" ,origin=o.example , extra=\"x\"");
+  auto auth =
+      ParseXMatrix("x-matrix  Key=ed25519:1, sig=\"a\\\"b\" ,origin=o.example , extra=\"x\"");
   ASSERT_TRUE(auth.ok()) << auth.status();
   EXPECT_EQ(auth->origin, "o.example");
   EXPECT_FALSE(auth->destination.has_value());
@@ -52,14 +52,14 @@ TEST(XMatrixTest, ParsesTokensAnyOrderAndSpaces) {
 }
 
 TEST(XMatrixTest, RejectsMalformedHeaders) {
-  for (const char* bad : {"", "Bearer abc", "X-Matrix", "X-Matrix origin=\"a.b\",key=\"ed25519:1\"",
-                          "X-Matrix origin=\"a.b\",sig=\"x\"",
-                          "X-Matrix key=\"ed25519:1\",sig=\"x\"",
-                          "X-Matrix origin=\"a.b\",origin=\"c.d\",key=\"ed25519:1\",sig=\"x\"",
-                          "X-Matrix origin=\"bad host!\",key=\"ed25519:1\",sig=\"x\"",
-                          "X-Matrix origin=\"a.b\",key=\"rsa:1\",sig=\"x\"",
-                          "X-Matrix origin=\"a.b,key=\"ed25519:1\",sig=\"x\"",
-                          "X-Matrix origin=\"a.b\" key=\"ed25519:1\",sig=\"x\""}) {
+  for (const char* bad :
+       {"", "Bearer abc", "X-Matrix", "X-Matrix origin=\"a.b\",key=\"ed25519:1\"",
+        "X-Matrix origin=\"a.b\",sig=\"x\"", "X-Matrix key=\"ed25519:1\",sig=\"x\"",
+        "X-Matrix origin=\"a.b\",origin=\"c.d\",key=\"ed25519:1\",sig=\"x\"",
+        "X-Matrix origin=\"bad host!\",key=\"ed25519:1\",sig=\"x\"",
+        "X-Matrix origin=\"a.b\",key=\"rsa:1\",sig=\"x\"",
+        "X-Matrix origin=\"a.b,key=\"ed25519:1\",sig=\"x\"",
+        "X-Matrix origin=\"a.b\" key=\"ed25519:1\",sig=\"x\""}) {
     EXPECT_FALSE(ParseXMatrix(bad).ok()) << bad;
   }
 }
@@ -108,20 +108,20 @@ TEST(XMatrixTest, EveryMutationIsRefused) {
     const absl::Status s = VerifyRequest(auth, method, u, us, content, public_key);
     EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
   };
-  refused(good, "POST", uri, kDestination, SendContent(), pub);                  // method
-  refused(good, "PUT", uri + "5", kDestination, SendContent(), pub);             // uri
-  refused(good, "PUT", uri + "?a=b", kDestination, SendContent(), pub);          // query
-  refused(good, "PUT", uri, "other.example.com", SendContent(), pub);            // we are not it
+  refused(good, "POST", uri, kDestination, SendContent(), pub);          // method
+  refused(good, "PUT", uri + "5", kDestination, SendContent(), pub);     // uri
+  refused(good, "PUT", uri + "?a=b", kDestination, SendContent(), pub);  // query
+  refused(good, "PUT", uri, "other.example.com", SendContent(), pub);    // we are not it
   Json content = SendContent();
   content["edus"][0]["content"]["typing"] = false;
-  refused(good, "PUT", uri, kDestination, content, pub);                          // body
-  refused(good, "PUT", uri, kDestination, std::nullopt, pub);                     // body dropped
+  refused(good, "PUT", uri, kDestination, content, pub);       // body
+  refused(good, "PUT", uri, kDestination, std::nullopt, pub);  // body dropped
   XMatrixAuth other_origin = good;
   other_origin.origin = "evil.example.com";
-  refused(other_origin, "PUT", uri, kDestination, SendContent(), pub);            // origin
+  refused(other_origin, "PUT", uri, kDestination, SendContent(), pub);  // origin
   XMatrixAuth other_destination = good;
   other_destination.destination = "elsewhere.example.com";
-  refused(other_destination, "PUT", uri, kDestination, SendContent(), pub);       // destination
+  refused(other_destination, "PUT", uri, kDestination, SendContent(), pub);  // destination
   XMatrixAuth other_key = good;
   other_key.key_id = "ed25519:2";
   // The key id is not covered by the signature, but the caller looks the
@@ -130,7 +130,7 @@ TEST(XMatrixTest, EveryMutationIsRefused) {
   refused(other_key, "PUT", uri, kDestination, SendContent(), second->public_key());
   XMatrixAuth bad_sig = good;
   bad_sig.signature[5] = bad_sig.signature[5] == 'A' ? 'B' : 'A';
-  refused(bad_sig, "PUT", uri, kDestination, SendContent(), pub);                 // signature
+  refused(bad_sig, "PUT", uri, kDestination, SendContent(), pub);  // signature
   bad_sig.signature = "not base64!";
   refused(bad_sig, "PUT", uri, kDestination, SendContent(), pub);
 }

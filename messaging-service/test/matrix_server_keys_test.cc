@@ -22,8 +22,8 @@ TEST(SigningKeyFileTest, ReadsSynapseFormat) {
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(key->key_id(), "ed25519:a_bcDE");
   EXPECT_EQ(key->public_key_base64(), SpecKey().public_key_base64());
-  for (const char* bad : {"", "ed25519 a_1", "rsa a_1 AAAA", "ed25519 a-1 AAAA",
-                          "ed25519 a_1 !!!!", "ed25519 a_1 AAAA"}) {
+  for (const char* bad : {"", "ed25519 a_1", "rsa a_1 AAAA", "ed25519 a-1 AAAA", "ed25519 a_1 !!!!",
+                          "ed25519 a_1 AAAA"}) {
     EXPECT_FALSE(ParseSigningKeyFile(bad).ok()) << bad;
   }
 }
@@ -45,7 +45,8 @@ TEST(ServerKeysTest, BuildsASelfSignedDocument) {
   EXPECT_EQ(checked->old_verify_keys.at("ed25519:0ld").expired_ts, 1'700'000'000'000);
   EXPECT_EQ(checked->UsableUntil(absl::FromUnixMillis(1'799'999'000'000)), kValidUntil);
   // Never more than a week ahead, whatever the server says.
-  EXPECT_EQ(checked->UsableUntil(absl::FromUnixMillis(0)), absl::FromUnixMillis(0) + kMaxKeyValidity);
+  EXPECT_EQ(checked->UsableUntil(absl::FromUnixMillis(0)),
+            absl::FromUnixMillis(0) + kMaxKeyValidity);
 }
 
 TEST(ServerKeysTest, EveryCurrentKeySigns) {
@@ -81,7 +82,9 @@ TEST(ServerKeysTest, RefusesTamperedOrMalformedDocuments) {
   }
   EXPECT_FALSE(mutated([](Json& d) { d["verify_keys"]["ed25519:1"]["key"] = "short"; }).ok());
   EXPECT_FALSE(mutated([](Json& d) { d["valid_until_ts"] = "soon"; }).ok());
-  EXPECT_FALSE(mutated([](Json& d) { d["old_verify_keys"] = {{"ed25519:o", {{"key", "x"}}}}; }).ok());
+  EXPECT_FALSE(mutated([](Json& d) {
+                 d["old_verify_keys"] = {{"ed25519:o", {{"key", "x"}}}};
+               }).ok());
   EXPECT_FALSE(CheckServerKeys(Json::array(), "domain").ok());
 }
 

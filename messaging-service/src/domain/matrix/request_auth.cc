@@ -26,11 +26,11 @@ nlohmann::json RequestJson(absl::string_view method, absl::string_view uri,
 
 // One `name=value` parameter starting at `pos`; advances past it and the
 // following comma.
-absl::Status NextParam(absl::string_view text, size_t& pos, std::string& name,
-                       std::string& value) {
+absl::Status NextParam(absl::string_view text, size_t& pos, std::string& name, std::string& value) {
   while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
   const size_t eq = text.find('=', pos);
-  if (eq == absl::string_view::npos) return absl::InvalidArgumentError("X-Matrix: expected name=value");
+  if (eq == absl::string_view::npos)
+    return absl::InvalidArgumentError("X-Matrix: expected name=value");
   name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text.substr(pos, eq - pos)));
   pos = eq + 1;
   value.clear();
@@ -96,7 +96,8 @@ absl::StatusOr<XMatrixAuth> ParseXMatrix(absl::string_view header) {
     } else if (name == "sig") {
       RETURN_IF_ERROR(set(has_sig, auth.signature));
     } else if (name == "destination") {
-      if (auth.destination.has_value()) return absl::InvalidArgumentError("X-Matrix: repeated destination");
+      if (auth.destination.has_value())
+        return absl::InvalidArgumentError("X-Matrix: repeated destination");
       auth.destination = std::move(value);
     }
     // Unknown parameters are ignored (forward compatibility).
@@ -118,7 +119,8 @@ absl::StatusOr<std::string> SignRequest(const FederationRequest& request, const 
   nlohmann::json object = RequestJson(request.method, request.uri, request.origin,
                                       request.destination, request.content);
   RETURN_IF_ERROR(SignJson(object, request.origin, key));
-  const std::string& sig = object["signatures"][request.origin][key.key_id()].get_ref<const std::string&>();
+  const std::string& sig =
+      object["signatures"][request.origin][key.key_id()].get_ref<const std::string&>();
   return absl::StrCat(kScheme, " origin=\"", request.origin, "\",destination=\"",
                       request.destination, "\",key=\"", key.key_id(), "\",sig=\"", sig, "\"");
 }

@@ -11,7 +11,8 @@ namespace messenger::matrix {
 namespace {
 
 absl::StatusOr<std::string> PublicKeyField(const nlohmann::json& entry, absl::string_view key_id) {
-  if (!entry.is_object()) return absl::InvalidArgumentError(absl::StrCat(key_id, ": not an object"));
+  if (!entry.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(key_id, ": not an object"));
   const auto key = entry.find("key");
   if (key == entry.end() || !key->is_string()) {
     return absl::InvalidArgumentError(absl::StrCat(key_id, ": `key` must be a string"));
@@ -103,7 +104,8 @@ absl::StatusOr<ServerKeys> CheckServerKeys(const nlohmann::json& document,
       ASSIGN_OR_RETURN(o.public_key, PublicKeyField(entry, key_id));
       const auto expired = entry.find("expired_ts");
       if (expired == entry.end() || !expired->is_number_integer()) {
-        return absl::InvalidArgumentError(absl::StrCat(key_id, ": `expired_ts` must be an integer"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(key_id, ": `expired_ts` must be an integer"));
       }
       o.expired_ts = expired->get<int64_t>();
       keys.old_verify_keys[key_id] = std::move(o);
@@ -115,9 +117,8 @@ absl::StatusOr<ServerKeys> CheckServerKeys(const nlohmann::json& document,
     if (key_id.rfind("ed25519:", 0) != 0) continue;
     absl::Status s = VerifyJsonSignature(document, server_name, key_id, public_key);
     if (!s.ok()) {
-      return absl::UnauthenticatedError(
-          absl::StrCat("key document of ", server_name, " not signed by ", key_id, ": ",
-                       s.message()));
+      return absl::UnauthenticatedError(absl::StrCat("key document of ", server_name,
+                                                     " not signed by ", key_id, ": ", s.message()));
     }
     ++checked;
   }
