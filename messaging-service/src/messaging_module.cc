@@ -21,7 +21,7 @@ MessagingModule::~MessagingModule() {
 
 absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
     const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact,
-    bool publish_wakeups, MessagingLimits limits, federation::FederationConfig federation_config) {
+    bool publish_wakeups, MessagingLimits limits, federation::FederationConfig fed) {
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   }
   m->friends_ = std::make_unique<GrpcFriendChecker>(std::move(contact), common.rpc_timeout);
   ASSIGN_OR_RETURN(matrix::Ed25519Key key,
-                   federation::LoadSigningKey(*m->store_, federation_config.signing_key_file,
+                   federation::LoadSigningKey(*m->store_, fed.signing_key_file,
                                               SecureRng::Instance()));
   log::Info("matrix signing key", {{"key_id", key.key_id()},
                                    {"public_key", key.public_key_base64()},
@@ -47,7 +47,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
       *m->store_, *m->friends_, *m->tracker_, *m->hub_, common.server_name, key,
       SystemClock::Instance(), SecureRng::Instance(), limits);
   ASSIGN_OR_RETURN(m->federation_, federation::Federation::Create(
-                                       federation_config, common.server_name, key, *m->store_,
+                                       fed, common.server_name, key, *m->store_,
                                        m->core_->pool(), SystemClock::Instance()));
   m->federation_grpc_ =
       std::make_unique<FederationGrpcService>(*m->federation_, m->core_->work_pool());

@@ -21,16 +21,18 @@ class MessagingModule final : public ServiceModule {
  public:
   // `contact` reaches the contact service (IsFriend). With `publish_wakeups`
   // every sync notification also goes out on bus::kSyncWakeSubject (gateways
-  // in other processes wait on it).
+  // in other processes wait on it). `fed` configures federation (keys,
+  // discovery, allowed servers).
   static absl::StatusOr<std::unique_ptr<MessagingModule>> Create(const CommonConfig& common,
                                                                  bus::NatsBus& bus,
                                                                  grpcx::ChannelSource contact,
                                                                  bool publish_wakeups,
                                                                  MessagingLimits limits = {},
-                                                                 federation::FederationConfig
-                                                                     federation_config = {});
+                                                                 federation::FederationConfig fed = {});
   ~MessagingModule() override;
-  std::vector<grpc::Service*> grpc_services() override { return {grpc_.get(), federation_grpc_.get()}; }
+  std::vector<grpc::Service*> grpc_services() override {
+    return {grpc_.get(), federation_grpc_.get()};
+  }
   ServiceCore& core() override { return *core_; }
   WaitHub& hub() { return *hub_; }
 

@@ -121,8 +121,8 @@ class FederationE2eTest : public ::testing::Test {
   static Reply SignedGet(const std::string& seed, const std::string& key_id,
                          const std::string& origin, const std::string& destination,
                          const std::string& uri, const std::string& signed_uri = "") {
-    Output header = Python({"sign", seed, key_id, origin, destination, "GET",
-                            signed_uri.empty() ? uri : signed_uri});
+    Output header = Python(
+        {"sign", seed, key_id, origin, destination, "GET", signed_uri.empty() ? uri : signed_uri});
     EXPECT_EQ(header.status, 0) << header.text;
     std::string value = header.text.substr(0, header.text.find('\n'));
     auto client = hs2_->Client();
