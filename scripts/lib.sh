@@ -18,6 +18,8 @@ PACKAGES=(
   libpq-dev postgresql-15 postgresql-client-15 libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libcurl4-openssl-dev
   python3-aiosmtpd python3-yaml openssl  # python3-yaml: api/openapi.yaml embedded at build time
+  libssl-dev  # federation: HTTPS to other homeservers (cpp-httplib with OpenSSL)
+  python3-signedjson python3-canonicaljson  # federation tests: matrix.org's own signing libraries
   linux-perf  # bench/results: profiles of the send path
   iproute2  # ss: scripts/test.sh skips a PostgreSQL port already in use
   clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes

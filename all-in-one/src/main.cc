@@ -20,6 +20,7 @@ int main() {
   const session::SessionConfig session_config = session::SessionConfig::FromEnv(env);
   const auth::AuthConfig auth_config = auth::AuthConfig::FromEnv(env, common);
   const messaging::MessagingLimits messaging_limits = messaging::MessagingLimitsFromEnv(env);
+  const federation::FederationConfig federation_config = federation::FederationConfig::FromEnv(env);
   const std::string grpc_address = env.String("MESSENGER_GRPC_ADDR", "127.0.0.1:9090");
   if (!env.status().ok()) return life.Fail(env.status());
   auto http_address = ParseHostPort(gateway_config.http_address);
@@ -45,7 +46,8 @@ int main() {
   if (!contact.ok()) return life.Fail(contact.status());
   // Wake-ups reach the gateway directly (below), not through NATS.
   auto messaging = messaging::MessagingModule::Create(common, bus, in_process,
-                                                      /*publish_wakeups=*/false, messaging_limits);
+                                                      /*publish_wakeups=*/false, messaging_limits,
+                                                      /*sharding=*/{}, federation_config);
   if (!messaging.ok()) return life.Fail(messaging.status());
   std::vector<ServiceModule*> modules = {session->get(), auth->get(), profile->get(),
                                          contact->get(), messaging->get()};

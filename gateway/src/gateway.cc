@@ -56,6 +56,7 @@ GatewayConfig GatewayConfig::FromEnv(EnvReader& env, const CommonConfig& common)
   c.ws_send_buffer_bytes =
       static_cast<int>(env.Int("MESSENGER_WS_SEND_BUFFER_BYTES", 0, 0, 64 << 20));
   c.matrix_client = matrix::ClientConfig::FromEnv(env, common);
+  c.federation_public_address = env.String("MESSENGER_FEDERATION_PUBLIC_ADDRESS", "");
   return c;
 }
 
@@ -114,6 +115,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   stubs_.profile = profile::v1::ProfileService::NewStub(channels.profile);
   stubs_.contact = contact::v1::ContactService::NewStub(channels.contact);
   stubs_.messaging = messaging::v1::MessagingService::NewStub(channels.messaging);
+  stubs_.federation = federation::v1::FederationService::NewStub(channels.messaging);
   validator_ = std::make_unique<GrpcSessionValidator>(*stubs_.session, config_.rpc_timeout);
   bearer_auth_ = std::make_unique<BearerAuth>(*validator_, config_.auth_cache_ttl,
                                               SystemClock::Instance());
@@ -140,6 +142,8 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddRealtimeRoutes(*this);
   AddOpenApiRoute(*this);
   matrix::RegisterMatrixClientRoutes(*this);
+  AddKeyRoutes(*this);
+  AddFederationRoutes(*this);
 }
 
 void Gateway::AddAdminRoutes() {

@@ -30,6 +30,7 @@
 #include "gateway/src/router.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
+#include "messenger/federation/v1/federation.grpc.pb.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
 #include "messenger/profile/v1/profile.grpc.pb.h"
 #include "messenger/session/v1/session.grpc.pb.h"
@@ -68,6 +69,9 @@ struct GatewayConfig {
   int ws_send_buffer_bytes = 0;
   // The Matrix client-server API (gateway/src/matrix/).
   matrix::ClientConfig matrix_client;
+  // MESSENGER_FEDERATION_PUBLIC_ADDRESS: "host:port" served as m.server of
+  // /.well-known/matrix/server ("" = 404, no delegation).
+  std::string federation_public_address;
   static GatewayConfig FromEnv(EnvReader& env, const CommonConfig& common);
   // The public HTTP server's options for this configuration.
   http::Server::Options HttpOptions(std::string host, int port) const;
@@ -87,6 +91,7 @@ struct Stubs {
   std::unique_ptr<profile::v1::ProfileService::Stub> profile;
   std::unique_ptr<contact::v1::ContactService::Stub> contact;
   std::unique_ptr<messaging::v1::MessagingService::Stub> messaging;
+  std::unique_ptr<federation::v1::FederationService::Stub> federation;  // on the messaging channel
 };
 
 // What a route handler sees. Path parameters are decoded and of the shape
@@ -215,6 +220,9 @@ void AddProfileRoutes(Gateway& gateway);
 void AddContactRoutes(Gateway& gateway);
 void AddMessagingRoutes(Gateway& gateway);
 void AddRealtimeRoutes(Gateway& gateway);
+// Matrix federation (matrix/*.cc): /_matrix/key/, /_matrix/federation/, /.well-known/matrix/server.
+void AddKeyRoutes(Gateway& gateway);
+void AddFederationRoutes(Gateway& gateway);
 
 // The public profile JSON of api.md.
 nlohmann::json ProfileJson(const profile::v1::Profile& profile);

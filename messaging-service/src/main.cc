@@ -26,7 +26,8 @@ int main() {
                        auto module = messaging::MessagingModule::Create(
                            common, bus, [contact] { return grpcx::CreateChannel(contact); },
                            /*publish_wakeups=*/true, messaging::MessagingLimitsFromEnv(env),
-                           {.advertise_address = advertise});
+                           {.advertise_address = advertise},
+                           federation::FederationConfig::FromEnv(env));
                        if (!module.ok()) return module.status();
                        return std::unique_ptr<ServiceModule>(std::move(*module));
                      });

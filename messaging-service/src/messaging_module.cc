@@ -10,24 +10,6 @@
 namespace messenger::messaging {
 namespace {
 
-// The server's signing key: the stored one, or a new one saved for next time.
-absl::StatusOr<matrix::Ed25519Key> LoadSigningKey(MessagingStore& store) {
-  ASSIGN_OR_RETURN(auto stored, store.SigningKey());
-  if (stored) {
-    const std::string& key_id = stored->first;
-    return matrix::Ed25519Key::FromSeed(stored->second, key_id.substr(key_id.find(':') + 1));
-  }
-  const std::string version = "a_" + HexEncode(SecureRng::Instance().Bytes(3));
-  ASSIGN_OR_RETURN(matrix::Ed25519Key key,
-                   matrix::Ed25519Key::Generate(SecureRng::Instance(), version));
-  RETURN_IF_ERROR(store.SaveSigningKey(key.key_id(), key.seed()));
-  // Another replica may have saved one at the same moment: use the stored one.
-  ASSIGN_OR_RETURN(stored, store.SigningKey());
-  if (!stored) return absl::InternalError("signing key not saved");
-  const std::string& key_id = stored->first;
-  return matrix::Ed25519Key::FromSeed(stored->second, key_id.substr(key_id.find(':') + 1));
-}
-
 // Unique per process start: a restarted replica is a new one.
 std::string NewReplicaId() {
   char host[256] = {};
@@ -57,7 +39,8 @@ MessagingModule::~MessagingModule() {
 
 absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
     const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact,
-    bool publish_wakeups, MessagingLimits limits, ShardingOptions sharding) {
+    bool publish_wakeups, MessagingLimits limits, ShardingOptions sharding,
+    federation::FederationConfig fed) {
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
@@ -86,13 +69,20 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   ASSIGN_OR_RETURN(auto horizon, m->store_->StreamHorizon());
   m->wake_log_->Reset(horizon.first, horizon.second);
   m->friends_ = std::make_unique<GrpcFriendChecker>(std::move(contact), common.rpc_timeout);
-  ASSIGN_OR_RETURN(matrix::Ed25519Key key, LoadSigningKey(*m->store_));
+  ASSIGN_OR_RETURN(matrix::Ed25519Key key,
+                   federation::LoadSigningKey(*m->store_, fed.signing_key_file,
+                                              SecureRng::Instance()));
   log::Info("matrix signing key", {{"key_id", key.key_id()},
                                    {"public_key", key.public_key_base64()},
                                    {"server_name", common.server_name}});
   m->manager_ = std::make_unique<MessagingManager>(
-      *m->store_, *m->friends_, *m->announcer_, common.server_name, std::move(key),
+      *m->store_, *m->friends_, *m->announcer_, common.server_name, key,
       SystemClock::Instance(), SecureRng::Instance(), limits);
+  ASSIGN_OR_RETURN(m->federation_, federation::Federation::Create(
+                                       fed, common.server_name, key, *m->store_,
+                                       m->core_->pool(), SystemClock::Instance()));
+  m->federation_grpc_ =
+      std::make_unique<FederationGrpcService>(*m->federation_, m->core_->work_pool());
   MessagingManager* manager = m->manager_.get();
   if (!sharding.advertise_address.empty()) {
     m->leases_ = std::make_unique<LeaseHolder>(

@@ -6,6 +6,8 @@
 
 #include "common/config.h"
 #include "common/service/service_main.h"
+#include "messaging-service/src/federation/federation.h"
+#include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/sharding/lease_holder.h"
@@ -27,15 +29,19 @@ class MessagingModule final : public ServiceModule {
   // `contact` reaches the contact service (IsFriend). With `publish_wakeups`
   // every sync notification also goes out on bus::kSyncWakeSubject (gateways
   // in other processes wait on it), and the other replicas' notifications
-  // heard there feed this one's wake log and long polls.
+  // heard there feed this one's wake log and long polls. `fed` configures
+  // federation (keys, discovery, allowed servers).
   static absl::StatusOr<std::unique_ptr<MessagingModule>> Create(const CommonConfig& common,
                                                                  bus::NatsBus& bus,
                                                                  grpcx::ChannelSource contact,
                                                                  bool publish_wakeups,
                                                                  MessagingLimits limits = {},
-                                                                 ShardingOptions sharding = {});
+                                                                 ShardingOptions sharding = {},
+                                                                 federation::FederationConfig fed = {});
   ~MessagingModule() override;
-  std::vector<grpc::Service*> grpc_services() override { return {grpc_.get()}; }
+  std::vector<grpc::Service*> grpc_services() override {
+    return {grpc_.get(), federation_grpc_.get()};
+  }
   ServiceCore& core() override { return *core_; }
   // Gives the shards back (the other replicas take them within a second)
   // instead of holding them through the drain.
@@ -61,6 +67,8 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<MessagingGrpcService> grpc_;
   // This replica's own (non-durable) copy of friendship events.
   std::unique_ptr<bus::Subscription> friendships_heard_;
+  std::unique_ptr<federation::Federation> federation_;
+  std::unique_ptr<FederationGrpcService> federation_grpc_;
 };
 
 }  // namespace messenger::messaging

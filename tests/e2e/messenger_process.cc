@@ -49,6 +49,11 @@ absl::StatusOr<std::unique_ptr<MessengerProcess>> MessengerProcess::Start(
       {"MESSENGER_ARGON2_MEMLIMIT_KIB", kTestArgon2MemKib},
   };
   for (auto& [k, v] : env) m->env_[k] = v;
+  // Servers that must know each other's address before they start (federation)
+  // reserve their HTTP port themselves.
+  if (const auto it = env.find("MESSENGER_HTTP_ADDR"); it != env.end()) {
+    m->http_port_ = std::stoi(it->second.substr(it->second.rfind(':') + 1));
+  }
   RETURN_IF_ERROR(m->Launch());
   ASSIGN_OR_RETURN(m->bus_, bus::NatsBus::Connect({.url = m->nats_->url(), .name = "e2e"}));
   if (!testing::WaitUntil([&] { return m->bus_->connected(); }, absl::Seconds(5))) {

@@ -24,7 +24,8 @@ extern const char kTestArgon2MemKib[];
 
 class MessengerProcess {
  public:
-  // `env` adds to or overrides the defaults (MESSENGER_* variables).
+  // `env` adds to or overrides the defaults (MESSENGER_* variables); a given
+  // MESSENGER_HTTP_ADDR ("127.0.0.1:<port>") fixes the HTTP port.
   static absl::StatusOr<std::unique_ptr<MessengerProcess>> Start(
       std::map<std::string, std::string> env = {});
   ~MessengerProcess();

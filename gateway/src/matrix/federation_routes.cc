@@ -1,0 +1,72 @@
+// /_matrix/federation/v1/* and /.well-known/matrix/server. Requests are
+// authenticated by messaging's FederationService (the gateway passes the
+// method, target, Authorization headers and body, and checks nothing).
+#include "common/status.h"
+#include "gateway/src/gateway.h"
+#include "gateway/src/matrix/federation_errors.h"
+
+namespace messenger::gateway {
+namespace {
+
+constexpr char kServerSoftware[] = "messenger";
+constexpr char kServerVersion[] = "0.1.0";
+
+void FillInbound(const http::Request& request, federation::v1::InboundRequest* out) {
+  out->set_method(request.method);
+  out->set_uri(request.query.empty() ? request.path : request.path + "?" + request.query);
+  for (const auto& [name, value] : request.headers) {
+    if (name == "authorization") out->add_authorization(value);
+  }
+  out->set_body(request.body);
+}
+
+}  // namespace
+
+void AddFederationRoutes(Gateway& gw) {
+  gw.Route("GET", "/.well-known/matrix/server", false,
+           MatrixRoute([&gw](RouteContext&) -> absl::StatusOr<http::Response> {
+             const std::string& address = gw.config().federation_public_address;
+             if (address.empty()) return absl::NotFoundError("no delegation configured");
+             return http::Response::Json(200, {{"m.server", address}});
+           }));
+  gw.Route("GET", "/_matrix/federation/v1/version", false,
+           MatrixRoute([](RouteContext&) -> absl::StatusOr<http::Response> {
+             return http::Response::Json(
+                 200, {{"server", {{"name", kServerSoftware}, {"version", kServerVersion}}}});
+           }));
+  gw.Route(
+      "GET", "/_matrix/federation/v1/query/profile", false,
+      MatrixRoute([&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+        federation::v1::QueryLocalUserRequest request;
+        FillInbound(c.request, request.mutable_request());
+        ASSIGN_OR_RETURN(std::string field, c.query.Text("field", 32));
+        ASSIGN_OR_RETURN(std::string user_id, c.query.Text("user_id", 255));
+        request.set_user_id(user_id);
+        federation::v1::QueryLocalUserResponse user;
+        RETURN_IF_ERROR(gw.Call(*gw.stubs().federation,
+                                &federation::v1::FederationService::Stub::QueryLocalUser, request,
+                                &user));
+        // Checked after the signature: an unsigned request learns nothing.
+        if (!field.empty() && field != "displayname" && field != "avatar_url") {
+          return absl::InvalidArgumentError("field must be displayname or avatar_url");
+        }
+        profile::v1::GetProfileRequest get;
+        get.set_user_id(user.local_user_id());
+        profile::v1::Profile profile;
+        RETURN_IF_ERROR(gw.Call(*gw.stubs().profile, &profile::v1::ProfileService::Stub::GetProfile,
+                                get, &profile));
+        nlohmann::json body = nlohmann::json::object();
+        if (field.empty() || field == "displayname") {
+          body["displayname"] =
+              profile.display_name().empty() ? profile.username() : profile.display_name();
+        }
+        // Matrix avatars are mxc:// URIs; other URLs are not shared.
+        if ((field.empty() || field == "avatar_url") &&
+            profile.avatar_url().rfind("mxc://", 0) == 0) {
+          body["avatar_url"] = profile.avatar_url();
+        }
+        return http::Response::Json(200, body);
+      }));
+}
+
+}  // namespace messenger::gateway

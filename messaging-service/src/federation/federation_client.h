@@ -1,0 +1,34 @@
+// Requests to other homeservers: discovery, then one HTTP exchange, signed
+// with our key (X-Matrix) unless it is a key fetch.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "messaging-service/src/domain/matrix/signing.h"
+#include "messaging-service/src/federation/http_fetcher.h"
+#include "messaging-service/src/federation/server_resolver.h"
+#include "nlohmann/json.hpp"
+
+namespace messenger::federation {
+
+class FederationClient {
+ public:
+  FederationClient(ServerResolver& resolver, HttpFetcher& fetcher, std::string origin,
+                   const matrix::Ed25519Key& key)
+      : resolver_(resolver), fetcher_(fetcher), origin_(std::move(origin)), key_(key) {}
+
+  // `uri` is the request target, path and query percent-encoded.
+  absl::StatusOr<HttpReply> Request(const std::string& method, const std::string& destination,
+                                    const std::string& uri,
+                                    const std::optional<nlohmann::json>& content, bool sign);
+
+ private:
+  ServerResolver& resolver_;
+  HttpFetcher& fetcher_;
+  std::string origin_;
+  const matrix::Ed25519Key& key_;
+};
+
+}  // namespace messenger::federation

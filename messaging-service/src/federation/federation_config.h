@@ -1,0 +1,40 @@
+// Federation settings (MESSENGER_FEDERATION_*, MESSENGER_MATRIX_SIGNING_KEY_FILE).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/config.h"
+
+namespace messenger::federation {
+
+struct FederationConfig {
+  // Synapse-format signing key ("ed25519 <version> <base64 seed>"), e.g. a
+  // mounted Secret; empty: a key generated once and kept in the database.
+  std::string signing_key_file;
+  // valid_until_ts of our key document: now + this.
+  absl::Duration key_validity = absl::Hours(24);
+  // Server name -> "host:port", bypassing discovery (tests, private setups).
+  std::map<std::string, std::string> hosts;
+  // Plain HTTP to other servers instead of TLS (tests only).
+  bool insecure_http = false;
+  // Origins allowed to call us; empty = every server.
+  std::set<std::string> domain_whitelist;
+  // Bounds of one outgoing request.
+  absl::Duration connect_timeout = absl::Seconds(2);
+  absl::Duration request_timeout = absl::Seconds(3);
+  size_t max_response_bytes = 1 << 20;
+  // Remote key documents and /.well-known answers kept in memory.
+  size_t cache_entries = 10'000;
+
+  static FederationConfig FromEnv(EnvReader& env);
+};
+
+// "a=h:1,b=h:2" -> {a: "h:1", b: "h:2"}; InvalidArgument on a bad entry.
+absl::StatusOr<std::map<std::string, std::string>> ParseHostMap(absl::string_view text);
+
+}  // namespace messenger::federation
