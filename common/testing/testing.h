@@ -110,6 +110,8 @@ class NatsServer {
   ~NatsServer();
   std::string url() const;
   int port() const { return port_; }
+  // nats-server's log (its stdout and stderr).
+  std::string log_path() const { return dir_.path() + "/nats.log"; }
   void Stop();
   // kill -9: no clean shutdown, in-flight acks are lost.
   void Kill();

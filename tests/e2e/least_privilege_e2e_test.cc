@@ -168,6 +168,13 @@ TEST(LeastPrivilegeE2eTest, EachServiceRunsAsItsOwnRoleAndNatsUser) {
   absl::Status create = QueryAs(**roles, "contact", "CREATE SCHEMA contact_extra");
   EXPECT_EQ(pg::SqlState(create), "42501") << create;
 
+  // Every part did its work within its rights: nats-server logged no
+  // violation (a refused subscription would silently starve a consumer).
+  {
+    const std::string nats_log = Dump((*nats)->log_path());
+    EXPECT_EQ(nats_log.find("Violation"), std::string::npos) << nats_log;
+  }
+
   // 5. NATS: profile may not publish messaging's or contact's subjects;
   // messaging may publish its own.
   auto profile_bus = ConnectAs(*users, (*nats)->url(), "profile");

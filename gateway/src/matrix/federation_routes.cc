@@ -24,19 +24,19 @@ void FillInbound(const http::Request& request, federation::v1::InboundRequest* o
 
 void AddFederationRoutes(Gateway& gw) {
   gw.Route("GET", "/.well-known/matrix/server", false,
-           MatrixRoute([&gw](RouteContext&) -> absl::StatusOr<http::Response> {
+           FederationRoute([&gw](RouteContext&) -> absl::StatusOr<http::Response> {
              const std::string& address = gw.config().federation_public_address;
              if (address.empty()) return absl::NotFoundError("no delegation configured");
              return http::Response::Json(200, {{"m.server", address}});
            }));
   gw.Route("GET", "/_matrix/federation/v1/version", false,
-           MatrixRoute([](RouteContext&) -> absl::StatusOr<http::Response> {
+           FederationRoute([](RouteContext&) -> absl::StatusOr<http::Response> {
              return http::Response::Json(
                  200, {{"server", {{"name", kServerSoftware}, {"version", kServerVersion}}}});
            }));
   gw.Route(
       "GET", "/_matrix/federation/v1/query/profile", false,
-      MatrixRoute([&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+      FederationRoute([&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
         federation::v1::QueryLocalUserRequest request;
         FillInbound(c.request, request.mutable_request());
         ASSIGN_OR_RETURN(std::string field, c.query.Text("field", 32));

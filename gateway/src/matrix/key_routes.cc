@@ -29,7 +29,7 @@ absl::StatusOr<http::Response> Notary(Gateway& gw, std::string query) {
 
 void AddKeyRoutes(Gateway& gw) {
   gw.Route("GET", "/_matrix/key/v2/server", false,
-           MatrixRoute([&gw](RouteContext&) -> absl::StatusOr<http::Response> {
+           FederationRoute([&gw](RouteContext&) -> absl::StatusOr<http::Response> {
              federation::v1::GetServerKeysRequest request;
              federation::v1::JsonDocument response;
              RETURN_IF_ERROR(gw.Call(*gw.stubs().federation,
@@ -38,11 +38,11 @@ void AddKeyRoutes(Gateway& gw) {
              return JsonText(std::move(*response.mutable_json()));
            }));
   gw.Route("POST", "/_matrix/key/v2/query", false,
-           MatrixRoute([&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+           FederationRoute([&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
              return Notary(gw, c.request.body);
            }));
   gw.Route("GET", "/_matrix/key/v2/query/{server_name}", false,
-           MatrixRoute([&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+           FederationRoute([&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
              // The GET form is the POST query for one server, all its keys.
              nlohmann::json criteria = nlohmann::json::object();
              ASSIGN_OR_RETURN(int64_t minimum,

@@ -31,6 +31,8 @@ inline constexpr char kTooLarge[] = "M_TOO_LARGE";
 inline constexpr char kWeakPassword[] = "M_WEAK_PASSWORD";
 inline constexpr char kUserDeactivated[] = "M_USER_DEACTIVATED";
 inline constexpr char kThreepidNotFound[] = "M_THREEPID_NOT_FOUND";
+// Federation: a request without a valid X-Matrix signature.
+inline constexpr char kUnauthorized[] = "M_UNAUTHORIZED";
 
 // A status whose Matrix answer is `errcode` (one of the constants above) with
 // the spec's HTTP status for it; its absl code is the closest one, so the
