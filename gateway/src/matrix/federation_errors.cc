@@ -1,5 +1,7 @@
 #include "gateway/src/matrix/federation_errors.h"
 
+#include <string>
+
 #include "gateway/src/matrix/matrix_errors.h"
 
 namespace messenger::gateway {
@@ -10,7 +12,7 @@ RouteHandler FederationRoute(RouteHandler handler) {
     if (response.ok() || response.status().code() != absl::StatusCode::kUnauthenticated) {
       return response;
     }
-    return matrix::MatrixError(matrix::kUnauthorized, response.status().message());
+    return matrix::MatrixError(matrix::kUnauthorized, std::string(response.status().message()));
   };
 }
 
