@@ -44,6 +44,9 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
+  // The migrations ran; a migrate-only process neither subscribes (its bus is
+  // offline) nor takes shards.
+  if (common.migrate_only) return m;
   m->store_ = std::make_unique<PgMessagingStore>(m->core_->pool(), m->core_->outbox());
   m->wake_log_ = std::make_unique<WakeLog>();
   m->hub_ = std::make_unique<WaitHub>();

@@ -117,7 +117,8 @@ http::Response MatrixErrorResponse(const absl::Status& status) {
 }
 
 bool IsMatrixPath(std::string_view path) {
-  return path.starts_with("/_matrix/") || path == "/_matrix";
+  return path.starts_with("/_matrix/") || path == "/_matrix" ||
+         path.starts_with("/.well-known/matrix/");
 }
 
 void AddMatrixCorsHeaders(http::Response& response) {

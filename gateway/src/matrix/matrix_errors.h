@@ -51,7 +51,7 @@ int MatrixHttpStatus(const absl::Status& status);
 // answers say nothing of their cause (that goes to the log).
 http::Response MatrixErrorResponse(const absl::Status& status);
 
-// Paths whose errors are Matrix errors.
+// Paths whose errors are Matrix errors (the APIs and their discovery files).
 bool IsMatrixPath(std::string_view path);
 
 // CORS of /_matrix/ as the spec asks: any origin (tokens travel in headers,
