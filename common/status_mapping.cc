@@ -53,6 +53,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
+  // Our callers never cancel their own calls, so a CANCELLED that comes back
+  // was ended by the service (a shutdown past its drain): nothing was
+  // answered, and a retry (idempotent everywhere) is the right move.
+  if (code == absl::StatusCode::kCancelled) {
+    return absl::UnavailableError(
+        absl::StrCat("the service ended the call before answering (", status.error_message(), ")"));
+  }
   const std::string& details = status.error_details();
   int64_t ms = 0;
   if (code == absl::StatusCode::kResourceExhausted && absl::StartsWith(details, kRetryAfterDetail) &&

@@ -24,6 +24,7 @@ std::optional<absl::Duration> RetryAfter(const absl::Status& status);
 int RetryAfterSeconds(const absl::Status& status);
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
+// A received CANCELLED becomes UNAVAILABLE (retryable): see the definition.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // "INVALID_ARGUMENT", "NOT_FOUND", ... (the gRPC code names).

@@ -19,6 +19,7 @@ constexpr double kMaxDelayShare = 0.5;
 }  // namespace
 
 Lifecycle::Lifecycle(std::string name) : name_(std::move(name)) {
+  InstallCrashReport();  // before BlockTerminationSignals, which takes SIGTERM back
   grpcx::ConfigureProcess();
   BlockTerminationSignals();
   log::SetService(name_);
@@ -44,7 +45,7 @@ absl::StatusOr<bus::NatsBus*> Lifecycle::ConnectBus() {
 }
 
 void Lifecycle::OnBusReconnected(std::function<void()> hook) {
-  if (bus_) bus_->OnReconnected(std::move(hook));
+  if (bus_) bus_hooks_.push_back(bus_->OnReconnected(std::move(hook)));
 }
 
 std::function<absl::Status()> Lifecycle::Readiness(std::function<absl::Status()> check) {
@@ -128,7 +129,7 @@ void Lifecycle::Drain(absl::Time deadline, bool skip_delay) {
     absl::SleepFor(delay);
   }
   // A reconnect from here on has nobody to tell (its target may be gone).
-  if (bus_) bus_->OnReconnected(nullptr);
+  bus_hooks_.clear();
   // 2. Nothing new starts.
   for (Step& step : refuse_steps_) {
     log::Debug("drain step", {{"step", step.what}});
@@ -159,7 +160,12 @@ void Lifecycle::StopNow() {
     (*it)->Shutdown(absl::ZeroDuration());
   }
   if (admin_) admin_->Stop(absl::Seconds(1));
-  if (bus_) bus_->OnReconnected(nullptr);
+  bus_hooks_.clear();
+  // gRPC wants its services to outlive the server, and the handlers reach
+  // into the modules: the servers go now, before the caller's modules do.
+  http_servers_.clear();
+  grpc_servers_.clear();
+  admin_.reset();
 }
 
 }  // namespace messenger::app

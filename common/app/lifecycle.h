@@ -92,6 +92,7 @@ class Lifecycle {
   CommonConfig common_;
   absl::Duration drain_delay_;
   std::unique_ptr<bus::NatsBus> bus_;
+  std::vector<std::unique_ptr<bus::NatsBus::ReconnectHook>> bus_hooks_;  // before bus_ goes
   std::unique_ptr<http::Server> admin_;
   std::vector<std::unique_ptr<http::Server>> http_servers_;
   std::vector<std::unique_ptr<grpcx::GrpcServer>> grpc_servers_;

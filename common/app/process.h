@@ -10,6 +10,13 @@
 
 namespace messenger {
 
+// On a crash (a fatal signal, or std::terminate with its exception's
+// message) writes the reason and a symbolized stack to stderr before dying,
+// so the log of a process that aborted says why.
+void InstallCrashReport();
+// False under AddressSanitizer: its own report covers the fatal signals.
+bool CrashReportCoversSignals();
+
 // Blocks SIGINT and SIGTERM for every thread created afterwards; call first in main().
 void BlockTerminationSignals();
 // Waits for SIGINT or SIGTERM; returns its number.

@@ -62,7 +62,7 @@ absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(Options options) {
         [](natsConnection*, void* closure) {
           auto* self = static_cast<NatsBus*>(closure);
           std::lock_guard lock(self->reconnected_mutex_);
-          if (self->on_reconnected_) self->on_reconnected_();
+          for (auto& [id, callback] : self->on_reconnected_) callback();
         },
         bus.get());
   }
@@ -256,9 +256,16 @@ absl::StatusOr<std::unique_ptr<Subscription>> NatsBus::Subscribe(std::string_vie
   return sub;
 }
 
-void NatsBus::OnReconnected(std::function<void()> callback) {
+std::unique_ptr<NatsBus::ReconnectHook> NatsBus::OnReconnected(std::function<void()> callback) {
   std::lock_guard lock(reconnected_mutex_);
-  on_reconnected_ = std::move(callback);
+  const uint64_t id = next_hook_id_++;
+  on_reconnected_.emplace(id, std::move(callback));
+  return std::make_unique<ReconnectHook>(*this, id);
+}
+
+NatsBus::ReconnectHook::~ReconnectHook() {
+  std::lock_guard lock(bus_.reconnected_mutex_);
+  bus_.on_reconnected_.erase(id_);
 }
 
 }  // namespace messenger::bus

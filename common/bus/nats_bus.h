@@ -3,8 +3,9 @@
 // forever; calls made while NATS is away fail with UNAVAILABLE.
 #pragma once
 
+#include <cstdint>
 #include <functional>
-#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -80,10 +81,23 @@ class NatsBus {
   absl::Status PublishCore(std::string_view subject, std::string_view data);
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(std::string_view subject,
                                                           Subscription::Callback callback);
+  // Removes its callback when it goes: once destroyed, the callback is not
+  // running and never runs again (destroy it before the callback's target).
+  class ReconnectHook {
+   public:
+    ReconnectHook(NatsBus& bus, uint64_t id) : bus_(bus), id_(id) {}
+    ~ReconnectHook();
+    ReconnectHook(const ReconnectHook&) = delete;
+    ReconnectHook& operator=(const ReconnectHook&) = delete;
+
+   private:
+    NatsBus& bus_;
+    uint64_t id_;
+  };
   // `callback` runs (on a NATS thread) each time the connection comes back
   // after a loss: plain subscriptions missed whatever was sent meanwhile.
-  // Replaces the previous one; nullptr removes it (before its target goes).
-  void OnReconnected(std::function<void()> callback);
+  // Every registered callback runs; a callback must not add or remove hooks.
+  [[nodiscard]] std::unique_ptr<ReconnectHook> OnReconnected(std::function<void()> callback);
   // Flushes pending plain publishes (tests).
   absl::Status Flush();
 
@@ -100,8 +114,9 @@ class NatsBus {
   __jsCtx* async_js_ = nullptr;  // its ack handler fills async_acks_
   std::unique_ptr<AsyncAcks> async_acks_;
   std::mutex batch_mutex_;
-  std::mutex reconnected_mutex_;
-  std::function<void()> on_reconnected_;
+  std::mutex reconnected_mutex_;  // held while the callbacks run
+  uint64_t next_hook_id_ = 0;
+  std::map<uint64_t, std::function<void()>> on_reconnected_;
 };
 
 // "nats: <text>" UNAVAILABLE status for a NATS error.

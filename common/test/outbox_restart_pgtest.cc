@@ -170,7 +170,9 @@ TEST(NatsBusReconnect, CallbackRunsOnceTheServerIsBack) {
   auto bus = NatsBus::Connect({.url = (*nats)->url(), .name = "reconnect-test"});
   ASSERT_TRUE(bus.ok()) << bus.status();
   std::atomic<int> reconnects{0};
-  (*bus)->OnReconnected([&] { reconnects.fetch_add(1); });
+  auto hook = (*bus)->OnReconnected([&] { reconnects.fetch_add(1); });
+  std::atomic<int> second{0};  // every hook runs, not only the last one added
+  auto other = (*bus)->OnReconnected([&] { second.fetch_add(1); });
   ASSERT_TRUE(testing::WaitUntil([&] { return (*bus)->connected(); }, absl::Seconds(10)));
 
   (*nats)->Kill();
@@ -178,6 +180,7 @@ TEST(NatsBusReconnect, CallbackRunsOnceTheServerIsBack) {
   EXPECT_EQ(reconnects.load(), 0);
   ASSERT_TRUE((*nats)->Restart().ok());
   EXPECT_TRUE(testing::WaitUntil([&] { return reconnects.load() == 1; }, absl::Seconds(20)));
+  EXPECT_TRUE(testing::WaitUntil([&] { return second.load() == 1; }, absl::Seconds(5)));
   EXPECT_TRUE((*bus)->connected());
 }
 

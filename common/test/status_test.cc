@@ -1,5 +1,6 @@
 #include "common/status.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/status_mapping.h"
@@ -46,13 +47,22 @@ TEST(StatusMapping, HttpCodesFollowTheApiTable) {
 }
 
 TEST(StatusMapping, GrpcRoundTripKeepsCodeAndMessage) {
-  for (int code = 1; code <= 16; ++code) {
+  for (int code = 2; code <= 16; ++code) {
     absl::Status original(static_cast<absl::StatusCode>(code), "msg");
     absl::Status back = FromGrpcStatus(ToGrpcStatus(original));
     EXPECT_EQ(back.code(), original.code());
     EXPECT_EQ(back.message(), "msg");
   }
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+}
+
+// A service that shuts down past its drain cancels the calls still running;
+// the caller must see a retryable 503, not a 499 (the client did not cancel).
+TEST(StatusMapping, ACallTheServiceCancelledIsRetryable) {
+  absl::Status back = FromGrpcStatus(grpc::Status(grpc::StatusCode::CANCELLED, "Cancelled"));
+  EXPECT_EQ(back.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(HttpStatusFor(back.code()), 503);
+  EXPECT_THAT(std::string(back.message()), ::testing::HasSubstr("Cancelled"));
 }
 
 TEST(StatusMapping, RetryHintSurvivesTheGrpcHop) {

@@ -30,7 +30,7 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
 }
 
 MessagingModule::~MessagingModule() {
-  if (bus_ != nullptr) bus_->OnReconnected(nullptr);
+  reconnect_hook_.reset();
   wake_subscription_.reset();  // no more wake-ups into what goes next
   friendships_heard_.reset();
   if (leases_) leases_->Stop();  // the other replicas take the shards at once
@@ -64,8 +64,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
         }));
     // Wake-ups sent while the connection was down are lost.
     WakeLog* log = m->wake_log_.get();
-    bus.OnReconnected([log] { log->Forget(); });
-    m->bus_ = &bus;
+    m->reconnect_hook_ = bus.OnReconnected([log] { log->Forget(); });
   }
   // After subscribing: what commits before this snapshot's xmax, this
   // replica may not have heard of.

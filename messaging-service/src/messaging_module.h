@@ -59,7 +59,7 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<WaitHub> hub_;
   std::unique_ptr<CommitAnnouncer> announcer_;
   std::unique_ptr<bus::Subscription> wake_subscription_;  // feeds announcer_
-  bus::NatsBus* bus_ = nullptr;  // set when it tells wake_log_ of reconnects
+  std::unique_ptr<bus::NatsBus::ReconnectHook> reconnect_hook_;  // tells wake_log_
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
   std::unique_ptr<LeaseHolder> leases_;

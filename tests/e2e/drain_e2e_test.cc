@@ -71,9 +71,7 @@ struct Member {
   std::string id, token;
 };
 
-// KNOWN DEFECT (issue 17 note): disabled after one CI run in which a send
-// during a drain got 499 CANCELLED instead of a retryable 503.
-TEST(DrainE2eTest, DISABLED_SigtermToEachProcessUnderLoadLosesNothing) {
+TEST(DrainE2eTest, SigtermToEachProcessUnderLoadLosesNothing) {
   const absl::Time test_start = absl::Now();
   auto db = testing::TestDatabase::Create();
   ASSERT_TRUE(db.ok()) << db.status();
