@@ -154,5 +154,29 @@ TEST_F(FederationKeysTest, RemoteKeysAreFetchedOnceAndKeptUntilTheyExpire) {
   EXPECT_EQ(server.fetches, fetched + 1);
 }
 
+// Event signatures are checked with the key valid at the event's time: a
+// document that expired before the event does not vouch for it, and a
+// timestamp in the future does not make every event fetch the keys again.
+TEST_F(FederationKeysTest, EventKeysAreThoseValidAtTheEventsTime) {
+  auto local = Start("");
+  ASSERT_TRUE(local.ok());
+  FakeServer server(clock_);
+  ServerResolver resolver({}, server, clock_, 10);
+  FederationClient client(resolver, server, "hs.test", local->signing_key());
+  RemoteKeys remote(*store_, client, *local, clock_, 10);
+  matrix::ServerKeySource& keys = remote;
+
+  auto key = keys.PublicKeyAt("remote.test:8448", "ed25519:r1", clock_.Now() - absl::Minutes(10));
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*key, server.key.public_key());
+  EXPECT_EQ(keys.PublicKeyAt("remote.test:8448", "ed25519:r1", clock_.Now() + absl::Hours(2))
+                .status()
+                .code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(server.fetches, 1);
+  EXPECT_EQ(keys.PublicKeyAt("remote.test:8448", "ed25519:other", clock_.Now()).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
 }  // namespace
 }  // namespace messenger::federation
