@@ -19,7 +19,6 @@
 
 namespace messenger::matrix::test_dag {
 
-inline constexpr char kDagServer[] = "example.com";
 inline constexpr char kDagRoom[] = "!room:example.com";
 inline constexpr char kAlice[] = "@alice:example.com";
 inline constexpr char kBob[] = "@bob:example.com";
@@ -63,7 +62,8 @@ class DagBuilder {
     fields.content = std::move(content);
     fields.depth = depth + 1;
     fields.origin_server_ts = ++ts_;
-    auto event = BuildPdu(fields, kDagServer, key_);
+    // Every server signs with the same test key.
+    auto event = BuildPdu(fields, sender.substr(sender.find(':') + 1), key_);
     ASSERT_TRUE(event.ok()) << event.status();
     source_.Add(*event);
     ids_[name] = event->event_id();
