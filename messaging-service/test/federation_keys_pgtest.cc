@@ -178,5 +178,21 @@ TEST_F(FederationKeysTest, EventKeysAreThoseValidAtTheEventsTime) {
             absl::StatusCode::kUnauthenticated);
 }
 
+// A retried /send transaction gets the answer of its first delivery.
+TEST_F(FederationKeysTest, TransactionAnswersAreKeptPerOriginAndTxnId) {
+  EXPECT_EQ(*store_->TransactionAnswer("remote.test", "t1"), std::nullopt);
+  EXPECT_EQ(*store_->KeepTransactionAnswer("remote.test", "t1", "first", clock_.Now()), "first");
+  EXPECT_EQ(*store_->KeepTransactionAnswer("remote.test", "t1", "second", clock_.Now()), "first");
+  EXPECT_EQ(*store_->TransactionAnswer("remote.test", "t1"), "first");
+  // Another origin's txnId is another transaction.
+  EXPECT_EQ(*store_->KeepTransactionAnswer("other.test", "t1", "other", clock_.Now()), "other");
+
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(*store_->KeepTransactionAnswer("remote.test", "t2", "later", clock_.Now()), "later");
+  EXPECT_EQ(*store_->ForgetTransactions(clock_.Now()), 2);
+  EXPECT_EQ(*store_->TransactionAnswer("remote.test", "t1"), std::nullopt);
+  EXPECT_EQ(*store_->TransactionAnswer("remote.test", "t2"), "later");
+}
+
 }  // namespace
 }  // namespace messenger::federation
