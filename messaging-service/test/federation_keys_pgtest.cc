@@ -154,5 +154,45 @@ TEST_F(FederationKeysTest, RemoteKeysAreFetchedOnceAndKeptUntilTheyExpire) {
   EXPECT_EQ(server.fetches, fetched + 1);
 }
 
+// Event signatures are checked with the key valid at the event's time: a
+// document that expired before the event does not vouch for it, and a
+// timestamp in the future does not make every event fetch the keys again.
+TEST_F(FederationKeysTest, EventKeysAreThoseValidAtTheEventsTime) {
+  auto local = Start("");
+  ASSERT_TRUE(local.ok());
+  FakeServer server(clock_);
+  ServerResolver resolver({}, server, clock_, 10);
+  FederationClient client(resolver, server, "hs.test", local->signing_key());
+  RemoteKeys remote(*store_, client, *local, clock_, 10);
+  matrix::ServerKeySource& keys = remote;
+
+  auto key = keys.PublicKeyAt("remote.test:8448", "ed25519:r1", clock_.Now() - absl::Minutes(10));
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*key, server.key.public_key());
+  EXPECT_EQ(keys.PublicKeyAt("remote.test:8448", "ed25519:r1", clock_.Now() + absl::Hours(2))
+                .status()
+                .code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(server.fetches, 1);
+  EXPECT_EQ(keys.PublicKeyAt("remote.test:8448", "ed25519:other", clock_.Now()).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+// A retried /send transaction gets the answer of its first delivery.
+TEST_F(FederationKeysTest, TransactionAnswersAreKeptPerOriginAndTxnId) {
+  EXPECT_EQ(*store_->TransactionAnswer("remote.test", "t1"), std::nullopt);
+  EXPECT_EQ(*store_->KeepTransactionAnswer("remote.test", "t1", "first", clock_.Now()), "first");
+  EXPECT_EQ(*store_->KeepTransactionAnswer("remote.test", "t1", "second", clock_.Now()), "first");
+  EXPECT_EQ(*store_->TransactionAnswer("remote.test", "t1"), "first");
+  // Another origin's txnId is another transaction.
+  EXPECT_EQ(*store_->KeepTransactionAnswer("other.test", "t1", "other", clock_.Now()), "other");
+
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(*store_->KeepTransactionAnswer("remote.test", "t2", "later", clock_.Now()), "later");
+  EXPECT_EQ(*store_->ForgetTransactions(clock_.Now()), 2);
+  EXPECT_EQ(*store_->TransactionAnswer("remote.test", "t1"), std::nullopt);
+  EXPECT_EQ(*store_->TransactionAnswer("remote.test", "t2"), "later");
+}
+
 }  // namespace
 }  // namespace messenger::federation

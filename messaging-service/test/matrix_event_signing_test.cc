@@ -6,100 +6,18 @@
 #include "messaging-service/src/domain/matrix/event_signing.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/redaction.h"
+#include "messaging-service/test/matrix_spec_vectors.h"
 
 namespace messenger::matrix {
 namespace {
 
 using Json = nlohmann::json;
 
-Ed25519Key SpecKey() {
-  return *Ed25519Key::FromSeed(*DecodeBase64("YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1"), "1");
-}
-
 Json Parse(const char* text) {
   auto parsed = ParseJson(text);
   EXPECT_TRUE(parsed.ok()) << parsed.status();
   return parsed.value_or(Json());
 }
-
-// Spec appendices, "Event Signing", first example (verbatim).
-constexpr char kMinimalEvent[] = R"({
-    "room_id": "!x:domain",
-    "sender": "@a:domain",
-    "origin": "domain",
-    "origin_server_ts": 1000000,
-    "signatures": {},
-    "hashes": {},
-    "type": "X",
-    "content": {},
-    "prev_events": [],
-    "auth_events": [],
-    "depth": 3,
-    "unsigned": {
-        "age_ts": 1000000
-    }
-})";
-constexpr char kMinimalEventSigned[] = R"({
-    "auth_events": [],
-    "content": {},
-    "depth": 3,
-    "hashes": {
-        "sha256": "5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos"
-    },
-    "origin": "domain",
-    "origin_server_ts": 1000000,
-    "prev_events": [],
-    "room_id": "!x:domain",
-    "sender": "@a:domain",
-    "signatures": {
-        "domain": {
-            "ed25519:1": "KxwGjPSDEtvnFgU00fwFz+l6d2pJM6XBIaMEn81SXPTRl16AqLAYqfIReFGZlHi5KLjAWbOoMszkwsQma+lYAg"
-        }
-    },
-    "type": "X",
-    "unsigned": {
-        "age_ts": 1000000
-    }
-})";
-
-// Spec appendices, "Event Signing", second example (verbatim).
-constexpr char kMessageEvent[] = R"({
-    "content": {
-        "body": "Here is the message content"
-    },
-    "event_id": "$0:domain",
-    "origin": "domain",
-    "origin_server_ts": 1000000,
-    "type": "m.room.message",
-    "room_id": "!r:domain",
-    "sender": "@u:domain",
-    "signatures": {},
-    "unsigned": {
-        "age_ts": 1000000
-    }
-})";
-constexpr char kMessageEventSigned[] = R"({
-    "content": {
-        "body": "Here is the message content"
-    },
-    "event_id": "$0:domain",
-    "hashes": {
-        "sha256": "onLKD1bGljeBWQhWZ1kaP9SorVmRQNdN5aM2JYU2n/g"
-    },
-    "origin": "domain",
-    "origin_server_ts": 1000000,
-    "type": "m.room.message",
-    "room_id": "!r:domain",
-    "sender": "@u:domain",
-    "signatures": {
-        "domain": {
-            "ed25519:1": "Wm+VzmOUOz08Ds+0NTWb1d4CZrVsJSikkeRxh6aCcUwu6pNC78FunoD7KNWzqFn241eYHYMGCA5McEiVPdhzBA"
-        }
-    },
-    "unsigned": {
-        "age_ts": 1000000
-    }
-})";
 
 TEST(EventSigningSpecVectors, MinimalEvent) {
   Json event = Parse(kMinimalEvent);

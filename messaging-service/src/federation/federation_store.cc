@@ -29,6 +29,15 @@ constexpr pg::Query kSaveRemoteKeys{
     "fetched_at = EXCLUDED.fetched_at, usable_until = EXCLUDED.usable_until "
     "WHERE federation_remote_keys.fetched_at <= EXCLUDED.fetched_at"};
 constexpr pg::Query kLocalUser{"fed_local_user", "SELECT user_id FROM users WHERE username = $1"};
+constexpr pg::Query kTransactionAnswer{
+    "fed_txn_answer",
+    "SELECT answer FROM federation_transactions WHERE origin = $1 AND txn_id = $2"};
+constexpr pg::Query kKeepTransactionAnswer{
+    "fed_keep_txn_answer",
+    "INSERT INTO federation_transactions (origin, txn_id, answer, received_at) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (origin, txn_id) DO NOTHING"};
+constexpr pg::Query kForgetTransactions{
+    "fed_forget_txns", "DELETE FROM federation_transactions WHERE received_at < $1"};
 
 }  // namespace
 
@@ -73,6 +82,30 @@ absl::StatusOr<std::optional<std::string>> PgFederationStore::LocalUserId(
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kLocalUser, {localpart}));
   if (r.rows() == 0) return std::nullopt;
   return r.GetString(0, 0);
+}
+
+absl::StatusOr<std::optional<std::string>> PgFederationStore::TransactionAnswer(
+    const std::string& origin, const std::string& txn_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kTransactionAnswer, {origin, txn_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
+absl::StatusOr<std::string> PgFederationStore::KeepTransactionAnswer(const std::string& origin,
+                                                                     const std::string& txn_id,
+                                                                     const std::string& answer,
+                                                                     absl::Time now) {
+  ASSIGN_OR_RETURN(pg::Result inserted,
+                   pool_.Exec(kKeepTransactionAnswer, {origin, txn_id, answer, now}));
+  if (inserted.affected() == 1) return answer;
+  ASSIGN_OR_RETURN(std::optional<std::string> kept, TransactionAnswer(origin, txn_id));
+  // Deleted between the two statements: the answer given now is as good.
+  return kept.value_or(answer);
+}
+
+absl::StatusOr<int64_t> PgFederationStore::ForgetTransactions(absl::Time before) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kForgetTransactions, {before}));
+  return r.affected();
 }
 
 }  // namespace messenger::federation

@@ -37,6 +37,17 @@ class FederationStore {
                                       const StoredRemoteKeys& keys) = 0;
   // The id of the local user with this Matrix localpart.
   virtual absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) = 0;
+  // The answer kept for the transaction `txn_id` of `origin`, if any.
+  virtual absl::StatusOr<std::optional<std::string>> TransactionAnswer(
+      const std::string& origin, const std::string& txn_id) = 0;
+  // Keeps `answer` unless an answer is kept already, and returns the kept
+  // one: a concurrent retry that committed first wins.
+  virtual absl::StatusOr<std::string> KeepTransactionAnswer(const std::string& origin,
+                                                            const std::string& txn_id,
+                                                            const std::string& answer,
+                                                            absl::Time now) = 0;
+  // Deletes the answers received before `before`; returns how many.
+  virtual absl::StatusOr<int64_t> ForgetTransactions(absl::Time before) = 0;
 };
 
 class PgFederationStore final : public FederationStore {
@@ -52,6 +63,13 @@ class PgFederationStore final : public FederationStore {
   absl::Status SaveRemoteKeys(const std::string& server_name,
                               const StoredRemoteKeys& keys) override;
   absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) override;
+  absl::StatusOr<std::optional<std::string>> TransactionAnswer(const std::string& origin,
+                                                               const std::string& txn_id) override;
+  absl::StatusOr<std::string> KeepTransactionAnswer(const std::string& origin,
+                                                    const std::string& txn_id,
+                                                    const std::string& answer,
+                                                    absl::Time now) override;
+  absl::StatusOr<int64_t> ForgetTransactions(absl::Time before) override;
 
  private:
   pg::Pool& pool_;

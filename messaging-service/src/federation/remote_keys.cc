@@ -83,4 +83,24 @@ absl::StatusOr<std::string> RemoteKeys::VerifyKey(const std::string& server_name
   return absl::UnauthenticatedError(absl::StrCat("unknown key ", key_id, " of ", server_name));
 }
 
+absl::StatusOr<std::string> RemoteKeys::PublicKeyAt(const std::string& server_name,
+                                                    const std::string& key_id, absl::Time at) {
+  // A timestamp in the future must not force a fetch per event.
+  const absl::Time needed = std::min(at, clock_.Now());
+  ASSIGN_OR_RETURN(matrix::ServerKeys keys, Get(server_name, needed));
+  const int64_t at_ms = absl::ToUnixMillis(at);
+  if (const auto it = keys.verify_keys.find(key_id); it != keys.verify_keys.end()) {
+    if (keys.valid_until_ts >= at_ms) return it->second;
+    return absl::UnauthenticatedError(
+        absl::StrCat("key ", key_id, " of ", server_name, " was not valid at the event's time"));
+  }
+  if (const auto it = keys.old_verify_keys.find(key_id); it != keys.old_verify_keys.end()) {
+    if (it->second.expired_ts >= at_ms) return it->second.public_key;
+    return absl::UnauthenticatedError(
+        absl::StrCat("key ", key_id, " of ", server_name, " had expired at the event's time"));
+  }
+  // Perhaps a key the server rotated to since: VerifyKey fetches once more.
+  return VerifyKey(server_name, key_id);
+}
+
 }  // namespace messenger::federation

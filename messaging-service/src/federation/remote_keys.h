@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/lru_cache.h"
+#include "messaging-service/src/domain/matrix/pdu_checks.h"
 #include "messaging-service/src/domain/matrix/server_keys.h"
 #include "messaging-service/src/federation/federation_client.h"
 #include "messaging-service/src/federation/federation_store.h"
@@ -14,7 +15,7 @@
 
 namespace messenger::federation {
 
-class RemoteKeys {
+class RemoteKeys : public matrix::ServerKeySource {
  public:
   RemoteKeys(FederationStore& store, FederationClient& client, const LocalKeys& local,
              const Clock& clock, size_t cache_entries)
@@ -34,6 +35,10 @@ class RemoteKeys {
   // now; fetches once more when the kept document lacks it. Unauthenticated
   // when the server has no such key.
   absl::StatusOr<std::string> VerifyKey(const std::string& server_name, const std::string& key_id);
+  // The key that signed an event sent at `at`: a current key whose document
+  // was valid then, or an old key that expired after it.
+  absl::StatusOr<std::string> PublicKeyAt(const std::string& server_name, const std::string& key_id,
+                                          absl::Time at) override;
 
  private:
   struct Entry {
