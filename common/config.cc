@@ -96,6 +96,18 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env) {
                                1, 600'000);
   c.drain_timeout = env.Duration("MESSENGER_DRAIN_TIMEOUT_MS", absl::Seconds(10),
                                  absl::Milliseconds(1), 0, 600'000);
+  c.grpc_tls = {.cert_file = env.String("MESSENGER_GRPC_TLS_CERT", ""),
+                .key_file = env.String("MESSENGER_GRPC_TLS_KEY", ""),
+                .ca_file = env.String("MESSENGER_GRPC_TLS_CA", "")};
+  const int tls_set =
+      !c.grpc_tls.cert_file.empty() + !c.grpc_tls.key_file.empty() + !c.grpc_tls.ca_file.empty();
+  if (tls_set != 0 && tls_set != 3) {
+    // Half a configuration would silently fall back to plaintext.
+    env.Invalid("MESSENGER_GRPC_TLS_CERT",
+                "MESSENGER_GRPC_TLS_CERT, MESSENGER_GRPC_TLS_KEY and MESSENGER_GRPC_TLS_CA go "
+                "together: set all three (mutual TLS) or none");
+    c.grpc_tls = {};
+  }
   return c;
 }
 

@@ -41,6 +41,16 @@ class EnvReader {
   std::vector<std::string> errors_;
 };
 
+// Mutual TLS of the internal gRPC calls (common/grpc/transport_security.h):
+// PEM files, all three or none. None: plaintext, every caller trusted
+// (development only; production sets them, as the k8s overlays do).
+struct GrpcTlsConfig {
+  std::string cert_file;  // MESSENGER_GRPC_TLS_CERT: this process's certificate (chain)
+  std::string key_file;   // MESSENGER_GRPC_TLS_KEY: its private key
+  std::string ca_file;    // MESSENGER_GRPC_TLS_CA: the CA that signs every service's certificate
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 // Settings every process shares.
 struct CommonConfig {
   std::string data_dir;        // MESSENGER_DATA_DIR, default "var"
@@ -61,6 +71,7 @@ struct CommonConfig {
   int worker_threads = 4;      // MESSENGER_WORKER_THREADS: blocking work per gRPC service
   absl::Duration rpc_timeout;  // MESSENGER_RPC_TIMEOUT_MS: deadline of internal calls
   absl::Duration drain_timeout;  // MESSENGER_DRAIN_TIMEOUT_MS: SIGTERM grace period
+  GrpcTlsConfig grpc_tls;        // MESSENGER_GRPC_TLS_*
 
   static CommonConfig FromEnv(EnvReader& env);
   // The DSN of the service `name` ("auth", ...): its own or MESSENGER_PG_DSN.

@@ -15,7 +15,7 @@ int main() {
                            env.String("MESSENGER_SESSION_ADDR", "127.0.0.1:9102");
                        auto module = auth::AuthModule::Create(
                            common, auth::AuthConfig::FromEnv(env, common), bus,
-                           [session] { return grpcx::CreateChannel(session); });
+                           [session] { return grpcx::CreateChannel(session, "session"); });
                        if (!module.ok()) return module.status();
                        return std::unique_ptr<ServiceModule>(std::move(*module));
                      });

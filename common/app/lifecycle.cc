@@ -6,6 +6,7 @@
 
 #include "common/app/admin.h"
 #include "common/app/process.h"
+#include "common/grpc/transport_security.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -25,6 +26,17 @@ Lifecycle::Lifecycle(std::string name) : name_(std::move(name)) {
   log::SetService(name_);
   common_ = CommonConfig::FromEnv(env_);
   log::SetLevel(common_.log_level);
+  // A bad certificate is a configuration error: main() refuses to start on
+  // env().status().
+  if (auto security = grpcx::TransportSecurity::Load(common_.grpc_tls); security.ok()) {
+    if (!security->tls()) {
+      log::Warn(
+          "gRPC in plaintext: any caller is trusted (set MESSENGER_GRPC_TLS_* in production)");
+    }
+    grpcx::SetProcessTransportSecurity(std::move(*security));
+  } else {
+    env_.Invalid("gRPC mutual TLS", std::string(security.status().message()));
+  }
   drain_delay_ = env_.Duration("MESSENGER_DRAIN_DELAY_MS", absl::Seconds(1), absl::Milliseconds(1),
                                0, 600'000);
 }

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/grpc/transport_security.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -152,7 +153,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
   grpc::ServerBuilder builder;
   if (!options.listen_address.empty()) {
-    builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+    builder.AddListeningPort(options.listen_address, ProcessTransportSecurity().ServerCredentials(),
                              &server->port_);
   }
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
@@ -192,7 +193,7 @@ void GrpcServer::Shutdown(absl::Duration grace) {
   server_.reset();
 }
 
-std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target, std::string_view service) {
   // An IP literal needs no resolver: the "ipv4:" scheme skips DNS, whose
   // re-resolution after each refused connect cancels the next attempt.
   std::string uri = target;
@@ -208,8 +209,10 @@ std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target) {
   const bool list = target.find(',') != std::string::npos;
   if (list && target.rfind("ipv4:", 0) != 0) uri = "ipv4:" + target;
   if (list || target.rfind("dns:", 0) == 0) args.SetLoadBalancingPolicyName("round_robin");
-  return grpc::experimental::CreateCustomChannelWithInterceptors(
-      uri, grpc::InsecureChannelCredentials(), args, ClientInterceptors());
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      ProcessTransportSecurity().ChannelCredentials(service, args);
+  return grpc::experimental::CreateCustomChannelWithInterceptors(uri, credentials, args,
+                                                                 ClientInterceptors());
 }
 
 std::unique_ptr<grpc::ClientContext> NewClientContext(absl::Duration timeout) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -101,8 +102,10 @@ class GrpcServer {
   int port_ = 0;
 };
 
-// A TCP channel to `target` with the client interceptors.
-std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target);
+// A TCP channel to `target`, the address of `service` ("contact"), with the
+// client interceptors and the process's transport security (with TLS the
+// server must prove to be `service`).
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target, std::string_view service);
 
 // Where a client gets its channel, asked once at first use: lets the
 // all-in-one binary hand out in-process channels of a server that is built

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <vector>
 
 namespace messenger {
 namespace {
@@ -78,6 +79,36 @@ TEST(CommonConfig, NatsCredentialsComeAsAUserWithPasswordOrAsCredsFile) {
   EnvReader replicas = ReaderFor({{"MESSENGER_NATS_STREAM_REPLICAS", "0"}});
   CommonConfig::FromEnv(replicas);
   EXPECT_FALSE(replicas.status().ok());
+}
+
+TEST(CommonConfig, GrpcTlsIsAllThreeFilesOrNone) {
+  EnvReader none = ReaderFor({});
+  EXPECT_FALSE(CommonConfig::FromEnv(none).grpc_tls.enabled());
+  EXPECT_TRUE(none.status().ok());
+
+  EnvReader all = ReaderFor({{"MESSENGER_GRPC_TLS_CERT", "/c.crt"},
+                             {"MESSENGER_GRPC_TLS_KEY", "/c.key"},
+                             {"MESSENGER_GRPC_TLS_CA", "/ca.crt"}});
+  const GrpcTlsConfig tls = CommonConfig::FromEnv(all).grpc_tls;
+  EXPECT_TRUE(all.status().ok()) << all.status();
+  EXPECT_TRUE(tls.enabled());
+  EXPECT_EQ(tls.cert_file, "/c.crt");
+  EXPECT_EQ(tls.key_file, "/c.key");
+  EXPECT_EQ(tls.ca_file, "/ca.crt");
+
+  // Any partial set refuses to start (it would run in plaintext).
+  for (const auto& partial : std::vector<std::map<std::string, std::string>>{
+           {{"MESSENGER_GRPC_TLS_CERT", "/c.crt"}},
+           {{"MESSENGER_GRPC_TLS_CERT", "/c.crt"}, {"MESSENGER_GRPC_TLS_KEY", "/c.key"}},
+           {{"MESSENGER_GRPC_TLS_CA", "/ca.crt"}},
+           {{"MESSENGER_GRPC_TLS_KEY", "/c.key"}, {"MESSENGER_GRPC_TLS_CA", "/ca.crt"}}}) {
+    EnvReader env = ReaderFor(partial);
+    EXPECT_FALSE(CommonConfig::FromEnv(env).grpc_tls.enabled());
+    EXPECT_EQ(env.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(env.status().message().find("MESSENGER_GRPC_TLS_KEY and MESSENGER_GRPC_TLS_CA"),
+              std::string::npos)
+        << env.status();
+  }
 }
 
 }  // namespace

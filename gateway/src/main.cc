@@ -13,11 +13,11 @@ int main() {
   config.admin_routes = false;
   const std::string admin_address = env.String("MESSENGER_GATEWAY_ADMIN_ADDR", "127.0.0.1:9200");
   gateway::ServiceChannels channels{
-      grpcx::CreateChannel(env.String("MESSENGER_AUTH_ADDR", "127.0.0.1:9101")),
-      grpcx::CreateChannel(env.String("MESSENGER_SESSION_ADDR", "127.0.0.1:9102")),
-      grpcx::CreateChannel(env.String("MESSENGER_PROFILE_ADDR", "127.0.0.1:9103")),
-      grpcx::CreateChannel(env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104")),
-      grpcx::CreateChannel(env.String("MESSENGER_MESSAGING_ADDR", "127.0.0.1:9105"))};
+      grpcx::CreateChannel(env.String("MESSENGER_AUTH_ADDR", "127.0.0.1:9101"), "auth"),
+      grpcx::CreateChannel(env.String("MESSENGER_SESSION_ADDR", "127.0.0.1:9102"), "session"),
+      grpcx::CreateChannel(env.String("MESSENGER_PROFILE_ADDR", "127.0.0.1:9103"), "profile"),
+      grpcx::CreateChannel(env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104"), "contact"),
+      grpcx::CreateChannel(env.String("MESSENGER_MESSAGING_ADDR", "127.0.0.1:9105"), "messaging")};
   auto address = ParseHostPort(config.http_address);
   if (!address.ok()) return life.Fail(address.status());
   if (!env.status().ok()) return life.Fail(env.status());

@@ -37,8 +37,9 @@ async function problemsOf(objects) {
   return problems.concat(checkPolicies(objects));
 }
 
-// The overlays read their Secrets from git-ignored secrets/*.env; render a
-// copy where each is its committed *.env.example.
+// The overlays read their Secrets from git-ignored secrets/*.env and
+// certificate files; render a copy where each .env is its committed
+// *.env.example and the files are made by k8s/scripts.
 fs.rmSync(scratch, { recursive: true, force: true });
 fs.cpSync(k8sDir, path.join(scratch, "k8s"), {
   recursive: true, filter: (src) => !src.includes(`${path.sep}node_modules`),
@@ -49,6 +50,14 @@ for (const overlay of fs.readdirSync(path.join(scratch, "k8s/overlays"))) {
   for (const f of fs.readdirSync(secrets).filter((f) => f.endsWith(".env.example"))) {
     fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.replace(/\.example$/, "")));
   }
+  // The certificates and the signing key, made by the scripts the README
+  // tells operators to run (which this also tests).
+  const scripts = path.join(k8sDir, "scripts");
+  execFileSync("bash", [path.join(scripts, "make-grpc-certs.sh"), path.join(secrets, "grpc")],
+               { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("bash", [path.join(scripts, "make-matrix-signing-key.sh"),
+                        path.join(secrets, "matrix-signing.key")],
+               { stdio: ["ignore", "ignore", "inherit"] });
 }
 
 const trees = ["base", ...fs.readdirSync(path.join(k8sDir, "overlays")).map((o) => `overlays/${o}`)];

@@ -24,7 +24,8 @@ int main() {
                              "address they can reach, not " + advertise);
                        }
                        auto module = messaging::MessagingModule::Create(
-                           common, bus, [contact] { return grpcx::CreateChannel(contact); },
+                           common, bus,
+                           [contact] { return grpcx::CreateChannel(contact, "contact"); },
                            /*publish_wakeups=*/true, messaging::MessagingLimitsFromEnv(env),
                            {.advertise_address = advertise},
                            federation::FederationConfig::FromEnv(env));

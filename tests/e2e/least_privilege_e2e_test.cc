@@ -115,32 +115,8 @@ TEST(LeastPrivilegeE2eTest, EachServiceRunsAsItsOwnRoleAndNatsUser) {
 
   httplib::Client client("127.0.0.1", split.http_port);
   client.set_read_timeout(10, 0);
-  auto [alice_id, alice_token] = RegisterAndLogin(client, "alice");
-  auto [bob_id, bob_token] = RegisterAndLogin(client, "bob");
-  // contact learns of alice from user.created (its consumer, its NATS user).
-  Reply requested;
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        requested = Send(client, "POST", "/v1/contacts/requests",
-                         nlohmann::json{{"user_id", alice_id}}, bob_token);
-        return requested.status == 201;
-      },
-      absl::Seconds(20)))
-      << requested.raw << Dump(dir.path() + "/contact.log");
-  Reply accepted = Send(client, "POST", "/v1/contacts/requests/" + bob_id + "/accept",
-                        std::nullopt, alice_token);
-  ASSERT_EQ(accepted.status, 200) << accepted.raw;
-  Reply sent;
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        sent = Send(client, "POST", "/v1/messages",
-                    nlohmann::json{{"to", alice_id}, {"text", "least privilege"},
-                                   {"client_msg_id", "p1"}},
-                    bob_token);
-        return sent.status == 201 || sent.status == 200;  // messaging may still learn of them
-      },
-      absl::Seconds(20)))
-      << sent.raw << Dump(dir.path() + "/messaging.log");
+  BefriendAndSend(client, "least privilege", dir.path());
+  if (::testing::Test::HasFailure()) return;  // the checks below need the message
 
   // 3. Nothing lost or doubled (read with the operators' NATS user and the
   // database administrator, who may see every outbox).

@@ -336,8 +336,8 @@ TEST_F(ScaleOutE2eTest, ADirectSendAfterUnfriendingIsRefusedOnEveryReplica) {
   ASSERT_FALSE(HasFatalFailure());
   std::vector<std::unique_ptr<messaging::v1::MessagingService::Stub>> stubs;
   for (ServiceProcess* r : replicas_) {
-    stubs.push_back(
-        messaging::v1::MessagingService::NewStub(grpcx::CreateChannel(Addr(r->grpc_port()))));
+    stubs.push_back(messaging::v1::MessagingService::NewStub(
+        grpcx::CreateChannel(Addr(r->grpc_port()), "messaging")));
   }
   auto send = [&](int replica, const std::string& client_msg_id, const std::string& room) {
     messaging::v1::SendMessageRequest request;

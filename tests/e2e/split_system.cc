@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 
@@ -74,6 +76,37 @@ std::pair<std::string, std::string> RegisterAndLogin(httplib::Client& client,
                      nlohmann::json{{"login", name}, {"password", "password-" + name}});
   EXPECT_EQ(login.status, 200) << login.raw;
   return {r.body.value("user_id", ""), login.body.value("access_token", "")};
+}
+
+Friends BefriendAndSend(httplib::Client& client, const std::string& text,
+                        const std::string& log_dir) {
+  Friends f;
+  std::tie(f.alice_id, f.alice_token) = RegisterAndLogin(client, "alice");
+  std::tie(f.bob_id, f.bob_token) = RegisterAndLogin(client, "bob");
+  // contact learns of alice from user.created.
+  Reply requested;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        requested = Send(client, "POST", "/v1/contacts/requests",
+                         nlohmann::json{{"user_id", f.alice_id}}, f.bob_token);
+        return requested.status == 201;
+      },
+      absl::Seconds(20)))
+      << requested.raw << Dump(log_dir + "/contact.log");
+  Reply accepted = Send(client, "POST", "/v1/contacts/requests/" + f.bob_id + "/accept",
+                        std::nullopt, f.alice_token);
+  EXPECT_EQ(accepted.status, 200) << accepted.raw;
+  Reply sent;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        sent = Send(client, "POST", "/v1/messages",
+                    nlohmann::json{{"to", f.alice_id}, {"text", text}, {"client_msg_id", "p1"}},
+                    f.bob_token);
+        return sent.status == 201 || sent.status == 200;  // messaging may still learn of them
+      },
+      absl::Seconds(20)))
+      << sent.raw << Dump(log_dir + "/messaging.log");
+  return f;
 }
 
 }  // namespace messenger::e2e

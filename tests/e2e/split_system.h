@@ -32,4 +32,14 @@ struct SplitSystem {
 std::pair<std::string, std::string> RegisterAndLogin(httplib::Client& client,
                                                      const std::string& name);
 
+struct Friends {
+  std::string alice_id, alice_token, bob_id, bob_token;
+};
+// Registers alice and bob, makes them friends (bob asks, alice accepts) and
+// sends `text` from bob to alice through the gateway at `client`, waiting up
+// to 20 s each for contact and messaging to learn of the users by their
+// events; failures are test failures (`log_dir` has the processes' logs).
+Friends BefriendAndSend(httplib::Client& client, const std::string& text,
+                        const std::string& log_dir);
+
 }  // namespace messenger::e2e

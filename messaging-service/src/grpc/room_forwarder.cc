@@ -15,7 +15,8 @@ constexpr char kForwardedKey[] = "x-messenger-forwarded-by";
 
 std::shared_ptr<RoomForwarder::Stub> RoomForwarder::StubFor(const std::string& address) {
   if (std::optional<std::shared_ptr<Stub>> known = stubs_.Get(address)) return *known;
-  std::shared_ptr<Stub> stub = v1::MessagingService::NewStub(grpcx::CreateChannel(address));
+  std::shared_ptr<Stub> stub =
+      v1::MessagingService::NewStub(grpcx::CreateChannel(address, "messaging"));
   stubs_.Put(address, stub);
   return stub;
 }
