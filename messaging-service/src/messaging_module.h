@@ -62,6 +62,7 @@ class MessagingModule final : public ServiceModule {
   bus::NatsBus* bus_ = nullptr;  // set when it tells wake_log_ of reconnects
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
+  std::unique_ptr<RelationsManager> relations_;  // uses manager_
   std::unique_ptr<LeaseHolder> leases_;
   std::unique_ptr<RoomForwarder> forwarder_;
   std::unique_ptr<MessagingGrpcService> grpc_;
