@@ -35,7 +35,7 @@ class RelationsE2eTest : public ::testing::Test {
   void Befriend(const TestUser& a, const TestUser& b) {
     ASSERT_TRUE(testing::WaitUntil(
         [&] {
-          int status = Call("POST", "/v1/contacts/requests", a, {{"user_id", b.user_id}}).status;
+          int status = Call("POST", "/v1/contacts/requests", a, nlohmann::json{{"user_id", b.user_id}}).status;
           return status == 201 || status == 200;
         },
         absl::Seconds(10)));
@@ -152,7 +152,9 @@ TEST_F(RelationsE2eTest, EditReplyReactAndDeleteShowInHistorySyncStorageAndOnThe
   for (const auto& e : events) {
     ++types[e["type"]];
     EXPECT_EQ(e["conversation_id"], conversation);
-    if (e["type"] != "message") EXPECT_EQ(e["message"]["message_id"], m1) << e.dump();
+    if (e["type"] != "message") {
+      EXPECT_EQ(e["message"]["message_id"], m1) << e.dump();
+    }
     if (e["type"] == "deleted") {
       EXPECT_EQ(e["user_id"], alice_.user_id);
       EXPECT_EQ(e["message"]["deleted"], true);

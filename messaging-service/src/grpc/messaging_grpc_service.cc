@@ -73,6 +73,7 @@ grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(grpc::CallbackServer
   if (!request->conversation_id().empty()) in.conversation_id = request->conversation_id();
   in.text = request->text();
   in.client_msg_id = request->client_msg_id();
+  if (!request->reply_to().empty()) in.reply_to = request->reply_to();
   static metrics::Counter& queued = metrics::Registry::Default().GetCounter(
       "messaging_send_path_total", "Sends by path: queued from memory, or on the work pool",
       {{"path", "queued"}});
