@@ -15,9 +15,7 @@ TargetFacts MessageBy(const std::string& sender) {
   return TargetFacts{"!r:hs", sender, "m.room.message", 1, false, false};
 }
 
-Actor Member(const std::string& user, int64_t power = 0) {
-  return Actor{user, true, power, 50};
-}
+Actor Member(const std::string& user, int64_t power = 0) { return Actor{user, true, power, 50}; }
 
 TEST(RelationRulesTest, OnlyTheSenderEdits) {
   EXPECT_TRUE(CheckRelation(RelationAction::kEdit, MessageBy(kAlice), Member(kAlice)).ok());

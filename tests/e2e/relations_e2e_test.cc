@@ -11,7 +11,7 @@
 namespace messenger::e2e {
 namespace {
 
-constexpr char kThumbsUp[] = "\xF0\x9F\x91\x8D";       // U+1F44D
+constexpr char kThumbsUp[] = "\xF0\x9F\x91\x8D";  // U+1F44D
 constexpr char kThumbsUpPath[] = "%F0%9F%91%8D";
 
 class RelationsE2eTest : public ::testing::Test {
@@ -35,7 +35,9 @@ class RelationsE2eTest : public ::testing::Test {
   void Befriend(const TestUser& a, const TestUser& b) {
     ASSERT_TRUE(testing::WaitUntil(
         [&] {
-          int status = Call("POST", "/v1/contacts/requests", a, nlohmann::json{{"user_id", b.user_id}}).status;
+          int status =
+              Call("POST", "/v1/contacts/requests", a, nlohmann::json{{"user_id", b.user_id}})
+                  .status;
           return status == 201 || status == 200;
         },
         absl::Seconds(10)));
@@ -59,8 +61,9 @@ class RelationsE2eTest : public ::testing::Test {
     return out;
   }
   // Sync events of `as` after `since` until `done` holds for them (bounded).
-  std::vector<nlohmann::json> SyncUntil(const TestUser& as, std::string& since,
-                                        const std::function<bool(const std::vector<nlohmann::json>&)>& done) {
+  std::vector<nlohmann::json> SyncUntil(
+      const TestUser& as, std::string& since,
+      const std::function<bool(const std::vector<nlohmann::json>&)>& done) {
     std::vector<nlohmann::json> events;
     EXPECT_TRUE(testing::WaitUntil(
         [&] {
@@ -102,18 +105,21 @@ TEST_F(RelationsE2eTest, EditReplyReactAndDeleteShowInHistorySyncStorageAndOnThe
   const std::string m1 = first["message_id"];
   std::string since = Call("GET", "/v1/sync", bob_).body.value("next", "");
 
-  Reply edit = Call("PATCH", "/v1/messages/" + m1, alice_, nlohmann::json{{"text", "edited secret"}});
+  Reply edit =
+      Call("PATCH", "/v1/messages/" + m1, alice_, nlohmann::json{{"text", "edited secret"}});
   ASSERT_EQ(edit.status, 200) << edit.raw;
   EXPECT_EQ(edit.body["message_id"], m1);
   EXPECT_EQ(edit.body["edit_id"].get<std::string>().front(), '$');
-  ASSERT_EQ(Call("PATCH", "/v1/messages/" + m1, alice_, nlohmann::json{{"text", "final text"}}).status,
-            200);
+  ASSERT_EQ(
+      Call("PATCH", "/v1/messages/" + m1, alice_, nlohmann::json{{"text", "final text"}}).status,
+      200);
   auto history = History(conversation, bob_);
   ASSERT_EQ(history.size(), 1u) << "edits are not messages of their own";
   EXPECT_EQ(history[m1]["text"], "final text");
   EXPECT_TRUE(history[m1].contains("edited_at"));
-  EXPECT_EQ(Call("GET", "/v1/conversations", bob_).body["conversations"][0]["last_message"]["message_id"],
-            m1);
+  EXPECT_EQ(
+      Call("GET", "/v1/conversations", bob_).body["conversations"][0]["last_message"]["message_id"],
+      m1);
 
   const nlohmann::json reply =
       Say(bob_, {{"conversation_id", conversation}, {"reply_to", m1}}, "a reply");
@@ -129,7 +135,8 @@ TEST_F(RelationsE2eTest, EditReplyReactAndDeleteShowInHistorySyncStorageAndOnThe
   EXPECT_EQ(reactions["ok"], (nlohmann::json{{"key", "ok"}, {"count", 1}, {"me", false}}));
   EXPECT_EQ(Call("DELETE", "/v1/messages/" + m1 + "/reactions/" + kThumbsUpPath, bob_).status, 204);
   reactions = ReactionsOf(History(conversation, bob_)[m1]);
-  EXPECT_EQ(reactions[kThumbsUp], (nlohmann::json{{"key", kThumbsUp}, {"count", 1}, {"me", false}}));
+  EXPECT_EQ(reactions[kThumbsUp],
+            (nlohmann::json{{"key", kThumbsUp}, {"count", 1}, {"me", false}}));
   // Reacting again after taking it back is allowed.
   EXPECT_EQ(Call("POST", "/v1/messages/" + m1 + "/reactions/" + kThumbsUpPath, bob_).status, 204);
 
@@ -184,7 +191,8 @@ TEST_F(RelationsE2eTest, EditReplyReactAndDeleteShowInHistorySyncStorageAndOnThe
       EXPECT_EQ(event["content"], nlohmann::json::object());
       EXPECT_TRUE(event.contains("hashes") && event.contains("signatures")) << pdu;
     }
-    if (event["type"] == "m.room.message" && event["content"].empty() && rows->GetString(i, 0) != m1) {
+    if (event["type"] == "m.room.message" && event["content"].empty() &&
+        rows->GetString(i, 0) != m1) {
       ++edits;  // a redacted edit
     }
   }
@@ -237,11 +245,15 @@ TEST_F(RelationsE2eTest, RefusalsAnswerTheRightErrors) {
   ExpectError(Call("PATCH", path, alice_, nlohmann::json{{"text", ""}}), 400, "INVALID_ARGUMENT");
   ExpectError(Call("POST", "/v1/messages", bob_,
                    nlohmann::json{{"conversation_id", direct["conversation_id"]},
-                                  {"text", "re"}, {"client_msg_id", "r1"}, {"reply_to", "x"}}),
+                                  {"text", "re"},
+                                  {"client_msg_id", "r1"},
+                                  {"reply_to", "x"}}),
               400, "INVALID_ARGUMENT", "reply_to");
   ExpectError(Call("POST", "/v1/messages", bob_,
                    nlohmann::json{{"conversation_id", direct["conversation_id"]},
-                                  {"text", "re"}, {"client_msg_id", "r2"}, {"reply_to", other_room}}),
+                                  {"text", "re"},
+                                  {"client_msg_id", "r2"},
+                                  {"reply_to", other_room}}),
               400, "INVALID_ARGUMENT", "reply_to");
   ExpectError(Call("POST", path + "/reactions/" + std::string(65, 'k'), bob_), 400,
               "INVALID_ARGUMENT");

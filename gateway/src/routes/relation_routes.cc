@@ -41,7 +41,8 @@ void AddRelationRoutes(Gateway& gw) {
            });
 
   using ReactionCall = grpc::Status (MessagingService::Stub::*)(
-      grpc::ClientContext*, const messaging::v1::ReactionRequest&, messaging::v1::ReactionResponse*);
+      grpc::ClientContext*, const messaging::v1::ReactionRequest&,
+      messaging::v1::ReactionResponse*);
   auto reaction = [&gw, limited](ReactionCall method) {
     return [&gw, limited, method](RouteContext& c) -> absl::StatusOr<http::Response> {
       messaging::v1::ReactionRequest request;

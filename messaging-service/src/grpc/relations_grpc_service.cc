@@ -5,12 +5,12 @@
 
 namespace messenger::messaging {
 
-grpc::ServerUnaryReactor* MessagingGrpcService::EditMessage(
-    grpc::CallbackServerContext* context, const v1::EditMessageRequest* request,
-    v1::EditMessageResponse* response) {
+grpc::ServerUnaryReactor* MessagingGrpcService::EditMessage(grpc::CallbackServerContext* context,
+                                                            const v1::EditMessageRequest* request,
+                                                            v1::EditMessageResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(EditedMessage edited, relations_.Edit(request->user_id(),
-                                                           request->message_id(), request->text()));
+    ASSIGN_OR_RETURN(EditedMessage edited,
+                     relations_.Edit(request->user_id(), request->message_id(), request->text()));
     response->set_message_id(edited.message_id);
     response->set_edit_id(edited.edit_id);
     messenger::ToProto(absl::FromUnixMillis(edited.edited_at_ms), response->mutable_edited_at());
@@ -34,9 +34,9 @@ grpc::ServerUnaryReactor* MessagingGrpcService::AddReaction(grpc::CallbackServer
   });
 }
 
-grpc::ServerUnaryReactor* MessagingGrpcService::RemoveReaction(
-    grpc::CallbackServerContext* context, const v1::ReactionRequest* request,
-    v1::ReactionResponse*) {
+grpc::ServerUnaryReactor* MessagingGrpcService::RemoveReaction(grpc::CallbackServerContext* context,
+                                                               const v1::ReactionRequest* request,
+                                                               v1::ReactionResponse*) {
   return grpcx::RunBlocking(context, pool_, [this, request]() -> absl::Status {
     return relations_.Unreact(request->user_id(), request->message_id(), request->key());
   });

@@ -81,8 +81,8 @@ absl::StatusOr<RelationsManager::Checked> RelationsManager::Check(RelationAction
       ASSIGN_OR_RETURN(std::optional<std::string> pdu, store_.PowerLevelsPdu(target->room_id));
       if (pdu && room && room->kind == "group") {
         nlohmann::json event = nlohmann::json::parse(*pdu, nullptr, false);
-        ASSIGN_OR_RETURN(matrix::PowerLevels levels,
-                         matrix::PowerLevels::FromContent(event.value("content", nlohmann::json())));
+        ASSIGN_OR_RETURN(matrix::PowerLevels levels, matrix::PowerLevels::FromContent(
+                                                         event.value("content", nlohmann::json())));
         actor.power = levels.UserLevel(checked.mxid);
         actor.redact_level = levels.redact();
       }
@@ -95,8 +95,8 @@ absl::StatusOr<RelationsManager::Checked> RelationsManager::Check(RelationAction
 
 ChangedMessage RelationsManager::Changed(const Checked& checked,
                                          const std::vector<std::string>& joined) const {
-  ChangedMessage m{std::string(), checked.target.room_id, checked.target.sender,
-                   checked.target.seq, {}};
+  ChangedMessage m{
+      std::string(), checked.target.room_id, checked.target.sender, checked.target.seq, {}};
   for (const auto& member : joined) {
     if (member != checked.user) m.recipients.push_back(member);
   }
@@ -108,14 +108,15 @@ absl::StatusOr<StoredEvent> RelationsManager::Write(
     const std::optional<std::string>& redacts,
     const std::function<absl::Status(MessagingTx&, const StoredEvent&,
                                      const std::vector<std::string>&)>& extra) {
-  WriteDraft draft{{checked.mxid, type, std::nullopt, std::move(content), redacts}, checked.user,
-                   std::nullopt};
+  WriteDraft draft{
+      {checked.mxid, type, std::nullopt, std::move(content), redacts}, checked.user, std::nullopt};
   ASSIGN_OR_RETURN(
       std::vector<StoredEvent> written,
-      messaging_.writer().WriteState(
-          checked.target.room_id, {draft},
-          [&](MessagingTx& tx, const std::vector<StoredEvent>& events,
-              const std::vector<std::string>& joined) { return extra(tx, events.front(), joined); }));
+      messaging_.writer().WriteState(checked.target.room_id, {draft},
+                                     [&](MessagingTx& tx, const std::vector<StoredEvent>& events,
+                                         const std::vector<std::string>& joined) {
+                                       return extra(tx, events.front(), joined);
+                                     }));
   return written.front();
 }
 
@@ -203,8 +204,7 @@ absl::Status RelationsManager::Annotate(const std::string& viewer,
   return absl::OkStatus();
 }
 
-absl::Status RelationsManager::AnnotateSync(const std::string& viewer,
-                                            std::vector<SyncRow>& rows) {
+absl::Status RelationsManager::AnnotateSync(const std::string& viewer, std::vector<SyncRow>& rows) {
   std::vector<std::string> candidates;
   for (const SyncRow& row : rows) {
     if (row.message && MayBeRelated(*row.message)) candidates.push_back(row.message->event_id);

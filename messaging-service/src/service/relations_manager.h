@@ -25,8 +25,7 @@ struct EditedMessage {
 
 class RelationsManager {
  public:
-  RelationsManager(MessagingStore& store, MessagingManager& messaging, const Clock& clock,
-                   Rng& rng)
+  RelationsManager(MessagingStore& store, MessagingManager& messaging, const Clock& clock, Rng& rng)
       : store_(store), messaging_(messaging), clock_(clock), rng_(rng) {}
 
   absl::StatusOr<EditedMessage> Edit(const std::string& user_id, const std::string& message_id,
@@ -54,12 +53,11 @@ class RelationsManager {
   absl::StatusOr<Checked> Check(RelationAction action, const std::string& user_id,
                                 const std::string& message_id);
   // Writes `draft` (one event) into the target's room with `extra` rows.
-  absl::StatusOr<StoredEvent> Write(const Checked& checked, nlohmann::json content,
-                                    const std::string& type,
-                                    const std::optional<std::string>& redacts,
-                                    const std::function<absl::Status(
-                                        MessagingTx&, const StoredEvent&,
-                                        const std::vector<std::string>& joined)>& extra);
+  absl::StatusOr<StoredEvent> Write(
+      const Checked& checked, nlohmann::json content, const std::string& type,
+      const std::optional<std::string>& redacts,
+      const std::function<absl::Status(MessagingTx&, const StoredEvent&,
+                                       const std::vector<std::string>& joined)>& extra);
   ChangedMessage Changed(const Checked& checked, const std::vector<std::string>& joined) const;
 
   MessagingStore& store_;
