@@ -9,7 +9,11 @@ import path from 'node:path';
 import {API_DIR, loadYaml} from './contract.mjs';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
-const SHAPE_SCHEMAS = {uuid: '#/components/schemas/Uuid', room: '#/components/schemas/RoomId'};
+const SHAPE_SCHEMAS = {
+  uuid: '#/components/schemas/Uuid',
+  room: '#/components/schemas/RoomId',
+  message: '#/components/schemas/MessageId',
+};
 
 // gateway/src/matrix/ serves /_matrix/ only (its contract is the Matrix spec,
 // checked by tests/matrix/): its route tables may build paths from variables.

@@ -112,7 +112,8 @@ for (const [p, item] of Object.entries(openapi.doc.paths)) {
     if (!item[m]) continue;
     const security = item[m].security ?? openapi.doc.security;
     const shapes = {};
-    for (const q of p.matchAll(/\{(\w+)\}/g)) shapes[q[1]] = q[1] === 'id' ? 'room' : 'uuid';
+    const shapeOf = {id: 'room', message_id: 'message', key: 'text'};
+    for (const q of p.matchAll(/\{(\w+)\}/g)) shapes[q[1]] = shapeOf[q[1]] ?? 'uuid';
     routes.push({method: m, pattern: p, shapes, authenticated: security.length > 0, file: 'x.cc'});
   }
 }

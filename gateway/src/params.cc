@@ -27,6 +27,21 @@ bool IsRoomId(std::string_view id) {
   return colon != std::string_view::npos && colon > 1 && colon + 1 < id.size();
 }
 
+}  // namespace
+
+bool IsEventId(std::string_view id) {
+  if (id.size() < 2 || id.size() > kMaxRoomIdBytes || id.front() != '$') return false;
+  for (char c : id.substr(1)) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '+' || c == '/' || c == '=' || c == '_' || c == '-' || c == '.' ||
+                    c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+namespace {
+
 absl::Status CheckShape(std::string_view where, std::string_view name, ParamShape shape,
                         std::string_view value) {
   if (!text::IsValidUtf8(value)) return Invalid(where, name, "is not valid UTF-8");
@@ -41,6 +56,9 @@ absl::Status CheckShape(std::string_view where, std::string_view name, ParamShap
       return absl::OkStatus();
     case ParamShape::kRoomId:
       if (!IsRoomId(value)) return Invalid(where, name, "must be a conversation id (!id:server)");
+      return absl::OkStatus();
+    case ParamShape::kEventId:
+      if (!IsEventId(value)) return Invalid(where, name, "must be a message id ($id)");
       return absl::OkStatus();
   }
   return absl::OkStatus();
@@ -72,6 +90,8 @@ absl::StatusOr<RoutePattern> ParseRoutePattern(std::string_view annotated) {
         shape = ParamShape::kUuid;
       } else if (shape_name == "room") {
         shape = ParamShape::kRoomId;
+      } else if (shape_name == "message") {
+        shape = ParamShape::kEventId;
       } else if (shape_name != "text") {
         return absl::InvalidArgumentError("unknown shape in route " + std::string(annotated));
       }

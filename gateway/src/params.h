@@ -22,7 +22,11 @@ enum class ParamShape {
   kText,    // any valid UTF-8 without control characters
   kUuid,    // 8-4-4-4-12 hex digits
   kRoomId,  // Matrix "!opaque:server"
+  kEventId,  // a message id: Matrix "$opaque" (":server" in old room versions)
 };
+
+// "$" and 1 to 254 characters of base64 (either alphabet), '.', ':' or '-'.
+bool IsEventId(std::string_view id);
 
 // A route pattern with its shapes taken out ("{user_id:uuid}" -> "{user_id}")
 // and the shape of each path parameter.

@@ -41,6 +41,21 @@ TEST(Params, PathParametersAreDecodedAndChecked) {
   EXPECT_TRUE(NamesParameter(PathParam("name", ParamShape::kText, "a%0Ab").status(), "name"));
 }
 
+TEST(Params, MessageIdsAreMatrixEventIds) {
+  auto parsed = ParseRoutePattern("/v1/messages/{message_id:message}");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->shapes.at("message_id"), ParamShape::kEventId);
+  const std::string v10 = "$Rqnc-F-dvnEYJTyHq_iKxU2bZ1CI92-kuZq3a5lr5Zg";
+  EXPECT_EQ(*PathParam("message_id", ParamShape::kEventId, v10), v10);
+  EXPECT_EQ(*PathParam("message_id", ParamShape::kEventId, "%24abc%3Ahs"), "$abc:hs");
+  for (const char* bad : {"", "$", "abc", "!abc:x", "$a b", "$a%00", "$a%FF", "$a/%3F"}) {
+    EXPECT_TRUE(
+        NamesParameter(PathParam("message_id", ParamShape::kEventId, bad).status(), "message_id"))
+        << bad;
+  }
+  EXPECT_FALSE(IsEventId("$" + std::string(255, 'a')));
+}
+
 TEST(Params, QueryMustBeUtf8) {
   EXPECT_TRUE(NamesParameter(QueryParams::Parse("since=%FF").status(), "since"));
   EXPECT_EQ(QueryParams::Parse("%FF=1").status().code(), absl::StatusCode::kInvalidArgument);

@@ -101,8 +101,10 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                     {"shards", static_cast<int64_t>(m->leases_->held().size())}});
   }
   m->forwarder_ = std::make_unique<RoomForwarder>(m->leases_.get(), common.rpc_timeout);
-  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, m->core_->work_pool(),
-                                                    *m->forwarder_);
+  m->relations_ = std::make_unique<RelationsManager>(*m->store_, *m->manager_,
+                                                     SystemClock::Instance(), SecureRng::Instance());
+  m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, *m->relations_,
+                                                    m->core_->work_pool(), *m->forwarder_);
   // Every replica hears friendship.removed itself (the durable consumer
   // below reaches one replica only). A lost one costs nothing wrong: every
   // direct message is confirmed with the contact service before it commits.

@@ -62,6 +62,7 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<bus::NatsBus::ReconnectHook> reconnect_hook_;  // tells wake_log_
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
+  std::unique_ptr<RelationsManager> relations_;  // uses manager_
   std::unique_ptr<LeaseHolder> leases_;
   std::unique_ptr<RoomForwarder> forwarder_;
   std::unique_ptr<MessagingGrpcService> grpc_;

@@ -49,6 +49,16 @@ class MockStore : public MessagingStore {
   MOCK_METHOD(absl::StatusOr<SyncPage>, SyncRows, (const std::string&, SyncKey, int), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<StateEntry>>, StateAfter, (const std::string&),
               (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<TargetFacts>>, FindTarget, (const std::string&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<std::string>>, FindReaction,
+              (const std::string&, const std::string&, const std::string&), (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<std::string>>, PowerLevelsPdu, (const std::string&),
+              (override));
+  MOCK_METHOD((absl::StatusOr<std::map<std::string, MessageNotes>>), MessageNotesOf,
+              (const std::string&, const std::vector<std::string>&), (override));
+  MOCK_METHOD((absl::StatusOr<std::map<std::string, RelatedEvent>>), RelatedEvents,
+              (const std::vector<std::string>&), (override));
 };
 
 std::shared_ptr<const FastMessage> Message(const std::string& room) {

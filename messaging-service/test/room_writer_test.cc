@@ -121,6 +121,24 @@ class FakeStore final : public MessagingStore {
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string&) override {
     return Unused();
   }
+  absl::StatusOr<std::optional<TargetFacts>> FindTarget(const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::optional<std::string>> FindReaction(const std::string&, const std::string&,
+                                                          const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::optional<std::string>> PowerLevelsPdu(const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::map<std::string, MessageNotes>> MessageNotesOf(
+      const std::string&, const std::vector<std::string>&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::map<std::string, RelatedEvent>> RelatedEvents(
+      const std::vector<std::string>&) override {
+    return Unused();
+  }
 
  private:
   static absl::Status Unused() { return absl::UnimplementedError("not used by the writer"); }
@@ -180,6 +198,18 @@ class FakeStore final : public MessagingStore {
     absl::Status SetDirectReadOnly(const std::string&, bool) override { return Unused(); }
     absl::Status AddUser(const std::string&, const std::string&) override { return Unused(); }
     absl::Status Enqueue(const bus::Event&) override { return Unused(); }
+    absl::Status InsertRelation(const RelationRow&) override { return Unused(); }
+    absl::Status InsertRedaction(const std::string&, const std::string&, const std::string&,
+                                 int64_t) override {
+      return Unused();
+    }
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PdusToRedact(
+        const std::string&) override {
+      return Unused();
+    }
+    absl::Status ReplaceRedacted(const std::string&, const std::string&) override {
+      return Unused();
+    }
 
    private:
     FakeStore& store_;

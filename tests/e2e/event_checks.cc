@@ -32,6 +32,11 @@ const std::map<std::string, std::set<std::string>>& DataFields() {
       {"message.sent",
        {"message_id", "conversation_id", "sender_id", "seq", "recipients", "sent_at"}},
       {"message.seen", {"conversation_id", "user_id", "seq", "seen_at"}},
+      {"message.edited",
+       {"message_id", "conversation_id", "sender_id", "seq", "recipients", "edited_at"}},
+      {"message.deleted",
+       {"message_id", "conversation_id", "sender_id", "seq", "recipients", "deleted_by",
+        "deleted_at"}},
   };
   return *fields;
 }
@@ -49,7 +54,8 @@ std::string SourceOf(const std::string& type) {
 // Fields that hold a user or session id (uuids), and the int64 sequence
 // numbers (strings in the protobuf JSON mapping).
 const std::set<std::string> kUuidFields = {"user_id", "session_id", "requester_id", "addressee_id",
-                                           "user_a",  "user_b",     "removed_by",   "sender_id"};
+                                           "user_a",  "user_b",     "removed_by",   "sender_id",
+                                           "deleted_by"};
 
 bool IsUuidValue(const nlohmann::json& v) { return v.is_string() && IsUuid(v.get<std::string>()); }
 

@@ -3,6 +3,7 @@
 #include "common/status.h"
 #include "gateway/src/gateway.h"
 #include "gateway/src/json_body.h"
+#include "gateway/src/params.h"
 #include "gateway/src/sync_memo.h"
 
 namespace messenger::gateway {
@@ -11,11 +12,23 @@ namespace {
 using messaging::v1::MessagingService;
 
 nlohmann::json MessageJson(const messaging::v1::Message& m) {
-  return {{"message_id", m.message_id()},
-          {"seq", m.seq()},
-          {"sender_id", m.sender_id()},
-          {"text", m.text()},
-          {"sent_at", Rfc3339(m.sent_at())}};
+  nlohmann::json out = {{"message_id", m.message_id()},
+                        {"seq", m.seq()},
+                        {"sender_id", m.sender_id()},
+                        {"text", m.text()},
+                        {"sent_at", Rfc3339(m.sent_at())}};
+  // Relations: present only when there is something to say.
+  if (m.deleted()) out["deleted"] = true;
+  if (m.has_edited_at()) out["edited_at"] = Rfc3339(m.edited_at());
+  if (!m.reply_to().empty()) out["reply_to"] = m.reply_to();
+  if (m.reactions_size() > 0) {
+    nlohmann::json reactions = nlohmann::json::array();
+    for (const auto& r : m.reactions()) {
+      reactions.push_back({{"key", r.key()}, {"count", r.count()}, {"me", r.me()}});
+    }
+    out["reactions"] = std::move(reactions);
+  }
+  return out;
 }
 
 absl::StatusOr<messaging::v1::SendMessageRequest> SendRequest(const RouteContext& c) {
@@ -32,6 +45,13 @@ absl::StatusOr<messaging::v1::SendMessageRequest> SendRequest(const RouteContext
   if (conversation) request.set_conversation_id(*conversation);
   ASSIGN_OR_RETURN(*request.mutable_text(), body.RequiredString("text"));
   ASSIGN_OR_RETURN(*request.mutable_client_msg_id(), body.RequiredString("client_msg_id"));
+  ASSIGN_OR_RETURN(std::optional<std::string> reply_to, body.OptionalString("reply_to"));
+  if (reply_to) {
+    if (!IsEventId(*reply_to)) {
+      return absl::InvalidArgumentError("field 'reply_to' must be a message id ($id)");
+    }
+    request.set_reply_to(*reply_to);
+  }
   return request;
 }
 
@@ -56,6 +76,11 @@ nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
     out["conversation_id"] = e.conversation_id();
     out["user_id"] = e.user_id();
     out["seq"] = e.seq();
+  } else if (e.type() == "edited" || e.type() == "deleted" || e.type() == "reaction") {
+    // The changed message as it is now, and who changed it.
+    out["conversation_id"] = e.conversation_id();
+    out["user_id"] = e.user_id();
+    out["message"] = MessageJson(e.message());
   } else if (e.type() == "conversation") {
     out["conversation_id"] = e.conversation_id();
   } else {

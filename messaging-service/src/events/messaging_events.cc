@@ -31,4 +31,35 @@ absl::StatusOr<bus::Event> MessageSeenEvent(const std::string& conversation_id,
   return bus::MakeEvent("message.seen", kEventSource, data, clock, rng);
 }
 
+namespace {
+
+template <typename Data>
+void FillChanged(const ChangedMessage& m, Data& data) {
+  data.set_message_id(m.message_id);
+  data.set_conversation_id(m.conversation_id);
+  data.set_sender_id(m.sender_id);
+  data.set_seq(m.seq);
+  for (const auto& r : m.recipients) data.add_recipients(r);
+}
+
+}  // namespace
+
+absl::StatusOr<bus::Event> MessageEditedEvent(const ChangedMessage& message, absl::Time edited_at,
+                                              const Clock& clock, Rng& rng) {
+  events::v1::MessageEdited data;
+  FillChanged(message, data);
+  ToProto(edited_at, data.mutable_edited_at());
+  return bus::MakeEvent("message.edited", kEventSource, data, clock, rng);
+}
+
+absl::StatusOr<bus::Event> MessageDeletedEvent(const ChangedMessage& message,
+                                               const std::string& deleted_by, absl::Time deleted_at,
+                                               const Clock& clock, Rng& rng) {
+  events::v1::MessageDeleted data;
+  FillChanged(message, data);
+  data.set_deleted_by(deleted_by);
+  ToProto(deleted_at, data.mutable_deleted_at());
+  return bus::MakeEvent("message.deleted", kEventSource, data, clock, rng);
+}
+
 }  // namespace messenger::messaging

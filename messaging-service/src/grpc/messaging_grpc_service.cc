@@ -13,8 +13,19 @@ void ToProto(const MessageRow& m, v1::Message* out) {
   out->set_message_id(m.event_id);
   out->set_seq(m.seq);
   out->set_sender_id(m.sender);
-  out->set_text(MessagingManager::MessageText(m.pdu));
+  out->set_text(m.notes.edited_text.value_or(MessagingManager::MessageText(m.pdu)));
   messenger::ToProto(absl::FromUnixMillis(m.origin_server_ts), out->mutable_sent_at());
+  if (m.notes.edited_at_ms) {
+    messenger::ToProto(absl::FromUnixMillis(*m.notes.edited_at_ms), out->mutable_edited_at());
+  }
+  out->set_deleted(m.notes.deleted);
+  if (m.notes.reply_to) out->set_reply_to(*m.notes.reply_to);
+  for (const ReactionCount& r : m.notes.reactions) {
+    v1::Reaction* reaction = out->add_reactions();
+    reaction->set_key(r.key);
+    reaction->set_count(r.count);
+    reaction->set_me(r.me);
+  }
 }
 
 void ToProto(const ConversationRow& c, const std::string& viewer, v1::Conversation* out) {
@@ -62,6 +73,7 @@ grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(grpc::CallbackServer
   if (!request->conversation_id().empty()) in.conversation_id = request->conversation_id();
   in.text = request->text();
   in.client_msg_id = request->client_msg_id();
+  if (!request->reply_to().empty()) in.reply_to = request->reply_to();
   static metrics::Counter& queued = metrics::Registry::Default().GetCounter(
       "messaging_send_path_total", "Sends by path: queued from memory, or on the work pool",
       {{"path", "queued"}});
@@ -107,6 +119,9 @@ grpc::ServerUnaryReactor* MessagingGrpcService::GetMessages(grpc::CallbackServer
     ASSIGN_OR_RETURN(HistoryPage page,
                      messaging_.History(request->user_id(), request->conversation_id(),
                                         request->before_seq(), request->limit()));
+    std::vector<MessageRow*> shown;
+    for (MessageRow& m : page.messages) shown.push_back(&m);
+    RETURN_IF_ERROR(relations_.Annotate(request->user_id(), std::move(shown)));
     for (const auto& m : page.messages) ToProto(m, response->add_messages());
     if (page.next_before_seq) response->set_next_before_seq(*page.next_before_seq);
     return absl::OkStatus();
@@ -229,6 +244,11 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
   absl::StatusOr<SyncBatch> batch = messaging_.SyncOnce(user, call->since);
   if (!batch.ok()) {
     call->reactor->Finish(ToGrpcStatus(batch.status()));
+    return;
+  }
+  // Edits, reactions and deletes as sync events; messages with their notes.
+  if (absl::Status annotated = relations_.AnnotateSync(user, batch->rows); !annotated.ok()) {
+    call->reactor->Finish(ToGrpcStatus(annotated));
     return;
   }
   const absl::Time now = absl::Now();

@@ -6,6 +6,7 @@
 #include "common/grpc/work_pool.h"
 #include "messaging-service/src/grpc/room_forwarder.h"
 #include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/service/relations_manager.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
 
@@ -14,9 +15,9 @@ namespace messenger::messaging {
 class MessagingGrpcService final : public v1::MessagingService::CallbackService {
  public:
   // Writes of rooms another replica owns go there through `forwarder`.
-  MessagingGrpcService(MessagingManager& messaging, grpcx::WorkPool& pool,
-                       RoomForwarder& forwarder)
-      : messaging_(messaging), pool_(pool), forwarder_(forwarder) {}
+  MessagingGrpcService(MessagingManager& messaging, RelationsManager& relations,
+                       grpcx::WorkPool& pool, RoomForwarder& forwarder)
+      : messaging_(messaging), relations_(relations), pool_(pool), forwarder_(forwarder) {}
 
   grpc::ServerUnaryReactor* SendMessage(grpc::CallbackServerContext* context,
                                         const v1::SendMessageRequest* request,
@@ -39,12 +40,28 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   grpc::ServerUnaryReactor* Invite(grpc::CallbackServerContext* context,
                                    const v1::InviteRequest* request,
                                    v1::InviteResponse* response) override;
+  // Relations (relations_grpc_service.cc). Run here, not forwarded: the
+  // request names a message, not its room, and the writer's row lock keeps
+  // a write from any replica correct.
+  grpc::ServerUnaryReactor* EditMessage(grpc::CallbackServerContext* context,
+                                        const v1::EditMessageRequest* request,
+                                        v1::EditMessageResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteMessage(grpc::CallbackServerContext* context,
+                                          const v1::DeleteMessageRequest* request,
+                                          v1::DeleteMessageResponse* response) override;
+  grpc::ServerUnaryReactor* AddReaction(grpc::CallbackServerContext* context,
+                                        const v1::ReactionRequest* request,
+                                        v1::ReactionResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveReaction(grpc::CallbackServerContext* context,
+                                           const v1::ReactionRequest* request,
+                                           v1::ReactionResponse* response) override;
 
  private:
   struct SyncCall;
   void SyncAttempt(std::shared_ptr<SyncCall> call);
 
   MessagingManager& messaging_;
+  RelationsManager& relations_;
   grpcx::WorkPool& pool_;
   RoomForwarder& forwarder_;
 };

@@ -26,8 +26,10 @@ absl::Status NoSuchConversation() { return absl::NotFoundError("no such conversa
 std::string RequestHash(const std::string& sender, const SendInput& in) {
   const std::string target = in.to_user_id ? "to:" + text::ToLowerAscii(*in.to_user_id)
                                            : "in:" + in.conversation_id.value_or("");
-  return HexEncode(Sha256(absl::StrCat(sender.size(), ":", sender, target.size(), ":", target,
-                                       in.text.size(), ":", in.text)));
+  std::string fields = absl::StrCat(sender.size(), ":", sender, target.size(), ":", target,
+                                    in.text.size(), ":", in.text);
+  if (in.reply_to) absl::StrAppend(&fields, "reply:", in.reply_to->size(), ":", *in.reply_to);
+  return HexEncode(Sha256(fields));
 }
 
 }  // namespace
@@ -268,6 +270,11 @@ absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::Re
       RETURN_IF_ERROR(CheckDirectSend(*are_friends));
     }
   }
+  if (in.reply_to) {
+    if (memory_only) return std::nullopt;  // the replied-to message is read from storage
+    ASSIGN_OR_RETURN(std::optional<TargetFacts> replied, store_.FindTarget(*in.reply_to));
+    RETURN_IF_ERROR(CheckReplyTarget(replied, target.room.room_id));
+  }
   if (memory_only) {
     std::optional<std::string> mxid = mxids_.Get(sender);
     if (!mxid) return std::nullopt;
@@ -279,12 +286,11 @@ absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::Re
 }
 
 MessageWrite MessagingManager::MessageFor(const SendTarget& target, const SendInput& in) {
+  nlohmann::json content = {{"msgtype", "m.text"}, {"body", in.text}};
+  if (in.reply_to) AddReplyTo(content, *in.reply_to);
   return MessageWrite{target.room.room_id,
                       target.room.direct_key,
-                      {{target.sender_mxid,
-                        matrix::kMessageType,
-                        std::nullopt,
-                        {{"msgtype", "m.text"}, {"body", in.text}},
+                      {{target.sender_mxid, matrix::kMessageType, std::nullopt, std::move(content),
                         std::nullopt},
                        target.sender,
                        std::nullopt},

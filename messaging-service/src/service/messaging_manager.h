@@ -51,6 +51,7 @@ struct SendInput {
   std::optional<std::string> conversation_id;
   std::string text;
   std::string client_msg_id;
+  std::optional<std::string> reply_to;  // a message of the same conversation
 };
 
 struct SentMessage {
@@ -121,6 +122,10 @@ class MessagingManager {
 
   // Text of a stored m.room.message PDU.
   static std::string MessageText(const std::string& pdu);
+
+  // For the relations' writes: the one write path and the users' Matrix ids.
+  RoomWriter& writer() { return writer_; }
+  absl::StatusOr<std::string> MatrixIdOf(const std::string& user_id) { return MatrixId(user_id); }
 
  private:
   absl::StatusOr<std::string> MatrixId(const std::string& user_id);

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "common/bus/event.h"
 #include "common/pg/pg.h"
+#include "messaging-service/src/domain/relations.h"
 #include "messaging-service/src/domain/sync_position.h"
 
 namespace messenger::messaging {
@@ -61,6 +62,24 @@ struct MessageRow {
   std::string sender;
   std::string pdu;
   int64_t origin_server_ts = 0;
+  MessageNotes notes;  // filled by the relations' reads, not by every query
+};
+
+// An edit or reaction as stored beside its event.
+struct RelationRow {
+  std::string event_id;
+  std::string room_id;
+  std::string relates_to;
+  std::string rel_type;  // kReplaceRel | kAnnotationRel
+  std::optional<std::string> key;
+  std::string sender;
+  int64_t seq = 0;
+};
+
+// A relation or redaction event as sync shows it: the change and the message.
+struct RelatedEvent {
+  std::string kind;  // "edited" | "reaction" | "deleted"
+  MessageRow target;
 };
 
 // An idempotency key as stored: the message it made and the hash of the
@@ -138,6 +157,18 @@ class MessagingTx {
   virtual absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) = 0;
   virtual absl::Status AddUser(const std::string& user_id, const std::string& username) = 0;
   virtual absl::Status Enqueue(const bus::Event& event) = 0;
+
+  // Relations and redactions (V031). ALREADY_EXISTS: the user already
+  // reacted with that key, or the target is deleted (nothing written).
+  virtual absl::Status InsertRelation(const RelationRow& row) = 0;
+  // ALREADY_EXISTS when `redacts` was redacted before.
+  virtual absl::Status InsertRedaction(const std::string& redacts, const std::string& event_id,
+                                       const std::string& room_id, int64_t origin_server_ts) = 0;
+  // {event id, PDU} of the event and of its edits, to be redacted together.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PdusToRedact(
+      const std::string& event_id) = 0;
+  // Stores the redacted PDU in place of the original (the text is gone).
+  virtual absl::Status ReplaceRedacted(const std::string& event_id, const std::string& pdu) = 0;
 };
 
 // A message appended in one statement (the hot path): the room row moves from
@@ -197,6 +228,22 @@ class MessagingStore {
                                             int limit) = 0;
   // The state of the room after `event_id` (via state groups).
   virtual absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) = 0;
+
+  // Relations (V031). The event as the relation rules see it.
+  virtual absl::StatusOr<std::optional<TargetFacts>> FindTarget(const std::string& event_id) = 0;
+  // The user's reaction event with `key` on `target`, if any.
+  virtual absl::StatusOr<std::optional<std::string>> FindReaction(const std::string& target,
+                                                                  const std::string& key,
+                                                                  const std::string& sender) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> PowerLevelsPdu(
+      const std::string& room_id) = 0;
+  // Latest edits, deletions and reaction counts of `event_ids` for `viewer`
+  // (messages without any are absent).
+  virtual absl::StatusOr<std::map<std::string, MessageNotes>> MessageNotesOf(
+      const std::string& viewer, const std::vector<std::string>& event_ids) = 0;
+  // The relation and redaction events among `event_ids`, by event id.
+  virtual absl::StatusOr<std::map<std::string, RelatedEvent>> RelatedEvents(
+      const std::vector<std::string>& event_ids) = 0;
 };
 
 }  // namespace messenger::messaging

@@ -216,6 +216,42 @@ class PgMessagingTx final : public MessagingTx {
 
   absl::Status Enqueue(const bus::Event& event) override { return outbox_.Enqueue(tx_, event); }
 
+  absl::Status InsertRelation(const RelationRow& row) override {
+    absl::StatusOr<pg::Result> r = tx_.Exec(queries::kInsertRelation,
+                                            {row.event_id, row.room_id, row.relates_to,
+                                             row.rel_type, row.key, row.sender, row.seq});
+    if (pg::IsUniqueViolation(r.status(), "relations_one_reaction")) {
+      return absl::AlreadyExistsError("you already reacted with this key");
+    }
+    RETURN_IF_ERROR(r.status());
+    // Serialized with redactions by the room's lock: none can slip in between.
+    if (r->affected() == 0) return absl::AlreadyExistsError("the message was deleted");
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertRedaction(const std::string& redacts, const std::string& event_id,
+                               const std::string& room_id, int64_t origin_server_ts) override {
+    absl::Status status =
+        tx_.Exec(queries::kInsertRedaction, {redacts, event_id, room_id, origin_server_ts})
+            .status();
+    if (pg::IsUniqueViolation(status, "redactions_pkey")) {
+      return absl::AlreadyExistsError("the message is already deleted");
+    }
+    return status;
+  }
+
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PdusToRedact(
+      const std::string& event_id) override {
+    ASSIGN_OR_RETURN(pg::Result r, tx_.Exec(queries::kPdusToRedact, {event_id}));
+    std::vector<std::pair<std::string, std::string>> out;
+    for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.GetString(i, 0), r.GetString(i, 1));
+    return out;
+  }
+
+  absl::Status ReplaceRedacted(const std::string& event_id, const std::string& pdu) override {
+    return tx_.Exec(queries::kReplaceRedacted, {event_id, pdu}).status();
+  }
+
  private:
   pg::Tx& tx_;
   const bus::Outbox& outbox_;
@@ -434,6 +470,59 @@ absl::StatusOr<std::vector<StateEntry>> PgMessagingStore::StateAfter(const std::
   std::vector<StateEntry> out;
   for (int i = 0; i < r.rows(); ++i)
     out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2)});
+  return out;
+}
+
+absl::StatusOr<std::optional<TargetFacts>> PgMessagingStore::FindTarget(
+    const std::string& event_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindTarget, {event_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return TargetFacts{r.GetString(0, 0), r.GetString(0, 1), r.GetString(0, 2),
+                     r.GetInt64(0, 3),  r.GetBool(0, 4),   r.GetBool(0, 5)};
+}
+
+absl::StatusOr<std::optional<std::string>> PgMessagingStore::FindReaction(
+    const std::string& target, const std::string& key, const std::string& sender) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindReaction, {target, key, sender}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
+absl::StatusOr<std::optional<std::string>> PgMessagingStore::PowerLevelsPdu(
+    const std::string& room_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kPowerLevelsPdu, {room_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
+absl::StatusOr<std::map<std::string, MessageNotes>> PgMessagingStore::MessageNotesOf(
+    const std::string& viewer, const std::vector<std::string>& event_ids) {
+  std::map<std::string, MessageNotes> out;
+  if (event_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMessageNotes, {TextArray(event_ids), viewer}));
+  for (int i = 0; i < r.rows(); ++i) {
+    const std::string kind = r.GetString(i, 0);
+    MessageNotes& notes = out[r.GetString(i, 1)];
+    if (kind == "edit") {
+      notes.edited_text = EditedTextOf(r.GetString(i, 2));
+      notes.edited_at_ms = r.GetInt64(i, 3);
+    } else if (kind == "deleted") {
+      notes.deleted = true;
+    } else {
+      notes.reactions.push_back({r.GetString(i, 2), r.GetInt64(i, 4), r.GetBool(i, 5)});
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, RelatedEvent>> PgMessagingStore::RelatedEvents(
+    const std::vector<std::string>& event_ids) {
+  std::map<std::string, RelatedEvent> out;
+  if (event_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kRelatedEvents, {TextArray(event_ids)}));
+  for (int i = 0; i < r.rows(); ++i) {
+    out[r.GetString(i, 0)] = RelatedEvent{r.GetString(i, 1), MessageFrom(r, i, 2)};
+  }
   return out;
 }
 

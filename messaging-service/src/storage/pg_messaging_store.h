@@ -32,6 +32,15 @@ class PgMessagingStore final : public MessagingStore {
   absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id) override;
   absl::StatusOr<SyncPage> SyncRows(const std::string& user_id, SyncKey since, int limit) override;
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) override;
+  absl::StatusOr<std::optional<TargetFacts>> FindTarget(const std::string& event_id) override;
+  absl::StatusOr<std::optional<std::string>> FindReaction(const std::string& target,
+                                                          const std::string& key,
+                                                          const std::string& sender) override;
+  absl::StatusOr<std::optional<std::string>> PowerLevelsPdu(const std::string& room_id) override;
+  absl::StatusOr<std::map<std::string, MessageNotes>> MessageNotesOf(
+      const std::string& viewer, const std::vector<std::string>& event_ids) override;
+  absl::StatusOr<std::map<std::string, RelatedEvent>> RelatedEvents(
+      const std::vector<std::string>& event_ids) override;
 
  private:
   // One kSyncRows statement: rows after `since` with xid below `below` and

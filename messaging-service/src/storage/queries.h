@@ -153,14 +153,17 @@ inline constexpr pg::Query kMembership{
 inline constexpr pg::Query kMessages{"msg_messages",
                                      "SELECT " MESSENGER_MESSAGE_COLUMNS
                                      " FROM events WHERE room_id = $1 AND type = 'm.room.message' "
-                                     "AND ($2::bigint = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3"};
+                                     "AND ($2::bigint = 0 OR seq < $2) "
+                                     "AND NOT EXISTS (SELECT 1 FROM relations r WHERE r.event_id = events.event_id) "
+                                     "ORDER BY seq DESC LIMIT $3"};
 
 inline constexpr pg::Query kConversations{
     "msg_conversations",
     "SELECT r.room_id, r.kind, r.name, r.direct_read_only, "
     "lm.event_id, lm.seq, lm.sender, lm.pdu, lm.origin_server_ts, "
     "(SELECT count(*) FROM events e WHERE e.room_id = r.room_id AND e.type = 'm.room.message' "
-    "  AND e.seq > coalesce(rc.seq, 0) AND e.sender <> $1), "
+    "  AND e.seq > coalesce(rc.seq, 0) AND e.sender <> $1 "
+    "  AND NOT EXISTS (SELECT 1 FROM relations rl WHERE rl.event_id = e.event_id)), "
     "(SELECT array_agg(mm.user_id::text ORDER BY mm.user_id) FROM memberships mm "
     "  WHERE mm.room_id = r.room_id AND mm.membership = 'join') "
     "FROM memberships m JOIN rooms r USING (room_id) "
@@ -169,7 +172,8 @@ inline constexpr pg::Query kConversations{
     "WHERE m.user_id = $1 AND m.membership = 'join' "
     "ORDER BY r.last_event_at DESC LIMIT 500"};
 
-// The user's sync feed: messages and read markers of joined rooms, and
+// The user's sync feed: messages (with their edits, reactions and redactions)
+// and read markers of joined rooms, and
 // notices, after key ($2 xid, $3 position) and below both $5 and the horizon
 // of this statement's snapshot, which is returned with the rows (one row of
 // NULLs when there are none). Rows below the horizon never change.
@@ -183,7 +187,8 @@ inline constexpr pg::Query kSyncRows{
     "  FROM events e JOIN memberships m ON m.room_id = e.room_id "
     "  AND m.user_id = $1 AND m.membership = 'join' "
     "  WHERE (e.xid, e.stream_pos) > ($2::xid8, $3::bigint) AND e.xid < (SELECT below FROM b) "
-    "  AND e.type = 'm.room.message' ORDER BY e.xid, e.stream_pos LIMIT $4) "
+    "  AND e.type IN ('m.room.message', 'm.reaction', 'm.room.redaction') "
+    "  ORDER BY e.xid, e.stream_pos LIMIT $4) "
     "UNION ALL "
     "(SELECT c.xid, c.stream_pos, 'seen', c.room_id, NULL, c.seq, c.user_id::text, NULL, NULL "
     "  FROM receipts c JOIN memberships m ON m.room_id = c.room_id AND m.user_id = $1 "
@@ -214,5 +219,66 @@ inline constexpr pg::Query kStateGroupChain{
 
 #undef MESSENGER_ROOM_COLUMNS
 #undef MESSENGER_MESSAGE_COLUMNS
+
+// Relations (edits, reactions) and redactions (V031).
+inline constexpr pg::Query kInsertRelation{
+    "msg_insert_relation",
+    "INSERT INTO relations (event_id, room_id, relates_to, rel_type, key, sender, seq) "
+    "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::uuid, $7::bigint "
+    "WHERE NOT EXISTS (SELECT 1 FROM redactions WHERE redacts = $3)"};
+inline constexpr pg::Query kInsertRedaction{
+    "msg_insert_redaction",
+    "INSERT INTO redactions (redacts, event_id, room_id, origin_server_ts) VALUES ($1, $2, $3, $4)"};
+// A message and its edits: redacted together.
+inline constexpr pg::Query kPdusToRedact{
+    "msg_pdus_to_redact",
+    "SELECT event_id, pdu FROM events WHERE event_id = $1 UNION ALL "
+    "SELECT e.event_id, e.pdu FROM relations r JOIN events e USING (event_id) "
+    "WHERE r.relates_to = $1 AND r.rel_type = 'm.replace'"};
+inline constexpr pg::Query kReplaceRedacted{
+    "msg_replace_redacted",
+    "WITH r AS (UPDATE relations SET redacted = true, key = NULL WHERE event_id = $1) "
+    "UPDATE events SET pdu = $2 WHERE event_id = $1"};
+inline constexpr pg::Query kFindTarget{
+    "msg_find_target",
+    "SELECT e.room_id, e.sender, e.type, e.seq, r.event_id IS NOT NULL, d.redacts IS NOT NULL "
+    "FROM events e LEFT JOIN relations r ON r.event_id = e.event_id "
+    "LEFT JOIN redactions d ON d.redacts = e.event_id WHERE e.event_id = $1"};
+inline constexpr pg::Query kFindReaction{
+    "msg_find_reaction",
+    "SELECT event_id FROM relations WHERE relates_to = $1 AND key = $2 AND sender = $3 "
+    "AND rel_type = 'm.annotation' AND NOT redacted"};
+inline constexpr pg::Query kPowerLevelsPdu{
+    "msg_power_levels_pdu",
+    "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) "
+    "WHERE c.room_id = $1 AND c.type = 'm.room.power_levels' AND c.state_key = ''"};
+// What the relations add to messages $1 for viewer $2: each one's latest
+// edit, its deletion, and its reaction counts per key.
+inline constexpr pg::Query kMessageNotes{
+    "msg_message_notes",
+    "SELECT 'edit', r.relates_to, e.pdu, e.origin_server_ts, 0::bigint, false FROM "
+    "  (SELECT DISTINCT ON (relates_to) relates_to, event_id FROM relations "
+    "   WHERE relates_to = ANY($1::text[]) AND rel_type = 'm.replace' AND NOT redacted "
+    "   ORDER BY relates_to, seq DESC) r JOIN events e USING (event_id) "
+    "UNION ALL SELECT 'deleted', redacts, NULL, origin_server_ts, 0, false FROM redactions "
+    "  WHERE redacts = ANY($1::text[]) "
+    "UNION ALL SELECT 'reaction', relates_to, key, NULL, count(*), bool_or(sender = $2::uuid) "
+    "  FROM relations WHERE relates_to = ANY($1::text[]) AND rel_type = 'm.annotation' "
+    "  AND NOT redacted GROUP BY relates_to, key "
+    "ORDER BY 1, 2, 3"};
+// The relation and redaction events among $1: the change each one made
+// (edited, reaction, deleted) and the message it changed.
+inline constexpr pg::Query kRelatedEvents{
+    "msg_related_events",
+    "SELECT r.event_id, CASE r.rel_type WHEN 'm.replace' THEN 'edited' ELSE 'reaction' END, "
+    "  t.event_id, t.room_id, t.seq, t.sender, t.pdu, t.origin_server_ts "
+    "FROM relations r JOIN events t ON t.event_id = r.relates_to "
+    "WHERE r.event_id = ANY($1::text[]) "
+    "UNION ALL SELECT d.event_id, CASE x.rel_type WHEN 'm.annotation' THEN 'reaction' "
+    "  WHEN 'm.replace' THEN 'edited' ELSE 'deleted' END, "
+    "  t.event_id, t.room_id, t.seq, t.sender, t.pdu, t.origin_server_ts "
+    "FROM redactions d LEFT JOIN relations x ON x.event_id = d.redacts "
+    "JOIN events t ON t.event_id = coalesce(x.relates_to, d.redacts) "
+    "WHERE d.event_id = ANY($1::text[])"};
 
 }  // namespace messenger::messaging::queries

@@ -5,6 +5,7 @@
 #include "common/status.h"
 #include "common/trace.h"
 #include "messaging-service/src/domain/matrix/state_map.h"
+#include "messaging-service/src/domain/relations.h"
 #include "messaging-service/src/events/messaging_events.h"
 
 namespace messenger::messaging {
@@ -123,7 +124,10 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
         row.name = event.content()["name"].get<std::string>();
       }
     }
-    if (event.type() == matrix::kMessageType) last_message = event.event_id();
+    // An edit changes a message; it is not the conversation's last one.
+    if (event.type() == matrix::kMessageType && !IsEdit(event.content())) {
+      last_message = event.event_id();
+    }
     stored.state_group = row.state_group;
     RETURN_IF_ERROR(tx.InsertEvent(stored));
     out.push_back(std::move(stored));

@@ -1,0 +1,236 @@
+#include "messaging-service/src/service/relations_manager.h"
+
+#include <set>
+
+#include "common/status.h"
+#include "common/text.h"
+#include "messaging-service/src/domain/conversation_rules.h"
+#include "messaging-service/src/domain/matrix/canonical_json.h"
+#include "messaging-service/src/domain/matrix/power_levels.h"
+#include "messaging-service/src/domain/matrix/redaction.h"
+#include "messaging-service/src/domain/matrix/state_map.h"
+#include "messaging-service/src/events/messaging_events.h"
+
+namespace messenger::messaging {
+namespace {
+
+// Replaces the stored PDU of `event_id` and of its edits by their redacted
+// form (the room version's algorithm): the text is gone, the event stays.
+absl::Status RedactStored(MessagingTx& tx, const std::string& event_id) {
+  ASSIGN_OR_RETURN(auto pdus, tx.PdusToRedact(event_id));
+  for (const auto& [id, pdu] : pdus) {
+    nlohmann::json event = nlohmann::json::parse(pdu, nullptr, false);
+    ASSIGN_OR_RETURN(nlohmann::json redacted, matrix::RedactEvent(event));
+    ASSIGN_OR_RETURN(std::string text, matrix::CanonicalJson(redacted));
+    RETURN_IF_ERROR(tx.ReplaceRedacted(id, text));
+  }
+  return absl::OkStatus();
+}
+
+// A sync row's event that may be an edit, a reaction or a redaction (a plain
+// message with a body is none of them: no read needed).
+nlohmann::json ParsePdu(const std::string& text) {
+  nlohmann::json pdu = nlohmann::json::parse(text, nullptr, false);
+  return pdu.is_object() ? pdu : nlohmann::json::object();
+}
+
+// A message of its own: m.room.message and no edit.
+bool IsOwnMessage(const nlohmann::json& pdu) {
+  return pdu.value("type", "") == matrix::kMessageType &&
+         !IsEdit(pdu.value("content", nlohmann::json::object()));
+}
+
+bool MayBeRelated(const MessageRow& m) {
+  const nlohmann::json pdu = ParsePdu(m.pdu);
+  if (pdu.value("type", "") != matrix::kMessageType) return true;
+  const auto content = pdu.find("content");
+  return content == pdu.end() || !content->is_object() || !content->contains("body") ||
+         IsEdit(*content);
+}
+
+void ApplyNotes(MessageRow& m, MessageNotes notes) {
+  if (notes.deleted) {
+    m.notes = MessageNotes{};  // a placeholder: no text, edits or reactions
+    m.notes.deleted = true;
+    return;
+  }
+  m.notes = std::move(notes);
+  const std::string reply_to = ReplyToOf(m.pdu);
+  if (!reply_to.empty()) m.notes.reply_to = reply_to;
+}
+
+}  // namespace
+
+absl::StatusOr<RelationsManager::Checked> RelationsManager::Check(RelationAction action,
+                                                                  const std::string& user_id,
+                                                                  const std::string& message_id) {
+  if (!IsUuid(user_id)) return absl::InvalidArgumentError("user ids are UUIDs");
+  Checked checked;
+  checked.user = text::ToLowerAscii(user_id);
+  ASSIGN_OR_RETURN(std::optional<TargetFacts> target, store_.FindTarget(message_id));
+  Actor actor{checked.user};
+  if (target) {
+    ASSIGN_OR_RETURN(std::optional<std::string> membership,
+                     store_.Membership(target->room_id, checked.user));
+    actor.joined = membership == "join";
+    ASSIGN_OR_RETURN(checked.mxid, messaging_.MatrixIdOf(checked.user));
+    if (action == RelationAction::kDelete && actor.joined && target->sender != checked.user) {
+      // Another's message: in a group the power levels decide; in a direct
+      // conversation (both at 100) each deletes only their own.
+      ASSIGN_OR_RETURN(std::optional<RoomRow> room, store_.GetRoom(target->room_id));
+      ASSIGN_OR_RETURN(std::optional<std::string> pdu, store_.PowerLevelsPdu(target->room_id));
+      if (pdu && room && room->kind == "group") {
+        nlohmann::json event = nlohmann::json::parse(*pdu, nullptr, false);
+        ASSIGN_OR_RETURN(matrix::PowerLevels levels, matrix::PowerLevels::FromContent(
+                                                         event.value("content", nlohmann::json())));
+        actor.power = levels.UserLevel(checked.mxid);
+        actor.redact_level = levels.redact();
+      }
+    }
+  }
+  RETURN_IF_ERROR(CheckRelation(action, target, actor));
+  checked.target = std::move(*target);
+  return checked;
+}
+
+ChangedMessage RelationsManager::Changed(const Checked& checked,
+                                         const std::vector<std::string>& joined) const {
+  ChangedMessage m{
+      std::string(), checked.target.room_id, checked.target.sender, checked.target.seq, {}};
+  for (const auto& member : joined) {
+    if (member != checked.user) m.recipients.push_back(member);
+  }
+  return m;
+}
+
+absl::StatusOr<StoredEvent> RelationsManager::Write(
+    const Checked& checked, nlohmann::json content, const std::string& type,
+    const std::optional<std::string>& redacts,
+    const std::function<absl::Status(MessagingTx&, const StoredEvent&,
+                                     const std::vector<std::string>&)>& extra) {
+  WriteDraft draft{
+      {checked.mxid, type, std::nullopt, std::move(content), redacts}, checked.user, std::nullopt};
+  ASSIGN_OR_RETURN(
+      std::vector<StoredEvent> written,
+      messaging_.writer().WriteState(checked.target.room_id, {draft},
+                                     [&](MessagingTx& tx, const std::vector<StoredEvent>& events,
+                                         const std::vector<std::string>& joined) {
+                                       return extra(tx, events.front(), joined);
+                                     }));
+  return written.front();
+}
+
+absl::StatusOr<EditedMessage> RelationsManager::Edit(const std::string& user_id,
+                                                     const std::string& message_id,
+                                                     const std::string& text) {
+  RETURN_IF_ERROR(ValidateText(text));
+  ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kEdit, user_id, message_id));
+  ASSIGN_OR_RETURN(
+      StoredEvent edit,
+      Write(checked, EditContent(message_id, text), matrix::kMessageType, std::nullopt,
+            [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>& joined) {
+              RETURN_IF_ERROR(tx.InsertRelation({e.event_id, e.room_id, message_id, kReplaceRel,
+                                                 std::nullopt, checked.user, e.seq}));
+              ChangedMessage changed = Changed(checked, joined);
+              changed.message_id = message_id;
+              ASSIGN_OR_RETURN(bus::Event event,
+                               MessageEditedEvent(changed, absl::FromUnixMillis(e.origin_server_ts),
+                                                  clock_, rng_));
+              return tx.Enqueue(event);
+            }));
+  return EditedMessage{message_id, edit.event_id, edit.origin_server_ts};
+}
+
+absl::Status RelationsManager::Delete(const std::string& user_id, const std::string& message_id) {
+  ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kDelete, user_id, message_id));
+  return Write(checked, nlohmann::json::object(), kRedactionType, message_id,
+               [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>& joined) {
+                 RETURN_IF_ERROR(
+                     tx.InsertRedaction(message_id, e.event_id, e.room_id, e.origin_server_ts));
+                 RETURN_IF_ERROR(RedactStored(tx, message_id));
+                 ChangedMessage changed = Changed(checked, joined);
+                 changed.message_id = message_id;
+                 ASSIGN_OR_RETURN(
+                     bus::Event event,
+                     MessageDeletedEvent(changed, checked.user,
+                                         absl::FromUnixMillis(e.origin_server_ts), clock_, rng_));
+                 return tx.Enqueue(event);
+               })
+      .status();
+}
+
+absl::Status RelationsManager::React(const std::string& user_id, const std::string& message_id,
+                                     const std::string& key) {
+  RETURN_IF_ERROR(ValidateReactionKey(key));
+  ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kReact, user_id, message_id));
+  ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                   store_.FindReaction(message_id, key, checked.user));
+  if (earlier) return absl::AlreadyExistsError("you already reacted with this key");
+  return Write(checked, ReactionContent(message_id, key), kReactionType, std::nullopt,
+               [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>&) {
+                 return tx.InsertRelation(
+                     {e.event_id, e.room_id, message_id, kAnnotationRel, key, checked.user, e.seq});
+               })
+      .status();
+}
+
+absl::Status RelationsManager::Unreact(const std::string& user_id, const std::string& message_id,
+                                       const std::string& key) {
+  RETURN_IF_ERROR(ValidateReactionKey(key));
+  ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kUnreact, user_id, message_id));
+  ASSIGN_OR_RETURN(std::optional<std::string> reaction,
+                   store_.FindReaction(message_id, key, checked.user));
+  if (!reaction) return absl::NotFoundError("you have not reacted with this key");
+  return Write(checked, nlohmann::json::object(), kRedactionType, *reaction,
+               [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>&) {
+                 RETURN_IF_ERROR(
+                     tx.InsertRedaction(*reaction, e.event_id, e.room_id, e.origin_server_ts));
+                 return RedactStored(tx, *reaction);
+               })
+      .status();
+}
+
+absl::Status RelationsManager::Annotate(const std::string& viewer,
+                                        std::vector<MessageRow*> messages) {
+  std::set<std::string> ids;
+  for (const MessageRow* m : messages) ids.insert(m->event_id);
+  if (ids.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto notes,
+                   store_.MessageNotesOf(viewer, std::vector<std::string>(ids.begin(), ids.end())));
+  for (MessageRow* m : messages) {
+    auto it = notes.find(m->event_id);
+    ApplyNotes(*m, it == notes.end() ? MessageNotes{} : it->second);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RelationsManager::AnnotateSync(const std::string& viewer, std::vector<SyncRow>& rows) {
+  std::vector<std::string> candidates;
+  for (const SyncRow& row : rows) {
+    if (row.message && MayBeRelated(*row.message)) candidates.push_back(row.message->event_id);
+  }
+  ASSIGN_OR_RETURN(auto related, store_.RelatedEvents(candidates));
+  std::vector<SyncRow> out;
+  out.reserve(rows.size());
+  for (SyncRow& row : rows) {
+    if (row.message) {
+      auto it = related.find(row.message->event_id);
+      if (it != related.end()) {
+        row.kind = it->second.kind;
+        row.seq = it->second.target.seq;
+        row.message = std::move(it->second.target);
+      } else if (!IsOwnMessage(ParsePdu(row.message->pdu))) {
+        continue;  // a relation or redaction this API does not show
+      }
+    }
+    out.push_back(std::move(row));
+  }
+  rows = std::move(out);
+  std::vector<MessageRow*> messages;
+  for (SyncRow& row : rows) {
+    if (row.message) messages.push_back(&*row.message);
+  }
+  return Annotate(viewer, std::move(messages));
+}
+
+}  // namespace messenger::messaging

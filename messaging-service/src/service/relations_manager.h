@@ -1,0 +1,69 @@
+// Edits, deletes (redactions), replies and reactions of messages, written
+// through the RoomWriter with their relation rows, redacted PDUs and bus
+// events in the same transaction; and the reads that show them (latest
+// text, deletion, reaction counts) in history and sync.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "messaging-service/src/domain/relations.h"
+#include "messaging-service/src/events/messaging_events.h"
+#include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/storage/messaging_store.h"
+
+namespace messenger::messaging {
+
+struct EditedMessage {
+  std::string message_id;
+  std::string edit_id;  // the m.replace event
+  int64_t edited_at_ms = 0;
+};
+
+class RelationsManager {
+ public:
+  RelationsManager(MessagingStore& store, MessagingManager& messaging, const Clock& clock, Rng& rng)
+      : store_(store), messaging_(messaging), clock_(clock), rng_(rng) {}
+
+  absl::StatusOr<EditedMessage> Edit(const std::string& user_id, const std::string& message_id,
+                                     const std::string& text);
+  // Own messages, or any with the room's redact power level.
+  absl::Status Delete(const std::string& user_id, const std::string& message_id);
+  absl::Status React(const std::string& user_id, const std::string& message_id,
+                     const std::string& key);
+  absl::Status Unreact(const std::string& user_id, const std::string& message_id,
+                       const std::string& key);
+
+  // Fills each message's notes for `viewer` (one read for the page).
+  absl::Status Annotate(const std::string& viewer, std::vector<MessageRow*> messages);
+  // Turns the sync rows of relation and redaction events into "edited",
+  // "reaction" and "deleted" rows carrying the changed message, drops the
+  // ones this API does not show, and annotates every message.
+  absl::Status AnnotateSync(const std::string& viewer, std::vector<SyncRow>& rows);
+
+ private:
+  struct Checked {
+    std::string user;  // UUID
+    std::string mxid;
+    TargetFacts target;
+  };
+  absl::StatusOr<Checked> Check(RelationAction action, const std::string& user_id,
+                                const std::string& message_id);
+  // Writes `draft` (one event) into the target's room with `extra` rows.
+  absl::StatusOr<StoredEvent> Write(
+      const Checked& checked, nlohmann::json content, const std::string& type,
+      const std::optional<std::string>& redacts,
+      const std::function<absl::Status(MessagingTx&, const StoredEvent&,
+                                       const std::vector<std::string>& joined)>& extra);
+  ChangedMessage Changed(const Checked& checked, const std::vector<std::string>& joined) const;
+
+  MessagingStore& store_;
+  MessagingManager& messaging_;
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+}  // namespace messenger::messaging
