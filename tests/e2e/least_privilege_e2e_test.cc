@@ -141,6 +141,11 @@ TEST(LeastPrivilegeE2eTest, EachServiceRunsAsItsOwnRoleAndNatsUser) {
       },
       absl::Seconds(20)))
       << sent.raw << Dump(dir.path() + "/messaging.log");
+  // Typing goes out on messenger.typing (messaging's own NATS subject).
+  Reply typing = Send(client, "PUT",
+                      "/v1/conversations/" + sent.body.value("conversation_id", "") + "/typing",
+                      nlohmann::json{{"typing", true}}, bob_token);
+  ASSERT_EQ(typing.status, 204) << typing.raw;
 
   // 3. Nothing lost or doubled (read with the operators' NATS user and the
   // database administrator, who may see every outbox).
