@@ -145,6 +145,62 @@ void Delivery(Context& c, double rate, absl::Duration warmup) {
   ReportCheck(c, tag, result);
 }
 
+FanOutRun MeasureFanOut(Context& c, const std::string& scenario,
+                        const std::vector<BenchUser>& group, const BenchUser& sender,
+                        const std::string& room, int rounds, absl::Duration per_round,
+                        int poll_timeout_ms) {
+  std::set<std::string> everyone;
+  for (const BenchUser& u : group) everyone.insert(u.user_id);
+  DeliveryChecker checker(c.checker_drop);
+  std::mutex mutex;
+  std::map<std::string, std::set<std::string>> reached;  // text -> distinct members
+  std::map<std::string, absl::Time> last_arrival;
+  FanOutRun run;
+  {
+    Pollers pollers(
+        c.http, group, checker,
+        [&](const std::string& user, const std::string& text, const std::string&,
+            absl::Time arrived) {
+          std::lock_guard lock(mutex);
+          if (reached[text].insert(user).second) last_arrival[text] = arrived;
+        },
+        /*retry_unavailable=*/false, poll_timeout_ms);
+    Api api(c.http);
+    CpuWindow cpu(c);
+    for (int r = 0; r < rounds; ++r) {
+      const std::string text = c.ClientId(scenario, r);
+      checker.Expect(text, everyone);
+      const absl::Time start = absl::Now();
+      auto [sent, body] = api.Call(
+          "POST", "/v1/messages",
+          nlohmann::json{{"conversation_id", room}, {"text", text}, {"client_msg_id", text}},
+          sender.access_token);
+      if (sent != 201) {
+        checker.SendFailed(text, "status " + std::to_string(sent));
+        continue;
+      }
+      checker.Acknowledged(text, body.value("message_id", ""));
+      const absl::Time deadline = start + per_round;
+      while (absl::Now() < deadline) {
+        {
+          std::lock_guard lock(mutex);
+          if (reached[text].size() == everyone.size()) {
+            run.last_member_ms.push_back(absl::ToDoubleMilliseconds(last_arrival[text] - start));
+            break;
+          }
+        }
+        absl::SleepFor(absl::Microseconds(500));
+      }
+    }
+    Drain(checker);
+    run.cpu_us_per_copy = cpu.PerUnitUs(static_cast<double>(rounds) * everyone.size());
+    run.check = checker.Finish();
+    run.sync_calls = pollers.sync_calls();
+  }
+  std::sort(run.last_member_ms.begin(), run.last_member_ms.end());
+  return run;
+}
+
 void FanOut(Context& c, int members, int rounds) {
   c.ClaimScenario("fanout");
   Api api(c.http);
@@ -167,50 +223,8 @@ void FanOut(Context& c, int members, int rounds) {
     return;
   }
   const std::string room = created["conversation_id"];
-  std::set<std::string> everyone;
-  for (const BenchUser& u : group) everyone.insert(u.user_id);
-  DeliveryChecker checker(c.checker_drop);
-  std::mutex mutex;
-  std::map<std::string, std::set<std::string>> reached;  // text -> distinct members
-  std::map<std::string, absl::Time> last_arrival;
-  std::vector<double> all_in;
-  CheckResult result;
-  {
-    Pollers pollers(c.http, group, checker,
-                    [&](const std::string& user, const std::string& text, const std::string&,
-                        absl::Time arrived) {
-                      std::lock_guard lock(mutex);
-                      if (reached[text].insert(user).second) last_arrival[text] = arrived;
-                    });
-    for (int r = 0; r < rounds; ++r) {
-      const std::string text = c.ClientId("fanout", r);
-      checker.Expect(text, everyone);
-      const absl::Time start = absl::Now();
-      auto [sent, body] = api.Call(
-          "POST", "/v1/messages",
-          nlohmann::json{{"conversation_id", room}, {"text", text}, {"client_msg_id", text}},
-          owner.access_token);
-      if (sent != 201) {
-        checker.SendFailed(text, "status " + std::to_string(sent));
-        continue;
-      }
-      checker.Acknowledged(text, body.value("message_id", ""));
-      const absl::Time deadline = start + absl::Seconds(5);
-      while (absl::Now() < deadline) {
-        {
-          std::lock_guard lock(mutex);
-          if (reached[text].size() == everyone.size()) {
-            all_in.push_back(absl::ToDoubleMilliseconds(last_arrival[text] - start));
-            break;
-          }
-        }
-        absl::SleepFor(absl::Microseconds(500));
-      }
-    }
-    Drain(checker);
-    result = checker.Finish();
-  }
-  std::sort(all_in.begin(), all_in.end());
+  FanOutRun run = MeasureFanOut(c, "fanout", group, owner, room, rounds, absl::Seconds(5));
+  const std::vector<double>& all_in = run.last_member_ms;
   std::vector<std::string> columns = {"members", "rounds", "p50 ms (last member)", "p99 ms",
                                       "max ms"};
   for (const std::string& col : CheckColumns()) columns.push_back(col);
@@ -222,9 +236,9 @@ void FanOut(Context& c, int members, int rounds) {
   std::vector<nlohmann::json> row = {members, rounds, Num(Percentile(all_in, 0.5)),
                                      Num(Percentile(all_in, 0.99)),
                                      Num(all_in.empty() ? 0 : all_in.back())};
-  for (auto& cell : CheckCells(result)) row.push_back(cell);
+  for (auto& cell : CheckCells(run.check)) row.push_back(cell);
   s.Row(row);
-  ReportCheck(c, "fanout", result);
+  ReportCheck(c, "fanout", run.check);
 }
 
 }  // namespace messenger::bench

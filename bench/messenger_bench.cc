@@ -9,6 +9,7 @@
 //     [--idle-hold-seconds=30] [--members=100] [--rounds=20] [--pairs=64]
 //     [--server-pool=16] [--batch-writers=2] [--metrics=host:port/metrics,...]
 //     [--replicas=1] [--kill-replica-under=<pid>] [--checker-drop=0]
+//     [--group-sizes=1000,10000] [--group-rounds=10]  (scenario "largegroup")
 //     [--machine=...] [--out=bench/results/run]
 // Writes <out>.md and <out>.json from one report structure.
 #include <iostream>
@@ -66,6 +67,11 @@ int main(int argc, char** argv) {
   }
   if (scenarios.contains("fanout"))
     FanOut(c, flags.GetInt("members", 100), flags.GetInt("rounds", 20));
+  if (scenarios.contains("largegroup")) {
+    for (int members : flags.GetInts("group-sizes", {1'000, 10'000})) {
+      LargeGroup(c, members, flags.GetInt("group-rounds", 10));
+    }
+  }
   if (scenarios.contains("scaleout")) {
     ScaleOut(c, flags.GetInt("replicas", 1), flags.GetInt("kill-replica-under", 0));
   }

@@ -5,11 +5,13 @@
 namespace messenger::bench {
 
 Pollers::Pollers(const std::string& http, const std::vector<BenchUser>& users,
-                 DeliveryChecker& checker, OnMessage on_message, bool retry_unavailable)
+                 DeliveryChecker& checker, OnMessage on_message, bool retry_unavailable,
+                 int poll_timeout_ms)
     : http_(http),
       checker_(checker),
       on_message_(std::move(on_message)),
-      retry_unavailable_(retry_unavailable) {
+      retry_unavailable_(retry_unavailable),
+      poll_timeout_ms_(poll_timeout_ms) {
   Api api(http);
   for (const BenchUser& user : users) {
     auto [status, body] = api.Call("GET", "/v1/sync", std::nullopt, user.access_token);
@@ -29,8 +31,9 @@ Pollers::~Pollers() {
 void Pollers::Run(const BenchUser& user, std::string since) {
   Api api(http_);
   while (!stop_) {
-    auto [status, body] =
-        api.Call("GET", "/v1/sync?timeout_ms=1000&since=" + since, std::nullopt, user.access_token);
+    auto [status, body] = api.Call(
+        "GET", "/v1/sync?timeout_ms=" + std::to_string(poll_timeout_ms_) + "&since=" + since,
+        std::nullopt, user.access_token);
     ++sync_calls_;
     const absl::Time arrived = absl::Now();
     if (status != 200) {

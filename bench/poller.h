@@ -24,8 +24,10 @@ class Pollers {
   // returns once every user has that position (later messages are all seen).
   // With `retry_unavailable`, a 502/503/504 answer is retried and counted in
   // unavailable() instead of failing the check (a replica being restarted).
+  // Each poll waits up to `poll_timeout_ms`.
   Pollers(const std::string& http, const std::vector<BenchUser>& users, DeliveryChecker& checker,
-          OnMessage on_message = nullptr, bool retry_unavailable = false);
+          OnMessage on_message = nullptr, bool retry_unavailable = false,
+          int poll_timeout_ms = 1000);
   ~Pollers();  // stops and joins
 
   int64_t sync_calls() const { return sync_calls_; }
@@ -38,6 +40,7 @@ class Pollers {
   DeliveryChecker& checker_;
   OnMessage on_message_;
   const bool retry_unavailable_;
+  const int poll_timeout_ms_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unavailable_{0};
   std::atomic<int64_t> sync_calls_{0};

@@ -22,6 +22,25 @@ void Delivery(Context& c, double rate, absl::Duration warmup);
 // A group of `members`; every member polls; each message must reach each
 // member (the sender too) exactly once.
 void FanOut(Context& c, int members, int rounds);
+// What MeasureFanOut saw: per round, the time from the send until the last
+// member's poll returned it (sorted); CPU per delivered copy; the check.
+struct FanOutRun {
+  std::vector<double> last_member_ms;
+  std::vector<nlohmann::json> cpu_us_per_copy;  // CpuWindow::PerUnitUs
+  CheckResult check;
+  int64_t sync_calls = 0;
+};
+// `rounds` messages from `sender` into `room`, one at a time, each waited
+// for (up to `per_round`) until every member of `group` (all long-polling)
+// has it; each poll waits up to `poll_timeout_ms`.
+FanOutRun MeasureFanOut(Context& c, const std::string& scenario,
+                        const std::vector<BenchUser>& group, const BenchUser& sender,
+                        const std::string& room, int rounds, absl::Duration per_round,
+                        int poll_timeout_ms = 1000);
+// Issue 15: fan-out into a group of `members` (all polling), the sync cost
+// per member against a small group, the writes per send, one member's first
+// look at the room, and adding one more member.
+void LargeGroup(Context& c, int members, int rounds);
 // `connections` idle long polls from `users` users held for `hold`; memory
 // of the server and of the kernel's TCP buffers.
 void IdlePolls(Context& c, int connections, int users, absl::Duration hold);

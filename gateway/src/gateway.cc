@@ -141,6 +141,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddMessagingRoutes(*this);
   AddRelationRoutes(*this);
   AddRealtimeRoutes(*this);
+  AddTypingRoutes(*this);
   AddOpenApiRoute(*this);
   matrix::RegisterMatrixClientRoutes(*this);
   AddKeyRoutes(*this);

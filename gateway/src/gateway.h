@@ -221,6 +221,7 @@ void AddContactRoutes(Gateway& gateway);
 void AddMessagingRoutes(Gateway& gateway);
 void AddRelationRoutes(Gateway& gateway);
 void AddRealtimeRoutes(Gateway& gateway);
+void AddTypingRoutes(Gateway& gateway);
 // Matrix federation (matrix/*.cc): /_matrix/key/, /_matrix/federation/, /.well-known/matrix/server.
 void AddKeyRoutes(Gateway& gateway);
 void AddFederationRoutes(Gateway& gateway);

@@ -67,4 +67,11 @@ absl::StatusOr<std::vector<std::string>> JsonBody::RequiredStringArray(const std
   return out;
 }
 
+absl::StatusOr<bool> JsonBody::RequiredBool(const std::string& name) const {
+  auto it = json_.find(name);
+  if (it == json_.end() || it->is_null()) return Missing(name);
+  if (!it->is_boolean()) return WrongType(name, "true or false");
+  return it->get<bool>();
+}
+
 }  // namespace messenger::gateway

@@ -26,6 +26,7 @@ class JsonBody {
   absl::StatusOr<std::vector<std::string>> RequiredStringArray(const std::string& name,
                                                                size_t max_items) const;
   bool Has(const std::string& name) const { return json_.contains(name); }
+  absl::StatusOr<bool> RequiredBool(const std::string& name) const;
 
  private:
   explicit JsonBody(nlohmann::json json) : json_(std::move(json)) {}

@@ -13,7 +13,8 @@ namespace {
 // Matrix identifiers are at most 255 bytes.
 constexpr size_t kMaxRoomIdBytes = 255;
 // "s" and the decimal digits of an int64.
-constexpr size_t kMaxSyncTokenBytes = 20;
+// "s<position>" and maybe "t<typing cursor>": 1 + 19 + 1 + 20 bytes at most.
+constexpr size_t kMaxSyncTokenBytes = 41;
 
 absl::Status Invalid(std::string_view where, std::string_view name, std::string_view what) {
   std::string message(where);
@@ -162,11 +163,17 @@ absl::StatusOr<std::string> QueryParams::Text(std::string_view name, size_t max_
 absl::StatusOr<std::string> QueryParams::SyncToken(std::string_view name) const {
   std::optional<std::string_view> raw = Get(name);
   if (!raw || raw->empty()) return std::string();
-  int64_t position = 0;
-  const std::string_view digits = raw->substr(1);
-  if (raw->size() > kMaxSyncTokenBytes || raw->front() != 's' || digits.empty() ||
-      digits.find_first_not_of("0123456789") != std::string_view::npos ||
-      !absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &position)) {
+  auto number = [](std::string_view digits) {
+    uint64_t value = 0;
+    return !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos &&
+           absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &value);
+  };
+  const size_t t = raw->find('t');
+  const std::string_view position = raw->substr(1, t == std::string_view::npos ? t : t - 1);
+  int64_t signed_position = 0;
+  if (raw->size() > kMaxSyncTokenBytes || raw->front() != 's' || !number(position) ||
+      !absl::SimpleAtoi(absl::string_view(position.data(), position.size()), &signed_position) ||
+      (t != std::string_view::npos && !number(raw->substr(t + 1)))) {
     return Invalid("query", name, "is not a token this server gave out");
   }
   return std::string(*raw);

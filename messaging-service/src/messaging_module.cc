@@ -26,12 +26,17 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
   limits.cache_entries =
       static_cast<size_t>(env.Int("MESSENGER_MESSAGING_CACHE_ENTRIES",
                                   static_cast<int64_t>(limits.cache_entries), 1, 100'000'000));
+  limits.typing.per_room = static_cast<size_t>(env.Int(
+      "MESSENGER_TYPING_PER_ROOM", static_cast<int64_t>(limits.typing.per_room), 1, 10'000));
+  limits.typing.total = static_cast<size_t>(env.Int(
+      "MESSENGER_TYPING_TOTAL", static_cast<int64_t>(limits.typing.total), 1, 10'000'000));
   return limits;
 }
 
 MessagingModule::~MessagingModule() {
   reconnect_hook_.reset();
   wake_subscription_.reset();  // no more wake-ups into what goes next
+  typing_subscription_.reset();
   friendships_heard_.reset();
   if (leases_) leases_->Stop();  // the other replicas take the shards at once
   if (hub_) hub_->Stop();
@@ -80,6 +85,18 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->manager_ = std::make_unique<MessagingManager>(
       *m->store_, *m->friends_, *m->announcer_, common.server_name, key,
       SystemClock::Instance(), SecureRng::Instance(), limits);
+  m->typing_ = std::make_unique<TypingManager>(*m->store_, *m->manager_, *m->announcer_,
+                                                SystemClock::Instance(), limits.typing);
+  if (publish_wakeups) {
+    m->typing_->SetPublisher([&bus](const std::string& payload) {
+      (void)bus.PublishCore(kTypingSubject, payload);  // best effort: typing is a hint
+    });
+    TypingManager* typing = m->typing_.get();
+    ASSIGN_OR_RETURN(m->typing_subscription_,
+                     bus.Subscribe(kTypingSubject, [typing](std::string_view, std::string_view data) {
+                       typing->Heard(data);
+                     }));
+  }
   ASSIGN_OR_RETURN(m->federation_, federation::Federation::Create(
                                        fed, common.server_name, key, *m->store_,
                                        m->core_->pool(), SystemClock::Instance()));
@@ -105,6 +122,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                                      SystemClock::Instance(), SecureRng::Instance());
   m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, *m->relations_,
                                                     m->core_->work_pool(), *m->forwarder_);
+  m->grpc_->SetTypingManager(m->typing_.get(), m->store_.get());
   // Every replica hears friendship.removed itself (the durable consumer
   // below reaches one replica only). A lost one costs nothing wrong: every
   // direct message is confirmed with the contact service before it commits.

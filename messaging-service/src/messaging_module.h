@@ -10,12 +10,14 @@
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/service/typing_manager.h"
 #include "messaging-service/src/sharding/lease_holder.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 namespace messenger::messaging {
 
-// MESSENGER_MESSAGING_ROOM_CACHE and MESSENGER_MESSAGING_CACHE_ENTRIES.
+// MESSENGER_MESSAGING_ROOM_CACHE, MESSENGER_MESSAGING_CACHE_ENTRIES,
+// MESSENGER_TYPING_PER_ROOM and MESSENGER_TYPING_TOTAL.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
 
 // Several replicas: this one's address for the others ("" = the only writer,
@@ -63,6 +65,8 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
   std::unique_ptr<RelationsManager> relations_;  // uses manager_
+  std::unique_ptr<TypingManager> typing_;
+  std::unique_ptr<bus::Subscription> typing_subscription_;  // feeds typing_
   std::unique_ptr<LeaseHolder> leases_;
   std::unique_ptr<RoomForwarder> forwarder_;
   std::unique_ptr<MessagingGrpcService> grpc_;

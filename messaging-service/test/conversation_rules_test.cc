@@ -52,6 +52,18 @@ TEST(SyncToken, RoundTripsAndRejectsForeignTokens) {
   EXPECT_FALSE(SyncTimeoutMs(-1).ok());
 }
 
+TEST(SyncToken, CarriesATypingCursor) {
+  EXPECT_EQ(EncodeSyncToken(42, 0), "s42");  // no cursor: the token of before
+  const std::string token = EncodeSyncToken(42, 1'800'000'000'000'000);
+  EXPECT_EQ(token, "s42t1800000000000000");
+  EXPECT_EQ(*DecodeSyncToken(token), 42);
+  EXPECT_EQ(*DecodeTypingCursor(token), 1'800'000'000'000'000u);
+  EXPECT_EQ(*DecodeTypingCursor("s42"), 0u);
+  for (const char* bad : {"s42t", "s42tx", "st5", "s42t5t6", "s42t-5", "s42t+5"}) {
+    EXPECT_FALSE(DecodeSyncToken(bad).ok()) << bad;
+  }
+}
+
 TEST(ContactPolicy, OnlyFriendsMayWriteDirectly) {
   EXPECT_TRUE(CheckDirectSend(true).ok());
   EXPECT_EQ(CheckDirectSend(false).code(), absl::StatusCode::kPermissionDenied);

@@ -115,8 +115,16 @@ TEST(LeastPrivilegeE2eTest, EachServiceRunsAsItsOwnRoleAndNatsUser) {
 
   httplib::Client client("127.0.0.1", split.http_port);
   client.set_read_timeout(10, 0);
-  BefriendAndSend(client, "least privilege", dir.path());
+  const Friends friends = BefriendAndSend(client, "least privilege", dir.path());
   if (::testing::Test::HasFailure()) return;  // the checks below need the message
+  // Typing goes out on messenger.typing (messaging's own NATS subject).
+  const Reply conversations = Send(client, "GET", "/v1/conversations", std::nullopt, friends.bob_token);
+  ASSERT_EQ(conversations.status, 200) << conversations.raw;
+  ASSERT_EQ(conversations.body["conversations"].size(), 1u) << conversations.raw;
+  const std::string conversation_id = conversations.body["conversations"][0]["conversation_id"];
+  Reply typing = Send(client, "PUT", "/v1/conversations/" + conversation_id + "/typing",
+                      nlohmann::json{{"typing", true}}, friends.bob_token);
+  ASSERT_EQ(typing.status, 204) << typing.raw;
 
   // 3. Nothing lost or doubled (read with the operators' NATS user and the
   // database administrator, who may see every outbox).

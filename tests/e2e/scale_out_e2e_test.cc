@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/grpc/grpc_util.h"
 #include "common/pg/pg.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
@@ -384,6 +385,92 @@ TEST_F(ScaleOutE2eTest, ADirectSendAfterUnfriendingIsRefusedOnEveryReplica) {
     }
   }
   ASSERT_TRUE(nats_->Restart().ok());
+}
+
+// Typing is kept in memory by each replica and shared through NATS: set on
+// one replica, it is in the sync of every replica and wakes the member's
+// long poll at the gateway; stopped on another, every replica shows the stop.
+TEST_F(ScaleOutE2eTest, TypingSetOnOneReplicaIsSeenThroughEveryReplica) {
+  const User x = Register("xena"), y = Register("yann");
+  Befriend(x, y);
+  ASSERT_FALSE(HasFatalFailure());
+  Reply sent;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {  // messaging learns of the users from user.created
+        sent = Send(*client_, "POST", "/v1/messages",
+                    nlohmann::json{{"to", y.id}, {"text", "hi"}, {"client_msg_id", "t1"}},
+                    x.token);
+        return sent.status == 201 || sent.status == 200;
+      },
+      absl::Seconds(20)))
+      << sent.raw;
+  const std::string room = sent.body["conversation_id"];
+  std::vector<std::unique_ptr<messaging::v1::MessagingService::Stub>> stubs;
+  for (ServiceProcess* r : replicas_) {
+    stubs.push_back(
+        messaging::v1::MessagingService::NewStub(grpcx::CreateChannel(Addr(r->grpc_port()))));
+  }
+  auto set_typing = [&](int replica, bool typing) {
+    messaging::v1::SetTypingRequest request;
+    request.set_user_id(x.id);
+    request.set_conversation_id(room);
+    request.set_typing(typing);
+    request.set_timeout_ms(30'000);
+    messaging::v1::SetTypingResponse response;
+    auto context = grpcx::NewClientContext(absl::Seconds(10));
+    return stubs[replica]->SetTyping(context.get(), request, &response);
+  };
+  // The typers of the room in a replica's answer to y's sync from `since`
+  // ("none" without a typing event).
+  auto typing_on = [&](int replica, const std::string& since) -> std::string {
+    messaging::v1::SyncRequest request;
+    request.set_user_id(y.id);
+    request.set_since(since);
+    messaging::v1::SyncResponse response;
+    auto context = grpcx::NewClientContext(absl::Seconds(10));
+    grpc::Status status = stubs[replica]->Sync(context.get(), request, &response);
+    if (!status.ok()) return "error: " + status.error_message();
+    for (const auto& e : response.events()) {
+      if (e.type() == "typing" && e.conversation_id() == room) {
+        return absl::StrJoin(e.typing_user_ids(), ",");
+      }
+    }
+    return "none";
+  };
+  for (int from = 0; from < kReplicas; ++from) {
+    Reply first = Send(*client_, "GET", "/v1/sync", std::nullopt, y.token);
+    ASSERT_EQ(first.status, 200) << first.raw;
+    const std::string since = first.body["next"];
+    // y's long poll parks at the gateway before the typing starts.
+    std::thread set_later([&] {
+      absl::SleepFor(absl::Milliseconds(300));
+      grpc::Status status = set_typing(from, true);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    });
+    Reply polled = Send(*client_, "GET", "/v1/sync?since=" + since + "&timeout_ms=15000",
+                        std::nullopt, y.token);
+    set_later.join();
+    ASSERT_EQ(polled.status, 200) << polled.raw;
+    bool seen = false;
+    for (const auto& e : polled.body["events"]) {
+      seen = seen || (e["type"] == "typing" && e["user_ids"] == nlohmann::json::array({x.id}));
+    }
+    EXPECT_TRUE(seen) << "set on replica " << from << ": " << polled.raw << Logs();
+    for (int on = 0; on < kReplicas; ++on) {
+      EXPECT_TRUE(testing::WaitUntil([&] { return typing_on(on, since) == x.id; },
+                                     absl::Seconds(10)))
+          << "set on replica " << from << ", read on " << on << ": " << typing_on(on, since);
+    }
+    const std::string after_start = polled.body["next"];
+    const int stop_on = (from + 1) % kReplicas;
+    ASSERT_TRUE(set_typing(stop_on, false).ok());
+    for (int on = 0; on < kReplicas; ++on) {
+      EXPECT_TRUE(testing::WaitUntil([&] { return typing_on(on, after_start).empty(); },
+                                     absl::Seconds(10)))
+          << "stopped on replica " << stop_on << ", read on " << on << ": "
+          << typing_on(on, after_start);
+    }
+  }
 }
 
 }  // namespace

@@ -83,6 +83,9 @@ nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
     out["message"] = MessageJson(e.message());
   } else if (e.type() == "conversation") {
     out["conversation_id"] = e.conversation_id();
+  } else if (e.type() == "typing") {
+    out["conversation_id"] = e.conversation_id();
+    out["user_ids"] = e.typing_user_ids();
   } else {
     out["user_id"] = e.user_id();
   }

@@ -64,7 +64,32 @@ absl::StatusOr<int> PageSize(int requested) {
 
 std::string EncodeSyncToken(int64_t position) { return "s" + std::to_string(position); }
 
+std::string EncodeSyncToken(int64_t position, uint64_t typing_cursor) {
+  std::string token = EncodeSyncToken(position);
+  if (typing_cursor != 0) token += "t" + std::to_string(typing_cursor);
+  return token;
+}
+
+absl::StatusOr<uint64_t> DecodeTypingCursor(std::string_view token) {
+  const size_t t = token.find('t');
+  if (t == std::string_view::npos) return 0;
+  const std::string_view digits = token.substr(t + 1);
+  uint64_t cursor = 0;
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos ||
+      !absl::SimpleAtoi(std::string(digits), &cursor)) {
+    return absl::InvalidArgumentError("since is not a token this server gave out");
+  }
+  return cursor;
+}
+
 absl::StatusOr<int64_t> DecodeSyncToken(std::string_view token) {
+  const size_t t = token.find('t');
+  if (t != std::string_view::npos) {
+    if (absl::StatusOr<uint64_t> cursor = DecodeTypingCursor(token); !cursor.ok()) {
+      return cursor.status();
+    }
+    token = token.substr(0, t);
+  }
   int64_t position = 0;
   if (token.size() < 2 || token[0] != 's' ||
       !absl::SimpleAtoi(std::string(token.substr(1)), &position) || position < 0) {

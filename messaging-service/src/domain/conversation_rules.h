@@ -37,6 +37,10 @@ absl::StatusOr<int> PageSize(int requested);
 // Sync tokens are opaque to clients: "s<stream position>".
 std::string EncodeSyncToken(int64_t position);
 absl::StatusOr<int64_t> DecodeSyncToken(std::string_view token);
+// The same with the reader's typing cursor (TypingState): "s<n>t<cursor>";
+// a token without the "t" part has cursor 0.
+std::string EncodeSyncToken(int64_t position, uint64_t typing_cursor);
+absl::StatusOr<uint64_t> DecodeTypingCursor(std::string_view token);
 absl::StatusOr<int> SyncTimeoutMs(int requested);
 
 // A message into a direct conversation is sent only while its users are friends.

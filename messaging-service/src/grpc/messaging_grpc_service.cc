@@ -200,6 +200,7 @@ struct MessagingGrpcService::SyncCall {
   v1::SyncResponse* response;
   std::string trace_id;
   int64_t since = 0;
+  uint64_t typing_cursor = 0;
   absl::Time deadline;
 };
 
@@ -224,6 +225,8 @@ grpc::ServerUnaryReactor* MessagingGrpcService::Sync(grpc::CallbackServerContext
       return call->reactor;
     }
     call->since = *since;
+    // DecodeSyncToken checked the typing part too.
+    call->typing_cursor = DecodeTypingCursor(request->since()).value_or(0);
   }
   call->deadline = absl::Now() + absl::Milliseconds(*timeout);
   if (!pool_.Submit([this, call] { SyncAttempt(call); })) {
@@ -236,7 +239,8 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
   trace::ScopedTrace scoped(call->trace_id);
   const std::string& user = call->request->user_id();
   if (call->request->since().empty()) {
-    call->response->set_next(EncodeSyncToken(messaging_.Position()));
+    call->response->set_next(
+        EncodeSyncToken(messaging_.Position(), typing_ != nullptr ? typing_->Cursor() : 0));
     call->reactor->Finish(grpc::Status::OK);
     return;
   }
@@ -251,10 +255,12 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
     call->reactor->Finish(ToGrpcStatus(annotated));
     return;
   }
+  TypingView typing{{}, call->typing_cursor};
+  if (typing_ != nullptr) typing = typing_->For(user, call->typing_cursor);
   const absl::Time now = absl::Now();
-  if (!batch->rows.empty() || now >= call->deadline || call->context->IsCancelled() ||
-      messaging_.hub().stopping()) {
-    call->response->set_next(EncodeSyncToken(batch->next));
+  if (!batch->rows.empty() || !typing.events.empty() || now >= call->deadline ||
+      call->context->IsCancelled() || messaging_.hub().stopping()) {
+    call->response->set_next(EncodeSyncToken(batch->next, typing.cursor));
     call->response->set_lagging(batch->lagging);
     for (const SyncRow& row : batch->rows) {
       v1::SyncEvent* e = call->response->add_events();
@@ -263,6 +269,12 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
       e->set_user_id(row.user_id);
       e->set_seq(row.seq);
       if (row.message) ToProto(*row.message, e->mutable_message());
+    }
+    for (const TypingEvent& t : typing.events) {
+      v1::SyncEvent* e = call->response->add_events();
+      e->set_type("typing");
+      e->set_conversation_id(t.room_id);
+      for (const std::string& u : t.user_ids) e->add_typing_user_ids(u);
     }
     call->reactor->Finish(grpc::Status::OK);
     return;

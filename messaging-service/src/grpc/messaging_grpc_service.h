@@ -7,6 +7,7 @@
 #include "messaging-service/src/grpc/room_forwarder.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/relations_manager.h"
+#include "messaging-service/src/service/typing_manager.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
 
@@ -56,6 +57,19 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
                                            const v1::ReactionRequest* request,
                                            v1::ReactionResponse* response) override;
 
+  // Typing and per-message receipts (typing_grpc_service.cc). Without
+  // SetTyping's manager they answer UNIMPLEMENTED and sync shows no typing.
+  void SetTypingManager(TypingManager* typing, MessagingStore* store) {
+    typing_ = typing;
+    store_ = store;
+  }
+  grpc::ServerUnaryReactor* SetTyping(grpc::CallbackServerContext* context,
+                                      const v1::SetTypingRequest* request,
+                                      v1::SetTypingResponse* response) override;
+  grpc::ServerUnaryReactor* GetMessageReceipts(grpc::CallbackServerContext* context,
+                                               const v1::GetMessageReceiptsRequest* request,
+                                               v1::GetMessageReceiptsResponse* response) override;
+
  private:
   struct SyncCall;
   void SyncAttempt(std::shared_ptr<SyncCall> call);
@@ -64,6 +78,8 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   RelationsManager& relations_;
   grpcx::WorkPool& pool_;
   RoomForwarder& forwarder_;
+  TypingManager* typing_ = nullptr;
+  MessagingStore* store_ = nullptr;
 };
 
 // FriendChecker over the contact service's IsFriend and AreFriends, with a

@@ -21,6 +21,7 @@
 #include "messaging-service/src/domain/matrix/room.h"
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/domain/sync_position.h"
+#include "messaging-service/src/domain/typing_state.h"
 #include "messaging-service/src/storage/messaging_store.h"
 #include "messaging-service/src/writer/room_writer.h"
 
@@ -42,6 +43,7 @@ class FriendChecker {
 struct MessagingLimits {
   size_t loaded_rooms = 10'000;    // rooms with their state and members
   size_t cache_entries = 100'000;  // each small cache: names, room rows, friendships
+  TypingLimits typing;             // typing notices (TypingManager)
 };
 
 struct SendInput {
@@ -115,6 +117,11 @@ class MessagingManager {
   // friendship.removed as this replica heard it: forget the remembered "yes".
   absl::Status OnFriendshipHeard(const bus::Event& event);
   WaitHub& hub() { return announcer_.hub(); }
+  // OK for a joined member; NOT_FOUND without such a room, else
+  // PERMISSION_DENIED.
+  absl::Status CheckMember(const std::string& room_id, const std::string& user_id) {
+    return CheckJoined(room_id, user_id);
+  }
 
   // Event consumer effects (inside the consumer's transaction).
   absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);

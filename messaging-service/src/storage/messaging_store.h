@@ -112,6 +112,13 @@ struct SyncRow {
 
 // The rows of one user after a key, in key order, below the horizon of the
 // read's snapshot (sync_position.h).
+// A member's read marker at or past a message: who, since when, up to where.
+struct MessageReceipt {
+  std::string user_id;
+  absl::Time seen_at;  // when the marker last moved
+  int64_t seq = 0;
+};
+
 struct SyncPage {
   std::vector<SyncRow> rows;
   bool full = false;     // the limit was reached; the last transaction is whole
@@ -244,6 +251,13 @@ class MessagingStore {
   // The relation and redaction events among `event_ids`, by event id.
   virtual absl::StatusOr<std::map<std::string, RelatedEvent>> RelatedEvents(
       const std::vector<std::string>& event_ids) = 0;
+  // The joined members whose read marker in the room is at or past the
+  // message `event_id`, earliest first; nullopt when the room has no such
+  // message. (Not pure: test fakes need not answer it.)
+  virtual absl::StatusOr<std::optional<std::vector<MessageReceipt>>> MessageReceipts(
+      const std::string& /*room_id*/, const std::string& /*event_id*/) {
+    return absl::UnimplementedError("MessageReceipts");
+  }
 };
 
 }  // namespace messenger::messaging

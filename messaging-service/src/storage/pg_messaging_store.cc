@@ -526,4 +526,15 @@ absl::StatusOr<std::map<std::string, RelatedEvent>> PgMessagingStore::RelatedEve
   return out;
 }
 
+absl::StatusOr<std::optional<std::vector<MessageReceipt>>> PgMessagingStore::MessageReceipts(
+    const std::string& room_id, const std::string& event_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMessageReceipts, {room_id, event_id}));
+  if (r.rows() == 0 || r.IsNull(0, 2)) return std::nullopt;  // row 0: the message
+  std::vector<MessageReceipt> out;
+  for (int i = 1; i < r.rows(); ++i) {
+    out.push_back({r.GetString(i, 0), r.GetTime(i, 1), r.GetInt64(i, 2)});
+  }
+  return out;
+}
+
 }  // namespace messenger::messaging

@@ -41,6 +41,8 @@ class PgMessagingStore final : public MessagingStore {
       const std::string& viewer, const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::map<std::string, RelatedEvent>> RelatedEvents(
       const std::vector<std::string>& event_ids) override;
+  absl::StatusOr<std::optional<std::vector<MessageReceipt>>> MessageReceipts(
+      const std::string& room_id, const std::string& event_id) override;
 
  private:
   // One kSyncRows statement: rows after `since` with xid below `below` and

@@ -280,5 +280,21 @@ inline constexpr pg::Query kRelatedEvents{
     "FROM redactions d LEFT JOIN relations x ON x.event_id = d.redacts "
     "JOIN events t ON t.event_id = coalesce(x.relates_to, d.redacts) "
     "WHERE d.event_id = ANY($1::text[])"};
+// Who has seen a message: the joined members whose read marker is at or past
+// it. Row 0 always comes (the message's seq, or none for no such message);
+// the readers follow, earliest first.
+inline constexpr pg::Query kMessageReceipts{
+    "msg_message_receipts",
+    "WITH msg AS (SELECT seq FROM events WHERE room_id = $1 AND event_id = $2 "
+    "             AND type = 'm.room.message') "
+    "SELECT user_id, updated_at, seq FROM ("
+    " SELECT 0 AS k, NULL::uuid AS user_id, NULL::timestamptz AS updated_at, "
+    "        (SELECT seq FROM msg) AS seq "
+    " UNION ALL "
+    " SELECT 1, rc.user_id, rc.updated_at, rc.seq FROM receipts rc "
+    " JOIN memberships m ON m.room_id = rc.room_id AND m.user_id = rc.user_id "
+    "   AND m.membership = 'join' "
+    " WHERE rc.room_id = $1 AND rc.seq >= (SELECT seq FROM msg)"
+    ") x ORDER BY k, updated_at, user_id"};
 
 }  // namespace messenger::messaging::queries

@@ -19,6 +19,16 @@ void CommitAnnouncer::Committed(const std::vector<std::string>& readers) {
   hub_.Notify(readers);
 }
 
+void CommitAnnouncer::Woke(const std::vector<std::string>& readers) {
+  if (readers.empty()) return;
+  if (publish_) {
+    nlohmann::json payload = readers;
+    payload.push_back({{"writer", writer_id_}, {"ephemeral", true}});
+    publish_(payload.dump());
+  }
+  hub_.Notify(readers);
+}
+
 void CommitAnnouncer::OnCommit(pg::Tx& tx, std::vector<std::string> readers) {
   tx.AfterCommit([this, readers = std::move(readers)] { Committed(readers); });
 }
@@ -33,6 +43,8 @@ void CommitAnnouncer::Heard(std::string_view payload) {
     } else if (item.is_object()) {
       const auto writer = item.find("writer");
       if (writer != item.end() && writer->is_string() && *writer == writer_id_) return;
+      const auto ephemeral = item.find("ephemeral");
+      if (ephemeral != item.end() && ephemeral->is_boolean() && ephemeral->get<bool>()) return;
     }
   }
   if (readers.empty()) return;

@@ -33,8 +33,12 @@ class CommitAnnouncer {
   void Committed(const std::vector<std::string>& readers);
   // The same, once `tx` commits.
   void OnCommit(pg::Tx& tx, std::vector<std::string> readers);
-  // A payload from the wake subject; this replica's own are skipped,
-  // anything malformed is ignored.
+  // News for `readers` outside the stream (typing): their long polls here
+  // and, through the wake subject, the gateways' wake up; no wake log
+  // changes (the other replicas hear the news itself on its own subject).
+  void Woke(const std::vector<std::string>& readers);
+  // A payload from the wake subject; this replica's own are skipped, and so
+  // are the ones of Woke, anything malformed is ignored.
   void Heard(std::string_view payload);
 
   WakeLog& log() { return log_; }
