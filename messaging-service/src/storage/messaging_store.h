@@ -197,6 +197,8 @@ class MessagingStore {
                                             int limit) = 0;
   // The state of the room after `event_id` (via state groups).
   virtual absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) = 0;
+  // Matrix client API: the rooms the user has joined.
+  virtual absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string& user_id) = 0;
 };
 
 }  // namespace messenger::messaging

@@ -437,4 +437,12 @@ absl::StatusOr<std::vector<StateEntry>> PgMessagingStore::StateAfter(const std::
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> PgMessagingStore::JoinedRoomIds(
+    const std::string& user_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kJoinedRoomIds, {user_id}));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
+  return out;
+}
+
 }  // namespace messenger::messaging

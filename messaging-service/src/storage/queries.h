@@ -215,4 +215,9 @@ inline constexpr pg::Query kStateGroupChain{
 #undef MESSENGER_ROOM_COLUMNS
 #undef MESSENGER_MESSAGE_COLUMNS
 
+// Matrix client API: the user's joined rooms.
+inline constexpr pg::Query kJoinedRoomIds{
+    "msg_joined_room_ids",
+    "SELECT room_id FROM memberships WHERE user_id = $1 AND membership = 'join' ORDER BY room_id"};
+
 }  // namespace messenger::messaging::queries
