@@ -47,6 +47,8 @@ class MockStore : public MessagingStore {
   MOCK_METHOD(absl::StatusOr<std::vector<ConversationRow>>, Conversations, (const std::string&),
               (override));
   MOCK_METHOD(absl::StatusOr<SyncPage>, SyncRows, (const std::string&, SyncKey, int), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<std::string>>, JoinedRoomIds, (const std::string&),
+              (override));
   MOCK_METHOD(absl::StatusOr<std::vector<StateEntry>>, StateAfter, (const std::string&),
               (override));
   MOCK_METHOD(absl::StatusOr<std::optional<TargetFacts>>, FindTarget, (const std::string&),

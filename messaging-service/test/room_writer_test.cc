@@ -118,6 +118,9 @@ class FakeStore final : public MessagingStore {
     return Unused();
   }
   absl::StatusOr<SyncPage> SyncRows(const std::string&, SyncKey, int) override { return Unused(); }
+  absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string&) override {
+    return Unused();
+  }
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string&) override {
     return Unused();
   }

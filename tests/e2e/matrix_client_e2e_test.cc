@@ -66,6 +66,10 @@ TEST_F(MatrixClientTest, DisabledRegistration) {
   Run({{"MESSENGER_MATRIX_REGISTRATION", "disabled"}}, "client_api_test.py", "--mode disabled");
 }
 
+TEST_F(MatrixClientTest, RoomsCreateRoomAndRefusals) {
+  Run({}, "rooms_test.py", "");
+}
+
 TEST_F(MatrixClientTest, MatrixNioClient) {
   Run({}, "nio_scenario.py", "");
 }

@@ -100,6 +100,7 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddRegisterRoutes(*api);
   AddDeviceRoutes(*api);
   AddProfileRoutes(*api);
+  AddRoomRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix

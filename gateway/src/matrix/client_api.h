@@ -81,5 +81,6 @@ void AddSessionRoutes(ClientApi& api);
 void AddRegisterRoutes(ClientApi& api);
 void AddDeviceRoutes(ClientApi& api);
 void AddProfileRoutes(ClientApi& api);
+void AddRoomRoutes(ClientApi& api);
 
 }  // namespace messenger::gateway::matrix

@@ -38,6 +38,7 @@ constexpr Known kKnown[] = {
     {kWeakPassword, 400, absl::StatusCode::kInvalidArgument},
     {kUserDeactivated, 403, absl::StatusCode::kPermissionDenied},
     {kThreepidNotFound, 400, absl::StatusCode::kNotFound},
+    {kUnsupportedRoomVersion, 400, absl::StatusCode::kFailedPrecondition},
     {kUnauthorized, 401, absl::StatusCode::kUnauthenticated},
 };
 

@@ -31,6 +31,7 @@ inline constexpr char kTooLarge[] = "M_TOO_LARGE";
 inline constexpr char kWeakPassword[] = "M_WEAK_PASSWORD";
 inline constexpr char kUserDeactivated[] = "M_USER_DEACTIVATED";
 inline constexpr char kThreepidNotFound[] = "M_THREEPID_NOT_FOUND";
+inline constexpr char kUnsupportedRoomVersion[] = "M_UNSUPPORTED_ROOM_VERSION";
 // Federation: a request without a valid X-Matrix signature.
 inline constexpr char kUnauthorized[] = "M_UNAUTHORIZED";
 

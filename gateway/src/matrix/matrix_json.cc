@@ -1,5 +1,6 @@
 #include "gateway/src/matrix/matrix_json.h"
 
+#include "common/status.h"
 #include "gateway/src/matrix/matrix_errors.h"
 
 namespace messenger::gateway::matrix {
@@ -49,6 +50,21 @@ absl::StatusOr<std::optional<MatrixBody>> MatrixBody::OptionalObject(
   if (it == json_.end() || it->is_null()) return std::nullopt;
   if (!it->is_object()) return WrongType(name, "an object");
   return MatrixBody(*it);
+}
+
+absl::StatusOr<std::optional<nlohmann::json>> MatrixBody::OptionalArray(
+    const std::string& name) const {
+  auto it = json_.find(name);
+  if (it == json_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_array()) return WrongType(name, "an array");
+  return *it;
+}
+
+absl::StatusOr<std::optional<nlohmann::json>> MatrixBody::OptionalJsonObject(
+    const std::string& name) const {
+  ASSIGN_OR_RETURN(std::optional<MatrixBody> object, OptionalObject(name));
+  if (!object) return std::nullopt;
+  return object->json();
 }
 
 }  // namespace messenger::gateway::matrix

@@ -23,6 +23,9 @@ class MatrixBody {
   absl::StatusOr<bool> OptionalBool(const std::string& name, bool fallback) const;
   // A nested object (absent: nullopt).
   absl::StatusOr<std::optional<MatrixBody>> OptionalObject(const std::string& name) const;
+  // A JSON array, or an object when `object` (absent or null: nullopt).
+  absl::StatusOr<std::optional<nlohmann::json>> OptionalArray(const std::string& name) const;
+  absl::StatusOr<std::optional<nlohmann::json>> OptionalJsonObject(const std::string& name) const;
   const nlohmann::json& json() const { return json_; }
 
  private:

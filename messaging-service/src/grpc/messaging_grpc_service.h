@@ -69,6 +69,16 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   grpc::ServerUnaryReactor* GetMessageReceipts(grpc::CallbackServerContext* context,
                                                const v1::GetMessageReceiptsRequest* request,
                                                v1::GetMessageReceiptsResponse* response) override;
+  // Matrix client API rooms (end of messaging_grpc_service.cc).
+  grpc::ServerUnaryReactor* CreateMatrixRoom(grpc::CallbackServerContext* context,
+                                             const v1::CreateMatrixRoomRequest* request,
+                                             v1::CreateMatrixRoomResponse* response) override;
+  grpc::ServerUnaryReactor* JoinedMatrixRooms(grpc::CallbackServerContext* context,
+                                              const v1::JoinedMatrixRoomsRequest* request,
+                                              v1::JoinedMatrixRoomsResponse* response) override;
+  grpc::ServerUnaryReactor* GetMatrixRoomState(grpc::CallbackServerContext* context,
+                                               const v1::GetMatrixRoomStateRequest* request,
+                                               v1::GetMatrixRoomStateResponse* response) override;
 
  private:
   struct SyncCall;

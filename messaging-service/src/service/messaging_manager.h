@@ -66,6 +66,19 @@ struct HistoryPage {
   std::optional<int64_t> next_before_seq;
 };
 
+// createRoom of the Matrix client API (matrix_rooms.cc); ids are UUIDs.
+struct MatrixRoomInput {
+  std::string creator_id;
+  std::vector<std::string> invitee_ids;
+  std::string preset;  // "" = private_chat
+  bool is_direct = false;
+  std::optional<std::string> name;
+  std::optional<std::string> topic;
+  nlohmann::json initial_state;  // null when absent
+  nlohmann::json power_level_content_override;
+  std::string room_version;
+};
+
 struct SyncBatch {
   int64_t next = 0;  // ToWire of the next key
   std::vector<SyncRow> rows;
@@ -126,6 +139,15 @@ class MessagingManager {
   // Event consumer effects (inside the consumer's transaction).
   absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
   absl::Status OnFriendshipEvent(const bus::Event& event, pg::Tx& tx);
+
+  // Matrix createRoom (matrix_rooms.cc). A direct room is the pair's one
+  // room, the same /v1 uses: an existing one is answered as it is.
+  absl::StatusOr<RoomRow> CreateMatrixRoom(const MatrixRoomInput& input);
+  // The rooms the user has joined.
+  absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string& user_id);
+  // The room's current state; PERMISSION_DENIED unless the user joined it.
+  absl::StatusOr<std::vector<matrix::Event>> MatrixRoomState(const std::string& user_id,
+                                                             const std::string& room_id);
 
   // Text of a stored m.room.message PDU.
   static std::string MessageText(const std::string& pdu);

@@ -258,6 +258,8 @@ class MessagingStore {
       const std::string& /*room_id*/, const std::string& /*event_id*/) {
     return absl::UnimplementedError("MessageReceipts");
   }
+  // Matrix client API: the rooms the user has joined.
+  virtual absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string& user_id) = 0;
 };
 
 }  // namespace messenger::messaging

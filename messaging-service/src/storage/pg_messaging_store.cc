@@ -537,4 +537,12 @@ absl::StatusOr<std::optional<std::vector<MessageReceipt>>> PgMessagingStore::Mes
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> PgMessagingStore::JoinedRoomIds(
+    const std::string& user_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kJoinedRoomIds, {user_id}));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
+  return out;
+}
+
 }  // namespace messenger::messaging

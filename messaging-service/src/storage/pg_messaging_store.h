@@ -43,6 +43,7 @@ class PgMessagingStore final : public MessagingStore {
       const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::optional<std::vector<MessageReceipt>>> MessageReceipts(
       const std::string& room_id, const std::string& event_id) override;
+  absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string& user_id) override;
 
  private:
   // One kSyncRows statement: rows after `since` with xid below `below` and

@@ -296,5 +296,9 @@ inline constexpr pg::Query kMessageReceipts{
     "   AND m.membership = 'join' "
     " WHERE rc.room_id = $1 AND rc.seq >= (SELECT seq FROM msg)"
     ") x ORDER BY k, updated_at, user_id"};
+// Matrix client API: the user's joined rooms.
+inline constexpr pg::Query kJoinedRoomIds{
+    "msg_joined_room_ids",
+    "SELECT room_id FROM memberships WHERE user_id = $1 AND membership = 'join' ORDER BY room_id"};
 
 }  // namespace messenger::messaging::queries
