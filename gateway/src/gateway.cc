@@ -139,6 +139,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddProfileRoutes(*this);
   AddContactRoutes(*this);
   AddMessagingRoutes(*this);
+  AddGroupRoutes(*this);
   AddRealtimeRoutes(*this);
   AddOpenApiRoute(*this);
   matrix::RegisterMatrixClientRoutes(*this);

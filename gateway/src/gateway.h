@@ -219,6 +219,7 @@ void AddMeRoutes(Gateway& gateway);
 void AddProfileRoutes(Gateway& gateway);
 void AddContactRoutes(Gateway& gateway);
 void AddMessagingRoutes(Gateway& gateway);
+void AddGroupRoutes(Gateway& gateway);
 void AddRealtimeRoutes(Gateway& gateway);
 // Matrix federation (matrix/*.cc): /_matrix/key/, /_matrix/federation/, /.well-known/matrix/server.
 void AddKeyRoutes(Gateway& gateway);

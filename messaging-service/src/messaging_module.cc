@@ -26,6 +26,8 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
   limits.cache_entries =
       static_cast<size_t>(env.Int("MESSENGER_MESSAGING_CACHE_ENTRIES",
                                   static_cast<int64_t>(limits.cache_entries), 1, 100'000'000));
+  limits.max_group_members =
+      env.Int("MESSENGER_MAX_GROUP_MEMBERS", limits.max_group_members, 2, 1'000'000);
   return limits;
 }
 
@@ -102,8 +104,11 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                     {"shards", static_cast<int64_t>(m->leases_->held().size())}});
   }
   m->forwarder_ = std::make_unique<RoomForwarder>(m->leases_.get(), common.rpc_timeout);
+  m->groups_ = std::make_unique<GroupManager>(*m->manager_, *m->store_, *m->friends_,
+                                              SystemClock::Instance(), SecureRng::Instance(),
+                                              limits.max_group_members);
   m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, m->core_->work_pool(),
-                                                    *m->forwarder_);
+                                                    *m->forwarder_, *m->groups_);
   // Every replica hears friendship.removed itself (the durable consumer
   // below reaches one replica only). A lost one costs nothing wrong: every
   // direct message is confirmed with the contact service before it commits.

@@ -9,13 +9,15 @@
 #include "messaging-service/src/federation/federation.h"
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
+#include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/sharding/lease_holder.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 namespace messenger::messaging {
 
-// MESSENGER_MESSAGING_ROOM_CACHE and MESSENGER_MESSAGING_CACHE_ENTRIES.
+// MESSENGER_MESSAGING_ROOM_CACHE, MESSENGER_MESSAGING_CACHE_ENTRIES and
+// MESSENGER_MAX_GROUP_MEMBERS.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
 
 // Several replicas: this one's address for the others ("" = the only writer,
@@ -62,6 +64,7 @@ class MessagingModule final : public ServiceModule {
   bus::NatsBus* bus_ = nullptr;  // set when it tells wake_log_ of reconnects
   std::unique_ptr<GrpcFriendChecker> friends_;
   std::unique_ptr<MessagingManager> manager_;
+  std::unique_ptr<GroupManager> groups_;
   std::unique_ptr<LeaseHolder> leases_;
   std::unique_ptr<RoomForwarder> forwarder_;
   std::unique_ptr<MessagingGrpcService> grpc_;

@@ -49,6 +49,10 @@ class MockStore : public MessagingStore {
   MOCK_METHOD(absl::StatusOr<SyncPage>, SyncRows, (const std::string&, SyncKey, int), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<StateEntry>>, StateAfter, (const std::string&),
               (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<MembershipAt>>, FindMembership,
+              (const std::string&, const std::string&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<ConversationRow>>, LeftConversations,
+              (const std::string&), (override));
 };
 
 std::shared_ptr<const FastMessage> Message(const std::string& room) {

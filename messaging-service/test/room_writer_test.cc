@@ -121,6 +121,13 @@ class FakeStore final : public MessagingStore {
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string&) override {
     return Unused();
   }
+  absl::StatusOr<std::optional<MembershipAt>> FindMembership(const std::string&,
+                                                             const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::vector<ConversationRow>> LeftConversations(const std::string&) override {
+    return Unused();
+  }
 
  private:
   static absl::Status Unused() { return absl::UnimplementedError("not used by the writer"); }
@@ -180,6 +187,10 @@ class FakeStore final : public MessagingStore {
     absl::Status SetDirectReadOnly(const std::string&, bool) override { return Unused(); }
     absl::Status AddUser(const std::string&, const std::string&) override { return Unused(); }
     absl::Status Enqueue(const bus::Event&) override { return Unused(); }
+    absl::Status InsertRoomNotices(const std::string&, const std::string&,
+                                   const std::optional<std::string>&) override {
+      return Unused();
+    }
 
    private:
     FakeStore& store_;

@@ -32,6 +32,10 @@ const std::map<std::string, std::set<std::string>>& DataFields() {
       {"message.sent",
        {"message_id", "conversation_id", "sender_id", "seq", "recipients", "sent_at"}},
       {"message.seen", {"conversation_id", "user_id", "seq", "seen_at"}},
+      {"conversation.member_added", {"conversation_id", "user_id", "added_by", "added_at"}},
+      {"conversation.member_removed",
+       {"conversation_id", "user_id", "removed_by", "reason", "removed_at"}},
+      {"conversation.updated", {"conversation_id", "updated_by", "fields", "updated_at"}},
   };
   return *fields;
 }
@@ -40,7 +44,7 @@ const std::map<std::string, std::set<std::string>>& DataFields() {
 std::string SourceOf(const std::string& type) {
   static const auto* sources = new std::map<std::string, std::string>{
       {"user", "auth"},          {"session", "session"},   {"profile", "profile"},
-      {"friendship", "contact"}, {"message", "messaging"},
+      {"friendship", "contact"}, {"message", "messaging"}, {"conversation", "messaging"},
   };
   auto it = sources->find(type.substr(0, type.find('.')));
   return it == sources->end() ? "" : it->second;
@@ -49,7 +53,8 @@ std::string SourceOf(const std::string& type) {
 // Fields that hold a user or session id (uuids), and the int64 sequence
 // numbers (strings in the protobuf JSON mapping).
 const std::set<std::string> kUuidFields = {"user_id", "session_id", "requester_id", "addressee_id",
-                                           "user_a",  "user_b",     "removed_by",   "sender_id"};
+                                           "user_a",  "user_b",     "removed_by",   "sender_id",
+                                           "added_by", "updated_by"};
 
 bool IsUuidValue(const nlohmann::json& v) { return v.is_string() && IsUuid(v.get<std::string>()); }
 

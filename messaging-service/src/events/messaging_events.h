@@ -1,4 +1,4 @@
-// message.sent (no text) and message.seen.
+// message.sent (no text), message.seen and the conversation.* events.
 #pragma once
 
 #include <string>
@@ -20,5 +20,26 @@ absl::StatusOr<bus::Event> MessageSentEvent(const std::string& message_id,
 absl::StatusOr<bus::Event> MessageSeenEvent(const std::string& conversation_id,
                                             const std::string& user_id, int64_t seq,
                                             absl::Time seen_at, const Clock& clock, Rng& rng);
+
+}  // namespace messenger::messaging
+
+namespace messenger::messaging {
+
+// conversation.member_added / member_removed / updated: who and what changed,
+// never a message's content or a setting's value.
+absl::StatusOr<bus::Event> MemberAddedEvent(const std::string& conversation_id,
+                                            const std::string& user_id,
+                                            const std::string& added_by, absl::Time at,
+                                            const Clock& clock, Rng& rng);
+// `reason`: "left" (own leave) or "removed" (by an admin).
+absl::StatusOr<bus::Event> MemberRemovedEvent(const std::string& conversation_id,
+                                              const std::string& user_id,
+                                              const std::string& removed_by,
+                                              const std::string& reason, absl::Time at,
+                                              const Clock& clock, Rng& rng);
+absl::StatusOr<bus::Event> ConversationUpdatedEvent(const std::string& conversation_id,
+                                                    const std::string& updated_by,
+                                                    const std::vector<std::string>& fields,
+                                                    absl::Time at, const Clock& clock, Rng& rng);
 
 }  // namespace messenger::messaging

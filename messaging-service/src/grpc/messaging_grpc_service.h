@@ -5,6 +5,7 @@
 #include "common/grpc/grpc_util.h"
 #include "common/grpc/work_pool.h"
 #include "messaging-service/src/grpc/room_forwarder.h"
+#include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
@@ -15,8 +16,8 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
  public:
   // Writes of rooms another replica owns go there through `forwarder`.
   MessagingGrpcService(MessagingManager& messaging, grpcx::WorkPool& pool,
-                       RoomForwarder& forwarder)
-      : messaging_(messaging), pool_(pool), forwarder_(forwarder) {}
+                       RoomForwarder& forwarder, GroupManager& groups)
+      : messaging_(messaging), pool_(pool), forwarder_(forwarder), groups_(groups) {}
 
   grpc::ServerUnaryReactor* SendMessage(grpc::CallbackServerContext* context,
                                         const v1::SendMessageRequest* request,
@@ -40,13 +41,38 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
                                    const v1::InviteRequest* request,
                                    v1::InviteResponse* response) override;
 
+  // Groups (group_grpc_handlers.cc).
+  grpc::ServerUnaryReactor* AddMembers(grpc::CallbackServerContext* context,
+                                       const v1::AddMembersRequest* request,
+                                       v1::AddMembersResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveMember(grpc::CallbackServerContext* context,
+                                         const v1::RemoveMemberRequest* request,
+                                         v1::RemoveMemberResponse* response) override;
+  grpc::ServerUnaryReactor* LeaveConversation(grpc::CallbackServerContext* context,
+                                              const v1::LeaveConversationRequest* request,
+                                              v1::LeaveConversationResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateConversation(grpc::CallbackServerContext* context,
+                                               const v1::UpdateConversationRequest* request,
+                                               v1::UpdateConversationResponse* response) override;
+  grpc::ServerUnaryReactor* SetMemberRole(grpc::CallbackServerContext* context,
+                                          const v1::SetMemberRoleRequest* request,
+                                          v1::SetMemberRoleResponse* response) override;
+  grpc::ServerUnaryReactor* GetConversation(grpc::CallbackServerContext* context,
+                                            const v1::GetConversationRequest* request,
+                                            v1::ConversationDetails* response) override;
+
  private:
+  // A room write: forwarded to the room's owner, or `fn` run here on the pool.
+  grpc::ServerUnaryReactor* RoomWrite(grpc::CallbackServerContext* context,
+                                      const std::string& room_id, const RoomForwarder::Call& call,
+                                      std::function<absl::Status()> fn);
   struct SyncCall;
   void SyncAttempt(std::shared_ptr<SyncCall> call);
 
   MessagingManager& messaging_;
   grpcx::WorkPool& pool_;
   RoomForwarder& forwarder_;
+  GroupManager& groups_;
 };
 
 // FriendChecker over the contact service's IsFriend and AreFriends, with a

@@ -78,6 +78,7 @@ struct ConversationRow {
   std::optional<MessageRow> last_message;
   int64_t unread = 0;
   std::vector<std::string> members;
+  bool left = false;  // a group the user left or was removed from: read-only
 };
 
 struct SyncRow {
@@ -138,6 +139,10 @@ class MessagingTx {
   virtual absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) = 0;
   virtual absl::Status AddUser(const std::string& user_id, const std::string& username) = 0;
   virtual absl::Status Enqueue(const bus::Event& event) = 0;
+  // A notice for every joined member of the room (groups: membership and
+  // settings changes), in one statement.
+  virtual absl::Status InsertRoomNotices(const std::string& room_id, const std::string& kind,
+                                         const std::optional<std::string>& other_user) = 0;
 };
 
 // A message appended in one statement (the hot path): the room row moves from
@@ -152,6 +157,12 @@ struct FastMessage {
   // Direct rooms: the pair whose friendship is confirmed before the commit.
   std::optional<std::string> direct_key;
   bus::Event outbox_event;
+};
+
+// A user's membership of a room and the position of the event that set it.
+struct MembershipAt {
+  std::string membership;  // "join" | "invite" | "leave" | "ban"
+  int64_t seq = 0;
 };
 
 class MessagingStore {
@@ -197,6 +208,14 @@ class MessagingStore {
                                             int limit) = 0;
   // The state of the room after `event_id` (via state groups).
   virtual absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) = 0;
+
+  // Groups.
+  virtual absl::StatusOr<std::optional<MembershipAt>> FindMembership(const std::string& room_id,
+                                                                     const std::string& user_id) = 0;
+  // Groups the user left or was removed from, as they were at the leave:
+  // the name then and the last message before it (no members, no unread).
+  virtual absl::StatusOr<std::vector<ConversationRow>> LeftConversations(
+      const std::string& user_id) = 0;
 };
 
 }  // namespace messenger::messaging

@@ -32,6 +32,10 @@ class PgMessagingStore final : public MessagingStore {
   absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id) override;
   absl::StatusOr<SyncPage> SyncRows(const std::string& user_id, SyncKey since, int limit) override;
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) override;
+  absl::StatusOr<std::optional<MembershipAt>> FindMembership(const std::string& room_id,
+                                                             const std::string& user_id) override;
+  absl::StatusOr<std::vector<ConversationRow>> LeftConversations(
+      const std::string& user_id) override;
 
  private:
   // One kSyncRows statement: rows after `since` with xid below `below` and
