@@ -97,8 +97,11 @@ void DataProblems(const std::string& type, const nlohmann::json& data,
     }
   }
   if (data.contains("reason")) {
+    // session.revoked's, and conversation.member_removed's.
     static const std::set<std::string> kReasons = {"logout", "revoked", "refresh_reuse"};
-    if (!data["reason"].is_string() || !kReasons.count(data["reason"].get<std::string>())) {
+    static const std::set<std::string> kLeaveReasons = {"left", "removed"};
+    const auto& reasons = type == "conversation.member_removed" ? kLeaveReasons : kReasons;
+    if (!data["reason"].is_string() || !reasons.count(data["reason"].get<std::string>())) {
       add("reason not in api.md: " + data["reason"].dump());
     }
   }

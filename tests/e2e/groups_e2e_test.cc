@@ -3,6 +3,7 @@
 // what a removed member still sees, sync events and bus events (once each).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -52,8 +53,10 @@ class GroupsE2eTest : public ::testing::Test {
     return r.body.value("conversation_id", "");
   }
   Reply Say(const std::string& as, const std::string& conversation, const std::string& text) {
+    std::string cmid = text;  // printable ASCII without spaces
+    std::replace(cmid.begin(), cmid.end(), ' ', '-');
     return Call("POST", "/v1/messages", as,
-                {{{"conversation_id", conversation}, {"text", text}, {"client_msg_id", text}}});
+                {{{"conversation_id", conversation}, {"text", text}, {"client_msg_id", cmid}}});
   }
   std::vector<std::string> HistoryTexts(const std::string& conversation, const std::string& as) {
     Reply r = Call("GET", "/v1/conversations/" + conversation + "/messages", as);
