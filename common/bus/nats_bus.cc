@@ -16,8 +16,8 @@ struct NatsBus::AsyncAcks {
 };
 
 const std::vector<std::string>& StreamSubjects() {
-  static const std::vector<std::string> kSubjects = {"user.>", "session.>", "profile.>",
-                                                     "friendship.>", "message.>"};
+  static const std::vector<std::string> kSubjects = {
+      "user.>", "session.>", "profile.>", "friendship.>", "message.>", "conversation.>"};
   return kSubjects;
 }
 

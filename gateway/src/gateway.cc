@@ -140,6 +140,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddContactRoutes(*this);
   AddMessagingRoutes(*this);
   AddRelationRoutes(*this);
+  AddGroupRoutes(*this);
   AddRealtimeRoutes(*this);
   AddTypingRoutes(*this);
   AddOpenApiRoute(*this);

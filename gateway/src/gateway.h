@@ -220,6 +220,7 @@ void AddProfileRoutes(Gateway& gateway);
 void AddContactRoutes(Gateway& gateway);
 void AddMessagingRoutes(Gateway& gateway);
 void AddRelationRoutes(Gateway& gateway);
+void AddGroupRoutes(Gateway& gateway);
 void AddRealtimeRoutes(Gateway& gateway);
 void AddTypingRoutes(Gateway& gateway);
 // Matrix federation (matrix/*.cc): /_matrix/key/, /_matrix/federation/, /.well-known/matrix/server.

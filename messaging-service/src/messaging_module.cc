@@ -30,6 +30,8 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
       "MESSENGER_TYPING_PER_ROOM", static_cast<int64_t>(limits.typing.per_room), 1, 10'000));
   limits.typing.total = static_cast<size_t>(env.Int(
       "MESSENGER_TYPING_TOTAL", static_cast<int64_t>(limits.typing.total), 1, 10'000'000));
+  limits.max_group_members =
+      env.Int("MESSENGER_MAX_GROUP_MEMBERS", limits.max_group_members, 2, 1'000'000);
   return limits;
 }
 
@@ -120,8 +122,12 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->forwarder_ = std::make_unique<RoomForwarder>(m->leases_.get(), common.rpc_timeout);
   m->relations_ = std::make_unique<RelationsManager>(*m->store_, *m->manager_,
                                                      SystemClock::Instance(), SecureRng::Instance());
+  m->groups_ = std::make_unique<GroupManager>(*m->manager_, *m->store_, *m->friends_,
+                                              SystemClock::Instance(), SecureRng::Instance(),
+                                              limits.max_group_members);
   m->grpc_ = std::make_unique<MessagingGrpcService>(*m->manager_, *m->relations_,
-                                                    m->core_->work_pool(), *m->forwarder_);
+                                                    m->core_->work_pool(), *m->forwarder_,
+                                                    *m->groups_);
   m->grpc_->SetTypingManager(m->typing_.get(), m->store_.get());
   // Every replica hears friendship.removed itself (the durable consumer
   // below reaches one replica only). A lost one costs nothing wrong: every

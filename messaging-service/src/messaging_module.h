@@ -9,6 +9,7 @@
 #include "messaging-service/src/federation/federation.h"
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
+#include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
 #include "messaging-service/src/sharding/lease_holder.h"
@@ -17,7 +18,8 @@
 namespace messenger::messaging {
 
 // MESSENGER_MESSAGING_ROOM_CACHE, MESSENGER_MESSAGING_CACHE_ENTRIES,
-// MESSENGER_TYPING_PER_ROOM and MESSENGER_TYPING_TOTAL.
+// MESSENGER_TYPING_PER_ROOM, MESSENGER_TYPING_TOTAL and
+// MESSENGER_MAX_GROUP_MEMBERS.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
 
 // Several replicas: this one's address for the others ("" = the only writer,
@@ -67,6 +69,7 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<RelationsManager> relations_;  // uses manager_
   std::unique_ptr<TypingManager> typing_;
   std::unique_ptr<bus::Subscription> typing_subscription_;  // feeds typing_
+  std::unique_ptr<GroupManager> groups_;
   std::unique_ptr<LeaseHolder> leases_;
   std::unique_ptr<RoomForwarder> forwarder_;
   std::unique_ptr<MessagingGrpcService> grpc_;

@@ -61,6 +61,10 @@ class MockStore : public MessagingStore {
               (const std::string&, const std::vector<std::string>&), (override));
   MOCK_METHOD((absl::StatusOr<std::map<std::string, RelatedEvent>>), RelatedEvents,
               (const std::vector<std::string>&), (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<MembershipAt>>, FindMembership,
+              (const std::string&, const std::string&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<ConversationRow>>, LeftConversations,
+              (const std::string&), (override));
 };
 
 std::shared_ptr<const FastMessage> Message(const std::string& room) {

@@ -142,6 +142,13 @@ class FakeStore final : public MessagingStore {
       const std::vector<std::string>&) override {
     return Unused();
   }
+  absl::StatusOr<std::optional<MembershipAt>> FindMembership(const std::string&,
+                                                             const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::vector<ConversationRow>> LeftConversations(const std::string&) override {
+    return Unused();
+  }
 
  private:
   static absl::Status Unused() { return absl::UnimplementedError("not used by the writer"); }
@@ -211,6 +218,10 @@ class FakeStore final : public MessagingStore {
       return Unused();
     }
     absl::Status ReplaceRedacted(const std::string&, const std::string&) override {
+      return Unused();
+    }
+    absl::Status InsertRoomNotices(const std::string&, const std::string&,
+                                   const std::optional<std::string>&) override {
       return Unused();
     }
 

@@ -37,6 +37,10 @@ const std::map<std::string, std::set<std::string>>& DataFields() {
       {"message.deleted",
        {"message_id", "conversation_id", "sender_id", "seq", "recipients", "deleted_by",
         "deleted_at"}},
+      {"conversation.member_added", {"conversation_id", "user_id", "added_by", "added_at"}},
+      {"conversation.member_removed",
+       {"conversation_id", "user_id", "removed_by", "reason", "removed_at"}},
+      {"conversation.updated", {"conversation_id", "updated_by", "fields", "updated_at"}},
   };
   return *fields;
 }
@@ -45,7 +49,7 @@ const std::map<std::string, std::set<std::string>>& DataFields() {
 std::string SourceOf(const std::string& type) {
   static const auto* sources = new std::map<std::string, std::string>{
       {"user", "auth"},          {"session", "session"},   {"profile", "profile"},
-      {"friendship", "contact"}, {"message", "messaging"},
+      {"friendship", "contact"}, {"message", "messaging"}, {"conversation", "messaging"},
   };
   auto it = sources->find(type.substr(0, type.find('.')));
   return it == sources->end() ? "" : it->second;
@@ -55,7 +59,7 @@ std::string SourceOf(const std::string& type) {
 // numbers (strings in the protobuf JSON mapping).
 const std::set<std::string> kUuidFields = {"user_id", "session_id", "requester_id", "addressee_id",
                                            "user_a",  "user_b",     "removed_by",   "sender_id",
-                                           "deleted_by"};
+                                           "deleted_by", "added_by", "updated_by"};
 
 bool IsUuidValue(const nlohmann::json& v) { return v.is_string() && IsUuid(v.get<std::string>()); }
 
@@ -98,8 +102,11 @@ void DataProblems(const std::string& type, const nlohmann::json& data,
     }
   }
   if (data.contains("reason")) {
+    // session.revoked's, and conversation.member_removed's.
     static const std::set<std::string> kReasons = {"logout", "revoked", "refresh_reuse"};
-    if (!data["reason"].is_string() || !kReasons.count(data["reason"].get<std::string>())) {
+    static const std::set<std::string> kLeaveReasons = {"left", "removed"};
+    const auto& reasons = type == "conversation.member_removed" ? kLeaveReasons : kReasons;
+    if (!data["reason"].is_string() || !reasons.count(data["reason"].get<std::string>())) {
       add("reason not in api.md: " + data["reason"].dump());
     }
   }

@@ -86,6 +86,11 @@ nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
   } else if (e.type() == "typing") {
     out["conversation_id"] = e.conversation_id();
     out["user_ids"] = e.typing_user_ids();
+  } else if (e.type() == "member_added" || e.type() == "member_removed" ||
+             e.type() == "conversation_updated") {
+    // Groups: who joined or left, or who changed the settings.
+    out["conversation_id"] = e.conversation_id();
+    out["user_id"] = e.user_id();
   } else {
     out["user_id"] = e.user_id();
   }
@@ -143,6 +148,8 @@ void AddMessagingRoutes(Gateway& gw) {
         item["read_only"] = conv.read_only();
       } else {
         item["name"] = conv.name();
+        item["read_only"] = conv.left();  // a group left: its history up to the leave
+        if (conv.left()) item["left"] = true;
       }
       if (conv.has_last_message()) item["last_message"] = MessageJson(conv.last_message());
       list.push_back(std::move(item));

@@ -63,3 +63,45 @@ absl::StatusOr<bus::Event> MessageDeletedEvent(const ChangedMessage& message,
 }
 
 }  // namespace messenger::messaging
+
+namespace messenger::messaging {
+
+absl::StatusOr<bus::Event> MemberAddedEvent(const std::string& conversation_id,
+                                            const std::string& user_id,
+                                            const std::string& added_by, absl::Time at,
+                                            const Clock& clock, Rng& rng) {
+  events::v1::ConversationMemberAdded data;
+  data.set_conversation_id(conversation_id);
+  data.set_user_id(user_id);
+  data.set_added_by(added_by);
+  ToProto(at, data.mutable_added_at());
+  return bus::MakeEvent("conversation.member_added", kEventSource, data, clock, rng);
+}
+
+absl::StatusOr<bus::Event> MemberRemovedEvent(const std::string& conversation_id,
+                                              const std::string& user_id,
+                                              const std::string& removed_by,
+                                              const std::string& reason, absl::Time at,
+                                              const Clock& clock, Rng& rng) {
+  events::v1::ConversationMemberRemoved data;
+  data.set_conversation_id(conversation_id);
+  data.set_user_id(user_id);
+  data.set_removed_by(removed_by);
+  data.set_reason(reason);
+  ToProto(at, data.mutable_removed_at());
+  return bus::MakeEvent("conversation.member_removed", kEventSource, data, clock, rng);
+}
+
+absl::StatusOr<bus::Event> ConversationUpdatedEvent(const std::string& conversation_id,
+                                                    const std::string& updated_by,
+                                                    const std::vector<std::string>& fields,
+                                                    absl::Time at, const Clock& clock, Rng& rng) {
+  events::v1::ConversationUpdated data;
+  data.set_conversation_id(conversation_id);
+  data.set_updated_by(updated_by);
+  for (const auto& f : fields) data.add_fields(f);
+  ToProto(at, data.mutable_updated_at());
+  return bus::MakeEvent("conversation.updated", kEventSource, data, clock, rng);
+}
+
+}  // namespace messenger::messaging

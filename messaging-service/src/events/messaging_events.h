@@ -1,4 +1,5 @@
-// message.sent (no text), message.seen, message.edited and message.deleted.
+// message.sent (no text), message.seen, message.edited, message.deleted and
+// the conversation.* events.
 #pragma once
 
 #include <string>
@@ -36,5 +37,26 @@ absl::StatusOr<bus::Event> MessageEditedEvent(const ChangedMessage& message, abs
 absl::StatusOr<bus::Event> MessageDeletedEvent(const ChangedMessage& message,
                                                const std::string& deleted_by, absl::Time deleted_at,
                                                const Clock& clock, Rng& rng);
+
+}  // namespace messenger::messaging
+
+namespace messenger::messaging {
+
+// conversation.member_added / member_removed / updated: who and what changed,
+// never a message's content or a setting's value.
+absl::StatusOr<bus::Event> MemberAddedEvent(const std::string& conversation_id,
+                                            const std::string& user_id,
+                                            const std::string& added_by, absl::Time at,
+                                            const Clock& clock, Rng& rng);
+// `reason`: "left" (own leave) or "removed" (by an admin).
+absl::StatusOr<bus::Event> MemberRemovedEvent(const std::string& conversation_id,
+                                              const std::string& user_id,
+                                              const std::string& removed_by,
+                                              const std::string& reason, absl::Time at,
+                                              const Clock& clock, Rng& rng);
+absl::StatusOr<bus::Event> ConversationUpdatedEvent(const std::string& conversation_id,
+                                                    const std::string& updated_by,
+                                                    const std::vector<std::string>& fields,
+                                                    absl::Time at, const Clock& clock, Rng& rng);
 
 }  // namespace messenger::messaging

@@ -43,6 +43,7 @@ void ToProto(const ConversationRow& c, const std::string& viewer, v1::Conversati
   out->set_unread_count(c.unread);
   for (const auto& m : c.members) out->add_member_ids(m);
   out->set_read_only(c.read_only);
+  out->set_left(c.left);
 }
 
 void ToProto(const SentMessage& sent, v1::SendMessageResponse* out) {

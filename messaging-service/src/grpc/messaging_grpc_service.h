@@ -5,6 +5,7 @@
 #include "common/grpc/grpc_util.h"
 #include "common/grpc/work_pool.h"
 #include "messaging-service/src/grpc/room_forwarder.h"
+#include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/relations_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
@@ -17,8 +18,12 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
  public:
   // Writes of rooms another replica owns go there through `forwarder`.
   MessagingGrpcService(MessagingManager& messaging, RelationsManager& relations,
-                       grpcx::WorkPool& pool, RoomForwarder& forwarder)
-      : messaging_(messaging), relations_(relations), pool_(pool), forwarder_(forwarder) {}
+                       grpcx::WorkPool& pool, RoomForwarder& forwarder, GroupManager& groups)
+      : messaging_(messaging),
+        relations_(relations),
+        pool_(pool),
+        forwarder_(forwarder),
+        groups_(groups) {}
 
   grpc::ServerUnaryReactor* SendMessage(grpc::CallbackServerContext* context,
                                         const v1::SendMessageRequest* request,
@@ -80,7 +85,31 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
                                                const v1::GetMatrixRoomStateRequest* request,
                                                v1::GetMatrixRoomStateResponse* response) override;
 
+  // Groups (group_grpc_handlers.cc).
+  grpc::ServerUnaryReactor* AddMembers(grpc::CallbackServerContext* context,
+                                       const v1::AddMembersRequest* request,
+                                       v1::AddMembersResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveMember(grpc::CallbackServerContext* context,
+                                         const v1::RemoveMemberRequest* request,
+                                         v1::RemoveMemberResponse* response) override;
+  grpc::ServerUnaryReactor* LeaveConversation(grpc::CallbackServerContext* context,
+                                              const v1::LeaveConversationRequest* request,
+                                              v1::LeaveConversationResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateConversation(grpc::CallbackServerContext* context,
+                                               const v1::UpdateConversationRequest* request,
+                                               v1::UpdateConversationResponse* response) override;
+  grpc::ServerUnaryReactor* SetMemberRole(grpc::CallbackServerContext* context,
+                                          const v1::SetMemberRoleRequest* request,
+                                          v1::SetMemberRoleResponse* response) override;
+  grpc::ServerUnaryReactor* GetConversation(grpc::CallbackServerContext* context,
+                                            const v1::GetConversationRequest* request,
+                                            v1::ConversationDetails* response) override;
+
  private:
+  // A room write: forwarded to the room's owner, or `fn` run here on the pool.
+  grpc::ServerUnaryReactor* RoomWrite(grpc::CallbackServerContext* context,
+                                      const std::string& room_id, const RoomForwarder::Call& call,
+                                      std::function<absl::Status()> fn);
   struct SyncCall;
   void SyncAttempt(std::shared_ptr<SyncCall> call);
 
@@ -90,6 +119,7 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   RoomForwarder& forwarder_;
   TypingManager* typing_ = nullptr;
   MessagingStore* store_ = nullptr;
+  GroupManager& groups_;
 };
 
 // FriendChecker over the contact service's IsFriend and AreFriends, with a

@@ -210,6 +210,18 @@ absl::Status MessagingManager::CheckJoined(const std::string& room_id, const std
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> MessagingManager::ReadableBefore(const std::string& room_id,
+                                                         const std::string& user_id) {
+  ASSIGN_OR_RETURN(std::optional<MembershipAt> at, store_.FindMembership(room_id, user_id));
+  if (at && at->membership == "join") return 0;
+  if (at && at->membership == "leave") {
+    ASSIGN_OR_RETURN(RoomRow room, KnownRoom(room_id));
+    if (room.kind == "group") return at->seq;  // what came before the leave stays theirs
+  }
+  RETURN_IF_ERROR(CheckJoined(room_id, user_id));
+  return 0;
+}
+
 absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::ResolveSend(
     const SendInput& in, bool memory_only) {
   ASSIGN_OR_RETURN(std::string sender, UserUuid(in.sender_id));
@@ -342,7 +354,8 @@ absl::StatusOr<HistoryPage> MessagingManager::History(const std::string& user_id
   ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
   ASSIGN_OR_RETURN(int page, PageSize(limit));
   if (before_seq < 0) return absl::InvalidArgumentError("before_seq must not be negative");
-  RETURN_IF_ERROR(CheckJoined(room_id, user));
+  ASSIGN_OR_RETURN(const int64_t bound, ReadableBefore(room_id, user));
+  if (bound > 0 && (before_seq == 0 || before_seq > bound)) before_seq = bound;
   ASSIGN_OR_RETURN(std::vector<MessageRow> rows, store_.Messages(room_id, before_seq, page + 1));
   HistoryPage out;
   if (static_cast<int>(rows.size()) > page) {
@@ -356,7 +369,10 @@ absl::StatusOr<HistoryPage> MessagingManager::History(const std::string& user_id
 absl::StatusOr<std::vector<ConversationRow>> MessagingManager::Conversations(
     const std::string& user_id) {
   ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
-  return store_.Conversations(user);
+  ASSIGN_OR_RETURN(std::vector<ConversationRow> rows, store_.Conversations(user));
+  ASSIGN_OR_RETURN(std::vector<ConversationRow> left, store_.LeftConversations(user));
+  for (ConversationRow& row : left) rows.push_back(std::move(row));  // after the active ones
+  return rows;
 }
 
 absl::StatusOr<RoomRow> MessagingManager::CreateGroup(const std::string& creator_id,

@@ -44,6 +44,7 @@ struct MessagingLimits {
   size_t loaded_rooms = 10'000;    // rooms with their state and members
   size_t cache_entries = 100'000;  // each small cache: names, room rows, friendships
   TypingLimits typing;             // typing notices (TypingManager)
+  int64_t max_group_members = 10'000;  // MESSENGER_MAX_GROUP_MEMBERS
 };
 
 struct SendInput {
@@ -152,9 +153,14 @@ class MessagingManager {
   // Text of a stored m.room.message PDU.
   static std::string MessageText(const std::string& pdu);
 
-  // For the relations' writes: the one write path and the users' Matrix ids.
+  // For the other use cases of rooms (relations, groups): the one write path
+  // and the users' Matrix ids.
   RoomWriter& writer() { return writer_; }
   absl::StatusOr<std::string> MatrixIdOf(const std::string& user_id) { return MatrixId(user_id); }
+  absl::StatusOr<std::map<std::string, std::string>> MatrixIdsOf(
+      const std::vector<std::string>& ids) {
+    return MatrixIds(ids);
+  }
 
  private:
   absl::StatusOr<std::string> MatrixId(const std::string& user_id);
@@ -166,6 +172,9 @@ class MessagingManager {
                                      const std::vector<std::string>& member_ids);
   absl::StatusOr<RoomRow> DirectRoomFor(const std::string& sender, const std::string& peer);
   absl::Status CheckJoined(const std::string& room_id, const std::string& user_id);
+  // The history a user may read: 0 (all) while joined, the seq of their
+  // leave after leaving a group; otherwise CheckJoined's error.
+  absl::StatusOr<int64_t> ReadableBefore(const std::string& room_id, const std::string& user_id);
   // IsFriend, remembering "yes" until a friendship.removed event (or a while).
   // It only decides the path: every direct message is confirmed with the
   // contact service just before it commits (ConfirmFriendships).

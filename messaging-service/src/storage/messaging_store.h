@@ -97,6 +97,7 @@ struct ConversationRow {
   std::optional<MessageRow> last_message;
   int64_t unread = 0;
   std::vector<std::string> members;
+  bool left = false;  // a group the user left or was removed from: read-only
 };
 
 struct SyncRow {
@@ -176,6 +177,10 @@ class MessagingTx {
       const std::string& event_id) = 0;
   // Stores the redacted PDU in place of the original (the text is gone).
   virtual absl::Status ReplaceRedacted(const std::string& event_id, const std::string& pdu) = 0;
+  // A notice for every joined member of the room (groups: membership and
+  // settings changes), in one statement.
+  virtual absl::Status InsertRoomNotices(const std::string& room_id, const std::string& kind,
+                                         const std::optional<std::string>& other_user) = 0;
 };
 
 // A message appended in one statement (the hot path): the room row moves from
@@ -190,6 +195,12 @@ struct FastMessage {
   // Direct rooms: the pair whose friendship is confirmed before the commit.
   std::optional<std::string> direct_key;
   bus::Event outbox_event;
+};
+
+// A user's membership of a room and the position of the event that set it.
+struct MembershipAt {
+  std::string membership;  // "join" | "invite" | "leave" | "ban"
+  int64_t seq = 0;
 };
 
 class MessagingStore {
@@ -260,6 +271,13 @@ class MessagingStore {
   }
   // Matrix client API: the rooms the user has joined.
   virtual absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string& user_id) = 0;
+  // Groups.
+  virtual absl::StatusOr<std::optional<MembershipAt>> FindMembership(const std::string& room_id,
+                                                                     const std::string& user_id) = 0;
+  // Groups the user left or was removed from, as they were at the leave:
+  // the name then and the last message before it (no members, no unread).
+  virtual absl::StatusOr<std::vector<ConversationRow>> LeftConversations(
+      const std::string& user_id) = 0;
 };
 
 }  // namespace messenger::messaging

@@ -252,6 +252,11 @@ class PgMessagingTx final : public MessagingTx {
     return tx_.Exec(queries::kReplaceRedacted, {event_id, pdu}).status();
   }
 
+  absl::Status InsertRoomNotices(const std::string& room_id, const std::string& kind,
+                                 const std::optional<std::string>& other_user) override {
+    return tx_.Exec(queries::kInsertRoomNotices, {room_id, kind, other_user}).status();
+  }
+
  private:
   pg::Tx& tx_;
   const bus::Outbox& outbox_;
@@ -542,6 +547,30 @@ absl::StatusOr<std::vector<std::string>> PgMessagingStore::JoinedRoomIds(
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kJoinedRoomIds, {user_id}));
   std::vector<std::string> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
+  return out;
+}
+
+absl::StatusOr<std::optional<MembershipAt>> PgMessagingStore::FindMembership(
+    const std::string& room_id, const std::string& user_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindMembership, {room_id, user_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return MembershipAt{r.GetString(0, 0), r.GetInt64(0, 1)};
+}
+
+absl::StatusOr<std::vector<ConversationRow>> PgMessagingStore::LeftConversations(
+    const std::string& user_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kLeftConversations, {user_id}));
+  std::vector<ConversationRow> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    ConversationRow row;
+    row.room_id = r.GetString(i, 0);
+    row.kind = "group";
+    if (!r.IsNull(i, 1)) row.name = r.GetString(i, 1);
+    row.read_only = true;
+    row.left = true;
+    if (!r.IsNull(i, 2)) row.last_message = MessageFrom(r, i, 2);
+    out.push_back(std::move(row));
+  }
   return out;
 }
 

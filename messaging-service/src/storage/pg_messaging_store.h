@@ -44,6 +44,10 @@ class PgMessagingStore final : public MessagingStore {
   absl::StatusOr<std::optional<std::vector<MessageReceipt>>> MessageReceipts(
       const std::string& room_id, const std::string& event_id) override;
   absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string& user_id) override;
+  absl::StatusOr<std::optional<MembershipAt>> FindMembership(const std::string& room_id,
+                                                             const std::string& user_id) override;
+  absl::StatusOr<std::vector<ConversationRow>> LeftConversations(
+      const std::string& user_id) override;
 
  private:
   // One kSyncRows statement: rows after `since` with xid below `below` and

@@ -300,5 +300,29 @@ inline constexpr pg::Query kMessageReceipts{
 inline constexpr pg::Query kJoinedRoomIds{
     "msg_joined_room_ids",
     "SELECT room_id FROM memberships WHERE user_id = $1 AND membership = 'join' ORDER BY room_id"};
+// Groups: a notice for every joined member of a room.
+inline constexpr pg::Query kInsertRoomNotices{
+    "msg_insert_room_notices",
+    "INSERT INTO notices (user_id, kind, room_id, other_user) "
+    "SELECT user_id, $2, $1, $3::uuid FROM memberships WHERE room_id = $1 AND membership = 'join'"};
+
+inline constexpr pg::Query kFindMembership{
+    "msg_find_membership",
+    "SELECT m.membership, e.seq FROM memberships m JOIN events e ON e.event_id = m.event_id "
+    "WHERE m.room_id = $1 AND m.user_id = $2"};
+
+// Groups left: the name and the last message before the leave event.
+inline constexpr pg::Query kLeftConversations{
+    "msg_left_conversations",
+    "SELECT r.room_id, "
+    "(SELECT n.pdu::jsonb->'content'->>'name' FROM events n WHERE n.room_id = r.room_id "
+    "  AND n.type = 'm.room.name' AND n.seq < le.seq ORDER BY n.seq DESC LIMIT 1), "
+    "lm.event_id, r.room_id, lm.seq, lm.sender, lm.pdu, lm.origin_server_ts "
+    "FROM memberships m JOIN rooms r USING (room_id) JOIN events le ON le.event_id = m.event_id "
+    "LEFT JOIN LATERAL (SELECT e.event_id, e.seq, e.sender, e.pdu, e.origin_server_ts "
+    "  FROM events e WHERE e.room_id = r.room_id AND e.type = 'm.room.message' "
+    "  AND e.seq < le.seq ORDER BY e.seq DESC LIMIT 1) lm ON true "
+    "WHERE m.user_id = $1 AND m.membership = 'leave' AND r.kind = 'group' "
+    "ORDER BY le.origin_server_ts DESC LIMIT 100"};
 
 }  // namespace messenger::messaging::queries
