@@ -408,7 +408,7 @@ TEST_F(ScaleOutE2eTest, TypingSetOnOneReplicaIsSeenThroughEveryReplica) {
   std::vector<std::unique_ptr<messaging::v1::MessagingService::Stub>> stubs;
   for (ServiceProcess* r : replicas_) {
     stubs.push_back(
-        messaging::v1::MessagingService::NewStub(grpcx::CreateChannel(Addr(r->grpc_port()))));
+        messaging::v1::MessagingService::NewStub(grpcx::CreateChannel(Addr(r->grpc_port()), "messaging")));
   }
   auto set_typing = [&](int replica, bool typing) {
     messaging::v1::SetTypingRequest request;
