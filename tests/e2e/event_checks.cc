@@ -96,7 +96,8 @@ void DataProblems(const std::string& type, const nlohmann::json& data,
   }
   if (data.contains("recipients")) {
     const auto& r = data["recipients"];
-    if (!r.is_array() || r.empty()) add("recipients is not a non-empty array");
+    // Empty is valid: the sender may be a group's last member.
+    if (!r.is_array()) add("recipients is not an array");
     for (const auto& v : r.is_array() ? r : nlohmann::json::array()) {
       if (!IsUuidValue(v)) add("a recipient is not a uuid: " + v.dump());
     }

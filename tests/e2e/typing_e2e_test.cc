@@ -206,6 +206,7 @@ TEST_F(TypingE2eTest, ReceiptsListWhoHasSeenEachMessage) {
   EXPECT_EQ(receipts(sent[1].first, carol_).status, 200);
   ExpectError(receipts(sent[0].first, dave_), 403, "PERMISSION_DENIED");
   ExpectError(receipts("$nosuchmessage", alice_), 404, "NOT_FOUND");
+  ExpectError(receipts("not-an-event-id", alice_), 400, "INVALID_ARGUMENT");  // names message_id
   ExpectError(
       Call("GET", "/v1/conversations/!nope:localhost/messages/" + sent[0].first + "/receipts",
            alice_),

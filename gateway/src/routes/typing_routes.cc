@@ -42,7 +42,7 @@ void AddTypingRoutes(Gateway& gw) {
            });
 
   gw.Route(
-      "GET", "/v1/conversations/{id:room}/messages/{message_id}/receipts", true,
+      "GET", "/v1/conversations/{id:room}/messages/{message_id:message}/receipts", true,
       [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
         messaging::v1::GetMessageReceiptsRequest request;
         request.set_user_id(c.user_id());
