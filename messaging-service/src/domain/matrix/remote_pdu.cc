@@ -1,0 +1,74 @@
+#include "messaging-service/src/domain/matrix/remote_pdu.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "messaging-service/src/domain/matrix/identifiers.h"
+#include "messaging-service/src/domain/matrix/pdu_checks.h"
+
+namespace messenger::matrix {
+namespace {
+
+RemotePduDecision Refuse(absl::Status reason) {
+  return {RemotePduAction::kRefuse, std::move(reason)};
+}
+
+bool OnServer(absl::string_view id, absl::string_view server_name) {
+  absl::StatusOr<std::string> server = ServerNameOf(id);
+  return server.ok() && *server == server_name;
+}
+
+}  // namespace
+
+bool ServerHasJoinedMember(const StateMap& state, absl::string_view server_name) {
+  for (const auto& [key, event] : state) {
+    if (key.type == kMemberType && event.membership() == "join" &&
+        OnServer(key.state_key, server_name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+RemotePduDecision DecideRemotePdu(const Event& event, absl::string_view origin,
+                                  absl::string_view local_server, const Room& room,
+                                  const EventSource& events) {
+  if (event.room_id() != room.room_id()) {
+    return Refuse(absl::InvalidArgumentError("the event is for another room"));
+  }
+  if (OnServer(event.sender(), local_server)) {
+    return Refuse(absl::PermissionDeniedError("events of this server's users come from it only"));
+  }
+  const bool own_join = event.type() == kMemberType && event.membership() == "join" &&
+                        event.state_key() == event.sender() && OnServer(event.sender(), origin);
+  if (!own_join && !ServerHasJoinedMember(room.state(), origin)) {
+    return Refuse(absl::PermissionDeniedError(
+        absl::StrCat(origin, " has no member joined in ", room.room_id())));
+  }
+  if (event.prev_events() != room.forward_extremities()) {
+    std::vector<std::string> unknown;
+    for (const std::string& prev : event.prev_events()) {
+      if (events.Find(prev) == nullptr) unknown.push_back(prev);
+    }
+    if (!unknown.empty()) {
+      return Refuse(absl::FailedPreconditionError(
+          absl::StrCat("unknown prev_events ", absl::StrJoin(unknown, ", "),
+                       ": missing events are not fetched; send them first")));
+    }
+    return Refuse(absl::FailedPreconditionError(
+        "the event does not follow the room's latest event: forked histories are not merged"));
+  }
+  // Linear: the state before the event is the current state.
+  absl::StatusOr<PduAuthResult> auth = AuthorizePdu(event, events, room.state(), room.state());
+  if (!auth.ok()) return Refuse(absl::FailedPreconditionError(auth.status().message()));
+  switch (auth->outcome) {
+    case PduOutcome::kAccepted:
+      return {RemotePduAction::kApply, absl::OkStatus()};
+    case PduOutcome::kRejected:
+      return {RemotePduAction::kReject, absl::PermissionDeniedError(auth->reason.message())};
+    case PduOutcome::kSoftFailed:
+      break;
+  }
+  return Refuse(absl::PermissionDeniedError(auth->reason.message()));
+}
+
+}  // namespace messenger::matrix

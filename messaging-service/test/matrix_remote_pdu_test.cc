@@ -1,0 +1,140 @@
+// The decisions on PDUs from other servers (remote_pdu.h), on a real public
+// room and real signed events; the known events are an in-memory source.
+#include "messaging-service/src/domain/matrix/remote_pdu.h"
+
+#include <gtest/gtest.h>
+
+#include "messaging-service/src/domain/matrix/pdu_builder.h"
+
+namespace messenger::matrix {
+namespace {
+
+constexpr char kLocal[] = "hs.local";
+constexpr char kRemote[] = "remote.test";
+constexpr char kRoomId[] = "!public:hs.local";
+constexpr char kAlice[] = "@alice:hs.local";
+constexpr char kPat[] = "@pat:remote.test";
+constexpr char kMallory[] = "@mallory:remote.test";
+constexpr char kNeverSeen[] = "$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+class RemotePduTest : public ::testing::Test {
+ protected:
+  RemotePduTest()
+      : local_key_(*Ed25519Key::FromSeed(std::string(32, '\x01'), "l")),
+        remote_key_(*Ed25519Key::FromSeed(std::string(32, '\x02'), "r")),
+        room_(kRoomId) {
+    auto created = CreateRoom(
+        {.room_id = kRoomId, .creator = kAlice, .join_rule = "public", .origin_server_ts = 1},
+        kLocal, local_key_);
+    EXPECT_TRUE(created.ok()) << created.status();
+    room_ = created->room;
+    for (const Event& e : created->events) known_.Add(e);
+  }
+
+  // An event of `sender` after the room's latest one, as its server builds it.
+  Event Remote(const std::string& sender, const std::string& type,
+               std::optional<std::string> state_key, nlohmann::json content,
+               std::optional<std::vector<std::string>> prevs = std::nullopt) {
+    EventDraft draft{sender, type, state_key, content, std::nullopt};
+    PduFields fields{.room_id = kRoomId,
+                     .sender = sender,
+                     .type = type,
+                     .state_key = state_key,
+                     .content = content,
+                     .prev_events = prevs.value_or(room_.forward_extremities()),
+                     .auth_events = room_.AuthEventIds(draft),
+                     .depth = room_.depth() + 1,
+                     .origin_server_ts = ++ts_};
+    absl::StatusOr<Event> event = BuildPdu(fields, kRemote, remote_key_);
+    EXPECT_TRUE(event.ok()) << event.status();
+    return *event;
+  }
+
+  RemotePduDecision Decide(const Event& event, const std::string& origin = kRemote) {
+    return DecideRemotePdu(event, origin, kLocal, room_, known_);
+  }
+
+  // Applies an accepted event as the writer does.
+  void Apply(const Event& event) {
+    ASSERT_EQ(Decide(event).action, RemotePduAction::kApply) << Decide(event).reason;
+    ASSERT_TRUE(room_.Accept(event).ok());
+    known_.Add(event);
+  }
+
+  Ed25519Key local_key_, remote_key_;
+  Room room_;
+  EventMapSource known_;
+  int64_t ts_ = 100;
+};
+
+TEST_F(RemotePduTest, JoinOfTheOriginsUserThenItsMessagesApply) {
+  EXPECT_FALSE(ServerHasJoinedMember(room_.state(), kRemote));
+  Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
+  EXPECT_TRUE(ServerHasJoinedMember(room_.state(), kRemote));
+  Apply(Remote(kPat, kMessageType, std::nullopt, {{"msgtype", "m.text"}, {"body", "hi"}}));
+}
+
+TEST_F(RemotePduTest, OriginWithoutMemberIsRefused) {
+  Event message = Remote(kPat, kMessageType, std::nullopt, {{"body", "hi"}});
+  RemotePduDecision d = Decide(message);
+  EXPECT_EQ(d.action, RemotePduAction::kRefuse);
+  EXPECT_EQ(d.reason.code(), absl::StatusCode::kPermissionDenied);
+  // Nor may a joined server send the join of another server's user.
+  Event join = Remote(kPat, kMemberType, kPat, {{"membership", "join"}});
+  EXPECT_EQ(Decide(join, "other.test").action, RemotePduAction::kRefuse);
+}
+
+TEST_F(RemotePduTest, SenderNotJoinedIsRejectedByTheAuthRules) {
+  Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
+  RemotePduDecision d = Decide(Remote(kMallory, kMessageType, std::nullopt, {{"body", "x"}}));
+  EXPECT_EQ(d.action, RemotePduAction::kReject);
+  EXPECT_EQ(d.reason.code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(RemotePduTest, RejectedAuthEventRejects) {
+  Event join = Remote(kPat, kMemberType, kPat, {{"membership", "join"}});
+  Apply(join);
+  // The store says the join was rejected after all (e.g. stored so by an
+  // earlier decision): events that rely on it are rejected too.
+  EventMapSource flagged;
+  for (const auto& [key, e] : room_.state()) flagged.Add(e, e.event_id() == join.event_id());
+  Event message = Remote(kPat, kMessageType, std::nullopt, {{"body", "x"}});
+  RemotePduDecision d = DecideRemotePdu(message, kRemote, kLocal, room_, flagged);
+  EXPECT_EQ(d.action, RemotePduAction::kReject) << d.reason;
+}
+
+TEST_F(RemotePduTest, UnknownPrevEventsAndForksAreRefusedWithAReason) {
+  Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
+  const std::vector<std::string> old_tip = room_.forward_extremities();
+  Event unknown = Remote(kPat, kMessageType, std::nullopt, {{"body", "x"}},
+                         std::vector<std::string>{kNeverSeen});
+  RemotePduDecision d = Decide(unknown);
+  EXPECT_EQ(d.action, RemotePduAction::kRefuse);
+  EXPECT_NE(d.reason.message().find(kNeverSeen), std::string::npos) << d.reason;
+  Apply(Remote(kPat, kMessageType, std::nullopt, {{"body", "first"}}));
+  Event fork = Remote(kPat, kMessageType, std::nullopt, {{"body", "fork"}}, old_tip);
+  d = Decide(fork);
+  EXPECT_EQ(d.action, RemotePduAction::kRefuse);
+  EXPECT_NE(d.reason.message().find("forked"), std::string::npos) << d.reason;
+}
+
+TEST_F(RemotePduTest, LocalSendersAndOtherRoomsAreRefused) {
+  Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
+  PduFields fields{.room_id = kRoomId,
+                   .sender = kAlice,
+                   .type = kMessageType,
+                   .content = {{"body", "forged"}},
+                   .prev_events = room_.forward_extremities(),
+                   .depth = room_.depth() + 1,
+                   .origin_server_ts = 5};
+  absl::StatusOr<Event> forged = BuildPdu(fields, kLocal, local_key_);
+  ASSERT_TRUE(forged.ok());
+  EXPECT_EQ(Decide(*forged).action, RemotePduAction::kRefuse);
+  Room other("!other:hs.local");
+  RemotePduDecision d = DecideRemotePdu(Remote(kPat, kMessageType, std::nullopt, {{"b", 1}}),
+                                        kRemote, kLocal, other, known_);
+  EXPECT_EQ(d.reason.code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace messenger::matrix
