@@ -92,6 +92,7 @@ struct Stubs {
   std::unique_ptr<contact::v1::ContactService::Stub> contact;
   std::unique_ptr<messaging::v1::MessagingService::Stub> messaging;
   std::unique_ptr<federation::v1::FederationService::Stub> federation;  // on the messaging channel
+  std::unique_ptr<federation::v1::FederationRoomService::Stub> federation_rooms;  // same channel
 };
 
 // What a route handler sees. Path parameters are decoded and of the shape
@@ -226,6 +227,7 @@ void AddTypingRoutes(Gateway& gateway);
 // Matrix federation (matrix/*.cc): /_matrix/key/, /_matrix/federation/, /.well-known/matrix/server.
 void AddKeyRoutes(Gateway& gateway);
 void AddFederationRoutes(Gateway& gateway);
+void AddFederationRoomRoutes(Gateway& gateway);
 
 // The public profile JSON of api.md.
 nlohmann::json ProfileJson(const profile::v1::Profile& profile);

@@ -104,6 +104,19 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                        m->core_->pool(), SystemClock::Instance()));
   m->federation_grpc_ =
       std::make_unique<FederationGrpcService>(*m->federation_, m->core_->work_pool());
+  m->federation_room_store_ =
+      std::make_unique<federation::PgFederationRoomStore>(m->core_->pool());
+  m->federation_rooms_ = std::make_unique<federation::FederationRooms>(
+      m->federation_->authenticator(), m->federation_->remote_keys(), m->federation_->store(),
+      *m->federation_room_store_, *m->store_, m->manager_->writer(), common.server_name,
+      SystemClock::Instance());
+  TypingManager* typing = m->typing_.get();
+  m->federation_rooms_->SetTypingSink([typing](const std::string& user, const std::string& room,
+                                               bool on, absl::Duration timeout) {
+    return typing->Set(user, room, on, timeout);
+  });
+  m->federation_rooms_grpc_ =
+      std::make_unique<FederationRoomGrpcService>(*m->federation_rooms_, m->core_->work_pool());
   MessagingManager* manager = m->manager_.get();
   if (!sharding.advertise_address.empty()) {
     m->leases_ = std::make_unique<LeaseHolder>(

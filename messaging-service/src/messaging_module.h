@@ -8,6 +8,7 @@
 #include "common/service/service_main.h"
 #include "messaging-service/src/federation/federation.h"
 #include "messaging-service/src/grpc/federation_grpc_service.h"
+#include "messaging-service/src/grpc/federation_rooms_grpc.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
@@ -44,7 +45,7 @@ class MessagingModule final : public ServiceModule {
                                                                  federation::FederationConfig fed = {});
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override {
-    return {grpc_.get(), federation_grpc_.get()};
+    return {grpc_.get(), federation_grpc_.get(), federation_rooms_grpc_.get()};
   }
   ServiceCore& core() override { return *core_; }
   // Gives the shards back (the other replicas take them within a second)
@@ -77,6 +78,9 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<bus::Subscription> friendships_heard_;
   std::unique_ptr<federation::Federation> federation_;
   std::unique_ptr<FederationGrpcService> federation_grpc_;
+  std::unique_ptr<federation::PgFederationRoomStore> federation_room_store_;
+  std::unique_ptr<federation::FederationRooms> federation_rooms_;
+  std::unique_ptr<FederationRoomGrpcService> federation_rooms_grpc_;
 };
 
 }  // namespace messenger::messaging

@@ -1,10 +1,9 @@
 // The decisions on PDUs from other servers (remote_pdu.h), on a real public
 // room and real signed events; the known events are an in-memory source.
-#include "messaging-service/src/domain/matrix/remote_pdu.h"
-
 #include <gtest/gtest.h>
 
 #include "messaging-service/src/domain/matrix/pdu_builder.h"
+#include "messaging-service/src/domain/matrix/remote_pdu.h"
 
 namespace messenger::matrix {
 namespace {

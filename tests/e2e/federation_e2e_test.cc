@@ -5,7 +5,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -268,6 +271,21 @@ TEST_F(FederationE2eTest, SignedjsonRequestsAcceptedForgedOnesRefused) {
                            "/_matrix/federation/v1/query/profile?user_id=%40nobody%3Ahs2.test");
   EXPECT_EQ(nobody.status, 404) << nobody.raw;
   EXPECT_EQ(nobody.body["errcode"], "M_NOT_FOUND");
+}
+
+// tests/matrix/federation_rooms_test.py as hs3.test (the Python server,
+// whose keys hs2 fetches from it): joins a public room of hs2, reads it,
+// sends PDUs good and bad; hs1 (no member in the room) is refused.
+TEST_F(FederationE2eTest, RemoteServerJoinsReadsAndSendsIntoALocalRoom) {
+  const std::string log = dir_->path() + "/federation_rooms_test.log";
+  const std::string command =
+      absl::StrCat("timeout 300 /usr/bin/python3 '", MESSENGER_FEDERATION_ROOMS_TEST,
+                   "' --base http://127.0.0.1:", hs2_->http_port(), " --server ", kHs2, " --peer '",
+                   kPy, ":", kPySeed, ":ed25519:py'", " --outsider '", kHs1, ":", kHs1Seed, ":",
+                   kHs1KeyId, "' > '", log, "' 2>&1");
+  const int status = std::system(command.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "federation_rooms_test.py failed:" << Dump(log) << "\nhs2 log:" << Dump(hs2_->log_path());
 }
 
 }  // namespace

@@ -16,4 +16,21 @@ RouteHandler FederationRoute(RouteHandler handler) {
   };
 }
 
+void FillInbound(const http::Request& request, federation::v1::InboundRequest* out) {
+  out->set_method(request.method);
+  out->set_uri(request.query.empty() ? request.path : request.path + "?" + request.query);
+  for (const auto& [name, value] : request.headers) {
+    if (name == "authorization") out->add_authorization(value);
+  }
+  out->set_body(request.body);
+}
+
+http::Response JsonText(std::string text) {
+  http::Response r;
+  r.status = 200;
+  r.body = std::move(text);
+  r.SetHeader("Content-Type", "application/json");
+  return r;
+}
+
 }  // namespace messenger::gateway

@@ -11,15 +11,6 @@ namespace {
 constexpr char kServerSoftware[] = "messenger";
 constexpr char kServerVersion[] = "0.1.0";
 
-void FillInbound(const http::Request& request, federation::v1::InboundRequest* out) {
-  out->set_method(request.method);
-  out->set_uri(request.query.empty() ? request.path : request.path + "?" + request.query);
-  for (const auto& [name, value] : request.headers) {
-    if (name == "authorization") out->add_authorization(value);
-  }
-  out->set_body(request.body);
-}
-
 }  // namespace
 
 void AddFederationRoutes(Gateway& gw) {

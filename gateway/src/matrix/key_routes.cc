@@ -8,14 +8,6 @@
 namespace messenger::gateway {
 namespace {
 
-http::Response JsonText(std::string text) {
-  http::Response r;
-  r.status = 200;
-  r.body = std::move(text);
-  r.SetHeader("Content-Type", "application/json");
-  return r;
-}
-
 absl::StatusOr<http::Response> Notary(Gateway& gw, std::string query) {
   federation::v1::JsonDocument request, response;
   request.set_json(std::move(query));

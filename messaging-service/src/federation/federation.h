@@ -39,6 +39,11 @@ class Federation {
   absl::StatusOr<std::string> QueryRemoteProfile(const std::string& user_id,
                                                  const std::string& field);
 
+  // For the room routes (federation_rooms.h), which live beside the rooms.
+  RequestAuthenticator& authenticator() { return *auth_; }
+  RemoteKeys& remote_keys() { return *remote_; }
+  FederationStore& store() { return *store_; }
+
  private:
   Federation() = default;
   std::string server_name_;

@@ -5,14 +5,6 @@
 #include "common/status_mapping.h"
 
 namespace messenger::messaging {
-namespace {
-
-federation::InboundRequest FromProto(const federation::v1::InboundRequest& in) {
-  return {in.method(), in.uri(), {in.authorization().begin(), in.authorization().end()}, in.body()};
-}
-
-}  // namespace
-
 grpc::ServerUnaryReactor* FederationGrpcService::GetServerKeys(
     grpc::CallbackServerContext* context, const federation::v1::GetServerKeysRequest*,
     federation::v1::JsonDocument* response) {

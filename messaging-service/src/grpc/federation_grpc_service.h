@@ -8,6 +8,11 @@
 
 namespace messenger::messaging {
 
+// A request as the gateway forwarded it.
+inline federation::InboundRequest FromProto(const federation::v1::InboundRequest& in) {
+  return {in.method(), in.uri(), {in.authorization().begin(), in.authorization().end()}, in.body()};
+}
+
 class FederationGrpcService final : public federation::v1::FederationService::CallbackService {
  public:
   FederationGrpcService(federation::Federation& federation, grpcx::WorkPool& pool)

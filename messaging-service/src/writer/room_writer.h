@@ -167,6 +167,24 @@ class RoomWriter {
   LruCache<std::string, std::shared_ptr<RoomHandle>> rooms_;
   // Last: stopped (and drained) before the members its answers use.
   MessageBatcher batcher_;
+
+  // Federation (issue 16; room_writer_remote.cc): events of other servers.
+ public:
+  // An event another server built and signed, its checks passed
+  // (matrix::CheckPduFormatAndSignatures).
+  struct RemoteWrite {
+    matrix::Event event;
+    std::string sender_id;                 // UUID (federation/remote_users.h)
+    std::optional<std::string> member_id;  // m.room.member: the target's UUID
+  };
+  // Decides under the room's lock, from the room as it is, whether the event
+  // may be applied: OK applies it, an error writes nothing and is returned.
+  using RemoteDecide = std::function<absl::Status(const matrix::Room& room)>;
+  // Applies the event after the room's latest one (state, membership, the
+  // message.sent outbox row of a message) with `extra` rows, in one
+  // transaction under the row lock, and wakes the room's readers.
+  absl::StatusOr<StoredEvent> WriteRemoteEvent(const std::string& room_id, const RemoteWrite& write,
+                                               const RemoteDecide& decide, const Extra& extra);
 };
 
 }  // namespace messenger::messaging

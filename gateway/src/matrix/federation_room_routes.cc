@@ -1,0 +1,105 @@
+// Federation room routes (issue 16): event, state, state_ids, backfill,
+// get_missing_events, make_join, send_join (v2) and send. Forwarded to
+// messaging's FederationRoomService, which authenticates the X-Matrix
+// request and checks everything; the gateway only shapes the parameters.
+#include "common/status.h"
+#include "gateway/src/gateway.h"
+#include "gateway/src/matrix/federation_errors.h"
+#include "gateway/src/params.h"
+
+namespace messenger::gateway {
+namespace {
+
+using RoomRequest = federation::v1::FederationRoomRequest;
+using Stub = federation::v1::FederationRoomService::Stub;
+using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const RoomRequest&,
+                                      federation::v1::JsonDocument*);
+
+constexpr size_t kMaxRepeated = 20;  // ?v= and ?ver= values taken
+
+// Every value of a repeated query parameter (QueryParams keeps the first).
+absl::StatusOr<std::vector<std::string>> Repeated(std::string_view raw_query,
+                                                  std::string_view name) {
+  std::vector<std::string> out;
+  while (!raw_query.empty()) {
+    const size_t amp = raw_query.find('&');
+    const std::string_view pair = raw_query.substr(0, amp);
+    raw_query.remove_prefix(amp == std::string_view::npos ? raw_query.size() : amp + 1);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) != name || eq == std::string_view::npos) continue;
+    if (out.size() == kMaxRepeated) {
+      return absl::InvalidArgumentError(std::string(name) + " is repeated too often");
+    }
+    ASSIGN_OR_RETURN(std::string value, PathParam(name, ParamShape::kText, pair.substr(eq + 1)));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+// A route whose request `fill` completes, answered with messaging's JSON.
+RouteHandler Forward(Gateway& gw, Method method,
+                     std::function<absl::Status(RouteContext&, RoomRequest&)> fill) {
+  return FederationRoute(
+      [&gw, method, fill = std::move(fill)](RouteContext& c) -> absl::StatusOr<http::Response> {
+        RoomRequest request;
+        FillInbound(c.request, request.mutable_request());
+        RETURN_IF_ERROR(fill(c, request));
+        federation::v1::JsonDocument response;
+        RETURN_IF_ERROR(gw.Call(*gw.stubs().federation_rooms, method, request, &response));
+        return JsonText(std::move(*response.mutable_json()));
+      });
+}
+
+}  // namespace
+
+void AddFederationRoomRoutes(Gateway& gw) {
+  constexpr char kV1[] = "/_matrix/federation/v1";
+  const std::string v1 = kV1;
+  gw.Route("GET", v1 + "/event/{event_id:message}", false,
+           Forward(gw, &Stub::GetEvent, [](RouteContext& c, RoomRequest& r) {
+             r.set_event_id(c.params["event_id"]);
+             return absl::OkStatus();
+           }));
+  const auto state = [](RouteContext& c, RoomRequest& r) -> absl::Status {
+    r.set_room_id(c.params["room_id"]);
+    ASSIGN_OR_RETURN(*r.mutable_at_event_id(), c.query.Text("event_id", 255));
+    return absl::OkStatus();
+  };
+  gw.Route("GET", v1 + "/state/{room_id:room}", false, Forward(gw, &Stub::GetState, state));
+  gw.Route("GET", v1 + "/state_ids/{room_id:room}", false, Forward(gw, &Stub::GetStateIds, state));
+  gw.Route("GET", v1 + "/backfill/{room_id:room}", false,
+           Forward(gw, &Stub::Backfill, [](RouteContext& c, RoomRequest& r) -> absl::Status {
+             r.set_room_id(c.params["room_id"]);
+             ASSIGN_OR_RETURN(std::vector<std::string> from, Repeated(c.request.query, "v"));
+             for (std::string& v : from) r.add_backfill_from(std::move(v));
+             ASSIGN_OR_RETURN(int64_t limit, c.query.Int("limit", 1, 10'000, 0));
+             r.set_limit(static_cast<int32_t>(limit));
+             return absl::OkStatus();
+           }));
+  gw.Route("POST", v1 + "/get_missing_events/{room_id:room}", false,
+           Forward(gw, &Stub::GetMissingEvents, [](RouteContext& c, RoomRequest& r) {
+             r.set_room_id(c.params["room_id"]);
+             return absl::OkStatus();
+           }));
+  gw.Route("GET", v1 + "/make_join/{room_id:room}/{user_id}", false,
+           Forward(gw, &Stub::MakeJoin, [](RouteContext& c, RoomRequest& r) -> absl::Status {
+             r.set_room_id(c.params["room_id"]);
+             r.set_user_id(c.params["user_id"]);
+             ASSIGN_OR_RETURN(std::vector<std::string> versions, Repeated(c.request.query, "ver"));
+             for (std::string& v : versions) r.add_room_versions(std::move(v));
+             return absl::OkStatus();
+           }));
+  gw.Route("PUT", "/_matrix/federation/v2/send_join/{room_id:room}/{event_id:message}", false,
+           Forward(gw, &Stub::SendJoin, [](RouteContext& c, RoomRequest& r) {
+             r.set_room_id(c.params["room_id"]);
+             r.set_event_id(c.params["event_id"]);
+             return absl::OkStatus();
+           }));
+  gw.Route("PUT", v1 + "/send/{txn_id}", false,
+           Forward(gw, &Stub::SendTransaction, [](RouteContext& c, RoomRequest& r) {
+             r.set_txn_id(c.params["txn_id"]);
+             return absl::OkStatus();
+           }));
+}
+
+}  // namespace messenger::gateway

@@ -1,0 +1,115 @@
+#include "messaging-service/src/federation/federation_room_store.h"
+
+#include "common/status.h"
+
+namespace messenger::federation {
+namespace {
+
+constexpr pg::Query kPdus{
+    "fedroom_pdus",
+    "SELECT event_id, room_id, pdu, false FROM events WHERE event_id = ANY($1::text[]) "
+    "UNION ALL SELECT event_id, room_id, pdu, true FROM federation_rejected_events "
+    "WHERE event_id = ANY($1::text[])"};
+constexpr pg::Query kCurrentState{
+    "fedroom_current_state",
+    "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) WHERE c.room_id = $1"};
+// Rooms are linear (room.h): seq orders the DAG.
+constexpr pg::Query kBackfill{
+    "fedroom_backfill",
+    "SELECT pdu FROM events WHERE room_id = $1 AND seq <= "
+    "(SELECT max(seq) FROM events WHERE room_id = $1 AND event_id = ANY($2::text[])) "
+    "ORDER BY seq DESC LIMIT $3"};
+constexpr pg::Query kMissingEvents{
+    "fedroom_missing_events",
+    "SELECT pdu FROM (SELECT seq, pdu FROM events WHERE room_id = $1 AND seq < "
+    "(SELECT max(seq) FROM events WHERE room_id = $1 AND event_id = ANY($3::text[])) "
+    "AND seq > COALESCE((SELECT max(seq) FROM events WHERE room_id = $1 "
+    "AND event_id = ANY($2::text[])), 0) AND (pdu::jsonb ->> 'depth')::bigint >= $5 "
+    "ORDER BY seq DESC LIMIT $4) page ORDER BY seq"};
+constexpr pg::Query kInsertRejected{
+    "fedroom_insert_rejected",
+    "INSERT INTO federation_rejected_events (event_id, room_id, origin, reason, pdu, received_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING"};
+constexpr pg::Query kAddRemoteUser{
+    "fedroom_add_remote_user",
+    "INSERT INTO users (user_id, username, remote) VALUES ($1, $2, true) "
+    "ON CONFLICT (user_id) DO NOTHING"};
+constexpr pg::Query kLocalUser{"fedroom_local_user",
+                               "SELECT user_id FROM users WHERE username = $1 AND NOT remote"};
+
+// A PostgreSQL text[] literal; every element quoted.
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const std::string& v : values) {
+    if (out.size() > 1) out.push_back(',');
+    out.push_back('"');
+    for (const char c : v) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::vector<std::string> Column(const pg::Result& r) {
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<KnownPdu>> PgFederationRoomStore::Pdus(
+    const std::vector<std::string>& event_ids) {
+  std::vector<KnownPdu> out;
+  if (event_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kPdus, {TextArray(event_ids)}));
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2), r.GetBool(i, 3)});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> PgFederationRoomStore::CurrentStatePdus(
+    const std::string& room_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCurrentState, {room_id}));
+  return Column(r);
+}
+
+absl::StatusOr<std::vector<std::string>> PgFederationRoomStore::Backfill(
+    const std::string& room_id, const std::vector<std::string>& from, int limit) {
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(kBackfill, {room_id, TextArray(from), static_cast<int64_t>(limit)}));
+  return Column(r);
+}
+
+absl::StatusOr<std::vector<std::string>> PgFederationRoomStore::MissingEvents(
+    const std::string& room_id, const std::vector<std::string>& earliest,
+    const std::vector<std::string>& latest, int limit, int64_t min_depth) {
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(kMissingEvents, {room_id, TextArray(earliest), TextArray(latest),
+                                               static_cast<int64_t>(limit), min_depth}));
+  return Column(r);
+}
+
+absl::Status PgFederationRoomStore::InsertRejected(const KnownPdu& pdu, const std::string& origin,
+                                                   const std::string& reason, absl::Time now) {
+  return pool_.Exec(kInsertRejected, {pdu.event_id, pdu.room_id, origin, reason, pdu.pdu, now})
+      .status();
+}
+
+absl::Status PgFederationRoomStore::AddRemoteUser(pg::Tx& tx, const std::string& uuid,
+                                                  const std::string& matrix_user_id) {
+  return tx.Exec(kAddRemoteUser, {uuid, matrix_user_id}).status();
+}
+
+absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::LocalUserId(
+    const std::string& localpart) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kLocalUser, {localpart}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
+}  // namespace messenger::federation

@@ -1,0 +1,74 @@
+// What the federation room routes read and keep beside the rooms and events
+// of messaging_store.h: PDUs by id (rejected ones too), pages of a room's
+// history for backfill and get_missing_events, rejected PDUs, remote users
+// (V045). An interface, so the use cases are tested without a database.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/pg/pg.h"
+
+namespace messenger::federation {
+
+struct KnownPdu {
+  std::string event_id;
+  std::string room_id;
+  std::string pdu;  // canonical JSON as stored
+  bool rejected = false;
+};
+
+class FederationRoomStore {
+ public:
+  virtual ~FederationRoomStore() = default;
+  // The events among `event_ids` this server has, accepted or rejected.
+  virtual absl::StatusOr<std::vector<KnownPdu>> Pdus(const std::vector<std::string>& event_ids) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) = 0;
+  // PDUs of the room from the latest of `from` backwards, newest first, at
+  // most `limit` (linear rooms: by seq).
+  virtual absl::StatusOr<std::vector<std::string>> Backfill(const std::string& room_id,
+                                                            const std::vector<std::string>& from,
+                                                            int limit) = 0;
+  // PDUs of the room after the latest of `earliest` and before the latest of
+  // `latest`, of depth >= `min_depth`: the `limit` closest to `latest`, oldest
+  // first.
+  virtual absl::StatusOr<std::vector<std::string>> MissingEvents(
+      const std::string& room_id, const std::vector<std::string>& earliest,
+      const std::vector<std::string>& latest, int limit, int64_t min_depth) = 0;
+  // Keeps a PDU the auth rules rejected (once).
+  virtual absl::Status InsertRejected(const KnownPdu& pdu, const std::string& origin,
+                                      const std::string& reason, absl::Time now) = 0;
+  // In a room write's transaction: the remote user's row (remote_users.h).
+  virtual absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
+                                     const std::string& matrix_user_id) = 0;
+  // The local user with this Matrix localpart.
+  virtual absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) = 0;
+};
+
+class PgFederationRoomStore final : public FederationRoomStore {
+ public:
+  explicit PgFederationRoomStore(pg::Pool& pool) : pool_(pool) {}
+  absl::StatusOr<std::vector<KnownPdu>> Pdus(const std::vector<std::string>& event_ids) override;
+  absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) override;
+  absl::StatusOr<std::vector<std::string>> Backfill(const std::string& room_id,
+                                                    const std::vector<std::string>& from,
+                                                    int limit) override;
+  absl::StatusOr<std::vector<std::string>> MissingEvents(const std::string& room_id,
+                                                         const std::vector<std::string>& earliest,
+                                                         const std::vector<std::string>& latest,
+                                                         int limit, int64_t min_depth) override;
+  absl::Status InsertRejected(const KnownPdu& pdu, const std::string& origin,
+                              const std::string& reason, absl::Time now) override;
+  absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
+                             const std::string& matrix_user_id) override;
+  absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace messenger::federation

@@ -1,0 +1,112 @@
+// Rooms over federation (issue 16): the reading routes (event, state,
+// state_ids, backfill, get_missing_events) for servers with a member joined,
+// make_join/send_join into a local public room, and PUT /send with its PDUs
+// entering rooms through RoomWriter::WriteRemoteEvent. Every call
+// authenticates the X-Matrix request first. Answers are the spec's bodies.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "messaging-service/src/domain/matrix/event.h"
+#include "messaging-service/src/domain/matrix/pdu_checks.h"
+#include "messaging-service/src/federation/federation_room_store.h"
+#include "messaging-service/src/federation/federation_store.h"
+#include "messaging-service/src/federation/request_authenticator.h"
+#include "messaging-service/src/storage/messaging_store.h"
+#include "messaging-service/src/writer/room_writer.h"
+#include "nlohmann/json.hpp"
+
+namespace messenger::federation {
+
+// Bounds of the reading routes: pages and the auth chains they carry.
+inline constexpr int kMaxBackfill = 100;
+inline constexpr int kMaxMissingEvents = 50;
+inline constexpr size_t kMaxAuthChain = 5000;
+
+// The parameters of one route (path and query, decoded).
+struct RoomRoute {
+  std::string room_id;
+  std::string event_id;
+  std::string user_id;
+  std::string txn_id;
+  std::string at_event_id;                 // /state, /state_ids: ?event_id=
+  std::vector<std::string> backfill_from;  // /backfill: ?v=
+  int limit = 0;                           // /backfill: ?limit=
+  std::vector<std::string> room_versions;  // /make_join: ?ver=
+};
+
+// How long a remote user's typing notice lasts (the m.typing EDU has no
+// timeout; it is refreshed by the typer's server).
+inline constexpr absl::Duration kRemoteTypingTimeout = absl::Seconds(30);
+
+class FederationRooms {
+ public:
+  // Where m.typing EDUs go: (user UUID, room, typing, timeout).
+  using TypingSink =
+      std::function<absl::Status(const std::string&, const std::string&, bool, absl::Duration)>;
+  FederationRooms(RequestAuthenticator& auth, matrix::ServerKeySource& keys, FederationStore& txns,
+                  FederationRoomStore& store, messaging::MessagingStore& messaging,
+                  messaging::RoomWriter& writer, std::string server_name, const Clock& clock)
+      : auth_(auth),
+        keys_(keys),
+        txns_(txns),
+        store_(store),
+        messaging_(messaging),
+        writer_(writer),
+        server_name_(std::move(server_name)),
+        clock_(clock) {}
+
+  absl::StatusOr<nlohmann::json> GetEvent(const InboundRequest& request, const RoomRoute& route);
+  absl::StatusOr<nlohmann::json> GetState(const InboundRequest& request, const RoomRoute& route) {
+    return State(request, route, false);
+  }
+  absl::StatusOr<nlohmann::json> GetStateIds(const InboundRequest& request,
+                                             const RoomRoute& route) {
+    return State(request, route, true);
+  }
+  absl::StatusOr<nlohmann::json> Backfill(const InboundRequest& request, const RoomRoute& route);
+  absl::StatusOr<nlohmann::json> GetMissingEvents(const InboundRequest& request,
+                                                  const RoomRoute& route);
+  absl::StatusOr<nlohmann::json> MakeJoin(const InboundRequest& request, const RoomRoute& route);
+  absl::StatusOr<nlohmann::json> SendJoin(const InboundRequest& request, const RoomRoute& route);
+  void SetTypingSink(TypingSink typing) { typing_ = std::move(typing); }
+
+  // Idempotent per (origin, txn_id): a retry gets the kept answer.
+  absl::StatusOr<nlohmann::json> SendTransaction(const InboundRequest& request,
+                                                 const RoomRoute& route);
+
+ private:
+  // Whether `origin` may read the room: a member joined (or world_readable).
+  absl::Status MayRead(const std::string& origin, const std::string& room_id);
+  // The authenticated origin, when it may read the room.
+  absl::StatusOr<std::string> ReadAccess(const InboundRequest& request, const std::string& room_id);
+  absl::StatusOr<nlohmann::json> State(const InboundRequest& request, const RoomRoute& route,
+                                       bool ids_only);
+  absl::StatusOr<matrix::StateMap> CurrentState(const std::string& room_id);
+  absl::StatusOr<std::vector<matrix::Event>> Events(const std::vector<std::string>& ids);
+  // The auth events of `events`, recursively (bounded by kMaxAuthChain).
+  absl::StatusOr<std::vector<matrix::Event>> AuthChain(const std::vector<matrix::Event>& events);
+  // The room state before `event` (rooms are linear: after its prev event).
+  absl::StatusOr<std::vector<matrix::Event>> StateBefore(const matrix::Event& event);
+  // Checks an event `origin` sent and applies or rejects it.
+  absl::Status Ingest(const std::string& origin, const matrix::Event& event);
+  nlohmann::json Envelope(nlohmann::json pdus) const;
+  // An m.typing EDU of `origin` for one of its users (others are ignored).
+  void Typing(const std::string& origin, const nlohmann::json& content);
+
+  RequestAuthenticator& auth_;
+  matrix::ServerKeySource& keys_;
+  FederationStore& txns_;
+  FederationRoomStore& store_;
+  messaging::MessagingStore& messaging_;
+  messaging::RoomWriter& writer_;
+  std::string server_name_;
+  const Clock& clock_;
+  TypingSink typing_;
+};
+
+}  // namespace messenger::federation

@@ -1,0 +1,48 @@
+// gRPC adapter of the federation room routes (FederationRoomService): each
+// call runs FederationRooms on the work pool (it may wait on other servers'
+// keys and on the database) and answers its JSON as text.
+#pragma once
+
+#include "common/grpc/work_pool.h"
+#include "messaging-service/src/federation/federation_rooms.h"
+#include "messenger/federation/v1/federation.grpc.pb.h"
+
+namespace messenger::messaging {
+
+class FederationRoomGrpcService final
+    : public federation::v1::FederationRoomService::CallbackService {
+ public:
+  using Request = federation::v1::FederationRoomRequest;
+  using Response = federation::v1::JsonDocument;
+
+  FederationRoomGrpcService(federation::FederationRooms& rooms, grpcx::WorkPool& pool)
+      : rooms_(rooms), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context, const Request* request,
+                                     Response* response) override;
+  grpc::ServerUnaryReactor* GetState(grpc::CallbackServerContext* context, const Request* request,
+                                     Response* response) override;
+  grpc::ServerUnaryReactor* GetStateIds(grpc::CallbackServerContext* context,
+                                        const Request* request, Response* response) override;
+  grpc::ServerUnaryReactor* Backfill(grpc::CallbackServerContext* context, const Request* request,
+                                     Response* response) override;
+  grpc::ServerUnaryReactor* GetMissingEvents(grpc::CallbackServerContext* context,
+                                             const Request* request, Response* response) override;
+  grpc::ServerUnaryReactor* MakeJoin(grpc::CallbackServerContext* context, const Request* request,
+                                     Response* response) override;
+  grpc::ServerUnaryReactor* SendJoin(grpc::CallbackServerContext* context, const Request* request,
+                                     Response* response) override;
+  grpc::ServerUnaryReactor* SendTransaction(grpc::CallbackServerContext* context,
+                                            const Request* request, Response* response) override;
+
+ private:
+  using Call = absl::StatusOr<nlohmann::json> (federation::FederationRooms::*)(
+      const federation::InboundRequest&, const federation::RoomRoute&);
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const Request* request,
+                                Response* response, Call call);
+
+  federation::FederationRooms& rooms_;
+  grpcx::WorkPool& pool_;
+};
+
+}  // namespace messenger::messaging

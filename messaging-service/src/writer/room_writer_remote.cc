@@ -1,0 +1,82 @@
+// RoomWriter's entry point for events of other servers (room_writer.h). They
+// are stored like local ones (events, state groups, current state,
+// memberships, outbox) but never built or signed here.
+#include <algorithm>
+
+#include "common/status.h"
+#include "messaging-service/src/domain/relations.h"
+#include "messaging-service/src/events/messaging_events.h"
+#include "messaging-service/src/writer/room_writer.h"
+
+namespace messenger::messaging {
+
+absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room_id,
+                                                         const RemoteWrite& write,
+                                                         const RemoteDecide& decide,
+                                                         const Extra& extra) {
+  const matrix::Event& event = write.event;
+  StoredEvent stored;
+  std::vector<std::string> notify;
+  RETURN_IF_ERROR(RoomTransaction(room_id, [&](MessagingTx& tx, RoomHandle& handle) {
+    ASSIGN_OR_RETURN(std::optional<RoomRow> row, tx.LockRoom(room_id));
+    if (!row) return absl::NotFoundError("no such room");
+    RETURN_IF_ERROR(Refresh(tx, *row, handle));
+    RETURN_IF_ERROR(decide(*handle.room));
+    RETURN_IF_ERROR(handle.room->Accept(event));
+    const absl::Time now = clock_.Now();
+    stored = StoredEvent{.event_id = event.event_id(),
+                         .room_id = room_id,
+                         .seq = ++row->last_seq,
+                         .sender = write.sender_id,
+                         .type = event.type(),
+                         .state_key = event.state_key(),
+                         .origin_server_ts = event.origin_server_ts(),
+                         .pdu = event.canonical_json()};
+    row->depth = std::max(row->depth, event.depth());
+    row->tip_event_id = event.event_id();
+    row->last_event_at = now;
+    std::optional<std::string> last_message;
+    if (event.is_state()) {
+      const StateEntry entry{event.type(), *event.state_key(), event.event_id()};
+      std::vector<StateEntry> full;
+      for (const auto& [key, state_event] : handle.room->state()) {
+        full.push_back({key.type, key.state_key, state_event.event_id()});
+      }
+      ASSIGN_OR_RETURN(row->state_group,
+                       tx.NewStateGroup(room_id, row->state_group, {entry}, full));
+      RETURN_IF_ERROR(tx.PutCurrentState(room_id, entry));
+      if (event.type() == matrix::kMemberType && write.member_id) {
+        const std::string membership = event.membership();
+        RETURN_IF_ERROR(tx.PutMembership(room_id, *write.member_id, membership, event.event_id()));
+        auto& joined = handle.joined;
+        joined.erase(std::remove(joined.begin(), joined.end(), *write.member_id), joined.end());
+        if (membership == "join") joined.push_back(*write.member_id);
+      }
+    } else if (event.type() == matrix::kMessageType && !IsEdit(event.content())) {
+      last_message = event.event_id();
+      // Local members' feeds see it like a local message.
+      std::vector<std::string> recipients;
+      for (const std::string& member : handle.joined) {
+        if (member != write.sender_id) recipients.push_back(member);
+      }
+      ASSIGN_OR_RETURN(
+          bus::Event sent,
+          MessageSentEvent(stored.event_id, room_id, stored.sender, stored.seq, recipients,
+                           absl::FromUnixMillis(stored.origin_server_ts), clock_, rng_));
+      RETURN_IF_ERROR(tx.Enqueue(sent));
+    }
+    stored.state_group = row->state_group;
+    RETURN_IF_ERROR(tx.InsertEvent(stored));
+    RETURN_IF_ERROR(tx.UpdateRoom(*row, last_message));
+    if (extra) RETURN_IF_ERROR(extra(tx, {stored}, handle.joined));
+    handle.depth = row->depth;
+    handle.last_seq = row->last_seq;
+    notify = handle.joined;
+    if (write.member_id) notify.push_back(*write.member_id);
+    return absl::OkStatus();
+  }));
+  announcer_.Committed(notify);
+  return stored;
+}
+
+}  // namespace messenger::messaging

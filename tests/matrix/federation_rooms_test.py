@@ -1,0 +1,348 @@
+"""Federation rooms against a running messenger, as another homeserver: a
+remote user joins a local public room (make_join, send_join v2), the reading
+routes (event, state, state_ids, backfill, get_missing_events) answer the
+joined server and refuse one without members, and PUT /send delivers PDUs
+(accepted, redacted on a content hash mismatch, rejected by the auth rules,
+refused for an unknown room or unknown prev_events, a forged signature),
+idempotently per txnId. Every PDU is built, hashed and signed here with
+matrix.org's signedjson/canonicaljson (an independent implementation), and
+every answer is validated against the spec's server-server schemas.
+
+    /usr/bin/python3 federation_rooms_test.py --base http://127.0.0.1:8080 \\
+        --server hs2.test --peer hs3.test:<seed>:ed25519:py \\
+        --outsider hs1.test:<seed>:ed25519:fromfile
+
+Exit status 0 when every check passes.
+"""
+import argparse
+import copy
+import hashlib
+import json
+import os
+import sys
+import time
+import urllib.parse
+import uuid
+
+from canonicaljson import encode_canonical_json
+from signedjson.sign import sign_json
+from unpaddedbase64 import encode_base64
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from federation_peer import signing_key  # noqa: E402
+from matrix_http import MatrixHttp  # noqa: E402
+from rooms_test import account, ok, until  # noqa: E402
+from validate_response import DEFAULT_SPEC_DIR  # noqa: E402
+
+C = "/_matrix/client/v3"
+F = "/_matrix/federation"
+
+# Room version 10 redaction: what survives, top level and per event type.
+KEEP_TOP = {"event_id", "type", "room_id", "sender", "state_key", "content", "hashes",
+            "signatures", "depth", "prev_events", "prev_state", "auth_events", "origin",
+            "origin_server_ts", "membership"}
+KEEP_CONTENT = {
+    "m.room.member": {"membership", "join_authorised_via_users_server"},
+    "m.room.create": {"creator"},
+    "m.room.join_rules": {"join_rule", "allow"},
+    "m.room.power_levels": {"ban", "events", "events_default", "kick", "redact",
+                            "state_default", "users", "users_default"},
+    "m.room.history_visibility": {"history_visibility"},
+}
+
+
+def redact(event):
+    out = {k: v for k, v in event.items() if k in KEEP_TOP}
+    keep = KEEP_CONTENT.get(event["type"], set())
+    out["content"] = {k: v for k, v in event.get("content", {}).items() if k in keep}
+    return out
+
+
+def event_id_of(pdu):
+    """The room version 10 event id: the reference hash, url-safe base64."""
+    reference = redact(pdu)
+    reference.pop("signatures", None)
+    reference.pop("unsigned", None)
+    digest = hashlib.sha256(encode_canonical_json(reference)).digest()
+    return "$" + encode_base64(digest, urlsafe=True)
+
+
+class Server:
+    """A homeserver identity: signs requests and events."""
+
+    def __init__(self, spec):
+        self.name, seed, self.key_id = spec.split(":", 2)
+        self.key = signing_key(seed, self.key_id)
+
+    def auth_header(self, destination, method, uri, body=None):
+        request = {"method": method, "uri": uri, "origin": self.name,
+                   "destination": destination}
+        if body is not None:
+            request["content"] = body
+        sig = sign_json(request, self.name, self.key)["signatures"][self.name][self.key_id]
+        return (f'X-Matrix origin="{self.name}",destination="{destination}",'
+                f'key="{self.key_id}",sig="{sig}"')
+
+    def finish_pdu(self, event, tamper=None):
+        """Adds the content hash and the signature; returns (event id, pdu).
+        `tamper` changes the content after hashing (the signature still holds,
+        as it covers the redacted event)."""
+        event = copy.deepcopy(event)
+        for k in ("hashes", "signatures", "unsigned", "event_id"):
+            event.pop(k, None)
+        digest = hashlib.sha256(encode_canonical_json(event)).digest()
+        event["hashes"] = {"sha256": encode_base64(digest)}
+        signed = sign_json(redact(event), self.name, self.key)
+        event["signatures"] = signed["signatures"]
+        if tamper:
+            tamper(event)
+        return event_id_of(event), event
+
+
+class Federation:
+    def __init__(self, http, destination):
+        self.http = http
+        self.destination = destination
+
+    def call(self, who, method, path, body=None, query=None, expect=200, errcode=None, spec=None,
+             raw_body=None):
+        uri = path + ("?" + urllib.parse.urlencode(query, doseq=True) if query else "")
+        headers = {}
+        signed = body
+        if raw_body is not None:
+            try:  # JSON of the wrong shape is signed as sent: the shape is what fails
+                signed = json.loads(raw_body)
+            except ValueError:
+                signed = None
+        if who is not None:
+            headers["Authorization"] = who.auth_header(self.destination, method, uri, signed)
+        reply = self.http.raw(method, uri, raw_body if raw_body is not None else body,
+                              headers=headers)
+        ok(reply.status == expect, f"{method} {uri}: expected {expect}, got {reply}")
+        ok(reply.status < 500, f"{method} {uri}: a 5xx: {reply}")
+        if errcode is not None:
+            ok((reply.body or {}).get("errcode") == errcode,
+               f"{method} {uri}: expected {errcode}, got {reply}")
+        if reply.status >= 400:
+            ok(isinstance(reply.body.get("error"), str), f"an error body: {reply}")
+        if spec is not None:
+            self.http.spec.check(spec[0], spec[1], method, reply.status, reply.body)
+            self.http.checked += 1
+        return reply
+
+
+def remote_user_uuid(user_id):
+    """The UUID messaging gives a remote user: SHA-256 of its namespace, a
+    NUL and the Matrix id, in the version 5 layout."""
+    b = bytearray(hashlib.sha256(b"messenger.matrix.remote-user\0" + user_id.encode()).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50
+    b[8] = (b[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(b)))
+
+
+def history(m, who, room_id):
+    r = m.raw("GET", f"/v1/conversations/{urllib.parse.quote(room_id)}/messages",
+              token=who["token"])
+    ok(r.status == 200, f"history: {r}")
+    return r.body["messages"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--peer", required=True)
+    parser.add_argument("--outsider", required=True)
+    args = parser.parse_args()
+    m = MatrixHttp(args.base)
+    m.spec.api_dir = os.path.join(DEFAULT_SPEC_DIR, "api", "server-server")
+    fed = Federation(m, args.server)
+    peer, outsider = Server(args.peer), Server(args.outsider)
+    pat, mallory = f"@pat:{peer.name}", f"@mallory:{peer.name}"
+    tag = uuid.uuid4().hex[:8]
+
+    alice = account(m, "fedalice" + tag)
+    room = m.raw("POST", C + "/createRoom", {"preset": "public_chat", "name": "federated"},
+                 token=alice["token"])
+    ok(room.status == 200, f"createRoom: {room}")
+    room_id = room.body["room_id"]
+    private = m.raw("POST", C + "/createRoom", {"preset": "private_chat"}, token=alice["token"])
+    ok(private.status == 200, f"createRoom: {private}")
+    q = urllib.parse.quote
+    MAKE = ("joins-v1.yaml", "/make_join/{roomId}/{userId}")
+    SEND_JOIN = ("joins-v2.yaml", "/send_join/{roomId}/{eventId}")
+
+    # make_join: refusals first, each a Matrix error and never a 5xx.
+    make = f"{F}/v1/make_join/{q(room_id)}/{q(pat)}"
+    fed.call(None, "GET", make, query={"ver": "10"}, expect=401, errcode="M_UNAUTHORIZED")
+    fed.call(peer, "GET", make, expect=400)  # no ver: version 1 only
+    fed.call(peer, "GET", f"{F}/v1/make_join/{q(room_id)}/{q('@zed:' + outsider.name)}",
+             query={"ver": "10"}, expect=403, errcode="M_FORBIDDEN")
+    fed.call(peer, "GET", f"{F}/v1/make_join/{q(room_id)}/{q('not a user')}",
+             query={"ver": "10"}, expect=400)
+    fed.call(peer, "GET", f"{F}/v1/make_join/{q('!nope:' + args.server)}/{q(pat)}",
+             query={"ver": "10"}, expect=404, errcode="M_NOT_FOUND")
+    fed.call(peer, "GET", f"{F}/v1/make_join/{q(private.body['room_id'])}/{q(pat)}",
+             query={"ver": ["9", "10"]}, expect=403, errcode="M_FORBIDDEN")
+    template = fed.call(peer, "GET", make, query={"ver": ["9", "10"]}, spec=MAKE).body
+    ok(template["room_version"] == "10", f"room version: {template}")
+
+    # send_join
+    join_id, join = peer.finish_pdu(template["event"])
+    fed.call(peer, "PUT", f"{F}/v2/send_join/{q(room_id)}/{q('$notthisone')}", join,
+             expect=400)
+    fed.call(peer, "PUT", f"{F}/v2/send_join/{q(room_id)}/{q(join_id)}", raw_body=b"{nope",
+             expect=400)
+    joined = fed.call(peer, "PUT", f"{F}/v2/send_join/{q(room_id)}/{q(join_id)}", join,
+                      spec=SEND_JOIN).body
+    types = sorted(e["type"] for e in joined["state"])
+    ok("m.room.create" in types and "m.room.join_rules" in types, f"state: {types}")
+    ok(joined["auth_chain"], "an auth chain")
+    # A retry is answered the same way, nothing written twice.
+    fed.call(peer, "PUT", f"{F}/v2/send_join/{q(room_id)}/{q(join_id)}", join, spec=SEND_JOIN)
+
+    # Reading routes: the joined server may, a server with no member may not.
+    EVENT = ("events.yaml", "/event/{eventId}")
+    STATE = ("events.yaml", "/state/{roomId}")
+    STATE_IDS = ("events.yaml", "/state_ids/{roomId}")
+    BACKFILL = ("backfill.yaml", "/backfill/{roomId}")
+    MISSING = ("backfill.yaml", "/get_missing_events/{roomId}")
+    event = fed.call(peer, "GET", f"{F}/v1/event/{q(join_id)}", spec=EVENT).body
+    ok(event["pdus"][0]["sender"] == pat, f"the join: {event}")
+    state = fed.call(peer, "GET", f"{F}/v1/state/{q(room_id)}", query={"event_id": join_id},
+                     spec=STATE).body
+    ok(len(state["pdus"]) == len(joined["state"]), f"state: {state}")
+    ids = fed.call(peer, "GET", f"{F}/v1/state_ids/{q(room_id)}", query={"event_id": join_id},
+                   spec=STATE_IDS).body
+    # The ids agree with the events, as an independent implementation hashes them.
+    ok(sorted(ids["pdu_ids"]) == sorted(event_id_of(p) for p in state["pdus"]),
+       f"state ids: {ids}")
+    ok(sorted(ids["auth_chain_ids"]) == sorted(event_id_of(p) for p in state["auth_chain"]),
+       f"auth chain ids: {ids}")
+    by_key = {(p["type"], p.get("state_key")): event_id_of(p) for p in state["pdus"]}
+    back = fed.call(peer, "GET", f"{F}/v1/backfill/{q(room_id)}",
+                    query={"v": join_id, "limit": 3}, spec=BACKFILL).body
+    ok(len(back["pdus"]) == 3 and back["pdus"][0]["sender"] == pat, f"backfill: {back}")
+    create_event_id = by_key[("m.room.create", "")]
+    missing = fed.call(peer, "POST", f"{F}/v1/get_missing_events/{q(room_id)}",
+                       {"earliest_events": [create_event_id], "latest_events": [join_id],
+                        "limit": 2}, spec=MISSING).body
+    ok(len(missing["events"]) == 2, f"missing events: {missing}")
+    depths = [e["depth"] for e in missing["events"]]
+    ok(depths == sorted(depths), f"oldest first: {depths}")
+    for path, query, body, method in (
+            (f"{F}/v1/event/{q(join_id)}", None, None, "GET"),
+            (f"{F}/v1/state/{q(room_id)}", {"event_id": join_id}, None, "GET"),
+            (f"{F}/v1/state_ids/{q(room_id)}", {"event_id": join_id}, None, "GET"),
+            (f"{F}/v1/backfill/{q(room_id)}", {"v": join_id, "limit": 3}, None, "GET"),
+            (f"{F}/v1/get_missing_events/{q(room_id)}", None,
+             {"earliest_events": [], "latest_events": [join_id]}, "POST")):
+        fed.call(outsider, method, path, body, query=query, expect=403, errcode="M_FORBIDDEN")
+        fed.call(None, method, path, body, query=query, expect=401, errcode="M_UNAUTHORIZED")
+    # Bad input: 4xx with the Matrix error body.
+    fed.call(peer, "GET", f"{F}/v1/event/{q('$' + 'A' * 43)}", expect=404, errcode="M_NOT_FOUND")
+    fed.call(peer, "GET", f"{F}/v1/event/nodollar", expect=400)
+    fed.call(peer, "GET", f"{F}/v1/state/{q(room_id)}", expect=400)
+    fed.call(peer, "GET", f"{F}/v1/state/not-a-room", query={"event_id": join_id}, expect=400)
+    fed.call(peer, "GET", f"{F}/v1/state/{q('!nope:' + args.server)}",
+             query={"event_id": join_id}, expect=404)
+    fed.call(peer, "GET", f"{F}/v1/backfill/{q(room_id)}", query={"limit": 3}, expect=400)
+    fed.call(peer, "GET", f"{F}/v1/backfill/{q(room_id)}", query={"v": join_id, "limit": "x"},
+             expect=400)
+    for body in (b"not json", b"[]", b'{"earliest_events": 5, "latest_events": []}',
+                 b'{"earliest_events": [], "latest_events": [], "limit": "ten"}'):
+        fed.call(peer, "POST", f"{F}/v1/get_missing_events/{q(room_id)}", raw_body=body,
+                 expect=400)
+
+    # PUT /send: a message, then one whose content was changed after hashing.
+    def message(sender, prev, body, server=peer, room=room_id, tamper=None, depth=100):
+        return server.finish_pdu({
+            "room_id": room, "sender": sender, "type": "m.room.message",
+            "content": {"msgtype": "m.text", "body": body}, "prev_events": prev,
+            "auth_events": auth_for(sender), "depth": depth,
+            "origin_server_ts": int(time.time() * 1000)}, tamper)
+
+    def auth_for(sender):
+        wanted = {("m.room.create", ""), ("m.room.power_levels", ""),
+                  ("m.room.member", sender)}
+        return [event_id for key, event_id in by_key.items() if key in wanted] + (
+            [join_id] if sender == pat else [])
+
+    m1_id, m1 = message(pat, [join_id], "hello from " + peer.name)
+
+    def tamper(e):
+        e["content"]["body"] = "tampered"
+    m2_id, m2 = message(pat, [m1_id], "original", tamper=tamper)
+    TXN = ("transactions.yaml", "/send/{txnId}")
+
+    def txn(pdus):
+        return {"origin": peer.name, "origin_server_ts": int(time.time() * 1000),
+                "pdus": pdus, "edus": [{"edu_type": "m.typing",
+                                        "content": {"room_id": room_id, "user_id": pat,
+                                                    "typing": True}}]}
+    txn1 = "t1-" + tag
+    since = m.raw("GET", "/v1/sync", token=alice["token"]).body["next"]
+    first = fed.call(peer, "PUT", f"{F}/v1/send/{txn1}", txn([m1, m2]), spec=TXN).body
+    ok(first == {"pdus": {m1_id: {}, m2_id: {}}}, f"accepted: {first}")
+    seen = until("the remote message in alice's history",
+                 lambda: [x for x in history(m, alice, room_id) if x["message_id"] == m1_id])
+    ok(seen[0]["text"] == "hello from " + peer.name, f"history: {seen}")
+    stored = fed.call(peer, "GET", f"{F}/v1/event/{q(m2_id)}", spec=EVENT).body["pdus"][0]
+    ok(stored["content"] == {}, f"a hash mismatch is stored redacted: {stored}")
+    # /v1 sync shows the local member the remote message and the typing EDU
+    # (the remote user's id derived as docs/api-additions/federation.md says).
+    pat_uuid = remote_user_uuid(pat)
+    events = []
+
+    def synced():
+        nonlocal since
+        sync = m.raw("GET", "/v1/sync", token=alice["token"],
+                     query={"since": since, "timeout_ms": 2000})
+        ok(sync.status == 200, f"/v1 sync: {sync}")
+        since = sync.body["next"]
+        events.extend(sync.body["events"])
+        return (any(e.get("message", {}).get("message_id") == m1_id for e in events) and
+                any(e["type"] == "typing" and pat_uuid in e["user_ids"] for e in events))
+    until("the remote message and typing in /v1 sync", synced)
+    ok(all(e.get("message", {}).get("sender_id") == pat_uuid for e in events
+           if e.get("message", {}).get("message_id") == m1_id), f"sender: {events}")
+    count = len(history(m, alice, room_id))
+    # Replayed: the same answer, nothing written twice.
+    again = fed.call(peer, "PUT", f"{F}/v1/send/{txn1}", txn([m1, m2]), spec=TXN).body
+    ok(again == first, f"replayed: {again}")
+    ok(len(history(m, alice, room_id)) == count, "nothing written twice")
+
+    # Refused or rejected, each answered under its event id.
+    forged_id, forged = message(pat, [m2_id], "forged", server=Server(
+        f"{peer.name}:b3RoZXIgc2VlZCBub2JvZHkgcHVibGlzaGVkIHlldCE:{peer.key_id}"))
+    mallory_id, by_mallory = message(mallory, [m2_id], "not joined")
+    nowhere_id, nowhere = message(pat, [m2_id], "lost", room="!nope:" + args.server)
+    unknown_prev_id, unknown_prev = message(pat, ["$" + "B" * 43], "gap")
+    second = fed.call(peer, "PUT", f"{F}/v1/send/t2-{tag}",
+                      txn([forged, by_mallory, nowhere, unknown_prev]), spec=TXN).body["pdus"]
+    for event_id, what in ((forged_id, "signature"), (mallory_id, "not joined"),
+                           (nowhere_id, "room"), (unknown_prev_id, "prev_events")):
+        ok("error" in second.get(event_id, {}), f"{what}: {second}")
+    ok("prev_events" in second[unknown_prev_id]["error"], f"a clear reason: {second}")
+    fed.call(peer, "GET", f"{F}/v1/event/{q(mallory_id)}", expect=404)
+    ok(len(history(m, alice, room_id)) == count, "nothing written for refused events")
+    # The next good message still goes in after all that.
+    m3_id, m3 = message(pat, [m2_id], "still here")
+    third = fed.call(peer, "PUT", f"{F}/v1/send/t3-{tag}", txn([m3]), spec=TXN).body
+    ok(third == {"pdus": {m3_id: {}}}, f"after refusals: {third}")
+
+    # Bad /send input.
+    send = f"{F}/v1/send/t4-{tag}"
+    fed.call(None, "PUT", send, txn([]), expect=401, errcode="M_UNAUTHORIZED")
+    fed.call(peer, "PUT", send, raw_body=b"{not json", expect=400)
+    fed.call(peer, "PUT", send, {"origin": outsider.name, "origin_server_ts": 1, "pdus": []},
+             expect=400)
+    fed.call(peer, "PUT", send, {"origin": peer.name, "origin_server_ts": 1, "pdus": 7},
+             expect=400)
+    fed.call(peer, "PUT", send, txn([m3] * 51), expect=400)
+    print(f"OK ({m.checked} answers validated against the spec)")
+
+
+if __name__ == "__main__":
+    main()
