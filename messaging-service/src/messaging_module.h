@@ -77,6 +77,9 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<bus::Subscription> friendships_heard_;
   std::unique_ptr<federation::Federation> federation_;
   std::unique_ptr<FederationGrpcService> federation_grpc_;
+  std::unique_ptr<PgMatrixWriteStore> matrix_write_store_;
+  std::unique_ptr<MatrixWrites> matrix_writes_;  // uses manager_, relations_
+  std::unique_ptr<MatrixMembership> matrix_membership_;
 };
 
 }  // namespace messenger::messaging
