@@ -87,7 +87,9 @@ TEST_F(MatrixClientTest, TxnIdSurvivesRestart) {
   ASSERT_TRUE(messenger.ok()) << messenger.status();
   const std::string notes = absl::StrCat((*messenger)->log_path(), ".txn-notes.json");
   for (const char* phase : {"send", "resend"}) {
-    if (std::string(phase) == "resend") ASSERT_TRUE((*messenger)->Restart().ok());
+    if (std::string(phase) == "resend") {
+      ASSERT_TRUE((*messenger)->Restart().ok());
+    }
     const std::string log = absl::StrCat((*messenger)->log_path(), ".restart-", phase, ".log");
     const int rc = RunScript("room_writes_test.py",
                              absl::StrCat("--base ", Base(**messenger), " --restart-phase ", phase,
