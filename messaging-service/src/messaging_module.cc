@@ -142,6 +142,14 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                                     m->core_->work_pool(), *m->forwarder_,
                                                     *m->groups_);
   m->grpc_->SetTypingManager(m->typing_.get(), m->store_.get());
+  m->matrix_write_store_ = std::make_unique<PgMatrixWriteStore>(m->core_->pool());
+  m->matrix_writes_ = std::make_unique<MatrixWrites>(
+      *m->manager_, *m->store_, *m->matrix_write_store_, *m->relations_, *m->friends_,
+      SystemClock::Instance(), SecureRng::Instance());
+  m->matrix_membership_ = std::make_unique<MatrixMembership>(
+      *m->manager_, *m->store_, *m->matrix_write_store_, *m->friends_, SystemClock::Instance(),
+      SecureRng::Instance(), limits.max_group_members);
+  m->grpc_->SetMatrixWrites(m->matrix_writes_.get(), m->matrix_membership_.get());
   // Every replica hears friendship.removed itself (the durable consumer
   // below reaches one replica only). A lost one costs nothing wrong: every
   // direct message is confirmed with the contact service before it commits.

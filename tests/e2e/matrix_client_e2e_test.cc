@@ -74,5 +74,31 @@ TEST_F(MatrixClientTest, MatrixNioClient) {
   Run({}, "nio_scenario.py", "");
 }
 
+// Matrix send/state/redact/event and membership through the one room write
+// path, with the /v1 view of the same facts (tests/matrix/room_writes_test.py).
+TEST_F(MatrixClientTest, RoomWritesAndMembership) {
+  Run({}, "room_writes_test.py", "");
+}
+
+// A send's txnId is kept in PostgreSQL: the retry after a restart answers
+// the original event, and /v1 holds the message once.
+TEST_F(MatrixClientTest, TxnIdSurvivesRestart) {
+  auto messenger = MessengerProcess::Start({{"MESSENGER_SERVER_NAME", "localhost"}});
+  ASSERT_TRUE(messenger.ok()) << messenger.status();
+  const std::string notes = absl::StrCat((*messenger)->log_path(), ".txn-notes.json");
+  for (const char* phase : {"send", "resend"}) {
+    if (std::string(phase) == "resend") {
+      ASSERT_TRUE((*messenger)->Restart().ok());
+    }
+    const std::string log = absl::StrCat((*messenger)->log_path(), ".restart-", phase, ".log");
+    const int rc = RunScript("room_writes_test.py",
+                             absl::StrCat("--base ", Base(**messenger), " --restart-phase ", phase,
+                                          " --notes '", notes, "'"),
+                             log);
+    ASSERT_EQ(rc, 0) << phase << " failed; its output:" << Dump(log)
+                     << "\nmessenger log:" << Dump((*messenger)->log_path());
+  }
+}
+
 }  // namespace
 }  // namespace messenger::e2e

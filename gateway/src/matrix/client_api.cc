@@ -101,6 +101,7 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddDeviceRoutes(*api);
   AddProfileRoutes(*api);
   AddRoomRoutes(*api);
+  AddRoomWriteRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix

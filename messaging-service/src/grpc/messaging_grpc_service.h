@@ -6,6 +6,8 @@
 #include "common/grpc/work_pool.h"
 #include "messaging-service/src/grpc/room_forwarder.h"
 #include "messaging-service/src/service/group_manager.h"
+#include "messaging-service/src/service/matrix_membership.h"
+#include "messaging-service/src/service/matrix_writes.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/relations_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
@@ -105,6 +107,28 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
                                             const v1::GetConversationRequest* request,
                                             v1::ConversationDetails* response) override;
 
+  // Matrix client room writes (matrix_writes_grpc.cc). Without
+  // SetMatrixWrites they answer UNIMPLEMENTED.
+  void SetMatrixWrites(MatrixWrites* writes, MatrixMembership* membership) {
+    matrix_writes_ = writes;
+    matrix_membership_ = membership;
+  }
+  grpc::ServerUnaryReactor* SendMatrixEvent(grpc::CallbackServerContext* context,
+                                            const v1::SendMatrixEventRequest* request,
+                                            v1::SendMatrixEventResponse* response) override;
+  grpc::ServerUnaryReactor* PutMatrixState(grpc::CallbackServerContext* context,
+                                           const v1::PutMatrixStateRequest* request,
+                                           v1::SendMatrixEventResponse* response) override;
+  grpc::ServerUnaryReactor* RedactMatrixEvent(grpc::CallbackServerContext* context,
+                                              const v1::RedactMatrixEventRequest* request,
+                                              v1::SendMatrixEventResponse* response) override;
+  grpc::ServerUnaryReactor* GetMatrixEvent(grpc::CallbackServerContext* context,
+                                           const v1::GetMatrixEventRequest* request,
+                                           v1::MatrixEvent* response) override;
+  grpc::ServerUnaryReactor* ChangeMatrixMembership(
+      grpc::CallbackServerContext* context, const v1::ChangeMatrixMembershipRequest* request,
+      v1::ChangeMatrixMembershipResponse* response) override;
+
  private:
   // A room write: forwarded to the room's owner, or `fn` run here on the pool.
   grpc::ServerUnaryReactor* RoomWrite(grpc::CallbackServerContext* context,
@@ -120,6 +144,8 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   TypingManager* typing_ = nullptr;
   MessagingStore* store_ = nullptr;
   GroupManager& groups_;
+  MatrixWrites* matrix_writes_ = nullptr;
+  MatrixMembership* matrix_membership_ = nullptr;
 };
 
 // FriendChecker over the contact service's IsFriend and AreFriends, with a
