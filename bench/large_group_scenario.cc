@@ -35,6 +35,13 @@ constexpr pg::Query kRowCounts{
     "(SELECT count(*) FROM messaging.room_notices), "
     "(SELECT count(*) FROM messaging.receipts), (SELECT count(*) FROM messaging.memberships)"};
 
+// Sync notice rows about one room (its members' and its own): the contact
+// notices of the befriending land meanwhile and are not the adds'.
+constexpr pg::Query kRoomNoticeRows{
+    "bench_room_notice_rows",
+    "SELECT (SELECT count(*) FROM messaging.notices WHERE room_id = $1) + "
+    "(SELECT count(*) FROM messaging.room_notices WHERE room_id = $1)"};
+
 // Registers and logs in `count` users from kSetupThreads threads.
 std::vector<BenchUser> CreateUsersInParallel(const Context& c, const std::string& prefix,
                                              int count) {
@@ -202,9 +209,11 @@ void LargeGroup(Context& c, int members, int rounds) {
       c, scenario, owner, std::vector<BenchUser>(group.begin() + 1, group.begin() + 1 + first));
   if (room.empty()) return;
   auto rows_before_adds = (*pool)->Exec(kRowCounts);
+  auto notices_before_adds = (*pool)->Exec(kRoomNoticeRows, {room});
   std::vector<double> add_ms = AddMembers(
       c, scenario, owner, room, std::vector<BenchUser>(group.begin() + 1 + first, group.end()));
   auto rows_after_adds = (*pool)->Exec(kRowCounts);
+  auto notices_after_adds = (*pool)->Exec(kRoomNoticeRows, {room});
   if (add_ms.empty() && members - 1 > first) return;
   s.Row({absl::StrCat("create with ", first, " + add the rest, ", kAddBatch, " a request"),
          Num(absl::ToDoubleSeconds(absl::Now() - t0), 1), "s"});
@@ -216,15 +225,19 @@ void LargeGroup(Context& c, int members, int rounds) {
     s.Row(
         {absl::StrCat("the last add of 50 (members ", members - kAddBatch + 1, "..", members, ")"),
          Num(add_ms.back()), "ms"});
-    if (rows_before_adds.ok() && rows_after_adds.ok()) {
-      const char* names[] = {"events", "notices"};
-      for (int col = 0; col < 2; ++col) {
-        s.Row({absl::StrCat(names[col], " rows written per add of 50"),
-               Num(static_cast<double>(rows_after_adds->GetInt64(0, col) -
-                                       rows_before_adds->GetInt64(0, col)) /
-                   static_cast<double>(add_ms.size())),
-               "rows"});
-      }
+    if (rows_before_adds.ok() && rows_after_adds.ok() && notices_before_adds.ok() &&
+        notices_after_adds.ok()) {
+      const double adds = static_cast<double>(add_ms.size());
+      s.Row({"events rows written per add of 50",
+             Num(static_cast<double>(rows_after_adds->GetInt64(0, 0) -
+                                     rows_before_adds->GetInt64(0, 0)) /
+                 adds),
+             "rows"});
+      s.Row({"notices rows (the room's and its users') written per add of 50",
+             Num(static_cast<double>(notices_after_adds->GetInt64(0, 0) -
+                                     notices_before_adds->GetInt64(0, 0)) /
+                 adds),
+             "rows"});
     }
   }
 
