@@ -4,44 +4,43 @@
 // read against a small group's, one member's first look at the room, and
 // writing one more member into it.
 //
-// Setup (fastest honest way while POST /v1/conversations caps a group at 256
-// members): the users register and log in through the public API; the
-// owner befriends the first 255 and creates the group through the API; the
-// other members are added by bulk SQL (kSeedMembers: one `memberships` row
-// each, as a join writes it, without its m.room.member event), and the room's
-// depth is bumped so that the writer reloads the joined members before the
-// next send (RoomWriter::Refresh). Sync and wake-ups read exactly those rows.
+// Setup through the public API only: the users register and log in, the
+// owner befriends them all, creates the group with the first kAddBatch and
+// adds the others with POST /v1/conversations/{id}/members, kAddBatch a
+// request (each add timed; rows written counted). Then one more member is
+// added alone (the group's last), timed with the rows it writes.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/scenarios.h"
 #include "common/pg/pg.h"
-#include "messenger/messaging/v1/messaging.grpc.pb.h"
 
 namespace messenger::bench {
 namespace {
 
-constexpr int kApiGroupMax = 255;  // members besides the owner POST /v1/conversations takes
+constexpr int kAddBatch = 50;  // users one POST .../members takes (api.md)
 constexpr int kSetupThreads = 16;
 constexpr int kSampledSyncs = 50;
 
-constexpr pg::Query kSeedMembers{
-    "bench_seed_members",
-    "INSERT INTO messaging.memberships (room_id, user_id, membership, event_id) "
-    "SELECT $1, u::uuid, 'join', 'bench-seeded' FROM unnest(string_to_array($2, ',')) u "
-    "ON CONFLICT DO NOTHING"};
-constexpr pg::Query kBumpDepth{"bench_bump_depth",
-                               "UPDATE messaging.rooms SET depth = depth + 1 WHERE room_id = $1"};
 constexpr pg::Query kRowCounts{
     "bench_row_counts",
-    "SELECT (SELECT count(*) FROM messaging.events), (SELECT count(*) FROM messaging.notices), "
+    "SELECT (SELECT count(*) FROM messaging.events), (SELECT count(*) FROM messaging.notices) + "
+    "(SELECT count(*) FROM messaging.room_notices), "
     "(SELECT count(*) FROM messaging.receipts), (SELECT count(*) FROM messaging.memberships)"};
+
+// Sync notice rows about one room (its members' and its own): the contact
+// notices of the befriending land meanwhile and are not the adds'.
+constexpr pg::Query kRoomNoticeRows{
+    "bench_room_notice_rows",
+    "SELECT (SELECT count(*) FROM messaging.notices WHERE room_id = $1) + "
+    "(SELECT count(*) FROM messaging.room_notices WHERE room_id = $1)"};
 
 // Registers and logs in `count` users from kSetupThreads threads.
 std::vector<BenchUser> CreateUsersInParallel(const Context& c, const std::string& prefix,
@@ -79,12 +78,11 @@ bool BefriendInParallel(const Context& c, const BenchUser& owner,
   return ok;
 }
 
-// A group of the owner and `members` (at most kApiGroupMax) through the API.
+// A group of the owner and `members` (contacts, at most kAddBatch) through the API.
 std::string CreateGroup(Context& c, const std::string& scenario, const BenchUser& owner,
                         const std::vector<BenchUser>& members) {
   std::vector<std::string> ids;
   for (const BenchUser& u : members) ids.push_back(u.user_id);
-  if (!BefriendInParallel(c, owner, members)) c.report.Fail(scenario, "befriending failed");
   Api api(c.http);
   auto [status, created] =
       api.Call("POST", "/v1/conversations", nlohmann::json{{"name", scenario}, {"member_ids", ids}},
@@ -94,6 +92,35 @@ std::string CreateGroup(Context& c, const std::string& scenario, const BenchUser
     return "";
   }
   return created["conversation_id"];
+}
+
+// Milliseconds of one call.
+double TimedMs(const std::function<void()>& call);
+
+// Adds `users` (contacts of the owner) to `room` through the API, kAddBatch
+// a request, one request at a time; the milliseconds of each request, or
+// nothing after a failure (reported).
+std::vector<double> AddMembers(Context& c, const std::string& scenario, const BenchUser& owner,
+                               const std::string& room, const std::vector<BenchUser>& users) {
+  Api api(c.http);
+  std::vector<double> ms;
+  for (size_t from = 0; from < users.size(); from += kAddBatch) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (size_t i = from; i < std::min(users.size(), from + kAddBatch); ++i) {
+      ids.push_back(users[i].user_id);
+    }
+    int status = 0;
+    nlohmann::json body;
+    ms.push_back(TimedMs([&] {
+      std::tie(status, body) = api.Call("POST", "/v1/conversations/" + room + "/members",
+                                        nlohmann::json{{"member_ids", ids}}, owner.access_token);
+    }));
+    if (status != 200) {
+      c.report.Fail(scenario, absl::StrCat("adding members: status ", status, " ", body.dump()));
+      return {};
+    }
+  }
+  return ms;
 }
 
 // Milliseconds of one call.
@@ -134,6 +161,20 @@ double SyncReadMs(Context& c, const std::string& scenario, const std::vector<Ben
   return Percentile(ms, 0.5);
 }
 
+// `who`'s first look at `room`: the position, the conversation list (with
+// the member ids) and the first history page, each timed.
+void FirstLook(Section& s, Api& api, const std::string& who, const BenchUser& user,
+               const std::string& room) {
+  auto timed_get = [&](const std::string& path) {
+    return Num(TimedMs([&] { api.Call("GET", path, std::nullopt, user.access_token); }));
+  };
+  s.Row({absl::StrCat("first sync (position) of ", who), timed_get("/v1/sync"), "ms"});
+  s.Row({absl::StrCat("GET /v1/conversations of ", who, " (lists all member ids)"),
+         timed_get("/v1/conversations"), "ms"});
+  s.Row({absl::StrCat("first history page of the room, ", who),
+         timed_get("/v1/conversations/" + room + "/messages"), "ms"});
+}
+
 }  // namespace
 
 void LargeGroup(Context& c, int members, int rounds) {
@@ -144,9 +185,9 @@ void LargeGroup(Context& c, int members, int rounds) {
   Section& s = c.report.AddSection(scenario, absl::StrFormat("A group of %d members", members),
                                    {"measure", "value", "unit"});
   s.Note(
-      "Users registered and logged in through the API; the owner's first 255 friends joined "
-      "through POST /v1/conversations, the rest by bulk SQL (one memberships row each, see "
-      "bench/large_group_scenario.cc).");
+      "Users registered, logged in and befriended through the API; the group created with the "
+      "first 50 members and grown with POST /v1/conversations/{id}/members, 50 users a request "
+      "(see bench/large_group_scenario.cc).");
 
   absl::Time t0 = absl::Now();
   std::vector<BenchUser> group =
@@ -154,24 +195,51 @@ void LargeGroup(Context& c, int members, int rounds) {
   if (static_cast<int>(group.size()) < members + 1) {
     return c.report.Fail(scenario, "could not register the group's users");
   }
-  const BenchUser extra = group.back();  // written in last (the "10,000th")
+  const BenchUser owner = group[0];
+  if (!BefriendInParallel(c, owner, std::vector<BenchUser>(group.begin() + 1, group.end()))) {
+    return c.report.Fail(scenario, "befriending failed");
+  }
+  const BenchUser extra = group.back();  // added last, alone
   group.pop_back();
-  const BenchUser& owner = group[0];
-  const int by_api = std::min(members - 1, kApiGroupMax);
+  s.Row(
+      {"setup (register, log in, befriend)", Num(absl::ToDoubleSeconds(absl::Now() - t0), 1), "s"});
+  t0 = absl::Now();
+  const int first = std::min(members - 1, kAddBatch);
   const std::string room = CreateGroup(
-      c, scenario, owner, std::vector<BenchUser>(group.begin() + 1, group.begin() + 1 + by_api));
+      c, scenario, owner, std::vector<BenchUser>(group.begin() + 1, group.begin() + 1 + first));
   if (room.empty()) return;
-  std::string seeded;
-  for (size_t i = 1 + by_api; i < group.size(); ++i) {
-    absl::StrAppend(&seeded, seeded.empty() ? "" : ",", group[i].user_id);
-  }
-  if (!seeded.empty()) {
-    auto seed = (*pool)->Exec(kSeedMembers, {room, seeded});
-    auto bump = (*pool)->Exec(kBumpDepth, {room});
-    if (!seed.ok() || !bump.ok()) return c.report.Fail(scenario, "seeding the members failed");
-  }
-  s.Row({"setup (register, log in, befriend, create, seed)",
+  auto rows_before_adds = (*pool)->Exec(kRowCounts);
+  auto notices_before_adds = (*pool)->Exec(kRoomNoticeRows, {room});
+  std::vector<double> add_ms = AddMembers(
+      c, scenario, owner, room, std::vector<BenchUser>(group.begin() + 1 + first, group.end()));
+  auto rows_after_adds = (*pool)->Exec(kRowCounts);
+  auto notices_after_adds = (*pool)->Exec(kRoomNoticeRows, {room});
+  if (add_ms.empty() && members - 1 > first) return;
+  s.Row({absl::StrCat("create with ", first, " + add the rest, ", kAddBatch, " a request"),
          Num(absl::ToDoubleSeconds(absl::Now() - t0), 1), "s"});
+  if (!add_ms.empty()) {
+    std::vector<double> sorted = add_ms;
+    std::sort(sorted.begin(), sorted.end());
+    s.Row({"one add of 50, p50", Num(Percentile(sorted, 0.5)), "ms"});
+    s.Row({"one add of 50, max", Num(sorted.back()), "ms"});
+    s.Row(
+        {absl::StrCat("the last add of 50 (members ", members - kAddBatch + 1, "..", members, ")"),
+         Num(add_ms.back()), "ms"});
+    if (rows_before_adds.ok() && rows_after_adds.ok() && notices_before_adds.ok() &&
+        notices_after_adds.ok()) {
+      const double adds = static_cast<double>(add_ms.size());
+      s.Row({"events rows written per add of 50",
+             Num(static_cast<double>(rows_after_adds->GetInt64(0, 0) -
+                                     rows_before_adds->GetInt64(0, 0)) /
+                 adds),
+             "rows"});
+      s.Row({"notices rows (the room's and its users') written per add of 50",
+             Num(static_cast<double>(notices_after_adds->GetInt64(0, 0) -
+                                     notices_before_adds->GetInt64(0, 0)) /
+                 adds),
+             "rows"});
+    }
+  }
 
   // Rows written by the sends: one event each, nothing per member.
   auto before = (*pool)->Exec(kRowCounts);
@@ -221,38 +289,34 @@ void LargeGroup(Context& c, int members, int rounds) {
   // One member's first look at the room: the position, the conversation list
   // (with the member ids) and the first history page.
   Api api(c.http);
-  const BenchUser& member = group.back();
-  s.Row({"first sync (position) of one member",
-         Num(TimedMs([&] { api.Call("GET", "/v1/sync", std::nullopt, member.access_token); })),
-         "ms"});
-  s.Row({"GET /v1/conversations of one member (lists all member ids)", Num(TimedMs([&] {
-           api.Call("GET", "/v1/conversations", std::nullopt, member.access_token);
-         })),
-         "ms"});
-  s.Row({"first history page of the room", Num(TimedMs([&] {
-           api.Call("GET", "/v1/conversations/" + room + "/messages", std::nullopt,
-                    member.access_token);
-         })),
-         "ms"});
+  FirstLook(s, api, "one member", group.back(), room);
 
-  // One more member: a Matrix invite (a state event written into the room
-  // through the writer) is what exists before the groups branch's add route.
-  if (!BefriendInParallel(c, owner, {extra})) c.report.Fail(scenario, "befriending failed");
-  auto stub = messaging::v1::MessagingService::NewStub(c.channel);
-  messaging::v1::InviteRequest invite;
-  invite.set_user_id(owner.user_id);
-  invite.set_conversation_id(room);
-  invite.set_invitee_id(extra.user_id);
-  messaging::v1::InviteResponse invited;
-  grpc::Status status;
-  const double invite_ms = TimedMs([&] {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    status = stub->Invite(&context, invite, &invited);
+  // One more member, added alone: the cost of growing a large group by one,
+  // and the newcomer's first sync that brings the room.
+  const std::string since =
+      api.Call("GET", "/v1/sync", std::nullopt, extra.access_token).second.value("next", "");
+  auto rows_before_one = (*pool)->Exec(kRowCounts);
+  std::vector<double> one_ms = AddMembers(c, scenario, owner, room, {extra});
+  auto rows_after_one = (*pool)->Exec(kRowCounts);
+  if (!one_ms.empty()) {
+    s.Row({absl::StrCat("adding member ", members + 1, " alone (POST .../members)"),
+           Num(one_ms.front()), "ms"});
+  }
+  if (rows_before_one.ok() && rows_after_one.ok()) {
+    s.Row({"rows it wrote: events, notices",
+           absl::StrCat(rows_after_one->GetInt64(0, 0) - rows_before_one->GetInt64(0, 0), ", ",
+                        rows_after_one->GetInt64(0, 1) - rows_before_one->GetInt64(0, 1)),
+           "rows"});
+  }
+  int brought = 0;
+  const double bring_ms = TimedMs([&] {
+    auto [status, body] = api.Call("GET", "/v1/sync?timeout_ms=10000&since=" + since, std::nullopt,
+                                   extra.access_token);
+    brought = status == 200 ? static_cast<int>(body["events"].size()) : -status;
   });
-  if (!status.ok()) c.report.Fail(scenario, "invite: " + status.error_message());
-  s.Row({absl::StrCat("writing member ", members + 1, " in (Matrix invite via gRPC)"),
-         Num(invite_ms), "ms"});
+  s.Row({"the newcomer's sync bringing the room (conversation, member_added)", Num(bring_ms),
+         absl::StrCat("ms (", brought, " events)")});
+  FirstLook(s, api, "the newcomer", extra, room);
 }
 
 }  // namespace messenger::bench

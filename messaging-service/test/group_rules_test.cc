@@ -4,6 +4,9 @@
 
 #include <string>
 
+#include "messaging-service/src/domain/matrix/power_levels.h"
+#include "messaging-service/src/domain/matrix/room.h"
+
 namespace messenger::messaging {
 namespace {
 
@@ -69,6 +72,40 @@ TEST(GroupRulesTest, APatchChangesSomethingAndChecksEachField) {
 TEST(GroupRulesTest, DirectConversationsRefuseGroupChanges) {
   EXPECT_TRUE(absl::IsPermissionDenied(RefuseDirect("direct")));
   EXPECT_TRUE(RefuseDirect("group").ok());
+}
+
+// A role change is planned on the power levels as they are: other users'
+// levels are kept, an unchanged role writes nothing.
+TEST(GroupRulesTest, ARoleChangeKeepsTheOtherLevelsAndAnUnchangedOneWritesNothing) {
+  matrix::NewRoomOptions options;
+  options.room_id = "!abcdefghijklmnopqr:localhost";
+  options.creator = "@alice:localhost";
+  options.origin_server_ts = 1'800'000'000'000;
+  const auto key = *matrix::Ed25519Key::FromSeed(std::string(32, '\x05'), "k1");
+  absl::StatusOr<matrix::CreatedRoom> created = matrix::CreateRoom(options, "localhost", key);
+  ASSERT_TRUE(created.ok()) << created.status();
+  nlohmann::json levels = created->room.state().power_levels()->content();
+  levels["users"]["@carol:localhost"] = 100;
+  ASSERT_TRUE(created->room
+                  .Append({"@alice:localhost", matrix::kPowerLevelsType, "", levels, std::nullopt},
+                          1'800'000'000'001, "localhost", key)
+                  .ok());
+  const matrix::StateMap& state = created->room.state();
+  absl::StatusOr<std::optional<nlohmann::json>> bob =
+      PlanRoleChange(state, "@alice:localhost", "@bob:localhost", kAdminLevel);
+  ASSERT_TRUE(bob.ok() && bob->has_value()) << bob.status();
+  EXPECT_EQ((**bob)["users"]["@bob:localhost"], 100);
+  EXPECT_EQ((**bob)["users"]["@carol:localhost"], 100);
+  EXPECT_EQ((**bob)["users"]["@alice:localhost"], 100);
+  absl::StatusOr<std::optional<nlohmann::json>> same =
+      PlanRoleChange(state, "@alice:localhost", "@carol:localhost", kAdminLevel);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_FALSE(same->has_value());
+  // Someone who may not change power levels gets a plan: the auth rules refuse it.
+  absl::StatusOr<std::optional<nlohmann::json>> by_member =
+      PlanRoleChange(state, "@dave:localhost", "@carol:localhost", kAdminLevel);
+  ASSERT_TRUE(by_member.ok()) << by_member.status();
+  EXPECT_TRUE(by_member->has_value());
 }
 
 }  // namespace

@@ -7,11 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <future>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -156,7 +158,9 @@ class FakeStore final : public MessagingStore {
     return m.event.sender + "/" + m.device_id + "/" + m.client_msg_id;
   }
 
-  // Reads only: the message path loads rooms, it writes through the batch.
+  // The message path loads rooms and writes through the batch; state writes
+  // land here as they go (no rollback: the tests that use them succeed or
+  // fail before the first write).
   class Tx final : public MessagingTx {
    public:
     explicit Tx(FakeStore& store) : store_(store) {}
@@ -176,21 +180,31 @@ class FakeStore final : public MessagingStore {
       return store_.joined;
     }
     absl::Status InsertRoom(const RoomRow&) override { return Unused(); }
-    absl::Status UpdateRoom(const RoomRow&, const std::optional<std::string>&) override {
-      return Unused();
+    absl::Status UpdateRoom(const RoomRow& row, const std::optional<std::string>&) override {
+      std::lock_guard lock(store_.mutex);
+      store_.row = row;
+      return absl::OkStatus();
     }
-    absl::Status InsertEvent(const StoredEvent&) override { return Unused(); }
-    absl::StatusOr<int64_t> NewStateGroup(const std::string&, int64_t,
+    absl::Status InsertEvent(const StoredEvent& e) override {
+      std::lock_guard lock(store_.mutex);
+      store_.events.push_back(e);
+      return absl::OkStatus();
+    }
+    absl::StatusOr<int64_t> NewStateGroup(const std::string&, int64_t previous,
                                           const std::vector<StateEntry>&,
                                           const std::vector<StateEntry>&) override {
-      return Unused();
+      return previous + 1;
     }
     absl::Status PutCurrentState(const std::string&, const StateEntry&) override {
-      return Unused();
+      return absl::OkStatus();
     }
-    absl::Status PutMembership(const std::string&, const std::string&, const std::string&,
-                               const std::string&) override {
-      return Unused();
+    absl::Status PutMembership(const std::string&, const std::string& user,
+                               const std::string& membership, const std::string&) override {
+      std::lock_guard lock(store_.mutex);
+      auto& joined = store_.joined;
+      joined.erase(std::remove(joined.begin(), joined.end(), user), joined.end());
+      if (membership == "join") joined.push_back(user);
+      return absl::OkStatus();
     }
     absl::StatusOr<bool> InsertSent(const std::string&, const std::string&, const std::string&,
                                     const std::string&, const std::string&) override {
@@ -462,6 +476,129 @@ TEST_F(RoomWriterTest, QueuedSendsKeepTheirSendersTraceIds) {
   for (const auto& [key, trace_id] : traces) {
     EXPECT_EQ(store_.event_traces[key], trace_id) << key;
   }
+}
+
+// Planned state writes: the planner runs under the room lock on the room as
+// it is (reloaded when another writer moved it on), so what it reads to
+// decide and what is written cannot drift apart.
+WriteDraft PowerLevelsDraft(nlohmann::json content) {
+  return WriteDraft{{kAliceId, matrix::kPowerLevelsType, "", std::move(content), std::nullopt},
+                    kAlice,
+                    std::nullopt};
+}
+
+TEST_F(RoomWriterTest, ThePlannerSeesTheStateAnotherWriterCommitted) {
+  auto writer = Writer();
+  ASSERT_TRUE(writer->WriteMessage(Message(kAlice, kAliceId, "load", "x")).ok());
+  nlohmann::json levels = other_->state().power_levels()->content();
+  levels["users"][kBobId] = 50;
+  ASSERT_TRUE(OtherAppends(kAliceId, matrix::kPowerLevelsType, "", levels).ok());
+  {
+    std::lock_guard lock(store_.mutex);
+    store_.state_pdus.clear();
+    for (const auto& [key, event] : other_->state()) {
+      store_.state_pdus.push_back(event.canonical_json());
+    }
+  }
+  nlohmann::json seen_level;
+  std::vector<std::string> seen_joined;
+  bool extra_ran = false;
+  absl::StatusOr<std::vector<StoredEvent>> written = writer->WriteState(
+      kRoomId,
+      [&](const matrix::Room& room,
+          const std::vector<std::string>& joined) -> absl::StatusOr<std::vector<WriteDraft>> {
+        seen_level = room.state().power_levels()->content()["users"][kBobId];
+        seen_joined = joined;
+        nlohmann::json next = room.state().power_levels()->content();
+        next["users"][kBobId] = 60;
+        return std::vector<WriteDraft>{PowerLevelsDraft(std::move(next))};
+      },
+      [&](MessagingTx&, const std::vector<StoredEvent>& events, const std::vector<std::string>&) {
+        extra_ran = events.size() == 1;
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(seen_level, nlohmann::json(50));
+  EXPECT_EQ(seen_joined, (std::vector<std::string>{kAlice, kBob}));
+  EXPECT_TRUE(extra_ran);
+  ASSERT_EQ(written->size(), 1u);
+  EXPECT_EQ(written->front().seq, store_.row.last_seq);
+  EXPECT_EQ(store_.row.tip_event_id, written->front().event_id);
+}
+
+TEST_F(RoomWriterTest, ConcurrentPlannedWritesEachBuildOnTheLast) {
+  auto writer = Writer();
+  constexpr int kWriters = 8;
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> answers(kWriters);
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      answers[i] =
+          writer
+              ->WriteState(
+                  kRoomId,
+                  [i](const matrix::Room& room,
+                      const std::vector<std::string>&) -> absl::StatusOr<std::vector<WriteDraft>> {
+                    nlohmann::json next = room.state().power_levels()->content();
+                    next["users"][absl::StrCat("@u", i, ":localhost")] = i + 1;
+                    return std::vector<WriteDraft>{PowerLevelsDraft(std::move(next))};
+                  },
+                  nullptr)
+              .status();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const absl::Status& answer : answers) EXPECT_TRUE(answer.ok()) << answer;
+  nlohmann::json last;
+  ASSERT_TRUE(writer
+                  ->WriteState(
+                      kRoomId,
+                      [&](const matrix::Room& room, const std::vector<std::string>&)
+                          -> absl::StatusOr<std::vector<WriteDraft>> {
+                        last = room.state().power_levels()->content();
+                        return std::vector<WriteDraft>{};
+                      },
+                      nullptr)
+                  .ok());
+  for (int i = 0; i < kWriters; ++i) {
+    EXPECT_EQ(last["users"].value(absl::StrCat("@u", i, ":localhost"), 0), i + 1) << i;
+  }
+}
+
+TEST_F(RoomWriterTest, AnEmptyPlanWritesNothingAndARefusalIsAnswered) {
+  auto writer = Writer();
+  const int64_t before = store_.row.last_seq;
+  bool extra_ran = false;
+  auto extra = [&](MessagingTx&, const std::vector<StoredEvent>&, const std::vector<std::string>&) {
+    extra_ran = true;
+    return absl::OkStatus();
+  };
+  absl::StatusOr<std::vector<StoredEvent>> none = writer->WriteState(
+      kRoomId,
+      [](const matrix::Room&, const std::vector<std::string>&)
+          -> absl::StatusOr<std::vector<WriteDraft>> { return std::vector<WriteDraft>{}; },
+      extra);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+  absl::StatusOr<std::vector<StoredEvent>> refused = writer->WriteState(
+      kRoomId,
+      [](const matrix::Room&,
+         const std::vector<std::string>&) -> absl::StatusOr<std::vector<WriteDraft>> {
+        return absl::PermissionDeniedError("not an admin");
+      },
+      extra);
+  EXPECT_TRUE(absl::IsPermissionDenied(refused.status())) << refused.status();
+  EXPECT_FALSE(extra_ran);
+  EXPECT_EQ(store_.row.last_seq, before);
+  EXPECT_TRUE(store_.events.empty());
+  // The fixed-drafts overload is the same path.
+  nlohmann::json levels = other_->state().power_levels()->content();
+  levels["users"][kBobId] = 10;
+  absl::StatusOr<std::vector<StoredEvent>> fixed =
+      writer->WriteState(kRoomId, {PowerLevelsDraft(levels)}, extra);
+  ASSERT_TRUE(fixed.ok()) << fixed.status();
+  EXPECT_TRUE(extra_ran);
+  EXPECT_EQ(store_.row.last_seq, before + 1);
 }
 
 }  // namespace

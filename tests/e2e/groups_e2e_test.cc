@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
+#include "common/pg/pg.h"
 #include "tests/e2e/event_checks.h"
 #include "tests/e2e/messenger_process.h"
 
@@ -20,7 +22,8 @@ class GroupsE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     start_ = absl::Now() - absl::Seconds(1);  // event times are in milliseconds
-    auto started = MessengerProcess::Start({{"MESSENGER_MAX_GROUP_MEMBERS", std::to_string(kCap)}});
+    auto started =
+        MessengerProcess::Start({{"MESSENGER_MAX_GROUP_MEMBERS", std::to_string(Cap())}});
     ASSERT_TRUE(started.ok()) << started.status();
     messenger_ = std::move(*started);
     client_ = messenger_->Client();
@@ -29,6 +32,7 @@ class GroupsE2eTest : public ::testing::Test {
     }
   }
 
+  virtual int Cap() const { return kCap; }
   const TestUser& U(const std::string& name) { return users_.at(name); }
   Reply Call(const std::string& method, const std::string& path, const std::string& as,
              const std::optional<nlohmann::json>& body = std::nullopt) {
@@ -335,7 +339,8 @@ TEST_F(GroupsE2eTest, RefusalsAreTheRight4xx) {
         << r.raw;
   }
   // Bad bodies: wrong types, missing or empty fields, bad values.
-  for (const auto& [method, sub, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+  for (const auto& [method, sub, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
            {"POST", "/members", "{"},
            {"POST", "/members", R"({"member_ids": "x"})"},
            {"POST", "/members", R"({"member_ids": [5]})"},
@@ -395,6 +400,181 @@ TEST_F(GroupsE2eTest, RefusalsAreTheRight4xx) {
   EXPECT_EQ(dm_details.body["type"], "direct");
   EXPECT_EQ(dm_details.body["members"].size(), 2u);
   EXPECT_FALSE(dm_details.body.contains("name"));
+}
+
+// Role changes for different members at once all land: each is planned on
+// the power levels as the one before it left them (under the room lock).
+// Promotions only (an admin cannot demote another admin), in fresh groups.
+TEST_F(GroupsE2eTest, ConcurrentRoleChangesForDifferentMembersAllLand) {
+  const std::vector<std::string> members = {"bob", "carol", "dave"};
+  for (const auto& m : members) Befriend("alice", m);
+  for (int round = 0; round < 5; ++round) {
+    const std::string id = Group("alice", members);
+    const std::string path = "/v1/conversations/" + id;
+    std::vector<std::thread> threads;
+    std::vector<int> statuses(members.size());
+    for (size_t i = 0; i < members.size(); ++i) {
+      threads.emplace_back([&, i] {
+        std::unique_ptr<httplib::Client> client = messenger_->Client();
+        statuses[i] = Send(*client, "PUT", path + "/members/" + U(members[i]).user_id + "/role",
+                           nlohmann::json{{"role", "admin"}}, U("alice").access_token)
+                          .status;
+      });
+    }
+    for (auto& t : threads) t.join();
+    std::map<std::string, std::string> expected = {{U("alice").user_id, "admin"}};
+    for (size_t i = 0; i < members.size(); ++i) {
+      EXPECT_EQ(statuses[i], 200) << "round " << round << ", " << members[i];
+      expected[U(members[i]).user_id] = "admin";
+    }
+    ASSERT_EQ(Roles(id, "alice"), expected) << "round " << round << ": a role change was lost";
+  }
+}
+
+// The conversation list shows the last message as history does: its latest
+// text with edited_at, then the deleted placeholder.
+TEST_F(GroupsE2eTest, TheListsLastMessageCarriesEditsAndDeletes) {
+  Befriend("alice", "bob");
+  const std::string id = Group("alice", {"bob"});
+  Reply sent = Say("alice", id, "first");
+  ASSERT_EQ(sent.status, 201) << sent.raw;
+  const std::string message = sent.body.value("message_id", "");
+  auto last = [&](const std::string& as) {
+    Reply r = Call("GET", "/v1/conversations", as);
+    EXPECT_EQ(r.status, 200) << r.raw;
+    for (const auto& c : r.body.value("conversations", nlohmann::json::array())) {
+      if (c.value("conversation_id", "") == id) return c.value("last_message", nlohmann::json());
+    }
+    return nlohmann::json();
+  };
+  ASSERT_EQ(Call("PATCH", "/v1/messages/" + message, "alice", {{{"text", "first, edited"}}}).status,
+            200);
+  for (const char* as : {"alice", "bob"}) {
+    const nlohmann::json m = last(as);
+    EXPECT_EQ(m.value("message_id", ""), message) << as << ": " << m;
+    EXPECT_EQ(m.value("text", ""), "first, edited") << as << ": " << m;
+    EXPECT_TRUE(m.contains("edited_at")) << as << ": " << m;
+  }
+  ASSERT_EQ(Call("DELETE", "/v1/messages/" + message, "alice").status, 204);
+  const nlohmann::json deleted = last("bob");
+  EXPECT_EQ(deleted.value("message_id", ""), message) << deleted;
+  EXPECT_EQ(deleted.value("deleted", false), true) << deleted;
+  EXPECT_EQ(deleted.value("text", "?"), "") << deleted;
+  EXPECT_FALSE(deleted.contains("edited_at")) << deleted;
+}
+
+// A group past the old 256 at creation, up to the member cap, and the
+// per-request limit. The many contacts are seeded in storage (users known to
+// messaging, friendships in the contact service): registering hundreds of
+// users through the API takes minutes on a busy machine.
+class BigGroupsE2eTest : public GroupsE2eTest {
+ protected:
+  static constexpr int kBigCap = 400;
+  int Cap() const override { return kBigCap; }
+
+  // `count` new users, each a contact of `owner`.
+  std::vector<std::string> SeedContacts(const std::string& owner, int count) {
+    auto pool = pg::Pool::Create({.dsn = messenger_->database().dsn(), .size = 1});
+    EXPECT_TRUE(pool.ok()) << pool.status();
+    if (!pool.ok()) return {};
+    static constexpr pg::Query kUsers{
+        "t_seed_users",
+        "INSERT INTO messaging.users (user_id, username) SELECT gen_random_uuid(), "
+        "'seed' || i || '_' || $2 FROM generate_series(1, $1::int) i RETURNING user_id::text"};
+    static constexpr pg::Query kFriends{
+        "t_seed_friends",
+        "INSERT INTO contact.relations "
+        "(user_low, user_high, state, requester, created_at, accepted_at) "
+        "SELECT least($1::uuid, u), greatest($1::uuid, u), 'friends', $1::uuid, now(), now() "
+        "FROM unnest(string_to_array($2, ',')::uuid[]) u"};
+    auto users = (*pool)->Exec(kUsers, {count, std::to_string(seeded_++)});
+    EXPECT_TRUE(users.ok()) << users.status();
+    if (!users.ok()) return {};
+    std::vector<std::string> ids;
+    std::string list;
+    for (int i = 0; i < users->rows(); ++i) {
+      ids.push_back(users->GetString(i, 0));
+      list += (list.empty() ? "" : ",") + ids.back();
+    }
+    auto friends = (*pool)->Exec(kFriends, {owner, list});
+    EXPECT_TRUE(friends.ok()) << friends.status();
+    return ids;
+  }
+  // Sync notice rows about `room`: the users' own and the room's.
+  int64_t NoticeRows(const std::string& room) {
+    auto pool = pg::Pool::Create({.dsn = messenger_->database().dsn(), .size = 1});
+    EXPECT_TRUE(pool.ok()) << pool.status();
+    if (!pool.ok()) return -1;
+    static constexpr pg::Query kCount{
+        "t_notice_rows",
+        "SELECT (SELECT count(*) FROM messaging.notices WHERE room_id = $1) + "
+        "(SELECT count(*) FROM messaging.room_notices WHERE room_id = $1)"};
+    auto rows = (*pool)->Exec(kCount, {room});
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() ? rows->GetInt64(0, 0) : -1;
+  }
+  int seeded_ = 0;
+};
+
+TEST_F(BigGroupsE2eTest, CreationTakesMoreThan256UpToTheCap) {
+  std::vector<std::string> contacts = SeedContacts(U("alice").user_id, 300);
+  ASSERT_EQ(contacts.size(), 300u);
+  Reply created =
+      Call("POST", "/v1/conversations", "alice", {{{"name", "big"}, {"member_ids", contacts}}});
+  ASSERT_EQ(created.status, 201) << created.raw;
+  EXPECT_EQ(created.body["member_ids"].size(), 301u);
+  Reply details =
+      Call("GET", "/v1/conversations/" + created.body.value("conversation_id", ""), "alice");
+  ASSERT_EQ(details.status, 200) << details.raw;
+  EXPECT_EQ(details.body["members"].size(), 301u);
+
+  // Past MESSENGER_MAX_GROUP_MEMBERS (the creator counts): 412, nothing made.
+  std::vector<std::string> more = SeedContacts(U("alice").user_id, kBigCap - 300);
+  std::vector<std::string> all = contacts;
+  all.insert(all.end(), more.begin(), more.end());
+  ASSERT_EQ(all.size(), static_cast<size_t>(kBigCap));
+  const size_t before = Call("GET", "/v1/conversations", "alice").body["conversations"].size();
+  Expect(412, "FAILED_PRECONDITION",
+         {Call("POST", "/v1/conversations", "alice", {{{"name", "too big"}, {"member_ids", all}}})},
+         "past the cap");
+  EXPECT_EQ(Call("GET", "/v1/conversations", "alice").body["conversations"].size(), before);
+  all.pop_back();  // exactly the cap
+  EXPECT_EQ(Call("POST", "/v1/conversations", "alice", {{{"name", "at cap"}, {"member_ids", all}}})
+                .status,
+            201);
+
+  // Adding one member to the big group writes rows for the one whose
+  // conversations change, not one per member (the others read the room's).
+  const std::string big = created.body.value("conversation_id", "");
+  std::vector<std::string> newcomer = SeedContacts(U("alice").user_id, 1);
+  ASSERT_EQ(newcomer.size(), 1u);
+  const int64_t notices_before = NoticeRows(big);
+  ASSERT_EQ(
+      Call("POST", "/v1/conversations/" + big + "/members", "alice", {{{"member_ids", newcomer}}})
+          .status,
+      200);
+  EXPECT_EQ(NoticeRows(big) - notices_before, 2) << "the newcomer's, and one of the room";
+  // Members learn of an add from the room's row; the one added from theirs.
+  Befriend("alice", "bob");
+  std::string alice_token = Token("alice");
+  std::string bob_token = Token("bob");
+  ASSERT_EQ(Call("POST", "/v1/conversations/" + big + "/members", "alice",
+                 {{{"member_ids", {U("bob").user_id}}}})
+                .status,
+            200);
+  SyncUntil("alice", alice_token, Is("member_added", U("bob").user_id));
+  std::vector<nlohmann::json> seen =
+      SyncUntil("bob", bob_token, Is("member_added", U("bob").user_id));
+  EXPECT_NE(std::find(seen.begin(), seen.end(),
+                      nlohmann::json{{"type", "conversation"}, {"conversation_id", big}}),
+            seen.end());
+
+  // One request names at most 1,000 users: 400 naming member_ids.
+  std::vector<std::string> many(1001, U("bob").user_id);
+  Reply refused =
+      Call("POST", "/v1/conversations", "alice", {{{"name", "x"}, {"member_ids", many}}});
+  Expect(400, "INVALID_ARGUMENT", {refused}, "too many in one request");
+  EXPECT_NE(refused.raw.find("member_ids"), std::string::npos) << refused.raw;
 }
 
 }  // namespace

@@ -9,6 +9,9 @@
 namespace messenger::gateway {
 namespace {
 
+// Users one create request may name (api.md; messaging's kMaxMembersPerCreate).
+constexpr size_t kMaxMembersPerCreate = 1000;
+
 using messaging::v1::MessagingService;
 
 nlohmann::json MessageJson(const messaging::v1::Message& m) {
@@ -117,7 +120,8 @@ void AddMessagingRoutes(Gateway& gw) {
     }
     gw.CallAsync<messaging::v1::SendMessageRequest, messaging::v1::SendMessageResponse>(
         [&gw](auto* context, auto* request, auto* response, auto on_done) {
-          gw.stubs().messaging->async()->SendMessage(context, request, response, std::move(on_done));
+          gw.stubs().messaging->async()->SendMessage(context, request, response,
+                                                     std::move(on_done));
         },
         std::move(*request),
         [done = std::move(done)](absl::Status status, const messaging::v1::SendMessageResponse& r) {
@@ -130,48 +134,51 @@ void AddMessagingRoutes(Gateway& gw) {
         });
   });
 
-  gw.Route("GET", "/v1/conversations", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
-    messaging::v1::ListConversationsRequest request;
-    request.set_user_id(c.user_id());
-    messaging::v1::ListConversationsResponse response;
-    RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::ListConversations,
-                            request, &response));
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& conv : response.conversations()) {
-      const bool direct = conv.type() == messaging::v1::CONVERSATION_TYPE_DIRECT;
-      nlohmann::json item = {{"conversation_id", conv.conversation_id()},
-                             {"type", direct ? "direct" : "group"},
-                             {"unread_count", conv.unread_count()},
-                             {"member_ids", conv.member_ids()}};
-      if (direct) {
-        item["peer_user_id"] = conv.peer_user_id();
-        item["read_only"] = conv.read_only();
-      } else {
-        item["name"] = conv.name();
-        item["read_only"] = conv.left();  // a group left: its history up to the leave
-        if (conv.left()) item["left"] = true;
-      }
-      if (conv.has_last_message()) item["last_message"] = MessageJson(conv.last_message());
-      list.push_back(std::move(item));
-    }
-    return http::Response::Json(200, {{"conversations", list}});
-  });
+  gw.Route(
+      "GET", "/v1/conversations", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+        messaging::v1::ListConversationsRequest request;
+        request.set_user_id(c.user_id());
+        messaging::v1::ListConversationsResponse response;
+        RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::ListConversations,
+                                request, &response));
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& conv : response.conversations()) {
+          const bool direct = conv.type() == messaging::v1::CONVERSATION_TYPE_DIRECT;
+          nlohmann::json item = {{"conversation_id", conv.conversation_id()},
+                                 {"type", direct ? "direct" : "group"},
+                                 {"unread_count", conv.unread_count()},
+                                 {"member_ids", conv.member_ids()}};
+          if (direct) {
+            item["peer_user_id"] = conv.peer_user_id();
+            item["read_only"] = conv.read_only();
+          } else {
+            item["name"] = conv.name();
+            item["read_only"] = conv.left();  // a group left: its history up to the leave
+            if (conv.left()) item["left"] = true;
+          }
+          if (conv.has_last_message()) item["last_message"] = MessageJson(conv.last_message());
+          list.push_back(std::move(item));
+        }
+        return http::Response::Json(200, {{"conversations", list}});
+      });
 
-  gw.Route("POST", "/v1/conversations", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
-    ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
-    messaging::v1::CreateConversationRequest request;
-    request.set_creator_id(c.user_id());
-    ASSIGN_OR_RETURN(*request.mutable_name(), body.RequiredString("name"));
-    ASSIGN_OR_RETURN(std::vector<std::string> members, body.RequiredStringArray("member_ids", 256));
-    for (auto& m : members) request.add_member_ids(std::move(m));
-    messaging::v1::Conversation response;
-    RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::CreateConversation,
-                            request, &response));
-    return http::Response::Json(201, {{"conversation_id", response.conversation_id()},
-                                      {"type", "group"},
-                                      {"name", response.name()},
-                                      {"member_ids", response.member_ids()}});
-  });
+  gw.Route(
+      "POST", "/v1/conversations", true, [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(c.request.body));
+        messaging::v1::CreateConversationRequest request;
+        request.set_creator_id(c.user_id());
+        ASSIGN_OR_RETURN(*request.mutable_name(), body.RequiredString("name"));
+        ASSIGN_OR_RETURN(std::vector<std::string> members,
+                         body.RequiredStringArray("member_ids", kMaxMembersPerCreate));
+        for (auto& m : members) request.add_member_ids(std::move(m));
+        messaging::v1::Conversation response;
+        RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::CreateConversation,
+                                request, &response));
+        return http::Response::Json(201, {{"conversation_id", response.conversation_id()},
+                                          {"type", "group"},
+                                          {"name", response.name()},
+                                          {"member_ids", response.member_ids()}});
+      });
 
   gw.Route("GET", "/v1/conversations/{id:room}/messages", true,
            [&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
@@ -188,7 +195,8 @@ void AddMessagingRoutes(Gateway& gw) {
              nlohmann::json messages = nlohmann::json::array();
              for (const auto& m : response.messages()) messages.push_back(MessageJson(m));
              nlohmann::json out = {{"messages", messages}};
-             if (response.next_before_seq() > 0) out["next_before_seq"] = response.next_before_seq();
+             if (response.next_before_seq() > 0)
+               out["next_before_seq"] = response.next_before_seq();
              return http::Response::Json(200, out);
            });
 

@@ -15,7 +15,9 @@ namespace messenger::messaging {
 inline constexpr int kMaxTextLength = 4000;
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 100;
-inline constexpr int kMaxGroupMembers = 256;
+// Users one create request may name (api.md); a group grows past them with
+// POST .../members up to MESSENGER_MAX_GROUP_MEMBERS.
+inline constexpr int kMaxMembersPerCreate = 1000;
 inline constexpr int kMaxSyncTimeoutMs = 30'000;
 
 // 1..4000 characters of valid UTF-8, not only whitespace; line breaks and tabs

@@ -5,6 +5,7 @@
 #include "common/status.h"
 #include "common/text.h"
 #include "messaging-service/src/domain/conversation_rules.h"
+#include "messaging-service/src/domain/matrix/power_levels.h"
 
 namespace messenger::messaging {
 namespace {
@@ -25,6 +26,25 @@ absl::StatusOr<int64_t> LevelOfRole(std::string_view role) {
   if (role == "admin") return kAdminLevel;
   if (role == "member") return kMemberLevel;
   return absl::InvalidArgumentError("role must be \"admin\" or \"member\"");
+}
+
+absl::StatusOr<std::optional<nlohmann::json>> PlanRoleChange(const matrix::StateMap& state,
+                                                             const std::string& actor,
+                                                             const std::string& target,
+                                                             int64_t level) {
+  ASSIGN_OR_RETURN(matrix::PowerLevels levels, matrix::PowerLevels::FromState(state));
+  if (RoleOf(levels.UserLevel(target)) == RoleOf(level) &&
+      levels.UserLevel(actor) >= levels.EventLevel(matrix::kPowerLevelsType, true)) {
+    return std::nullopt;
+  }
+  nlohmann::json content = state.power_levels() != nullptr
+                               ? state.power_levels()->content()
+                               : matrix::DefaultPowerLevelsContent(actor);
+  if (!content.contains("users") || !content["users"].is_object()) {
+    content["users"] = nlohmann::json::object();
+  }
+  content["users"][target] = level;
+  return content;
 }
 
 absl::Status CheckMemberCap(int64_t joined, int64_t cap) {

@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "messaging-service/src/domain/matrix/state_map.h"
+#include "nlohmann/json.hpp"
 
 namespace messenger::messaging {
 
@@ -25,6 +27,15 @@ inline constexpr int64_t kMemberLevel = 0;
 std::string RoleOf(int64_t power_level);
 // INVALID_ARGUMENT naming `role` for anything but "admin" and "member".
 absl::StatusOr<int64_t> LevelOfRole(std::string_view role);
+
+// The power levels content that gives `target` (a Matrix id) `level`, from
+// the room's current state; nullopt when the role is already that and
+// `actor` may change power levels (nothing to write; an actor who may not is
+// refused by the auth rules on the write instead).
+absl::StatusOr<std::optional<nlohmann::json>> PlanRoleChange(const matrix::StateMap& state,
+                                                             const std::string& actor,
+                                                             const std::string& target,
+                                                             int64_t level);
 
 // FAILED_PRECONDITION when `joined` members exceed `cap`.
 absl::Status CheckMemberCap(int64_t joined, int64_t cap);

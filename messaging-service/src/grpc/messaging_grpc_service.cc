@@ -134,6 +134,12 @@ grpc::ServerUnaryReactor* MessagingGrpcService::ListConversations(
     v1::ListConversationsResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<ConversationRow> rows, messaging_.Conversations(request->user_id()));
+    // Last messages as history shows them: latest edit, deleted placeholder.
+    std::vector<MessageRow*> last;
+    for (ConversationRow& c : rows) {
+      if (c.last_message) last.push_back(&*c.last_message);
+    }
+    RETURN_IF_ERROR(relations_.Annotate(request->user_id(), std::move(last)));
     for (const auto& c : rows) ToProto(c, request->user_id(), response->add_conversations());
     return absl::OkStatus();
   });

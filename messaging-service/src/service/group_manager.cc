@@ -45,6 +45,21 @@ std::optional<std::string> ContentString(const matrix::StateMap& state, const ch
   return value;
 }
 
+bool IsJoined(const std::vector<std::string>& joined, const std::string& user) {
+  return std::find(joined.begin(), joined.end(), user) != joined.end();
+}
+
+// A plan of fixed drafts, once `target` is checked joined under the lock.
+RoomWriter::Plan ForJoined(std::string target, std::vector<WriteDraft> drafts) {
+  return [target = std::move(target), drafts = std::move(drafts)](
+             const matrix::Room&,
+             const std::vector<std::string>& joined) -> absl::StatusOr<std::vector<WriteDraft>> {
+    if (!IsJoined(joined, target))
+      return absl::NotFoundError("no such member in this conversation");
+    return drafts;
+  };
+}
+
 }  // namespace
 
 GroupManager::GroupManager(MessagingManager& messaging, MessagingStore& store,
@@ -75,24 +90,19 @@ absl::StatusOr<RoomRow> GroupManager::JoinedGroup(const std::string& room_id,
   return room;
 }
 
-absl::StatusOr<matrix::StateMap> GroupManager::CurrentState(const std::string& room_id) {
+absl::StatusOr<matrix::StateMap> GroupManager::CurrentState(const std::string& user,
+                                                            const std::string& room_id) {
+  ASSIGN_OR_RETURN(std::vector<matrix::Event> events, messaging_.MatrixRoomState(user, room_id));
   matrix::StateMap state;
-  RETURN_IF_ERROR(store_.Transaction([&](MessagingTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<std::string> pdus, tx.CurrentStatePdus(room_id));
-    for (const std::string& pdu : pdus) {
-      ASSIGN_OR_RETURN(matrix::Event event, matrix::Event::Parse(pdu));
-      RETURN_IF_ERROR(state.Put(event));
-    }
-    return absl::OkStatus();
-  }));
+  for (const matrix::Event& event : events) RETURN_IF_ERROR(state.Put(event));
   return state;
 }
 
-absl::Status GroupManager::Write(const std::string& room_id, const std::vector<WriteDraft>& drafts,
+absl::Status GroupManager::Write(const std::string& room_id, const RoomWriter::Plan& plan,
                                  const std::string& kind, const std::optional<std::string>& about,
                                  const RoomWriter::Extra& extra) {
   return messaging_.writer()
-      .WriteState(room_id, drafts,
+      .WriteState(room_id, plan,
                   [&](MessagingTx& tx, const std::vector<StoredEvent>& written,
                       const std::vector<std::string>& joined) -> absl::Status {
                     RETURN_IF_ERROR(extra(tx, written, joined));
@@ -130,7 +140,7 @@ absl::StatusOr<std::vector<std::string>> GroupManager::AddMembers(
   }
   const std::vector<std::string> added(unique.begin(), unique.end());
   RETURN_IF_ERROR(JoinedGroup(room_id, actor).status());
-  for (const auto& id : added) {
+  for (const auto& id : added) {  // checked again under the room lock
     ASSIGN_OR_RETURN(std::optional<std::string> membership, store_.Membership(room_id, id));
     if (membership == "join") return absl::AlreadyExistsError("already a member: " + id);
   }
@@ -151,10 +161,21 @@ absl::StatusOr<std::vector<std::string>> GroupManager::AddMembers(
     drafts.push_back(Member(mxids[actor], actor, mxids[id], id, "invite"));
     drafts.push_back(Member(mxids[id], id, mxids[id], id, "join"));
   }
+  // Who is joined and how many, decided under the room lock.
+  auto plan =
+      [&](const matrix::Room&,
+          const std::vector<std::string>& joined) -> absl::StatusOr<std::vector<WriteDraft>> {
+    const std::set<std::string> members(joined.begin(), joined.end());
+    for (const auto& id : added) {
+      if (members.contains(id)) return absl::AlreadyExistsError("already a member: " + id);
+    }
+    RETURN_IF_ERROR(
+        CheckMemberCap(static_cast<int64_t>(joined.size() + added.size()), max_members_));
+    return drafts;
+  };
   const absl::Time now = clock_.Now();
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>&,
-                   const std::vector<std::string>& joined) -> absl::Status {
-    RETURN_IF_ERROR(CheckMemberCap(static_cast<int64_t>(joined.size()), max_members_));
+                   const std::vector<std::string>&) -> absl::Status {
     for (const auto& id : added) {
       ASSIGN_OR_RETURN(bus::Event event, MemberAddedEvent(room_id, id, actor, now, clock_, rng_));
       RETURN_IF_ERROR(tx.Enqueue(event));
@@ -163,7 +184,7 @@ absl::StatusOr<std::vector<std::string>> GroupManager::AddMembers(
     }
     return absl::OkStatus();
   };
-  RETURN_IF_ERROR(Write(room_id, drafts, "member_added", added.back(), extra));
+  RETURN_IF_ERROR(Write(room_id, plan, "member_added", added.back(), extra));
   return added;
 }
 
@@ -175,11 +196,10 @@ absl::Status GroupManager::RemoveMember(const std::string& actor_id, const std::
     return absl::InvalidArgumentError("to leave a conversation, use POST .../leave");
   }
   RETURN_IF_ERROR(JoinedGroup(room_id, actor).status());
-  ASSIGN_OR_RETURN(std::optional<std::string> membership, store_.Membership(room_id, target));
-  if (membership != "join") return absl::NotFoundError("no such member in this conversation");
   ASSIGN_OR_RETURN(auto mxids, messaging_.MatrixIdsOf({actor, target}));
   // A kick: the Matrix rules want the kick level and more power than the target.
-  return Write(room_id, {Member(mxids[actor], actor, mxids[target], target, "leave")},
+  return Write(room_id,
+               ForJoined(target, {Member(mxids[actor], actor, mxids[target], target, "leave")}),
                "member_removed", target, Removal(room_id, target, actor, "removed"));
 }
 
@@ -187,8 +207,8 @@ absl::Status GroupManager::Leave(const std::string& user_id, const std::string& 
   ASSIGN_OR_RETURN(std::string user, Uuid(user_id, "user_id"));
   RETURN_IF_ERROR(JoinedGroup(room_id, user).status());
   ASSIGN_OR_RETURN(auto mxids, messaging_.MatrixIdsOf({user}));
-  return Write(room_id, {Member(mxids[user], user, mxids[user], user, "leave")}, "member_removed",
-               user, Removal(room_id, user, user, "left"));
+  return Write(room_id, ForJoined(user, {Member(mxids[user], user, mxids[user], user, "leave")}),
+               "member_removed", user, Removal(room_id, user, user, "left"));
 }
 
 absl::Status GroupManager::Update(const std::string& actor_id, const std::string& room_id,
@@ -221,7 +241,7 @@ absl::Status GroupManager::Update(const std::string& actor_id, const std::string
                      ConversationUpdatedEvent(room_id, actor, fields, now, clock_, rng_));
     return tx.Enqueue(event);
   };
-  return Write(room_id, drafts, "conversation_updated", actor, extra);
+  return Write(room_id, ForJoined(actor, std::move(drafts)), "conversation_updated", actor, extra);
 }
 
 absl::Status GroupManager::SetRole(const std::string& actor_id, const std::string& room_id,
@@ -230,23 +250,22 @@ absl::Status GroupManager::SetRole(const std::string& actor_id, const std::strin
   ASSIGN_OR_RETURN(std::string target, Uuid(user_id, "user_id"));
   ASSIGN_OR_RETURN(const int64_t level, LevelOfRole(role));
   RETURN_IF_ERROR(JoinedGroup(room_id, actor).status());
-  ASSIGN_OR_RETURN(std::optional<std::string> membership, store_.Membership(room_id, target));
-  if (membership != "join") return absl::NotFoundError("no such member in this conversation");
   ASSIGN_OR_RETURN(auto mxids, messaging_.MatrixIdsOf({actor, target}));
-  ASSIGN_OR_RETURN(matrix::StateMap state, CurrentState(room_id));
-  ASSIGN_OR_RETURN(matrix::PowerLevels levels, matrix::PowerLevels::FromState(state));
-  // Unchanged: nothing is written, for whoever could have written it.
-  if (RoleOf(levels.UserLevel(mxids[target])) == role &&
-      levels.UserLevel(mxids[actor]) >= levels.EventLevel(matrix::kPowerLevelsType, true)) {
-    return absl::OkStatus();
-  }
-  nlohmann::json content = state.power_levels() != nullptr
-                               ? state.power_levels()->content()
-                               : matrix::DefaultPowerLevelsContent(mxids[actor]);
-  if (!content.contains("users") || !content["users"].is_object()) {
-    content["users"] = nlohmann::json::object();
-  }
-  content["users"][mxids[target]] = level;
+  // The power levels are read under the room lock: two role changes at once
+  // each build on the other's result instead of one overwriting the other.
+  auto plan =
+      [&](const matrix::Room& room,
+          const std::vector<std::string>& joined) -> absl::StatusOr<std::vector<WriteDraft>> {
+    if (!IsJoined(joined, target))
+      return absl::NotFoundError("no such member in this conversation");
+    ASSIGN_OR_RETURN(std::optional<nlohmann::json> content,
+                     PlanRoleChange(room.state(), mxids[actor], mxids[target], level));
+    if (!content) return std::vector<WriteDraft>{};  // unchanged: nothing is written
+    // The Matrix rules refuse raising anyone above the sender, and changing
+    // someone at or above the sender's own level.
+    return std::vector<WriteDraft>{
+        State(mxids[actor], actor, matrix::kPowerLevelsType, std::move(*content))};
+  };
   const absl::Time now = clock_.Now();
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>&,
                    const std::vector<std::string>&) -> absl::Status {
@@ -254,17 +273,14 @@ absl::Status GroupManager::SetRole(const std::string& actor_id, const std::strin
                      ConversationUpdatedEvent(room_id, actor, {"roles"}, now, clock_, rng_));
     return tx.Enqueue(event);
   };
-  // The Matrix rules refuse raising anyone above the sender, and changing
-  // someone at or above the sender's own level.
-  return Write(room_id, {State(mxids[actor], actor, matrix::kPowerLevelsType, std::move(content))},
-               "conversation_updated", actor, extra);
+  return Write(room_id, plan, "conversation_updated", actor, extra);
 }
 
 absl::StatusOr<ConversationDetails> GroupManager::Details(const std::string& user_id,
                                                           const std::string& room_id) {
   ASSIGN_OR_RETURN(std::string user, Uuid(user_id, "user_id"));
   ASSIGN_OR_RETURN(RoomRow room, JoinedRoom(room_id, user));
-  ASSIGN_OR_RETURN(matrix::StateMap state, CurrentState(room_id));
+  ASSIGN_OR_RETURN(matrix::StateMap state, CurrentState(user, room_id));
   ASSIGN_OR_RETURN(matrix::PowerLevels levels, matrix::PowerLevels::FromState(state));
   ASSIGN_OR_RETURN(std::vector<std::string> joined, store_.JoinedMembers(room_id));
   ASSIGN_OR_RETURN(auto mxids, messaging_.MatrixIdsOf(joined));

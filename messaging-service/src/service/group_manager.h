@@ -55,10 +55,12 @@ class GroupManager {
   absl::StatusOr<RoomRow> JoinedRoom(const std::string& room_id, const std::string& user);
   // JoinedRoom of a group (direct rooms are refused).
   absl::StatusOr<RoomRow> JoinedGroup(const std::string& room_id, const std::string& user);
-  absl::StatusOr<matrix::StateMap> CurrentState(const std::string& room_id);
-  // Writes `drafts`, then `extra` and a notice of `kind` about `about` to
+  // The room's current state as `user`, a member, may read it.
+  absl::StatusOr<matrix::StateMap> CurrentState(const std::string& user,
+                                                const std::string& room_id);
+  // Writes the drafts `plan` makes under the room lock, then `extra` and a notice of `kind` about `about` to
   // every member still joined, in one transaction.
-  absl::Status Write(const std::string& room_id, const std::vector<WriteDraft>& drafts,
+  absl::Status Write(const std::string& room_id, const RoomWriter::Plan& plan,
                      const std::string& kind, const std::optional<std::string>& about,
                      const RoomWriter::Extra& extra);
 

@@ -8,6 +8,7 @@
 #include "common/text.h"
 #include "common/time_util.h"
 #include "messaging-service/src/domain/conversation_rules.h"
+#include "messaging-service/src/domain/group_rules.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/power_levels.h"
 
@@ -48,6 +49,7 @@ MessagingManager::MessagingManager(MessagingStore& store, FriendChecker& friends
       direct_rooms_("messaging_direct_rooms", limits.cache_entries),
       room_rows_("messaging_room_rows", limits.cache_entries),
       friends_until_("messaging_friendships", limits.cache_entries),
+      max_group_members_(limits.max_group_members),
       writer_(store, announcer, std::move(server_name), std::move(key), clock, rng,
               {.loaded_rooms = limits.loaded_rooms},
               [this](const std::vector<const FastMessage*>& messages) {
@@ -300,15 +302,15 @@ absl::StatusOr<std::optional<MessagingManager::SendTarget>> MessagingManager::Re
 MessageWrite MessagingManager::MessageFor(const SendTarget& target, const SendInput& in) {
   nlohmann::json content = {{"msgtype", "m.text"}, {"body", in.text}};
   if (in.reply_to) AddReplyTo(content, *in.reply_to);
-  return MessageWrite{target.room.room_id,
-                      target.room.direct_key,
-                      {{target.sender_mxid, matrix::kMessageType, std::nullopt, std::move(content),
-                        std::nullopt},
-                       target.sender,
-                       std::nullopt},
-                      in.device_id,
-                      in.client_msg_id,
-                      RequestHash(target.sender, in)};
+  return MessageWrite{
+      target.room.room_id,
+      target.room.direct_key,
+      {{target.sender_mxid, matrix::kMessageType, std::nullopt, std::move(content), std::nullopt},
+       target.sender,
+       std::nullopt},
+      in.device_id,
+      in.client_msg_id,
+      RequestHash(target.sender, in)};
 }
 
 absl::StatusOr<SentMessage> MessagingManager::Answer(const SendKey& key,
@@ -381,8 +383,9 @@ absl::StatusOr<RoomRow> MessagingManager::CreateGroup(const std::string& creator
   ASSIGN_OR_RETURN(std::string creator, UserUuid(creator_id));
   ASSIGN_OR_RETURN(std::string clean_name, NormalizeGroupName(name));
   if (member_ids.empty()) return absl::InvalidArgumentError("member_ids must not be empty");
-  if (member_ids.size() > kMaxGroupMembers) {
-    return absl::InvalidArgumentError("too many members");
+  if (member_ids.size() > kMaxMembersPerCreate) {
+    return absl::InvalidArgumentError("member_ids must hold at most " +
+                                      std::to_string(kMaxMembersPerCreate) + " user ids");
   }
   std::set<std::string> unique;
   for (const auto& raw : member_ids) {
@@ -391,16 +394,23 @@ absl::StatusOr<RoomRow> MessagingManager::CreateGroup(const std::string& creator
     if (*id != creator) unique.insert(*id);
   }
   if (unique.empty()) return absl::InvalidArgumentError("a group needs someone besides you");
-  // Asked, not remembered: a removal that committed must count.
-  std::vector<std::pair<std::string, std::string>> pairs;
-  for (const auto& member : unique) pairs.emplace_back(creator, member);
-  ASSIGN_OR_RETURN(std::vector<bool> friends, friends_.AreFriendsMany(pairs));
-  if (friends.size() != pairs.size() ||
-      std::find(friends.begin(), friends.end(), false) != friends.end()) {
-    return absl::PermissionDeniedError("every member must be one of your contacts");
+  RETURN_IF_ERROR(CheckMemberCap(static_cast<int64_t>(unique.size()) + 1, max_group_members_));
+  // Asked, not remembered: a removal that committed must count. In batches:
+  // one contact-service call stays small however big the group.
+  constexpr size_t kFriendBatch = 256;
+  const std::vector<std::string> members(unique.begin(), unique.end());
+  for (size_t from = 0; from < members.size(); from += kFriendBatch) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (size_t i = from; i < std::min(members.size(), from + kFriendBatch); ++i) {
+      pairs.emplace_back(creator, members[i]);
+    }
+    ASSIGN_OR_RETURN(std::vector<bool> friends, friends_.AreFriendsMany(pairs));
+    if (friends.size() != pairs.size() ||
+        std::find(friends.begin(), friends.end(), false) != friends.end()) {
+      return absl::PermissionDeniedError("every member must be one of your contacts");
+    }
   }
-  return CreateRoom(creator, "group", clean_name, std::nullopt,
-                    std::vector<std::string>(unique.begin(), unique.end()));
+  return CreateRoom(creator, "group", clean_name, std::nullopt, members);
 }
 
 absl::Status MessagingManager::MarkSeen(const std::string& user_id, const std::string& room_id,

@@ -41,9 +41,9 @@ class FriendChecker {
 // Bounds of what the manager keeps in memory; past them the least recently
 // used entry goes and is read again from storage (or the owner) on next use.
 struct MessagingLimits {
-  size_t loaded_rooms = 10'000;    // rooms with their state and members
-  size_t cache_entries = 100'000;  // each small cache: names, room rows, friendships
-  TypingLimits typing;             // typing notices (TypingManager)
+  size_t loaded_rooms = 10'000;        // rooms with their state and members
+  size_t cache_entries = 100'000;      // each small cache: names, room rows, friendships
+  TypingLimits typing;                 // typing notices (TypingManager)
   int64_t max_group_members = 10'000;  // MESSENGER_MAX_GROUP_MEMBERS
 };
 
@@ -229,6 +229,7 @@ class MessagingManager {
   LruCache<std::string, RoomRow> direct_rooms_;      // pair key -> its room
   LruCache<std::string, RoomRow> room_rows_;         // room id -> kind, direct_key
   LruCache<std::string, absl::Time> friends_until_;  // pair key -> trust "yes" until
+  int64_t max_group_members_;
   // Last: stopped (and drained) before the members its answers use.
   RoomWriter writer_;
 };

@@ -1,5 +1,6 @@
 #include "messaging-service/src/service/relations_manager.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/status.h"
@@ -75,20 +76,24 @@ absl::StatusOr<RelationsManager::Checked> RelationsManager::Check(RelationAction
     actor.joined = membership == "join";
     ASSIGN_OR_RETURN(checked.mxid, messaging_.MatrixIdOf(checked.user));
     if (action == RelationAction::kDelete && actor.joined && target->sender != checked.user) {
-      // Another's message: in a group the power levels decide; in a direct
-      // conversation (both at 100) each deletes only their own.
+      // Another's message: in a group the power levels decide (Write reads
+      // them under the room lock); in a direct conversation (both at 100)
+      // each deletes only their own.
       ASSIGN_OR_RETURN(std::optional<RoomRow> room, store_.GetRoom(target->room_id));
-      ASSIGN_OR_RETURN(std::optional<std::string> pdu, store_.PowerLevelsPdu(target->room_id));
-      if (pdu && room && room->kind == "group") {
-        nlohmann::json event = nlohmann::json::parse(*pdu, nullptr, false);
-        ASSIGN_OR_RETURN(matrix::PowerLevels levels, matrix::PowerLevels::FromContent(
-                                                         event.value("content", nlohmann::json())));
-        actor.power = levels.UserLevel(checked.mxid);
-        actor.redact_level = levels.redact();
-      }
+      checked.by_power = room && room->kind == "group";
     }
   }
-  RETURN_IF_ERROR(CheckRelation(action, target, actor));
+  checked.action = action;
+  checked.actor = actor;
+  if (!checked.by_power) {
+    RETURN_IF_ERROR(CheckRelation(action, target, actor));
+  } else {  // the rest, in their order, under the room lock (Write)
+    TargetFacts live = *target;
+    live.deleted = false;
+    Actor admin = actor;
+    admin.power = admin.redact_level;
+    RETURN_IF_ERROR(CheckRelation(action, live, admin));
+  }
   checked.target = std::move(*target);
   return checked;
 }
@@ -110,9 +115,22 @@ absl::StatusOr<StoredEvent> RelationsManager::Write(
                                      const std::vector<std::string>&)>& extra) {
   WriteDraft draft{
       {checked.mxid, type, std::nullopt, std::move(content), redacts}, checked.user, std::nullopt};
+  auto plan =
+      [&](const matrix::Room& room,
+          const std::vector<std::string>& joined) -> absl::StatusOr<std::vector<WriteDraft>> {
+    Actor actor = checked.actor;
+    actor.joined = std::find(joined.begin(), joined.end(), checked.user) != joined.end();
+    if (checked.by_power) {
+      ASSIGN_OR_RETURN(matrix::PowerLevels levels, matrix::PowerLevels::FromState(room.state()));
+      actor.power = levels.UserLevel(checked.mxid);
+      actor.redact_level = levels.redact();
+    }
+    RETURN_IF_ERROR(CheckRelation(checked.action, checked.target, actor));
+    return std::vector<WriteDraft>{draft};
+  };
   ASSIGN_OR_RETURN(
       std::vector<StoredEvent> written,
-      messaging_.writer().WriteState(checked.target.room_id, {draft},
+      messaging_.writer().WriteState(checked.target.room_id, plan,
                                      [&](MessagingTx& tx, const std::vector<StoredEvent>& events,
                                          const std::vector<std::string>& joined) {
                                        return extra(tx, events.front(), joined);

@@ -49,10 +49,16 @@ class RelationsManager {
     std::string user;  // UUID
     std::string mxid;
     TargetFacts target;
+    RelationAction action = RelationAction::kEdit;
+    Actor actor;
+    // Deleting another's message in a group: the power levels decide, read
+    // under the room lock when the redaction is planned.
+    bool by_power = false;
   };
   absl::StatusOr<Checked> Check(RelationAction action, const std::string& user_id,
                                 const std::string& message_id);
-  // Writes `draft` (one event) into the target's room with `extra` rows.
+  // Writes one event into the target's room with `extra` rows, once the
+  // relation rules pass again under the room lock (membership, power).
   absl::StatusOr<StoredEvent> Write(
       const Checked& checked, nlohmann::json content, const std::string& type,
       const std::optional<std::string>& redacts,

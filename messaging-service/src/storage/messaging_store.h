@@ -177,8 +177,8 @@ class MessagingTx {
       const std::string& event_id) = 0;
   // Stores the redacted PDU in place of the original (the text is gone).
   virtual absl::Status ReplaceRedacted(const std::string& event_id, const std::string& pdu) = 0;
-  // A notice for every joined member of the room (groups: membership and
-  // settings changes), in one statement.
+  // A notice of the room (groups: membership and settings changes): one
+  // row, in the sync of every member joined when they read it.
   virtual absl::Status InsertRoomNotices(const std::string& room_id, const std::string& kind,
                                          const std::optional<std::string>& other_user) = 0;
 };

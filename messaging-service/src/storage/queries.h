@@ -174,7 +174,7 @@ inline constexpr pg::Query kConversations{
 
 // The user's sync feed: messages (with their edits, reactions and redactions)
 // and read markers of joined rooms, and
-// notices, after key ($2 xid, $3 position) and below both $5 and the horizon
+// notices (the user's own and their joined rooms'), after key ($2 xid, $3 position) and below both $5 and the horizon
 // of this statement's snapshot, which is returned with the rows (one row of
 // NULLs when there are none). Rows below the horizon never change.
 inline constexpr pg::Query kSyncRows{
@@ -199,6 +199,12 @@ inline constexpr pg::Query kSyncRows{
     "(SELECT n.xid, n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL "
     "  FROM notices n WHERE n.user_id = $1 "
     "  AND (n.xid, n.stream_pos) > ($2::xid8, $3::bigint) AND n.xid < (SELECT below FROM b) "
+    "  ORDER BY n.xid, n.stream_pos LIMIT $4) "
+    "UNION ALL "
+    "(SELECT n.xid, n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL "
+    "  FROM room_notices n JOIN memberships m ON m.room_id = n.room_id "
+    "  AND m.user_id = $1 AND m.membership = 'join' "
+    "  WHERE (n.xid, n.stream_pos) > ($2::xid8, $3::bigint) AND n.xid < (SELECT below FROM b) "
     "  ORDER BY n.xid, n.stream_pos LIMIT $4) "
     "ORDER BY 1, 2 LIMIT $4) "
     "SELECT h.lo::text, h.hi::text, r.xid::text, r.stream_pos, r.kind, r.room_id, r.event_id, "
@@ -300,11 +306,10 @@ inline constexpr pg::Query kMessageReceipts{
 inline constexpr pg::Query kJoinedRoomIds{
     "msg_joined_room_ids",
     "SELECT room_id FROM memberships WHERE user_id = $1 AND membership = 'join' ORDER BY room_id"};
-// Groups: a notice for every joined member of a room.
+// Groups: one notice of the room, read by every member joined (V040).
 inline constexpr pg::Query kInsertRoomNotices{
     "msg_insert_room_notices",
-    "INSERT INTO notices (user_id, kind, room_id, other_user) "
-    "SELECT user_id, $2, $1, $3::uuid FROM memberships WHERE room_id = $1 AND membership = 'join'"};
+    "INSERT INTO room_notices (room_id, kind, other_user) VALUES ($1, $2, $3::uuid)"};
 
 inline constexpr pg::Query kFindMembership{
     "msg_find_membership",

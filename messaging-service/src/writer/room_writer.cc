@@ -148,13 +148,26 @@ absl::Status RoomWriter::RoomTransaction(
 
 absl::StatusOr<std::vector<StoredEvent>> RoomWriter::WriteState(
     const std::string& room_id, const std::vector<WriteDraft>& drafts, const Extra& extra) {
+  return WriteState(
+      room_id,
+      [&](const matrix::Room&, const std::vector<std::string>&)
+          -> absl::StatusOr<std::vector<WriteDraft>> { return drafts; },
+      extra);
+}
+
+absl::StatusOr<std::vector<StoredEvent>> RoomWriter::WriteState(const std::string& room_id,
+                                                                const Plan& plan,
+                                                                const Extra& extra) {
   std::vector<StoredEvent> written;
   std::vector<std::string> notify;
   RETURN_IF_ERROR(RoomTransaction(room_id, [&](MessagingTx& tx, RoomHandle& handle) {
     written.clear();
+    notify.clear();
     ASSIGN_OR_RETURN(std::optional<RoomRow> row, tx.LockRoom(room_id));
     if (!row) return NoSuchConversation();
     RETURN_IF_ERROR(Refresh(tx, *row, handle));
+    ASSIGN_OR_RETURN(const std::vector<WriteDraft> drafts, plan(*handle.room, handle.joined));
+    if (drafts.empty()) return absl::OkStatus();
     std::optional<std::string> last_message;
     RETURN_IF_ERROR(WriteEvents(tx, *row, handle, drafts, written, last_message));
     RETURN_IF_ERROR(tx.UpdateRoom(*row, last_message));
@@ -167,7 +180,7 @@ absl::StatusOr<std::vector<StoredEvent>> RoomWriter::WriteState(
     }
     return absl::OkStatus();
   }));
-  announcer_.Committed(notify);
+  if (!notify.empty()) announcer_.Committed(notify);
   return written;
 }
 
@@ -327,8 +340,9 @@ absl::StatusOr<std::optional<StoredEvent>> RoomWriter::Finish(
 
 size_t RoomWriter::ForgetRooms(const std::function<bool(const std::string& room_id)>& which) {
   std::lock_guard lock(rooms_mutex_);
-  return rooms_.EraseIf(
-      [&](const std::string& room_id, const std::shared_ptr<RoomHandle>&) { return which(room_id); });
+  return rooms_.EraseIf([&](const std::string& room_id, const std::shared_ptr<RoomHandle>&) {
+    return which(room_id);
+  });
 }
 
 }  // namespace messenger::messaging

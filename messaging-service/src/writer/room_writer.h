@@ -64,6 +64,12 @@ class RoomWriter {
   // the room's joined members after them.
   using Extra = std::function<absl::Status(MessagingTx&, const std::vector<StoredEvent>&,
                                            const std::vector<std::string>& joined)>;
+  // Plans a state write from the room as it is under the room lock (its
+  // current state, power levels) and its joined members: what is read to
+  // decide and what is written cannot drift apart. No drafts: nothing is
+  // written and `extra` does not run.
+  using Plan = std::function<absl::StatusOr<std::vector<WriteDraft>>(
+      const matrix::Room&, const std::vector<std::string>& joined)>;
   // The written event; nullopt: the room moved on and nothing was written
   // (call WriteMessage, which may wait for a reload). Errors: ALREADY_EXISTS
   // when the idempotency key was taken, PERMISSION_DENIED when the batch
@@ -83,6 +89,9 @@ class RoomWriter {
   // State events (and anything else) in one transaction under the row lock.
   absl::StatusOr<std::vector<StoredEvent>> WriteState(const std::string& room_id,
                                                       const std::vector<WriteDraft>& drafts,
+                                                      const Extra& extra);
+  // The drafts come from `plan`, run under the room lock.
+  absl::StatusOr<std::vector<StoredEvent>> WriteState(const std::string& room_id, const Plan& plan,
                                                       const Extra& extra);
   // A new room with `drafts` as its first events; `welcome` each get a
   // "conversation" notice. ALREADY_EXISTS when its direct pair has a room.
