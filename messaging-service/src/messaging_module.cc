@@ -129,6 +129,10 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                                     m->core_->work_pool(), *m->forwarder_,
                                                     *m->groups_);
   m->grpc_->SetTypingManager(m->typing_.get(), m->store_.get());
+  m->matrix_sync_store_ = std::make_unique<PgMatrixSyncStore>(m->core_->pool());
+  m->matrix_sync_ =
+      std::make_unique<MatrixSync>(*m->matrix_sync_store_, *m->manager_, m->typing_.get());
+  m->grpc_->SetMatrixSync(m->matrix_sync_.get());
   // Every replica hears friendship.removed itself (the durable consumer
   // below reaches one replica only). A lost one costs nothing wrong: every
   // direct message is confirmed with the contact service before it commits.
