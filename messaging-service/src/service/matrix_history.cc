@@ -23,21 +23,6 @@ void ApplyTypes(const SyncFilter& filter, EventRange& range) {
   range.like_not_types = filter.timeline.LikeNotTypes();
 }
 
-// Only the member events of the senders: what a client needs to show them.
-std::vector<SyncedEvent> SendersOf(std::vector<SyncedEvent> state,
-                                   const std::vector<const std::vector<SyncedEvent>*>& lists) {
-  std::set<std::string> senders;
-  for (const auto* list : lists) {
-    for (const auto& e : *list) senders.insert(e.sender);
-  }
-  std::vector<SyncedEvent> out;
-  for (SyncedEvent& e : state) {
-    if (e.type == "m.room.member" && senders.count(e.sender) == 0) continue;
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> MatrixSync::PutFilter(const std::string& user_id,
@@ -158,9 +143,15 @@ absl::StatusOr<MatrixContext> MatrixSync::Context(const std::string& user_id,
   }
   out.start = EncodeRoomToken(out.before.empty() ? out.event.seq : out.before.back().seq);
   out.end = EncodeRoomToken((out.after.empty() ? out.event.seq : out.after.back().seq) + 1);
+  // The room's state with the member events of the senders shown only.
   ASSIGN_OR_RETURN(std::vector<SyncedEvent> state, store_.CurrentState({room_id}));
   const std::vector<SyncedEvent> self = {out.event};
-  out.state = SendersOf(std::move(state), {&self, &out.before, &out.after});
+  ASSIGN_OR_RETURN(std::set<std::string> senders,
+                   SenderIds({&self, &out.before, &out.after}, user));
+  for (SyncedEvent& e : state) {
+    if (e.type == "m.room.member" && senders.count(e.state_key.value_or("")) == 0) continue;
+    out.state.push_back(std::move(e));
+  }
   return out;
 }
 

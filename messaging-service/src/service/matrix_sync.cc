@@ -1,7 +1,10 @@
 #include "messaging-service/src/service/matrix_sync.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
+
+#include "absl/time/clock.h"
 
 #include "common/crypto.h"
 #include "common/status.h"
@@ -65,7 +68,25 @@ absl::StatusOr<SyncFilter> MatrixSync::ResolveFilter(const std::string& user,
 }
 
 absl::StatusOr<MatrixSyncResult> MatrixSync::Sync(const MatrixSyncRequest& request) {
-  SyncPass pass;
+  // News for the user may sit above the horizon (its commit is held back by
+  // an older open transaction): no wake-up follows for it, so look again in
+  // a moment rather than answer "nothing" to a long poll (bounded).
+  constexpr int kLagRetries = 25;
+  constexpr absl::Duration kLagPause = absl::Milliseconds(2);
+  for (int attempt = 0;; ++attempt) {
+    SyncPass pass;
+    ASSIGN_OR_RETURN(MatrixSyncResult out, SyncOnce(request, pass));
+    if (out.has_news || attempt >= kLagRetries) return out;
+    ASSIGN_OR_RETURN(std::vector<std::string> above,
+                     store_.ChangedRooms(pass.user, SyncKey::Below(pass.below),
+                                         std::numeric_limits<uint64_t>::max()));
+    if (above.empty()) return out;
+    absl::SleepFor(kLagPause);
+  }
+}
+
+absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& request,
+                                                      SyncPass& pass) {
   ASSIGN_OR_RETURN(pass.user, SyncUserId(request.user_id));
   ASSIGN_OR_RETURN(pass.filter, ResolveFilter(pass.user, request.filter));
   pass.initial = request.since.empty();
@@ -193,16 +214,18 @@ absl::Status MatrixSync::JoinedRoom(SyncPass& pass, const UserRoom& m, MatrixSyn
 
   // State: everything before the timeline (whole or since the token) that
   // the timeline does not carry itself.
-  std::set<std::string> in_timeline, senders = {pass.user};
-  for (const SyncedEvent& e : room.timeline) {
-    in_timeline.insert(e.event_id);
-    senders.insert(e.sender);
+  std::set<std::string> in_timeline, senders;
+  for (const SyncedEvent& e : room.timeline) in_timeline.insert(e.event_id);
+  if (pass.filter.lazy_load_members) {
+    ASSIGN_OR_RETURN(senders, SenderIds({&room.timeline}, pass.user));
   }
   const bool whole = fresh || pass.full_state;
   for (const SyncedEvent& e : pass.state[m.room_id]) {
     if (in_timeline.count(e.event_id) > 0) continue;
     if (!whole && (!(e.key > pass.since) || e.key.xid >= pass.below)) continue;
-    if (pass.filter.lazy_load_members && IsMember(e) && senders.count(e.sender) == 0) continue;
+    if (pass.filter.lazy_load_members && IsMember(e) && senders.count(*e.state_key) == 0) {
+      continue;
+    }
     room.state.push_back(e);
   }
 
@@ -221,6 +244,19 @@ absl::Status MatrixSync::JoinedRoom(SyncPass& pass, const UserRoom& m, MatrixSyn
   room.counts = pass.counts[m.room_id];
   for (const auto& h : room.counts.heroes) room.hero_mxids.push_back(pass.mxids[h]);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::set<std::string>> MatrixSync::SenderIds(
+    const std::vector<const std::vector<SyncedEvent>*>& lists, const std::string& user) {
+  std::set<std::string> uuids = {user};
+  for (const auto* list : lists) {
+    for (const SyncedEvent& e : *list) uuids.insert(e.sender);
+  }
+  ASSIGN_OR_RETURN(auto mxids,
+                   messaging_.MatrixIdsOf(std::vector<std::string>(uuids.begin(), uuids.end())));
+  std::set<std::string> out;
+  for (const auto& [uuid, mxid] : mxids) out.insert(mxid);
+  return out;
 }
 
 absl::Status MatrixSync::CollectSections(SyncPass& pass, MatrixSyncResult& out) {

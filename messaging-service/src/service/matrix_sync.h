@@ -8,6 +8,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,7 @@ class MatrixSync {
 
  private:
   struct SyncPass;
+  absl::StatusOr<MatrixSyncResult> SyncOnce(const MatrixSyncRequest& request, SyncPass& pass);
   absl::StatusOr<SyncFilter> ResolveFilter(const std::string& user, const std::string& filter);
   // Seq bound of what the user may read in the room (0: all) or
   // PERMISSION_DENIED.
@@ -106,6 +108,10 @@ class MatrixSync {
   absl::Status Timeline(SyncPass& pass, SyncKey after, int64_t before_seq, MatrixSyncRoom& room);
   absl::Status JoinedRoom(SyncPass& pass, const UserRoom& membership, MatrixSyncRoom& out);
   absl::Status CollectSections(SyncPass& pass, MatrixSyncResult& out);
+  // Matrix ids of the senders of `lists` and of `user` (a UUID): whose
+  // member events a lazy-loading client gets.
+  absl::StatusOr<std::set<std::string>> SenderIds(
+      const std::vector<const std::vector<SyncedEvent>*>& lists, const std::string& user);
 
   MatrixSyncStore& store_;
   MessagingManager& messaging_;
