@@ -96,8 +96,8 @@ TEST(MatrixSyncTest, SyncFiltersHistoryReceiptsTypingAndATokenAcrossARestart) {
 
 // The Matrix sync bench (bench/matrix/matrix_sync_bench.py, issue 14's
 // numbers) against the all-in-one binary; run on demand:
-//   build/tests/e2e_matrix_client_test --gtest_also_run_disabled_tests \
-//     --gtest_filter='*DISABLED_Bench*'
+//   build/tests/e2e_matrix_client_test --gtest_also_run_disabled_tests
+//   --gtest_filter='*DISABLED_Bench*'
 // MESSENGER_MATRIX_BENCH_ARGS adds arguments (--rooms, --rate, --out ...).
 TEST(MatrixSyncTest, DISABLED_Bench) {
   auto messenger = MessengerProcess::Start({{"MESSENGER_SERVER_NAME", "localhost"}});
