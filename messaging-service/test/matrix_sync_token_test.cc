@@ -58,11 +58,11 @@ TEST(MatrixFilter, HonoursTimelineLimitTypesRoomsAndLazyMembers) {
 }
 
 TEST(MatrixFilter, WrongTypesAreRefused) {
-  for (const char* bad : {R"([])", R"({"room": 1})", R"({"room": {"timeline": {"limit": "3"}}})",
-                          R"({"room": {"timeline": {"limit": 0}}})",
-                          R"({"room": {"rooms": "!a:x"}})",
-                          R"({"room": {"timeline": {"types": [1]}}})",
-                          R"({"room": {"state": {"lazy_load_members": "yes"}}})"}) {
+  for (const char* bad :
+       {R"([])", R"({"room": 1})", R"({"room": {"timeline": {"limit": "3"}}})",
+        R"({"room": {"timeline": {"limit": 0}}})", R"({"room": {"rooms": "!a:x"}})",
+        R"({"room": {"timeline": {"types": [1]}}})",
+        R"({"room": {"state": {"lazy_load_members": "yes"}}})"}) {
     EXPECT_FALSE(ParseSyncFilter(nlohmann::json::parse(bad)).ok()) << bad;
   }
   // A LIKE pattern matches only what the filter means.

@@ -45,8 +45,8 @@ absl::StatusOr<http::Response> Messages(ClientApi& api, ClientRequest& c) {
   ASSIGN_OR_RETURN(*request.mutable_filter_json(), FilterParam(c));
   messaging::v1::MatrixMessagesResponse response;
   Gateway& gw = api.gateway();
-  RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::MatrixMessages, request,
-                          &response));
+  RETURN_IF_ERROR(
+      gw.Call(*gw.stubs().messaging, &MessagingService::Stub::MatrixMessages, request, &response));
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   ASSIGN_OR_RETURN(nlohmann::json chunk, ClientEvents(response.chunk(), now_ms));
   nlohmann::json out = {{"chunk", std::move(chunk)}, {"start", response.start()}};
@@ -65,8 +65,8 @@ absl::StatusOr<http::Response> Context(ClientApi& api, ClientRequest& c) {
   ASSIGN_OR_RETURN(*request.mutable_filter_json(), FilterParam(c));
   messaging::v1::MatrixContextResponse response;
   Gateway& gw = api.gateway();
-  RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::MatrixContext, request,
-                          &response));
+  RETURN_IF_ERROR(
+      gw.Call(*gw.stubs().messaging, &MessagingService::Stub::MatrixContext, request, &response));
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   ASSIGN_OR_RETURN(nlohmann::json event, ClientEvent(response.event(), now_ms));
   ASSIGN_OR_RETURN(nlohmann::json before, ClientEvents(response.events_before(), now_ms));
@@ -89,8 +89,7 @@ absl::Status SendReceipt(ClientApi& api, ClientRequest& c, const std::string& ty
   request.set_event_id(event_id);
   messaging::v1::MatrixReceiptResponse response;
   Gateway& gw = api.gateway();
-  return gw.Call(*gw.stubs().messaging, &MessagingService::Stub::MatrixReceipt, request,
-                 &response);
+  return gw.Call(*gw.stubs().messaging, &MessagingService::Stub::MatrixReceipt, request, &response);
 }
 
 absl::StatusOr<http::Response> Receipt(ClientApi& api, ClientRequest& c) {

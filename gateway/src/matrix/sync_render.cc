@@ -76,7 +76,8 @@ absl::StatusOr<http::Response> RenderSync(const messaging::v1::MatrixSyncRespons
   }
   nlohmann::json body = {
       {"next_batch", r.next_batch()},
-      {"rooms", {{"join", std::move(join)}, {"invite", std::move(invite)}, {"leave", std::move(leave)}}},
+      {"rooms",
+       {{"join", std::move(join)}, {"invite", std::move(invite)}, {"leave", std::move(leave)}}},
       {"presence", Events(nlohmann::json::array())}};
   // The user sync sections (to-device, device lists, account data).
   for (const auto& section : r.sections_json()) {

@@ -48,8 +48,7 @@ void Look(std::shared_ptr<MatrixPoll> poll) {
       std::move(request),
       [poll, version](absl::Status status, const messaging::v1::MatrixSyncResponse& r) {
         if (!status.ok()) return poll->done(status);
-        if (r.has_news() || absl::Now() >= poll->deadline ||
-            poll->gateway->sync_hub().stopping()) {
+        if (r.has_news() || absl::Now() >= poll->deadline || poll->gateway->sync_hub().stopping()) {
           return poll->done(RenderSync(r, absl::ToUnixMillis(absl::Now())));
         }
         // Nothing yet: wait from the new token (the stream moved on for
@@ -81,7 +80,8 @@ void Sync(ClientApi& api, ClientRequest& c, AsyncDone done) {
   }
   if (!filter->empty() && filter->front() == '{') {
     nlohmann::json parsed = nlohmann::json::parse(*filter, nullptr, false);
-    if (!parsed.is_object()) return poll->done(MatrixError(kBadJson, "filter is not a JSON object"));
+    if (!parsed.is_object())
+      return poll->done(MatrixError(kBadJson, "filter is not a JSON object"));
   }
   poll->request.set_user_id(c.me().session.user_id);
   poll->request.set_device_id(c.me().session.device_id);
@@ -107,8 +107,8 @@ absl::StatusOr<http::Response> PutFilter(ClientApi& api, ClientRequest& c) {
   request.set_filter_json(body.json().dump());
   messaging::v1::PutMatrixFilterResponse response;
   Gateway& gw = api.gateway();
-  absl::Status status = gw.Call(*gw.stubs().messaging, &MessagingService::Stub::PutMatrixFilter,
-                                request, &response);
+  absl::Status status =
+      gw.Call(*gw.stubs().messaging, &MessagingService::Stub::PutMatrixFilter, request, &response);
   if (status.code() == absl::StatusCode::kInvalidArgument) {
     return MatrixError(kBadJson, std::string(status.message()));
   }
@@ -123,8 +123,8 @@ absl::StatusOr<http::Response> GetFilter(ClientApi& api, ClientRequest& c) {
   request.set_filter_id(c.params["filter_id"]);
   messaging::v1::GetMatrixFilterResponse response;
   Gateway& gw = api.gateway();
-  RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::GetMatrixFilter,
-                          request, &response));
+  RETURN_IF_ERROR(
+      gw.Call(*gw.stubs().messaging, &MessagingService::Stub::GetMatrixFilter, request, &response));
   nlohmann::json filter = nlohmann::json::parse(response.filter_json(), nullptr, false);
   if (!filter.is_object()) return absl::InternalError("a stored filter is not a JSON object");
   return http::Response::Json(200, filter);

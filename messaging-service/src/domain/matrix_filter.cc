@@ -129,8 +129,7 @@ absl::StatusOr<SyncFilter> ParseSyncFilter(const nlohmann::json& filter) {
     SyncFilter scratch;  // ephemeral and account_data limits are not honoured
     SyncFilter* into = name == "timeline" || name == "state" ? &out : &scratch;
     const int limit = out.timeline_limit;
-    if (absl::Status s =
-            ReadEventFilter(**f, "room." + name + ".", name == "timeline", into);
+    if (absl::Status s = ReadEventFilter(**f, "room." + name + ".", name == "timeline", into);
         !s.ok()) {
       return s;
     }

@@ -2,12 +2,11 @@
 // server honours, checked. Type patterns may end in '*' (a prefix).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 

@@ -75,8 +75,8 @@ grpc::ServerUnaryReactor* MessagingGrpcService::MatrixMessages(
     v1::MatrixMessagesResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
     if (matrix_sync_ == nullptr) return NoSync();
-    MatrixMessagesRequest in{request->user_id(), request->room_id(), request->from(),
-                             request->to(),      request->forward(), request->limit(),
+    MatrixMessagesRequest in{request->user_id(),    request->room_id(), request->from(),
+                             request->to(),         request->forward(), request->limit(),
                              request->filter_json()};
     ASSIGN_OR_RETURN(MatrixMessagesPage page, matrix_sync_->Messages(in));
     AddAll(page.chunk, response->mutable_chunk());
@@ -91,10 +91,10 @@ grpc::ServerUnaryReactor* MessagingGrpcService::MatrixContext(
     v1::MatrixContextResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
     if (matrix_sync_ == nullptr) return NoSync();
-    ASSIGN_OR_RETURN(messaging::MatrixContext got,
-                     matrix_sync_->Context(request->user_id(), request->room_id(),
-                                           request->event_id(), request->limit(),
-                                           request->filter_json()));
+    ASSIGN_OR_RETURN(
+        messaging::MatrixContext got,
+        matrix_sync_->Context(request->user_id(), request->room_id(), request->event_id(),
+                              request->limit(), request->filter_json()));
     ToProto(got.event, response->mutable_event());
     AddAll(got.before, response->mutable_events_before());
     AddAll(got.after, response->mutable_events_after());

@@ -161,7 +161,8 @@ absl::StatusOr<SyncedEvent> MatrixSync::ReceiptTarget(const std::string& user_id
                                                       const std::string& event_id) {
   ASSIGN_OR_RETURN(const std::string user, SyncUserId(user_id));
   if (type != "m.read" && type != "m.read.private" && type != "m.fully_read") {
-    return absl::InvalidArgumentError("receipt type must be m.read, m.read.private or m.fully_read");
+    return absl::InvalidArgumentError(
+        "receipt type must be m.read, m.read.private or m.fully_read");
   }
   ASSIGN_OR_RETURN(const int64_t bound, ReadableBefore(user, room_id));
   if (bound != 0) return absl::PermissionDeniedError("you are not a member of this room");

@@ -5,7 +5,6 @@
 #include <set>
 
 #include "absl/time/clock.h"
-
 #include "common/crypto.h"
 #include "common/status.h"
 #include "common/text.h"
@@ -17,8 +16,8 @@ namespace {
 // What an invite shows of the room (the spec's recommended stripped state).
 bool InviteStateType(const std::string& type) {
   static const std::set<std::string> kTypes = {
-      "m.room.create",  "m.room.join_rules", "m.room.name",      "m.room.canonical_alias",
-      "m.room.avatar",  "m.room.encryption", "m.room.topic"};
+      "m.room.create", "m.room.join_rules", "m.room.name", "m.room.canonical_alias",
+      "m.room.avatar", "m.room.encryption", "m.room.topic"};
   return kTypes.count(type) > 0;
 }
 
@@ -42,7 +41,7 @@ struct MatrixSync::SyncPass {
   uint64_t below = 0;  // xid bound of every read: the horizon or the token's
   std::string device;
   MatrixSyncToken token;
-  std::map<std::string, std::vector<SyncedEvent>> state;  // room -> current state
+  std::map<std::string, std::vector<SyncedEvent>> state;   // room -> current state
   std::map<std::string, std::vector<std::string>> typing;  // room -> UUIDs
   std::map<std::string, std::vector<RoomReceipt>> receipts;
   std::map<std::string, RoomCounts> counts;
@@ -148,11 +147,13 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
 
   // Matrix ids of everyone the ephemeral events and summaries name.
   std::vector<std::string> people = {pass.user};
-  for (const auto& [room, users] : pass.typing) people.insert(people.end(), users.begin(), users.end());
+  for (const auto& [room, users] : pass.typing)
+    people.insert(people.end(), users.begin(), users.end());
   for (const auto& [room, list] : pass.receipts) {
     for (const auto& r : list) people.push_back(r.user_id);
   }
-  for (const auto& [room, c] : pass.counts) people.insert(people.end(), c.heroes.begin(), c.heroes.end());
+  for (const auto& [room, c] : pass.counts)
+    people.insert(people.end(), c.heroes.begin(), c.heroes.end());
   std::sort(people.begin(), people.end());
   people.erase(std::unique(people.begin(), people.end()), people.end());
   ASSIGN_OR_RETURN(pass.mxids, messaging_.MatrixIdsOf(people));

@@ -33,13 +33,13 @@ struct MatrixSyncRequest {
 
 struct MatrixSyncRoom {
   std::string room_id;
-  std::string membership;  // "join" | "invite" | "leave"
+  std::string membership;             // "join" | "invite" | "leave"
   std::vector<SyncedEvent> timeline;  // oldest first
   bool limited = false;
   std::string prev_batch;
   std::vector<SyncedEvent> state;  // invite: the events to strip
   nlohmann::json ephemeral = nlohmann::json::array();
-  RoomCounts counts;                     // join only
+  RoomCounts counts;                    // join only
   std::vector<std::string> hero_mxids;  // join only
 };
 

@@ -45,8 +45,8 @@ struct RoomReceipt {
 struct RoomCounts {
   int64_t joined = 0;
   int64_t invited = 0;
-  int64_t unread = 0;                // messages of others past the user's read marker
-  std::vector<std::string> heroes;   // up to 5 other members (UUIDs)
+  int64_t unread = 0;               // messages of others past the user's read marker
+  std::vector<std::string> heroes;  // up to 5 other members (UUIDs)
 };
 
 // Events of one room: seq in (after_seq, before_seq), stream key after
@@ -82,8 +82,8 @@ class MatrixSyncStore {
   virtual absl::StatusOr<std::vector<SyncedEvent>> CurrentState(
       const std::vector<std::string>& room_ids) = 0;
   // Read markers of the rooms moved after `since` (below `below_xid`).
-  virtual absl::StatusOr<std::vector<RoomReceipt>> Receipts(const std::vector<std::string>& room_ids,
-                                                            SyncKey since, uint64_t below_xid) = 0;
+  virtual absl::StatusOr<std::vector<RoomReceipt>> Receipts(
+      const std::vector<std::string>& room_ids, SyncKey since, uint64_t below_xid) = 0;
   virtual absl::StatusOr<std::map<std::string, RoomCounts>> Counts(
       const std::string& user_id, const std::vector<std::string>& room_ids) = 0;
 

@@ -9,12 +9,11 @@ namespace messenger::messaging {
 namespace {
 
 // Lists go in as JSON arrays (json_array_elements_text), one parameter each.
-#define MESSENGER_EVENT_COLUMNS \
+#define MESSENGER_EVENT_COLUMNS                                                             \
   "e.event_id, e.room_id, e.seq, e.type, e.state_key, e.sender::text, e.pdu, e.xid::text, " \
   "e.stream_pos"
 
-constexpr pg::Query kHorizon{"mxs_horizon",
-                             "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"};
+constexpr pg::Query kHorizon{"mxs_horizon", "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"};
 constexpr pg::Query kUserRooms{
     "mxs_user_rooms",
     "SELECT m.room_id, m.membership, m.event_id, e.seq, e.xid::text, e.stream_pos "
@@ -36,13 +35,12 @@ constexpr pg::Query kEvents{
     "AND ($7::json IS NULL OR e.type LIKE ANY (SELECT json_array_elements_text($7::json))) "
     "AND NOT (e.type LIKE ANY (SELECT json_array_elements_text($8::json))) "
     "ORDER BY CASE WHEN $9::bool THEN e.seq ELSE -e.seq END LIMIT $10"};
-constexpr pg::Query kEvent{"mxs_event",
-                           "SELECT " MESSENGER_EVENT_COLUMNS " FROM events e WHERE e.event_id = $1"};
-constexpr pg::Query kCurrentState{
-    "mxs_current_state",
-    "SELECT " MESSENGER_EVENT_COLUMNS
-    " FROM current_state c JOIN events e ON e.event_id = c.event_id "
-    "WHERE c.room_id IN (SELECT json_array_elements_text($1::json))"};
+constexpr pg::Query kEvent{
+    "mxs_event", "SELECT " MESSENGER_EVENT_COLUMNS " FROM events e WHERE e.event_id = $1"};
+constexpr pg::Query kCurrentState{"mxs_current_state",
+                                  "SELECT " MESSENGER_EVENT_COLUMNS
+                                  " FROM current_state c JOIN events e ON e.event_id = c.event_id "
+                                  "WHERE c.room_id IN (SELECT json_array_elements_text($1::json))"};
 constexpr pg::Query kReceipts{
     "mxs_receipts",
     "SELECT c.room_id, c.user_id::text, e.event_id, "
@@ -75,7 +73,8 @@ constexpr pg::Query kInsertFilter{
     "mxs_insert_filter",
     "INSERT INTO matrix_filters (user_id, filter) VALUES ($1::uuid, $2) RETURNING filter_id"};
 constexpr pg::Query kGetFilter{
-    "mxs_get_filter", "SELECT filter FROM matrix_filters WHERE user_id = $1::uuid AND filter_id = $2"};
+    "mxs_get_filter",
+    "SELECT filter FROM matrix_filters WHERE user_id = $1::uuid AND filter_id = $2"};
 
 #undef MESSENGER_EVENT_COLUMNS
 
@@ -127,9 +126,8 @@ absl::StatusOr<std::vector<UserRoom>> PgMatrixSyncStore::UserRooms(
 absl::StatusOr<std::vector<std::string>> PgMatrixSyncStore::ChangedRooms(const std::string& user_id,
                                                                          SyncKey since,
                                                                          uint64_t below_xid) {
-  ASSIGN_OR_RETURN(pg::Result r,
-                   pool_.Exec(kChangedRooms, {user_id, std::to_string(since.xid), since.pos,
-                                              std::to_string(below_xid)}));
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kChangedRooms, {user_id, std::to_string(since.xid),
+                                                            since.pos, std::to_string(below_xid)}));
   std::vector<std::string> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
   return out;
