@@ -150,6 +150,10 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
       *m->manager_, *m->store_, *m->matrix_write_store_, *m->friends_, SystemClock::Instance(),
       SecureRng::Instance(), limits.max_group_members);
   m->grpc_->SetMatrixWrites(m->matrix_writes_.get(), m->matrix_membership_.get());
+  m->matrix_sync_store_ = std::make_unique<PgMatrixSyncStore>(m->core_->pool());
+  m->matrix_sync_ =
+      std::make_unique<MatrixSync>(*m->matrix_sync_store_, *m->manager_, m->typing_.get());
+  m->grpc_->SetMatrixSync(m->matrix_sync_.get());
   // Every replica hears friendship.removed itself (the durable consumer
   // below reaches one replica only). A lost one costs nothing wrong: every
   // direct message is confirmed with the contact service before it commits.

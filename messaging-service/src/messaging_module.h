@@ -14,6 +14,7 @@
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
 #include "messaging-service/src/sharding/lease_holder.h"
+#include "messaging-service/src/storage/pg_matrix_sync_store.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 namespace messenger::messaging {
@@ -71,6 +72,8 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<TypingManager> typing_;
   std::unique_ptr<bus::Subscription> typing_subscription_;  // feeds typing_
   std::unique_ptr<GroupManager> groups_;
+  std::unique_ptr<PgMatrixSyncStore> matrix_sync_store_;
+  std::unique_ptr<MatrixSync> matrix_sync_;  // uses manager_, typing_
   std::unique_ptr<LeaseHolder> leases_;
   std::unique_ptr<RoomForwarder> forwarder_;
   std::unique_ptr<MessagingGrpcService> grpc_;

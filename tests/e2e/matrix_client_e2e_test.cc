@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "tests/e2e/messenger_process.h"
@@ -98,6 +99,47 @@ TEST_F(MatrixClientTest, TxnIdSurvivesRestart) {
     ASSERT_EQ(rc, 0) << phase << " failed; its output:" << Dump(log)
                      << "\nmessenger log:" << Dump((*messenger)->log_path());
   }
+}
+
+// Matrix sync (mxsync): sync_test.py's main phase, a restart of the
+// messenger, then its restart phase with the tokens given before.
+TEST(MatrixSyncTest, SyncFiltersHistoryReceiptsTypingAndATokenAcrossARestart) {
+  auto messenger = MessengerProcess::Start({{"MESSENGER_SERVER_NAME", "localhost"}});
+  ASSERT_TRUE(messenger.ok()) << messenger.status();
+  const std::string log = absl::StrCat((*messenger)->log_path(), ".sync_test");
+  const std::string state = absl::StrCat((*messenger)->log_path(), ".sync_state.json");
+  const std::string args = absl::StrCat("--base ", Base(**messenger), " --state '", state, "'");
+  int rc = RunScript("sync_test.py", args + " --phase main", log + ".main.log");
+  ASSERT_EQ(rc, 0) << "sync_test.py (main) failed; its output:" << Dump(log + ".main.log")
+                   << "\nmessenger log:" << Dump((*messenger)->log_path());
+  (*messenger)->Stop();
+  ASSERT_TRUE((*messenger)->Restart().ok());
+  rc = RunScript("sync_test.py", args + " --phase restart", log + ".restart.log");
+  EXPECT_EQ(rc, 0) << "sync_test.py (restart) failed; its output:"
+                   << Dump(log + ".restart.log")
+                   << "\nmessenger log:" << Dump((*messenger)->log_path());
+}
+
+// The Matrix sync bench (bench/matrix/matrix_sync_bench.py, issue 14's
+// numbers) against the all-in-one binary; run on demand:
+//   build/tests/e2e_matrix_client_test --gtest_also_run_disabled_tests
+//   --gtest_filter='*DISABLED_Bench*'
+// MESSENGER_MATRIX_BENCH_ARGS adds arguments (--rooms, --rate, --out ...).
+TEST(MatrixSyncTest, DISABLED_Bench) {
+  // One sender writes every room: no per-user send limit in the way.
+  auto messenger = MessengerProcess::Start({{"MESSENGER_SERVER_NAME", "localhost"},
+                                            {"MESSENGER_SEND_RATE_PER_S", "100000"},
+                                            {"MESSENGER_SEND_BURST", "100000"}});
+  ASSERT_TRUE(messenger.ok()) << messenger.status();
+  const char* extra = std::getenv("MESSENGER_MATRIX_BENCH_ARGS");
+  const std::string log = absl::StrCat((*messenger)->log_path(), ".matrix_bench.log");
+  const std::string command = absl::StrCat(
+      "timeout 1800 /usr/bin/python3 '", MESSENGER_SOURCE_DIR,
+      "/bench/matrix/matrix_sync_bench.py' --base ", Base(**messenger), " ",
+      extra != nullptr ? extra : "", " > '", log, "' 2>&1");
+  const int status = std::system(command.c_str());
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0) << Dump(log);
+  std::cout << Dump(log) << std::endl;
 }
 
 }  // namespace

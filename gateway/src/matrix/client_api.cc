@@ -41,6 +41,22 @@ void ClientApi::RouteExact(std::string_view method, std::string_view path, Acces
             });
 }
 
+void ClientApi::RouteAsync(std::string_view method, std::string_view path, Versions versions,
+                           AsyncClientHandler handler) {
+  auto add = [&](const std::string& full) {
+    gw_.RouteAsync(std::string(method), full, false,
+                   [self = shared_from_this(), handler](RouteContext& c, AsyncDone done) {
+                     ClientRequest request{c.request, c.params, c.query, std::nullopt};
+                     absl::StatusOr<ClientUser> user = self->Authenticate(c.request, c.query);
+                     if (!user.ok()) return done(user.status());
+                     request.user = std::move(*user);
+                     handler(request, std::move(done));
+                   });
+  };
+  add(std::string(kClientPrefix) + "v3" + std::string(path));
+  if (versions == Versions::kV3AndR0) add(std::string(kClientPrefix) + "r0" + std::string(path));
+}
+
 absl::StatusOr<ClientUser> ClientApi::Authenticate(const http::Request& request,
                                                    const QueryParams& query) {
   std::string_view header = request.Header("authorization");
@@ -102,6 +118,7 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddProfileRoutes(*api);
   AddRoomRoutes(*api);
   AddRoomWriteRoutes(*api);
+  AddSyncRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix

@@ -33,6 +33,9 @@ struct ClientRequest {
 };
 
 using ClientHandler = std::function<absl::StatusOr<http::Response>(ClientRequest&)>;
+// Answers through `done`, maybe later (long polls); the request is valid only
+// during the call.
+using AsyncClientHandler = std::function<void(ClientRequest&, AsyncDone done)>;
 
 enum class Access { kPublic, kUser };
 enum class Versions { kV3, kV3AndR0 };
@@ -45,6 +48,9 @@ class ClientApi : public std::enable_shared_from_this<ClientApi> {
   // Serves `method` at /_matrix/client/v3<path> (and /r0<path>).
   void Route(std::string_view method, std::string_view path, Access access, Versions versions,
              ClientHandler handler);
+  // Route for a handler that answers later (an authenticated user's).
+  void RouteAsync(std::string_view method, std::string_view path, Versions versions,
+                  AsyncClientHandler handler);
   // Serves `method` at exactly `path` (discovery).
   void RouteExact(std::string_view method, std::string_view path, Access access,
                   ClientHandler handler);
@@ -83,5 +89,6 @@ void AddDeviceRoutes(ClientApi& api);
 void AddProfileRoutes(ClientApi& api);
 void AddRoomRoutes(ClientApi& api);
 void AddRoomWriteRoutes(ClientApi& api);
+void AddSyncRoutes(ClientApi& api);  // sync_routes.cc, sync_history_routes.cc
 
 }  // namespace messenger::gateway::matrix

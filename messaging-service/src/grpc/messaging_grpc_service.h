@@ -8,6 +8,7 @@
 #include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/matrix_membership.h"
 #include "messaging-service/src/service/matrix_writes.h"
+#include "messaging-service/src/service/matrix_sync.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/relations_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
@@ -128,6 +129,27 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   grpc::ServerUnaryReactor* ChangeMatrixMembership(
       grpc::CallbackServerContext* context, const v1::ChangeMatrixMembershipRequest* request,
       v1::ChangeMatrixMembershipResponse* response) override;
+  // Matrix sync, filters, history and receipts (matrix_sync_grpc.cc).
+  // Without SetMatrixSync they answer UNIMPLEMENTED.
+  void SetMatrixSync(messaging::MatrixSync* sync) { matrix_sync_ = sync; }
+  grpc::ServerUnaryReactor* MatrixSync(grpc::CallbackServerContext* context,
+                                       const v1::MatrixSyncRequest* request,
+                                       v1::MatrixSyncResponse* response) override;
+  grpc::ServerUnaryReactor* PutMatrixFilter(grpc::CallbackServerContext* context,
+                                            const v1::PutMatrixFilterRequest* request,
+                                            v1::PutMatrixFilterResponse* response) override;
+  grpc::ServerUnaryReactor* GetMatrixFilter(grpc::CallbackServerContext* context,
+                                            const v1::GetMatrixFilterRequest* request,
+                                            v1::GetMatrixFilterResponse* response) override;
+  grpc::ServerUnaryReactor* MatrixMessages(grpc::CallbackServerContext* context,
+                                           const v1::MatrixMessagesRequest* request,
+                                           v1::MatrixMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* MatrixContext(grpc::CallbackServerContext* context,
+                                          const v1::MatrixContextRequest* request,
+                                          v1::MatrixContextResponse* response) override;
+  grpc::ServerUnaryReactor* MatrixReceipt(grpc::CallbackServerContext* context,
+                                          const v1::MatrixReceiptRequest* request,
+                                          v1::MatrixReceiptResponse* response) override;
 
  private:
   // A room write: forwarded to the room's owner, or `fn` run here on the pool.
@@ -146,6 +168,7 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   GroupManager& groups_;
   MatrixWrites* matrix_writes_ = nullptr;
   MatrixMembership* matrix_membership_ = nullptr;
+  messaging::MatrixSync* matrix_sync_ = nullptr;
 };
 
 // FriendChecker over the contact service's IsFriend and AreFriends, with a

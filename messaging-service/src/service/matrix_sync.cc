@@ -1,0 +1,281 @@
+#include "messaging-service/src/service/matrix_sync.h"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "absl/time/clock.h"
+#include "common/crypto.h"
+#include "common/status.h"
+#include "common/text.h"
+#include "messaging-service/src/domain/matrix_sync_token.h"
+
+namespace messenger::messaging {
+namespace {
+
+// What an invite shows of the room (the spec's recommended stripped state).
+bool InviteStateType(const std::string& type) {
+  static const std::set<std::string> kTypes = {
+      "m.room.create", "m.room.join_rules", "m.room.name", "m.room.canonical_alias",
+      "m.room.avatar", "m.room.encryption", "m.room.topic"};
+  return kTypes.count(type) > 0;
+}
+
+bool IsMember(const SyncedEvent& e) { return e.type == "m.room.member"; }
+
+}  // namespace
+
+absl::StatusOr<std::string> SyncUserId(const std::string& user_id) {
+  if (!IsUuid(user_id)) return absl::InvalidArgumentError("user ids are UUIDs");
+  return text::ToLowerAscii(user_id);
+}
+
+// One Sync call's reads.
+struct MatrixSync::SyncPass {
+  std::string user;
+  std::string user_mxid;
+  bool initial = false;
+  bool full_state = false;
+  SyncFilter filter;
+  SyncKey since;
+  uint64_t below = 0;  // xid bound of every read: the horizon or the token's
+  std::string device;
+  MatrixSyncToken token;
+  std::map<std::string, std::vector<SyncedEvent>> state;   // room -> current state
+  std::map<std::string, std::vector<std::string>> typing;  // room -> UUIDs
+  std::map<std::string, std::vector<RoomReceipt>> receipts;
+  std::map<std::string, RoomCounts> counts;
+  std::map<std::string, std::string> mxids;  // UUID -> @name:server
+};
+
+absl::StatusOr<SyncFilter> MatrixSync::ResolveFilter(const std::string& user,
+                                                     const std::string& filter) {
+  if (filter.empty()) return SyncFilter{};
+  std::string text = filter;
+  if (filter.front() != '{') {
+    absl::StatusOr<std::string> stored = GetFilter(user, filter);
+    if (absl::IsNotFound(stored.status())) {
+      return absl::InvalidArgumentError("filter is neither JSON nor a filter id of yours");
+    }
+    ASSIGN_OR_RETURN(text, std::move(stored));
+  } else if (filter.size() > kMaxFilterBytes) {
+    return absl::InvalidArgumentError("the filter is too large");
+  }
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded()) return absl::InvalidArgumentError("the filter is not JSON");
+  return ParseSyncFilter(json);
+}
+
+absl::StatusOr<MatrixSyncResult> MatrixSync::Sync(const MatrixSyncRequest& request) {
+  // News for the user may sit above the horizon (its commit is held back by
+  // an older open transaction): no wake-up follows for it, so look again in
+  // a moment rather than answer "nothing" to a long poll (bounded).
+  constexpr int kLagRetries = 25;
+  constexpr absl::Duration kLagPause = absl::Milliseconds(2);
+  for (int attempt = 0;; ++attempt) {
+    SyncPass pass;
+    ASSIGN_OR_RETURN(MatrixSyncResult out, SyncOnce(request, pass));
+    if (out.has_news || attempt >= kLagRetries) return out;
+    ASSIGN_OR_RETURN(std::vector<std::string> above,
+                     store_.ChangedRooms(pass.user, SyncKey::Below(pass.below),
+                                         std::numeric_limits<uint64_t>::max()));
+    if (above.empty()) return out;
+    absl::SleepFor(kLagPause);
+  }
+}
+
+absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& request,
+                                                      SyncPass& pass) {
+  ASSIGN_OR_RETURN(pass.user, SyncUserId(request.user_id));
+  ASSIGN_OR_RETURN(pass.filter, ResolveFilter(pass.user, request.filter));
+  pass.initial = request.since.empty();
+  pass.full_state = request.full_state || pass.initial;
+  if (!pass.initial) {
+    ASSIGN_OR_RETURN(pass.token, DecodeMatrixSyncToken(request.since));
+    pass.since = FromWire(pass.token.stream);
+  }
+  pass.device = request.device_id;
+  ASSIGN_OR_RETURN(const uint64_t horizon, store_.Horizon());
+  // Below the horizon nothing changes any more; a lagging snapshot never
+  // moves a token back.
+  const SyncKey next = NextKey(pass.since, std::nullopt, false, horizon);
+  const uint64_t below = std::max(next.xid, horizon);
+  pass.below = below;
+
+  ASSIGN_OR_RETURN(std::vector<UserRoom> memberships, store_.UserRooms(pass.user, std::nullopt));
+  std::set<std::string> changed;
+  if (!pass.initial) {
+    ASSIGN_OR_RETURN(std::vector<std::string> rooms,
+                     store_.ChangedRooms(pass.user, pass.since, below));
+    changed.insert(rooms.begin(), rooms.end());
+  }
+  uint64_t typing_cursor = pass.token.typing;
+  if (typing_ != nullptr) {
+    TypingView view = typing_->For(pass.user, pass.initial ? 0 : pass.token.typing);
+    typing_cursor = view.cursor;
+    for (TypingEvent& t : view.events) {
+      changed.insert(t.room_id);
+      pass.typing[t.room_id] = std::move(t.user_ids);
+    }
+  }
+
+  // The rooms this answer shows and how.
+  std::vector<const UserRoom*> shown;
+  std::vector<std::string> joined_ids, state_ids;
+  for (const UserRoom& m : memberships) {
+    if (!pass.filter.WantsRoom(m.room_id)) continue;
+    const bool moved = !pass.initial && m.key > pass.since;  // membership changed since
+    bool show = false;
+    if (m.membership == "join") {
+      show = pass.full_state || changed.count(m.room_id) > 0;
+      if (show) joined_ids.push_back(m.room_id);
+    } else if (m.membership == "invite") {
+      show = pass.initial || moved || request.full_state;
+    } else {  // leave, ban: once, after the change (initial: on request)
+      show = moved || (pass.initial && pass.filter.include_leave);
+    }
+    if (!show) continue;
+    shown.push_back(&m);
+    if (m.membership != "leave" && m.membership != "ban") state_ids.push_back(m.room_id);
+  }
+  ASSIGN_OR_RETURN(std::vector<SyncedEvent> state, store_.CurrentState(state_ids));
+  for (SyncedEvent& e : state) pass.state[e.room_id].push_back(std::move(e));
+  ASSIGN_OR_RETURN(std::vector<RoomReceipt> receipts,
+                   store_.Receipts(joined_ids, pass.initial ? SyncKey{} : pass.since, below));
+  for (RoomReceipt& r : receipts) pass.receipts[r.room_id].push_back(std::move(r));
+  ASSIGN_OR_RETURN(pass.counts, store_.Counts(pass.user, joined_ids));
+
+  // Matrix ids of everyone the ephemeral events and summaries name.
+  std::vector<std::string> people = {pass.user};
+  for (const auto& [room, users] : pass.typing)
+    people.insert(people.end(), users.begin(), users.end());
+  for (const auto& [room, list] : pass.receipts) {
+    for (const auto& r : list) people.push_back(r.user_id);
+  }
+  for (const auto& [room, c] : pass.counts)
+    people.insert(people.end(), c.heroes.begin(), c.heroes.end());
+  std::sort(people.begin(), people.end());
+  people.erase(std::unique(people.begin(), people.end()), people.end());
+  ASSIGN_OR_RETURN(pass.mxids, messaging_.MatrixIdsOf(people));
+  pass.user_mxid = pass.mxids[pass.user];
+
+  MatrixSyncResult out;
+  for (const UserRoom* m : shown) {
+    MatrixSyncRoom room;
+    room.room_id = m->room_id;
+    if (m->membership == "join") {
+      room.membership = "join";
+      RETURN_IF_ERROR(JoinedRoom(pass, *m, room));
+      const bool news = !room.timeline.empty() || !room.state.empty() || !room.ephemeral.empty();
+      if (!news && !pass.full_state) continue;
+      out.has_news = out.has_news || news;
+    } else if (m->membership == "invite") {
+      room.membership = "invite";
+      for (const SyncedEvent& e : pass.state[m->room_id]) {
+        if (InviteStateType(e.type) || (IsMember(e) && e.state_key == pass.user_mxid)) {
+          room.state.push_back(e);
+        }
+      }
+      out.has_news = true;
+    } else {
+      room.membership = "leave";
+      // Up to (and with) the leave.
+      RETURN_IF_ERROR(Timeline(pass, pass.initial ? SyncKey{} : pass.since, m->seq + 1, room));
+      out.has_news = true;
+    }
+    out.rooms.push_back(std::move(room));
+  }
+  pass.token.stream = ToWire(next);
+  pass.token.typing = typing_cursor;
+  RETURN_IF_ERROR(CollectSections(pass, out));
+  ASSIGN_OR_RETURN(out.next_batch, EncodeMatrixSyncToken(pass.token));
+  if (pass.initial) out.has_news = true;
+  return out;
+}
+
+absl::Status MatrixSync::Timeline(SyncPass& pass, SyncKey after, int64_t before_seq,
+                                  MatrixSyncRoom& room) {
+  EventRange range{room.room_id, after, pass.below};
+  range.before_seq = before_seq;
+  range.like_types = pass.filter.timeline.LikeTypes();
+  range.like_not_types = pass.filter.timeline.LikeNotTypes();
+  range.limit = pass.filter.timeline_limit + 1;  // one more tells `limited`
+  ASSIGN_OR_RETURN(room.timeline, store_.Events(range));
+  room.limited = static_cast<int>(room.timeline.size()) > pass.filter.timeline_limit;
+  if (room.limited) room.timeline.pop_back();
+  std::reverse(room.timeline.begin(), room.timeline.end());
+  if (!room.timeline.empty()) room.prev_batch = EncodeRoomToken(room.timeline.front().seq);
+  return absl::OkStatus();
+}
+
+absl::Status MatrixSync::JoinedRoom(SyncPass& pass, const UserRoom& m, MatrixSyncRoom& room) {
+  // A room joined since the token shows its recent timeline and whole state.
+  const bool fresh = pass.initial || m.key > pass.since;
+  RETURN_IF_ERROR(Timeline(pass, fresh ? SyncKey{} : pass.since, 0, room));
+
+  // State: everything before the timeline (whole or since the token) that
+  // the timeline does not carry itself.
+  std::set<std::string> in_timeline, senders;
+  for (const SyncedEvent& e : room.timeline) in_timeline.insert(e.event_id);
+  if (pass.filter.lazy_load_members) {
+    ASSIGN_OR_RETURN(senders, SenderIds({&room.timeline}, pass.user));
+  }
+  const bool whole = fresh || pass.full_state;
+  for (const SyncedEvent& e : pass.state[m.room_id]) {
+    if (in_timeline.count(e.event_id) > 0) continue;
+    if (!whole && (!(e.key > pass.since) || e.key.xid >= pass.below)) continue;
+    if (pass.filter.lazy_load_members && IsMember(e) && senders.count(*e.state_key) == 0) {
+      continue;
+    }
+    room.state.push_back(e);
+  }
+
+  if (auto t = pass.typing.find(m.room_id); t != pass.typing.end()) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& u : t->second) ids.push_back(pass.mxids[u]);
+    room.ephemeral.push_back({{"type", "m.typing"}, {"content", {{"user_ids", ids}}}});
+  }
+  if (auto r = pass.receipts.find(m.room_id); r != pass.receipts.end()) {
+    nlohmann::json content = nlohmann::json::object();
+    for (const RoomReceipt& receipt : r->second) {
+      content[receipt.event_id]["m.read"][pass.mxids[receipt.user_id]] = {{"ts", receipt.ts_ms}};
+    }
+    room.ephemeral.push_back({{"type", "m.receipt"}, {"content", content}});
+  }
+  room.counts = pass.counts[m.room_id];
+  for (const auto& h : room.counts.heroes) room.hero_mxids.push_back(pass.mxids[h]);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::set<std::string>> MatrixSync::SenderIds(
+    const std::vector<const std::vector<SyncedEvent>*>& lists, const std::string& user) {
+  std::set<std::string> uuids = {user};
+  for (const auto* list : lists) {
+    for (const SyncedEvent& e : *list) uuids.insert(e.sender);
+  }
+  ASSIGN_OR_RETURN(auto mxids,
+                   messaging_.MatrixIdsOf(std::vector<std::string>(uuids.begin(), uuids.end())));
+  std::set<std::string> out;
+  for (const auto& [uuid, mxid] : mxids) out.insert(mxid);
+  return out;
+}
+
+absl::Status MatrixSync::CollectSections(SyncPass& pass, MatrixSyncResult& out) {
+  for (UserSyncSection* section : sections_) {
+    const std::string name(section->name());
+    UserSyncInput in;
+    in.user_id = pass.user;
+    in.device_id = pass.device;
+    in.since = pass.initial ? 0 : [&] {
+      auto it = pass.token.sections.find(name);
+      return it == pass.token.sections.end() ? int64_t{0} : it->second;
+    }();
+    ASSIGN_OR_RETURN(UserSyncOutput got, section->Collect(in));
+    pass.token.sections[name] = got.next;
+    out.has_news = out.has_news || got.has_changes;
+    if (!got.json.empty()) out.section_json.push_back(std::move(got.json));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace messenger::messaging

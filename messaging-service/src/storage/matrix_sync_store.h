@@ -1,0 +1,98 @@
+// What the Matrix sync, /messages and /context read (and the filters they
+// store, V042), beside the messaging store.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "messaging-service/src/domain/sync_position.h"
+
+namespace messenger::messaging {
+
+// A stored event with its places in the room (seq) and the stream (key).
+struct SyncedEvent {
+  std::string event_id;
+  std::string room_id;
+  int64_t seq = 0;
+  std::string type;
+  std::optional<std::string> state_key;
+  std::string sender;  // user UUID
+  std::string pdu;
+  SyncKey key;
+};
+
+// The user's membership of a room and the event that set it.
+struct UserRoom {
+  std::string room_id;
+  std::string membership;  // join | invite | leave | ban
+  std::string event_id;
+  int64_t seq = 0;
+  SyncKey key;
+};
+
+struct RoomReceipt {
+  std::string room_id;
+  std::string user_id;  // UUID
+  std::string event_id;
+  int64_t ts_ms = 0;
+};
+
+struct RoomCounts {
+  int64_t joined = 0;
+  int64_t invited = 0;
+  int64_t unread = 0;               // messages of others past the user's read marker
+  std::vector<std::string> heroes;  // up to 5 other members (UUIDs)
+};
+
+// Events of one room: seq in (after_seq, before_seq), stream key after
+// `after_key` and xid below `below_xid`; newest first unless `forward`.
+struct EventRange {
+  std::string room_id;
+  SyncKey after_key;
+  uint64_t below_xid = std::numeric_limits<uint64_t>::max();
+  int64_t after_seq = 0;
+  int64_t before_seq = 0;  // 0: no bound
+  bool forward = false;
+  std::optional<std::vector<std::string>> like_types;  // SQL LIKE patterns; nullopt: all
+  std::vector<std::string> like_not_types;
+  int limit = 10;
+};
+
+class MatrixSyncStore {
+ public:
+  virtual ~MatrixSyncStore() = default;
+  // The xmin of a fresh snapshot: every transaction below it has ended.
+  virtual absl::StatusOr<uint64_t> Horizon() = 0;
+  // Every membership the user has (`room_id` set: that room's only).
+  virtual absl::StatusOr<std::vector<UserRoom>> UserRooms(
+      const std::string& user_id, const std::optional<std::string>& room_id) = 0;
+  // Rooms of the user with events (any membership) or read markers (joined)
+  // after `since`, below `below_xid`.
+  virtual absl::StatusOr<std::vector<std::string>> ChangedRooms(const std::string& user_id,
+                                                                SyncKey since,
+                                                                uint64_t below_xid) = 0;
+  virtual absl::StatusOr<std::vector<SyncedEvent>> Events(const EventRange& range) = 0;
+  virtual absl::StatusOr<std::optional<SyncedEvent>> Event(const std::string& event_id) = 0;
+  // The current state events of the rooms.
+  virtual absl::StatusOr<std::vector<SyncedEvent>> CurrentState(
+      const std::vector<std::string>& room_ids) = 0;
+  // Read markers of the rooms moved after `since` (below `below_xid`).
+  virtual absl::StatusOr<std::vector<RoomReceipt>> Receipts(
+      const std::vector<std::string>& room_ids, SyncKey since, uint64_t below_xid) = 0;
+  virtual absl::StatusOr<std::map<std::string, RoomCounts>> Counts(
+      const std::string& user_id, const std::vector<std::string>& room_ids) = 0;
+
+  // Filters (V042). PutFilter answers the id of an equal filter when the
+  // user stored one already; RESOURCE_EXHAUSTED past `max_per_user`.
+  virtual absl::StatusOr<int64_t> PutFilter(const std::string& user_id, const std::string& json,
+                                            int max_per_user) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> GetFilter(const std::string& user_id,
+                                                               int64_t filter_id) = 0;
+};
+
+}  // namespace messenger::messaging

@@ -1,0 +1,211 @@
+#include "messaging-service/src/storage/pg_matrix_sync_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "common/status.h"
+
+namespace messenger::messaging {
+namespace {
+
+// Lists go in as JSON arrays (json_array_elements_text), one parameter each.
+#define MESSENGER_EVENT_COLUMNS                                                             \
+  "e.event_id, e.room_id, e.seq, e.type, e.state_key, e.sender::text, e.pdu, e.xid::text, " \
+  "e.stream_pos"
+
+constexpr pg::Query kHorizon{"mxs_horizon", "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"};
+constexpr pg::Query kUserRooms{
+    "mxs_user_rooms",
+    "SELECT m.room_id, m.membership, m.event_id, e.seq, e.xid::text, e.stream_pos "
+    "FROM memberships m JOIN events e ON e.event_id = m.event_id "
+    "WHERE m.user_id = $1::uuid AND ($2::text IS NULL OR m.room_id = $2)"};
+constexpr pg::Query kChangedRooms{
+    "mxs_changed_rooms",
+    "SELECT DISTINCT e.room_id FROM events e JOIN memberships m ON m.room_id = e.room_id "
+    "AND m.user_id = $1::uuid WHERE (e.xid, e.stream_pos) > ($2::xid8, $3::bigint) "
+    "AND e.xid < $4::xid8 "
+    "UNION SELECT DISTINCT c.room_id FROM receipts c JOIN memberships m "
+    "ON m.room_id = c.room_id AND m.user_id = $1::uuid AND m.membership = 'join' "
+    "WHERE (c.xid, c.stream_pos) > ($2::xid8, $3::bigint) AND c.xid < $4::xid8"};
+constexpr pg::Query kEvents{
+    "mxs_events",
+    "SELECT " MESSENGER_EVENT_COLUMNS
+    " FROM events e WHERE e.room_id = $1 AND (e.xid, e.stream_pos) > ($2::xid8, $3::bigint) "
+    "AND e.xid < $4::xid8 AND e.seq > $5::bigint AND ($6::bigint = 0 OR e.seq < $6::bigint) "
+    "AND ($7::json IS NULL OR e.type LIKE ANY (SELECT json_array_elements_text($7::json))) "
+    "AND NOT (e.type LIKE ANY (SELECT json_array_elements_text($8::json))) "
+    "ORDER BY CASE WHEN $9::bool THEN e.seq ELSE -e.seq END LIMIT $10"};
+constexpr pg::Query kEvent{
+    "mxs_event", "SELECT " MESSENGER_EVENT_COLUMNS " FROM events e WHERE e.event_id = $1"};
+constexpr pg::Query kCurrentState{"mxs_current_state",
+                                  "SELECT " MESSENGER_EVENT_COLUMNS
+                                  " FROM current_state c JOIN events e ON e.event_id = c.event_id "
+                                  "WHERE c.room_id IN (SELECT json_array_elements_text($1::json))"};
+constexpr pg::Query kReceipts{
+    "mxs_receipts",
+    "SELECT c.room_id, c.user_id::text, e.event_id, "
+    "(extract(epoch FROM c.updated_at) * 1000)::bigint "
+    "FROM receipts c JOIN events e ON e.room_id = c.room_id AND e.seq = c.seq "
+    "WHERE c.room_id IN (SELECT json_array_elements_text($1::json)) "
+    "AND (c.xid, c.stream_pos) > ($2::xid8, $3::bigint) AND c.xid < $4::xid8"};
+// Unread as /v1 counts it (kConversations): others' messages past the marker.
+constexpr pg::Query kCounts{
+    "mxs_counts",
+    "SELECT r.room_id, "
+    "(SELECT count(*) FROM memberships m WHERE m.room_id = r.room_id AND m.membership = 'join'), "
+    "(SELECT count(*) FROM memberships m WHERE m.room_id = r.room_id "
+    "  AND m.membership = 'invite'), "
+    "(SELECT count(*) FROM events e WHERE e.room_id = r.room_id AND e.type = 'm.room.message' "
+    "  AND e.seq > coalesce((SELECT c.seq FROM receipts c WHERE c.room_id = r.room_id "
+    "  AND c.user_id = $2::uuid), 0) AND e.sender <> $2::uuid "
+    "  AND NOT EXISTS (SELECT 1 FROM relations rl WHERE rl.event_id = e.event_id)), "
+    "(SELECT coalesce(json_agg(h.user_id), '[]')::text FROM (SELECT m.user_id::text "
+    "  FROM memberships m WHERE m.room_id = r.room_id AND m.membership IN ('join', 'invite') "
+    "  AND m.user_id <> $2::uuid ORDER BY m.user_id LIMIT 5) h) "
+    "FROM json_array_elements_text($1::json) r(room_id)"};
+constexpr pg::Query kFindFilter{
+    "mxs_find_filter",
+    "SELECT filter_id, (SELECT count(*) FROM matrix_filters WHERE user_id = $1::uuid) "
+    "FROM matrix_filters WHERE user_id = $1::uuid AND md5(filter) = md5($2) AND filter = $2 "
+    "UNION ALL SELECT NULL, (SELECT count(*) FROM matrix_filters WHERE user_id = $1::uuid) "
+    "ORDER BY 1 NULLS LAST LIMIT 1"};
+constexpr pg::Query kInsertFilter{
+    "mxs_insert_filter",
+    "INSERT INTO matrix_filters (user_id, filter) VALUES ($1::uuid, $2) RETURNING filter_id"};
+constexpr pg::Query kGetFilter{
+    "mxs_get_filter",
+    "SELECT filter FROM matrix_filters WHERE user_id = $1::uuid AND filter_id = $2"};
+
+#undef MESSENGER_EVENT_COLUMNS
+
+uint64_t XidAt(const pg::Result& r, int row, int col) {
+  const std::string text = r.GetString(row, col);
+  uint64_t xid = 0;
+  (void)absl::SimpleAtoi(text, &xid);
+  return xid;
+}
+
+std::string JsonList(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
+
+std::vector<SyncedEvent> EventsFrom(const pg::Result& r) {
+  std::vector<SyncedEvent> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    SyncedEvent e;
+    e.event_id = r.GetString(i, 0);
+    e.room_id = r.GetString(i, 1);
+    e.seq = r.GetInt64(i, 2);
+    e.type = r.GetString(i, 3);
+    if (!r.IsNull(i, 4)) e.state_key = r.GetString(i, 4);
+    e.sender = r.GetString(i, 5);
+    e.pdu = r.GetString(i, 6);
+    e.key = {XidAt(r, i, 7), r.GetInt64(i, 8)};
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> PgMatrixSyncStore::Horizon() {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kHorizon));
+  return XidAt(r, 0, 0);
+}
+
+absl::StatusOr<std::vector<UserRoom>> PgMatrixSyncStore::UserRooms(
+    const std::string& user_id, const std::optional<std::string>& room_id) {
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(kUserRooms, {user_id, room_id ? pg::Param(*room_id) : nullptr}));
+  std::vector<UserRoom> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2), r.GetInt64(i, 3),
+                   SyncKey{XidAt(r, i, 4), r.GetInt64(i, 5)}});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> PgMatrixSyncStore::ChangedRooms(const std::string& user_id,
+                                                                         SyncKey since,
+                                                                         uint64_t below_xid) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kChangedRooms, {user_id, std::to_string(since.xid),
+                                                            since.pos, std::to_string(below_xid)}));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.GetString(i, 0));
+  return out;
+}
+
+absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::Events(const EventRange& range) {
+  ASSIGN_OR_RETURN(
+      pg::Result r,
+      pool_.Exec(kEvents, {range.room_id, std::to_string(range.after_key.xid), range.after_key.pos,
+                           std::to_string(range.below_xid), range.after_seq, range.before_seq,
+                           range.like_types ? pg::Param(JsonList(*range.like_types)) : nullptr,
+                           JsonList(range.like_not_types), range.forward, range.limit}));
+  return EventsFrom(r);
+}
+
+absl::StatusOr<std::optional<SyncedEvent>> PgMatrixSyncStore::Event(const std::string& event_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kEvent, {event_id}));
+  std::vector<SyncedEvent> events = EventsFrom(r);
+  if (events.empty()) return std::nullopt;
+  return std::move(events.front());
+}
+
+absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::CurrentState(
+    const std::vector<std::string>& room_ids) {
+  if (room_ids.empty()) return std::vector<SyncedEvent>{};
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCurrentState, {JsonList(room_ids)}));
+  return EventsFrom(r);
+}
+
+absl::StatusOr<std::vector<RoomReceipt>> PgMatrixSyncStore::Receipts(
+    const std::vector<std::string>& room_ids, SyncKey since, uint64_t below_xid) {
+  std::vector<RoomReceipt> out;
+  if (room_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(kReceipts, {JsonList(room_ids), std::to_string(since.xid), since.pos,
+                                          std::to_string(below_xid)}));
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2), r.GetInt64(i, 3)});
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, RoomCounts>> PgMatrixSyncStore::Counts(
+    const std::string& user_id, const std::vector<std::string>& room_ids) {
+  std::map<std::string, RoomCounts> out;
+  if (room_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCounts, {JsonList(room_ids), user_id}));
+  for (int i = 0; i < r.rows(); ++i) {
+    RoomCounts& c = out[r.GetString(i, 0)];
+    c.joined = r.GetInt64(i, 1);
+    c.invited = r.GetInt64(i, 2);
+    c.unread = r.GetInt64(i, 3);
+    nlohmann::json heroes = nlohmann::json::parse(r.GetString(i, 4), nullptr, false);
+    if (heroes.is_array()) {
+      for (const auto& h : heroes) {
+        if (h.is_string()) c.heroes.push_back(h.get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> PgMatrixSyncStore::PutFilter(const std::string& user_id,
+                                                     const std::string& json, int max_per_user) {
+  ASSIGN_OR_RETURN(pg::Result found, pool_.Exec(kFindFilter, {user_id, json}));
+  if (!found.IsNull(0, 0)) return found.GetInt64(0, 0);
+  if (found.GetInt64(0, 1) >= max_per_user) {
+    return absl::ResourceExhaustedError("too many filters stored for this user");
+  }
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kInsertFilter, {user_id, json}));
+  return r.GetInt64(0, 0);
+}
+
+absl::StatusOr<std::optional<std::string>> PgMatrixSyncStore::GetFilter(const std::string& user_id,
+                                                                        int64_t filter_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kGetFilter, {user_id, filter_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
+}  // namespace messenger::messaging
