@@ -7,19 +7,23 @@
 #include "common/config.h"
 #include "common/service/service_main.h"
 #include "messaging-service/src/federation/federation.h"
+#include "messaging-service/src/grpc/e2ee_grpc_service.h"
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
+#include "messaging-service/src/service/user_sync_section.h"
+#include "messaging-service/src/storage/pg_e2ee_store.h"
 #include "messaging-service/src/sharding/lease_holder.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 namespace messenger::messaging {
 
 // MESSENGER_MESSAGING_ROOM_CACHE, MESSENGER_MESSAGING_CACHE_ENTRIES,
-// MESSENGER_TYPING_PER_ROOM, MESSENGER_TYPING_TOTAL and
-// MESSENGER_MAX_GROUP_MEMBERS.
+// MESSENGER_TYPING_PER_ROOM, MESSENGER_TYPING_TOTAL,
+// MESSENGER_MAX_GROUP_MEMBERS, MESSENGER_E2EE_MAX_ONE_TIME_KEYS and
+// MESSENGER_E2EE_INBOX.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
 
 // Several replicas: this one's address for the others ("" = the only writer,
@@ -44,7 +48,7 @@ class MessagingModule final : public ServiceModule {
                                                                  federation::FederationConfig fed = {});
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override {
-    return {grpc_.get(), federation_grpc_.get()};
+    return {grpc_.get(), federation_grpc_.get(), e2ee_grpc_.get()};
   }
   ServiceCore& core() override { return *core_; }
   // Gives the shards back (the other replicas take them within a second)
@@ -54,9 +58,16 @@ class MessagingModule final : public ServiceModule {
   }
   WaitHub& hub() { return *hub_; }
   void AnswerWaiting() override { hub_->Stop(); }
+  // The per-user parts of the Matrix sync this module serves (to_device,
+  // device_lists), for the sync route.
+  std::vector<UserSyncSection*> user_sync_sections() {
+    return {to_device_section_.get(), device_lists_section_.get()};
+  }
 
  private:
   MessagingModule() = default;
+  // The end-to-end encryption relay (keys, to-device, its sync sections).
+  absl::Status AddE2ee(const std::string& server_name, const E2eeLimits& limits);
   std::unique_ptr<ServiceCore> core_;
   std::unique_ptr<PgMessagingStore> store_;
   std::unique_ptr<WakeLog> wake_log_;
@@ -77,6 +88,12 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<bus::Subscription> friendships_heard_;
   std::unique_ptr<federation::Federation> federation_;
   std::unique_ptr<FederationGrpcService> federation_grpc_;
+  // The end-to-end encryption relay.
+  std::unique_ptr<PgE2eeStore> e2ee_store_;
+  std::unique_ptr<E2eeManager> e2ee_;
+  std::unique_ptr<E2eeGrpcService> e2ee_grpc_;
+  std::unique_ptr<UserSyncSection> to_device_section_;
+  std::unique_ptr<UserSyncSection> device_lists_section_;
 };
 
 }  // namespace messenger::messaging

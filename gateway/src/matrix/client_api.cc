@@ -101,6 +101,7 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddDeviceRoutes(*api);
   AddProfileRoutes(*api);
   AddRoomRoutes(*api);
+  AddKeysRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix

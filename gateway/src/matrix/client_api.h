@@ -82,5 +82,6 @@ void AddRegisterRoutes(ClientApi& api);
 void AddDeviceRoutes(ClientApi& api);
 void AddProfileRoutes(ClientApi& api);
 void AddRoomRoutes(ClientApi& api);
+void AddKeysRoutes(ClientApi& api);
 
 }  // namespace messenger::gateway::matrix
