@@ -39,7 +39,8 @@ CREATE TABLE e2ee_device_list_stream (
   id  int    PRIMARY KEY CHECK (id = 1),
   pos bigint NOT NULL
 );
-INSERT INTO e2ee_device_list_stream VALUES (1, 0);
+-- From 1: a sync cursor of 0 means an initial sync.
+INSERT INTO e2ee_device_list_stream VALUES (1, 1);
 
 -- The latest device-list change of each user (older ones add nothing: a
 -- reader past them learns the same fact from the latest).

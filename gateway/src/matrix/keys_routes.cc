@@ -68,7 +68,7 @@ absl::StatusOr<int64_t> Position(const ClientRequest& c, std::string_view name) 
     return MatrixError(kMissingParam, "'" + std::string(name) + "' is required");
   }
   int64_t pos = 0;
-  if (!absl::SimpleAtoi(*value, &pos) || pos < 0) {
+  if (!absl::SimpleAtoi(absl::string_view(value->data(), value->size()), &pos) || pos < 0) {
     return MatrixError(kInvalidParam, "'" + std::string(name) + "' is not a sync position");
   }
   return pos;
