@@ -25,6 +25,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev  # the fuzz build: clang with libFuzzer and the sanitizer runtimes
   chromium  # the browser test (tests/browser) drives the reference web client headless
   python3-jsonschema python3-matrix-nio  # tests/matrix: spec schemas and a real Matrix client
+  python3-olm  # tests/matrix/keys_test.py: matrix-nio with encryption (keys upload, query, claim)
 )
 
 install_deps() {

@@ -30,6 +30,7 @@
 #include "gateway/src/router.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
 #include "messenger/contact/v1/contact.grpc.pb.h"
+#include "messenger/e2ee/v1/e2ee.grpc.pb.h"
 #include "messenger/federation/v1/federation.grpc.pb.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
 #include "messenger/profile/v1/profile.grpc.pb.h"
@@ -93,6 +94,7 @@ struct Stubs {
   std::unique_ptr<messaging::v1::MessagingService::Stub> messaging;
   std::unique_ptr<federation::v1::FederationService::Stub> federation;  // on the messaging channel
   std::unique_ptr<federation::v1::FederationRoomService::Stub> federation_rooms;  // same channel
+  std::unique_ptr<e2ee::v1::E2eeService::Stub> e2ee;  // on the messaging channel
 };
 
 // What a route handler sees. Path parameters are decoded and of the shape

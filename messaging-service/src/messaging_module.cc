@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/status.h"
+#include "messaging-service/src/service/e2ee_sync_sections.h"
 #include "messaging-service/src/sharding/shard_plan.h"
 #include "messaging_migrations.h"
 
@@ -32,6 +33,9 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
       "MESSENGER_TYPING_TOTAL", static_cast<int64_t>(limits.typing.total), 1, 10'000'000));
   limits.max_group_members =
       env.Int("MESSENGER_MAX_GROUP_MEMBERS", limits.max_group_members, 2, 1'000'000);
+  limits.e2ee.max_one_time_keys =
+      env.Int("MESSENGER_E2EE_MAX_ONE_TIME_KEYS", limits.e2ee.max_one_time_keys, 1, 100'000);
+  limits.e2ee.inbox_size = env.Int("MESSENGER_E2EE_INBOX", limits.e2ee.inbox_size, 1, 1'000'000);
   return limits;
 }
 
@@ -167,6 +171,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                  {{"error", std::string(status.message())}});
                      }
                    }));
+  RETURN_IF_ERROR(m->AddE2ee(common.server_name, limits.e2ee));
   m->core_->AddConsumer("users", "user.>", [manager](const bus::Event& event, pg::Tx& tx) {
     if (event.type != "user.created") return absl::OkStatus();
     return manager->OnUserCreated(event, tx);
@@ -176,6 +181,26 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                           return manager->OnFriendshipEvent(event, tx);
                         });
   return m;
+}
+
+absl::Status MessagingModule::AddE2ee(const std::string& server_name, const E2eeLimits& limits) {
+  CommitAnnouncer* announcer = announcer_.get();
+  e2ee_store_ = std::make_unique<PgE2eeStore>(
+      core_->pool(), [announcer](pg::Tx& tx, std::vector<std::string> readers) {
+        announcer->OnCommit(tx, std::move(readers));
+      });
+  e2ee_ = std::make_unique<E2eeManager>(*e2ee_store_, server_name, limits, SystemClock::Instance());
+  e2ee_grpc_ = std::make_unique<E2eeGrpcService>(*e2ee_, core_->work_pool());
+  to_device_section_ =
+      std::make_unique<ToDeviceSection>(*e2ee_store_, static_cast<int>(limits.to_device_per_sync));
+  device_lists_section_ = std::make_unique<DeviceListsSection>(*e2ee_store_, server_name);
+  E2eeManager* e2ee = e2ee_.get();
+  core_->AddConsumer("e2ee_sessions", "session.>", [e2ee](const bus::Event& event, pg::Tx& tx) {
+    return e2ee->OnSessionEvent(event, tx);
+  });
+  core_->AddPeriodic("e2ee_forget_transactions", absl::Hours(1),
+                     [e2ee] { return e2ee->ForgetOldTransactions(); });
+  return absl::OkStatus();
 }
 
 }  // namespace messenger::messaging

@@ -7,12 +7,15 @@
 #include "common/config.h"
 #include "common/service/service_main.h"
 #include "messaging-service/src/federation/federation.h"
+#include "messaging-service/src/grpc/e2ee_grpc_service.h"
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/federation_rooms_grpc.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
+#include "messaging-service/src/service/user_sync_section.h"
+#include "messaging-service/src/storage/pg_e2ee_store.h"
 #include "messaging-service/src/sharding/lease_holder.h"
 #include "messaging-service/src/storage/pg_matrix_sync_store.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
@@ -20,8 +23,9 @@
 namespace messenger::messaging {
 
 // MESSENGER_MESSAGING_ROOM_CACHE, MESSENGER_MESSAGING_CACHE_ENTRIES,
-// MESSENGER_TYPING_PER_ROOM, MESSENGER_TYPING_TOTAL and
-// MESSENGER_MAX_GROUP_MEMBERS.
+// MESSENGER_TYPING_PER_ROOM, MESSENGER_TYPING_TOTAL,
+// MESSENGER_MAX_GROUP_MEMBERS, MESSENGER_E2EE_MAX_ONE_TIME_KEYS and
+// MESSENGER_E2EE_INBOX.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
 
 // Several replicas: this one's address for the others ("" = the only writer,
@@ -46,7 +50,7 @@ class MessagingModule final : public ServiceModule {
                                                                  federation::FederationConfig fed = {});
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override {
-    return {grpc_.get(), federation_grpc_.get(), federation_rooms_grpc_.get()};
+    return {grpc_.get(), federation_grpc_.get(), federation_rooms_grpc_.get(), e2ee_grpc_.get()};
   }
   ServiceCore& core() override { return *core_; }
   // Gives the shards back (the other replicas take them within a second)
@@ -56,9 +60,16 @@ class MessagingModule final : public ServiceModule {
   }
   WaitHub& hub() { return *hub_; }
   void AnswerWaiting() override { hub_->Stop(); }
+  // The per-user parts of the Matrix sync this module serves (to_device,
+  // device_lists), for the sync route.
+  std::vector<UserSyncSection*> user_sync_sections() {
+    return {to_device_section_.get(), device_lists_section_.get()};
+  }
 
  private:
   MessagingModule() = default;
+  // The end-to-end encryption relay (keys, to-device, its sync sections).
+  absl::Status AddE2ee(const std::string& server_name, const E2eeLimits& limits);
   std::unique_ptr<ServiceCore> core_;
   std::unique_ptr<PgMessagingStore> store_;
   std::unique_ptr<WakeLog> wake_log_;
@@ -87,6 +98,12 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<PgMatrixWriteStore> matrix_write_store_;
   std::unique_ptr<MatrixWrites> matrix_writes_;  // uses manager_, relations_
   std::unique_ptr<MatrixMembership> matrix_membership_;
+  // The end-to-end encryption relay.
+  std::unique_ptr<PgE2eeStore> e2ee_store_;
+  std::unique_ptr<E2eeManager> e2ee_;
+  std::unique_ptr<E2eeGrpcService> e2ee_grpc_;
+  std::unique_ptr<UserSyncSection> to_device_section_;
+  std::unique_ptr<UserSyncSection> device_lists_section_;
 };
 
 }  // namespace messenger::messaging

@@ -142,5 +142,12 @@ TEST(MatrixSyncTest, DISABLED_Bench) {
   std::cout << Dump(log) << std::endl;
 }
 
+// The end-to-end encryption relay: keys upload/query/claim/changes,
+// sendToDevice, their bounds (small ones here), and matrix-nio with olm.
+TEST_F(MatrixClientTest, EncryptionKeysAndToDevice) {
+  Run({{"MESSENGER_E2EE_INBOX", "5"}, {"MESSENGER_E2EE_MAX_ONE_TIME_KEYS", "150"}},
+      "keys_test.py", "--inbox 5");
+}
+
 }  // namespace
 }  // namespace messenger::e2e

@@ -119,6 +119,7 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddRoomRoutes(*api);
   AddRoomWriteRoutes(*api);
   AddSyncRoutes(*api);
+  AddKeysRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix

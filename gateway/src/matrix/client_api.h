@@ -90,5 +90,6 @@ void AddProfileRoutes(ClientApi& api);
 void AddRoomRoutes(ClientApi& api);
 void AddRoomWriteRoutes(ClientApi& api);
 void AddSyncRoutes(ClientApi& api);  // sync_routes.cc, sync_history_routes.cc
+void AddKeysRoutes(ClientApi& api);
 
 }  // namespace messenger::gateway::matrix

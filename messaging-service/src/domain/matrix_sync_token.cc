@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status.h"
 
 namespace messenger::messaging {
 namespace {
@@ -65,6 +66,12 @@ absl::StatusOr<MatrixSyncToken> DecodeMatrixSyncToken(std::string_view text) {
     if (!token.sections.emplace(std::string(name), cursor).second) return NotOurs();
   }
   return token;
+}
+
+absl::StatusOr<int64_t> SectionCursor(std::string_view token, std::string_view section) {
+  ASSIGN_OR_RETURN(MatrixSyncToken decoded, DecodeMatrixSyncToken(token));
+  auto it = decoded.sections.find(section);
+  return it == decoded.sections.end() ? 0 : it->second;
 }
 
 std::string EncodeRoomToken(int64_t seq) { return absl::StrCat("r", seq); }

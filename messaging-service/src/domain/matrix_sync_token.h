@@ -27,6 +27,11 @@ absl::StatusOr<std::string> EncodeMatrixSyncToken(const MatrixSyncToken& token);
 // INVALID_ARGUMENT for anything this server did not give out.
 absl::StatusOr<MatrixSyncToken> DecodeMatrixSyncToken(std::string_view text);
 
+// One section's cursor in a next_batch token (0 when the token has none),
+// for APIs that take sync tokens (GET /keys/changes); INVALID_ARGUMENT
+// otherwise.
+absl::StatusOr<int64_t> SectionCursor(std::string_view token, std::string_view section);
+
 std::string EncodeRoomToken(int64_t seq);
 // The seq of a room token; INVALID_ARGUMENT when it is not one.
 absl::StatusOr<int64_t> DecodeRoomToken(std::string_view text);

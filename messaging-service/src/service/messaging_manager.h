@@ -18,6 +18,7 @@
 #include "common/crypto.h"
 #include "common/lru_cache.h"
 #include "common/wait_hub.h"
+#include "messaging-service/src/domain/e2ee_requests.h"
 #include "messaging-service/src/domain/matrix/room.h"
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/domain/sync_position.h"
@@ -45,6 +46,7 @@ struct MessagingLimits {
   size_t cache_entries = 100'000;      // each small cache: names, room rows, friendships
   TypingLimits typing;                 // typing notices (TypingManager)
   int64_t max_group_members = 10'000;  // MESSENGER_MAX_GROUP_MEMBERS
+  E2eeLimits e2ee;                     // the end-to-end encryption relay
 };
 
 struct SendInput {
