@@ -116,6 +116,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   stubs_.contact = contact::v1::ContactService::NewStub(channels.contact);
   stubs_.messaging = messaging::v1::MessagingService::NewStub(channels.messaging);
   stubs_.federation = federation::v1::FederationService::NewStub(channels.messaging);
+  stubs_.account = messaging::v1::MatrixAccountService::NewStub(channels.messaging);
   validator_ = std::make_unique<GrpcSessionValidator>(*stubs_.session, config_.rpc_timeout);
   bearer_auth_ = std::make_unique<BearerAuth>(*validator_, config_.auth_cache_ttl,
                                               SystemClock::Instance());

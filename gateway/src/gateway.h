@@ -92,6 +92,7 @@ struct Stubs {
   std::unique_ptr<contact::v1::ContactService::Stub> contact;
   std::unique_ptr<messaging::v1::MessagingService::Stub> messaging;
   std::unique_ptr<federation::v1::FederationService::Stub> federation;  // on the messaging channel
+  std::unique_ptr<messaging::v1::MatrixAccountService::Stub> account;   // on the messaging channel
 };
 
 // What a route handler sees. Path parameters are decoded and of the shape

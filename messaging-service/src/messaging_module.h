@@ -7,12 +7,16 @@
 #include "common/config.h"
 #include "common/service/service_main.h"
 #include "messaging-service/src/federation/federation.h"
+#include "messaging-service/src/grpc/account_grpc.h"
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
+#include "messaging-service/src/service/account_profile_members.h"
+#include "messaging-service/src/service/account_sync_section.h"
 #include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
 #include "messaging-service/src/sharding/lease_holder.h"
+#include "messaging-service/src/storage/pg_account_store.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 namespace messenger::messaging {
@@ -21,6 +25,8 @@ namespace messenger::messaging {
 // MESSENGER_TYPING_PER_ROOM, MESSENGER_TYPING_TOTAL and
 // MESSENGER_MAX_GROUP_MEMBERS.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
+// MESSENGER_ACCOUNT_DATA_MAX_BYTES.
+AccountLimits AccountLimitsFromEnv(EnvReader& env);
 
 // Several replicas: this one's address for the others ("" = the only writer,
 // as in the all-in-one binary: no shard leases, no forwarding).
@@ -41,10 +47,11 @@ class MessagingModule final : public ServiceModule {
                                                                  bool publish_wakeups,
                                                                  MessagingLimits limits = {},
                                                                  ShardingOptions sharding = {},
-                                                                 federation::FederationConfig fed = {});
+                                                                 federation::FederationConfig fed = {},
+                                                                 AccountLimits account = {});
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override {
-    return {grpc_.get(), federation_grpc_.get()};
+    return {grpc_.get(), federation_grpc_.get(), account_grpc_.get()};
   }
   ServiceCore& core() override { return *core_; }
   // Gives the shards back (the other replicas take them within a second)
@@ -53,6 +60,8 @@ class MessagingModule final : public ServiceModule {
     if (leases_) leases_->Stop();
   }
   WaitHub& hub() { return *hub_; }
+  // The account_data part of the Matrix sync (for the sync route).
+  UserSyncSection& account_sync() { return *account_sync_; }
   void AnswerWaiting() override { hub_->Stop(); }
 
  private:
@@ -77,6 +86,13 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<bus::Subscription> friendships_heard_;
   std::unique_ptr<federation::Federation> federation_;
   std::unique_ptr<FederationGrpcService> federation_grpc_;
+  // Matrix account state (account data, push rules, aliases, directory).
+  std::unique_ptr<PgAccountStore> account_store_;
+  std::unique_ptr<AccountDataManager> account_;
+  std::unique_ptr<AccountDirectory> directory_;
+  std::unique_ptr<AccountDataSyncSection> account_sync_;
+  std::unique_ptr<AccountGrpcService> account_grpc_;
+  std::unique_ptr<ProfileMemberWriter> profile_members_;  // its thread uses manager_
 };
 
 }  // namespace messenger::messaging

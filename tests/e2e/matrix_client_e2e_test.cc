@@ -74,5 +74,10 @@ TEST_F(MatrixClientTest, MatrixNioClient) {
   Run({}, "nio_scenario.py", "");
 }
 
+// Account data, push rules, aliases, directories, profile -> member events.
+TEST_F(MatrixClientTest, AccountDataPushRulesAndDirectory) {
+  Run({}, "account_test.py", "");
+}
+
 }  // namespace
 }  // namespace messenger::e2e

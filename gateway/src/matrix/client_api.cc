@@ -101,6 +101,8 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddDeviceRoutes(*api);
   AddProfileRoutes(*api);
   AddRoomRoutes(*api);
+  AddAccountRoutes(*api);
+  AddDirectoryRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix

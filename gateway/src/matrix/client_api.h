@@ -82,5 +82,7 @@ void AddRegisterRoutes(ClientApi& api);
 void AddDeviceRoutes(ClientApi& api);
 void AddProfileRoutes(ClientApi& api);
 void AddRoomRoutes(ClientApi& api);
+void AddAccountRoutes(ClientApi& api);    // account_routes.cc
+void AddDirectoryRoutes(ClientApi& api);  // directory_routes.cc
 
 }  // namespace messenger::gateway::matrix
