@@ -21,6 +21,7 @@ int main() {
   const auth::AuthConfig auth_config = auth::AuthConfig::FromEnv(env, common);
   const messaging::MessagingLimits messaging_limits = messaging::MessagingLimitsFromEnv(env);
   const federation::FederationConfig federation_config = federation::FederationConfig::FromEnv(env);
+  const messaging::AccountLimits account_limits = messaging::AccountLimitsFromEnv(env);
   const std::string grpc_address = env.String("MESSENGER_GRPC_ADDR", "127.0.0.1:9090");
   if (!env.status().ok()) return life.Fail(env.status());
   auto http_address = ParseHostPort(gateway_config.http_address);
@@ -47,7 +48,8 @@ int main() {
   // Wake-ups reach the gateway directly (below), not through NATS.
   auto messaging = messaging::MessagingModule::Create(common, bus, in_process,
                                                       /*publish_wakeups=*/false, messaging_limits,
-                                                      /*sharding=*/{}, federation_config);
+                                                      /*sharding=*/{}, federation_config,
+                                                      account_limits);
   if (!messaging.ok()) return life.Fail(messaging.status());
   std::vector<ServiceModule*> modules = {session->get(), auth->get(), profile->get(),
                                          contact->get(), messaging->get()};

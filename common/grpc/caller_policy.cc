@@ -17,14 +17,17 @@ struct Rule {
 
 // The table of the header comment; the k8s NetworkPolicies allow the same
 // paths (k8s/base/network-policies.yaml).
-const std::array<Rule, 7>& Rules() {
-  static const std::array<Rule, 7> rules = {{
+const std::array<Rule, 10>& Rules() {
+  static const std::array<Rule, 10> rules = {{
       {"messenger.auth.v1.AuthService", {"gateway"}},
       {"messenger.session.v1.SessionService", {"gateway", "auth"}},
       {"messenger.profile.v1.ProfileService", {"gateway"}},
       {"messenger.contact.v1.ContactService", {"gateway", "messaging"}},
       {"messenger.messaging.v1.MessagingService", {"gateway", "messaging"}},
+      {"messenger.messaging.v1.MatrixAccountService", {"gateway"}},
+      {"messenger.e2ee.v1.E2eeService", {"gateway"}},
       {"messenger.federation.v1.FederationService", {"gateway"}},
+      {"messenger.federation.v1.FederationRoomService", {"gateway"}},
       {"grpc.health.v1.Health", {kAnyPeer}},
   }};
   return rules;

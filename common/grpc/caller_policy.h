@@ -13,7 +13,10 @@
 //   contact.v1.ContactService       gateway, messaging (friendship checks)
 //   messaging.v1.MessagingService   gateway, messaging (writes forwarded to
 //                                   the replica owning the room)
+//   messaging.v1.MatrixAccountService  gateway (served by messaging)
+//   e2ee.v1.E2eeService             gateway (served by messaging)
 //   federation.v1.FederationService gateway (served by messaging)
+//   federation.v1.FederationRoomService gateway (served by messaging)
 //   grpc.health.v1.Health           any authenticated peer
 //
 // Anything else (reflection included) is refused. Pure logic, no IO.

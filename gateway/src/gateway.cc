@@ -118,6 +118,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   stubs_.federation = federation::v1::FederationService::NewStub(channels.messaging);
   stubs_.federation_rooms = federation::v1::FederationRoomService::NewStub(channels.messaging);
   stubs_.e2ee = e2ee::v1::E2eeService::NewStub(channels.messaging);
+  stubs_.account = messaging::v1::MatrixAccountService::NewStub(channels.messaging);
   validator_ = std::make_unique<GrpcSessionValidator>(*stubs_.session, config_.rpc_timeout);
   bearer_auth_ = std::make_unique<BearerAuth>(*validator_, config_.auth_cache_ttl,
                                               SystemClock::Instance());

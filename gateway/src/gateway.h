@@ -95,6 +95,7 @@ struct Stubs {
   std::unique_ptr<federation::v1::FederationService::Stub> federation;  // on the messaging channel
   std::unique_ptr<federation::v1::FederationRoomService::Stub> federation_rooms;  // same channel
   std::unique_ptr<e2ee::v1::E2eeService::Stub> e2ee;  // on the messaging channel
+  std::unique_ptr<messaging::v1::MatrixAccountService::Stub> account;   // on the messaging channel
 };
 
 // What a route handler sees. Path parameters are decoded and of the shape

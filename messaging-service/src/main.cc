@@ -28,7 +28,8 @@ int main() {
                            [contact] { return grpcx::CreateChannel(contact, "contact"); },
                            /*publish_wakeups=*/true, messaging::MessagingLimitsFromEnv(env),
                            {.advertise_address = advertise},
-                           federation::FederationConfig::FromEnv(env));
+                           federation::FederationConfig::FromEnv(env),
+                           messaging::AccountLimitsFromEnv(env));
                        if (!module.ok()) return module.status();
                        return std::unique_ptr<ServiceModule>(std::move(*module));
                      });

@@ -39,7 +39,16 @@ MessagingLimits MessagingLimitsFromEnv(EnvReader& env) {
   return limits;
 }
 
+AccountLimits AccountLimitsFromEnv(EnvReader& env) {
+  AccountLimits limits;
+  limits.max_content_bytes = static_cast<size_t>(
+      env.Int("MESSENGER_ACCOUNT_DATA_MAX_BYTES", static_cast<int64_t>(limits.max_content_bytes),
+              256, 16 * 1024 * 1024));
+  return limits;
+}
+
 MessagingModule::~MessagingModule() {
+  if (profile_members_) profile_members_->Stop();
   reconnect_hook_.reset();
   wake_subscription_.reset();  // no more wake-ups into what goes next
   typing_subscription_.reset();
@@ -51,7 +60,7 @@ MessagingModule::~MessagingModule() {
 absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
     const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact,
     bool publish_wakeups, MessagingLimits limits, ShardingOptions sharding,
-    federation::FederationConfig fed) {
+    federation::FederationConfig fed, AccountLimits account) {
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
                    ServiceCore::Create("messaging", common, bus, {&pg::MessagingMigrations()}));
@@ -180,6 +189,23 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                         [manager](const bus::Event& event, pg::Tx& tx) {
                           return manager->OnFriendshipEvent(event, tx);
                         });
+  m->account_store_ = std::make_unique<PgAccountStore>(m->core_->pool());
+  m->account_ = std::make_unique<AccountDataManager>(*m->account_store_, *m->manager_,
+                                                     *m->announcer_, common.server_name, account);
+  m->directory_ = std::make_unique<AccountDirectory>(*m->account_store_, *m->store_, *m->manager_,
+                                                     common.server_name, SystemClock::Instance());
+  m->account_sync_ = std::make_unique<AccountDataSyncSection>(*m->account_store_, *m->account_);
+  m->account_grpc_ = std::make_unique<AccountGrpcService>(*m->account_, *m->directory_,
+                                                          m->core_->work_pool());
+  m->profile_members_ = std::make_unique<ProfileMemberWriter>(*m->account_store_, *m->manager_);
+  m->profile_members_->Start();
+  // The per-user parts of the Matrix sync beside the rooms.
+  for (UserSyncSection* section : m->user_sync_sections()) m->matrix_sync_->AddSection(section);
+  ProfileMemberWriter* members = m->profile_members_.get();
+  m->core_->AddConsumer("profiles", "profile.>", [members](const bus::Event& event, pg::Tx& tx) {
+    if (event.type != "profile.updated") return absl::OkStatus();
+    return members->OnProfileUpdated(event, tx);
+  });
   return m;
 }
 

@@ -8,9 +8,12 @@
 #include "common/service/service_main.h"
 #include "messaging-service/src/federation/federation.h"
 #include "messaging-service/src/grpc/e2ee_grpc_service.h"
+#include "messaging-service/src/grpc/account_grpc.h"
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/federation_rooms_grpc.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
+#include "messaging-service/src/service/account_profile_members.h"
+#include "messaging-service/src/service/account_sync_section.h"
 #include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
@@ -18,6 +21,7 @@
 #include "messaging-service/src/storage/pg_e2ee_store.h"
 #include "messaging-service/src/sharding/lease_holder.h"
 #include "messaging-service/src/storage/pg_matrix_sync_store.h"
+#include "messaging-service/src/storage/pg_account_store.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 namespace messenger::messaging {
@@ -27,6 +31,8 @@ namespace messenger::messaging {
 // MESSENGER_MAX_GROUP_MEMBERS, MESSENGER_E2EE_MAX_ONE_TIME_KEYS and
 // MESSENGER_E2EE_INBOX.
 MessagingLimits MessagingLimitsFromEnv(EnvReader& env);
+// MESSENGER_ACCOUNT_DATA_MAX_BYTES.
+AccountLimits AccountLimitsFromEnv(EnvReader& env);
 
 // Several replicas: this one's address for the others ("" = the only writer,
 // as in the all-in-one binary: no shard leases, no forwarding).
@@ -47,10 +53,12 @@ class MessagingModule final : public ServiceModule {
                                                                  bool publish_wakeups,
                                                                  MessagingLimits limits = {},
                                                                  ShardingOptions sharding = {},
-                                                                 federation::FederationConfig fed = {});
+                                                                 federation::FederationConfig fed = {},
+                                                                 AccountLimits account = {});
   ~MessagingModule() override;
   std::vector<grpc::Service*> grpc_services() override {
-    return {grpc_.get(), federation_grpc_.get(), federation_rooms_grpc_.get(), e2ee_grpc_.get()};
+    return {grpc_.get(),      federation_grpc_.get(), federation_rooms_grpc_.get(),
+            e2ee_grpc_.get(), account_grpc_.get()};
   }
   ServiceCore& core() override { return *core_; }
   // Gives the shards back (the other replicas take them within a second)
@@ -61,9 +69,9 @@ class MessagingModule final : public ServiceModule {
   WaitHub& hub() { return *hub_; }
   void AnswerWaiting() override { hub_->Stop(); }
   // The per-user parts of the Matrix sync this module serves (to_device,
-  // device_lists), for the sync route.
+  // device_lists, account_data).
   std::vector<UserSyncSection*> user_sync_sections() {
-    return {to_device_section_.get(), device_lists_section_.get()};
+    return {to_device_section_.get(), device_lists_section_.get(), account_sync_.get()};
   }
 
  private:
@@ -104,6 +112,13 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<E2eeGrpcService> e2ee_grpc_;
   std::unique_ptr<UserSyncSection> to_device_section_;
   std::unique_ptr<UserSyncSection> device_lists_section_;
+  // Matrix account state (account data, push rules, aliases, directory).
+  std::unique_ptr<PgAccountStore> account_store_;
+  std::unique_ptr<AccountDataManager> account_;
+  std::unique_ptr<AccountDirectory> directory_;
+  std::unique_ptr<AccountDataSyncSection> account_sync_;
+  std::unique_ptr<AccountGrpcService> account_grpc_;
+  std::unique_ptr<ProfileMemberWriter> profile_members_;  // its thread uses manager_
 };
 
 }  // namespace messenger::messaging

@@ -149,5 +149,10 @@ TEST_F(MatrixClientTest, EncryptionKeysAndToDevice) {
       "keys_test.py", "--inbox 5");
 }
 
+// Account data, push rules, aliases, directories, profile -> member events.
+TEST_F(MatrixClientTest, AccountDataPushRulesAndDirectory) {
+  Run({}, "account_test.py", "");
+}
+
 }  // namespace
 }  // namespace messenger::e2e

@@ -120,6 +120,8 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddRoomWriteRoutes(*api);
   AddSyncRoutes(*api);
   AddKeysRoutes(*api);
+  AddAccountRoutes(*api);
+  AddDirectoryRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix

@@ -91,5 +91,7 @@ void AddRoomRoutes(ClientApi& api);
 void AddRoomWriteRoutes(ClientApi& api);
 void AddSyncRoutes(ClientApi& api);  // sync_routes.cc, sync_history_routes.cc
 void AddKeysRoutes(ClientApi& api);
+void AddAccountRoutes(ClientApi& api);    // account_routes.cc
+void AddDirectoryRoutes(ClientApi& api);  // directory_routes.cc
 
 }  // namespace messenger::gateway::matrix

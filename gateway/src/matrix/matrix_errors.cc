@@ -40,6 +40,7 @@ constexpr Known kKnown[] = {
     {kThreepidNotFound, 400, absl::StatusCode::kNotFound},
     {kUnsupportedRoomVersion, 400, absl::StatusCode::kFailedPrecondition},
     {kUnauthorized, 401, absl::StatusCode::kUnauthenticated},
+    {kRoomInUse, 409, absl::StatusCode::kAlreadyExists},
 };
 
 const Known* Find(std::string_view errcode) {

@@ -32,6 +32,8 @@ inline constexpr char kWeakPassword[] = "M_WEAK_PASSWORD";
 inline constexpr char kUserDeactivated[] = "M_USER_DEACTIVATED";
 inline constexpr char kThreepidNotFound[] = "M_THREEPID_NOT_FOUND";
 inline constexpr char kUnsupportedRoomVersion[] = "M_UNSUPPORTED_ROOM_VERSION";
+// PUT /directory/room/{alias} of a taken alias (409).
+inline constexpr char kRoomInUse[] = "M_ROOM_IN_USE";
 // Federation: a request without a valid X-Matrix signature.
 inline constexpr char kUnauthorized[] = "M_UNAUTHORIZED";
 

@@ -110,10 +110,19 @@ absl::StatusOr<http::Response> Membership(ClientApi& api, ClientRequest& c,
 
 // The room id of POST /join/{roomIdOrAlias}. Aliases are resolved by the
 // directory (another part of issue 14); until then an alias is unknown.
-absl::StatusOr<std::string> ResolveRoomIdOrAlias(ClientApi& /*api*/, const std::string& id) {
+absl::StatusOr<std::string> ResolveRoomIdOrAlias(ClientApi& api, const std::string& id) {
   if (absl::StartsWith(id, "!")) return id;
-  if (absl::StartsWith(id, "#")) return MatrixError(kNotFound, "no room has this alias");
-  return MatrixError(kInvalidParam, "a room id (!...) or alias (#...) is expected");
+  if (!absl::StartsWith(id, "#")) {
+    return MatrixError(kInvalidParam, "a room id (!...) or alias (#...) is expected");
+  }
+  // The directory (messaging's account service) knows this server's aliases.
+  messaging::v1::RoomAliasRequest request;
+  request.set_alias(id);
+  messaging::v1::RoomAliasResponse response;
+  Gateway& gw = api.gateway();
+  RETURN_IF_ERROR(gw.Call(*gw.stubs().account, &messaging::v1::MatrixAccountService::Stub::ResolveAlias,
+                          request, &response));
+  return response.room_id();
 }
 
 }  // namespace
