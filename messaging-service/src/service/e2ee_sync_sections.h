@@ -25,7 +25,7 @@ class ToDeviceSection final : public UserSyncSection {
 };
 
 // The device-list section's name: its slot in next_batch tokens.
-inline constexpr std::string_view kDeviceListsSection = "device_lists";
+inline constexpr char kDeviceListsSection[] = "device_lists";
 
 class DeviceListsSection final : public UserSyncSection {
  public:
