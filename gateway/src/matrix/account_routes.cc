@@ -11,18 +11,6 @@ namespace {
 
 using messaging::v1::MatrixAccountService;
 
-// Messaging's refusals as the spec words them for these routes.
-absl::Status AccountError(absl::Status status) {
-  switch (status.code()) {
-    case absl::StatusCode::kOutOfRange:
-      return MatrixError(kTooLarge, std::string(status.message()));
-    case absl::StatusCode::kResourceExhausted:
-      return MatrixError(kLimitExceeded, std::string(status.message()));
-    default:
-      return status;
-  }
-}
-
 // 405 M_BAD_JSON: a type the server controls (the spec's answer).
 http::Response ServerControlled(const absl::Status& status) {
   http::Response response =
@@ -52,7 +40,7 @@ absl::StatusOr<http::Response> AccountData(ClientApi& api, ClientRequest& c, boo
                      &response);
   }
   if (status.code() == absl::StatusCode::kFailedPrecondition) return ServerControlled(status);
-  RETURN_IF_ERROR(AccountError(status));
+  RETURN_IF_ERROR(OutOfRangeAsTooLarge(status));
   if (put) return http::Response::Json(200, nlohmann::json::object());
   nlohmann::json content = nlohmann::json::parse(response.content_json(), nullptr, false);
   if (!content.is_object()) return absl::InternalError("stored account data is not an object");
@@ -103,7 +91,7 @@ absl::Status CallRule(ClientApi& api,
   Gateway& gw = api.gateway();
   absl::Status status = gw.Call(*gw.stubs().account, method, request, &response);
   // An unknown kind or a rule before/after names: the rule's 404.
-  return AccountError(status);
+  return OutOfRangeAsTooLarge(status);
 }
 
 absl::StatusOr<http::Response> PutRule(ClientApi& api, ClientRequest& c) {

@@ -2,7 +2,6 @@
 // keys/changes, sendToDevice): forwarded to messaging's E2eeService, which
 // checks and stores everything; the server never reads a key. This file
 // translates, and maps the service's refusals to their Matrix errcodes.
-#include "absl/strings/numbers.h"
 #include "common/status.h"
 #include "gateway/src/matrix/client_api.h"
 #include "gateway/src/matrix/matrix_errors.h"
@@ -23,14 +22,10 @@ void SetCaller(const ClientUser& me, e2ee::v1::Caller* caller) {
 // M_BAD_JSON, a request or device over its bound M_TOO_LARGE; a full inbox
 // stays M_LIMIT_EXCEEDED with its retry hint.
 absl::Status KeysError(absl::Status status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-      return MatrixError(kBadJson, std::string(status.message()));
-    case absl::StatusCode::kOutOfRange:
-      return MatrixError(kTooLarge, std::string(status.message()));
-    default:
-      return status;
+  if (status.code() == absl::StatusCode::kInvalidArgument) {
+    return MatrixError(kBadJson, std::string(status.message()));
   }
+  return OutOfRangeAsTooLarge(std::move(status));
 }
 
 template <typename Request, typename Response>
@@ -61,7 +56,6 @@ absl::StatusOr<http::Response> Keys(ClientApi& api, ClientRequest& c, KeysMethod
   return r;
 }
 
-// A device-list position: the device_lists cursor of a sync token.
 // A next_batch token of /sync (messaging reads its device-list cursor).
 absl::StatusOr<std::string> SyncToken(const ClientRequest& c, std::string_view name) {
   std::optional<std::string_view> value = c.query.Get(name);

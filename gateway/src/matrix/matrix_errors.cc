@@ -66,6 +66,11 @@ absl::Status MatrixError(std::string_view errcode, std::string_view message) {
   return status;
 }
 
+absl::Status OutOfRangeAsTooLarge(absl::Status status) {
+  if (status.code() != absl::StatusCode::kOutOfRange) return status;
+  return MatrixError(kTooLarge, std::string(status.message()));
+}
+
 absl::Status SoftLogoutError(std::string_view message) {
   absl::Status status = MatrixError(kUnknownToken, message);
   status.SetPayload(kSoftLogoutPayload, absl::Cord("1"));

@@ -41,6 +41,9 @@ inline constexpr char kUnauthorized[] = "M_UNAUTHORIZED";
 // the spec's HTTP status for it; its absl code is the closest one, so the
 // status still reads right outside the Matrix routes.
 absl::Status MatrixError(std::string_view errcode, std::string_view message);
+// A service's OUT_OF_RANGE (a body or stock over its bound) as 413
+// M_TOO_LARGE, for routes whose bounds the spec words so; anything else as is.
+absl::Status OutOfRangeAsTooLarge(absl::Status status);
 // M_UNKNOWN_TOKEN for an expired access token that a refresh can replace:
 // the answer carries "soft_logout": true.
 absl::Status SoftLogoutError(std::string_view message);

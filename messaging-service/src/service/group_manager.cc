@@ -7,6 +7,7 @@
 #include "common/text.h"
 #include "messaging-service/src/domain/matrix/power_levels.h"
 #include "messaging-service/src/events/messaging_events.h"
+#include "messaging-service/src/service/member_change_records.h"
 
 namespace messenger::messaging {
 namespace {
@@ -116,11 +117,7 @@ RoomWriter::Extra GroupManager::Removal(const std::string& room_id, const std::s
   return [this, room_id, user, by, reason, now = clock_.Now()](
              MessagingTx& tx, const std::vector<StoredEvent>&,
              const std::vector<std::string>&) -> absl::Status {
-    ASSIGN_OR_RETURN(bus::Event event,
-                     MemberRemovedEvent(room_id, user, by, reason, now, clock_, rng_));
-    RETURN_IF_ERROR(tx.Enqueue(event));
-    // The one who went is no member any more: told apart from the others.
-    return tx.InsertNotice(user, "member_removed", room_id, user);
+    return RecordMemberRemoved(tx, room_id, user, by, reason, now, clock_, rng_);
   };
 }
 
@@ -177,9 +174,7 @@ absl::StatusOr<std::vector<std::string>> GroupManager::AddMembers(
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>&,
                    const std::vector<std::string>&) -> absl::Status {
     for (const auto& id : added) {
-      ASSIGN_OR_RETURN(bus::Event event, MemberAddedEvent(room_id, id, actor, now, clock_, rng_));
-      RETURN_IF_ERROR(tx.Enqueue(event));
-      RETURN_IF_ERROR(tx.InsertNotice(id, "conversation", room_id, std::nullopt));
+      RETURN_IF_ERROR(RecordMemberAdded(tx, room_id, id, actor, now, clock_, rng_));
       if (&id != &added.back()) RETURN_IF_ERROR(tx.InsertRoomNotices(room_id, "member_added", id));
     }
     return absl::OkStatus();

@@ -5,7 +5,7 @@
 #include "common/text.h"
 #include "messaging-service/src/domain/group_rules.h"
 #include "messaging-service/src/domain/matrix/state_map.h"
-#include "messaging-service/src/events/messaging_events.h"
+#include "messaging-service/src/service/member_change_records.h"
 
 namespace messenger::messaging {
 namespace {
@@ -53,11 +53,8 @@ absl::Status MatrixMembership::Change(const MembershipChange& c) {
                          const std::vector<std::string>&) -> absl::Status {
                        if (!removes) return absl::OkStatus();
                        // As /v1's leave or removal: its bus event and notices.
-                       ASSIGN_OR_RETURN(bus::Event event,
-                                        MemberRemovedEvent(c.room_id, target, user, word,
+                       RETURN_IF_ERROR(RecordMemberRemoved(tx, c.room_id, target, user, word,
                                                            clock_.Now(), clock_, rng_));
-                       RETURN_IF_ERROR(tx.Enqueue(event));
-                       RETURN_IF_ERROR(tx.InsertNotice(target, "member_removed", c.room_id, target));
                        return tx.InsertRoomNotices(c.room_id, "member_removed", target);
                      });
 }
@@ -92,11 +89,8 @@ absl::Status MatrixMembership::Join(const MembershipChange& c, const RoomRow& ro
                        // As /v1's add: the cap, its bus event and notices.
                        RETURN_IF_ERROR(
                            CheckMemberCap(static_cast<int64_t>(joined.size()), max_members_));
-                       ASSIGN_OR_RETURN(bus::Event event,
-                                        MemberAddedEvent(c.room_id, user, user, clock_.Now(),
+                       RETURN_IF_ERROR(RecordMemberAdded(tx, c.room_id, user, user, clock_.Now(),
                                                          clock_, rng_));
-                       RETURN_IF_ERROR(tx.Enqueue(event));
-                       RETURN_IF_ERROR(tx.InsertNotice(user, "conversation", c.room_id, std::nullopt));
                        return tx.InsertRoomNotices(c.room_id, "member_added", user);
                      });
 }
