@@ -1,0 +1,279 @@
+// matrix-js-sdk (the client library under Element Web) against a running
+// messenger: two users register and log in through the SDK, become friends
+// over /v1, one opens a direct room inviting the other, who sees the invite
+// in sync and joins; messages cross through the SDK's sync loop, typing and
+// read receipts reach the other side, a third client pages history back with
+// scrollback, and a redaction is seen by both. With --e2ee the same two open
+// an encrypted room with the SDK's Rust crypto (keys upload/query/claim,
+// to-device, device lists) and read each other's messages.
+//
+//   node scenario.mjs --base http://127.0.0.1:8080 --sdk <dir with node_modules> [--e2ee]
+//
+// Every wait polls the SDK's own view with a deadline; the first failed check
+// ends the run with exit status 1 and says what was expected.
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+const { values: args } = parseArgs({
+  options: {
+    base: { type: "string" },
+    sdk: { type: "string" },
+    e2ee: { type: "boolean", default: false },
+    prefix: { type: "string", default: "js" },
+  },
+});
+if (!args.base || !args.sdk) {
+  console.error("usage: node scenario.mjs --base URL --sdk DIR [--e2ee]");
+  process.exit(2);
+}
+const moduleUrl = (path) => pathToFileURL(join(args.sdk, "node_modules", "matrix-js-sdk", "lib", path)).href;
+const sdk = await import(moduleUrl("index.js"));
+const { logger } = await import(moduleUrl("logger.js"));
+logger.setLevel?.("warn");
+
+const PASSWORD = "js-sdk's long password";
+const WAIT_MS = 30_000;
+
+function check(condition, what) {
+  if (!condition) throw new Error(`check failed: ${what}`);
+}
+
+async function waitFor(what, probe, ms = WAIT_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function http(method, path, { token, body } = {}) {
+  const response = await fetch(args.base + path, {
+    method,
+    headers: {
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+// Registers through the SDK (user-interactive auth, m.login.dummy), then logs
+// in through the SDK with a fresh device; returns a client with that login.
+async function newUser(localpart, deviceName) {
+  const anonymous = sdk.createClient({ baseUrl: args.base });
+  let registered;
+  try {
+    registered = await anonymous.registerRequest({
+      username: localpart,
+      password: PASSWORD,
+      initial_device_display_name: `${deviceName} (registration)`,
+      auth: { type: "m.login.dummy" },
+    });
+  } catch (error) {
+    // A server may first answer 401 with the flows and a UIA session.
+    const session = error?.data?.session;
+    check(error?.httpStatus === 401 && session, `register ${localpart}: ${error}`);
+    registered = await anonymous.registerRequest({
+      username: localpart,
+      password: PASSWORD,
+      auth: { type: "m.login.dummy", session },
+    });
+  }
+  check(registered.user_id?.startsWith(`@${localpart}:`), `registered user id ${registered.user_id}`);
+  const login = await anonymous.loginRequest({
+    type: "m.login.password",
+    identifier: { type: "m.id.user", user: localpart },
+    password: PASSWORD,
+    initial_device_display_name: deviceName,
+  });
+  check(login.access_token && login.device_id, `login of ${localpart}`);
+  return login;
+}
+
+function clientFor(login, options = {}) {
+  return sdk.createClient({
+    baseUrl: args.base,
+    accessToken: login.access_token,
+    userId: login.user_id,
+    deviceId: login.device_id,
+    ...options,
+  });
+}
+
+async function started(client, startOptions = {}) {
+  await client.startClient({ initialSyncLimit: 20, ...startOptions });
+  await waitFor(`${client.getUserId()}'s first sync`, () => client.isInitialSyncComplete());
+  return client;
+}
+
+// The same account over /v1: its user id (UUID) and a /v1 token.
+async function v1Login(localpart) {
+  const login = await http("POST", "/v1/auth/login", { body: { login: localpart, password: PASSWORD } });
+  check(login.status === 200, `/v1 login of ${localpart}: ${login.status} ${JSON.stringify(login.body)}`);
+  const me = await http("GET", "/v1/me", { token: login.body.access_token });
+  check(me.status === 200, `/v1/me: ${me.status}`);
+  return { token: login.body.access_token, id: me.body.user_id };
+}
+
+async function befriend(aliceV1, bobV1) {
+  const asked = await http("POST", "/v1/contacts/requests", { token: aliceV1.token, body: { user_id: bobV1.id } });
+  check(asked.status === 201 || asked.status === 200, `contact request: ${asked.status}`);
+  const accepted = await http("POST", `/v1/contacts/requests/${aliceV1.id}/accept`, { token: bobV1.token });
+  check(accepted.status === 200, `accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+}
+
+const bodies = (room) =>
+  room
+    .getLiveTimeline()
+    .getEvents()
+    .filter((event) => event.getType() === "m.room.message")
+    .map((event) => event.getContent().body);
+
+async function chat(prefix) {
+  const aliceLogin = await newUser(`${prefix}alice`, "js alice");
+  const bobLogin = await newUser(`${prefix}bob`, "js bob");
+  await befriend(await v1Login(`${prefix}alice`), await v1Login(`${prefix}bob`));
+
+  const alice = await started(clientFor(aliceLogin));
+  const bob = await started(clientFor(bobLogin));
+  const clients = [alice, bob];
+  try {
+    // A direct room inviting bob; bob sees the invite through sync and joins.
+    const { room_id: roomId } = await alice.createRoom({
+      preset: "trusted_private_chat",
+      is_direct: true,
+      invite: [bobLogin.user_id],
+    });
+    const invited = await waitFor("bob's invite in sync", () => {
+      const room = bob.getRoom(roomId);
+      return room?.getMyMembership() === "invite" && room;
+    });
+    check(invited.getDMInviter() === aliceLogin.user_id, `the invite names alice: ${invited.getDMInviter()}`);
+    await bob.joinRoom(roomId);
+    const aliceRoom = await waitFor("bob's join seen by alice", () => {
+      const room = alice.getRoom(roomId);
+      return room?.getMember(bobLogin.user_id)?.membership === "join" && room;
+    });
+    const bobRoom = await waitFor("bob's room joined", () => {
+      const room = bob.getRoom(roomId);
+      return room?.getMyMembership() === "join" && room;
+    });
+
+    // Messages both ways through the sync loops.
+    await alice.sendTextMessage(roomId, "hello from alice");
+    await waitFor("alice's message at bob", () => bodies(bobRoom).includes("hello from alice"));
+    const { event_id: bobEventId } = await bob.sendTextMessage(roomId, "hello from bob");
+    await waitFor("bob's message at alice", () => bodies(aliceRoom).includes("hello from bob"));
+
+    // Typing reaches the other side, and stops.
+    await alice.sendTyping(roomId, true, 10_000);
+    await waitFor("alice typing at bob", () => bobRoom.getMember(aliceLogin.user_id)?.typing === true);
+    await alice.sendTyping(roomId, false, 0);
+    await waitFor("alice stopped typing at bob", () => bobRoom.getMember(aliceLogin.user_id)?.typing === false);
+
+    // Alice's read receipt on bob's message reaches bob.
+    const bobEventAtAlice = await waitFor("bob's event at alice", () => aliceRoom.findEventById(bobEventId));
+    await alice.sendReadReceipt(bobEventAtAlice);
+    await waitFor("alice's receipt at bob", () => bobRoom.hasUserReadEvent(aliceLogin.user_id, bobEventId));
+
+    // History: 30 more messages; a new device with a short first sync pages
+    // back with scrollback until the first message.
+    for (let i = 0; i < 30; i++) await alice.sendTextMessage(roomId, `history ${i}`);
+    await waitFor("the history at bob", () => bodies(bobRoom).includes("history 29"));
+    const bobPhone = await started(clientFor(await loginAgain(`${prefix}bob`, "js bob phone")), {
+      initialSyncLimit: 5,
+    });
+    clients.push(bobPhone);
+    const phoneRoom = await waitFor("the room on bob's phone", () => bobPhone.getRoom(roomId));
+    check(!bodies(phoneRoom).includes("hello from alice"), "a short first sync does not hold everything");
+    for (let page = 0; page < 20 && !bodies(phoneRoom).includes("hello from alice"); page++) {
+      await bobPhone.scrollback(phoneRoom, 10);
+    }
+    const paged = bodies(phoneRoom);
+    check(paged.includes("hello from alice"), `scrollback reached the first message: ${paged.length} messages`);
+    for (let i = 0; i < 30; i++) check(paged.includes(`history ${i}`), `history ${i} paged back`);
+    check(new Set(paged).size === paged.length, "no message twice after scrollback");
+
+    // A redaction is seen by both.
+    const { event_id: doomedId } = await alice.sendTextMessage(roomId, "to be redacted");
+    await waitFor("the doomed message at bob", () => bobRoom.findEventById(doomedId));
+    await alice.redactEvent(roomId, doomedId);
+    for (const [name, room] of [["alice", aliceRoom], ["bob", bobRoom]]) {
+      await waitFor(`the redaction at ${name}`, () => room.findEventById(doomedId)?.isRedacted());
+      check(room.findEventById(doomedId).getContent().body === undefined, `${name}: redacted content is gone`);
+    }
+    console.log(`chat: ok (room ${roomId}, ${paged.length} messages paged back)`);
+    return { aliceLogin, bobLogin, roomId };
+  } finally {
+    for (const client of clients) client.stopClient();
+  }
+}
+
+async function loginAgain(localpart, deviceName) {
+  const anonymous = sdk.createClient({ baseUrl: args.base });
+  return anonymous.loginRequest({
+    type: "m.login.password",
+    identifier: { type: "m.id.user", user: localpart },
+    password: PASSWORD,
+    initial_device_display_name: deviceName,
+  });
+}
+
+// Both users on new devices with the Rust crypto: an encrypted room, and a
+// message each way that the other decrypts.
+async function encrypted(prefix) {
+  const alice = clientFor(await loginAgain(`${prefix}alice`, "js alice crypto"));
+  const bob = clientFor(await loginAgain(`${prefix}bob`, "js bob crypto"));
+  const clients = [alice, bob];
+  try {
+    for (const client of clients) await client.initRustCrypto({ useIndexedDB: false });
+    await started(alice);
+    await started(bob);
+    const { room_id: roomId } = await alice.createRoom({
+      preset: "trusted_private_chat",
+      is_direct: true,
+      invite: [bob.getUserId()],
+      initial_state: [
+        { type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } },
+      ],
+    });
+    await waitFor("bob's encrypted invite", () => bob.getRoom(roomId)?.getMyMembership() === "invite");
+    await bob.joinRoom(roomId);
+    const aliceRoom = await waitFor("bob joined, seen by alice", () => {
+      const room = alice.getRoom(roomId);
+      return room?.getMember(bob.getUserId())?.membership === "join" && room;
+    });
+    const bobRoom = bob.getRoom(roomId);
+    check(await alice.getCrypto().isEncryptionEnabledInRoom(roomId), "the room is encrypted for alice");
+
+    const decrypted = (client, room, text) => async () => {
+      for (const event of room.getLiveTimeline().getEvents()) {
+        if (event.isEncrypted()) await client.decryptEventIfNeeded(event);
+        if (event.isEncrypted() && event.getClearContent()?.body === text) return true;
+      }
+      return false;
+    };
+    await alice.sendTextMessage(roomId, "secret from alice");
+    await waitFor("bob decrypts alice's message", decrypted(bob, bobRoom, "secret from alice"), 60_000);
+    await bob.sendTextMessage(roomId, "secret from bob");
+    await waitFor("alice decrypts bob's message", decrypted(alice, aliceRoom, "secret from bob"), 60_000);
+    console.log(`e2ee: ok (room ${roomId})`);
+  } finally {
+    for (const client of clients) client.stopClient();
+  }
+}
+
+try {
+  await chat(args.prefix);
+  if (args.e2ee) await encrypted(args.prefix);
+  console.log("matrix-js-sdk scenario: all checks passed");
+  process.exit(0);
+} catch (error) {
+  console.error(`matrix-js-sdk scenario FAILED: ${error?.stack ?? error}`);
+  process.exit(1);
+}
