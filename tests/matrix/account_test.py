@@ -12,6 +12,7 @@ Exit status 0 when every check passes.
 import argparse
 import os
 import sys
+import time
 import urllib.parse
 import uuid
 
@@ -244,6 +245,25 @@ def member_events(m, alice, bob, room):
     check_event(m, event)
 
 
+def quiet_long_poll(m):
+    """A user with no account data of their own: the incremental sync after
+    the initial one holds until its timeout and repeats nothing (the push
+    rules came once). It used to answer at once forever: the section's
+    cursor stayed 0, which it read as an initial sync."""
+    quiet = account(m, "acquiet")
+    sync = ("sync.yaml", "/sync")
+    first = m.call(sync, "GET", C + "/sync", token=quiet["token"], query={"timeout": "0"}).body
+    types = [e["type"] for e in first.get("account_data", {}).get("events", [])]
+    ok("m.push_rules" in types, f"the initial sync carries the push rules: {types}")
+    started = time.monotonic()
+    again = m.call(sync, "GET", C + "/sync", token=quiet["token"],
+                   query={"since": first["next_batch"], "timeout": "1500"}).body
+    waited = time.monotonic() - started
+    ok(not again.get("account_data", {}).get("events"),
+       f"nothing repeated after the initial sync: {again.get('account_data')}")
+    ok(waited >= 1.2, f"the long poll held until its timeout: answered after {waited:.3f} s")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
@@ -264,6 +284,7 @@ def main():
     public_rooms(m, alice, bob)
     user_directory(m, alice)
     member_events(m, alice, bob, direct)
+    quiet_long_poll(m)
     print(f"account_test: ok ({m.checked} answers validated against the spec)")
     return 0
 

@@ -163,6 +163,41 @@ def sends(m, alice, bob):
     return direct, txn, first
 
 
+def own_transaction_ids(m, alice):
+    """unsigned.transaction_id names the txnId to the device that sent the
+    event, and to no other: clients match their local echo by it when the
+    sync answers before the send does. A redaction keeps its reason."""
+    phone = account_login(m, alice)
+    room = m.call(CREATE, "POST", C + "/createRoom", {"preset": "public_chat"},
+                  token=alice["token"]).body["room_id"]
+    sync = ("sync.yaml", "/sync")
+    tokens = {}
+    for name, who in (("sender", alice), ("phone", phone)):
+        tokens[name] = m.call(sync, "GET", C + "/sync", token=who["token"],
+                              query={"timeout": "0"}).body["next_batch"]
+    txn = "own-" + uuid.uuid4().hex
+    sent = send(m, alice, room, txn, {"msgtype": "m.text", "body": "mine"}).body["event_id"]
+    path = f"{C}/rooms/{q(room)}/redact/{q(sent)}/{q('r' + txn)}"
+    redaction = m.call(REDACT, "PUT", path, {"reason": "oops"}, token=alice["token"]).body
+
+    def timeline(who, name):
+        body = m.call(sync, "GET", C + "/sync", token=who["token"],
+                      query={"since": tokens[name], "timeout": "1000"}).body
+        events = body.get("rooms", {}).get("join", {}).get(room, {}).get("timeline", {})
+        got = {e["event_id"]: e for e in events.get("events", [])}
+        return got if redaction["event_id"] in got else None
+    mine = until("the redaction in the sender's sync", lambda: timeline(alice, "sender"))
+    ok(mine[sent]["unsigned"].get("transaction_id") == txn,
+       f"the sender's device sees its txnId: {mine[sent]}")
+    red = mine[redaction["event_id"]]
+    ok(red["unsigned"].get("transaction_id") == "r" + txn, f"and the redaction's: {red}")
+    ok(red["content"] == {"reason": "oops"}, f"the redaction keeps its reason: {red}")
+    theirs = until("the redaction in the phone's sync", lambda: timeline(phone, "phone"))
+    for event_id in (sent, redaction["event_id"]):
+        ok("transaction_id" not in theirs[event_id]["unsigned"],
+           f"another device of the same user sees no txnId: {theirs[event_id]}")
+
+
 def account_login(m, who):
     """A second session (device) of the same account."""
     got = m.call(None, "POST", C + "/login",
@@ -374,6 +409,7 @@ def main():
     alice, bob, carol = (account(m, n) for n in ("rwalice", "rwbob", "rwcarol"))
     befriend(m, alice, bob)
     direct, txn, first = sends(m, alice, bob)
+    own_transaction_ids(m, alice)
     group = membership(m, alice, bob, carol)
     refusals(m, alice, carol, direct, group)
     friendship_ended(m, alice, bob, direct, txn, first)

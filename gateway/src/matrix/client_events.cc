@@ -20,6 +20,7 @@ absl::StatusOr<nlohmann::json> ClientEvent(const messaging::v1::MatrixEvent& eve
   if (!unsigned_data.is_object()) unsigned_data = nlohmann::json::object();
   const int64_t ts = pdu.value("origin_server_ts", int64_t{0});
   unsigned_data["age"] = std::max<int64_t>(0, now_ms - ts);
+  if (!event.transaction_id().empty()) unsigned_data["transaction_id"] = event.transaction_id();
   out["unsigned"] = std::move(unsigned_data);
   return out;
 }

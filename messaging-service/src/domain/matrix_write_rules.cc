@@ -7,6 +7,14 @@ namespace messenger::messaging {
 
 std::string MatrixTxnKey(const std::string& txn_id) { return absl::StrCat("matrix ", txn_id); }
 
+std::optional<std::string> TxnIdOfKey(const std::string& key) {
+  constexpr std::string_view kPrefix = "matrix ";
+  if (key.size() <= kPrefix.size() || key.compare(0, kPrefix.size(), kPrefix) != 0) {
+    return std::nullopt;
+  }
+  return key.substr(kPrefix.size());
+}
+
 absl::Status ValidateTxnId(const std::string& txn_id) {
   if (txn_id.empty() || txn_id.size() > 255) {
     return absl::InvalidArgumentError("txnId must be 1 to 255 bytes");

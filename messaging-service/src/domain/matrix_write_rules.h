@@ -16,6 +16,8 @@ namespace messenger::messaging {
 // The sent-messages key of a Matrix transaction id. /v1 client_msg_ids are
 // printable ASCII without spaces, so the space keeps the two apart.
 std::string MatrixTxnKey(const std::string& txn_id);
+// The transaction id inside such a key; nullopt for a /v1 client_msg_id.
+std::optional<std::string> TxnIdOfKey(const std::string& key);
 // 1..255 bytes, no control characters.
 absl::Status ValidateTxnId(const std::string& txn_id);
 // What a retry must repeat: the room, the event type and the content.

@@ -8,6 +8,7 @@ namespace {
 void ToProto(const SyncedEvent& e, v1::MatrixEvent* out) {
   out->set_event_id(e.event_id);
   out->set_pdu(e.pdu);
+  out->set_transaction_id(e.transaction_id);
 }
 
 template <typename List>

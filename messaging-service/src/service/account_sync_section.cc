@@ -24,7 +24,7 @@ absl::StatusOr<UserSyncOutput> AccountDataSyncSection::Collect(const UserSyncInp
     ASSIGN_OR_RETURN(version, store_.AccountDataVersion(user));
     version = std::max(version, since_version);
   }
-  const bool initial = in.since <= 0;
+  const bool initial = in.initial;
   bool push_rules = initial, direct_changed = initial ? direct > 0 : direct != since_direct;
   std::optional<std::string> stored_direct;
   nlohmann::json global = nlohmann::json::array();

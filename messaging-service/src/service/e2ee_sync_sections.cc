@@ -27,7 +27,7 @@ absl::StatusOr<UserSyncOutput> ToDeviceSection::Collect(const UserSyncInput& in)
 absl::StatusOr<UserSyncOutput> DeviceListsSection::Collect(const UserSyncInput& in) {
   // An initial sync lists no changes (the client queries what it tracks);
   // it only learns the position.
-  const int64_t since = in.since > 0 ? in.since : std::numeric_limits<int64_t>::max();
+  const int64_t since = in.initial ? std::numeric_limits<int64_t>::max() : in.since;
   ASSIGN_OR_RETURN(DeviceListChanges changes, store_.ChangedSince(in.user_id, since));
   ASSIGN_OR_RETURN(KeyCounts counts, store_.Counts({in.user_id, in.device_id}));
   json changed = json::array();

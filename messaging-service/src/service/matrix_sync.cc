@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "common/text.h"
 #include "messaging-service/src/domain/matrix_sync_token.h"
+#include "messaging-service/src/domain/matrix_write_rules.h"
 
 namespace messenger::messaging {
 namespace {
@@ -185,6 +186,7 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
     }
     out.rooms.push_back(std::move(room));
   }
+  RETURN_IF_ERROR(MarkOwnTransactions(pass, out));
   pass.token.stream = ToWire(next);
   pass.token.typing = typing_cursor;
   RETURN_IF_ERROR(CollectSections(pass, out));
@@ -260,12 +262,33 @@ absl::StatusOr<std::set<std::string>> MatrixSync::SenderIds(
   return out;
 }
 
+absl::Status MatrixSync::MarkOwnTransactions(const SyncPass& pass, MatrixSyncResult& out) {
+  if (pass.device.empty()) return absl::OkStatus();
+  std::vector<std::string> own;
+  for (const MatrixSyncRoom& room : out.rooms) {
+    for (const SyncedEvent& e : room.timeline) {
+      if (e.sender == pass.user) own.push_back(e.event_id);
+    }
+  }
+  ASSIGN_OR_RETURN(auto keys, store_.SentKeys(pass.user, pass.device, own));
+  if (keys.empty()) return absl::OkStatus();
+  for (MatrixSyncRoom& room : out.rooms) {
+    for (SyncedEvent& e : room.timeline) {
+      auto key = keys.find(e.event_id);
+      if (key == keys.end()) continue;
+      if (std::optional<std::string> txn = TxnIdOfKey(key->second)) e.transaction_id = *txn;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MatrixSync::CollectSections(SyncPass& pass, MatrixSyncResult& out) {
   for (UserSyncSection* section : sections_) {
     const std::string name(section->name());
     UserSyncInput in;
     in.user_id = pass.user;
     in.device_id = pass.device;
+    in.initial = pass.initial;
     in.since = pass.initial ? 0 : [&] {
       auto it = pass.token.sections.find(name);
       return it == pass.token.sections.end() ? int64_t{0} : it->second;

@@ -108,6 +108,8 @@ class MatrixSync {
   absl::Status Timeline(SyncPass& pass, SyncKey after, int64_t before_seq, MatrixSyncRoom& room);
   absl::Status JoinedRoom(SyncPass& pass, const UserRoom& membership, MatrixSyncRoom& out);
   absl::Status CollectSections(SyncPass& pass, MatrixSyncResult& out);
+  // unsigned.transaction_id of the events this device sent.
+  absl::Status MarkOwnTransactions(const SyncPass& pass, MatrixSyncResult& out);
   // Matrix ids of the senders of `lists` and of `user` (a UUID): whose
   // member events a lazy-loading client gets.
   absl::StatusOr<std::set<std::string>> SenderIds(

@@ -209,14 +209,12 @@ absl::StatusOr<std::string> MatrixWrites::Redact(const std::string& user_id,
   ASSIGN_OR_RETURN(std::optional<TargetFacts> facts, store_.FindTarget(event_id));
   if (facts && facts->type == matrix::kMessageType && !facts->is_relation) {
     // A message as /v1 deletes it: message.deleted once, /v1 shows it deleted.
-    absl::Status deleted = relations_.Delete(user, event_id);
+    absl::Status deleted = relations_.Delete(
+        user, event_id,
+        RelationsManager::DeleteRequest{reason, device_id, MatrixTxnKey(txn_id), hash});
     if (!deleted.ok() && !absl::IsAlreadyExists(deleted)) return deleted;
     ASSIGN_OR_RETURN(std::optional<std::string> redaction, mx_store_.RedactionOf(event_id));
     if (!redaction) return absl::InternalError("the deleted message has no redaction");
-    // Best effort: a lost key is made good by the "redacted once" answer.
-    (void)store_.Transaction([&](MessagingTx& tx) {
-      return tx.InsertSent(user, device_id, MatrixTxnKey(txn_id), *redaction, hash).status();
-    });
     return *redaction;
   }
   if (facts && facts->sender != user) {

@@ -159,10 +159,19 @@ absl::StatusOr<EditedMessage> RelationsManager::Edit(const std::string& user_id,
   return EditedMessage{message_id, edit.event_id, edit.origin_server_ts};
 }
 
-absl::Status RelationsManager::Delete(const std::string& user_id, const std::string& message_id) {
+absl::Status RelationsManager::Delete(const std::string& user_id, const std::string& message_id,
+                                     const std::optional<DeleteRequest>& request) {
   ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kDelete, user_id, message_id));
-  return Write(checked, nlohmann::json::object(), kRedactionType, message_id,
+  nlohmann::json content = nlohmann::json::object();
+  if (request && request->reason) content["reason"] = *request->reason;
+  return Write(checked, std::move(content), kRedactionType, message_id,
                [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>& joined) {
+                 if (request) {
+                   RETURN_IF_ERROR(tx.InsertSent(checked.user, request->device_id,
+                                                 request->client_key, e.event_id,
+                                                 request->request_hash)
+                                       .status());
+                 }
                  RETURN_IF_ERROR(
                      tx.InsertRedaction(message_id, e.event_id, e.room_id, e.origin_server_ts));
                  RETURN_IF_ERROR(RedactStored(tx, message_id));

@@ -30,8 +30,18 @@ class RelationsManager {
 
   absl::StatusOr<EditedMessage> Edit(const std::string& user_id, const std::string& message_id,
                                      const std::string& text);
+  // A delete asked through the Matrix API: the reason goes into the
+  // redaction, and the device's transaction key commits with it (a sync
+  // racing the answer still tells the device it sent the redaction).
+  struct DeleteRequest {
+    std::optional<std::string> reason;
+    std::string device_id;
+    std::string client_key;  // MatrixTxnKey(txnId)
+    std::string request_hash;
+  };
   // Own messages, or any with the room's redact power level.
-  absl::Status Delete(const std::string& user_id, const std::string& message_id);
+  absl::Status Delete(const std::string& user_id, const std::string& message_id,
+                      const std::optional<DeleteRequest>& request = std::nullopt);
   absl::Status React(const std::string& user_id, const std::string& message_id,
                      const std::string& key);
   absl::Status Unreact(const std::string& user_id, const std::string& message_id,

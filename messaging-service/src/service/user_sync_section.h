@@ -10,7 +10,10 @@ namespace messenger::messaging {
 struct UserSyncInput {
   std::string user_id;    // UUID
   std::string device_id;  // the session's device
-  int64_t since = 0;      // this section's cursor from the token; 0: initial sync
+  int64_t since = 0;      // this section's cursor from the token
+  // A sync without `since`. Not `since == 0`: a section with nothing yet
+  // keeps cursor 0 across incremental syncs.
+  bool initial = false;
 };
 struct UserSyncOutput {
   int64_t next = 0;         // the cursor to put in next_batch

@@ -24,6 +24,9 @@ struct SyncedEvent {
   std::string sender;  // user UUID
   std::string pdu;
   SyncKey key;
+  // The txnId of PUT /send or /redact when the syncing device sent it: the
+  // client matches its local echo by it (unsigned.transaction_id).
+  std::string transaction_id;
 };
 
 // The user's membership of a room and the event that set it.
@@ -93,6 +96,12 @@ class MatrixSyncStore {
                                             int max_per_user) = 0;
   virtual absl::StatusOr<std::optional<std::string>> GetFilter(const std::string& user_id,
                                                                int64_t filter_id) = 0;
+
+  // event id -> the client key (`client_msg_id`) the device sent it under,
+  // for those of `event_ids` it sent.
+  virtual absl::StatusOr<std::map<std::string, std::string>> SentKeys(
+      const std::string& user_id, const std::string& device_id,
+      const std::vector<std::string>& event_ids) = 0;
 };
 
 }  // namespace messenger::messaging

@@ -75,6 +75,11 @@ constexpr pg::Query kInsertFilter{
 constexpr pg::Query kGetFilter{
     "mxs_get_filter",
     "SELECT filter FROM matrix_filters WHERE user_id = $1::uuid AND filter_id = $2"};
+constexpr pg::Query kSentKeys{
+    "mxs_sent_keys",
+    "SELECT event_id, client_msg_id FROM sent_messages "
+    "WHERE event_id IN (SELECT json_array_elements_text($3::json)) "
+    "AND user_id = $1::uuid AND device_id = $2"};
 
 #undef MESSENGER_EVENT_COLUMNS
 
@@ -206,6 +211,16 @@ absl::StatusOr<std::optional<std::string>> PgMatrixSyncStore::GetFilter(const st
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kGetFilter, {user_id, filter_id}));
   if (r.rows() == 0) return std::nullopt;
   return r.GetString(0, 0);
+}
+
+absl::StatusOr<std::map<std::string, std::string>> PgMatrixSyncStore::SentKeys(
+    const std::string& user_id, const std::string& device_id,
+    const std::vector<std::string>& event_ids) {
+  std::map<std::string, std::string> out;
+  if (event_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kSentKeys, {user_id, device_id, JsonList(event_ids)}));
+  for (int i = 0; i < r.rows(); ++i) out[r.GetString(i, 0)] = r.GetString(i, 1);
+  return out;
 }
 
 }  // namespace messenger::messaging

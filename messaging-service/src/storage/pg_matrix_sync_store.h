@@ -26,6 +26,9 @@ class PgMatrixSyncStore final : public MatrixSyncStore {
                                     int max_per_user) override;
   absl::StatusOr<std::optional<std::string>> GetFilter(const std::string& user_id,
                                                        int64_t filter_id) override;
+  absl::StatusOr<std::map<std::string, std::string>> SentKeys(
+      const std::string& user_id, const std::string& device_id,
+      const std::vector<std::string>& event_ids) override;
 
  private:
   pg::Pool& pool_;

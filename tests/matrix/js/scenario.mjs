@@ -1,7 +1,7 @@
 // matrix-js-sdk (the client library under Element Web) against a running
 // messenger: two users register and log in through the SDK, become friends
-// over /v1, one opens a direct room inviting the other, who sees the invite
-// in sync and joins; messages cross through the SDK's sync loop, typing and
+// over /v1, one invites the other into a private group, who sees the invite
+// in sync and joins; a direct room between them is joined at once; messages cross through the SDK's sync loop, typing and
 // read receipts reach the other side, a third client pages history back with
 // scrollback, and a redaction is seen by both. With --e2ee the same two open
 // an encrypted room with the SDK's Rust crypto (keys upload/query/claim,
@@ -143,25 +143,44 @@ async function chat(prefix) {
   const bob = await started(clientFor(bobLogin));
   const clients = [alice, bob];
   try {
-    // A direct room inviting bob; bob sees the invite through sync and joins.
+    // A private group inviting bob: bob sees the invite through sync and joins.
+    const { room_id: groupId } = await alice.createRoom({
+      preset: "private_chat",
+      name: "js group",
+      invite: [bobLogin.user_id],
+    });
+    await waitFor("bob's group invite in sync", () => bob.getRoom(groupId)?.getMyMembership() === "invite");
+    await bob.joinRoom(groupId);
+    await waitFor("bob's group join seen by alice", () =>
+      alice.getRoom(groupId)?.getMember(bobLogin.user_id)?.membership === "join");
+    await waitFor("the group joined at bob", () => bob.getRoom(groupId)?.getMyMembership() === "join");
+
+    // A direct room with a friend: messenger joins both at once (the /v1
+    // rule for 1:1 chats between friends), so bob's sync shows it joined,
+    // with alice's is_direct invite in its timeline and in bob's m.direct.
     const { room_id: roomId } = await alice.createRoom({
       preset: "trusted_private_chat",
       is_direct: true,
       invite: [bobLogin.user_id],
     });
-    const invited = await waitFor("bob's invite in sync", () => {
-      const room = bob.getRoom(roomId);
-      return room?.getMyMembership() === "invite" && room;
-    });
-    check(invited.getDMInviter() === aliceLogin.user_id, `the invite names alice: ${invited.getDMInviter()}`);
-    await bob.joinRoom(roomId);
-    const aliceRoom = await waitFor("bob's join seen by alice", () => {
-      const room = alice.getRoom(roomId);
-      return room?.getMember(bobLogin.user_id)?.membership === "join" && room;
-    });
-    const bobRoom = await waitFor("bob's room joined", () => {
+    const bobRoom = await waitFor("the direct room joined at bob", () => {
       const room = bob.getRoom(roomId);
       return room?.getMyMembership() === "join" && room;
+    });
+    const invite = bobRoom
+      .getLiveTimeline()
+      .getEvents()
+      .find((e) => e.getType() === "m.room.member" && e.getStateKey() === bobLogin.user_id &&
+        e.getContent().membership === "invite");
+    check(invite?.getSender() === aliceLogin.user_id && invite.getContent().is_direct === true,
+      "alice's is_direct invite is in bob's timeline");
+    check(bobRoom.guessDMUserId() === aliceLogin.user_id, `bob's DM partner: ${bobRoom.guessDMUserId()}`);
+    await waitFor("the room in bob's m.direct", () =>
+      bob.getAccountData("m.direct")?.getContent()?.[aliceLogin.user_id]?.includes(roomId));
+    await bob.joinRoom(roomId);  // accepting again is a no-op, as in Matrix
+    const aliceRoom = await waitFor("bob joined, seen by alice", () => {
+      const room = alice.getRoom(roomId);
+      return room?.getMember(bobLogin.user_id)?.membership === "join" && room;
     });
 
     // Messages both ways through the sync loops.
@@ -234,9 +253,9 @@ async function encrypted(prefix) {
     for (const client of clients) await client.initRustCrypto({ useIndexedDB: false });
     await started(alice);
     await started(bob);
+    // A private group: the pair's direct room exists already and is not encrypted.
     const { room_id: roomId } = await alice.createRoom({
-      preset: "trusted_private_chat",
-      is_direct: true,
+      preset: "private_chat",
       invite: [bob.getUserId()],
       initial_state: [
         { type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } },
