@@ -46,7 +46,10 @@ class MatrixJsSdkTest : public ::testing::Test {
 
 bool MatrixJsSdkTest::installed_ = true;
 
-TEST_F(MatrixJsSdkTest, DirectChatTypingReceiptsScrollbackRedaction) { Run(""); }
+// The chat (invite, messages, typing, receipts, scrollback, redaction), then
+// an encrypted room with the SDK's Rust crypto: keys upload, query and claim,
+// to-device room keys, and each side decrypting the other's message.
+TEST_F(MatrixJsSdkTest, ChatThenAnEncryptedRoomWithRustCrypto) { Run("--e2ee"); }
 
 }  // namespace
 }  // namespace messenger::e2e
