@@ -121,7 +121,12 @@ async function v1Login(localpart) {
 }
 
 async function befriend(aliceV1, bobV1) {
-  const asked = await http("POST", "/v1/contacts/requests", { token: aliceV1.token, body: { user_id: bobV1.id } });
+  // contact-service learns of new users from user.created on the bus: a
+  // user registered a moment ago may still be unknown to it (404).
+  const asked = await waitFor("the contact request", async () => {
+    const got = await http("POST", "/v1/contacts/requests", { token: aliceV1.token, body: { user_id: bobV1.id } });
+    return got.status === 404 ? null : got;
+  });
   check(asked.status === 201 || asked.status === 200, `contact request: ${asked.status}`);
   const accepted = await http("POST", `/v1/contacts/requests/${aliceV1.id}/accept`, { token: bobV1.token });
   check(accepted.status === 200, `accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
