@@ -97,6 +97,9 @@ def refusals(m, alice, bob):
     refused(m, "GET", C + "/keys/changes", None, t, 400, "M_MISSING_PARAM")
     m.call(None, "GET", C + "/keys/changes", token=t, query={"from": "x", "to": "1"}, expect=400,
            errcode="M_INVALID_PARAM")
+    # Shaped like a sync token, yet not one this server gave out.
+    m.call(None, "GET", C + "/keys/changes", token=t, query={"from": "m12.x.y", "to": "m1.0"},
+           expect=400, errcode="M_INVALID_PARAM")
     # Bounds: one upload, one device's stock, one query.
     refused(m, "POST", C + "/keys/upload", {"one_time_keys": one_time_keys(0, 101)}, t, 413,
             "M_TOO_LARGE")

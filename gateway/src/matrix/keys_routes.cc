@@ -74,7 +74,10 @@ absl::StatusOr<http::Response> Changes(ClientApi& api, ClientRequest& c) {
   ASSIGN_OR_RETURN(*request.mutable_from_token(), SyncToken(c, "from"));
   ASSIGN_OR_RETURN(*request.mutable_to_token(), SyncToken(c, "to"));
   e2ee::v1::KeyChangesResponse response;
-  RETURN_IF_ERROR(CallE2ee(api, &E2eeService::Stub::KeyChanges, request, &response));
+  absl::Status called = CallE2ee(api, &E2eeService::Stub::KeyChanges, request, &response);
+  // The caller is ours: a refusal can only be about the tokens.
+  if (absl::IsInvalidArgument(called)) return MatrixError(kInvalidParam, std::string(called.message()));
+  RETURN_IF_ERROR(called);
   return http::Response::Json(200, {{"changed", response.changed()}, {"left", response.left()}});
 }
 
