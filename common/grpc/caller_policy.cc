@@ -60,6 +60,13 @@ std::optional<std::string> CallerName(const std::vector<std::string>& dns_names)
   return std::nullopt;
 }
 
+bool HasCallerRule(std::string_view service) {
+  for (const Rule& rule : Rules()) {
+    if (rule.service == service) return true;
+  }
+  return false;
+}
+
 absl::Status CheckCaller(std::string_view method, const std::optional<std::string>& caller) {
   const std::string who = caller ? *caller : "a peer without a messenger identity";
   const std::string_view service = ServiceOf(method);

@@ -42,4 +42,8 @@ std::optional<std::string> CallerName(const std::vector<std::string>& dns_names)
 // PERMISSION_DENIED otherwise.
 absl::Status CheckCaller(std::string_view method, const std::optional<std::string>& caller);
 
+// Whether the table names `service` ("pkg.Service"); one without a rule is
+// refused to every caller.
+bool HasCallerRule(std::string_view service);
+
 }  // namespace messenger::grpcx

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+
 namespace messenger::grpcx {
 namespace {
 
@@ -48,6 +54,30 @@ TEST(CallerPolicy, DenialSaysWhoMayCall) {
             std::string::npos)
       << denied;
   EXPECT_NE(denied.message().find("gateway, messaging"), std::string::npos) << denied;
+}
+
+// A service added to a .proto without a rule would be refused to every
+// caller under mTLS, and only a test run with mTLS would notice.
+TEST(CallerPolicy, EveryServiceOfTheProtosHasARule) {
+  int services = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(MESSENGER_SOURCE_DIR "/proto")) {
+    if (entry.path().extension() != ".proto") continue;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch package;
+    ASSERT_TRUE(std::regex_search(text, package, std::regex(R"(\npackage ([\w.]+);)")))
+        << entry.path();
+    const std::regex service_line(R"(\nservice (\w+))");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), service_line);
+         it != std::sregex_iterator(); ++it) {
+      const std::string service = package[1].str() + "." + (*it)[1].str();
+      EXPECT_TRUE(HasCallerRule(service)) << service << " (" << entry.path() << ") has no rule";
+      ++services;
+    }
+  }
+  EXPECT_GE(services, 9) << "the scan found too few services: is the proto directory right?";
+  EXPECT_FALSE(HasCallerRule("messenger.nothing.v1.NoService"));
 }
 
 TEST(CallerPolicy, CallerNameIsTheOneLabelBeforeTheIdentityDomain) {
