@@ -16,6 +16,8 @@ namespace {
 // The drain delay may take at most this part of the drain timeout: the rest
 // is for the requests in flight.
 constexpr double kMaxDelayShare = 0.5;
+// A drain step at least this slow is logged at info, naming the step.
+constexpr absl::Duration kSlowDrainStep = absl::Milliseconds(500);
 
 }  // namespace
 
@@ -151,8 +153,13 @@ void Lifecycle::Drain(absl::Time deadline, bool skip_delay) {
   for (auto it = stop_steps_.rbegin(); it != stop_steps_.rend(); ++it) {
     const absl::Time began = absl::Now();
     it->run(deadline);
-    log::Debug("drain step",
-               {{"step", it->what}, {"ms", absl::ToInt64Milliseconds(absl::Now() - began)}});
+    const absl::Duration took = absl::Now() - began;
+    const nlohmann::json step = {{"step", it->what}, {"ms", absl::ToInt64Milliseconds(took)}};
+    if (took >= kSlowDrainStep) {
+      log::Info("slow drain step", step);
+    } else {
+      log::Debug("drain step", step);
+    }
   }
   if (absl::Now() > deadline) {
     log::Warn("drain took longer than MESSENGER_DRAIN_TIMEOUT_MS",

@@ -187,7 +187,7 @@ TEST(DrainE2eTest, SigtermToEachProcessUnderLoadLosesNothing) {
               << " sends acknowledged meanwhile)" << std::endl;
     EXPECT_TRUE(unready) << name << ": /readyz did not answer 503 within the drain delay";
     EXPECT_EQ(exit_status, 0) << name << Dump(process->log_path());
-    EXPECT_LT(drained, kDrainTimeout + absl::Seconds(2)) << name;
+    EXPECT_LT(drained, kDrainTimeout + absl::Seconds(2)) << name << Dump(process->log_path());
     ASSERT_TRUE(
         process->Start(env, dir.path(), process == &split.gateway ? "/healthz" : "/readyz").ok())
         << name;
