@@ -126,10 +126,12 @@ TEST(MatrixSyncTest, SyncFiltersHistoryReceiptsTypingAndATokenAcrossARestart) {
 //   --gtest_filter='*DISABLED_Bench*'
 // MESSENGER_MATRIX_BENCH_ARGS adds arguments (--rooms, --rate, --out ...).
 TEST(MatrixSyncTest, DISABLED_Bench) {
-  // One sender writes every room: no per-user send limit in the way.
+  // One sender writes every room and one reader holds every long poll of
+  // the memory reading: no per-user limit in the way.
   auto messenger = MessengerProcess::Start({{"MESSENGER_SERVER_NAME", "localhost"},
                                             {"MESSENGER_SEND_RATE_PER_S", "100000"},
-                                            {"MESSENGER_SEND_BURST", "100000"}});
+                                            {"MESSENGER_SEND_BURST", "100000"},
+                                            {"MESSENGER_SYNC_POLLS_PER_USER", "1000"}});
   ASSERT_TRUE(messenger.ok()) << messenger.status();
   const char* extra = std::getenv("MESSENGER_MATRIX_BENCH_ARGS");
   const std::string log = absl::StrCat((*messenger)->log_path(), ".matrix_bench.log");
@@ -152,6 +154,12 @@ TEST_F(MatrixClientTest, EncryptionKeysAndToDevice) {
 // Account data, push rules, aliases, directories, profile -> member events.
 TEST_F(MatrixClientTest, AccountDataPushRulesAndDirectory) {
   Run({}, "account_test.py", "");
+}
+
+// matrix-nio chatting through its own API: group room, invite, join, sync,
+// room_messages back to the start, olm keys, to-device once, logout.
+TEST_F(MatrixClientTest, MatrixNioChatScenario) {
+  Run({}, "nio_chat_scenario.py", "");
 }
 
 }  // namespace

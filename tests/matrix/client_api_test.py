@@ -60,7 +60,10 @@ def login(m, user, password=PASSWORD, **extra):
 def discovery(m, base):
     wk = m.call(("wellknown.yaml", "/matrix/client"), "GET", "/.well-known/matrix/client")
     ok(wk.body["m.homeserver"]["base_url"] == base, f"well-known base_url: {wk}")
-    m.call(("versions.yaml", "/versions"), "GET", "/_matrix/client/versions")
+    versions = m.call(("versions.yaml", "/versions"), "GET", "/_matrix/client/versions").body
+    # The versions whose core endpoints are served (discovery_routes.cc).
+    ok(versions == {"versions": ["v1.1", "v1.2", "v1.3"], "unstable_features": {}},
+       f"versions: {versions}")
     m.call(None, "GET", C + "/no/such/endpoint", expect=404, errcode="M_UNRECOGNIZED")
     m.call(None, "GET", "/_matrix/media/v3/config", expect=404, errcode="M_UNRECOGNIZED")
     wrong = m.call(None, "DELETE", C + "/login", expect=405, errcode="M_UNRECOGNIZED")
@@ -420,6 +423,19 @@ def disabled_mode(m, args):
            {"username": "mxnope", "password": PASSWORD}, expect=403, errcode="M_FORBIDDEN")
 
 
+def token_validity(m, args):
+    """GET /v1/register/m.login.registration_token/validity (spec v1.2)."""
+    path = "/_matrix/client/v1/register/m.login.registration_token/validity"
+    spec = ("registration_tokens.yaml", "/register/m.login.registration_token/validity")
+    if args.mode != "token":
+        m.call(spec, "GET", path, query={"token": "x"}, expect=403, errcode="M_FORBIDDEN")
+        return
+    good = m.call(spec, "GET", path, query={"token": args.token}).body
+    bad = m.call(spec, "GET", path, query={"token": args.token + "x"}).body
+    ok(good == {"valid": True} and bad == {"valid": False}, f"validity: {good} {bad}")
+    m.call(None, "GET", path, expect=400, errcode="M_MISSING_PARAM")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
@@ -430,6 +446,7 @@ def main():
     args = parser.parse_args()
     m = MatrixHttp(args.base)
     {"open": open_mode, "token": token_mode, "disabled": disabled_mode}[args.mode](m, args)
+    token_validity(m, args)
     print(f"ok: {args.mode} mode, {m.checked} answers validated against the spec")
     return 0
 

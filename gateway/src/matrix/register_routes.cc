@@ -1,6 +1,7 @@
 // Registration: POST /register with user-interactive auth (m.login.dummy when
 // open, m.login.registration_token when a token is required), GET
-// /register/available. Accounts made here have no email.
+// /register/available, GET /v1/register/m.login.registration_token/validity.
+// Accounts made here have no email.
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/crypto.h"
@@ -125,6 +126,19 @@ absl::StatusOr<http::Response> Available(ClientApi& api, ClientRequest& c) {
   return http::Response::Json(200, {{"available", true}});
 }
 
+// Spec v1.2: whether a registration token would be accepted; rate limited
+// like registration so it is no cheaper way to guess the token.
+absl::StatusOr<http::Response> TokenValidity(ClientApi& api, ClientRequest& c) {
+  RETURN_IF_ERROR(api.gateway().auth_limits().TakeForClient(c.http));
+  if (api.config().registration != Registration::kToken) {
+    return MatrixError(kForbidden, "registration on this server takes no token");
+  }
+  std::optional<std::string_view> token = c.query.Get("token");
+  if (!token.has_value()) return MatrixError(kMissingParam, "'token' is required");
+  const bool valid = Sha256(std::string(*token)) == Sha256(api.config().registration_token);
+  return http::Response::Json(200, {{"valid", valid}});
+}
+
 }  // namespace
 
 void AddRegisterRoutes(ClientApi& api) {
@@ -132,6 +146,8 @@ void AddRegisterRoutes(ClientApi& api) {
             [&api](ClientRequest& c) { return Register(api, c); });
   api.Route("GET", "/register/available", Access::kPublic, Versions::kV3AndR0,
             [&api](ClientRequest& c) { return Available(api, c); });
+  api.RouteExact("GET", "/_matrix/client/v1/register/m.login.registration_token/validity",
+                 Access::kPublic, [&api](ClientRequest& c) { return TokenValidity(api, c); });
 }
 
 }  // namespace messenger::gateway::matrix
