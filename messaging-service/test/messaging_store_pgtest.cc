@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -715,6 +716,74 @@ TEST_F(MessagingStoreTest, AFirstDirectSendMeetingAnotherConflictIsNotA409) {
   absl::StatusOr<SentMessage> sent = SendTo(alice_, bob_, "first", "c1");
   ASSERT_TRUE(sent.ok()) << sent.status();
   EXPECT_FALSE(sent->duplicate);
+}
+
+// A send into a group of N wakes N long polls at once. Their reads share
+// batched statements (SyncReadBatcher): far fewer than N statements, and each
+// poll gets exactly what its own read gives (same rows, order and token),
+// whatever its token; a user outside the room gets nothing of it.
+TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirSyncReads) {
+  constexpr int kMembers = 100;
+  std::vector<std::string> members;
+  for (int i = 0; i < kMembers; ++i) {
+    members.push_back(NewUser("m" + std::to_string(i)));
+    friends_.Befriend(alice_, members.back());
+  }
+  friends_.Befriend(alice_, bob_);
+  const int64_t older = ToWire(Settle());
+  ASSERT_TRUE(SendTo(alice_, bob_, "direct", "d1").ok());  // bob: his own rows
+  auto group = manager_->CreateGroup(alice_, "big", members);
+  ASSERT_TRUE(group.ok()) << group.status();
+  const int64_t before = ToWire(Settle());
+  ASSERT_TRUE(SendIn(alice_, group->room_id, "to all", "g1").ok());
+  Settle();
+  // Half the polls from before the group, half from just before the send.
+  std::vector<std::pair<std::string, int64_t>> polls;
+  for (int i = 0; i < kMembers; ++i) polls.push_back({members[i], i % 2 == 0 ? before : older});
+  polls.push_back({bob_, older});
+  polls.push_back({carol_, before});
+  metrics::Counter& statements = metrics::Registry::Default().GetCounter(kSyncStatementsMetric, "");
+  const double statements_before = statements.value();
+  std::mutex mutex;
+  std::map<size_t, absl::StatusOr<SyncBatch>> answers;
+  for (size_t i = 0; i < polls.size(); ++i) {
+    auto now = manager_->SyncOnceAsync(polls[i].first, polls[i].second,
+                                       [&, i](absl::StatusOr<SyncBatch> batch) {
+                                         std::lock_guard lock(mutex);
+                                         answers.emplace(i, std::move(batch));
+                                       });
+    if (now) {
+      std::lock_guard lock(mutex);
+      answers.emplace(i, std::move(*now));
+    }
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  for (;;) {
+    {
+      std::lock_guard lock(mutex);
+      if (answers.size() == polls.size()) break;
+    }
+    ASSERT_LT(absl::Now(), deadline) << "woken polls unanswered";
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const double used = statements.value() - statements_before;
+  // Each poll reading on its own would take one statement per poll.
+  EXPECT_LE(used, polls.size() / 4.0) << "sync statements for " << polls.size() << " polls";
+  std::lock_guard lock(mutex);
+  for (size_t i = 0; i < polls.size(); ++i) {
+    const absl::StatusOr<SyncBatch>& got = answers.at(i);
+    auto own = manager_->SyncOnce(polls[i].first, polls[i].second);
+    ASSERT_TRUE(got.ok() && own.ok()) << got.status() << own.status();
+    std::vector<std::pair<SyncKey, std::string>> want, have;
+    for (const auto& row : own->rows) want.push_back({row.key(), row.kind + row.room_id});
+    for (const auto& row : got->rows) have.push_back({row.key(), row.kind + row.room_id});
+    EXPECT_EQ(have, want) << "poll " << i;
+    EXPECT_EQ(got->next, own->next) << "poll " << i;
+    if (polls[i].first != carol_) {
+      EXPECT_FALSE(have.empty()) << "poll " << i;
+    }
+  }
+  EXPECT_TRUE(answers.at(polls.size() - 1)->rows.empty());  // carol is not in the group
 }
 
 }  // namespace
