@@ -736,7 +736,7 @@ TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirSyncReads) {
   ASSERT_TRUE(group.ok()) << group.status();
   const int64_t before = ToWire(Settle());
   ASSERT_TRUE(SendIn(alice_, group->room_id, "to all", "g1").ok());
-  Settle();
+  const int64_t sent_at = ToWire(Settle());
   // Half the polls from before the group, half from just before the send.
   std::vector<std::pair<std::string, int64_t>> polls;
   for (int i = 0; i < kMembers; ++i) polls.push_back({members[i], i % 2 == 0 ? before : older});
@@ -778,7 +778,15 @@ TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirSyncReads) {
     for (const auto& row : own->rows) want.push_back({row.key(), row.kind + row.room_id});
     for (const auto& row : got->rows) have.push_back({row.key(), row.kind + row.room_id});
     EXPECT_EQ(have, want) << "poll " << i;
-    EXPECT_EQ(got->next, own->next) << "poll " << i;
+    // The token is the read's horizon: other databases' transactions move
+    // it, so a later read may end higher; from it nothing is left over.
+    EXPECT_LE(got->next, own->next) << "poll " << i;
+    if (got->next != polls[i].second) {  // a read (not the in-memory "nothing new")
+      EXPECT_GE(FromWire(got->next), FromWire(sent_at)) << "poll " << i;
+    }
+    auto rest = manager_->SyncOnce(polls[i].first, got->next);
+    ASSERT_TRUE(rest.ok());
+    EXPECT_TRUE(rest->rows.empty()) << "poll " << i;
     if (polls[i].first != carol_) {
       EXPECT_FALSE(have.empty()) << "poll " << i;
     }
