@@ -11,6 +11,7 @@
 #include "common/bus/consumer.h"
 #include "common/metrics.h"
 #include "common/pg/migrations.h"
+#include "common/status_mapping.h"
 #include "common/testing/testing.h"
 #include "common_bus_migrations.h"
 #include "messaging-service/src/domain/conversation_rules.h"
@@ -792,6 +793,26 @@ TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirSyncReads) {
     }
   }
   EXPECT_TRUE(answers.at(polls.size() - 1)->rows.empty());  // carol is not in the group
+}
+
+// The queue of batched sync reads is bounded: past it a woken poll is
+// answered at once with a retry hint (a 429 with Retry-After over HTTP).
+TEST_F(MessagingStoreTest, AFullSyncReadQueueAnswersRetryLater) {
+  MessagingLimits limits;
+  limits.sync_reads.max_queued = 0;
+  UseLimits(limits);
+  friends_.Befriend(alice_, bob_);
+  const int64_t before = ToWire(Settle());
+  ASSERT_TRUE(SendTo(alice_, bob_, "hi", "q1").ok());
+  bool ran = false;
+  auto now = manager_->SyncOnceAsync(bob_, before, [&](absl::StatusOr<SyncBatch>) { ran = true; });
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->status().code(), absl::StatusCode::kResourceExhausted) << now->status();
+  EXPECT_TRUE(RetryAfter(now->status()).has_value());
+  EXPECT_FALSE(ran);
+  auto own = manager_->SyncOnce(bob_, before);  // the poll's own read still answers
+  ASSERT_TRUE(own.ok());
+  EXPECT_FALSE(own->rows.empty());
 }
 
 }  // namespace
