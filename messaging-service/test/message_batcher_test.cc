@@ -65,6 +65,8 @@ class MockStore : public MessagingStore {
               (const std::string&, const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<ConversationRow>>, LeftConversations,
               (const std::string&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<SyncPage>>, SyncRowsMany,
+              (const std::vector<SyncRequest>&, int), (override));
 };
 
 std::shared_ptr<const FastMessage> Message(const std::string& room) {

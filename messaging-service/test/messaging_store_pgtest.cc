@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "common/bus/consumer.h"
 #include "common/metrics.h"
 #include "common/pg/migrations.h"
+#include "common/status_mapping.h"
 #include "common/testing/testing.h"
 #include "common_bus_migrations.h"
 #include "messaging-service/src/domain/conversation_rules.h"
@@ -715,6 +717,102 @@ TEST_F(MessagingStoreTest, AFirstDirectSendMeetingAnotherConflictIsNotA409) {
   absl::StatusOr<SentMessage> sent = SendTo(alice_, bob_, "first", "c1");
   ASSERT_TRUE(sent.ok()) << sent.status();
   EXPECT_FALSE(sent->duplicate);
+}
+
+// A send into a group of N wakes N long polls at once. Their reads share
+// batched statements (SyncReadBatcher): far fewer than N statements, and each
+// poll gets exactly what its own read gives (same rows, order and token),
+// whatever its token; a user outside the room gets nothing of it.
+TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirSyncReads) {
+  constexpr int kMembers = 100;
+  std::vector<std::string> members;
+  for (int i = 0; i < kMembers; ++i) {
+    members.push_back(NewUser("m" + std::to_string(i)));
+    friends_.Befriend(alice_, members.back());
+  }
+  friends_.Befriend(alice_, bob_);
+  const int64_t older = ToWire(Settle());
+  ASSERT_TRUE(SendTo(alice_, bob_, "direct", "d1").ok());  // bob: his own rows
+  auto group = manager_->CreateGroup(alice_, "big", members);
+  ASSERT_TRUE(group.ok()) << group.status();
+  const int64_t before = ToWire(Settle());
+  ASSERT_TRUE(SendIn(alice_, group->room_id, "to all", "g1").ok());
+  const int64_t sent_at = ToWire(Settle());
+  // Half the polls from before the group, half from just before the send.
+  std::vector<std::pair<std::string, int64_t>> polls;
+  for (int i = 0; i < kMembers; ++i) polls.push_back({members[i], i % 2 == 0 ? before : older});
+  polls.push_back({bob_, older});
+  polls.push_back({carol_, before});
+  metrics::Counter& statements = metrics::Registry::Default().GetCounter(kSyncStatementsMetric, "");
+  const double statements_before = statements.value();
+  std::mutex mutex;
+  std::map<size_t, absl::StatusOr<SyncBatch>> answers;
+  for (size_t i = 0; i < polls.size(); ++i) {
+    auto now = manager_->SyncOnceAsync(polls[i].first, polls[i].second,
+                                       [&, i](absl::StatusOr<SyncBatch> batch) {
+                                         std::lock_guard lock(mutex);
+                                         answers.emplace(i, std::move(batch));
+                                       });
+    if (now) {
+      std::lock_guard lock(mutex);
+      answers.emplace(i, std::move(*now));
+    }
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  for (;;) {
+    {
+      std::lock_guard lock(mutex);
+      if (answers.size() == polls.size()) break;
+    }
+    ASSERT_LT(absl::Now(), deadline) << "woken polls unanswered";
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const double used = statements.value() - statements_before;
+  // Each poll reading on its own would take one statement per poll.
+  EXPECT_LE(used, polls.size() / 4.0) << "sync statements for " << polls.size() << " polls";
+  std::lock_guard lock(mutex);
+  for (size_t i = 0; i < polls.size(); ++i) {
+    const absl::StatusOr<SyncBatch>& got = answers.at(i);
+    auto own = manager_->SyncOnce(polls[i].first, polls[i].second);
+    ASSERT_TRUE(got.ok() && own.ok()) << got.status() << own.status();
+    std::vector<std::pair<SyncKey, std::string>> want, have;
+    for (const auto& row : own->rows) want.push_back({row.key(), row.kind + row.room_id});
+    for (const auto& row : got->rows) have.push_back({row.key(), row.kind + row.room_id});
+    EXPECT_EQ(have, want) << "poll " << i;
+    // The token is the read's horizon: other databases' transactions move
+    // it, so a later read may end higher; from it nothing is left over.
+    EXPECT_LE(got->next, own->next) << "poll " << i;
+    if (got->next != polls[i].second) {  // a read (not the in-memory "nothing new")
+      EXPECT_GE(FromWire(got->next), FromWire(sent_at)) << "poll " << i;
+    }
+    auto rest = manager_->SyncOnce(polls[i].first, got->next);
+    ASSERT_TRUE(rest.ok());
+    EXPECT_TRUE(rest->rows.empty()) << "poll " << i;
+    if (polls[i].first != carol_) {
+      EXPECT_FALSE(have.empty()) << "poll " << i;
+    }
+  }
+  EXPECT_TRUE(answers.at(polls.size() - 1)->rows.empty());  // carol is not in the group
+}
+
+// The queue of batched sync reads is bounded: past it a woken poll is
+// answered at once with a retry hint (a 429 with Retry-After over HTTP).
+TEST_F(MessagingStoreTest, AFullSyncReadQueueAnswersRetryLater) {
+  MessagingLimits limits;
+  limits.sync_reads.max_queued = 0;
+  UseLimits(limits);
+  friends_.Befriend(alice_, bob_);
+  const int64_t before = ToWire(Settle());
+  ASSERT_TRUE(SendTo(alice_, bob_, "hi", "q1").ok());
+  bool ran = false;
+  auto now = manager_->SyncOnceAsync(bob_, before, [&](absl::StatusOr<SyncBatch>) { ran = true; });
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->status().code(), absl::StatusCode::kResourceExhausted) << now->status();
+  EXPECT_TRUE(RetryAfter(now->status()).has_value());
+  EXPECT_FALSE(ran);
+  auto own = manager_->SyncOnce(bob_, before);  // the poll's own read still answers
+  ASSERT_TRUE(own.ok());
+  EXPECT_FALSE(own->rows.empty());
 }
 
 }  // namespace

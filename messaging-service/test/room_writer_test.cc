@@ -151,6 +151,10 @@ class FakeStore final : public MessagingStore {
   absl::StatusOr<std::vector<ConversationRow>> LeftConversations(const std::string&) override {
     return Unused();
   }
+  absl::StatusOr<std::vector<SyncPage>> SyncRowsMany(const std::vector<SyncRequest>&,
+                                                     int) override {
+    return Unused();
+  }
 
  private:
   static absl::Status Unused() { return absl::UnimplementedError("not used by the writer"); }

@@ -133,7 +133,8 @@ grpc::ServerUnaryReactor* MessagingGrpcService::ListConversations(
     grpc::CallbackServerContext* context, const v1::ListConversationsRequest* request,
     v1::ListConversationsResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<ConversationRow> rows, messaging_.Conversations(request->user_id()));
+    ASSIGN_OR_RETURN(std::vector<ConversationRow> rows,
+                     messaging_.Conversations(request->user_id()));
     // Last messages as history shows them: latest edit, deleted placeholder.
     std::vector<MessageRow*> last;
     for (ConversationRow& c : rows) {
@@ -192,9 +193,9 @@ grpc::ServerUnaryReactor* MessagingGrpcService::Invite(grpc::CallbackServerConte
     return reactor;
   }
   grpcx::FinishOnPool(context, reactor, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(*response->mutable_event_id(),
-                     messaging_.Invite(request->user_id(), request->conversation_id(),
-                                       request->invitee_id()));
+    ASSIGN_OR_RETURN(
+        *response->mutable_event_id(),
+        messaging_.Invite(request->user_id(), request->conversation_id(), request->invitee_id()));
     return absl::OkStatus();
   });
   return reactor;
@@ -252,7 +253,24 @@ void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
     return;
   }
   const uint64_t version = messaging_.hub().Version(user);
-  absl::StatusOr<SyncBatch> batch = messaging_.SyncOnce(user, call->since);
+  // A read joins the woken polls' batched statement; its answer continues
+  // on this pool.
+  std::optional<absl::StatusOr<SyncBatch>> now = messaging_.SyncOnceAsync(
+      user, call->since, [this, call, version](absl::StatusOr<SyncBatch> batch) {
+        auto read = std::make_shared<absl::StatusOr<SyncBatch>>(std::move(batch));
+        if (!pool_.Submit([this, call, version, read] {
+              trace::ScopedTrace scoped(call->trace_id);
+              SyncAnswer(call, version, std::move(*read));
+            })) {
+          call->reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
+        }
+      });
+  if (now) SyncAnswer(call, version, std::move(*now));
+}
+
+void MessagingGrpcService::SyncAnswer(std::shared_ptr<SyncCall> call, uint64_t version,
+                                      absl::StatusOr<SyncBatch> batch) {
+  const std::string& user = call->request->user_id();
   if (!batch.ok()) {
     call->reactor->Finish(ToGrpcStatus(batch.status()));
     return;

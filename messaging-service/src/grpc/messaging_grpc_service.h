@@ -158,6 +158,9 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
                                       std::function<absl::Status()> fn);
   struct SyncCall;
   void SyncAttempt(std::shared_ptr<SyncCall> call);
+  // After the read: answer, or park the poll until the user is notified.
+  void SyncAnswer(std::shared_ptr<SyncCall> call, uint64_t version,
+                  absl::StatusOr<SyncBatch> batch);
 
   MessagingManager& messaging_;
   RelationsManager& relations_;

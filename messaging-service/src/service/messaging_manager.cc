@@ -50,6 +50,7 @@ MessagingManager::MessagingManager(MessagingStore& store, FriendChecker& friends
       room_rows_("messaging_room_rows", limits.cache_entries),
       friends_until_("messaging_friendships", limits.cache_entries),
       max_group_members_(limits.max_group_members),
+      sync_reads_(store, kSyncPageRows, limits.sync_reads),
       writer_(store, announcer, std::move(server_name), std::move(key), clock, rng,
               {.loaded_rooms = limits.loaded_rooms},
               [this](const std::vector<const FastMessage*>& messages) {
@@ -461,29 +462,6 @@ int64_t MessagingManager::Position() {
   // Any horizon read before is safe too (it only repeats older rows).
   if (horizon.ok()) log.Observed(log.ReadStarting(), horizon->first, horizon->second);
   return ToWire(SyncKey::Below(log.Horizon()));
-}
-
-absl::StatusOr<SyncBatch> MessagingManager::SyncOnce(const std::string& user_id, int64_t since) {
-  ASSIGN_OR_RETURN(std::string user, UserUuid(user_id));
-  constexpr int kMaxRows = 100;
-  WakeLog& log = announcer_.log();
-  const SyncKey from = FromWire(since);
-  SyncBatch batch;
-  if (!log.MayHaveAfter(user, from)) {
-    batch.next = since;  // only a read moves a token: nothing is skipped
-    return batch;
-  }
-  const uint64_t ticket = log.ReadStarting();
-  ASSIGN_OR_RETURN(SyncPage page, store_.SyncRows(user, from, kMaxRows));
-  log.ReadDone(user, ticket, page.horizon, page.xmax);
-  std::optional<SyncKey> last;
-  if (!page.rows.empty()) last = page.rows.back().key();
-  const SyncKey next = NextKey(from, last, page.full, page.horizon);
-  batch.next = ToWire(next);
-  batch.rows = std::move(page.rows);
-  // More rows, or a commit heard for this user still above the horizon.
-  batch.lagging = page.full || log.MayHaveAfter(user, next);
-  return batch;
 }
 
 }  // namespace messenger::messaging

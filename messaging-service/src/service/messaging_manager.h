@@ -23,6 +23,7 @@
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/domain/sync_position.h"
 #include "messaging-service/src/domain/typing_state.h"
+#include "messaging-service/src/service/sync_read_batcher.h"
 #include "messaging-service/src/storage/messaging_store.h"
 #include "messaging-service/src/writer/room_writer.h"
 
@@ -42,11 +43,12 @@ class FriendChecker {
 // Bounds of what the manager keeps in memory; past them the least recently
 // used entry goes and is read again from storage (or the owner) on next use.
 struct MessagingLimits {
-  size_t loaded_rooms = 10'000;        // rooms with their state and members
-  size_t cache_entries = 100'000;      // each small cache: names, room rows, friendships
-  TypingLimits typing;                 // typing notices (TypingManager)
-  int64_t max_group_members = 10'000;  // MESSENGER_MAX_GROUP_MEMBERS
-  E2eeLimits e2ee;                     // the end-to-end encryption relay
+  size_t loaded_rooms = 10'000;         // rooms with their state and members
+  size_t cache_entries = 100'000;       // each small cache: names, room rows, friendships
+  TypingLimits typing;                  // typing notices (TypingManager)
+  int64_t max_group_members = 10'000;   // MESSENGER_MAX_GROUP_MEMBERS
+  E2eeLimits e2ee;                      // the end-to-end encryption relay
+  SyncReadBatcher::Options sync_reads;  // batched sync reads of woken polls
 };
 
 struct SendInput {
@@ -118,6 +120,15 @@ class MessagingManager {
   // waiting. Without a database read when this replica heard of nothing
   // for the user since then (the token is then returned unchanged).
   absl::StatusOr<SyncBatch> SyncOnce(const std::string& user_id, int64_t since);
+  // SyncOnce for a woken long poll (messaging_sync.cc): answered at once
+  // (returned) when it needs no read or cannot queue one; otherwise the read
+  // joins the next batched statement (SyncReadBatcher) and `done` runs on the
+  // reader's thread with exactly what SyncOnce would have answered.
+  using SyncDone = std::function<void(absl::StatusOr<SyncBatch>)>;
+  std::optional<absl::StatusOr<SyncBatch>> SyncOnceAsync(const std::string& user_id, int64_t since,
+                                                         SyncDone done);
+  // Batched sync statements run so far.
+  uint64_t batched_sync_reads() const { return sync_reads_.reads(); }
   // A token's number for a sync that starts now: the stream's horizon (one
   // small read), or the last one known when the database cannot answer.
   int64_t Position();
@@ -218,6 +229,9 @@ class MessagingManager {
     return {write.draft.sender_id, write.device_id, write.client_msg_id, write.request_hash};
   }
   absl::StatusOr<SentMessage> Answer(const SendKey& key, absl::StatusOr<StoredEvent> written);
+  // Sync rows per read; the batch after a read that got `ticket`.
+  static constexpr int kSyncPageRows = 100;
+  SyncBatch SyncAfterRead(const std::string& user, SyncKey from, uint64_t ticket, SyncPage page);
 
   MessagingStore& store_;
   FriendChecker& friends_;
@@ -232,6 +246,7 @@ class MessagingManager {
   LruCache<std::string, RoomRow> room_rows_;         // room id -> kind, direct_key
   LruCache<std::string, absl::Time> friends_until_;  // pair key -> trust "yes" until
   int64_t max_group_members_;
+  SyncReadBatcher sync_reads_;
   // Last: stopped (and drained) before the members its answers use.
   RoomWriter writer_;
 };

@@ -127,6 +127,12 @@ struct SyncPage {
   uint64_t xmax = 0;     // every xid committed before the snapshot is below it
 };
 
+// One user's sync read in a batch (SyncRowsMany).
+struct SyncRequest {
+  std::string user_id;
+  SyncKey since;
+};
+
 // Operations inside one transaction.
 class MessagingTx {
  public:
@@ -278,6 +284,11 @@ class MessagingStore {
   // the name then and the last message before it (no members, no unread).
   virtual absl::StatusOr<std::vector<ConversationRow>> LeftConversations(
       const std::string& user_id) = 0;
+  // SyncRows for many users in one statement and one snapshot (every page
+  // has the same horizon): the woken polls of a room's members read once.
+  // Pages in request order.
+  virtual absl::StatusOr<std::vector<SyncPage>> SyncRowsMany(
+      const std::vector<SyncRequest>& requests, int limit) = 0;
 };
 
 }  // namespace messenger::messaging

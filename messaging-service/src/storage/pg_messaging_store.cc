@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "messaging-service/src/storage/queries.h"
 
@@ -217,9 +218,9 @@ class PgMessagingTx final : public MessagingTx {
   absl::Status Enqueue(const bus::Event& event) override { return outbox_.Enqueue(tx_, event); }
 
   absl::Status InsertRelation(const RelationRow& row) override {
-    absl::StatusOr<pg::Result> r = tx_.Exec(queries::kInsertRelation,
-                                            {row.event_id, row.room_id, row.relates_to,
-                                             row.rel_type, row.key, row.sender, row.seq});
+    absl::StatusOr<pg::Result> r = tx_.Exec(
+        queries::kInsertRelation,
+        {row.event_id, row.room_id, row.relates_to, row.rel_type, row.key, row.sender, row.seq});
     if (pg::IsUniqueViolation(r.status(), "relations_one_reaction")) {
       return absl::AlreadyExistsError("you already reacted with this key");
     }
@@ -422,11 +423,16 @@ absl::StatusOr<std::vector<ConversationRow>> PgMessagingStore::Conversations(
 
 absl::StatusOr<SyncPage> PgMessagingStore::SyncRows(const std::string& user_id, SyncKey since,
                                                     int limit) {
+  SyncPage page;
+  ASSIGN_OR_RETURN(page.rows, ReadSyncRows(user_id, since, kNoXidBound, limit, &page));
+  RETURN_IF_ERROR(FinishPage(user_id, limit, page));
+  return page;
+}
+
+absl::Status PgMessagingStore::FinishPage(const std::string& user_id, int limit, SyncPage& page) {
   // A transaction's rows for one user: at most one per room in a batch, or a
   // room's creation; this only bounds a runaway.
   constexpr int kMaxTransactionRows = 100'000;
-  SyncPage page;
-  ASSIGN_OR_RETURN(page.rows, ReadSyncRows(user_id, since, kNoXidBound, limit, &page));
   page.full = static_cast<int>(page.rows.size()) >= limit;
   if (page.full && page.rows.back().xid != 0) {
     // Finish the last transaction, so that the next token can be "below
@@ -436,12 +442,41 @@ absl::StatusOr<SyncPage> PgMessagingStore::SyncRows(const std::string& user_id, 
                      ReadSyncRows(user_id, last, last.xid + 1, kMaxTransactionRows, nullptr));
     for (SyncRow& row : rest) page.rows.push_back(std::move(row));
   }
-  return page;
+  return absl::OkStatus();
 }
+
+namespace {
+
+// Sync statements (single and batched): per send into a group of N, far
+// fewer than N when the woken polls share reads.
+metrics::Counter& SyncStatements() {
+  static metrics::Counter& counter = metrics::Registry::Default().GetCounter(
+      kSyncStatementsMetric, "Sync read statements (single or batched)");
+  return counter;
+}
+
+// A row of MESSENGER_SYNC_ROW_COLUMNS starting at `col`.
+SyncRow SyncRowFrom(const pg::Result& r, int i, int col) {
+  SyncRow row;
+  row.xid = Xid(r, i, col);
+  row.stream_pos = r.GetInt64(i, col + 1);
+  row.kind = r.GetString(i, col + 2);
+  if (!r.IsNull(i, col + 3)) row.room_id = r.GetString(i, col + 3);
+  if (!r.IsNull(i, col + 5)) row.seq = r.GetInt64(i, col + 5);
+  if (!r.IsNull(i, col + 6)) row.user_id = r.GetString(i, col + 6);
+  if (row.kind == "message") {
+    row.message = MessageRow{r.GetString(i, col + 4), row.room_id,           row.seq, row.user_id,
+                             r.GetString(i, col + 7), r.GetInt64(i, col + 8)};
+  }
+  return row;
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<SyncRow>> PgMessagingStore::ReadSyncRows(const std::string& user_id,
                                                                     SyncKey since, uint64_t below,
                                                                     int limit, SyncPage* horizon) {
+  SyncStatements().Inc();
   ASSIGN_OR_RETURN(pg::Result r,
                    pool_.Exec(queries::kSyncRows, {user_id, std::to_string(since.xid), since.pos,
                                                    limit, std::to_string(below)}));
@@ -452,20 +487,39 @@ absl::StatusOr<std::vector<SyncRow>> PgMessagingStore::ReadSyncRows(const std::s
       horizon->xmax = Xid(r, 0, 1);
     }
     if (r.IsNull(i, 2)) continue;  // no rows: only the horizon
-    SyncRow row;
-    row.xid = Xid(r, i, 2);
-    row.stream_pos = r.GetInt64(i, 3);
-    row.kind = r.GetString(i, 4);
-    if (!r.IsNull(i, 5)) row.room_id = r.GetString(i, 5);
-    if (!r.IsNull(i, 7)) row.seq = r.GetInt64(i, 7);
-    if (!r.IsNull(i, 8)) row.user_id = r.GetString(i, 8);
-    if (row.kind == "message") {
-      row.message = MessageRow{r.GetString(i, 6), row.room_id,       row.seq,
-                               row.user_id,       r.GetString(i, 9), r.GetInt64(i, 10)};
-    }
-    out.push_back(std::move(row));
+    out.push_back(SyncRowFrom(r, i, 2));
   }
   return out;
+}
+
+absl::StatusOr<std::vector<SyncPage>> PgMessagingStore::SyncRowsMany(
+    const std::vector<SyncRequest>& requests, int limit) {
+  std::vector<SyncPage> pages(requests.size());
+  if (requests.empty()) return pages;
+  std::vector<std::string> users, xids, positions;
+  for (const SyncRequest& request : requests) {
+    users.push_back(request.user_id);
+    xids.push_back(std::to_string(request.since.xid));
+    positions.push_back(std::to_string(request.since.pos));
+  }
+  SyncStatements().Inc();
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kSyncRowsMany,
+                              {TextArray(users), TextArray(xids), TextArray(positions), limit}));
+  for (int i = 0; i < r.rows(); ++i) {
+    const int64_t index = r.GetInt64(i, 2) - 1;
+    if (index < 0 || index >= static_cast<int64_t>(pages.size())) {
+      return absl::InternalError("sync read answered an unknown request");
+    }
+    SyncPage& page = pages[index];
+    page.horizon = Xid(r, i, 0);
+    page.xmax = Xid(r, i, 1);
+    if (!r.IsNull(i, 3)) page.rows.push_back(SyncRowFrom(r, i, 3));
+  }
+  for (size_t k = 0; k < pages.size(); ++k) {
+    RETURN_IF_ERROR(FinishPage(requests[k].user_id, limit, pages[k]));
+  }
+  return pages;
 }
 
 absl::StatusOr<std::vector<StateEntry>> PgMessagingStore::StateAfter(const std::string& event_id) {
@@ -504,7 +558,8 @@ absl::StatusOr<std::map<std::string, MessageNotes>> PgMessagingStore::MessageNot
     const std::string& viewer, const std::vector<std::string>& event_ids) {
   std::map<std::string, MessageNotes> out;
   if (event_ids.empty()) return out;
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMessageNotes, {TextArray(event_ids), viewer}));
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kMessageNotes, {TextArray(event_ids), viewer}));
   for (int i = 0; i < r.rows(); ++i) {
     const std::string kind = r.GetString(i, 0);
     MessageNotes& notes = out[r.GetString(i, 1)];

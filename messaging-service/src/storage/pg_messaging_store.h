@@ -5,6 +5,9 @@
 
 namespace messenger::messaging {
 
+// The counter of sync read statements (each single or batched read).
+inline constexpr char kSyncStatementsMetric[] = "messaging_sync_statements_total";
+
 class PgMessagingStore final : public MessagingStore {
  public:
   PgMessagingStore(pg::Pool& pool, const bus::Outbox& outbox) : pool_(pool), outbox_(outbox) {}
@@ -48,12 +51,16 @@ class PgMessagingStore final : public MessagingStore {
                                                              const std::string& user_id) override;
   absl::StatusOr<std::vector<ConversationRow>> LeftConversations(
       const std::string& user_id) override;
+  absl::StatusOr<std::vector<SyncPage>> SyncRowsMany(const std::vector<SyncRequest>& requests,
+                                                     int limit) override;
 
  private:
   // One kSyncRows statement: rows after `since` with xid below `below` and
   // the horizon; the horizon goes to `horizon` when given.
   absl::StatusOr<std::vector<SyncRow>> ReadSyncRows(const std::string& user_id, SyncKey since,
                                                     uint64_t below, int limit, SyncPage* horizon);
+  // A page that reached `limit` gets the rest of its last transaction.
+  absl::Status FinishPage(const std::string& user_id, int limit, SyncPage& page);
 
   pg::Pool& pool_;
   const bus::Outbox& outbox_;

@@ -172,44 +172,71 @@ inline constexpr pg::Query kConversations{
     "WHERE m.user_id = $1 AND m.membership = 'join' "
     "ORDER BY r.last_event_at DESC LIMIT 500"};
 
-// The user's sync feed: messages (with their edits, reactions and redactions)
-// and read markers of joined rooms, and
-// notices (the user's own and their joined rooms'), after key ($2 xid, $3 position) and below both $5 and the horizon
-// of this statement's snapshot, which is returned with the rows (one row of
-// NULLs when there are none). Rows below the horizon never change.
+// A user's sync feed: messages (with their edits, reactions and redactions)
+// and read markers of joined rooms, and notices (the user's own and their
+// joined rooms'), of user USER after key KEY ((xid, position)) and below
+// BELOW, in key order, at most LIMIT. One text for the single and the
+// batched read, so both answer alike.
+#define MESSENGER_SYNC_FEED(USER, KEY, LIMIT, BELOW)                                       \
+  "(SELECT e.xid, e.stream_pos, 'message' AS kind, e.room_id, e.event_id, e.seq, "        \
+  "  e.sender::text AS who, e.pdu, e.origin_server_ts "                                    \
+  "  FROM events e JOIN memberships m ON m.room_id = e.room_id "                           \
+  "  AND m.user_id = " USER " AND m.membership = 'join' "                                 \
+  "  WHERE (e.xid, e.stream_pos) > " KEY " AND e.xid < " BELOW " "                         \
+  "  AND e.type IN ('m.room.message', 'm.reaction', 'm.room.redaction') "                  \
+  "  ORDER BY e.xid, e.stream_pos LIMIT " LIMIT ") "                                      \
+  "UNION ALL "                                                                             \
+  "(SELECT c.xid, c.stream_pos, 'seen', c.room_id, NULL, c.seq, c.user_id::text, NULL, NULL " \
+  "  FROM receipts c JOIN memberships m ON m.room_id = c.room_id AND m.user_id = " USER " " \
+  "  AND m.membership = 'join' "                                                           \
+  "  WHERE (c.xid, c.stream_pos) > " KEY " AND c.xid < " BELOW " "                         \
+  "  ORDER BY c.xid, c.stream_pos LIMIT " LIMIT ") "                                      \
+  "UNION ALL "                                                                             \
+  "(SELECT n.xid, n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL " \
+  "  FROM notices n WHERE n.user_id = " USER " "                                          \
+  "  AND (n.xid, n.stream_pos) > " KEY " AND n.xid < " BELOW " "                           \
+  "  ORDER BY n.xid, n.stream_pos LIMIT " LIMIT ") "                                      \
+  "UNION ALL "                                                                             \
+  "(SELECT n.xid, n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL " \
+  "  FROM room_notices n JOIN memberships m ON m.room_id = n.room_id "                     \
+  "  AND m.user_id = " USER " AND m.membership = 'join' "                                 \
+  "  WHERE (n.xid, n.stream_pos) > " KEY " AND n.xid < " BELOW " "                         \
+  "  ORDER BY n.xid, n.stream_pos LIMIT " LIMIT ") "                                      \
+  "ORDER BY 1, 2 LIMIT " LIMIT
+
+#define MESSENGER_SYNC_ROW_COLUMNS \
+  "r.xid::text, r.stream_pos, r.kind, r.room_id, r.event_id, r.seq, r.who, r.pdu, r.origin_server_ts"
+
+// User $1's feed after key ($2 xid, $3 position), at most $4 rows, below both
+// $5 and the horizon of this statement's snapshot, which is returned with the
+// rows (one row of NULLs when there are none). Rows below the horizon never
+// change.
 inline constexpr pg::Query kSyncRows{
     "msg_sync_rows",
     "WITH h AS (SELECT pg_snapshot_xmin(s) AS lo, pg_snapshot_xmax(s) AS hi "
     "  FROM pg_current_snapshot() s), "
     "b AS (SELECT CASE WHEN lo < $5::xid8 THEN lo ELSE $5::xid8 END AS below FROM h), "
-    "r AS ((SELECT e.xid, e.stream_pos, 'message' AS kind, e.room_id, e.event_id, e.seq, "
-    "  e.sender::text AS who, e.pdu, e.origin_server_ts "
-    "  FROM events e JOIN memberships m ON m.room_id = e.room_id "
-    "  AND m.user_id = $1 AND m.membership = 'join' "
-    "  WHERE (e.xid, e.stream_pos) > ($2::xid8, $3::bigint) AND e.xid < (SELECT below FROM b) "
-    "  AND e.type IN ('m.room.message', 'm.reaction', 'm.room.redaction') "
-    "  ORDER BY e.xid, e.stream_pos LIMIT $4) "
-    "UNION ALL "
-    "(SELECT c.xid, c.stream_pos, 'seen', c.room_id, NULL, c.seq, c.user_id::text, NULL, NULL "
-    "  FROM receipts c JOIN memberships m ON m.room_id = c.room_id AND m.user_id = $1 "
-    "  AND m.membership = 'join' "
-    "  WHERE (c.xid, c.stream_pos) > ($2::xid8, $3::bigint) AND c.xid < (SELECT below FROM b) "
-    "  ORDER BY c.xid, c.stream_pos LIMIT $4) "
-    "UNION ALL "
-    "(SELECT n.xid, n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL "
-    "  FROM notices n WHERE n.user_id = $1 "
-    "  AND (n.xid, n.stream_pos) > ($2::xid8, $3::bigint) AND n.xid < (SELECT below FROM b) "
-    "  ORDER BY n.xid, n.stream_pos LIMIT $4) "
-    "UNION ALL "
-    "(SELECT n.xid, n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL "
-    "  FROM room_notices n JOIN memberships m ON m.room_id = n.room_id "
-    "  AND m.user_id = $1 AND m.membership = 'join' "
-    "  WHERE (n.xid, n.stream_pos) > ($2::xid8, $3::bigint) AND n.xid < (SELECT below FROM b) "
-    "  ORDER BY n.xid, n.stream_pos LIMIT $4) "
-    "ORDER BY 1, 2 LIMIT $4) "
-    "SELECT h.lo::text, h.hi::text, r.xid::text, r.stream_pos, r.kind, r.room_id, r.event_id, "
-    "  r.seq, r.who, r.pdu, r.origin_server_ts FROM h LEFT JOIN r ON true "
+    "r AS (" MESSENGER_SYNC_FEED("$1", "($2::xid8, $3::bigint)", "$4",
+                                 "(SELECT below FROM b)") ") "
+    "SELECT h.lo::text, h.hi::text, " MESSENGER_SYNC_ROW_COLUMNS " FROM h LEFT JOIN r ON true "
     "ORDER BY r.xid, r.stream_pos"};
+
+// kSyncRows for many users in one snapshot: users $1, keys ($2 xids, $3
+// positions), at most $4 rows each, below the horizon. Each row carries the
+// 1-based index of its request (a request without rows: one row of NULLs).
+inline constexpr pg::Query kSyncRowsMany{
+    "msg_sync_rows_many",
+    "WITH h AS (SELECT pg_snapshot_xmin(s) AS lo, pg_snapshot_xmax(s) AS hi "
+    "  FROM pg_current_snapshot() s), "
+    "q AS (SELECT * FROM unnest($1::uuid[], $2::xid8[], $3::bigint[]) WITH ORDINALITY "
+    "  AS q(u, x, p, i)) "
+    "SELECT h.lo::text, h.hi::text, q.i, " MESSENGER_SYNC_ROW_COLUMNS
+    " FROM h CROSS JOIN q LEFT JOIN LATERAL (" MESSENGER_SYNC_FEED("q.u", "(q.x, q.p)", "$4",
+                                                                   "h.lo") ") r ON true "
+    "ORDER BY q.i, r.xid, r.stream_pos"};
+
+#undef MESSENGER_SYNC_FEED
+#undef MESSENGER_SYNC_ROW_COLUMNS
 
 inline constexpr pg::Query kEventStateGroup{"msg_event_state_group",
                                             "SELECT state_group FROM events WHERE event_id = $1"};
