@@ -48,6 +48,7 @@ AccountLimits AccountLimitsFromEnv(EnvReader& env) {
 }
 
 MessagingModule::~MessagingModule() {
+  if (outgoing_sender_) outgoing_sender_->Stop();
   if (profile_members_) profile_members_->Stop();
   reconnect_hook_.reset();
   wake_subscription_.reset();  // no more wake-ups into what goes next
@@ -130,6 +131,11 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   });
   m->federation_rooms_grpc_ =
       std::make_unique<FederationRoomGrpcService>(*m->federation_rooms_, m->core_->work_pool());
+  m->outgoing_store_ = std::make_unique<federation::PgOutgoingStore>(m->core_->pool());
+  m->outgoing_sender_ = std::make_unique<federation::OutgoingSender>(
+      *m->outgoing_store_, m->federation_->client(), common.server_name, SecureRng::Instance(),
+      fed.sender);
+  m->outgoing_sender_->Start();
   MessagingManager* manager = m->manager_.get();
   if (!sharding.advertise_address.empty()) {
     m->leases_ = std::make_unique<LeaseHolder>(

@@ -7,6 +7,7 @@
 #include "common/config.h"
 #include "common/service/service_main.h"
 #include "messaging-service/src/federation/federation.h"
+#include "messaging-service/src/federation/outgoing_sender.h"
 #include "messaging-service/src/grpc/e2ee_grpc_service.h"
 #include "messaging-service/src/grpc/account_grpc.h"
 #include "messaging-service/src/grpc/federation_grpc_service.h"
@@ -119,6 +120,9 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<AccountDataSyncSection> account_sync_;
   std::unique_ptr<AccountGrpcService> account_grpc_;
   std::unique_ptr<ProfileMemberWriter> profile_members_;  // its thread uses manager_
+  // Outgoing federation (issue 16): its thread uses federation_.
+  std::unique_ptr<federation::PgOutgoingStore> outgoing_store_;
+  std::unique_ptr<federation::OutgoingSender> outgoing_sender_;
 };
 
 }  // namespace messenger::messaging

@@ -242,6 +242,10 @@ class FakeStore final : public MessagingStore {
                                    const std::optional<std::string>&) override {
       return Unused();
     }
+    absl::Status EnqueueOutgoingPdu(const std::string&, const std::string&,
+                                    const std::vector<std::string>& destinations) override {
+      return destinations.empty() ? absl::OkStatus() : Unused();
+    }
 
    private:
     FakeStore& store_;

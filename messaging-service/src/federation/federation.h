@@ -43,6 +43,8 @@ class Federation {
   RequestAuthenticator& authenticator() { return *auth_; }
   RemoteKeys& remote_keys() { return *remote_; }
   FederationStore& store() { return *store_; }
+  // Signed requests to other servers (the outgoing sender).
+  FederationClient& client() { return *client_; }
 
  private:
   Federation() = default;

@@ -40,6 +40,16 @@ FederationConfig FederationConfig::FromEnv(EnvReader& env) {
   c.request_timeout = env.Duration("MESSENGER_FEDERATION_TIMEOUT_MS", absl::Seconds(3),
                                    absl::Milliseconds(1), 100, 60'000);
   c.connect_timeout = std::min(c.connect_timeout, c.request_timeout);
+  c.sender.poll = env.Duration("MESSENGER_FEDERATION_SEND_POLL_MS", c.sender.poll,
+                               absl::Milliseconds(1), 10, 60'000);
+  c.sender.backoff_base = env.Duration("MESSENGER_FEDERATION_BACKOFF_BASE_MS",
+                                       c.sender.backoff_base, absl::Milliseconds(1), 10, 600'000);
+  c.sender.backoff_max = env.Duration("MESSENGER_FEDERATION_BACKOFF_MAX_MS", c.sender.backoff_max,
+                                      absl::Milliseconds(1), 10, 86'400'000);
+  c.sender.queue_limit =
+      env.Int("MESSENGER_FEDERATION_QUEUE_LIMIT", c.sender.queue_limit, 100, 100'000'000);
+  // A lease outlives any request, so a slow answer is never sent twice at once.
+  c.sender.lease = std::max(c.sender.lease, 2 * c.request_timeout + absl::Seconds(5));
   c.max_response_bytes = static_cast<size_t>(
       env.Int("MESSENGER_FEDERATION_MAX_RESPONSE_BYTES", 1 << 20, 1024, int64_t{64} << 20));
   return c;

@@ -12,6 +12,18 @@
 
 namespace messenger::federation {
 
+// The outgoing sender (outgoing_sender.h).
+struct SenderOptions {
+  absl::Duration poll = absl::Milliseconds(250);
+  absl::Duration backoff_base = absl::Seconds(1);
+  absl::Duration backoff_max = absl::Minutes(5);
+  int max_pdus = 50;  // per transaction (the spec's limit)
+  // Queued PDUs per destination; beyond it the oldest are dropped (counted):
+  // the destination can fetch them with get_missing_events / backfill.
+  int64_t queue_limit = 100'000;
+  absl::Duration lease = absl::Seconds(60);  // longer than any request
+};
+
 struct FederationConfig {
   // Synapse-format signing key ("ed25519 <version> <base64 seed>"), e.g. a
   // mounted Secret; empty: a key generated once and kept in the database.
@@ -30,6 +42,8 @@ struct FederationConfig {
   size_t max_response_bytes = 1 << 20;
   // Remote key documents and /.well-known answers kept in memory.
   size_t cache_entries = 10'000;
+  // The outgoing sender: poll, backoff, transaction and queue bounds.
+  SenderOptions sender;
 
   static FederationConfig FromEnv(EnvReader& env);
 };

@@ -187,6 +187,10 @@ class MessagingTx {
   // row, in the sync of every member joined when they read it.
   virtual absl::Status InsertRoomNotices(const std::string& room_id, const std::string& kind,
                                          const std::optional<std::string>& other_user) = 0;
+  // Outgoing federation (issue 16): the event is to be sent to each of
+  // `destinations`, committed with the event (federation_outgoing).
+  virtual absl::Status EnqueueOutgoingPdu(const std::string& room_id, const std::string& event_id,
+                                          const std::vector<std::string>& destinations) = 0;
 };
 
 // A message appended in one statement (the hot path): the room row moves from
@@ -201,6 +205,8 @@ struct FastMessage {
   // Direct rooms: the pair whose friendship is confirmed before the commit.
   std::optional<std::string> direct_key;
   bus::Event outbox_event;
+  // Other servers in the room: each gets a federation_outgoing row with it.
+  std::vector<std::string> destinations;
 };
 
 // A user's membership of a room and the position of the event that set it.

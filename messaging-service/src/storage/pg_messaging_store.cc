@@ -258,6 +258,13 @@ class PgMessagingTx final : public MessagingTx {
     return tx_.Exec(queries::kInsertRoomNotices, {room_id, kind, other_user}).status();
   }
 
+  absl::Status EnqueueOutgoingPdu(const std::string& room_id, const std::string& event_id,
+                                  const std::vector<std::string>& destinations) override {
+    if (destinations.empty()) return absl::OkStatus();
+    return tx_.Exec(queries::kEnqueueOutgoingPdu, {room_id, event_id, TextArray(destinations)})
+        .status();
+  }
+
  private:
   pg::Tx& tx_;
   const bus::Outbox& outbox_;
@@ -274,10 +281,11 @@ absl::Status PgMessagingStore::Transaction(const std::function<absl::Status(Mess
 
 absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
   const StoredEvent& e = m.event;
-  absl::StatusOr<pg::Result> result = pool_.Exec(
-      queries::kAppendMessage, {e.event_id, e.room_id, e.seq, e.sender, e.origin_server_ts, e.pdu,
-                                m.device_id, m.client_msg_id, m.depth, m.at, m.outbox_event.id,
-                                m.outbox_event.type, m.outbox_event.ToJson(), m.request_hash});
+  absl::StatusOr<pg::Result> result =
+      pool_.Exec(queries::kAppendMessage,
+                 {e.event_id, e.room_id, e.seq, e.sender, e.origin_server_ts, e.pdu, m.device_id,
+                  m.client_msg_id, m.depth, m.at, m.outbox_event.id, m.outbox_event.type,
+                  m.outbox_event.ToJson(), m.request_hash, TextArray(m.destinations)});
   // The one duplicate check: the idempotency key's primary key.
   if (pg::IsUniqueViolation(result.status(), "sent_messages_pkey")) {
     return absl::AlreadyExistsError("client_msg_id already used");
@@ -290,7 +298,7 @@ absl::StatusOr<bool> PgMessagingStore::AppendMessage(const FastMessage& m) {
 
 absl::StatusOr<std::vector<bool>> PgMessagingStore::AppendMessages(
     const std::vector<const FastMessage*>& messages) {
-  constexpr int kColumns = 14;
+  constexpr int kColumns = 15;
   std::vector<std::vector<std::string>> columns(kColumns);
   for (const FastMessage* m : messages) {
     const StoredEvent& e = m->event;
@@ -307,7 +315,8 @@ absl::StatusOr<std::vector<bool>> PgMessagingStore::AppendMessages(
                                           m->outbox_event.id,
                                           m->outbox_event.type,
                                           m->outbox_event.ToJson(),
-                                          m->request_hash};
+                                          m->request_hash,
+                                          TextArray(m->destinations)};
     for (int c = 0; c < kColumns; ++c) columns[c].push_back(values[c]);
   }
   std::vector<pg::Param> params;

@@ -43,7 +43,9 @@ inline constexpr pg::Query kAppendMessage{
     "s AS (INSERT INTO sent_messages (user_id, device_id, client_msg_id, event_id, request_hash) "
     "  SELECT $4, $7, $8, $1, $14 FROM r), "
     "o AS (" MESSENGER_OUTBOX_INSERT
-    "SELECT $11, $12, $13 FROM r) "
+    "SELECT $11, $12, $13 FROM r), "
+    "f AS (INSERT INTO federation_outgoing (destination, room_id, event_id) "
+    "  SELECT d, $2, $1 FROM r, unnest($15::text[]) AS d) "
     "SELECT count(*) FROM r"};
 
 // kAppendMessage for many rooms at once (at most one message per room).
@@ -51,9 +53,10 @@ inline constexpr pg::Query kAppendMessages{
     "msg_append_messages",
     "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], "
     "  $4::uuid[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], "
-    "  $10::timestamptz[], $11::uuid[], $12::text[], $13::text[], $14::text[]) AS v(event_id, "
+    "  $10::timestamptz[], $11::uuid[], $12::text[], $13::text[], $14::text[], "
+    "  $15::text[]) AS v(event_id, "
     "  room_id, seq, sender, ts, pdu, device_id, client_msg_id, depth, at, outbox_id, "
-    "  subject, payload, request_hash)), "
+    "  subject, payload, request_hash, destinations)), "
     "r AS (UPDATE rooms SET last_seq = v.seq, depth = v.depth, tip_event_id = v.event_id, "
     "  last_event_at = v.at, last_message_event_id = v.event_id FROM v "
     "  WHERE rooms.room_id = v.room_id AND rooms.last_seq = v.seq - 1 "
@@ -65,7 +68,10 @@ inline constexpr pg::Query kAppendMessages{
     "  SELECT v.sender, v.device_id, v.client_msg_id, v.event_id, v.request_hash "
     "  FROM v JOIN r USING (event_id)), "
     "o AS (" MESSENGER_OUTBOX_INSERT
-    "  SELECT v.outbox_id, v.subject, v.payload FROM v JOIN r USING (event_id)) "
+    "  SELECT v.outbox_id, v.subject, v.payload FROM v JOIN r USING (event_id)), "
+    "f AS (INSERT INTO federation_outgoing (destination, room_id, event_id) "
+    "  SELECT d, v.room_id, v.event_id FROM v JOIN r USING (event_id), "
+    "  unnest(v.destinations::text[]) AS d) "
     "SELECT event_id FROM r"};
 
 inline constexpr pg::Query kCurrentStatePdus{
@@ -356,5 +362,11 @@ inline constexpr pg::Query kLeftConversations{
     "  AND e.seq < le.seq ORDER BY e.seq DESC LIMIT 1) lm ON true "
     "WHERE m.user_id = $1 AND m.membership = 'leave' AND r.kind = 'group' "
     "ORDER BY le.origin_server_ts DESC LIMIT 100"};
+
+// Outgoing federation (issue 16): one row per destination.
+inline constexpr pg::Query kEnqueueOutgoingPdu{
+    "msg_enqueue_outgoing_pdu",
+    "INSERT INTO federation_outgoing (destination, room_id, event_id) "
+    "SELECT d, $1, $2 FROM unnest($3::text[]) AS d"};
 
 }  // namespace messenger::messaging::queries

@@ -1,9 +1,11 @@
 #include "messaging-service/src/writer/room_writer.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/status.h"
 #include "common/trace.h"
+#include "messaging-service/src/domain/matrix/room_servers.h"
 #include "messaging-service/src/domain/matrix/state_map.h"
 #include "messaging-service/src/domain/relations.h"
 #include "messaging-service/src/events/messaging_events.h"
@@ -12,6 +14,14 @@ namespace messenger::messaging {
 namespace {
 
 absl::Status NoSuchConversation() { return absl::NotFoundError("no such conversation"); }
+
+// Sorted `a` and `b` merged, without duplicates.
+std::vector<std::string> Union(const std::vector<std::string>& a,
+                               const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
 
 std::vector<std::string> Others(const std::vector<std::string>& members, const std::string& self) {
   std::vector<std::string> out;
@@ -65,6 +75,7 @@ absl::Status RoomWriter::Refresh(MessagingTx& tx, const RoomRow& row, RoomHandle
   }
   handle.room = matrix::Room::Restore(row.room_id, std::move(state), {row.tip_event_id}, row.depth);
   ASSIGN_OR_RETURN(handle.joined, tx.JoinedMembers(row.room_id));
+  handle.servers = matrix::JoinedServers(handle.room->state(), server_name_);
   handle.depth = row.depth;
   handle.last_seq = row.last_seq;
   return absl::OkStatus();
@@ -88,6 +99,7 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
                                      std::optional<std::string>& last_message) {
   const absl::Time now = clock_.Now();
   for (const WriteDraft& draft : drafts) {
+    const std::vector<std::string> servers_before = handle.servers;
     ASSIGN_OR_RETURN(matrix::Event event,
                      handle.room->Append(draft.event, absl::ToUnixMillis(now), server_name_, key_));
     StoredEvent stored;
@@ -119,6 +131,9 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
         joined.erase(std::remove(joined.begin(), joined.end(), *draft.member_id), joined.end());
         if (membership == "join") joined.push_back(*draft.member_id);
       }
+      if (event.type() == matrix::kMemberType) {
+        handle.servers = matrix::JoinedServers(handle.room->state(), server_name_);
+      }
       if (event.type() == matrix::kNameType && event.content().contains("name") &&
           event.content()["name"].is_string()) {
         row.name = event.content()["name"].get<std::string>();
@@ -130,6 +145,9 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
     }
     stored.state_group = row.state_group;
     RETURN_IF_ERROR(tx.InsertEvent(stored));
+    // A leaving server still gets its own leave: servers before and after.
+    RETURN_IF_ERROR(
+        tx.EnqueueOutgoingPdu(row.room_id, stored.event_id, Union(servers_before, handle.servers)));
     out.push_back(std::move(stored));
   }
   return absl::OkStatus();
@@ -190,6 +208,7 @@ absl::StatusOr<RoomRow> RoomWriter::CreateRoom(RoomRow row, const std::vector<Wr
     RoomRow working = row;
     handle.room = matrix::Room(row.room_id);
     handle.joined.clear();
+    handle.servers.clear();
     RETURN_IF_ERROR(tx.InsertRoom(working));
     std::vector<StoredEvent> written;
     std::optional<std::string> last_message;
@@ -303,6 +322,7 @@ absl::StatusOr<std::optional<FastMessage>> RoomWriter::Prepare(RoomHandle& handl
     return outbox_event.status();
   }
   m.outbox_event = std::move(*outbox_event);
+  m.destinations = handle.servers;
   handle.writing = true;
   return m;
 }

@@ -129,6 +129,8 @@ class RoomWriter {
     int64_t depth = -1;
     int64_t last_seq = -1;
     std::vector<std::string> joined;  // user UUIDs
+    // Other servers with joined members (outgoing federation destinations).
+    std::vector<std::string> servers;
     void Forget() {                   // it may hold an event that did not commit
       room.reset();
       depth = -1;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/status.h"
+#include "messaging-service/src/domain/matrix/room_servers.h"
 #include "messaging-service/src/domain/relations.h"
 #include "messaging-service/src/events/messaging_events.h"
 #include "messaging-service/src/writer/room_writer.h"
@@ -51,6 +52,10 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
         auto& joined = handle.joined;
         joined.erase(std::remove(joined.begin(), joined.end(), *write.member_id), joined.end());
         if (membership == "join") joined.push_back(*write.member_id);
+      }
+      // Its origin sends it to the other servers: nothing is queued here.
+      if (event.type() == matrix::kMemberType) {
+        handle.servers = matrix::JoinedServers(handle.room->state(), server_name_);
       }
     } else if (event.type() == matrix::kMessageType && !IsEdit(event.content())) {
       last_message = event.event_id();

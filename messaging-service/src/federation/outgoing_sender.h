@@ -1,0 +1,57 @@
+// The outgoing federation sender (issue 16): a background loop per messaging
+// process that sends each destination's queued PDUs (federation_outgoing) as
+// PUT /_matrix/federation/v1/send/{txnId} transactions, oldest first, and
+// deletes them only after the destination's 200. A destination that fails
+// backs off (SendBackoff); a lease in the database keeps two replicas from
+// sending to one destination at once.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/crypto.h"
+#include "common/metrics.h"
+#include "messaging-service/src/federation/federation_client.h"
+#include "messaging-service/src/federation/federation_config.h"
+#include "messaging-service/src/federation/outgoing_store.h"
+
+namespace messenger::federation {
+
+class OutgoingSender {
+ public:
+  OutgoingSender(OutgoingStore& store, FederationClient& client, std::string origin, Rng& rng,
+                 SenderOptions options);
+  ~OutgoingSender() { Stop(); }
+
+  void Start();
+  void Stop();
+  // One pass over every destination (the loop's body; tests call it).
+  absl::Status SendOnce();
+
+ private:
+  absl::Status SendTo(const std::string& destination);
+  void Run();
+
+  OutgoingStore& store_;
+  FederationClient& client_;
+  std::string origin_;
+  Rng& rng_;
+  SenderOptions options_;
+  std::string owner_;  // this process, in the lease
+  metrics::Counter& sent_;
+  metrics::Counter& failed_;
+  metrics::Counter& dropped_;
+  std::atomic<int64_t> depth_ = 0;
+  std::atomic<int64_t> max_depth_ = 0;
+  std::atomic<int64_t> backing_off_ = 0;
+  metrics::GaugeHandle depth_gauge_, max_depth_gauge_, backoff_gauge_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace messenger::federation

@@ -1,0 +1,235 @@
+// Outgoing federation's queue (issue 16): a locally written event of a room
+// with members on other servers commits one federation_outgoing row per
+// server with it; a remote event is not queued (its origin fans out); a
+// server whose last member left gets no more events after its leave.
+#include <gtest/gtest.h>
+
+#include "common/bus/consumer.h"
+#include "common/status.h"
+#include "common/testing/testing.h"
+#include "common_bus_migrations.h"
+#include "messaging-service/src/domain/matrix/state_map.h"
+#include "messaging-service/src/federation/outgoing_store.h"
+#include "messaging-service/src/federation/remote_users.h"
+#include "messaging-service/src/federation/send_backoff.h"
+#include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/storage/pg_messaging_store.h"
+#include "messaging_migrations.h"
+#include "messenger/events/v1/events.pb.h"
+
+namespace messenger::messaging {
+namespace {
+
+using Rows = std::vector<std::pair<std::string, std::string>>;  // destination, event id
+
+constexpr char kRemote[] = "remote.test";
+constexpr char kBobId[] = "@bob:remote.test";
+
+class AllFriends final : public FriendChecker {
+ public:
+  absl::StatusOr<bool> AreFriends(const std::string&, const std::string&) override { return true; }
+  absl::StatusOr<std::vector<bool>> AreFriendsMany(
+      const std::vector<std::pair<std::string, std::string>>& pairs) override {
+    return std::vector<bool>(pairs.size(), true);
+  }
+};
+
+class FederationOutgoingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::OpenTestDatabase("messaging", 4,
+                                          {&pg::OutboxMigrations(), &pg::MessagingMigrations()},
+                                          &db_, &pool_)
+                    .ok());
+    store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
+    manager_ = std::make_unique<MessagingManager>(
+        *store_, friends_, announcer_, "localhost",
+        *matrix::Ed25519Key::Generate(SecureRng::Instance(), "test"), SystemClock::Instance(),
+        SecureRng::Instance());
+    alice_ = LocalUser("alice");
+    const std::string carol = LocalUser("carol");
+    bob_ = federation::RemoteUserUuid(kBobId);
+    ASSERT_TRUE(
+        store_->Transaction([&](MessagingTx& tx) { return tx.AddUser(bob_, kBobId); }).ok());
+    absl::StatusOr<RoomRow> room = manager_->CreateGroup(alice_, "fed", {carol});
+    ASSERT_TRUE(room.ok()) << room.status();
+    room_id_ = room->room_id;
+  }
+
+  std::string LocalUser(const std::string& name) {
+    const std::string id = NewUuid(SecureRng::Instance());
+    events::v1::UserCreated data;
+    data.set_user_id(id);
+    data.set_username(name);
+    auto event = bus::MakeEvent("user.created", "auth", data, SystemClock::Instance(),
+                                SecureRng::Instance());
+    EXPECT_TRUE(*bus::ApplyEventOnce(
+        *pool_, "messaging_users", *event,
+        [&](const bus::Event& e, pg::Tx& tx) { return manager_->OnUserCreated(e, tx); }));
+    return id;
+  }
+
+  Rows Queued() {
+    absl::StatusOr<pg::Result> r = pool_->Exec(
+        {"t_outgoing", "SELECT destination, event_id FROM federation_outgoing ORDER BY id"});
+    EXPECT_TRUE(r.ok()) << r.status();
+    Rows out;
+    for (int i = 0; r.ok() && i < r->rows(); ++i) {
+      out.emplace_back(r->GetString(i, 0), r->GetString(i, 1));
+    }
+    return out;
+  }
+
+  absl::StatusOr<StoredEvent> Member(const std::string& sender, const std::string& sender_id,
+                                     const std::string& membership) {
+    ASSIGN_OR_RETURN(std::vector<StoredEvent> written,
+                     manager_->writer().WriteState(room_id_,
+                                                   {WriteDraft{{sender,
+                                                                matrix::kMemberType,
+                                                                std::string(kBobId),
+                                                                {{"membership", membership}},
+                                                                std::nullopt},
+                                                               sender_id,
+                                                               bob_}},
+                                                   nullptr));
+    return written.at(0);
+  }
+
+  // Bob's own membership event, built and signed by his server.
+  absl::StatusOr<StoredEvent> RemoteMember(const std::string& membership) {
+    matrix::StateMap state;
+    std::optional<RoomRow> row;
+    RETURN_IF_ERROR(store_->Transaction([&](MessagingTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(row, tx.LockRoom(room_id_));
+      ASSIGN_OR_RETURN(std::vector<std::string> pdus, tx.CurrentStatePdus(room_id_));
+      for (const std::string& pdu : pdus) {
+        ASSIGN_OR_RETURN(matrix::Event event, matrix::Event::Parse(pdu));
+        RETURN_IF_ERROR(state.Put(event));
+      }
+      return absl::OkStatus();
+    }));
+    matrix::Room copy =
+        matrix::Room::Restore(room_id_, std::move(state), {row->tip_event_id}, row->depth);
+    ASSIGN_OR_RETURN(matrix::Event event,
+                     copy.Append({kBobId,
+                                  matrix::kMemberType,
+                                  std::string(kBobId),
+                                  {{"membership", membership}},
+                                  std::nullopt},
+                                 absl::ToUnixMillis(absl::Now()), kRemote, remote_key_));
+    return manager_->writer().WriteRemoteEvent(
+        room_id_, {event, bob_, bob_}, [](const matrix::Room&) { return absl::OkStatus(); },
+        nullptr);
+  }
+
+  absl::StatusOr<std::string> Say(const std::string& text) {
+    ASSIGN_OR_RETURN(SentMessage sent,
+                     manager_->Send({alice_, "dev", std::nullopt, room_id_, text, text}));
+    return sent.message.event_id;
+  }
+
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<pg::Pool> pool_;
+  bus::Outbox outbox_;
+  AllFriends friends_;
+  WaitHub hub_;
+  WakeLog log_;
+  CommitAnnouncer announcer_{log_, hub_};
+  std::unique_ptr<PgMessagingStore> store_;
+  std::unique_ptr<MessagingManager> manager_;
+  matrix::Ed25519Key remote_key_ = *matrix::Ed25519Key::Generate(SecureRng::Instance(), "r");
+  std::string alice_, bob_, room_id_;
+};
+
+TEST_F(FederationOutgoingTest, LocalEventsOfAFederatedRoomAreQueuedWithTheirWrite) {
+  ASSERT_TRUE(Say("before").ok());
+  ASSERT_TRUE(Member("@alice:localhost", alice_, "invite").ok());
+  EXPECT_EQ(Queued(), Rows{}) << "no other server has joined yet";
+
+  absl::StatusOr<StoredEvent> join = RemoteMember("join");
+  ASSERT_TRUE(join.ok()) << join.status();
+  EXPECT_EQ(Queued(), Rows{}) << "a remote event is not sent back to its origin";
+
+  absl::StatusOr<std::string> hello = Say("hello");
+  ASSERT_TRUE(hello.ok()) << hello.status();
+  absl::StatusOr<std::string> again = Say("again");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Queued(), (Rows{{kRemote, *hello}, {kRemote, *again}}));
+
+  // A local state event (the kick) reaches the server that leaves with it.
+  absl::StatusOr<StoredEvent> kick = Member("@alice:localhost", alice_, "leave");
+  ASSERT_TRUE(kick.ok()) << kick.status();
+  ASSERT_TRUE(Say("after").ok());
+  EXPECT_EQ(Queued(), (Rows{{kRemote, *hello}, {kRemote, *again}, {kRemote, kick->event_id}}));
+}
+
+// The sender's side of the queue: a transaction keeps its txnId and its
+// PDUs across retries (later PDUs wait for the next one), rows go only when
+// delivered, a failed destination waits out its backoff, and a second
+// replica cannot take a destination whose lease is held.
+TEST_F(FederationOutgoingTest, TransactionsAreStableAcrossRetriesAndLeased) {
+  ASSERT_TRUE(Member("@alice:localhost", alice_, "invite").ok());
+  ASSERT_TRUE(RemoteMember("join").ok());
+  std::vector<std::string> said;
+  for (int i = 0; i < 3; ++i) {
+    said.push_back("m" + std::to_string(i));
+    ASSERT_TRUE(Say(said.back()).ok());
+  }
+  // PDUs of room version 10 carry no event id: told apart by their text.
+  auto ids = [](const federation::OutgoingTxn& txn) {
+    std::vector<std::string> out;
+    for (const std::string& pdu : txn.pdus) {
+      out.push_back(nlohmann::json::parse(pdu)["content"].value("body", ""));
+    }
+    return out;
+  };
+  federation::PgOutgoingStore store(*pool_);
+  absl::StatusOr<std::vector<federation::QueuedDestination>> queued = store.Destinations();
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].destination, kRemote);
+  EXPECT_EQ((*queued)[0].depth, 3);
+
+  auto first = store.Claim(kRemote, "a", absl::Seconds(60), 2);
+  ASSERT_TRUE(first.ok() && *first) << first.status();
+  EXPECT_EQ(ids(**first), (std::vector<std::string>{said[0], said[1]}));
+  // Another replica: the lease is held.
+  auto other = store.Claim(kRemote, "b", absl::Seconds(60), 2);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(*other);
+
+  // Failed: nothing before the backoff ends, then the same transaction.
+  ASSERT_TRUE(Say("later").ok());
+  ASSERT_TRUE(store.Failed(kRemote, absl::Hours(1)).ok());
+  auto waiting = store.Claim(kRemote, "a", absl::Seconds(60), 50);
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_FALSE(*waiting) << "backing off";
+  ASSERT_TRUE(store.Failed(kRemote, absl::ZeroDuration()).ok());
+  auto retry = store.Claim(kRemote, "b", absl::Seconds(60), 50);
+  ASSERT_TRUE(retry.ok() && *retry) << retry.status();
+  EXPECT_EQ((*retry)->txn_id, (*first)->txn_id);
+  EXPECT_EQ(ids(**retry), ids(**first)) << "a retry carries exactly the same PDUs";
+  EXPECT_EQ((*retry)->failures, 2);
+
+  ASSERT_TRUE(store.Delivered(kRemote, (*retry)->txn_id).ok());
+  auto next = store.Claim(kRemote, "b", absl::Seconds(60), 50);
+  ASSERT_TRUE(next.ok() && *next) << next.status();
+  EXPECT_NE((*next)->txn_id, (*first)->txn_id);
+  EXPECT_EQ(ids(**next), (std::vector<std::string>{said[2], "later"}));
+  EXPECT_EQ((*next)->failures, 0) << "reset by the delivery";
+  ASSERT_TRUE(store.Delivered(kRemote, (*next)->txn_id).ok());
+  EXPECT_EQ(Queued(), Rows{});
+}
+
+TEST(SendBackoffTest, DoublesUpToTheCapWithJitter) {
+  using federation::SendBackoff;
+  const absl::Duration base = absl::Seconds(1), cap = absl::Seconds(60);
+  EXPECT_EQ(SendBackoff(1, base, cap, 0.999999), absl::Seconds(1) * (0.5 + 0.5 * 0.999999));
+  EXPECT_EQ(SendBackoff(1, base, cap, 0.0), absl::Milliseconds(500));
+  EXPECT_EQ(SendBackoff(3, base, cap, 0.0), absl::Seconds(2));
+  EXPECT_EQ(SendBackoff(30, base, cap, 0.0), absl::Seconds(30));
+  EXPECT_EQ(SendBackoff(1000, base, cap, 0.0), absl::Seconds(30)) << "no overflow";
+}
+
+}  // namespace
+}  // namespace messenger::messaging
