@@ -41,6 +41,7 @@ constexpr Known kKnown[] = {
     {kUnsupportedRoomVersion, 400, absl::StatusCode::kFailedPrecondition},
     {kUnauthorized, 401, absl::StatusCode::kUnauthenticated},
     {kRoomInUse, 409, absl::StatusCode::kAlreadyExists},
+    {kDuplicateAnnotation, 400, absl::StatusCode::kAlreadyExists},
 };
 
 const Known* Find(std::string_view errcode) {

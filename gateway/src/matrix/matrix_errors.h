@@ -34,6 +34,8 @@ inline constexpr char kThreepidNotFound[] = "M_THREEPID_NOT_FOUND";
 inline constexpr char kUnsupportedRoomVersion[] = "M_UNSUPPORTED_ROOM_VERSION";
 // PUT /directory/room/{alias} of a taken alias (409).
 inline constexpr char kRoomInUse[] = "M_ROOM_IN_USE";
+// A second identical reaction (m.annotation) of one user (Synapse's 400).
+inline constexpr char kDuplicateAnnotation[] = "M_DUPLICATE_ANNOTATION";
 // Federation: a request without a valid X-Matrix signature.
 inline constexpr char kUnauthorized[] = "M_UNAUTHORIZED";
 

@@ -34,8 +34,13 @@ absl::StatusOr<http::Response> Send(ClientApi& api, ClientRequest& c) {
   ASSIGN_OR_RETURN(*request.mutable_content_json(), ContentJson(c));
   messaging::v1::SendMatrixEventResponse response;
   Gateway& gw = api.gateway();
-  RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::SendMatrixEvent, request,
-                          &response));
+  absl::Status sent =
+      gw.Call(*gw.stubs().messaging, &MessagingService::Stub::SendMatrixEvent, request, &response);
+  // Messaging's ALREADY_EXISTS of a reaction: the user's same annotation.
+  if (absl::IsAlreadyExists(sent) && request.event_type() == "m.reaction") {
+    return MatrixError(kDuplicateAnnotation, std::string(sent.message()));
+  }
+  RETURN_IF_ERROR(sent);
   return EventIdResponse(response);
 }
 

@@ -94,4 +94,37 @@ std::string EditedTextOf(const std::string& pdu) {
   return json[path].get<std::string>();
 }
 
+absl::StatusOr<std::optional<SentRelation>> SentRelationOf(const std::string& type,
+                                                           const nlohmann::json& content) {
+  const auto relates = content.find("m.relates_to");
+  if (relates == content.end() || !relates->is_object()) return std::nullopt;
+  const std::string rel_type = relates->value("rel_type", nlohmann::json()).is_string()
+                                   ? (*relates)["rel_type"].get<std::string>()
+                                   : "";
+  SentRelation out;
+  if (type == "m.room.message" && rel_type == kReplaceRel) {
+    out.kind = SentRelation::Kind::kEdit;
+    const nlohmann::json::json_pointer body("/m.new_content/body");
+    if (!content.contains(body) || !content[body].is_string()) {
+      return absl::InvalidArgumentError("an edit has m.new_content with a string body");
+    }
+    out.text = content[body].get<std::string>();
+  } else if (type == kReactionType && rel_type == kAnnotationRel) {
+    out.kind = SentRelation::Kind::kReaction;
+    const auto key = relates->find("key");
+    if (key == relates->end() || !key->is_string()) {
+      return absl::InvalidArgumentError("an annotation has a string key");
+    }
+    out.key = key->get<std::string>();
+  } else {
+    return std::nullopt;
+  }
+  const auto target = relates->find("event_id");
+  if (target == relates->end() || !target->is_string() || target->get<std::string>().empty()) {
+    return absl::InvalidArgumentError("m.relates_to has the related event_id");
+  }
+  out.target = target->get<std::string>();
+  return out;
+}
+
 }  // namespace messenger::messaging

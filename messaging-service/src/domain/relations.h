@@ -80,4 +80,18 @@ std::string ReplyToOf(const std::string& pdu);
 // m.new_content.body of an edit's PDU ("" when redacted).
 std::string EditedTextOf(const std::string& pdu);
 
+// An edit (m.replace of an m.room.message) or a reaction (m.annotation of an
+// m.reaction) a Matrix client sends: the same facts as /v1's.
+struct SentRelation {
+  enum class Kind { kEdit, kReaction } kind = Kind::kEdit;
+  std::string target;  // m.relates_to.event_id
+  std::string text;    // an edit's m.new_content.body
+  std::string key;     // a reaction's key
+};
+// The relation of an event of `type` with `content`; nullopt when it is none
+// of those (a reply is a message of its own), INVALID_ARGUMENT when it is
+// malformed (no target, an edit without its new body, a reaction without key).
+absl::StatusOr<std::optional<SentRelation>> SentRelationOf(const std::string& type,
+                                                           const nlohmann::json& content);
+
 }  // namespace messenger::messaging

@@ -80,6 +80,7 @@ absl::Status MatrixMembership::Join(const MembershipChange& c, const RoomRow& ro
   const std::string user = text::ToLowerAscii(c.user_id);
   ASSIGN_OR_RETURN(std::optional<std::string> mine, store_.Membership(c.room_id, user));
   if (mine.value_or("") == "join") return absl::OkStatus();  // joined already: nothing to write
+  ASSIGN_OR_RETURN(std::string by, AddedBy(c.room_id, user, mine.value_or("")));
   // The auth rules decide: an invite or a public room, and no ban.
   return WriteMember(c, room, user, "join",
                      [&](MessagingTx& tx, const std::vector<StoredEvent>&,
@@ -89,7 +90,7 @@ absl::Status MatrixMembership::Join(const MembershipChange& c, const RoomRow& ro
                        // As /v1's add: the cap, its bus event and notices.
                        RETURN_IF_ERROR(
                            CheckMemberCap(static_cast<int64_t>(joined.size()), max_members_));
-                       RETURN_IF_ERROR(RecordMemberAdded(tx, c.room_id, user, user, clock_.Now(),
+                       RETURN_IF_ERROR(RecordMemberAdded(tx, c.room_id, user, by, clock_.Now(),
                                                          clock_, rng_));
                        return tx.InsertRoomNotices(c.room_id, "member_added", user);
                      });
@@ -124,17 +125,41 @@ absl::Status MatrixMembership::WriteMember(const MembershipChange& c, const Room
   return messaging_.writer().WriteState(room.room_id, {draft}, extra).status();
 }
 
-absl::StatusOr<std::string> MatrixMembership::JoinRule(const std::string& room_id) {
-  matrix::StateMap state;
+absl::StatusOr<std::vector<matrix::Event>> MatrixMembership::StateOfType(const std::string& room_id,
+                                                                         const std::string& type) {
+  std::vector<matrix::Event> out;
   RETURN_IF_ERROR(store_.Transaction([&](MessagingTx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<std::string> pdus, tx.CurrentStatePdus(room_id));
     for (const std::string& pdu : pdus) {
       ASSIGN_OR_RETURN(matrix::Event event, matrix::Event::Parse(pdu));
-      if (event.type() == matrix::kJoinRulesType) RETURN_IF_ERROR(state.Put(event));
+      if (event.type() == type) out.push_back(std::move(event));
     }
     return absl::OkStatus();
   }));
+  return out;
+}
+
+absl::StatusOr<std::string> MatrixMembership::JoinRule(const std::string& room_id) {
+  ASSIGN_OR_RETURN(std::vector<matrix::Event> events, StateOfType(room_id, matrix::kJoinRulesType));
+  matrix::StateMap state;
+  for (const matrix::Event& event : events) RETURN_IF_ERROR(state.Put(event));
   return state.JoinRule();
+}
+
+absl::StatusOr<std::string> MatrixMembership::AddedBy(const std::string& room_id,
+                                                      const std::string& user,
+                                                      const std::string& mine) {
+  if (mine != "invite") return user;
+  ASSIGN_OR_RETURN(std::string mxid, messaging_.MatrixIdOf(user));
+  ASSIGN_OR_RETURN(std::vector<matrix::Event> members, StateOfType(room_id, matrix::kMemberType));
+  std::optional<std::string> invite;
+  for (const matrix::Event& event : members) {
+    if (event.state_key() == mxid && event.membership() == "invite") invite = event.event_id();
+  }
+  if (!invite) return user;
+  // The stored event names its sender by UUID.
+  ASSIGN_OR_RETURN(std::optional<TargetFacts> facts, store_.FindTarget(*invite));
+  return facts ? facts->sender : user;
 }
 
 }  // namespace messenger::messaging

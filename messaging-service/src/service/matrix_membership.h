@@ -8,10 +8,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "messaging-service/src/domain/matrix/event.h"
 #include "messaging-service/src/domain/matrix_write_rules.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/storage/matrix_write_store.h"
@@ -50,7 +52,14 @@ class MatrixMembership {
   absl::Status WriteMember(const MembershipChange& c, const RoomRow& room,
                            const std::string& target, const std::string& membership,
                            const RoomWriter::Extra& extra);
+  // The room's current state events of `type`.
+  absl::StatusOr<std::vector<matrix::Event>> StateOfType(const std::string& room_id,
+                                                         const std::string& type);
   absl::StatusOr<std::string> JoinRule(const std::string& room_id);
+  // Who adds `user` joining with membership `mine`: the inviter of an
+  // accepted invite (UUID), else the joiner.
+  absl::StatusOr<std::string> AddedBy(const std::string& room_id, const std::string& user,
+                                      const std::string& mine);
 
   MessagingManager& messaging_;
   MessagingStore& store_;

@@ -77,6 +77,11 @@ absl::StatusOr<std::string> MatrixWrites::Send(const MatrixSendInput& in) {
     ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(a, b));
     RETURN_IF_ERROR(CheckDirectSend(friends));
   }
+  ASSIGN_OR_RETURN(std::optional<SentRelation> relation, SentRelationOf(in.type, in.content));
+  if (relation) {
+    ASSIGN_OR_RETURN(std::optional<std::string> sent, SendRelation(in, user, hash, *relation));
+    if (sent) return *sent;
+  }
   if (in.type == matrix::kMessageType) return SendMessage(in, *room, user, hash);
   ASSIGN_OR_RETURN(std::string mxid, messaging_.MatrixIdOf(user));
   return WriteOne(user, in.room_id, {mxid, in.type, std::nullopt, in.content, std::nullopt},
@@ -125,11 +130,7 @@ absl::StatusOr<std::string> MatrixWrites::WriteOne(const std::string& user,
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>& written,
                    const std::vector<std::string>&) -> absl::Status {
     const StoredEvent& e = written.front();
-    if (txn_id) {
-      ASSIGN_OR_RETURN(bool inserted,
-                       tx.InsertSent(user, device_id, MatrixTxnKey(*txn_id), e.event_id, hash));
-      if (!inserted) return absl::AlreadyExistsError("transaction id taken");
-    }
+    if (txn_id) RETURN_IF_ERROR(RecordSent(tx, user, device_id, *txn_id, e.event_id, hash));
     if (redacts) {
       // A relation's redaction is /v1's (an edit or reaction undone); other
       // events are no /v1 facts: a redactions row would show them deleted.

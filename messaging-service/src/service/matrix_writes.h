@@ -64,6 +64,18 @@ class MatrixWrites {
                                                      const std::string& txn_id,
                                                      const std::string& hash);
   // m.room.message: the message path of /v1.
+  // An edit or a reaction of a message (matrix_writes_relations.cc): the
+  // RelationsManager's, as /v1 writes it; nullopt when the related event is
+  // no /v1 message (an annotation of another event is Matrix's alone).
+  absl::StatusOr<std::optional<std::string>> SendRelation(const MatrixSendInput& in,
+                                                          const std::string& user,
+                                                          const std::string& hash,
+                                                          const SentRelation& relation);
+  // In a write's transaction: the request's idempotency row for `event_id`;
+  // ALREADY_EXISTS when a concurrent retry took the key.
+  static absl::Status RecordSent(MessagingTx& tx, const std::string& user,
+                                 const std::string& device_id, const std::string& txn_id,
+                                 const std::string& event_id, const std::string& hash);
   absl::StatusOr<std::string> SendMessage(const MatrixSendInput& in, const RoomRow& room,
                                           const std::string& user, const std::string& hash);
   // Writes one non-message event with its idempotency key (when `txn_id`);

@@ -141,26 +141,35 @@ absl::StatusOr<StoredEvent> RelationsManager::Write(
 absl::StatusOr<EditedMessage> RelationsManager::Edit(const std::string& user_id,
                                                      const std::string& message_id,
                                                      const std::string& text) {
-  RETURN_IF_ERROR(ValidateText(text));
-  ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kEdit, user_id, message_id));
-  ASSIGN_OR_RETURN(
-      StoredEvent edit,
-      Write(checked, EditContent(message_id, text), matrix::kMessageType, std::nullopt,
-            [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>& joined) {
-              RETURN_IF_ERROR(tx.InsertRelation({e.event_id, e.room_id, message_id, kReplaceRel,
-                                                 std::nullopt, checked.user, e.seq}));
-              ChangedMessage changed = Changed(checked, joined);
-              changed.message_id = message_id;
-              ASSIGN_OR_RETURN(bus::Event event,
-                               MessageEditedEvent(changed, absl::FromUnixMillis(e.origin_server_ts),
-                                                  clock_, rng_));
-              return tx.Enqueue(event);
-            }));
+  ASSIGN_OR_RETURN(StoredEvent edit,
+                   WriteEdit(user_id, message_id, text, EditContent(message_id, text), nullptr));
   return EditedMessage{message_id, edit.event_id, edit.origin_server_ts};
 }
 
+absl::StatusOr<StoredEvent> RelationsManager::WriteEdit(const std::string& user_id,
+                                                        const std::string& message_id,
+                                                        const std::string& text,
+                                                        nlohmann::json content,
+                                                        const Record& record) {
+  RETURN_IF_ERROR(ValidateText(text));
+  ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kEdit, user_id, message_id));
+  return Write(
+      checked, std::move(content), matrix::kMessageType, std::nullopt,
+      [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>& joined) {
+        if (record) RETURN_IF_ERROR(record(tx, e));
+        RETURN_IF_ERROR(tx.InsertRelation(
+            {e.event_id, e.room_id, message_id, kReplaceRel, std::nullopt, checked.user, e.seq}));
+        ChangedMessage changed = Changed(checked, joined);
+        changed.message_id = message_id;
+        ASSIGN_OR_RETURN(
+            bus::Event event,
+            MessageEditedEvent(changed, absl::FromUnixMillis(e.origin_server_ts), clock_, rng_));
+        return tx.Enqueue(event);
+      });
+}
+
 absl::Status RelationsManager::Delete(const std::string& user_id, const std::string& message_id,
-                                     const std::optional<DeleteRequest>& request) {
+                                      const std::optional<DeleteRequest>& request) {
   ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kDelete, user_id, message_id));
   nlohmann::json content = nlohmann::json::object();
   if (request && request->reason) content["reason"] = *request->reason;
@@ -188,17 +197,26 @@ absl::Status RelationsManager::Delete(const std::string& user_id, const std::str
 
 absl::Status RelationsManager::React(const std::string& user_id, const std::string& message_id,
                                      const std::string& key) {
+  return WriteReaction(user_id, message_id, key, ReactionContent(message_id, key), nullptr)
+      .status();
+}
+
+absl::StatusOr<StoredEvent> RelationsManager::WriteReaction(const std::string& user_id,
+                                                            const std::string& message_id,
+                                                            const std::string& key,
+                                                            nlohmann::json content,
+                                                            const Record& record) {
   RETURN_IF_ERROR(ValidateReactionKey(key));
   ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kReact, user_id, message_id));
   ASSIGN_OR_RETURN(std::optional<std::string> earlier,
                    store_.FindReaction(message_id, key, checked.user));
   if (earlier) return absl::AlreadyExistsError("you already reacted with this key");
-  return Write(checked, ReactionContent(message_id, key), kReactionType, std::nullopt,
+  return Write(checked, std::move(content), kReactionType, std::nullopt,
                [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>&) {
+                 if (record) RETURN_IF_ERROR(record(tx, e));
                  return tx.InsertRelation(
                      {e.event_id, e.room_id, message_id, kAnnotationRel, key, checked.user, e.seq});
-               })
-      .status();
+               });
 }
 
 absl::Status RelationsManager::Unreact(const std::string& user_id, const std::string& message_id,

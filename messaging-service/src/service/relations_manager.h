@@ -4,6 +4,7 @@
 // text, deletion, reaction counts) in history and sync.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,19 @@ class RelationsManager {
   // ones this API does not show, and annotates every message.
   absl::Status AnnotateSync(const std::string& viewer, std::vector<SyncRow>& rows);
 
+  // Matrix clients' edits and reactions (relations_matrix.cc): the same
+  // rules, rows and bus events as Edit and React, the client's own content
+  // stored, and `record` (the request's idempotency row) written in the same
+  // transaction. The new event's id. A deleted target is FAILED_PRECONDITION
+  // here, so that ALREADY_EXISTS means only a duplicate annotation.
+  using Record = std::function<absl::Status(MessagingTx&, const StoredEvent&)>;
+  absl::StatusOr<std::string> EditAs(const std::string& user_id, const std::string& message_id,
+                                     const std::string& text, nlohmann::json content,
+                                     const Record& record);
+  absl::StatusOr<std::string> ReactAs(const std::string& user_id, const std::string& message_id,
+                                      const std::string& key, nlohmann::json content,
+                                      const Record& record);
+
  private:
   struct Checked {
     std::string user;  // UUID
@@ -74,6 +88,15 @@ class RelationsManager {
       const std::optional<std::string>& redacts,
       const std::function<absl::Status(MessagingTx&, const StoredEvent&,
                                        const std::vector<std::string>& joined)>& extra);
+  // FAILED_PRECONDITION when the message was deleted (the Matrix answer).
+  absl::Status CheckNotDeleted(const std::string& message_id);
+  // Edit and React with the content to store; `record` may be empty.
+  absl::StatusOr<StoredEvent> WriteEdit(const std::string& user_id, const std::string& message_id,
+                                        const std::string& text, nlohmann::json content,
+                                        const Record& record);
+  absl::StatusOr<StoredEvent> WriteReaction(const std::string& user_id,
+                                            const std::string& message_id, const std::string& key,
+                                            nlohmann::json content, const Record& record);
   ChangedMessage Changed(const Checked& checked, const std::vector<std::string>& joined) const;
 
   MessagingStore& store_;
