@@ -86,7 +86,8 @@ class AccountStoreTest : public ::testing::Test {
   }
 
   absl::StatusOr<json> Sync(const std::string& user, int64_t since, int64_t* next) {
-    ASSIGN_OR_RETURN(UserSyncOutput out, section_->Collect({user, "dev", since}));
+    ASSIGN_OR_RETURN(UserSyncOutput out,
+                     section_->Collect({user, "dev", since, /*initial=*/since == 0}));
     *next = out.next;
     json parsed = json::parse(out.json);
     parsed["has_changes"] = out.has_changes;
