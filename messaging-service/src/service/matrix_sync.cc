@@ -125,7 +125,10 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
   std::vector<std::string> joined_ids, state_ids;
   for (const UserRoom& m : memberships) {
     if (!pass.filter.WantsRoom(m.room_id)) continue;
-    const bool moved = !pass.initial && m.key > pass.since;  // membership changed since
+    // Membership changed since the token, and visible below this read's
+    // horizon: a change above it (its transaction may still be open for the
+    // event reads) waits for the next sync, as its events do.
+    const bool moved = !pass.initial && m.key > pass.since && m.key < SyncKey::Below(pass.below);
     bool show = false;
     if (m.membership == "join") {
       show = pass.full_state || changed.count(m.room_id) > 0;
