@@ -246,6 +246,9 @@ class FakeStore final : public MessagingStore {
                                     const std::vector<std::string>& destinations) override {
       return destinations.empty() ? absl::OkStatus() : Unused();
     }
+    absl::StatusOr<MemberProfile> ProfileOf(const std::string&) override {
+      return MemberProfile{};
+    }
 
    private:
     FakeStore& store_;

@@ -205,6 +205,51 @@ def state_and_members(m, alice, bob, carol, direct, group, public):
     m.call(None, "GET", C + "/joined_rooms", expect=401, errcode="M_MISSING_TOKEN")
 
 
+def profiles_in_joins(m, alice, bob, direct):
+    """A local user's join event carries their published profile, on every
+    path that makes one: createRoom, /join, a /v1 group."""
+    one = "rooms.yaml", "/rooms/{roomId}/state/{eventType}/{stateKey}"
+    names = {alice["user_id"]: "Alice R.", bob["user_id"]: "Bob R."}
+    for who in (alice, bob):
+        m.call(("profile.yaml", "/profile/{userId}/{keyName}"), "PUT",
+               f"{C}/profile/{who['user_id']}/displayname",
+               {"displayname": names[who["user_id"]]}, token=who["token"])
+    m.call(("profile.yaml", "/profile/{userId}/{keyName}"), "PUT",
+           f"{C}/profile/{alice['user_id']}/avatar_url", {"avatar_url": "mxc://localhost/a"},
+           token=alice["token"])
+
+    def member(room, who, reader):
+        return m.call(one, "GET", f"{C}/rooms/{room}/state/m.room.member/{who['user_id']}",
+                      token=reader["token"]).body
+    # profile.updated reaches messaging through the bus: the rewritten joins
+    # of the direct room show when both profiles are known there.
+    for who in (alice, bob):
+        until(f"{who['user_id']}'s profile in the direct room",
+              lambda: member(direct, who, alice).get("displayname") == names[who["user_id"]])
+
+    room = m.call(CREATE, "POST", C + "/createRoom",
+                  {"preset": "private_chat", "invite": [bob["user_id"]]},
+                  token=alice["token"]).body["room_id"]
+    m.call(("joining.yaml", "/rooms/{roomId}/join"), "POST", f"{C}/rooms/{room}/join", {},
+           token=bob["token"])
+    mine = member(room, alice, alice)
+    ok(mine == {"membership": "join", "displayname": "Alice R.",
+                "avatar_url": "mxc://localhost/a"}, f"alice's join from createRoom: {mine}")
+    his = member(room, bob, alice)
+    ok(his == {"membership": "join", "displayname": "Bob R."}, f"bob's join from /join: {his}")
+    jm = m.call(("rooms.yaml", "/rooms/{roomId}/joined_members"), "GET",
+                f"{C}/rooms/{room}/joined_members", token=bob["token"]).body["joined"]
+    ok(jm[alice["user_id"]].get("display_name") == "Alice R." and
+       jm[bob["user_id"]].get("display_name") == "Bob R.", f"joined_members: {jm}")
+
+    made = m.raw("POST", "/v1/conversations", {"name": "named", "member_ids": [bob["uuid"]]},
+                 token=alice["token"])
+    ok(made.status == 201, f"/v1 group: {made}")
+    group = made.body["conversation_id"]
+    his = member(group, bob, alice)
+    ok(his.get("displayname") == "Bob R.", f"bob's join in a /v1 group: {his}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
@@ -215,6 +260,7 @@ def main():
     refusals(m, alice, carol)
     made = rooms(m, alice, bob, carol)
     state_and_members(m, alice, bob, carol, *made)
+    profiles_in_joins(m, alice, bob, made[0])
     print(f"rooms_test: ok ({m.checked} answers validated against the spec)")
     return 0
 

@@ -46,8 +46,10 @@ absl::Status ProfileMemberWriter::OnProfileUpdated(const bus::Event& event, pg::
   events::v1::ProfileUpdated data;
   RETURN_IF_ERROR(event.DataTo(data));
   ASSIGN_OR_RETURN(std::string user, AccountUser(data.user_id()));
-  RETURN_IF_ERROR(
-      store_.Within(tx)->QueueProfileUpdate({user, data.display_name(), data.avatar_url(), "", 0}));
+  const ProfileUpdateJob job{user, data.display_name(), data.avatar_url(), "", 0};
+  std::unique_ptr<AccountTx> account = store_.Within(tx);
+  RETURN_IF_ERROR(account->SaveProfile(job));
+  RETURN_IF_ERROR(account->QueueProfileUpdate(job));
   tx.AfterCommit([this] {
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -117,4 +117,9 @@ inline constexpr pg::Query kProfileProgress{
 inline constexpr pg::Query kProfileDone{
     "acct_profile_done", "DELETE FROM profile_member_updates WHERE user_id = $1 AND revision = $2"};
 
+inline constexpr pg::Query kSaveProfile{
+    "acct_save_profile",
+    "UPDATE users SET displayname = NULLIF($2, ''), avatar_url = NULLIF($3, '') "
+    "WHERE user_id = $1"};
+
 }  // namespace messenger::messaging::account_queries

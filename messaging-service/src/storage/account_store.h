@@ -80,6 +80,8 @@ class AccountTx {
   virtual absl::Status SetPublished(const std::string& room_id, bool published, absl::Time at) = 0;
   // Queues (or replaces) the user's profile change, starting from the first room.
   virtual absl::Status QueueProfileUpdate(const ProfileUpdateJob& job) = 0;
+  // Keeps the published profile with the user (V053) for later join events.
+  virtual absl::Status SaveProfile(const ProfileUpdateJob& job) = 0;
 };
 
 class AccountStore {

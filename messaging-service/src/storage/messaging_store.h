@@ -134,6 +134,11 @@ struct SyncRequest {
 };
 
 // Operations inside one transaction.
+// What a join event of the user carries besides its membership.
+struct MemberProfile {
+  std::optional<std::string> displayname, avatar_url;
+};
+
 class MessagingTx {
  public:
   virtual ~MessagingTx() = default;
@@ -191,6 +196,9 @@ class MessagingTx {
   // `destinations`, committed with the event (federation_outgoing).
   virtual absl::Status EnqueueOutgoingPdu(const std::string& room_id, const std::string& event_id,
                                           const std::vector<std::string>& destinations) = 0;
+  // The profile last published for a local user (V053); empty fields when
+  // none was, and for remote users.
+  virtual absl::StatusOr<MemberProfile> ProfileOf(const std::string& user_id) = 0;
 };
 
 // A message appended in one statement (the hot path): the room row moves from

@@ -91,6 +91,10 @@ class PgAccountTx final : public AccountTx {
         .status();
   }
 
+  absl::Status SaveProfile(const ProfileUpdateJob& job) override {
+    return tx_.Exec(q::kSaveProfile, {job.user_id, job.displayname, job.avatar_url}).status();
+  }
+
  private:
   pg::Tx& tx_;
 };

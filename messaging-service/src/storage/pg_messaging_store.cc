@@ -265,6 +265,15 @@ class PgMessagingTx final : public MessagingTx {
         .status();
   }
 
+  absl::StatusOr<MemberProfile> ProfileOf(const std::string& user_id) override {
+    ASSIGN_OR_RETURN(pg::Result r, tx_.Exec(queries::kProfileOf, {user_id}));
+    MemberProfile profile;
+    if (r.rows() == 0) return profile;
+    if (!r.IsNull(0, 0)) profile.displayname = r.GetString(0, 0);
+    if (!r.IsNull(0, 1)) profile.avatar_url = r.GetString(0, 1);
+    return profile;
+  }
+
  private:
   pg::Tx& tx_;
   const bus::Outbox& outbox_;

@@ -369,4 +369,7 @@ inline constexpr pg::Query kEnqueueOutgoingPdu{
     "INSERT INTO federation_outgoing (destination, room_id, event_id) "
     "SELECT d, $1, $2 FROM unnest($3::text[]) AS d"};
 
+inline constexpr pg::Query kProfileOf{
+    "msg_profile_of", "SELECT displayname, avatar_url FROM users WHERE user_id = $1"};
+
 }  // namespace messenger::messaging::queries

@@ -31,6 +31,23 @@ std::vector<std::string> Others(const std::vector<std::string>& members, const s
   return out;
 }
 
+// A local user's join carries their published profile, as Matrix clients
+// show members by it; content that names either field is the caller's choice.
+absl::StatusOr<matrix::EventDraft> WithProfile(MessagingTx& tx, const WriteDraft& draft) {
+  const nlohmann::json& content = draft.event.content;
+  const bool join = content.is_object() && content.contains("membership") &&
+                    content["membership"] == "join";
+  if (draft.event.type != matrix::kMemberType || !draft.member_id || !join ||
+      content.contains("displayname") || content.contains("avatar_url")) {
+    return draft.event;
+  }
+  ASSIGN_OR_RETURN(const MemberProfile profile, tx.ProfileOf(*draft.member_id));
+  matrix::EventDraft event = draft.event;
+  if (profile.displayname) event.content["displayname"] = *profile.displayname;
+  if (profile.avatar_url) event.content["avatar_url"] = *profile.avatar_url;
+  return event;
+}
+
 }  // namespace
 
 RoomWriter::RoomWriter(MessagingStore& store, CommitAnnouncer& announcer, std::string server_name,
@@ -100,8 +117,9 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
   const absl::Time now = clock_.Now();
   for (const WriteDraft& draft : drafts) {
     const std::vector<std::string> servers_before = handle.servers;
+    ASSIGN_OR_RETURN(const matrix::EventDraft drafted, WithProfile(tx, draft));
     ASSIGN_OR_RETURN(matrix::Event event,
-                     handle.room->Append(draft.event, absl::ToUnixMillis(now), server_name_, key_));
+                     handle.room->Append(drafted, absl::ToUnixMillis(now), server_name_, key_));
     StoredEvent stored;
     stored.event_id = event.event_id();
     stored.room_id = row.room_id;
