@@ -135,6 +135,16 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->outgoing_sender_ = std::make_unique<federation::OutgoingSender>(
       *m->outgoing_store_, m->federation_->client(), common.server_name, SecureRng::Instance(),
       fed.sender);
+  federation::OutgoingSender* sender = m->outgoing_sender_.get();
+  m->manager_->writer().SetOutgoingWake(
+      [sender](const std::vector<std::string>& destinations) { sender->Wake(destinations); });
+  m->outgoing_typing_ = std::make_unique<OutgoingTyping>(
+      *m->store_, m->manager_->writer(), *m->outgoing_sender_, common.server_name);
+  OutgoingTyping* outgoing_typing = m->outgoing_typing_.get();
+  m->typing_->SetFederationSink(
+      [outgoing_typing](const std::string& user, const std::string& room, bool typing) {
+        outgoing_typing->Changed(user, room, typing);
+      });
   m->outgoing_sender_->Start();
   MessagingManager* manager = m->manager_.get();
   if (!sharding.advertise_address.empty()) {

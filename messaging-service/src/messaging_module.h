@@ -17,6 +17,7 @@
 #include "messaging-service/src/service/account_sync_section.h"
 #include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/service/outgoing_typing.h"
 #include "messaging-service/src/service/typing_manager.h"
 #include "messaging-service/src/service/user_sync_section.h"
 #include "messaging-service/src/storage/pg_e2ee_store.h"
@@ -123,6 +124,7 @@ class MessagingModule final : public ServiceModule {
   // Outgoing federation (issue 16): its thread uses federation_.
   std::unique_ptr<federation::PgOutgoingStore> outgoing_store_;
   std::unique_ptr<federation::OutgoingSender> outgoing_sender_;
+  std::unique_ptr<OutgoingTyping> outgoing_typing_;  // uses outgoing_sender_
 };
 
 }  // namespace messenger::messaging

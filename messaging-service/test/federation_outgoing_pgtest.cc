@@ -231,5 +231,11 @@ TEST(SendBackoffTest, DoublesUpToTheCapWithJitter) {
   EXPECT_EQ(SendBackoff(1000, base, cap, 0.0), absl::Seconds(30)) << "no overflow";
 }
 
+TEST(SendBackoffTest, AFourHundredIsARefusalExceptThoseSayingLater) {
+  using federation::RefusedForGood;
+  for (int status : {400, 403, 404, 413}) EXPECT_TRUE(RefusedForGood(status)) << status;
+  for (int status : {200, 401, 408, 429, 500, 502}) EXPECT_FALSE(RefusedForGood(status)) << status;
+}
+
 }  // namespace
 }  // namespace messenger::messaging

@@ -18,6 +18,10 @@ struct SenderOptions {
   absl::Duration backoff_base = absl::Seconds(1);
   absl::Duration backoff_max = absl::Minutes(5);
   int max_pdus = 50;  // per transaction (the spec's limit)
+  int max_edus = 100;  // per transaction (the spec's limit)
+  // EDUs (typing: best effort, in memory) waiting per destination; beyond it
+  // the oldest are dropped (counted).
+  size_t edu_queue_limit = 1'000;
   // Queued PDUs per destination; beyond it the oldest are dropped (counted):
   // the destination can fetch them with get_missing_events / backfill.
   int64_t queue_limit = 100'000;

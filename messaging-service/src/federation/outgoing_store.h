@@ -40,7 +40,8 @@ class OutgoingStore {
   virtual absl::StatusOr<std::optional<OutgoingTxn>> Claim(const std::string& destination,
                                                            const std::string& owner,
                                                            absl::Duration lease, int max_pdus) = 0;
-  // The destination answered 200: its rows go, its backoff resets.
+  // The destination answered 200, or refused the transaction for good (a
+  // 4xx): its rows go, its backoff resets.
   virtual absl::Status Delivered(const std::string& destination, const std::string& txn_id) = 0;
   // The attempt failed: the next one waits `delay`.
   virtual absl::Status Failed(const std::string& destination, absl::Duration delay) = 0;

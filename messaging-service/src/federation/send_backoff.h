@@ -18,4 +18,13 @@ inline absl::Duration SendBackoff(int failures, absl::Duration base, absl::Durat
   return delay * (0.5 + 0.5 * std::clamp(random, 0.0, 1.0));
 }
 
+// A 4xx answer to PUT /send is the destination refusing the transaction (the
+// spec answers a transaction it takes with 200, verdicts per PDU): sending it
+// again cannot succeed, so it is dropped. Except 401 (the destination may not
+// have our keys yet), 408 and 429 (try later): retried after the backoff.
+inline bool RefusedForGood(int http_status) {
+  return http_status >= 400 && http_status < 500 && http_status != 401 && http_status != 408 &&
+         http_status != 429;
+}
+
 }  // namespace messenger::federation

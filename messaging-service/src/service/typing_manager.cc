@@ -87,6 +87,7 @@ absl::Status TypingManager::Set(const std::string& user_id, const std::string& r
   // gateway asks has most likely applied it already (if not, the reader gets
   // it with its next look: the cursor keeps it).
   if (publish_) publish_(Encode(*change, writer_id_));
+  if (federation_sink_) federation_sink_(user_id, room_id, typing);
   if (change->wake) announcer_.Woke(change->readers);
   if (typing) wake_.notify_all();  // maybe a sooner expiry
   return absl::OkStatus();

@@ -35,6 +35,11 @@ class TypingManager {
   // Where changes made here go (kTypingSubject); none in a single process.
   // Set before the first change.
   void SetPublisher(Publish publish) { publish_ = std::move(publish); }
+  // Also told of each change made here (OutgoingTyping: other servers).
+  // Set before the first change.
+  using Changed =
+      std::function<void(const std::string& user_id, const std::string& room_id, bool typing)>;
+  void SetFederationSink(Changed sink) { federation_sink_ = std::move(sink); }
   // `user_id` starts (for `timeout`) or stops typing in `room_id`, of which
   // it must be a joined member (PERMISSION_DENIED; NOT_FOUND for no room).
   absl::Status Set(const std::string& user_id, const std::string& room_id, bool typing,
@@ -59,6 +64,7 @@ class TypingManager {
   const Clock& clock_;
   TypingState state_;
   Publish publish_;
+  Changed federation_sink_;
   std::string writer_id_;  // tells this replica's changes from others'
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -196,6 +196,7 @@ absl::StatusOr<std::vector<StoredEvent>> RoomWriter::WriteState(const std::strin
                                                                 const Extra& extra) {
   std::vector<StoredEvent> written;
   std::vector<std::string> notify;
+  std::vector<std::string> destinations;  // servers the events were queued for
   RETURN_IF_ERROR(RoomTransaction(room_id, [&](MessagingTx& tx, RoomHandle& handle) {
     written.clear();
     notify.clear();
@@ -204,6 +205,7 @@ absl::StatusOr<std::vector<StoredEvent>> RoomWriter::WriteState(const std::strin
     RETURN_IF_ERROR(Refresh(tx, *row, handle));
     ASSIGN_OR_RETURN(const std::vector<WriteDraft> drafts, plan(*handle.room, handle.joined));
     if (drafts.empty()) return absl::OkStatus();
+    destinations = handle.servers;
     std::optional<std::string> last_message;
     RETURN_IF_ERROR(WriteEvents(tx, *row, handle, drafts, written, last_message));
     RETURN_IF_ERROR(tx.UpdateRoom(*row, last_message));
@@ -214,9 +216,11 @@ absl::StatusOr<std::vector<StoredEvent>> RoomWriter::WriteState(const std::strin
     for (const WriteDraft& d : drafts) {
       if (d.member_id) notify.push_back(*d.member_id);  // an invitee, a leaver
     }
+    destinations = Union(destinations, handle.servers);
     return absl::OkStatus();
   }));
   if (!notify.empty()) announcer_.Committed(notify);
+  if (!destinations.empty() && outgoing_wake_) outgoing_wake_(destinations);
   return written;
 }
 
@@ -373,6 +377,7 @@ absl::StatusOr<std::optional<StoredEvent>> RoomWriter::Finish(
   if (!appended.ok()) return appended.status();
   if (!*appended) return std::nullopt;  // another process moved the room on: reload
   announcer_.Committed(notify);
+  if (!m.destinations.empty() && outgoing_wake_) outgoing_wake_(m.destinations);
   return e;
 }
 

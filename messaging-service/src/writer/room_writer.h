@@ -176,6 +176,7 @@ class RoomWriter {
   // An evicted handle still in use stays valid for its holders; the next
   // user of the room gets a fresh one, which reloads under the row lock.
   LruCache<std::string, std::shared_ptr<RoomHandle>> rooms_;
+  std::function<void(const std::vector<std::string>&)> outgoing_wake_;  // SetOutgoingWake
   // Last: stopped (and drained) before the members its answers use.
   MessageBatcher batcher_;
 
@@ -196,6 +197,16 @@ class RoomWriter {
   // transaction under the row lock, and wakes the room's readers.
   absl::StatusOr<StoredEvent> WriteRemoteEvent(const std::string& room_id, const RemoteWrite& write,
                                                const RemoteDecide& decide, const Extra& extra);
+
+  // Outgoing federation (fedpeer): `wake` runs after each commit that queued
+  // PDUs for other servers, with those servers, so that the sender sends at
+  // once instead of at its next poll. Set once while wiring, before writes.
+  void SetOutgoingWake(std::function<void(const std::vector<std::string>&)> wake) {
+    outgoing_wake_ = std::move(wake);
+  }
+  // The other servers with joined members, as the loaded copy of the room
+  // knows them; empty when the room is not loaded (best-effort EDUs only).
+  std::vector<std::string> LoadedServersOf(const std::string& room_id);
 };
 
 }  // namespace messenger::messaging

@@ -84,4 +84,16 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
   return stored;
 }
 
+std::vector<std::string> RoomWriter::LoadedServersOf(const std::string& room_id) {
+  std::shared_ptr<RoomHandle> handle;
+  {
+    std::lock_guard lock(rooms_mutex_);
+    std::optional<std::shared_ptr<RoomHandle>> known = rooms_.Get(room_id);
+    if (!known) return {};
+    handle = *known;
+  }
+  std::lock_guard lock(handle->mutex);
+  return handle->servers;
+}
+
 }  // namespace messenger::messaging
