@@ -103,9 +103,16 @@ class MatrixSync {
   // Seq bound of what the user may read in the room (0: all) or
   // PERMISSION_DENIED.
   absl::StatusOr<int64_t> ReadableBefore(const std::string& user, const std::string& room_id);
-  // The room's newest events after `after` (and below `before_seq`, 0: no
-  // bound), oldest first, with `limited` and `prev_batch`.
-  absl::Status Timeline(SyncPass& pass, SyncKey after, int64_t before_seq, MatrixSyncRoom& room);
+  // Joined since the pass's token (or an initial sync): recent timeline and
+  // whole state.
+  static bool FreshJoin(const SyncPass& pass, const UserRoom& m);
+  // The timelines of every shown room but invites, in one read: the newest
+  // events after the token (a fresh join: all) and, having left, up to the
+  // leave.
+  absl::Status ReadTimelines(SyncPass& pass, const std::vector<const UserRoom*>& shown);
+  // The room's timeline of that read, oldest first, with `limited` and
+  // `prev_batch`.
+  static void TakeTimeline(SyncPass& pass, MatrixSyncRoom& room);
   absl::Status JoinedRoom(SyncPass& pass, const UserRoom& membership, MatrixSyncRoom& out);
   absl::Status CollectSections(SyncPass& pass, MatrixSyncResult& out);
   // unsigned.transaction_id of the events this device sent.
