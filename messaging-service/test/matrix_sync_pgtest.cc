@@ -73,6 +73,10 @@ class CountingStore final : public MatrixSyncStore {
   absl::StatusOr<std::vector<SyncedEvent>> NewestEvents(const RoomsRange& range) override {
     return ++calls, inner_.NewestEvents(range);
   }
+  absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) override {
+    return ++calls, inner_.Relations(range);
+  }
+
  private:
   MatrixSyncStore& inner_;
 };

@@ -82,6 +82,16 @@ struct RoomsRange {
   int limit = 10;
 };
 
+// The events relating to `relates_to` (the relations table: edits and
+// reactions, not redacted ones) within `events`' bounds (its type filters are
+// not used), optionally of one relation and one event type.
+struct RelationRange {
+  EventRange events;
+  std::string relates_to;
+  std::string rel_type;    // "": any
+  std::string event_type;  // "": any
+};
+
 class MatrixSyncStore {
  public:
   virtual ~MatrixSyncStore() = default;
@@ -122,6 +132,7 @@ class MatrixSyncStore {
   // Up to `limit` newest events of each room of `range`, newest first within
   // a room (rooms in no particular order): one round trip for any number.
   virtual absl::StatusOr<std::vector<SyncedEvent>> NewestEvents(const RoomsRange& range) = 0;
+  virtual absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) = 0;
 };
 
 }  // namespace messenger::messaging

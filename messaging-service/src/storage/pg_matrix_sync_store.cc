@@ -94,6 +94,14 @@ constexpr pg::Query kNewestEvents{
     "AND ($3::json IS NULL OR e.type LIKE ANY (SELECT json_array_elements_text($3::json))) "
     "AND NOT (e.type LIKE ANY (SELECT json_array_elements_text($4::json))) "
     "ORDER BY e.seq DESC LIMIT $5) e"};
+constexpr pg::Query kRelations{
+    "mxs_relations", "SELECT " MESSENGER_EVENT_COLUMNS
+                     " FROM relations rl JOIN events e ON e.event_id = rl.event_id "
+                     "WHERE rl.relates_to = $1 AND rl.room_id = $2 AND NOT rl.redacted "
+                     "AND ($3 = '' OR rl.rel_type = $3) AND ($4 = '' OR e.type = $4) "
+                     "AND (e.xid, e.stream_pos) > ($5::xid8, $6::bigint) AND e.xid < $7::xid8 "
+                     "AND e.seq > $8::bigint AND ($9::bigint = 0 OR e.seq < $9::bigint) "
+                     "ORDER BY CASE WHEN $10::bool THEN e.seq ELSE -e.seq END LIMIT $11"};
 
 #undef MESSENGER_EVENT_COLUMNS
 
@@ -251,6 +259,16 @@ absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::NewestEvents(const R
                               {rooms.dump(), std::to_string(range.below_xid),
                                range.like_types ? pg::Param(JsonList(*range.like_types)) : nullptr,
                                JsonList(range.like_not_types), range.limit}));
+  return EventsFrom(r);
+}
+
+absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::Relations(const RelationRange& range) {
+  const EventRange& e = range.events;
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(kRelations, {range.relates_to, e.room_id, range.rel_type,
+                                           range.event_type, std::to_string(e.after_key.xid),
+                                           e.after_key.pos, std::to_string(e.below_xid),
+                                           e.after_seq, e.before_seq, e.forward, e.limit}));
   return EventsFrom(r);
 }
 

@@ -30,6 +30,7 @@ class PgMatrixSyncStore final : public MatrixSyncStore {
       const std::string& user_id, const std::string& device_id,
       const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<SyncedEvent>> NewestEvents(const RoomsRange& range) override;
+  absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) override;
 
  private:
   pg::Pool& pool_;
