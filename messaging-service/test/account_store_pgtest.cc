@@ -16,6 +16,7 @@
 #include "messaging-service/src/service/account_sync_section.h"
 #include "messaging-service/src/storage/pg_account_store.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
+#include "messaging-service/test/messaging_test_users.h"
 #include "messaging_migrations.h"
 #include "messenger/events/v1/events.pb.h"
 
@@ -25,14 +26,7 @@ namespace {
 using nlohmann::json;
 
 // Everyone is everyone's friend here; the contact policy has its own tests.
-class AllFriends final : public FriendChecker {
- public:
-  absl::StatusOr<bool> AreFriends(const std::string&, const std::string&) override { return true; }
-  absl::StatusOr<std::vector<bool>> AreFriendsMany(
-      const std::vector<std::pair<std::string, std::string>>& pairs) override {
-    return std::vector<bool>(pairs.size(), true);
-  }
-};
+using testing_users::AllFriends;
 
 class AccountStoreTest : public ::testing::Test {
  protected:
@@ -63,16 +57,7 @@ class AccountStoreTest : public ::testing::Test {
   }
 
   std::string NewUser(const std::string& name) {
-    const std::string id = NewUuid(SecureRng::Instance());
-    events::v1::UserCreated data;
-    data.set_user_id(id);
-    data.set_username(name);
-    auto event = bus::MakeEvent("user.created", "auth", data, SystemClock::Instance(),
-                                SecureRng::Instance());
-    EXPECT_TRUE(*bus::ApplyEventOnce(
-        *pool_, "messaging_users", *event,
-        [this](const bus::Event& e, pg::Tx& tx) { return manager_->OnUserCreated(e, tx); }));
-    return id;
+    return testing_users::LocalUser(*pool_, *manager_, name);
   }
 
   std::string PublicRoom(const std::string& creator, const std::string& name) {

@@ -14,6 +14,7 @@
 #include "messaging-service/src/federation/send_backoff.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
+#include "messaging-service/test/messaging_test_users.h"
 #include "messaging_migrations.h"
 #include "messenger/events/v1/events.pb.h"
 
@@ -25,14 +26,8 @@ using Rows = std::vector<std::pair<std::string, std::string>>;  // destination, 
 constexpr char kRemote[] = "remote.test";
 constexpr char kBobId[] = "@bob:remote.test";
 
-class AllFriends final : public FriendChecker {
- public:
-  absl::StatusOr<bool> AreFriends(const std::string&, const std::string&) override { return true; }
-  absl::StatusOr<std::vector<bool>> AreFriendsMany(
-      const std::vector<std::pair<std::string, std::string>>& pairs) override {
-    return std::vector<bool>(pairs.size(), true);
-  }
-};
+// Everyone is everyone's friend here; the contact policy has its own tests.
+using testing_users::AllFriends;
 
 class FederationOutgoingTest : public ::testing::Test {
  protected:
@@ -57,16 +52,7 @@ class FederationOutgoingTest : public ::testing::Test {
   }
 
   std::string LocalUser(const std::string& name) {
-    const std::string id = NewUuid(SecureRng::Instance());
-    events::v1::UserCreated data;
-    data.set_user_id(id);
-    data.set_username(name);
-    auto event = bus::MakeEvent("user.created", "auth", data, SystemClock::Instance(),
-                                SecureRng::Instance());
-    EXPECT_TRUE(*bus::ApplyEventOnce(
-        *pool_, "messaging_users", *event,
-        [&](const bus::Event& e, pg::Tx& tx) { return manager_->OnUserCreated(e, tx); }));
-    return id;
+    return testing_users::LocalUser(*pool_, *manager_, name);
   }
 
   Rows Queued() {

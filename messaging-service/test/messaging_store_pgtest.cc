@@ -18,6 +18,7 @@
 #include "messaging-service/src/domain/matrix/event_signing.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
+#include "messaging-service/test/messaging_test_users.h"
 #include "messaging-service/test/sync_settle.h"
 #include "messaging_migrations.h"
 #include "messenger/events/v1/events.pb.h"
@@ -91,16 +92,7 @@ class MessagingStoreTest : public ::testing::Test {
   }
 
   std::string NewUser(const std::string& name) {
-    const std::string id = NewUuid(SecureRng::Instance());
-    events::v1::UserCreated data;
-    data.set_user_id(id);
-    data.set_username(name);
-    auto event = bus::MakeEvent("user.created", "auth", data, SystemClock::Instance(),
-                                SecureRng::Instance());
-    EXPECT_TRUE(*bus::ApplyEventOnce(
-        *pool_, "messaging_users", *event,
-        [this](const bus::Event& e, pg::Tx& tx) { return manager_->OnUserCreated(e, tx); }));
-    return id;
+    return testing_users::LocalUser(*pool_, *manager_, name);
   }
 
   absl::StatusOr<SentMessage> SendTo(const std::string& from, const std::string& to,

@@ -93,5 +93,6 @@ void AddSyncRoutes(ClientApi& api);  // sync_routes.cc, sync_history_routes.cc
 void AddKeysRoutes(ClientApi& api);
 void AddAccountRoutes(ClientApi& api);    // account_routes.cc
 void AddDirectoryRoutes(ClientApi& api);  // directory_routes.cc
+void AddRelationsRoutes(ClientApi& api);  // relations_routes.cc
 
 }  // namespace messenger::gateway::matrix

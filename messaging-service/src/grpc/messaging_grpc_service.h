@@ -150,6 +150,9 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   grpc::ServerUnaryReactor* MatrixReceipt(grpc::CallbackServerContext* context,
                                           const v1::MatrixReceiptRequest* request,
                                           v1::MatrixReceiptResponse* response) override;
+  grpc::ServerUnaryReactor* MatrixRelations(grpc::CallbackServerContext* context,
+                                            const v1::MatrixRelationsRequest* request,
+                                            v1::MatrixRelationsResponse* response) override;
 
  private:
   // A room write: forwarded to the room's owner, or `fn` run here on the pool.

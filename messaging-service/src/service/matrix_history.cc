@@ -62,6 +62,35 @@ absl::StatusOr<int64_t> MatrixSync::ReadableBefore(const std::string& user,
   return rooms.front().membership == "join" ? 0 : rooms.front().seq + 1;
 }
 
+absl::Status MatrixSync::ApplyPageTokens(const std::string& from, const std::string& to,
+                                         EventRange& range) {
+  const int64_t bound = range.before_seq;
+  // `from`: a room token, or a sync token (its stream key, going forward;
+  // the newest events going back).
+  if (!from.empty()) {
+    if (from.front() == 'm') {
+      ASSIGN_OR_RETURN(MatrixSyncToken token, DecodeMatrixSyncToken(from));
+      if (range.forward) range.after_key = FromWire(token.stream);
+    } else {
+      ASSIGN_OR_RETURN(const int64_t seq, DecodeRoomToken(from));
+      if (range.forward) {
+        range.after_seq = seq - 1;
+      } else {
+        range.before_seq = bound == 0 ? seq : std::min(seq, bound);
+      }
+    }
+  }
+  if (!to.empty()) {
+    ASSIGN_OR_RETURN(const int64_t seq, DecodeRoomToken(to));
+    if (range.forward) {
+      range.before_seq = range.before_seq == 0 ? seq : std::min(range.before_seq, seq);
+    } else {
+      range.after_seq = std::max(range.after_seq, seq - 1);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<MatrixMessagesPage> MatrixSync::Messages(const MatrixMessagesRequest& in) {
   ASSIGN_OR_RETURN(const std::string user, SyncUserId(in.user_id));
   if (in.limit < 1) return absl::InvalidArgumentError("limit must be positive");
@@ -72,29 +101,7 @@ absl::StatusOr<MatrixMessagesPage> MatrixSync::Messages(const MatrixMessagesRequ
   range.before_seq = bound;
   range.limit = std::min(in.limit, kMaxTimelineLimit);
   ApplyTypes(filter, range);
-  // `from`: a room token, or a sync token (its stream key, going forward;
-  // the newest events going back).
-  if (!in.from.empty()) {
-    if (in.from.front() == 'm') {
-      ASSIGN_OR_RETURN(MatrixSyncToken token, DecodeMatrixSyncToken(in.from));
-      if (in.forward) range.after_key = FromWire(token.stream);
-    } else {
-      ASSIGN_OR_RETURN(const int64_t seq, DecodeRoomToken(in.from));
-      if (in.forward) {
-        range.after_seq = seq - 1;
-      } else {
-        range.before_seq = bound == 0 ? seq : std::min(seq, bound);
-      }
-    }
-  }
-  if (!in.to.empty()) {
-    ASSIGN_OR_RETURN(const int64_t seq, DecodeRoomToken(in.to));
-    if (in.forward) {
-      range.before_seq = range.before_seq == 0 ? seq : std::min(range.before_seq, seq);
-    } else {
-      range.after_seq = std::max(range.after_seq, seq - 1);
-    }
-  }
+  RETURN_IF_ERROR(ApplyPageTokens(in.from, in.to, range));
   MatrixMessagesPage page;
   ASSIGN_OR_RETURN(page.chunk, store_.Events(range));
   if (!in.from.empty()) {

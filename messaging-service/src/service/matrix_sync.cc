@@ -47,6 +47,8 @@ struct MatrixSync::SyncPass {
   std::map<std::string, std::vector<RoomReceipt>> receipts;
   std::map<std::string, RoomCounts> counts;
   std::map<std::string, std::string> mxids;  // UUID -> @name:server
+  // room -> its timeline read (newest first, one more than the limit).
+  std::map<std::string, std::vector<SyncedEvent>> timelines;
 };
 
 absl::StatusOr<SyncFilter> MatrixSync::ResolveFilter(const std::string& user,
@@ -148,6 +150,7 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
                    store_.Receipts(joined_ids, pass.initial ? SyncKey{} : pass.since, below));
   for (RoomReceipt& r : receipts) pass.receipts[r.room_id].push_back(std::move(r));
   ASSIGN_OR_RETURN(pass.counts, store_.Counts(pass.user, joined_ids));
+  RETURN_IF_ERROR(ReadTimelines(pass, shown));
 
   // Matrix ids of everyone the ephemeral events and summaries name.
   std::vector<std::string> people = {pass.user};
@@ -158,6 +161,9 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
   }
   for (const auto& [room, c] : pass.counts)
     people.insert(people.end(), c.heroes.begin(), c.heroes.end());
+  for (const auto& [room, list] : pass.timelines) {
+    for (const SyncedEvent& e : list) people.push_back(e.sender);
+  }
   std::sort(people.begin(), people.end());
   people.erase(std::unique(people.begin(), people.end()), people.end());
   ASSIGN_OR_RETURN(pass.mxids, messaging_.MatrixIdsOf(people));
@@ -183,8 +189,7 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
       out.has_news = true;
     } else {
       room.membership = "leave";
-      // Up to (and with) the leave.
-      RETURN_IF_ERROR(Timeline(pass, pass.initial ? SyncKey{} : pass.since, m->seq + 1, room));
+      TakeTimeline(pass, room);
       out.has_news = true;
     }
     out.rooms.push_back(std::move(room));
@@ -198,32 +203,56 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
   return out;
 }
 
-absl::Status MatrixSync::Timeline(SyncPass& pass, SyncKey after, int64_t before_seq,
-                                  MatrixSyncRoom& room) {
-  EventRange range{room.room_id, after, pass.below};
-  range.before_seq = before_seq;
+bool MatrixSync::FreshJoin(const SyncPass& pass, const UserRoom& m) {
+  return pass.initial || m.key > pass.since;
+}
+
+absl::Status MatrixSync::ReadTimelines(SyncPass& pass, const std::vector<const UserRoom*>& shown) {
+  RoomsRange range;
+  range.below_xid = pass.below;
   range.like_types = pass.filter.timeline.LikeTypes();
   range.like_not_types = pass.filter.timeline.LikeNotTypes();
   range.limit = pass.filter.timeline_limit + 1;  // one more tells `limited`
-  ASSIGN_OR_RETURN(room.timeline, store_.Events(range));
-  room.limited = static_cast<int>(room.timeline.size()) > pass.filter.timeline_limit;
-  if (room.limited) room.timeline.pop_back();
-  std::reverse(room.timeline.begin(), room.timeline.end());
-  if (!room.timeline.empty()) room.prev_batch = EncodeRoomToken(room.timeline.front().seq);
+  for (const UserRoom* m : shown) {
+    if (m->membership == "join") {
+      // A room joined since the token shows its recent timeline.
+      range.rooms.push_back({m->room_id, FreshJoin(pass, *m) ? SyncKey{} : pass.since, 0});
+    } else if (m->membership != "invite") {
+      // Up to (and with) the leave.
+      range.rooms.push_back({m->room_id, pass.initial ? SyncKey{} : pass.since, m->seq + 1});
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<SyncedEvent> events, store_.NewestEvents(range));
+  for (SyncedEvent& e : events) pass.timelines[e.room_id].push_back(std::move(e));
+  for (auto& [room, list] : pass.timelines) {
+    std::sort(list.begin(), list.end(),
+              [](const SyncedEvent& a, const SyncedEvent& b) { return a.seq > b.seq; });
+  }
   return absl::OkStatus();
 }
 
+void MatrixSync::TakeTimeline(SyncPass& pass, MatrixSyncRoom& room) {
+  if (auto it = pass.timelines.find(room.room_id); it != pass.timelines.end()) {
+    room.timeline = std::move(it->second);
+    pass.timelines.erase(it);
+  }
+  room.limited = static_cast<int>(room.timeline.size()) > pass.filter.timeline_limit;
+  if (room.limited) room.timeline.resize(pass.filter.timeline_limit);
+  std::reverse(room.timeline.begin(), room.timeline.end());
+  if (!room.timeline.empty()) room.prev_batch = EncodeRoomToken(room.timeline.front().seq);
+}
+
 absl::Status MatrixSync::JoinedRoom(SyncPass& pass, const UserRoom& m, MatrixSyncRoom& room) {
-  // A room joined since the token shows its recent timeline and whole state.
-  const bool fresh = pass.initial || m.key > pass.since;
-  RETURN_IF_ERROR(Timeline(pass, fresh ? SyncKey{} : pass.since, 0, room));
+  const bool fresh = FreshJoin(pass, m);
+  TakeTimeline(pass, room);
 
   // State: everything before the timeline (whole or since the token) that
   // the timeline does not carry itself.
   std::set<std::string> in_timeline, senders;
   for (const SyncedEvent& e : room.timeline) in_timeline.insert(e.event_id);
   if (pass.filter.lazy_load_members) {
-    ASSIGN_OR_RETURN(senders, SenderIds({&room.timeline}, pass.user));
+    senders.insert(pass.user_mxid);
+    for (const SyncedEvent& e : room.timeline) senders.insert(pass.mxids[e.sender]);
   }
   const bool whole = fresh || pass.full_state;
   for (const SyncedEvent& e : pass.state[m.room_id]) {

@@ -65,6 +65,23 @@ struct MatrixMessagesPage {
   std::optional<std::string> end;
 };
 
+struct MatrixRelationsRequest {
+  std::string user_id;
+  std::string room_id;
+  std::string event_id;
+  std::string rel_type;    // "": any
+  std::string event_type;  // "": any
+  std::string from, to;
+  bool forward = false;
+  int limit = 10;
+};
+
+struct MatrixRelationsPage {
+  std::vector<SyncedEvent> chunk;
+  std::string next_batch;  // "": no more
+  std::string prev_batch;  // "": the first page
+};
+
 struct MatrixContext {
   SyncedEvent event;
   std::vector<SyncedEvent> before;  // newest first
@@ -93,6 +110,9 @@ class MatrixSync {
                                         const std::string& filter);
   // The event a receipt of `type` names, checked (the room's, readable by
   // the user); an m.read receipt is then the /v1 seen of its seq.
+  // The events relating to `event_id` (matrix_relations_read.cc), visible as
+  // /messages; NOT_FOUND when the event is not one the user may read.
+  absl::StatusOr<MatrixRelationsPage> Relations(const MatrixRelationsRequest& request);
   absl::StatusOr<SyncedEvent> ReceiptTarget(const std::string& user_id, const std::string& room_id,
                                             const std::string& type, const std::string& event_id);
 
@@ -100,12 +120,23 @@ class MatrixSync {
   struct SyncPass;
   absl::StatusOr<MatrixSyncResult> SyncOnce(const MatrixSyncRequest& request, SyncPass& pass);
   absl::StatusOr<SyncFilter> ResolveFilter(const std::string& user, const std::string& filter);
+  // Narrows `range` (its before_seq the user's bound) to the page of the
+  // `from` and `to` tokens of /messages and /relations.
+  static absl::Status ApplyPageTokens(const std::string& from, const std::string& to,
+                                      EventRange& range);
   // Seq bound of what the user may read in the room (0: all) or
   // PERMISSION_DENIED.
   absl::StatusOr<int64_t> ReadableBefore(const std::string& user, const std::string& room_id);
-  // The room's newest events after `after` (and below `before_seq`, 0: no
-  // bound), oldest first, with `limited` and `prev_batch`.
-  absl::Status Timeline(SyncPass& pass, SyncKey after, int64_t before_seq, MatrixSyncRoom& room);
+  // Joined since the pass's token (or an initial sync): recent timeline and
+  // whole state.
+  static bool FreshJoin(const SyncPass& pass, const UserRoom& m);
+  // The timelines of every shown room but invites, in one read: the newest
+  // events after the token (a fresh join: all) and, having left, up to the
+  // leave.
+  absl::Status ReadTimelines(SyncPass& pass, const std::vector<const UserRoom*>& shown);
+  // The room's timeline of that read, oldest first, with `limited` and
+  // `prev_batch`.
+  static void TakeTimeline(SyncPass& pass, MatrixSyncRoom& room);
   absl::Status JoinedRoom(SyncPass& pass, const UserRoom& membership, MatrixSyncRoom& out);
   absl::Status CollectSections(SyncPass& pass, MatrixSyncResult& out);
   // unsigned.transaction_id of the events this device sent.

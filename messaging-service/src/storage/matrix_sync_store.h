@@ -66,6 +66,32 @@ struct EventRange {
   int limit = 10;
 };
 
+// The newest events of many rooms in one read (a sync's timelines): each
+// room as Events reads it backwards, from its own `after_key` and below its
+// own `before_seq`, with the shared horizon, type filters and limit per room.
+struct RoomsRange {
+  struct Room {
+    std::string room_id;
+    SyncKey after_key;
+    int64_t before_seq = 0;  // 0: no bound
+  };
+  std::vector<Room> rooms;
+  uint64_t below_xid = std::numeric_limits<uint64_t>::max();
+  std::optional<std::vector<std::string>> like_types;
+  std::vector<std::string> like_not_types;
+  int limit = 10;
+};
+
+// The events relating to `relates_to` (the relations table: edits and
+// reactions, not redacted ones) within `events`' bounds (its type filters are
+// not used), optionally of one relation and one event type.
+struct RelationRange {
+  EventRange events;
+  std::string relates_to;
+  std::string rel_type;    // "": any
+  std::string event_type;  // "": any
+};
+
 class MatrixSyncStore {
  public:
   virtual ~MatrixSyncStore() = default;
@@ -102,6 +128,11 @@ class MatrixSyncStore {
   virtual absl::StatusOr<std::map<std::string, std::string>> SentKeys(
       const std::string& user_id, const std::string& device_id,
       const std::vector<std::string>& event_ids) = 0;
+
+  // Up to `limit` newest events of each room of `range`, newest first within
+  // a room (rooms in no particular order): one round trip for any number.
+  virtual absl::StatusOr<std::vector<SyncedEvent>> NewestEvents(const RoomsRange& range) = 0;
+  virtual absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) = 0;
 };
 
 }  // namespace messenger::messaging

@@ -75,11 +75,33 @@ constexpr pg::Query kInsertFilter{
 constexpr pg::Query kGetFilter{
     "mxs_get_filter",
     "SELECT filter FROM matrix_filters WHERE user_id = $1::uuid AND filter_id = $2"};
-constexpr pg::Query kSentKeys{
-    "mxs_sent_keys",
-    "SELECT event_id, client_msg_id FROM sent_messages "
-    "WHERE event_id IN (SELECT json_array_elements_text($3::json)) "
-    "AND user_id = $1::uuid AND device_id = $2"};
+constexpr pg::Query kSentKeys{"mxs_sent_keys",
+                              "SELECT event_id, client_msg_id FROM sent_messages "
+                              "WHERE event_id IN (SELECT json_array_elements_text($3::json)) "
+                              "AND user_id = $1::uuid AND device_id = $2"};
+// Per room the same conditions as kEvents going back; LATERAL with LIMIT
+// walks each room's (room_id, seq) index from its end, reading only the rows
+// it answers, where a ROW_NUMBER() window would read every room's whole
+// history.
+constexpr pg::Query kNewestEvents{
+    "mxs_newest_events",
+    "SELECT " MESSENGER_EVENT_COLUMNS
+    " FROM json_to_recordset($1::json) AS r(room_id text, after_xid text, after_pos bigint, "
+    "before_seq bigint) "
+    "CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.room_id = r.room_id "
+    "AND (e.xid, e.stream_pos) > (r.after_xid::xid8, r.after_pos) AND e.xid < $2::xid8 "
+    "AND (r.before_seq = 0 OR e.seq < r.before_seq) "
+    "AND ($3::json IS NULL OR e.type LIKE ANY (SELECT json_array_elements_text($3::json))) "
+    "AND NOT (e.type LIKE ANY (SELECT json_array_elements_text($4::json))) "
+    "ORDER BY e.seq DESC LIMIT $5) e"};
+constexpr pg::Query kRelations{
+    "mxs_relations", "SELECT " MESSENGER_EVENT_COLUMNS
+                     " FROM relations rl JOIN events e ON e.event_id = rl.event_id "
+                     "WHERE rl.relates_to = $1 AND rl.room_id = $2 AND NOT rl.redacted "
+                     "AND ($3 = '' OR rl.rel_type = $3) AND ($4 = '' OR e.type = $4) "
+                     "AND (e.xid, e.stream_pos) > ($5::xid8, $6::bigint) AND e.xid < $7::xid8 "
+                     "AND e.seq > $8::bigint AND ($9::bigint = 0 OR e.seq < $9::bigint) "
+                     "ORDER BY CASE WHEN $10::bool THEN e.seq ELSE -e.seq END LIMIT $11"};
 
 #undef MESSENGER_EVENT_COLUMNS
 
@@ -221,6 +243,33 @@ absl::StatusOr<std::map<std::string, std::string>> PgMatrixSyncStore::SentKeys(
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kSentKeys, {user_id, device_id, JsonList(event_ids)}));
   for (int i = 0; i < r.rows(); ++i) out[r.GetString(i, 0)] = r.GetString(i, 1);
   return out;
+}
+
+absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::NewestEvents(const RoomsRange& range) {
+  if (range.rooms.empty()) return std::vector<SyncedEvent>{};
+  nlohmann::json rooms = nlohmann::json::array();
+  for (const RoomsRange::Room& room : range.rooms) {
+    rooms.push_back({{"room_id", room.room_id},
+                     {"after_xid", std::to_string(room.after_key.xid)},
+                     {"after_pos", room.after_key.pos},
+                     {"before_seq", room.before_seq}});
+  }
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(kNewestEvents,
+                              {rooms.dump(), std::to_string(range.below_xid),
+                               range.like_types ? pg::Param(JsonList(*range.like_types)) : nullptr,
+                               JsonList(range.like_not_types), range.limit}));
+  return EventsFrom(r);
+}
+
+absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::Relations(const RelationRange& range) {
+  const EventRange& e = range.events;
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(kRelations, {range.relates_to, e.room_id, range.rel_type,
+                                           range.event_type, std::to_string(e.after_key.xid),
+                                           e.after_key.pos, std::to_string(e.below_xid),
+                                           e.after_seq, e.before_seq, e.forward, e.limit}));
+  return EventsFrom(r);
 }
 
 }  // namespace messenger::messaging

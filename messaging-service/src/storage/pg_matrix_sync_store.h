@@ -29,6 +29,8 @@ class PgMatrixSyncStore final : public MatrixSyncStore {
   absl::StatusOr<std::map<std::string, std::string>> SentKeys(
       const std::string& user_id, const std::string& device_id,
       const std::vector<std::string>& event_ids) override;
+  absl::StatusOr<std::vector<SyncedEvent>> NewestEvents(const RoomsRange& range) override;
+  absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) override;
 
  private:
   pg::Pool& pool_;

@@ -1,0 +1,230 @@
+// The Matrix sync over a real PostgreSQL (issue 14): an initial sync reads
+// the timelines of all its rooms in one query, so its round trips do not grow
+// with the number of rooms, and its answer is what per-room reads give.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "common/pg/migrations.h"
+#include "common/testing/testing.h"
+#include "common_bus_migrations.h"
+#include "messaging-service/src/domain/matrix/event_signing.h"
+#include "messaging-service/src/domain/matrix_sync_token.h"
+#include "messaging-service/src/service/group_manager.h"
+#include "messaging-service/src/service/matrix_sync.h"
+#include "messaging-service/src/storage/pg_matrix_sync_store.h"
+#include "messaging-service/src/storage/pg_messaging_store.h"
+#include "messaging-service/test/messaging_test_users.h"
+#include "messaging_migrations.h"
+
+namespace messenger::messaging {
+namespace {
+
+using testing_users::AllFriends;
+
+// Forwards to the PostgreSQL store and counts the calls (each one query).
+class CountingStore final : public MatrixSyncStore {
+ public:
+  explicit CountingStore(MatrixSyncStore& inner) : inner_(inner) {}
+  int calls = 0;
+
+  absl::StatusOr<uint64_t> Horizon() override { return ++calls, inner_.Horizon(); }
+  absl::StatusOr<std::vector<UserRoom>> UserRooms(
+      const std::string& user_id, const std::optional<std::string>& room_id) override {
+    return ++calls, inner_.UserRooms(user_id, room_id);
+  }
+  absl::StatusOr<std::vector<std::string>> ChangedRooms(const std::string& user_id, SyncKey since,
+                                                        uint64_t below_xid) override {
+    return ++calls, inner_.ChangedRooms(user_id, since, below_xid);
+  }
+  absl::StatusOr<std::vector<SyncedEvent>> Events(const EventRange& range) override {
+    return ++calls, inner_.Events(range);
+  }
+  absl::StatusOr<std::optional<SyncedEvent>> Event(const std::string& event_id) override {
+    return ++calls, inner_.Event(event_id);
+  }
+  absl::StatusOr<std::vector<SyncedEvent>> CurrentState(
+      const std::vector<std::string>& room_ids) override {
+    return ++calls, inner_.CurrentState(room_ids);
+  }
+  absl::StatusOr<std::vector<RoomReceipt>> Receipts(const std::vector<std::string>& room_ids,
+                                                    SyncKey since, uint64_t below_xid) override {
+    return ++calls, inner_.Receipts(room_ids, since, below_xid);
+  }
+  absl::StatusOr<std::map<std::string, RoomCounts>> Counts(
+      const std::string& user_id, const std::vector<std::string>& room_ids) override {
+    return ++calls, inner_.Counts(user_id, room_ids);
+  }
+  absl::StatusOr<int64_t> PutFilter(const std::string& user_id, const std::string& json,
+                                    int max_per_user) override {
+    return ++calls, inner_.PutFilter(user_id, json, max_per_user);
+  }
+  absl::StatusOr<std::optional<std::string>> GetFilter(const std::string& user_id,
+                                                       int64_t filter_id) override {
+    return ++calls, inner_.GetFilter(user_id, filter_id);
+  }
+  absl::StatusOr<std::map<std::string, std::string>> SentKeys(
+      const std::string& user_id, const std::string& device_id,
+      const std::vector<std::string>& event_ids) override {
+    return ++calls, inner_.SentKeys(user_id, device_id, event_ids);
+  }
+  absl::StatusOr<std::vector<SyncedEvent>> NewestEvents(const RoomsRange& range) override {
+    return ++calls, inner_.NewestEvents(range);
+  }
+  absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) override {
+    return ++calls, inner_.Relations(range);
+  }
+
+ private:
+  MatrixSyncStore& inner_;
+};
+
+constexpr char kFilter[] =
+    R"({"room":{"timeline":{"limit":3},"state":{"lazy_load_members":true},"include_leave":true}})";
+
+class MatrixSyncPgTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::OpenTestDatabase("messaging", 4,
+                                          {&pg::OutboxMigrations(), &pg::MessagingMigrations()},
+                                          &db_, &pool_)
+                    .ok());
+    store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
+    manager_ = std::make_unique<MessagingManager>(
+        *store_, friends_, announcer_, "localhost",
+        *matrix::Ed25519Key::Generate(SecureRng::Instance(), "test"), SystemClock::Instance(),
+        SecureRng::Instance());
+    groups_ = std::make_unique<GroupManager>(*manager_, *store_, friends_, SystemClock::Instance(),
+                                             SecureRng::Instance(), 100);
+    sync_store_ = std::make_unique<PgMatrixSyncStore>(*pool_);
+    counting_ = std::make_unique<CountingStore>(*sync_store_);
+    sync_ = std::make_unique<MatrixSync>(*counting_, *manager_, nullptr);
+    alice_ = testing_users::LocalUser(*pool_, *manager_, "alice");
+    bob_ = testing_users::LocalUser(*pool_, *manager_, "bob");
+  }
+
+  // A group of alice and bob where each says `messages` things in turn.
+  std::string Group(int messages) {
+    absl::StatusOr<RoomRow> room = manager_->CreateGroup(alice_, "g", {bob_});
+    EXPECT_TRUE(room.ok()) << room.status();
+    for (int i = 0; i < messages; ++i) {
+      const std::string& from = i % 2 == 0 ? alice_ : bob_;
+      EXPECT_TRUE(manager_
+                      ->Send({from, "dev1", std::nullopt, room->room_id, "m" + std::to_string(i),
+                              room->room_id + std::to_string(i)})
+                      .ok());
+    }
+    return room->room_id;
+  }
+
+  // Bob's initial sync and the store calls it made.
+  std::pair<MatrixSyncResult, int> InitialSync() {
+    counting_->calls = 0;
+    absl::StatusOr<MatrixSyncResult> got = sync_->Sync({bob_, "dev1", "", kFilter, false});
+    EXPECT_TRUE(got.ok()) << got.status();
+    return {got.ok() ? *got : MatrixSyncResult{}, counting_->calls};
+  }
+
+  // The room's timeline read as before the batched read: one query per room.
+  std::vector<std::string> OneRoomTimeline(const std::string& room_id, int64_t before_seq) {
+    EventRange range{room_id};
+    range.before_seq = before_seq;
+    range.limit = 4;
+    absl::StatusOr<std::vector<SyncedEvent>> events = sync_store_->Events(range);
+    EXPECT_TRUE(events.ok()) << events.status();
+    std::vector<std::string> ids;
+    for (const SyncedEvent& e : *events) ids.insert(ids.begin(), e.event_id);
+    if (ids.size() > 3) ids.erase(ids.begin());
+    return ids;
+  }
+
+  bus::Outbox outbox_;
+  AllFriends friends_;
+  WaitHub hub_;
+  WakeLog log_;
+  CommitAnnouncer announcer_{log_, hub_};
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<PgMessagingStore> store_;
+  std::unique_ptr<MessagingManager> manager_;
+  std::unique_ptr<GroupManager> groups_;
+  std::unique_ptr<PgMatrixSyncStore> sync_store_;
+  std::unique_ptr<CountingStore> counting_;
+  std::unique_ptr<MatrixSync> sync_;
+  std::string alice_, bob_;
+};
+
+TEST_F(MatrixSyncPgTest, InitialSyncQueriesDoNotGrowWithItsRooms) {
+  Group(4);
+  Group(1);
+  auto [small, small_calls] = InitialSync();
+  ASSERT_EQ(small.rooms.size(), 2u);
+  for (int i = 0; i < 8; ++i) Group(i % 3);
+  auto [big, big_calls] = InitialSync();
+  ASSERT_EQ(big.rooms.size(), 10u);
+  // Before the batched read: 2 + 10 timeline queries and as many id lookups.
+  EXPECT_EQ(big_calls, small_calls) << "store calls of an initial sync of 2 rooms: " << small_calls
+                                    << ", of 10 rooms: " << big_calls;
+  EXPECT_LE(big_calls, 8);
+}
+
+TEST_F(MatrixSyncPgTest, BatchedTimelinesAreThePerRoomOnes) {
+  const std::string busy = Group(5);
+  const std::string quiet = Group(0);
+  const std::string left = Group(4);
+  ASSERT_TRUE(groups_->Leave(bob_, left).ok());
+  // After bob left: not his to see.
+  ASSERT_TRUE(manager_->Send({alice_, "dev1", std::nullopt, left, "after", "after"}).ok());
+  absl::StatusOr<std::vector<UserRoom>> was = sync_store_->UserRooms(bob_, left);
+  ASSERT_TRUE(was.ok() && was->size() == 1);
+
+  auto [got, calls] = InitialSync();
+  std::map<std::string, const MatrixSyncRoom*> rooms;
+  for (const MatrixSyncRoom& r : got.rooms) rooms[r.room_id] = &r;
+  ASSERT_EQ(rooms.size(), 3u);
+  auto ids = [](const MatrixSyncRoom& r) {
+    std::vector<std::string> out;
+    for (const SyncedEvent& e : r.timeline) out.push_back(e.event_id);
+    return out;
+  };
+  for (const auto& [room_id, before] :
+       std::map<std::string, int64_t>{{busy, 0}, {quiet, 0}, {left, was->front().seq + 1}}) {
+    const MatrixSyncRoom& room = *rooms.at(room_id);
+    EXPECT_EQ(ids(room), OneRoomTimeline(room_id, before)) << room_id;
+    EXPECT_TRUE(room.limited) << "every room has more than 3 events";
+    ASSERT_FALSE(room.timeline.empty());
+    EXPECT_EQ(room.prev_batch, EncodeRoomToken(room.timeline.front().seq));
+  }
+  EXPECT_EQ(rooms.at(left)->membership, "leave");
+  EXPECT_EQ(rooms.at(left)->timeline.back().event_id, was->front().event_id)
+      << "a left room's timeline ends with the leave";
+  // Lazy members: those of the current state that sent a timeline event,
+  // and bob's own, unless the timeline carries that member event.
+  const std::map<std::string, std::string> mxid = {{alice_, "@alice:localhost"},
+                                                   {bob_, "@bob:localhost"}};
+  for (const auto& [room_id, room] : rooms) {
+    if (room->membership != "join") continue;
+    std::set<std::string> senders = {"@bob:localhost"}, in_timeline, want, members;
+    for (const SyncedEvent& e : room->timeline) {
+      senders.insert(mxid.at(e.sender));
+      in_timeline.insert(e.event_id);
+    }
+    absl::StatusOr<std::vector<SyncedEvent>> state = sync_store_->CurrentState({room_id});
+    ASSERT_TRUE(state.ok());
+    for (const SyncedEvent& e : *state) {
+      if (e.type == "m.room.member" && senders.count(*e.state_key) > 0 &&
+          in_timeline.count(e.event_id) == 0) {
+        want.insert(e.event_id);
+      }
+    }
+    for (const SyncedEvent& e : room->state) {
+      if (e.type == "m.room.member") members.insert(e.event_id);
+    }
+    EXPECT_EQ(members, want) << room_id;
+  }
+}
+
+}  // namespace
+}  // namespace messenger::messaging
