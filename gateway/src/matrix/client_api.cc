@@ -122,6 +122,7 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddKeysRoutes(*api);
   AddAccountRoutes(*api);
   AddDirectoryRoutes(*api);
+  AddDeactivateRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix
