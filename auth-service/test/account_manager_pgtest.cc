@@ -375,5 +375,40 @@ TEST_F(AccountManagerTest, CheckAndChangePassword) {
   EXPECT_EQ(check("password2").code(), absl::StatusCode::kResourceExhausted);
 }
 
+TEST_F(AccountManagerTest, DeactivationClosesTheAccountOnceAndKeepsTheName) {
+  auto user = Register("gone", "gone@example.com", "password1");
+  ASSERT_TRUE(user.ok());
+  const std::string id = user->user_id;
+  auto deactivate = [&](std::string password) {
+    std::promise<absl::StatusOr<bool>> answer;
+    manager_->Deactivate(id, password, true,
+                         [&answer](absl::StatusOr<bool> r) { answer.set_value(r); });
+    return answer.get_future().get();
+  };
+  EXPECT_EQ(deactivate("wrong-one").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(Login("gone", "password1", "").ok()) << "a wrong password closes nothing";
+  const size_t before = OutboxSubjects().size();
+  auto first = deactivate("password1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(*first);
+  auto second = deactivate("password1");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(*second) << "idempotent";
+  std::vector<std::string> subjects = OutboxSubjects();
+  ASSERT_EQ(subjects.size(), before + 1) << "one event for two calls";
+  EXPECT_EQ(subjects.back(), "user.deactivated");
+  // The right password by username or email answers as a wrong one.
+  auto by_name = Login("gone", "password1", "");
+  auto by_email = Login("gone@example.com", "password1", "");
+  auto wrong = Login("gone", "password2", "");
+  for (const auto* refused : {&by_name, &by_email}) {
+    EXPECT_EQ(refused->status().code(), wrong.status().code());
+    EXPECT_EQ(refused->status().message(), wrong.status().message());
+  }
+  EXPECT_FALSE(*manager_->UsernameAvailable("gone")) << "a user id is never reused";
+  EXPECT_EQ(Register("gone", "other@example.com", "password1").status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
 }  // namespace
 }  // namespace messenger::auth

@@ -18,6 +18,10 @@ absl::StatusOr<std::unique_ptr<ContactModule>> ContactModule::Create(const Commo
                         [manager = m->manager_.get()](const bus::Event& event, pg::Tx& tx) {
                           return manager->OnUserCreated(event, tx);
                         });
+  m->core_->AddConsumer("user_deactivated", "user.deactivated",
+                        [manager = m->manager_.get()](const bus::Event& event, pg::Tx& tx) {
+                          return manager->OnUserDeactivated(event, tx);
+                        });
   return m;
 }
 

@@ -189,5 +189,39 @@ TEST_F(ContactStoreTest, DeclineAndRemove) {
   EXPECT_EQ(events.back().second["data"]["removed_by"], c_);
 }
 
+TEST_F(ContactStoreTest, DeactivationRemovesEveryRelationOnceWithOneEventPerFriendship) {
+  const std::string d = NewUser("d");
+  ASSERT_TRUE(manager_->Act(a_, b_, Action::kSendRequest).ok());
+  ASSERT_TRUE(manager_->Act(b_, a_, Action::kAccept).ok());  // friends
+  ASSERT_TRUE(manager_->Act(c_, a_, Action::kSendRequest).ok());  // pending to a
+  ASSERT_TRUE(manager_->Act(a_, d, Action::kBlock).ok());
+  ASSERT_TRUE(manager_->Act(b_, c_, Action::kSendRequest).ok());  // not a's: stays
+  const size_t before = Events().size();
+  events::v1::UserDeactivated data;
+  data.set_user_id(a_);
+  data.set_erase(true);
+  bus::Event deactivated =
+      *bus::MakeEvent("user.deactivated", "auth", data, clock_, SecureRng::Instance());
+  auto deliver = [&] {
+    return bus::ApplyEventOnce(*pool_, "contact_user_deactivated", deactivated,
+                               [this](const bus::Event& ev, pg::Tx& tx) {
+                                 return manager_->OnUserDeactivated(ev, tx);
+                               });
+  };
+  ASSERT_TRUE(*deliver());
+  EXPECT_FALSE(*deliver()) << "a redelivery does nothing";
+  auto events = Events();
+  ASSERT_EQ(events.size(), before + 1) << "friendship.removed for the friendship only";
+  EXPECT_EQ(events.back().first, "friendship.removed");
+  EXPECT_EQ(events.back().second["data"]["removed_by"], a_);
+  EXPECT_FALSE(*manager_->IsFriend(a_, b_));
+  EXPECT_TRUE(manager_->ListRequests(c_)->outgoing.empty());
+  EXPECT_EQ(manager_->ListRequests(c_)->incoming.size(), 1u) << "b's request to c stays";
+  // Gone for the contact service: nobody can ask them again, and d's block is gone.
+  EXPECT_EQ(manager_->Act(b_, a_, Action::kSendRequest).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(pool_->Exec(kRelations)->GetInt64(0, 0), 1);
+}
+
 }  // namespace
 }  // namespace messenger::contact

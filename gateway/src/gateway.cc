@@ -146,6 +146,7 @@ Gateway::Gateway(GatewayConfig config, const ServiceChannels& channels,
   AddGroupRoutes(*this);
   AddRealtimeRoutes(*this);
   AddTypingRoutes(*this);
+  AddDeactivateRoutes(*this);
   AddOpenApiRoute(*this);
   matrix::RegisterMatrixClientRoutes(*this);
   AddKeyRoutes(*this);

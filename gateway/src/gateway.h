@@ -227,6 +227,7 @@ void AddRelationRoutes(Gateway& gateway);
 void AddGroupRoutes(Gateway& gateway);
 void AddRealtimeRoutes(Gateway& gateway);
 void AddTypingRoutes(Gateway& gateway);
+void AddDeactivateRoutes(Gateway& gateway);  // routes/deactivate_routes.cc
 // Matrix federation (matrix/*.cc): /_matrix/key/, /_matrix/federation/, /.well-known/matrix/server.
 void AddKeyRoutes(Gateway& gateway);
 void AddFederationRoutes(Gateway& gateway);

@@ -197,7 +197,12 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                      }
                    }));
   RETURN_IF_ERROR(m->AddE2ee(common.server_name, limits.e2ee));
-  m->core_->AddConsumer("users", "user.>", [manager](const bus::Event& event, pg::Tx& tx) {
+  m->deactivation_store_ = std::make_unique<PgDeactivationStore>(m->core_->pool());
+  m->deactivation_ =
+      std::make_unique<AccountDeactivation>(*m->deactivation_store_, *m->matrix_membership_);
+  m->core_->AddConsumer("users", "user.>", [manager, deactivation = m->deactivation_.get()](
+                                               const bus::Event& event, pg::Tx& tx) {
+    if (event.type == "user.deactivated") return deactivation->OnUserDeactivated(event, tx);
     if (event.type != "user.created") return absl::OkStatus();
     return manager->OnUserCreated(event, tx);
   });

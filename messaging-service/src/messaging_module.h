@@ -13,6 +13,7 @@
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/federation_rooms_grpc.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
+#include "messaging-service/src/service/account_deactivation.h"
 #include "messaging-service/src/service/account_profile_members.h"
 #include "messaging-service/src/service/account_sync_section.h"
 #include "messaging-service/src/service/group_manager.h"
@@ -108,6 +109,8 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<PgMatrixWriteStore> matrix_write_store_;
   std::unique_ptr<MatrixWrites> matrix_writes_;  // uses manager_, relations_
   std::unique_ptr<MatrixMembership> matrix_membership_;
+  std::unique_ptr<PgDeactivationStore> deactivation_store_;
+  std::unique_ptr<AccountDeactivation> deactivation_;
   // The end-to-end encryption relay.
   std::unique_ptr<PgE2eeStore> e2ee_store_;
   std::unique_ptr<E2eeManager> e2ee_;

@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<ProfileModule>> ProfileModule::Create(const Commo
                                                                           pg::Tx& tx) {
     if (event.type == "user.created") return manager->OnUserCreated(event, tx);
     if (event.type == "user.email_verified") return manager->OnUserEmailVerified(event, tx);
+    if (event.type == "user.deactivated") return manager->OnUserDeactivated(event, tx);
     return absl::OkStatus();  // other user.* events are not ours to apply
   });
   return m;

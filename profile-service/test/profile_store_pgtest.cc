@@ -33,6 +33,9 @@ class ProfileStoreTest : public ::testing::Test {
     return bus::ApplyEventOnce(*pool_, "profile_users", event,
                                [this](const bus::Event& e, pg::Tx& tx) {
                                  if (e.type == "user.created") return manager_->OnUserCreated(e, tx);
+                                 if (e.type == "user.deactivated") {
+                                   return manager_->OnUserDeactivated(e, tx);
+                                 }
                                  return manager_->OnUserEmailVerified(e, tx);
                                });
   }
@@ -145,6 +148,43 @@ TEST_F(ProfileStoreTest, SearchIsACaseInsensitivePrefixWithALimit) {
   ASSERT_EQ(underscore->size(), 1u);
   EXPECT_EQ((*underscore)[0].username, "sa_m");
   EXPECT_EQ(manager_->Search("", 10).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ProfileStoreTest, DeactivationLeavesSearchAndErasesOnceWhenAsked) {
+  const std::string kept = NewUser("zed"), erased = NewUser("zoe");
+  ProfileChanges changes;
+  changes.display_name = "Zoe";
+  changes.bio = "about me";
+  changes.avatar_url = "mxc://localhost/zoe";
+  ASSERT_TRUE(manager_->Update(erased, changes).ok());
+  ASSERT_TRUE(manager_->Update(kept, changes).ok());
+  auto deactivated = [&](const std::string& id, bool erase) {
+    events::v1::UserDeactivated data;
+    data.set_user_id(id);
+    data.set_erase(erase);
+    return *bus::MakeEvent("user.deactivated", "auth", data, clock_, SecureRng::Instance());
+  };
+  const int before = pool_->Exec(kOutbox)->rows();
+  const bus::Event erase = deactivated(erased, true);
+  ASSERT_TRUE(*Deliver(erase));
+  EXPECT_FALSE(*Deliver(erase));
+  ASSERT_TRUE(*Deliver(deactivated(erased, true))) << "a second event id";
+  ASSERT_TRUE(*Deliver(deactivated(kept, false)));
+  EXPECT_TRUE(manager_->Search("z", 10)->empty()) << "both left search";
+  auto gone = manager_->Get(erased);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->display_name, "");
+  EXPECT_EQ(gone->bio, "");
+  EXPECT_EQ(gone->avatar_url, "");
+  EXPECT_EQ(manager_->Get(kept)->display_name, "Zoe") << "no erase asked";
+  auto outbox = pool_->Exec(kOutbox);
+  ASSERT_EQ(outbox->rows(), before + 1) << "one profile.updated: the erasure";
+  auto payload = nlohmann::json::parse(outbox->Get(before, 1));
+  EXPECT_EQ(payload["data"]["user_id"], erased);
+  EXPECT_EQ(payload["data"]["display_name"], "");
+  // Before its profile exists: retried later, not lost.
+  EXPECT_EQ(Deliver(deactivated(NewUuid(SecureRng::Instance()), true)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

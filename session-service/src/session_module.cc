@@ -24,6 +24,11 @@ absl::StatusOr<std::unique_ptr<SessionModule>> SessionModule::Create(const Commo
   m->manager_ = std::make_unique<SessionManager>(*m->store_, config.policy,
                                                  SystemClock::Instance(), SecureRng::Instance());
   m->grpc_ = std::make_unique<SessionGrpcService>(*m->manager_, m->core_->work_pool());
+  m->core_->AddConsumer("users", "user.>", [manager = m->manager_.get()](const bus::Event& event,
+                                                                          pg::Tx&) {
+    if (event.type != "user.deactivated") return absl::OkStatus();
+    return manager->OnUserDeactivated(event);
+  });
   // Expired tokens are useless after a day (reuse of an expired refresh token
   // is refused as expired anyway).
   m->core_->AddPeriodic("delete_expired_tokens", absl::Minutes(10), [store = m->store_.get()] {

@@ -6,6 +6,7 @@
 #include "common/bus/outbox.h"
 #include "common/pg/migrations.h"
 #include "common/testing/testing.h"
+#include "messenger/events/v1/events.pb.h"
 #include "common_bus_migrations.h"
 #include "session-service/src/service/session_manager.h"
 #include "session-service/src/storage/pg_session_store.h"
@@ -259,6 +260,33 @@ TEST_F(SessionStoreTest, RenameAndRevokeAllButOne) {
   int revoked_events = 0;
   for (const auto& [subject, event] : OutboxEvents()) revoked_events += subject == "session.revoked";
   EXPECT_EQ(revoked_events, 3);
+}
+
+TEST_F(SessionStoreTest, UserDeactivatedRevokesEverySessionOnceAsDeactivated) {
+  auto phone = manager_->Create(user_, "phone");
+  auto laptop = manager_->Create(user_, "laptop");
+  const std::string other = NewUuid(SecureRng::Instance());
+  auto others = manager_->Create(other, "phone");
+  ASSERT_TRUE(phone.ok() && laptop.ok() && others.ok());
+  const size_t before = OutboxEvents().size();
+  events::v1::UserDeactivated data;
+  data.set_user_id(user_);
+  bus::Event event = *bus::MakeEvent("user.deactivated", "auth", data, clock_,
+                                     SecureRng::Instance());
+  ASSERT_TRUE(manager_->OnUserDeactivated(event).ok());
+  ASSERT_TRUE(manager_->OnUserDeactivated(event).ok()) << "a redelivery";
+  for (const auto* pair : {&*phone, &*laptop}) {
+    EXPECT_EQ(manager_->Validate(pair->access_token).status().code(),
+              absl::StatusCode::kUnauthenticated);
+  }
+  EXPECT_TRUE(manager_->Validate(others->access_token).ok()) << "another user's stays";
+  auto events = OutboxEvents();
+  ASSERT_EQ(events.size(), before + 2) << "one session.revoked per session, once";
+  for (size_t i = before; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].first, "session.revoked");
+    EXPECT_EQ(events[i].second["data"]["reason"], "deactivated");
+    EXPECT_EQ(events[i].second["data"]["user_id"], user_);
+  }
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ const std::map<std::string, std::set<std::string>>& DataFields() {
   static const auto* fields = new std::map<std::string, std::set<std::string>>{
       {"user.created", {"user_id", "username", "email", "created_at"}},
       {"user.email_verified", {"user_id", "email", "verified_at"}},
+      {"user.deactivated", {"user_id", "erase", "deactivated_at"}},
       {"session.created", {"session_id", "user_id", "device_name", "created_at"}},
       {"session.revoked", {"session_id", "user_id", "reason", "revoked_at"}},
       {"profile.updated", {"user_id", "display_name", "avatar_url", "bio", "updated_at"}},
@@ -104,7 +105,8 @@ void DataProblems(const std::string& type, const nlohmann::json& data,
   }
   if (data.contains("reason")) {
     // session.revoked's, and conversation.member_removed's.
-    static const std::set<std::string> kReasons = {"logout", "revoked", "refresh_reuse"};
+    static const std::set<std::string> kReasons = {"logout", "revoked", "refresh_reuse",
+                                                   "deactivated"};
     static const std::set<std::string> kLeaveReasons = {"left", "removed"};
     const auto& reasons = type == "conversation.member_removed" ? kLeaveReasons : kReasons;
     if (!data["reason"].is_string() || !reasons.count(data["reason"].get<std::string>())) {

@@ -23,4 +23,13 @@ absl::StatusOr<bus::Event> UserEmailVerifiedEvent(const VerifiedEmail& verified,
   return bus::MakeEvent("user.email_verified", kEventSource, data, clock, rng);
 }
 
+absl::StatusOr<bus::Event> UserDeactivatedEvent(const std::string& user_id, bool erase,
+                                                absl::Time at, const Clock& clock, Rng& rng) {
+  events::v1::UserDeactivated data;
+  data.set_user_id(user_id);
+  data.set_erase(erase);
+  ToProto(at, data.mutable_deactivated_at());
+  return bus::MakeEvent("user.deactivated", kEventSource, data, clock, rng);
+}
+
 }  // namespace messenger::auth

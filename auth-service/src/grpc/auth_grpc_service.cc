@@ -114,6 +114,18 @@ grpc::ServerUnaryReactor* AuthGrpcService::ChangePassword(grpc::CallbackServerCo
   });
 }
 
+grpc::ServerUnaryReactor* AuthGrpcService::Deactivate(grpc::CallbackServerContext* context,
+                                                      const v1::DeactivateRequest* request,
+                                                      v1::DeactivateResponse* response) {
+  return grpcx::RunLater(context, pool_, [this, request, response](auto finish) {
+    accounts_.Deactivate(request->user_id(), request->password(), request->erase(),
+                         [finish, response](absl::StatusOr<bool> newly) {
+                           if (newly.ok()) response->set_newly_deactivated(*newly);
+                           finish(newly.status());
+                         });
+  });
+}
+
 absl::StatusOr<session::v1::SessionTokens> GrpcSessionIssuer::CreateSession(
     const std::string& user_id, const std::string& device_name, const std::string& device_id) {
   session::v1::CreateSessionRequest request;

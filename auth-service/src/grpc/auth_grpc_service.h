@@ -41,6 +41,9 @@ class AuthGrpcService final : public v1::AuthService::CallbackService {
   grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
                                            const v1::ChangePasswordRequest* request,
                                            v1::ChangePasswordResponse* response) override;
+  grpc::ServerUnaryReactor* Deactivate(grpc::CallbackServerContext* context,
+                                       const v1::DeactivateRequest* request,
+                                       v1::DeactivateResponse* response) override;
 
  private:
   AccountManager& accounts_;

@@ -146,9 +146,11 @@ void AccountManager::Login(std::string login, std::string password, std::string 
         *verified = hasher_.Verify(hash, password);
       },
       [this, verified, user_id = (*user)->user_id, device_name = std::move(device_name),
-       device_id = std::move(device_id), done = std::move(done)](absl::Status resumed) {
+       device_id = std::move(device_id), open = !(*user)->deactivated_at,
+       done = std::move(done)](absl::Status resumed) {
         if (!resumed.ok()) return done(resumed);
-        done(FinishLogin(user_id, device_name, device_id, *verified));
+        // A closed account answers as a wrong password (nobody learns it was).
+        done(FinishLogin(user_id, device_name, device_id, *verified && open));
       });
 }
 
@@ -215,6 +217,21 @@ void AccountManager::ChangePassword(std::string user_id, std::string old_passwor
                                     std::string new_password, Callback<bool> done) {
   if (absl::Status valid = ValidatePassword(new_password); !valid.ok()) return done(valid);
   VerifyUserPassword(user_id, std::move(old_password), std::move(new_password), std::move(done));
+}
+
+void AccountManager::Deactivate(std::string user_id, std::string password, bool erase,
+                                Callback<bool> done) {
+  VerifyUserPassword(
+      user_id, std::move(password), std::nullopt,
+      [this, user_id, erase, done = std::move(done)](absl::StatusOr<bool> checked) {
+        if (!checked.ok()) return done(checked.status());
+        const absl::Time now = clock_.Now();
+        absl::StatusOr<bus::Event> event = UserDeactivatedEvent(user_id, erase, now, clock_, rng_);
+        if (!event.ok()) return done(event.status());
+        absl::StatusOr<bool> newly = store_.Deactivate(user_id, now, *event);
+        if (newly.ok() && *newly) log::Info("account deactivated", {{"user_id", user_id}});
+        done(newly);
+      });
 }
 
 absl::StatusOr<UserRecord> AccountManager::GetUser(const std::string& user_id) {

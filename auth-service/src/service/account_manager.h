@@ -72,6 +72,9 @@ class AccountManager {
   // Checks `old_password` as CheckPassword, then stores the new one.
   void ChangePassword(std::string user_id, std::string old_password, std::string new_password,
                       Callback<bool> done);
+  // Checks the password as CheckPassword, then closes the account
+  // (user.deactivated with `erase`); true when it was open until now.
+  void Deactivate(std::string user_id, std::string password, bool erase, Callback<bool> done);
   absl::StatusOr<VerifiedEmail> VerifyEmail(std::string_view token);
   absl::Status ResendVerification(std::string_view email);
   absl::StatusOr<UserRecord> GetUser(const std::string& user_id);

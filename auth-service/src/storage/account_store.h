@@ -21,6 +21,7 @@ struct UserRecord {
   absl::Time created_at;
   std::optional<absl::Time> email_verified_at;
   std::optional<absl::Time> verification_sent_at;
+  std::optional<absl::Time> deactivated_at;  // set once the account is closed
 };
 
 struct VerificationToken {
@@ -69,6 +70,11 @@ class AccountStore {
   // NOT_FOUND for an unknown user.
   virtual absl::Status SetPasswordHash(const std::string& user_id,
                                        const std::string& password_hash) = 0;
+  // Marks the account deactivated at `at` with `deactivated` in the same
+  // transaction. False (and no event) when it already was; NOT_FOUND for an
+  // unknown user.
+  virtual absl::StatusOr<bool> Deactivate(const std::string& user_id, absl::Time at,
+                                          const bus::Event& deactivated) = 0;
 };
 
 }  // namespace messenger::auth

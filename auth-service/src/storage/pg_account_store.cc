@@ -41,7 +41,7 @@ absl::StatusOr<std::optional<UserRecord>> PgAccountStore::FindOne(const pg::Quer
   if (r.rows() == 0) return std::nullopt;
   return UserRecord{r.GetString(0, 0),       r.GetString(0, 1), r.GetString(0, 2),
                     r.GetString(0, 3),       r.GetTime(0, 4),   r.GetOptionalTime(0, 5),
-                    r.GetOptionalTime(0, 6)};
+                    r.GetOptionalTime(0, 6), r.GetOptionalTime(0, 7)};
 }
 
 absl::StatusOr<std::optional<UserRecord>> PgAccountStore::FindById(const std::string& user_id) {
@@ -126,6 +126,20 @@ absl::Status PgAccountStore::SetPasswordHash(const std::string& user_id,
 
 absl::Status PgAccountStore::ClearFailures(const std::string& user_id) {
   return pool_.Exec(queries::kClearFailures, {user_id}).status();
+}
+
+absl::StatusOr<bool> PgAccountStore::Deactivate(const std::string& user_id, absl::Time at,
+                                                const bus::Event& deactivated) {
+  bool newly = false;
+  RETURN_IF_ERROR(pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(pg::Result r, tx.Exec(queries::kLockUserForDeactivation, {user_id}));
+    if (r.rows() == 0) return absl::NotFoundError("no such user");
+    newly = r.IsNull(0, 0);
+    if (!newly) return absl::OkStatus();
+    RETURN_IF_ERROR(tx.Exec(queries::kDeactivate, {user_id, at}).status());
+    return outbox_.Enqueue(tx, deactivated);
+  }));
+  return newly;
 }
 
 }  // namespace messenger::auth

@@ -26,6 +26,8 @@ class PgAccountStore final : public AccountStore {
   absl::Status ClearFailures(const std::string& user_id) override;
   absl::Status SetPasswordHash(const std::string& user_id,
                                const std::string& password_hash) override;
+  absl::StatusOr<bool> Deactivate(const std::string& user_id, absl::Time at,
+                                  const bus::Event& deactivated) override;
 
  private:
   absl::StatusOr<std::optional<UserRecord>> FindOne(const pg::Query& query, const std::string& key);

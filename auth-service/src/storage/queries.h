@@ -7,7 +7,7 @@ namespace messenger::auth::queries {
 
 #define MESSENGER_AUTH_USER_COLUMNS \
   "user_id, username, coalesce(email, ''), password_hash, created_at, email_verified_at, " \
-  "verification_sent_at"
+  "verification_sent_at, deactivated_at"
 
 inline constexpr pg::Query kInsertUser{
     "auth_insert_user",
@@ -76,6 +76,13 @@ inline constexpr pg::Query kUpsertFailures{
 
 inline constexpr pg::Query kClearFailures{
     "auth_clear_failures", "DELETE FROM login_failures WHERE user_id = $1"};
+
+inline constexpr pg::Query kLockUserForDeactivation{
+    "auth_lock_user_for_deactivation",
+    "SELECT deactivated_at FROM users WHERE user_id = $1 FOR UPDATE"};
+
+inline constexpr pg::Query kDeactivate{
+    "auth_deactivate", "UPDATE users SET deactivated_at = $2 WHERE user_id = $1"};
 
 #undef MESSENGER_AUTH_USER_COLUMNS
 

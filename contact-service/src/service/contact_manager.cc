@@ -68,4 +68,20 @@ absl::Status ContactManager::OnUserCreated(const bus::Event& event, pg::Tx& tx) 
                         FromProto(data.created_at()));
 }
 
+absl::Status ContactManager::OnUserDeactivated(const bus::Event& event, pg::Tx& tx) {
+  events::v1::UserDeactivated data;
+  RETURN_IF_ERROR(event.DataTo(data));
+  if (!IsUuid(data.user_id())) return absl::InvalidArgumentError("user.deactivated without user_id");
+  const std::string user = text::ToLowerAscii(data.user_id());
+  const absl::Time now = clock_.Now();
+  Transition removal;
+  removal.emit = Emit::kRemoved;
+  return store_.RemoveUser(tx, user, [&](const std::string& friend_id) -> absl::StatusOr<bus::Event> {
+    ASSIGN_OR_RETURN(std::optional<bus::Event> removed,
+                     FriendshipEvent(removal, user, friend_id, now, clock_, rng_));
+    if (!removed) return absl::InternalError("a removal without its event");
+    return *std::move(removed);
+  });
+}
+
 }  // namespace messenger::contact

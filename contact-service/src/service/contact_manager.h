@@ -30,6 +30,9 @@ class ContactManager {
       const std::vector<std::pair<std::string, std::string>>& pairs);
 
   absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
+  // user.deactivated: the user's relations go, each friendship with a
+  // friendship.removed whose remover is the user.
+  absl::Status OnUserDeactivated(const bus::Event& event, pg::Tx& tx);
 
  private:
   ContactStore& store_;

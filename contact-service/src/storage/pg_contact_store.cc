@@ -114,4 +114,16 @@ absl::Status PgContactStore::AddUser(pg::Tx& tx, const std::string& user_id,
   return tx.Exec(queries::kAddUser, {user_id, username, created_at}).status();
 }
 
+absl::Status PgContactStore::RemoveUser(
+    pg::Tx& tx, const std::string& user_id,
+    const std::function<absl::StatusOr<bus::Event>(const std::string& friend_id)>& removed) {
+  ASSIGN_OR_RETURN(pg::Result friends, tx.Exec(queries::kRemoveUserRelations, {user_id}));
+  for (int i = 0; i < friends.rows(); ++i) {
+    ASSIGN_OR_RETURN(bus::Event event, removed(friends.GetString(i, 0)));
+    RETURN_IF_ERROR(outbox_.Enqueue(tx, event));
+  }
+  RETURN_IF_ERROR(tx.Exec(queries::kRemoveUserBlocks, {user_id}).status());
+  return tx.Exec(queries::kRemoveUser, {user_id}).status();
+}
+
 }  // namespace messenger::contact

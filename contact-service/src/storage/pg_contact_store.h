@@ -21,6 +21,10 @@ class PgContactStore final : public ContactStore {
       const std::vector<std::pair<std::string, std::string>>& pairs) override;
   absl::Status AddUser(pg::Tx& tx, const std::string& user_id, const std::string& username,
                        absl::Time created_at) override;
+  absl::Status RemoveUser(
+      pg::Tx& tx, const std::string& user_id,
+      const std::function<absl::StatusOr<bus::Event>(const std::string& friend_id)>& removed)
+      override;
 
  private:
   pg::Pool& pool_;

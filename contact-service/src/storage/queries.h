@@ -73,4 +73,17 @@ inline constexpr pg::Query kFriendPairs{
     "SELECT p.i FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS p(low, high, i) "
     "JOIN relations r ON r.user_low = p.low AND r.user_high = p.high AND r.state = 'friends'"};
 
+// Every relation of a user; the other users of the friendships among them.
+inline constexpr pg::Query kRemoveUserRelations{
+    "contact_remove_user_relations",
+    "WITH gone AS (DELETE FROM relations WHERE user_low = $1 OR user_high = $1 "
+    "RETURNING user_low, user_high, state) SELECT CASE WHEN user_low = $1 THEN user_high "
+    "ELSE user_low END FROM gone WHERE state = 'friends' ORDER BY 1"};
+
+inline constexpr pg::Query kRemoveUserBlocks{
+    "contact_remove_user_blocks", "DELETE FROM blocks WHERE blocker = $1 OR blocked = $1"};
+
+inline constexpr pg::Query kRemoveUser{"contact_remove_user",
+                                       "DELETE FROM users WHERE user_id = $1"};
+
 }  // namespace messenger::contact::queries

@@ -123,6 +123,7 @@ void RegisterMatrixClientRoutes(Gateway& gateway) {
   AddAccountRoutes(*api);
   AddDirectoryRoutes(*api);
   AddRelationsRoutes(*api);
+  AddDeactivateRoutes(*api);
 }
 
 }  // namespace messenger::gateway::matrix

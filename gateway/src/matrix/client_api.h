@@ -81,6 +81,14 @@ absl::StatusOr<std::optional<http::Response>> PasswordStage(
     ClientApi& api, const ClientUser& me, const MatrixBody& body,
     const std::optional<std::string>& new_password);
 
+// The same with the password checked by `check` (PERMISSION_DENIED: wrong),
+// for a use case that checks it itself (deactivation).
+using PasswordCheck = std::function<absl::Status(const std::string& password)>;
+absl::StatusOr<std::optional<http::Response>> PasswordStage(ClientApi& api,
+                                                            const ClientUser& me,
+                                                            const MatrixBody& body,
+                                                            const PasswordCheck& check);
+
 // Route groups (one file each).
 void AddDiscoveryRoutes(ClientApi& api);
 void AddSessionRoutes(ClientApi& api);
@@ -94,5 +102,6 @@ void AddKeysRoutes(ClientApi& api);
 void AddAccountRoutes(ClientApi& api);    // account_routes.cc
 void AddDirectoryRoutes(ClientApi& api);  // directory_routes.cc
 void AddRelationsRoutes(ClientApi& api);  // relations_routes.cc
+void AddDeactivateRoutes(ClientApi& api);  // deactivate_routes.cc
 
 }  // namespace messenger::gateway::matrix

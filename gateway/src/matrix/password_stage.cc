@@ -1,5 +1,5 @@
 // The m.login.password stage of user-interactive auth: the caller proves
-// their password again (password change, device deletion).
+// their password again (password change, device deletion, deactivation).
 #include "absl/strings/ascii.h"
 #include "common/status.h"
 #include "gateway/src/matrix/client_api.h"
@@ -19,9 +19,10 @@ absl::StatusOr<std::optional<std::string>> NamedUser(const MatrixBody& auth) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<http::Response>> PasswordStage(
-    ClientApi& api, const ClientUser& me, const MatrixBody& body,
-    const std::optional<std::string>& new_password) {
+absl::StatusOr<std::optional<http::Response>> PasswordStage(ClientApi& api,
+                                                            const ClientUser& me,
+                                                            const MatrixBody& body,
+                                                            const PasswordCheck& check) {
   const std::vector<std::string> stages = {kPasswordStage};
   ASSIGN_OR_RETURN(std::optional<UiaAuth> auth, ReadUiaAuth(body));
   if (!auth.has_value()) return UiaChallenge(stages, "");
@@ -38,24 +39,7 @@ absl::StatusOr<std::optional<http::Response>> PasswordStage(
     }
   }
   ASSIGN_OR_RETURN(std::string password, auth->body.RequiredString("password"));
-  Gateway& gw = api.gateway();
-  absl::Status checked;
-  if (new_password.has_value()) {
-    auth::v1::ChangePasswordRequest request;
-    request.set_user_id(me.session.user_id);
-    request.set_old_password(password);
-    request.set_new_password(*new_password);
-    auth::v1::ChangePasswordResponse response;
-    checked = gw.Call(*gw.stubs().auth, &auth::v1::AuthService::Stub::ChangePassword, request,
-                      &response);
-  } else {
-    auth::v1::CheckPasswordRequest request;
-    request.set_user_id(me.session.user_id);
-    request.set_password(password);
-    auth::v1::CheckPasswordResponse response;
-    checked = gw.Call(*gw.stubs().auth, &auth::v1::AuthService::Stub::CheckPassword, request,
-                      &response);
-  }
+  const absl::Status checked = check(password);
   if (checked.code() == absl::StatusCode::kPermissionDenied) {
     return UiaChallenge(stages, auth->session, MatrixError(kForbidden, "wrong password"));
   }
@@ -64,6 +48,29 @@ absl::StatusOr<std::optional<http::Response>> PasswordStage(
   }
   RETURN_IF_ERROR(checked);
   return std::nullopt;
+}
+
+absl::StatusOr<std::optional<http::Response>> PasswordStage(
+    ClientApi& api, const ClientUser& me, const MatrixBody& body,
+    const std::optional<std::string>& new_password) {
+  Gateway& gw = api.gateway();
+  return PasswordStage(api, me, body, [&](const std::string& password) -> absl::Status {
+    if (new_password.has_value()) {
+      auth::v1::ChangePasswordRequest request;
+      request.set_user_id(me.session.user_id);
+      request.set_old_password(password);
+      request.set_new_password(*new_password);
+      auth::v1::ChangePasswordResponse response;
+      return gw.Call(*gw.stubs().auth, &auth::v1::AuthService::Stub::ChangePassword, request,
+                     &response);
+    }
+    auth::v1::CheckPasswordRequest request;
+    request.set_user_id(me.session.user_id);
+    request.set_password(password);
+    auth::v1::CheckPasswordResponse response;
+    return gw.Call(*gw.stubs().auth, &auth::v1::AuthService::Stub::CheckPassword, request,
+                   &response);
+  });
 }
 
 }  // namespace messenger::gateway::matrix

@@ -44,11 +44,18 @@ absl::Status MatrixMembership::Change(const MembershipChange& c) {
   if (c.action == MemberAction::kUnban && theirs != "ban") {
     return absl::FailedPreconditionError("the user is not banned");
   }
-  const bool removes = room->kind == "group" && theirs == "join" &&
+  return WriteDeparture(c, *room, target, theirs);
+}
+
+absl::Status MatrixMembership::WriteDeparture(const MembershipChange& c, const RoomRow& room,
+                                              const std::string& target,
+                                              const std::string& theirs) {
+  const std::string user = text::ToLowerAscii(c.user_id);
+  const bool removes = room.kind == "group" && theirs == "join" &&
                        (c.action == MemberAction::kLeave || c.action == MemberAction::kKick ||
                         c.action == MemberAction::kBan);
   const std::string word = c.action == MemberAction::kLeave ? "left" : "removed";
-  return WriteMember(c, *room, target, MembershipOf(c.action),
+  return WriteMember(c, room, target, MembershipOf(c.action),
                      [&](MessagingTx& tx, const std::vector<StoredEvent>&,
                          const std::vector<std::string>&) -> absl::Status {
                        if (!removes) return absl::OkStatus();

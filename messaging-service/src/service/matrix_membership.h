@@ -42,11 +42,19 @@ class MatrixMembership {
         max_members_(max_members) {}
 
   absl::Status Change(const MembershipChange& change);
+  // The leave of a deactivated account (matrix_membership_deactivated.cc):
+  // from any room it joined or was invited to, direct rooms included. OK
+  // when there is nothing to leave.
+  absl::Status LeaveDeactivated(const std::string& user_id, const std::string& room_id);
 
  private:
   absl::Status Invite(const MembershipChange& c, const RoomRow& room, const std::string& target);
   absl::Status Join(const MembershipChange& c, const RoomRow& room);
   absl::Status Forget(const MembershipChange& c);
+  // Leave, kick, ban or unban of `target` (membership `theirs`) once allowed;
+  // a group member who goes is recorded for /v1 as well.
+  absl::Status WriteDeparture(const MembershipChange& c, const RoomRow& room,
+                              const std::string& target, const std::string& theirs);
   // Writes the m.room.member event of `target` (sender: the caller) and the
   // /v1 rows of a group member who came or went.
   absl::Status WriteMember(const MembershipChange& c, const RoomRow& room,

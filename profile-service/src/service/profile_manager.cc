@@ -64,4 +64,14 @@ absl::Status ProfileManager::OnUserEmailVerified(const bus::Event& event, pg::Tx
   return store_.MarkEmailVerified(tx, data.user_id());
 }
 
+absl::Status ProfileManager::OnUserDeactivated(const bus::Event& event, pg::Tx& tx) {
+  events::v1::UserDeactivated data;
+  RETURN_IF_ERROR(event.DataTo(data));
+  if (!IsUuid(data.user_id())) return absl::InvalidArgumentError("user.deactivated without user_id");
+  auto updated = [&](const ProfileRecord& record) {
+    return ProfileUpdatedEvent(record, clock_, rng_);
+  };
+  return store_.Deactivate(tx, data.user_id(), data.erase(), clock_.Now(), updated);
+}
+
 }  // namespace messenger::profile

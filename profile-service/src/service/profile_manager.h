@@ -25,6 +25,7 @@ class ProfileManager {
 
   // Consumer handlers (run inside the consumer's transaction).
   absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
+  absl::Status OnUserDeactivated(const bus::Event& event, pg::Tx& tx);
   absl::Status OnUserEmailVerified(const bus::Event& event, pg::Tx& tx);
 
  private:

@@ -69,4 +69,19 @@ absl::Status PgProfileStore::MarkEmailVerified(pg::Tx& tx, const std::string& us
   return absl::OkStatus();
 }
 
+absl::Status PgProfileStore::Deactivate(pg::Tx& tx, const std::string& user_id, bool erase,
+                                        absl::Time now, const UpdatedEventFactory& updated) {
+  ASSIGN_OR_RETURN(pg::Result r, tx.Exec(queries::kDeactivate, {user_id, now, erase}));
+  if (r.rows() == 0) {
+    ASSIGN_OR_RETURN(pg::Result known, tx.Exec(queries::kGet, {user_id}));
+    if (known.rows() == 0) {
+      return absl::FailedPreconditionError("profile not created yet; retry after user.created");
+    }
+    return absl::OkStatus();  // deactivated before: a redelivery
+  }
+  if (!erase) return absl::OkStatus();
+  ASSIGN_OR_RETURN(bus::Event event, updated(RecordAt(r, 0)));
+  return outbox_.Enqueue(tx, event);
+}
+
 }  // namespace messenger::profile

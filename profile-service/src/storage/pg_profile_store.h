@@ -18,6 +18,8 @@ class PgProfileStore final : public ProfileStore {
   absl::Status CreateFromUser(pg::Tx& tx, const std::string& user_id, const std::string& username,
                               absl::Time created_at) override;
   absl::Status MarkEmailVerified(pg::Tx& tx, const std::string& user_id) override;
+  absl::Status Deactivate(pg::Tx& tx, const std::string& user_id, bool erase, absl::Time now,
+                          const UpdatedEventFactory& updated) override;
 
  private:
   pg::Pool& pool_;

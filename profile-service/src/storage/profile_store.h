@@ -53,6 +53,11 @@ class ProfileStore {
                                       const std::string& username, absl::Time created_at) = 0;
   // FAILED_PRECONDITION when the profile does not exist yet (retried later).
   virtual absl::Status MarkEmailVerified(pg::Tx& tx, const std::string& user_id) = 0;
+  // user.deactivated: the profile leaves search and, with `erase`, loses its
+  // display name, avatar and bio (enqueueing `updated`'s event). Once only;
+  // FAILED_PRECONDITION when the profile does not exist yet (retried later).
+  virtual absl::Status Deactivate(pg::Tx& tx, const std::string& user_id, bool erase,
+                                  absl::Time now, const UpdatedEventFactory& updated) = 0;
 };
 
 }  // namespace messenger::profile

@@ -24,7 +24,7 @@ inline constexpr pg::Query kUpdate{
 inline constexpr pg::Query kSearch{
     "profile_search",
     "SELECT " MESSENGER_PROFILE_COLUMNS " FROM profiles WHERE lower(username) LIKE $1 "
-    "ORDER BY lower(username) LIMIT $2"};
+    "AND deactivated_at IS NULL ORDER BY lower(username) LIMIT $2"};
 
 inline constexpr pg::Query kCreate{
     "profile_create",
@@ -33,6 +33,16 @@ inline constexpr pg::Query kCreate{
 
 inline constexpr pg::Query kMarkVerified{
     "profile_mark_verified", "UPDATE profiles SET email_verified = true WHERE user_id = $1"};
+
+inline constexpr pg::Query kDeactivate{
+    "profile_deactivate",
+    "UPDATE profiles SET deactivated_at = $2, "
+    "display_name = CASE WHEN $3 THEN '' ELSE display_name END, "
+    "avatar_url = CASE WHEN $3 THEN '' ELSE avatar_url END, "
+    "bio = CASE WHEN $3 THEN '' ELSE bio END, "
+    "updated_at = CASE WHEN $3 THEN $2 ELSE updated_at END, "
+    "version = version + CASE WHEN $3 THEN 1 ELSE 0 END "
+    "WHERE user_id = $1 AND deactivated_at IS NULL RETURNING " MESSENGER_PROFILE_COLUMNS};
 
 #undef MESSENGER_PROFILE_COLUMNS
 

@@ -63,6 +63,7 @@ std::string_view RevokeReasonName(RevokeReason reason) {
     case RevokeReason::kLogout: return "logout";
     case RevokeReason::kRevoked: return "revoked";
     case RevokeReason::kRefreshReuse: return "refresh_reuse";
+    case RevokeReason::kDeactivated: return "deactivated";
   }
   return "revoked";
 }

@@ -52,8 +52,9 @@ std::string NewDeviceId(Rng& rng);
 // (the gateway answers Matrix soft_logout for it; see session.proto).
 inline constexpr char kAccessTokenExpired[] = "access token expired";
 
-enum class RevokeReason { kLogout, kRevoked, kRefreshReuse };
-// "logout" | "revoked" | "refresh_reuse" (the session.revoked event's reason).
+enum class RevokeReason { kLogout, kRevoked, kRefreshReuse, kDeactivated };
+// "logout" | "revoked" | "refresh_reuse" | "deactivated" (the session.revoked
+// event's reason).
 std::string_view RevokeReasonName(RevokeReason reason);
 
 }  // namespace messenger::session

@@ -24,6 +24,7 @@ absl::StatusOr<RevokeReason> ReasonFrom(v1::RevokeReason reason) {
     case v1::REVOKE_REASON_REVOKED:
     case v1::REVOKE_REASON_UNSPECIFIED: return RevokeReason::kRevoked;
     case v1::REVOKE_REASON_REFRESH_REUSE: return RevokeReason::kRefreshReuse;
+    case v1::REVOKE_REASON_DEACTIVATED: return RevokeReason::kDeactivated;
     default: return absl::InvalidArgumentError("unknown revoke reason");
   }
 }

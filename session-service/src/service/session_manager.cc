@@ -1,6 +1,7 @@
 #include "session-service/src/service/session_manager.h"
 
 #include "common/status.h"
+#include "messenger/events/v1/events.pb.h"
 #include "session-service/src/events/session_events.h"
 
 namespace messenger::session {
@@ -112,6 +113,12 @@ absl::StatusOr<std::vector<std::string>> SessionManager::RevokeAllExcept(
   const absl::Time now = clock_.Now();
   return store_.RevokeAllExcept(user_id, except_session_id, reason, now,
                                 RevokedEvents(reason, now));
+}
+
+absl::Status SessionManager::OnUserDeactivated(const bus::Event& event) {
+  events::v1::UserDeactivated data;
+  RETURN_IF_ERROR(event.DataTo(data));
+  return RevokeAllExcept(data.user_id(), "", RevokeReason::kDeactivated).status();
 }
 
 }  // namespace messenger::session

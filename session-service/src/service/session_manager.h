@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/bus/event.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "session-service/src/storage/session_store.h"
@@ -51,6 +52,9 @@ class SessionManager {
   absl::StatusOr<std::vector<std::string>> RevokeAllExcept(const std::string& user_id,
                                                            const std::string& except_session_id,
                                                            RevokeReason reason);
+  // user.deactivated: every session left is revoked (reason deactivated) in
+  // one transaction with their events; a redelivery finds none left.
+  absl::Status OnUserDeactivated(const bus::Event& event);
 
  private:
   IssuedToken Issue(std::string& token_out, absl::Duration ttl, absl::Time now);
