@@ -164,6 +164,11 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->forwarder_ = std::make_unique<RoomForwarder>(m->leases_.get(), common.rpc_timeout);
   m->relations_ = std::make_unique<RelationsManager>(*m->store_, *m->manager_,
                                                      SystemClock::Instance(), SecureRng::Instance());
+  // Woken polls' notes (edits, reactions) read once per batch, not per poll.
+  m->manager_->SetSyncPrefetch(
+      [relations = m->relations_.get()](const auto& requests, const auto& pages) {
+        return relations->PrefetchSync(requests, pages);
+      });
   m->groups_ = std::make_unique<GroupManager>(*m->manager_, *m->store_, *m->friends_,
                                               SystemClock::Instance(), SecureRng::Instance(),
                                               limits.max_group_members);

@@ -8,6 +8,8 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/bus/consumer.h"
 #include "common/metrics.h"
 #include "common/pg/migrations.h"
@@ -17,6 +19,7 @@
 #include "messaging-service/src/domain/conversation_rules.h"
 #include "messaging-service/src/domain/matrix/event_signing.h"
 #include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/service/relations_manager.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 #include "messaging-service/test/messaging_test_users.h"
 #include "messaging-service/test/sync_settle.h"
@@ -121,6 +124,38 @@ class MessagingStoreTest : public ::testing::Test {
   }
 
   SyncKey Settle() { return SettleSyncHorizon(*store_); }
+
+  // Woken polls (user, token) read at once through SyncOnceAsync: the answers
+  // by poll index, once all came or a minute passed.
+  std::map<size_t, absl::StatusOr<SyncBatch>> WokenSyncs(
+      const std::vector<std::pair<std::string, int64_t>>& polls) {
+    struct Answers {
+      std::mutex mutex;
+      std::map<size_t, absl::StatusOr<SyncBatch>> by_poll;
+    };
+    auto answers = std::make_shared<Answers>();  // late answers outlive a timeout
+    for (size_t i = 0; i < polls.size(); ++i) {
+      auto now = manager_->SyncOnceAsync(polls[i].first, polls[i].second,
+                                         [answers, i](absl::StatusOr<SyncBatch> batch) {
+                                           std::lock_guard lock(answers->mutex);
+                                           answers->by_poll.emplace(i, std::move(batch));
+                                         });
+      if (now) {
+        std::lock_guard lock(answers->mutex);
+        answers->by_poll.emplace(i, std::move(*now));
+      }
+    }
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    for (;;) {
+      {
+        std::lock_guard lock(answers->mutex);
+        if (answers->by_poll.size() == polls.size() || absl::Now() > deadline) {
+          return answers->by_poll;
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  }
 
   std::vector<std::pair<std::string, nlohmann::json>> Outbox() {
     std::vector<std::pair<std::string, nlohmann::json>> out;
@@ -737,32 +772,11 @@ TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirSyncReads) {
   polls.push_back({carol_, before});
   metrics::Counter& statements = metrics::Registry::Default().GetCounter(kSyncStatementsMetric, "");
   const double statements_before = statements.value();
-  std::mutex mutex;
-  std::map<size_t, absl::StatusOr<SyncBatch>> answers;
-  for (size_t i = 0; i < polls.size(); ++i) {
-    auto now = manager_->SyncOnceAsync(polls[i].first, polls[i].second,
-                                       [&, i](absl::StatusOr<SyncBatch> batch) {
-                                         std::lock_guard lock(mutex);
-                                         answers.emplace(i, std::move(batch));
-                                       });
-    if (now) {
-      std::lock_guard lock(mutex);
-      answers.emplace(i, std::move(*now));
-    }
-  }
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  for (;;) {
-    {
-      std::lock_guard lock(mutex);
-      if (answers.size() == polls.size()) break;
-    }
-    ASSERT_LT(absl::Now(), deadline) << "woken polls unanswered";
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  std::map<size_t, absl::StatusOr<SyncBatch>> answers = WokenSyncs(polls);
+  ASSERT_EQ(answers.size(), polls.size()) << "woken polls unanswered";
   const double used = statements.value() - statements_before;
   // Each poll reading on its own would take one statement per poll.
   EXPECT_LE(used, polls.size() / 4.0) << "sync statements for " << polls.size() << " polls";
-  std::lock_guard lock(mutex);
   for (size_t i = 0; i < polls.size(); ++i) {
     const absl::StatusOr<SyncBatch>& got = answers.at(i);
     auto own = manager_->SyncOnce(polls[i].first, polls[i].second);
@@ -805,6 +819,69 @@ TEST_F(MessagingStoreTest, AFullSyncReadQueueAnswersRetryLater) {
   auto own = manager_->SyncOnce(bob_, before);  // the poll's own read still answers
   ASSERT_TRUE(own.ok());
   EXPECT_FALSE(own->rows.empty());
+}
+
+// The woken polls of a batch also share the read of their messages' notes
+// (edits, deletes, reactions): per batch, not one statement per poll; and
+// each poll shows what its own read and annotation show (the reaction row,
+// counts, and `me` only for the member who reacted).
+TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirNotesReads) {
+  constexpr int kMembers = 60;
+  std::vector<std::string> members;
+  for (int i = 0; i < kMembers; ++i) {
+    members.push_back(NewUser("n" + std::to_string(i)));
+    friends_.Befriend(alice_, members.back());
+  }
+  auto group = manager_->CreateGroup(alice_, "big", members);
+  ASSERT_TRUE(group.ok()) << group.status();
+  RelationsManager relations(*store_, *manager_, SystemClock::Instance(), SecureRng::Instance());
+  manager_->SetSyncPrefetch([&relations](const auto& requests, const auto& pages) {
+    return relations.PrefetchSync(requests, pages);
+  });
+  const int64_t before = ToWire(Settle());
+  auto first = SendIn(alice_, group->room_id, "react to me", "n1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(relations.React(members[0], first->message.event_id, "+1").ok());
+  ASSERT_TRUE(SendIn(alice_, group->room_id, "and more", "n2").ok());
+  Settle();
+  metrics::Counter& statements =
+      metrics::Registry::Default().GetCounter(kMessageNotesStatementsMetric, "");
+  const double statements_before = statements.value();
+  std::vector<std::pair<std::string, int64_t>> polls;
+  for (const std::string& m : members) polls.push_back({m, before});
+  std::map<size_t, absl::StatusOr<SyncBatch>> answers = WokenSyncs(polls);
+  ASSERT_EQ(answers.size(), polls.size()) << "woken polls unanswered";
+  for (auto& [i, batch] : answers) {
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    ASSERT_TRUE(relations.AnnotateSync(members[i], batch->rows, batch->notes.get()).ok());
+  }
+  const double used = statements.value() - statements_before;
+  // Each poll annotating on its own would take one statement per poll.
+  EXPECT_LE(used, members.size() / 4.0) << "notes statements for " << members.size() << " polls";
+  auto shown = [](const std::vector<SyncRow>& rows) {
+    std::vector<std::string> out;
+    for (const SyncRow& row : rows) {
+      std::string line = row.kind;
+      if (row.message) {
+        line += " " + row.message->event_id;
+        for (const ReactionCount& r : row.message->notes.reactions) {
+          line += absl::StrCat(" ", r.key, "x", r.count, r.me ? " me" : "");
+        }
+      }
+      out.push_back(line);
+    }
+    return out;
+  };
+  for (size_t i = 0; i < members.size(); ++i) {
+    auto own = manager_->SyncOnce(members[i], before);
+    ASSERT_TRUE(own.ok()) << own.status();
+    ASSERT_TRUE(relations.AnnotateSync(members[i], own->rows).ok());
+    EXPECT_EQ(shown(answers.at(i)->rows), shown(own->rows)) << "poll " << i;
+    const std::string all = absl::StrJoin(shown(own->rows), "|");
+    EXPECT_NE(all.find("reaction"), std::string::npos) << "poll " << i << ": " << all;
+    EXPECT_NE(all.find("+1x1"), std::string::npos) << "poll " << i << ": " << all;
+    EXPECT_EQ(all.find("+1x1 me") != std::string::npos, i == 0) << "poll " << i << ": " << all;
+  }
 }
 
 }  // namespace

@@ -276,7 +276,8 @@ void MessagingGrpcService::SyncAnswer(std::shared_ptr<SyncCall> call, uint64_t v
     return;
   }
   // Edits, reactions and deletes as sync events; messages with their notes.
-  if (absl::Status annotated = relations_.AnnotateSync(user, batch->rows); !annotated.ok()) {
+  if (absl::Status annotated = relations_.AnnotateSync(user, batch->rows, batch->notes.get());
+      !annotated.ok()) {
     call->reactor->Finish(ToGrpcStatus(annotated));
     return;
   }

@@ -90,6 +90,8 @@ struct SyncBatch {
   // Something for this user lies above `next` (more rows, a commit still
   // open, or one held back by another): worth looking again shortly.
   bool lagging = false;
+  // Read with the batch (null: the reader reads its own; SyncReadBatcher).
+  std::shared_ptr<const SyncNotes> notes;
 };
 
 class MessagingManager {
@@ -129,6 +131,10 @@ class MessagingManager {
                                                          SyncDone done);
   // Batched sync statements run so far.
   uint64_t batched_sync_reads() const { return sync_reads_.reads(); }
+  // Reads once per woken batch what showing its rows needs (SyncBatch::notes).
+  void SetSyncPrefetch(SyncReadBatcher::Prefetch prefetch) {
+    sync_reads_.SetPrefetch(std::move(prefetch));
+  }
   // A token's number for a sync that starts now: the stream's horizon (one
   // small read), or the last one known when the database cannot answer.
   int64_t Position();

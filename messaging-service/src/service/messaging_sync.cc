@@ -69,6 +69,7 @@ SyncBatch MessagingManager::SyncAfterRead(const std::string& user, SyncKey from,
   SyncBatch batch;
   batch.next = ToWire(next);
   batch.rows = std::move(page.rows);
+  batch.notes = std::move(page.notes);
   // More rows, or a commit heard for this user still above the horizon.
   batch.lagging = page.full || log.MayHaveAfter(user, next);
   return batch;

@@ -1,6 +1,8 @@
 #include "messaging-service/src/service/relations_manager.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "common/status.h"
@@ -249,12 +251,18 @@ absl::Status RelationsManager::Annotate(const std::string& viewer,
   return absl::OkStatus();
 }
 
-absl::Status RelationsManager::AnnotateSync(const std::string& viewer, std::vector<SyncRow>& rows) {
-  std::vector<std::string> candidates;
-  for (const SyncRow& row : rows) {
-    if (row.message && MayBeRelated(*row.message)) candidates.push_back(row.message->event_id);
+absl::Status RelationsManager::AnnotateSync(const std::string& viewer, std::vector<SyncRow>& rows,
+                                            const SyncNotes* prefetched) {
+  std::map<std::string, RelatedEvent> own;
+  if (prefetched == nullptr) {
+    std::vector<std::string> candidates;
+    for (const SyncRow& row : rows) {
+      if (row.message && MayBeRelated(*row.message)) candidates.push_back(row.message->event_id);
+    }
+    ASSIGN_OR_RETURN(own, store_.RelatedEvents(candidates));
   }
-  ASSIGN_OR_RETURN(auto related, store_.RelatedEvents(candidates));
+  const std::map<std::string, RelatedEvent>& related =
+      prefetched != nullptr ? prefetched->related : own;
   std::vector<SyncRow> out;
   out.reserve(rows.size());
   for (SyncRow& row : rows) {
@@ -263,7 +271,7 @@ absl::Status RelationsManager::AnnotateSync(const std::string& viewer, std::vect
       if (it != related.end()) {
         row.kind = it->second.kind;
         row.seq = it->second.target.seq;
-        row.message = std::move(it->second.target);
+        row.message = it->second.target;
       } else if (!IsOwnMessage(ParsePdu(row.message->pdu))) {
         continue;  // a relation or redaction this API does not show
       }
@@ -275,7 +283,46 @@ absl::Status RelationsManager::AnnotateSync(const std::string& viewer, std::vect
   for (SyncRow& row : rows) {
     if (row.message) messages.push_back(&*row.message);
   }
-  return Annotate(viewer, std::move(messages));
+  if (prefetched == nullptr) return Annotate(viewer, std::move(messages));
+  const std::map<std::string, MessageNotes> notes =
+      prefetched->shared.For(text::ToLowerAscii(viewer));
+  for (MessageRow* m : messages) {
+    auto it = notes.find(m->event_id);
+    ApplyNotes(*m, it == notes.end() ? MessageNotes{} : it->second);
+  }
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const SyncNotes> RelationsManager::PrefetchSync(
+    const std::vector<SyncRequest>& requests, const std::vector<SyncPage>& pages) {
+  // Each message once, however many pages carry it.
+  std::map<std::string, const MessageRow*> messages;
+  for (const SyncPage& page : pages) {
+    for (const SyncRow& row : page.rows) {
+      if (row.message) messages.emplace(row.message->event_id, &*row.message);
+    }
+  }
+  std::vector<std::string> candidates;
+  for (const auto& [id, m] : messages) {
+    if (MayBeRelated(*m)) candidates.push_back(id);
+  }
+  auto notes = std::make_shared<SyncNotes>();
+  absl::StatusOr<std::map<std::string, RelatedEvent>> related = store_.RelatedEvents(candidates);
+  if (!related.ok()) return nullptr;
+  notes->related = std::move(*related);
+  std::set<std::string> ids;
+  for (const auto& [id, m] : messages) {
+    auto it = notes->related.find(id);
+    ids.insert(it == notes->related.end() ? id : it->second.target.event_id);
+  }
+  std::set<std::string> viewers;
+  for (const SyncRequest& r : requests) viewers.insert(text::ToLowerAscii(r.user_id));
+  absl::StatusOr<SharedNotes> shared =
+      store_.MessageNotesMany(std::vector<std::string>(viewers.begin(), viewers.end()),
+                              std::vector<std::string>(ids.begin(), ids.end()));
+  if (!shared.ok()) return nullptr;  // each poll reads its own
+  notes->shared = std::move(*shared);
+  return notes;
 }
 
 }  // namespace messenger::messaging

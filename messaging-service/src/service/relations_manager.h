@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,15 @@ class RelationsManager {
   // Turns the sync rows of relation and redaction events into "edited",
   // "reaction" and "deleted" rows carrying the changed message, drops the
   // ones this API does not show, and annotates every message.
-  absl::Status AnnotateSync(const std::string& viewer, std::vector<SyncRow>& rows);
+  // With `prefetched` (PrefetchSync of the batch the rows came in), without
+  // reading.
+  absl::Status AnnotateSync(const std::string& viewer, std::vector<SyncRow>& rows,
+                            const SyncNotes* prefetched = nullptr);
+  // What AnnotateSync needs for a batch of woken polls' pages, in two
+  // statements for the whole batch instead of one or two per poll; null
+  // when a read fails (each poll then reads its own).
+  std::shared_ptr<const SyncNotes> PrefetchSync(const std::vector<SyncRequest>& requests,
+                                                const std::vector<SyncPage>& pages);
 
   // Matrix clients' edits and reactions (relations_matrix.cc): the same
   // rules, rows and bus events as Edit and React, the client's own content

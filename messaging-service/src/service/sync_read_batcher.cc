@@ -43,9 +43,15 @@ uint64_t SyncReadBatcher::reads() const {
   return reads_;
 }
 
+void SyncReadBatcher::SetPrefetch(Prefetch prefetch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  prefetch_ = std::move(prefetch);
+}
+
 void SyncReadBatcher::Loop() {
   for (;;) {
     std::vector<Pending> batch;
+    Prefetch prefetch;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -55,6 +61,7 @@ void SyncReadBatcher::Loop() {
         queue_.pop_front();
       }
       ++reads_;
+      prefetch = prefetch_;
     }
     std::vector<SyncRequest> requests;
     requests.reserve(batch.size());
@@ -62,6 +69,10 @@ void SyncReadBatcher::Loop() {
     absl::StatusOr<std::vector<SyncPage>> pages = store_.SyncRowsMany(requests, limit_);
     reads_total_.Inc();
     polls_total_.Inc(static_cast<double>(batch.size()));
+    if (pages.ok() && prefetch && pages->size() == batch.size()) {
+      std::shared_ptr<const SyncNotes> notes = prefetch(requests, *pages);
+      for (SyncPage& page : *pages) page.notes = notes;
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!pages.ok()) {
         batch[i].done(pages.status());

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -40,6 +41,11 @@ class SyncReadBatcher {
   [[nodiscard]] bool Submit(SyncRequest request, Done done);
   // Statements run so far (each serves a batch).
   uint64_t reads() const;
+  // Reads, once per batch, what showing its pages needs (SyncPage::notes);
+  // runs on the reader thread. Set before the first Submit.
+  using Prefetch = std::function<std::shared_ptr<const SyncNotes>(const std::vector<SyncRequest>&,
+                                                                  const std::vector<SyncPage>&)>;
+  void SetPrefetch(Prefetch prefetch);
 
  private:
   struct Pending {
@@ -56,6 +62,7 @@ class SyncReadBatcher {
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Pending> queue_;
+  Prefetch prefetch_;
   uint64_t reads_ = 0;
   bool stopping_ = false;
   std::thread thread_;  // started by the first Submit

@@ -5,8 +5,11 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -82,6 +85,24 @@ struct RelatedEvent {
   MessageRow target;
 };
 
+// Notes of messages read once for many viewers (MessageNotesMany): `me` is
+// false in `notes`; `reacted` holds (message, key, viewer) for the viewers
+// who reacted.
+struct SharedNotes {
+  std::map<std::string, MessageNotes> notes;
+  std::set<std::tuple<std::string, std::string, std::string>> reacted;
+  // The notes as `viewer` (a lower-case UUID) sees them.
+  std::map<std::string, MessageNotes> For(const std::string& viewer) const;
+};
+
+// What showing a batch of woken polls' sync rows needs, read once for the
+// batch: the relation and redaction events among them and the notes of
+// every message shown (RelationsManager::PrefetchSync).
+struct SyncNotes {
+  std::map<std::string, RelatedEvent> related;
+  SharedNotes shared;
+};
+
 // An idempotency key as stored: the message it made and the hash of the
 // request that made it (none for keys stored before hashes were kept).
 struct SentRecord {
@@ -125,6 +146,8 @@ struct SyncPage {
   bool full = false;     // the limit was reached; the last transaction is whole
   uint64_t horizon = 0;  // the snapshot's xmin: every xid below it has ended
   uint64_t xmax = 0;     // every xid committed before the snapshot is below it
+  // Read with the batch the page came in (null: each reader reads its own).
+  std::shared_ptr<const SyncNotes> notes;
 };
 
 // One user's sync read in a batch (SyncRowsMany).
@@ -303,6 +326,12 @@ class MessagingStore {
   // Pages in request order.
   virtual absl::StatusOr<std::vector<SyncPage>> SyncRowsMany(
       const std::vector<SyncRequest>& requests, int limit) = 0;
+  // MessageNotesOf for many viewers in one statement: the woken polls of a
+  // batch. (Not pure: test fakes need not answer it.)
+  virtual absl::StatusOr<SharedNotes> MessageNotesMany(
+      const std::vector<std::string>& /*viewers*/, const std::vector<std::string>& /*event_ids*/) {
+    return absl::UnimplementedError("MessageNotesMany");
+  }
 };
 
 }  // namespace messenger::messaging

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "common/metrics.h"
 #include "common/status.h"
+#include "common/text.h"
 #include "messaging-service/src/storage/queries.h"
 
 namespace messenger::messaging {
@@ -473,6 +474,13 @@ metrics::Counter& SyncStatements() {
   return counter;
 }
 
+// Message notes statements: per woken batch, not per poll.
+metrics::Counter& MessageNotesStatements() {
+  static metrics::Counter& counter = metrics::Registry::Default().GetCounter(
+      kMessageNotesStatementsMetric, "Message notes statements (edits, deletes, reactions)");
+  return counter;
+}
+
 // A row of MESSENGER_SYNC_ROW_COLUMNS starting at `col`.
 SyncRow SyncRowFrom(const pg::Result& r, int i, int col) {
   SyncRow row;
@@ -574,23 +582,8 @@ absl::StatusOr<std::optional<std::string>> PgMessagingStore::PowerLevelsPdu(
 
 absl::StatusOr<std::map<std::string, MessageNotes>> PgMessagingStore::MessageNotesOf(
     const std::string& viewer, const std::vector<std::string>& event_ids) {
-  std::map<std::string, MessageNotes> out;
-  if (event_ids.empty()) return out;
-  ASSIGN_OR_RETURN(pg::Result r,
-                   pool_.Exec(queries::kMessageNotes, {TextArray(event_ids), viewer}));
-  for (int i = 0; i < r.rows(); ++i) {
-    const std::string kind = r.GetString(i, 0);
-    MessageNotes& notes = out[r.GetString(i, 1)];
-    if (kind == "edit") {
-      notes.edited_text = EditedTextOf(r.GetString(i, 2));
-      notes.edited_at_ms = r.GetInt64(i, 3);
-    } else if (kind == "deleted") {
-      notes.deleted = true;
-    } else {
-      notes.reactions.push_back({r.GetString(i, 2), r.GetInt64(i, 4), r.GetBool(i, 5)});
-    }
-  }
-  return out;
+  ASSIGN_OR_RETURN(SharedNotes shared, MessageNotesMany({viewer}, event_ids));
+  return shared.For(text::ToLowerAscii(viewer));
 }
 
 absl::StatusOr<std::map<std::string, RelatedEvent>> PgMessagingStore::RelatedEvents(
@@ -643,6 +636,41 @@ absl::StatusOr<std::vector<ConversationRow>> PgMessagingStore::LeftConversations
     row.left = true;
     if (!r.IsNull(i, 2)) row.last_message = MessageFrom(r, i, 2);
     out.push_back(std::move(row));
+  }
+  return out;
+}
+
+absl::StatusOr<SharedNotes> PgMessagingStore::MessageNotesMany(
+    const std::vector<std::string>& viewers, const std::vector<std::string>& event_ids) {
+  SharedNotes out;
+  if (event_ids.empty()) return out;
+  MessageNotesStatements().Inc();
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(queries::kMessageNotes, {TextArray(event_ids), TextArray(viewers)}));
+  for (int i = 0; i < r.rows(); ++i) {
+    const std::string kind = r.GetString(i, 0);
+    const std::string message = r.GetString(i, 1);
+    if (kind == "mine") {
+      out.reacted.insert({message, r.GetString(i, 2), r.GetString(i, 5)});
+      continue;
+    }
+    MessageNotes& notes = out.notes[message];
+    if (kind == "edit") {
+      notes.edited_text = EditedTextOf(r.GetString(i, 2));
+      notes.edited_at_ms = r.GetInt64(i, 3);
+    } else if (kind == "deleted") {
+      notes.deleted = true;
+    } else {
+      notes.reactions.push_back({r.GetString(i, 2), r.GetInt64(i, 4), false});
+    }
+  }
+  return out;
+}
+
+std::map<std::string, MessageNotes> SharedNotes::For(const std::string& viewer) const {
+  std::map<std::string, MessageNotes> out = notes;
+  for (auto& [message, n] : out) {
+    for (ReactionCount& r : n.reactions) r.me = reacted.contains({message, r.key, viewer});
   }
   return out;
 }

@@ -5,8 +5,10 @@
 
 namespace messenger::messaging {
 
-// The counter of sync read statements (each single or batched read).
+// The counters of sync read statements (each single or batched read) and of
+// message notes statements (each for one viewer or a woken batch).
 inline constexpr char kSyncStatementsMetric[] = "messaging_sync_statements_total";
+inline constexpr char kMessageNotesStatementsMetric[] = "messaging_message_notes_statements_total";
 
 class PgMessagingStore final : public MessagingStore {
  public:
@@ -53,6 +55,8 @@ class PgMessagingStore final : public MessagingStore {
       const std::string& user_id) override;
   absl::StatusOr<std::vector<SyncPage>> SyncRowsMany(const std::vector<SyncRequest>& requests,
                                                      int limit) override;
+  absl::StatusOr<SharedNotes> MessageNotesMany(const std::vector<std::string>& viewers,
+                                               const std::vector<std::string>& event_ids) override;
 
  private:
   // One kSyncRows statement: rows after `since` with xid below `below` and

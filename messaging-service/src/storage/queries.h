@@ -295,15 +295,19 @@ inline constexpr pg::Query kPowerLevelsPdu{
 // edit, its deletion, and its reaction counts per key.
 inline constexpr pg::Query kMessageNotes{
     "msg_message_notes",
-    "SELECT 'edit', r.relates_to, e.pdu, e.origin_server_ts, 0::bigint, false FROM "
+    "SELECT 'edit', r.relates_to, e.pdu, e.origin_server_ts, 0::bigint, NULL::text FROM "
     "  (SELECT DISTINCT ON (relates_to) relates_to, event_id FROM relations "
     "   WHERE relates_to = ANY($1::text[]) AND rel_type = 'm.replace' AND NOT redacted "
     "   ORDER BY relates_to, seq DESC) r JOIN events e USING (event_id) "
-    "UNION ALL SELECT 'deleted', redacts, NULL, origin_server_ts, 0, false FROM redactions "
+    "UNION ALL SELECT 'deleted', redacts, NULL, origin_server_ts, 0, NULL FROM redactions "
     "  WHERE redacts = ANY($1::text[]) "
-    "UNION ALL SELECT 'reaction', relates_to, key, NULL, count(*), bool_or(sender = $2::uuid) "
+    "UNION ALL SELECT 'reaction', relates_to, key, NULL, count(*), NULL "
     "  FROM relations WHERE relates_to = ANY($1::text[]) AND rel_type = 'm.annotation' "
     "  AND NOT redacted GROUP BY relates_to, key "
+    // Which of the viewers $2 reacted: one statement serves many polls.
+    "UNION ALL SELECT 'mine', relates_to, key, NULL, 0, sender::text "
+    "  FROM relations WHERE relates_to = ANY($1::text[]) AND rel_type = 'm.annotation' "
+    "  AND NOT redacted AND sender = ANY($2::uuid[]) "
     "ORDER BY 1, 2, 3"};
 // The relation and redaction events among $1: the change each one made
 // (edited, reaction, deleted) and the message it changed.
