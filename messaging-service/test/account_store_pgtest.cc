@@ -16,7 +16,7 @@
 #include "messaging-service/src/service/account_sync_section.h"
 #include "messaging-service/src/storage/pg_account_store.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
-#include "messaging-service/test/messaging_test_users.h"
+#include "messaging-service/test/messaging_pg_fixture.h"
 #include "messaging_migrations.h"
 #include "messenger/events/v1/events.pb.h"
 
@@ -26,38 +26,22 @@ namespace {
 using nlohmann::json;
 
 // Everyone is everyone's friend here; the contact policy has its own tests.
-using testing_users::AllFriends;
-
-class AccountStoreTest : public ::testing::Test {
+class AccountStoreTest : public testing_users::MessagingPgFixture<> {
  protected:
   void SetUp() override {
-    const absl::Status opened = testing::OpenTestDatabase(
-        "messaging", 8, {&pg::OutboxMigrations(), &pg::MessagingMigrations()}, &db_, &pool_);
-    ASSERT_TRUE(opened.ok()) << opened;
-    store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
-    auto horizon = store_->StreamHorizon();
-    ASSERT_TRUE(horizon.ok()) << horizon.status();
-    log_.Reset(horizon->first, horizon->second);
+    ASSERT_NO_FATAL_FAILURE(OpenStore(8));
     announcer_.SetPublisher([this](const std::string& payload) {
       std::lock_guard lock(mutex_);
       wakes_.push_back(payload);
     });
-    auto key = matrix::Ed25519Key::Generate(SecureRng::Instance(), "test");
-    ASSERT_TRUE(key.ok());
-    manager_ = std::make_unique<MessagingManager>(*store_, friends_, announcer_, "localhost", *key,
-                                                  SystemClock::Instance(), SecureRng::Instance());
     accounts_ = std::make_unique<PgAccountStore>(*pool_);
     account_ = std::make_unique<AccountDataManager>(*accounts_, *manager_, announcer_, "localhost",
                                                     AccountLimits{.max_content_bytes = 1024});
     directory_ = std::make_unique<AccountDirectory>(*accounts_, *store_, *manager_, "localhost",
                                                     SystemClock::Instance());
     section_ = std::make_unique<AccountDataSyncSection>(*accounts_, *account_);
-    alice_ = NewUser("alice");
-    bob_ = NewUser("bob");
-  }
-
-  std::string NewUser(const std::string& name) {
-    return testing_users::LocalUser(*pool_, *manager_, name);
+    alice_ = LocalUser("alice");
+    bob_ = LocalUser("bob");
   }
 
   std::string PublicRoom(const std::string& creator, const std::string& name) {
@@ -95,17 +79,8 @@ class AccountStoreTest : public ::testing::Test {
     return false;
   }
 
-  bus::Outbox outbox_;
-  AllFriends friends_;
-  WakeLog log_;
-  WaitHub hub_;
-  CommitAnnouncer announcer_{log_, hub_};
   std::mutex mutex_;
   std::vector<std::string> wakes_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<PgMessagingStore> store_;
-  std::unique_ptr<MessagingManager> manager_;
   std::unique_ptr<PgAccountStore> accounts_;
   std::unique_ptr<AccountDataManager> account_;
   std::unique_ptr<AccountDirectory> directory_;

@@ -14,7 +14,7 @@
 #include "messaging-service/src/federation/send_backoff.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
-#include "messaging-service/test/messaging_test_users.h"
+#include "messaging-service/test/messaging_pg_fixture.h"
 #include "messaging_migrations.h"
 #include "messenger/events/v1/events.pb.h"
 
@@ -27,20 +27,10 @@ constexpr char kRemote[] = "remote.test";
 constexpr char kBobId[] = "@bob:remote.test";
 
 // Everyone is everyone's friend here; the contact policy has its own tests.
-using testing_users::AllFriends;
-
-class FederationOutgoingTest : public ::testing::Test {
+class FederationOutgoingTest : public testing_users::MessagingPgFixture<> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::OpenTestDatabase("messaging", 4,
-                                          {&pg::OutboxMigrations(), &pg::MessagingMigrations()},
-                                          &db_, &pool_)
-                    .ok());
-    store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
-    manager_ = std::make_unique<MessagingManager>(
-        *store_, friends_, announcer_, "localhost",
-        *matrix::Ed25519Key::Generate(SecureRng::Instance(), "test"), SystemClock::Instance(),
-        SecureRng::Instance());
+    ASSERT_NO_FATAL_FAILURE(OpenStore(4));
     alice_ = LocalUser("alice");
     const std::string carol = LocalUser("carol");
     bob_ = federation::RemoteUserUuid(kBobId);
@@ -49,10 +39,6 @@ class FederationOutgoingTest : public ::testing::Test {
     absl::StatusOr<RoomRow> room = manager_->CreateGroup(alice_, "fed", {carol});
     ASSERT_TRUE(room.ok()) << room.status();
     room_id_ = room->room_id;
-  }
-
-  std::string LocalUser(const std::string& name) {
-    return testing_users::LocalUser(*pool_, *manager_, name);
   }
 
   Rows Queued() {
@@ -114,15 +100,6 @@ class FederationOutgoingTest : public ::testing::Test {
     return sent.message.event_id;
   }
 
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<pg::Pool> pool_;
-  bus::Outbox outbox_;
-  AllFriends friends_;
-  WaitHub hub_;
-  WakeLog log_;
-  CommitAnnouncer announcer_{log_, hub_};
-  std::unique_ptr<PgMessagingStore> store_;
-  std::unique_ptr<MessagingManager> manager_;
   matrix::Ed25519Key remote_key_ = *matrix::Ed25519Key::Generate(SecureRng::Instance(), "r");
   std::string alice_, bob_, room_id_;
 };

@@ -16,13 +16,11 @@
 #include "messaging-service/src/service/matrix_sync.h"
 #include "messaging-service/src/storage/pg_matrix_sync_store.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
-#include "messaging-service/test/messaging_test_users.h"
+#include "messaging-service/test/messaging_pg_fixture.h"
 #include "messaging_migrations.h"
 
 namespace messenger::messaging {
 namespace {
-
-using testing_users::AllFriends;
 
 // Forwards to the PostgreSQL store and counts the calls (each one query).
 class CountingStore final : public MatrixSyncStore {
@@ -84,25 +82,17 @@ class CountingStore final : public MatrixSyncStore {
 constexpr char kFilter[] =
     R"({"room":{"timeline":{"limit":3},"state":{"lazy_load_members":true},"include_leave":true}})";
 
-class MatrixSyncPgTest : public ::testing::Test {
+class MatrixSyncPgTest : public testing_users::MessagingPgFixture<> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::OpenTestDatabase("messaging", 4,
-                                          {&pg::OutboxMigrations(), &pg::MessagingMigrations()},
-                                          &db_, &pool_)
-                    .ok());
-    store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
-    manager_ = std::make_unique<MessagingManager>(
-        *store_, friends_, announcer_, "localhost",
-        *matrix::Ed25519Key::Generate(SecureRng::Instance(), "test"), SystemClock::Instance(),
-        SecureRng::Instance());
+    ASSERT_NO_FATAL_FAILURE(OpenStore(4));
     groups_ = std::make_unique<GroupManager>(*manager_, *store_, friends_, SystemClock::Instance(),
                                              SecureRng::Instance(), 100);
     sync_store_ = std::make_unique<PgMatrixSyncStore>(*pool_);
     counting_ = std::make_unique<CountingStore>(*sync_store_);
     sync_ = std::make_unique<MatrixSync>(*counting_, *manager_, nullptr);
-    alice_ = testing_users::LocalUser(*pool_, *manager_, "alice");
-    bob_ = testing_users::LocalUser(*pool_, *manager_, "bob");
+    alice_ = LocalUser("alice");
+    bob_ = LocalUser("bob");
   }
 
   // A group of alice and bob where each says `messages` things in turn.
@@ -140,15 +130,6 @@ class MatrixSyncPgTest : public ::testing::Test {
     return ids;
   }
 
-  bus::Outbox outbox_;
-  AllFriends friends_;
-  WaitHub hub_;
-  WakeLog log_;
-  CommitAnnouncer announcer_{log_, hub_};
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<PgMessagingStore> store_;
-  std::unique_ptr<MessagingManager> manager_;
   std::unique_ptr<GroupManager> groups_;
   std::unique_ptr<PgMatrixSyncStore> sync_store_;
   std::unique_ptr<CountingStore> counting_;

@@ -21,7 +21,7 @@
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/relations_manager.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
-#include "messaging-service/test/messaging_test_users.h"
+#include "messaging-service/test/messaging_pg_fixture.h"
 #include "messaging-service/test/sync_settle.h"
 #include "messaging_migrations.h"
 #include "messenger/events/v1/events.pb.h"
@@ -68,34 +68,13 @@ constexpr pg::Query kRoomEvents{"t_room_events",
                                 "SELECT event_id, seq, type, pdu FROM events WHERE room_id = $1 "
                                 "ORDER BY seq"};
 
-class MessagingStoreTest : public ::testing::Test {
+class MessagingStoreTest : public testing_users::MessagingPgFixture<FakeFriends> {
  protected:
   void SetUp() override {
-    const absl::Status opened = testing::OpenTestDatabase(
-        "messaging", 12, {&pg::OutboxMigrations(), &pg::MessagingMigrations()}, &db_, &pool_);
-    ASSERT_TRUE(opened.ok()) << opened;
-    store_ = std::make_unique<PgMessagingStore>(*pool_, outbox_);
-    auto horizon = store_->StreamHorizon();
-    ASSERT_TRUE(horizon.ok()) << horizon.status();
-    log_.Reset(horizon->first, horizon->second);
-    UseLimits({});
-    alice_ = NewUser("alice");
-    bob_ = NewUser("bob");
-    carol_ = NewUser("carol");
-  }
-
-  // A fresh manager (nothing in memory) with these bounds.
-  void UseLimits(MessagingLimits limits) {
-    auto key = matrix::Ed25519Key::Generate(SecureRng::Instance(), "test");
-    ASSERT_TRUE(key.ok());
-    manager_.reset();
-    manager_ =
-        std::make_unique<MessagingManager>(*store_, friends_, announcer_, "localhost", *key,
-                                           SystemClock::Instance(), SecureRng::Instance(), limits);
-  }
-
-  std::string NewUser(const std::string& name) {
-    return testing_users::LocalUser(*pool_, *manager_, name);
+    ASSERT_NO_FATAL_FAILURE(OpenStore(12));
+    alice_ = LocalUser("alice");
+    bob_ = LocalUser("bob");
+    carol_ = LocalUser("carol");
   }
 
   absl::StatusOr<SentMessage> SendTo(const std::string& from, const std::string& to,
@@ -165,15 +144,6 @@ class MessagingStoreTest : public ::testing::Test {
     return out;
   }
 
-  bus::Outbox outbox_;
-  FakeFriends friends_;
-  WakeLog log_;
-  WaitHub hub_;
-  CommitAnnouncer announcer_{log_, hub_};
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<PgMessagingStore> store_;
-  std::unique_ptr<MessagingManager> manager_;
   std::string alice_, bob_, carol_;
 };
 
@@ -295,7 +265,7 @@ TEST_F(MessagingStoreTest, ConcurrentSendsAcrossRoomsAreWrittenInBatchesCorrectl
   // hold messages of several rooms and a duplicate must fail only itself.
   std::vector<std::pair<std::string, std::string>> pairs;
   for (int p = 0; p < 8; ++p) {
-    std::string a = NewUser("pa" + std::to_string(p)), b = NewUser("pb" + std::to_string(p));
+    std::string a = LocalUser("pa" + std::to_string(p)), b = LocalUser("pb" + std::to_string(p));
     friends_.Befriend(a, b);
     pairs.emplace_back(a, b);
   }
@@ -462,7 +432,7 @@ TEST_F(MessagingStoreTest, InvitesOnlyFriendsIntoGroupsNeverIntoDirectRooms) {
             absl::StatusCode::kPermissionDenied);  // even a friend: a pair stays a pair
   auto group = manager_->CreateGroup(alice_, "g", {bob_});
   ASSERT_TRUE(group.ok());
-  const std::string dave = NewUser("dave");
+  const std::string dave = LocalUser("dave");
   EXPECT_EQ(manager_->Invite(alice_, group->room_id, dave).status().code(),
             absl::StatusCode::kPermissionDenied);  // not a contact
   auto invited = manager_->Invite(alice_, group->room_id, carol_);
@@ -511,7 +481,7 @@ TEST_F(MessagingStoreTest, FriendshipEventsBecomeNoticesAndReadOnlyFlags) {
 // user, from every token, gets exactly what a database read gives; also in a
 // process that starts after the rows were written.
 TEST_F(MessagingStoreTest, SyncFromMemoryNeverHidesWhatTheDatabaseHas) {
-  const std::string dave = NewUser("dave");
+  const std::string dave = LocalUser("dave");
   const uint64_t first = log_.Horizon();
   const std::vector<std::string> everyone = {alice_, bob_, carol_, dave};
   auto check_all = [&](MessagingManager& manager) {
@@ -754,7 +724,7 @@ TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirSyncReads) {
   constexpr int kMembers = 100;
   std::vector<std::string> members;
   for (int i = 0; i < kMembers; ++i) {
-    members.push_back(NewUser("m" + std::to_string(i)));
+    members.push_back(LocalUser("m" + std::to_string(i)));
     friends_.Befriend(alice_, members.back());
   }
   friends_.Befriend(alice_, bob_);
@@ -829,7 +799,7 @@ TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirNotesReads) {
   constexpr int kMembers = 60;
   std::vector<std::string> members;
   for (int i = 0; i < kMembers; ++i) {
-    members.push_back(NewUser("n" + std::to_string(i)));
+    members.push_back(LocalUser("n" + std::to_string(i)));
     friends_.Befriend(alice_, members.back());
   }
   auto group = manager_->CreateGroup(alice_, "big", members);
