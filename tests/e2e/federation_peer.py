@@ -56,9 +56,19 @@ def parse_x_matrix(header):
     return out
 
 
-class Peer(BaseHTTPRequestHandler):
-    server_name = seed = key_id = None
-    hosts = {}
+def key_document(server_name, key_id, key):
+    """The signed /_matrix/key/v2/server answer of a server, valid for an hour."""
+    doc = {
+        "server_name": server_name,
+        "valid_until_ts": int(time.time() * 1000) + 3600_000,
+        "verify_keys": {key_id: {"key": encode_verify_key_base64(key.verify_key)}},
+        "old_verify_keys": {},
+    }
+    return sign_json(doc, server_name, key)
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A request handler answering canonical JSON."""
 
     def answer(self, status, body):
         data = encode_canonical_json(body)
@@ -68,16 +78,15 @@ class Peer(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+
+class Peer(JsonHandler):
+    server_name = seed = key_id = None
+    hosts = {}
+
     def do_GET(self):
         if self.path == "/_matrix/key/v2/server":
             key = signing_key(self.seed, self.key_id)
-            doc = {
-                "server_name": self.server_name,
-                "valid_until_ts": int(time.time() * 1000) + 3600_000,
-                "verify_keys": {self.key_id: {"key": encode_verify_key_base64(key.verify_key)}},
-                "old_verify_keys": {},
-            }
-            return self.answer(200, sign_json(doc, self.server_name, key))
+            return self.answer(200, key_document(self.server_name, self.key_id, key))
         if self.path.startswith("/_matrix/federation/v1/query/profile"):
             try:
                 auth = parse_x_matrix(self.headers["Authorization"])

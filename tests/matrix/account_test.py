@@ -13,13 +13,11 @@ import argparse
 import os
 import sys
 import time
-import urllib.parse
 import uuid
 
 import jsonschema
 
-from matrix_http import MatrixHttp
-from rooms_test import C, CREATE, account, befriend, ok, until
+from matrix_http import C, CREATE, MatrixHttp, account, befriend, ok, q, until
 
 DATA = ("account-data.yaml", "/user/{userId}/account_data/{type}")
 ROOM_DATA = ("account-data.yaml", "/user/{userId}/rooms/{roomId}/account_data/{type}")
@@ -34,10 +32,6 @@ VISIBILITY = ("list_public_rooms.yaml", "/directory/list/room/{roomId}")
 PUBLIC = ("list_public_rooms.yaml", "/publicRooms")
 USERS = ("users.yaml", "/user_directory/search")
 STATE = ("rooms.yaml", "/rooms/{roomId}/state")
-
-
-def q(text):
-    return urllib.parse.quote(text, safe="")
 
 
 def check_event(m, event):

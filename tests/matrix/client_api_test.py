@@ -10,20 +10,12 @@ spec's response schema.
 Exit status 0 when every check passes.
 """
 import argparse
-import json
 import sys
 import time
 
-from matrix_http import MatrixHttp
+from matrix_http import C, PASSWORD, MatrixHttp, ok
 
-C = "/_matrix/client/v3"
 R0 = "/_matrix/client/r0"
-PASSWORD = "correct horse battery"
-
-
-def ok(condition, what):
-    if not condition:
-        raise AssertionError(what)
 
 
 def until_refused(m, token, deadline_s=15):

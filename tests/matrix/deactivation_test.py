@@ -12,11 +12,10 @@ FILE receives the user ids whose bus events the caller checks.
 import argparse
 import json
 import sys
-import urllib.parse
 import uuid
 
-from matrix_http import MatrixHttp
-from rooms_test import C, CREATE, PASSWORD, account, befriend, conversation, ok, until
+from matrix_http import C, CREATE, PASSWORD, MatrixHttp, account, befriend, ok, q, until
+from rooms_test import conversation
 from sync_test import send_v1, sync
 
 DEACTIVATE = ("account_deactivation.yaml", "/account/deactivate")
@@ -26,10 +25,6 @@ AVAILABLE = ("registration.yaml", "/register/available")
 SEND = ("room_send.yaml", "/rooms/{roomId}/send/{eventType}/{txnId}")
 JOIN = ("joining.yaml", "/rooms/{roomId}/join")
 DIRECTORY = ("users.yaml", "/user_directory/search")
-
-
-def q(text):
-    return urllib.parse.quote(text, safe="")
 
 
 def v1(m, token, method, path, body=None, expect=None, query=None):

@@ -31,11 +31,9 @@ from unpaddedbase64 import encode_base64
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from federation_peer import signing_key  # noqa: E402
-from matrix_http import MatrixHttp  # noqa: E402
-from rooms_test import account, ok, until  # noqa: E402
+from matrix_http import C, MatrixHttp, account, ok, until  # noqa: E402
 from validate_response import DEFAULT_SPEC_DIR  # noqa: E402
 
-C = "/_matrix/client/v3"
 F = "/_matrix/federation"
 
 # Room version 10 redaction: what survives, top level and per event type.

@@ -28,22 +28,20 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from canonicaljson import encode_canonical_json
-from signedjson.key import decode_verify_key_bytes, encode_verify_key_base64
-from signedjson.sign import SignatureVerifyException, sign_json, verify_signed_json
+from signedjson.key import decode_verify_key_bytes
+from signedjson.sign import SignatureVerifyException, verify_signed_json
 from unpaddedbase64 import decode_base64, encode_base64
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from federation_peer import parse_x_matrix, verify_keys  # noqa: E402
+from federation_peer import JsonHandler, key_document, parse_x_matrix, verify_keys  # noqa: E402
 from federation_rooms_test import Federation, Server, event_id_of, redact  # noqa: E402
-from matrix_http import MatrixHttp  # noqa: E402
-from rooms_test import account, ok, until  # noqa: E402
+from matrix_http import C, MatrixHttp, account, ok, until  # noqa: E402
 from validate_response import DEFAULT_SPEC_DIR  # noqa: E402
 
-C = "/_matrix/client/v3"
 F = "/_matrix/federation"
 SEND = re.compile(r"^/_matrix/federation/v1/send/([^/?]+)$")
 
@@ -107,25 +105,12 @@ class Inbox:
 
 
 def handler_for(inbox):
-    class Handler(BaseHTTPRequestHandler):
-        def answer(self, status, body):
-            data = encode_canonical_json(body)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_GET(self):
             if self.path != "/_matrix/key/v2/server":
                 return self.answer(404, {"errcode": "M_UNRECOGNIZED", "error": self.path})
             me = inbox.identity
-            doc = {"server_name": me.name,
-                   "valid_until_ts": int(time.time() * 1000) + 3600_000,
-                   "verify_keys": {me.key_id: {"key": encode_verify_key_base64(
-                       me.key.verify_key)}},
-                   "old_verify_keys": {}}
-            self.answer(200, sign_json(doc, me.name, me.key))
+            self.answer(200, key_document(me.name, me.key_id, me.key))
 
         def do_PUT(self):
             match = SEND.match(self.path)

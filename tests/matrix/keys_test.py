@@ -19,8 +19,7 @@ import tempfile
 import jsonschema
 import yaml
 
-from matrix_http import MatrixHttp
-from rooms_test import C, PASSWORD, account, befriend, ok, until
+from matrix_http import C, PASSWORD, MatrixHttp, account, befriend, ok, until
 
 UPLOAD = ("keys.yaml", "/keys/upload")
 QUERY = ("keys.yaml", "/keys/query")

@@ -1,11 +1,23 @@
 """A small HTTP client for the Matrix tests (standard library only): every
-answer's JSON body is checked against the spec schema of its endpoint."""
+answer's JSON body is checked against the spec schema of its endpoint. Also
+the helpers every Matrix test uses: checks, bounded polling, accounts."""
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 from validate_response import SpecValidator
+
+C = "/_matrix/client/v3"
+PASSWORD = "correct horse battery"
+CREATE = ("create_room.yaml", "/createRoom")
+
+
+def q(text):
+    """`text` as one path segment."""
+    return urllib.parse.quote(text, safe="")
+
 
 
 class Reply:
@@ -60,3 +72,45 @@ class MatrixHttp:
             self.spec.check(spec[0], spec[1], method, reply.status, reply.body)
             self.checked += 1
         return reply
+
+
+def ok(condition, what):
+    if not condition:
+        raise AssertionError(what)
+
+
+def account(m, username):
+    """Registers (m.login.dummy) and returns {token, user_id, uuid}."""
+    first = m.raw("POST", C + "/register", {"username": username, "password": PASSWORD})
+    ok(first.status == 401, f"register flows: {first}")
+    done = m.raw("POST", C + "/register",
+                 {"username": username, "password": PASSWORD,
+                  "auth": {"type": "m.login.dummy", "session": first.body["session"]}})
+    ok(done.status == 200, f"register: {done}")
+    me = m.raw("GET", "/v1/me", token=done.body["access_token"])
+    ok(me.status == 200, f"/v1/me: {me}")
+    return {"token": done.body["access_token"], "user_id": done.body["user_id"],
+            "uuid": me.body["user_id"]}
+
+
+def befriend(m, a, b):
+    # contact-service learns of new users from user.created on the bus: one
+    # registered a moment ago may still be unknown to it (404) for a while.
+    def ask():
+        got = m.raw("POST", "/v1/contacts/requests", {"user_id": b["uuid"]}, token=a["token"])
+        return None if got.status == 404 else got
+    asked = until("the contact request", ask)
+    ok(asked.status in (200, 201), f"contact request: {asked}")
+    accepted = m.raw("POST", f"/v1/contacts/requests/{a['uuid']}/accept", {}, token=b["token"])
+    ok(accepted.status == 200, f"accept: {accepted}")
+
+
+def until(what, fn, deadline_s=20):
+    """Polls fn until it returns a truthy value (bounded)."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        value = fn()
+        if value:
+            return value
+        ok(time.monotonic() < deadline, f"{what}: not within {deadline_s} s")
+        time.sleep(0.1)

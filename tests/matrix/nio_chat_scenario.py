@@ -20,7 +20,7 @@ import time
 import nio
 from nio.event_builders import ToDeviceMessage
 
-from matrix_http import MatrixHttp
+from matrix_http import MatrixHttp, ok
 from validate_response import SpecValidator
 
 PASSWORD = "nio chat's long password"
@@ -47,11 +47,6 @@ SPEC_ROUTES = [
     (r"/sendToDevice/[^/]+/[^/]+", ("to_device.yaml", "/sendToDevice/{eventType}/{txnId}")),
 ]
 CHECKED = []
-
-
-def ok(condition, what):
-    if not condition:
-        raise AssertionError(what)
 
 
 class CheckedClient(nio.AsyncClient):

@@ -14,15 +14,10 @@ import sys
 import nio
 from nio.responses import WhoamiError, WhoamiResponse
 
-from matrix_http import MatrixHttp
+from matrix_http import MatrixHttp, ok
 
 PASSWORD = "nio's long password"
 USER = "@niouser:localhost"
-
-
-def ok(condition, what):
-    if not condition:
-        raise AssertionError(what)
 
 
 async def scenario(base):

@@ -13,11 +13,9 @@ check passes.
 import argparse
 import json
 import sys
-import urllib.parse
 import uuid
 
-from matrix_http import MatrixHttp
-from rooms_test import C, CREATE, account, befriend, ok, until
+from matrix_http import C, CREATE, MatrixHttp, account, befriend, ok, q, until
 from sync_test import EventSchemas, TYPING, send_v1, sync
 
 SEND = ("room_send.yaml", "/rooms/{roomId}/send/{eventType}/{txnId}")
@@ -27,10 +25,6 @@ JOIN = ("joining.yaml", "/rooms/{roomId}/join")
 INVITE = ("inviting.yaml", "/rooms/{roomId}/invite ")
 PARTY = "\U0001F389"
 THUMBS = "\U0001F44D"
-
-
-def q(text):
-    return urllib.parse.quote(text, safe="")
 
 
 def send(m, who, room, content, event_type="m.room.message", txn=None, expect=200,

@@ -12,10 +12,9 @@ import argparse
 import sys
 import uuid
 
-from matrix_http import MatrixHttp
-from relations_cross_test import (INVITE, JOIN, PARTY, REDACT, THUMBS, edit_content, q,
+from matrix_http import C, CREATE, MatrixHttp, account, befriend, ok, q
+from relations_cross_test import (INVITE, JOIN, PARTY, REDACT, THUMBS, edit_content,
                                   reaction_content, send)
-from rooms_test import C, CREATE, account, befriend, ok
 from sync_test import EventSchemas
 
 V1 = "/_matrix/client/v1"

@@ -12,13 +12,12 @@ import argparse
 import json
 import os
 import sys
-import urllib.parse
 import uuid
 
 import jsonschema
 
-from matrix_http import MatrixHttp
-from rooms_test import C, CREATE, account, befriend, conversation, ok, until
+from matrix_http import C, CREATE, MatrixHttp, account, befriend, ok, q, until
+from rooms_test import conversation
 
 SEND = ("room_send.yaml", "/rooms/{roomId}/send/{eventType}/{txnId}")
 STATE = ("room_state.yaml", "/rooms/{roomId}/state/{eventType}/{stateKey}")
@@ -33,10 +32,6 @@ FORGET = ("leaving.yaml", "/rooms/{roomId}/forget")
 KICK = ("kicking.yaml", "/rooms/{roomId}/kick")
 BAN = ("banning.yaml", "/rooms/{roomId}/ban")
 UNBAN = ("banning.yaml", "/rooms/{roomId}/unban")
-
-
-def q(text):
-    return urllib.parse.quote(text, safe="")
 
 
 def check_event(m, event):

@@ -9,56 +9,9 @@ Exit status 0 when every check passes.
 """
 import argparse
 import sys
-import time
 import uuid
 
-from matrix_http import MatrixHttp
-
-C = "/_matrix/client/v3"
-PASSWORD = "correct horse battery"
-CREATE = ("create_room.yaml", "/createRoom")
-
-
-def ok(condition, what):
-    if not condition:
-        raise AssertionError(what)
-
-
-def account(m, username):
-    """Registers (m.login.dummy) and returns {token, user_id, uuid}."""
-    first = m.raw("POST", C + "/register", {"username": username, "password": PASSWORD})
-    ok(first.status == 401, f"register flows: {first}")
-    done = m.raw("POST", C + "/register",
-                 {"username": username, "password": PASSWORD,
-                  "auth": {"type": "m.login.dummy", "session": first.body["session"]}})
-    ok(done.status == 200, f"register: {done}")
-    me = m.raw("GET", "/v1/me", token=done.body["access_token"])
-    ok(me.status == 200, f"/v1/me: {me}")
-    return {"token": done.body["access_token"], "user_id": done.body["user_id"],
-            "uuid": me.body["user_id"]}
-
-
-def befriend(m, a, b):
-    # contact-service learns of new users from user.created on the bus: one
-    # registered a moment ago may still be unknown to it (404) for a while.
-    def ask():
-        got = m.raw("POST", "/v1/contacts/requests", {"user_id": b["uuid"]}, token=a["token"])
-        return None if got.status == 404 else got
-    asked = until("the contact request", ask)
-    ok(asked.status in (200, 201), f"contact request: {asked}")
-    accepted = m.raw("POST", f"/v1/contacts/requests/{a['uuid']}/accept", {}, token=b["token"])
-    ok(accepted.status == 200, f"accept: {accepted}")
-
-
-def until(what, fn, deadline_s=20):
-    """Polls fn until it returns a truthy value (bounded)."""
-    deadline = time.monotonic() + deadline_s
-    while True:
-        value = fn()
-        if value:
-            return value
-        ok(time.monotonic() < deadline, f"{what}: not within {deadline_s} s")
-        time.sleep(0.1)
+from matrix_http import C, CREATE, MatrixHttp, account, befriend, ok, until
 
 
 def conversation(m, who, room_id):

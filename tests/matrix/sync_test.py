@@ -22,10 +22,8 @@ import uuid
 
 import jsonschema
 
-from matrix_http import MatrixHttp
-from rooms_test import account, befriend, ok, until
+from matrix_http import C, MatrixHttp, account, befriend, ok, q, until
 
-C = "/_matrix/client/v3"
 SYNC = ("sync.yaml", "/sync")
 MESSAGES = ("message_pagination.yaml", "/rooms/{roomId}/messages")
 CONTEXT = ("event_context.yaml", "/rooms/{roomId}/context/{eventId}")
@@ -37,10 +35,6 @@ GET_FILTER = ("filter.yaml", "/user/{userId}/filter/{filterId}")
 # A long poll must wake well before its timeout (generous for a busy CI box).
 WAKE_BOUND_S = 5.0
 
-
-def q(value):
-    import urllib.parse
-    return urllib.parse.quote(value, safe="")
 
 
 class EventSchemas:
