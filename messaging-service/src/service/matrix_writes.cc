@@ -36,13 +36,6 @@ absl::Status CheckWritableType(const std::string& type) {
   return absl::OkStatus();
 }
 
-// The redaction event's own content: the reason, when given.
-nlohmann::json RedactionContent(const std::optional<std::string>& reason) {
-  nlohmann::json content = nlohmann::json::object();
-  if (reason) content["reason"] = *reason;
-  return content;
-}
-
 }  // namespace
 
 absl::StatusOr<std::optional<std::string>> MatrixWrites::Earlier(const std::string& user,
@@ -234,7 +227,7 @@ absl::StatusOr<std::string> MatrixWrites::Redact(const std::string& user_id,
   }
   ASSIGN_OR_RETURN(std::string mxid, messaging_.MatrixIdOf(user));
   return WriteOne(user, room_id,
-                  {mxid, matrix::kRedactionType, std::nullopt, RedactionContent(reason), event_id},
+                  {mxid, matrix::kRedactionType, std::nullopt, matrix::RedactionContent(reason), event_id},
                   device_id, txn_id, hash, facts && facts->is_relation);
 }
 

@@ -173,9 +173,8 @@ absl::StatusOr<StoredEvent> RelationsManager::WriteEdit(const std::string& user_
 absl::Status RelationsManager::Delete(const std::string& user_id, const std::string& message_id,
                                       const std::optional<DeleteRequest>& request) {
   ASSIGN_OR_RETURN(Checked checked, Check(RelationAction::kDelete, user_id, message_id));
-  nlohmann::json content = nlohmann::json::object();
-  if (request && request->reason) content["reason"] = *request->reason;
-  return Write(checked, std::move(content), kRedactionType, message_id,
+  return Write(checked, matrix::RedactionContent(request ? request->reason : std::nullopt),
+               kRedactionType, message_id,
                [&](MessagingTx& tx, const StoredEvent& e, const std::vector<std::string>& joined) {
                  if (request) {
                    RETURN_IF_ERROR(tx.InsertSent(checked.user, request->device_id,

@@ -65,4 +65,10 @@ absl::StatusOr<nlohmann::json> RedactEvent(const nlohmann::json& event) {
   return redacted;
 }
 
+nlohmann::json RedactionContent(const std::optional<std::string>& reason) {
+  nlohmann::json content = nlohmann::json::object();
+  if (reason) content["reason"] = *reason;
+  return content;
+}
+
 }  // namespace messenger::matrix
