@@ -74,6 +74,10 @@ class CountingStore final : public MatrixSyncStore {
   absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) override {
     return ++calls, inner_.Relations(range);
   }
+  absl::StatusOr<std::vector<SyncedEvent>> StateAt(const std::string& room_id,
+                                                   int64_t before_seq) override {
+    return ++calls, inner_.StateAt(room_id, before_seq);
+  }
 
  private:
   MatrixSyncStore& inner_;

@@ -203,17 +203,77 @@ def profiles_in_joins(m, alice, bob, direct):
     ok(his.get("displayname") == "Bob R.", f"bob's join in a /v1 group: {his}")
 
 
+def members_at(m, alice, bob, carol, dave):
+    """GET /members?at=: the members as a sync token or a room token saw
+    them; a former member sees the room as at their leave."""
+    members = ("rooms.yaml", "/rooms/{roomId}/members")
+    sync = ("sync.yaml", "/sync")
+
+    def token(who):
+        return m.call(sync, "GET", C + "/sync", token=who["token"],
+                      query={"timeout": "0"}).body["next_batch"]
+
+    def at(who, where):
+        chunk = m.call(members, "GET", f"{C}/rooms/{room}/members", token=who["token"],
+                       query={"at": where} if where else None).body["chunk"]
+        return {e["state_key"]: e["content"]["membership"] for e in chunk}
+
+    def join(who):
+        m.call(("joining.yaml", "/rooms/{roomId}/join"), "POST", f"{C}/rooms/{room}/join", {},
+               token=who["token"])
+
+    room = m.call(CREATE, "POST", C + "/createRoom", {"preset": "public_chat"},
+                  token=alice["token"]).body["room_id"]
+    only_alice = token(alice)
+    join(bob)
+    with_bob = token(alice)
+    join(carol)
+    everyone = {alice["user_id"]: "join", bob["user_id"]: "join", carol["user_id"]: "join"}
+    ok(at(alice, None) == everyone, f"current members: {at(alice, None)}")
+    ok(at(alice, only_alice) == {alice["user_id"]: "join"}, f"at the first sync: "
+       f"{at(alice, only_alice)}")
+    ok(at(alice, with_bob) == {alice["user_id"]: "join", bob["user_id"]: "join"},
+       f"at the second sync: {at(alice, with_bob)}")
+    # A room token: /messages backwards ends before carol's join.
+    page = m.call(("message_pagination.yaml", "/rooms/{roomId}/messages"), "GET",
+                  f"{C}/rooms/{room}/messages", token=alice["token"],
+                  query={"dir": "b", "limit": "1"}).body
+    ok(page["chunk"][0]["state_key"] == carol["user_id"], f"newest is carol's join: {page}")
+    ok(at(alice, page["end"]) == at(alice, with_bob), f"at a room token: {at(alice, page['end'])}")
+
+    # Bob leaves, then carol: bob sees the room as at his leave.
+    m.call(("leaving.yaml", "/rooms/{roomId}/leave"), "POST", f"{C}/rooms/{room}/leave", {},
+           token=bob["token"])
+    m.call(("leaving.yaml", "/rooms/{roomId}/leave"), "POST", f"{C}/rooms/{room}/leave", {},
+           token=carol["token"])
+    now = token(alice)
+    ok(at(bob, now) == {**everyone, bob["user_id"]: "leave"}, f"bob after his leave: "
+       f"{at(bob, now)}")
+    ok(at(alice, now) == {**everyone, bob["user_id"]: "leave", carol["user_id"]: "leave"},
+       f"alice now: {at(alice, now)}")
+
+    # Refusals: never a member, a token this server did not give, no token.
+    m.call(None, "GET", f"{C}/rooms/{room}/members", token=dave["token"], query={"at": now},
+           expect=403, errcode="M_FORBIDDEN")
+    for bad in ("zzz", "r", "rx", "m", "m1.x"):
+        m.call(None, "GET", f"{C}/rooms/{room}/members", token=alice["token"],
+               query={"at": bad}, expect=400, errcode="M_INVALID_PARAM")
+    m.call(None, "GET", f"{C}/rooms/{room}/members", query={"at": now}, expect=401,
+           errcode="M_MISSING_TOKEN")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
     args = parser.parse_args()
     m = MatrixHttp(args.base)
-    alice, bob, carol = (account(m, n) for n in ("rmalice", "rmbob", "rmcarol"))
+    alice, bob, carol, dave = (account(m, n) for n in ("rmalice", "rmbob", "rmcarol", "rmdave"))
     befriend(m, alice, bob)
     refusals(m, alice, carol)
     made = rooms(m, alice, bob, carol)
     state_and_members(m, alice, bob, carol, *made)
     profiles_in_joins(m, alice, bob, made[0])
+    members_at(m, alice, bob, carol, dave)
     print(f"rooms_test: ok ({m.checked} answers validated against the spec)")
     return 0
 

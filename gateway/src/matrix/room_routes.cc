@@ -76,11 +76,14 @@ absl::StatusOr<http::Response> CreateRoom(ClientApi& api, ClientRequest& c) {
   return http::Response::Json(200, {{"room_id", response.room_id()}});
 }
 
-// The room's current state in the client format.
-absl::StatusOr<std::vector<nlohmann::json>> RoomState(ClientApi& api, ClientRequest& c) {
+// The room's state in the client format: the current one, or as it was at
+// the room or sync token `at`.
+absl::StatusOr<std::vector<nlohmann::json>> RoomState(ClientApi& api, ClientRequest& c,
+                                                      std::string_view at = {}) {
   messaging::v1::GetMatrixRoomStateRequest request;
   request.set_user_id(c.me().session.user_id);
   request.set_room_id(c.params["room_id"]);
+  request.set_at(std::string(at));
   messaging::v1::GetMatrixRoomStateResponse response;
   Gateway& gw = api.gateway();
   RETURN_IF_ERROR(gw.Call(*gw.stubs().messaging, &MessagingService::Stub::GetMatrixRoomState,
@@ -106,10 +109,10 @@ absl::StatusOr<http::Response> StateEvent(ClientApi& api, ClientRequest& c) {
 }
 
 absl::StatusOr<http::Response> Members(ClientApi& api, ClientRequest& c) {
-  // `at` is not served: the members are the current ones.
   std::optional<std::string_view> membership = c.query.Get("membership");
   std::optional<std::string_view> not_membership = c.query.Get("not_membership");
-  ASSIGN_OR_RETURN(std::vector<nlohmann::json> state, RoomState(api, c));
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> state,
+                   RoomState(api, c, c.query.Get("at").value_or("")));
   nlohmann::json chunk = nlohmann::json::array();
   for (auto& event : state) {
     if (event["type"] != "m.room.member") continue;

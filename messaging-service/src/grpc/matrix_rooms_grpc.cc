@@ -51,6 +51,18 @@ grpc::ServerUnaryReactor* MessagingGrpcService::GetMatrixRoomState(
     grpc::CallbackServerContext* context, const v1::GetMatrixRoomStateRequest* request,
     v1::GetMatrixRoomStateResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    if (!request->at().empty()) {
+      if (matrix_sync_ == nullptr) return absl::UnimplementedError("no Matrix sync here");
+      ASSIGN_OR_RETURN(
+          std::vector<SyncedEvent> events,
+          matrix_sync_->StateAt(request->user_id(), request->room_id(), request->at()));
+      for (SyncedEvent& event : events) {
+        v1::MatrixEvent* out = response->add_events();
+        out->set_event_id(std::move(event.event_id));
+        out->set_pdu(std::move(event.pdu));
+      }
+      return absl::OkStatus();
+    }
     ASSIGN_OR_RETURN(std::vector<matrix::Event> events,
                      messaging_.MatrixRoomState(request->user_id(), request->room_id()));
     for (const auto& event : events) {

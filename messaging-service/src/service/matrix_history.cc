@@ -91,6 +91,28 @@ absl::Status MatrixSync::ApplyPageTokens(const std::string& from, const std::str
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<SyncedEvent>> MatrixSync::StateAt(const std::string& user_id,
+                                                             const std::string& room_id,
+                                                             const std::string& at) {
+  ASSIGN_OR_RETURN(const std::string user, SyncUserId(user_id));
+  ASSIGN_OR_RETURN(const int64_t bound, ReadableBefore(user, room_id));
+  int64_t before_seq = 0;  // no bound: the current state
+  if (!at.empty() && at.front() == 'm') {
+    // What that sync saw: everything before the room's first event after it.
+    ASSIGN_OR_RETURN(MatrixSyncToken token, DecodeMatrixSyncToken(at));
+    EventRange next{room_id};
+    next.forward = true;
+    next.after_key = FromWire(token.stream);
+    next.limit = 1;
+    ASSIGN_OR_RETURN(std::vector<SyncedEvent> after, store_.Events(next));
+    if (!after.empty()) before_seq = after.front().seq;
+  } else {
+    ASSIGN_OR_RETURN(before_seq, DecodeRoomToken(at));
+  }
+  if (bound != 0) before_seq = before_seq == 0 ? bound : std::min(before_seq, bound);
+  return store_.StateAt(room_id, before_seq);
+}
+
 absl::StatusOr<MatrixMessagesPage> MatrixSync::Messages(const MatrixMessagesRequest& in) {
   ASSIGN_OR_RETURN(const std::string user, SyncUserId(in.user_id));
   if (in.limit < 1) return absl::InvalidArgumentError("limit must be positive");

@@ -108,11 +108,17 @@ class MatrixSync {
   absl::StatusOr<MatrixContext> Context(const std::string& user_id, const std::string& room_id,
                                         const std::string& event_id, int limit,
                                         const std::string& filter);
-  // The event a receipt of `type` names, checked (the room's, readable by
-  // the user); an m.read receipt is then the /v1 seen of its seq.
+  // The room's state as it was at `at` (GET /members?at=): a room token, or
+  // a sync token (the room as that sync saw it). A former member sees no
+  // later than their leave; others of the room get PERMISSION_DENIED.
+  absl::StatusOr<std::vector<SyncedEvent>> StateAt(const std::string& user_id,
+                                                   const std::string& room_id,
+                                                   const std::string& at);
   // The events relating to `event_id` (matrix_relations_read.cc), visible as
   // /messages; NOT_FOUND when the event is not one the user may read.
   absl::StatusOr<MatrixRelationsPage> Relations(const MatrixRelationsRequest& request);
+  // The event a receipt of `type` names, checked (the room's, readable by
+  // the user); an m.read receipt is then the /v1 seen of its seq.
   absl::StatusOr<SyncedEvent> ReceiptTarget(const std::string& user_id, const std::string& room_id,
                                             const std::string& type, const std::string& event_id);
 

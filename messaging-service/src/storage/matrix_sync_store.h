@@ -133,6 +133,10 @@ class MatrixSyncStore {
   // a room (rooms in no particular order): one round trip for any number.
   virtual absl::StatusOr<std::vector<SyncedEvent>> NewestEvents(const RoomsRange& range) = 0;
   virtual absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) = 0;
+  // The room's state after its newest event below `before_seq` (0: its
+  // current state), from the state groups.
+  virtual absl::StatusOr<std::vector<SyncedEvent>> StateAt(const std::string& room_id,
+                                                           int64_t before_seq) = 0;
 };
 
 }  // namespace messenger::messaging

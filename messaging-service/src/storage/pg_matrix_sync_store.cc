@@ -102,6 +102,21 @@ constexpr pg::Query kRelations{
                      "AND (e.xid, e.stream_pos) > ($5::xid8, $6::bigint) AND e.xid < $7::xid8 "
                      "AND e.seq > $8::bigint AND ($9::bigint = 0 OR e.seq < $9::bigint) "
                      "ORDER BY CASE WHEN $10::bool THEN e.seq ELSE -e.seq END LIMIT $11"};
+// The state group of the newest event below the bound, walked up its chain
+// (the nearest group's entry of each key wins).
+constexpr pg::Query kStateAt{
+    "mxs_state_at",
+    "WITH RECURSIVE at AS (SELECT state_group FROM events WHERE room_id = $1 "
+    "  AND ($2::bigint = 0 OR seq < $2::bigint) ORDER BY seq DESC LIMIT 1), "
+    "chain(group_id, prev_group, depth) AS ("
+    "  SELECT g.group_id, g.prev_group, 0 FROM state_groups g JOIN at ON g.group_id = "
+    "at.state_group "
+    "  UNION ALL SELECT g.group_id, g.prev_group, c.depth + 1 FROM state_groups g "
+    "  JOIN chain c ON g.group_id = c.prev_group), "
+    "entries AS (SELECT DISTINCT ON (s.type, s.state_key) s.event_id "
+    "  FROM chain c JOIN state_group_entries s ON s.group_id = c.group_id "
+    "  ORDER BY s.type, s.state_key, c.depth) "
+    "SELECT " MESSENGER_EVENT_COLUMNS " FROM entries x JOIN events e ON e.event_id = x.event_id"};
 
 #undef MESSENGER_EVENT_COLUMNS
 
@@ -269,6 +284,12 @@ absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::Relations(const Rela
                                            range.event_type, std::to_string(e.after_key.xid),
                                            e.after_key.pos, std::to_string(e.below_xid),
                                            e.after_seq, e.before_seq, e.forward, e.limit}));
+  return EventsFrom(r);
+}
+
+absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::StateAt(const std::string& room_id,
+                                                                    int64_t before_seq) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kStateAt, {room_id, before_seq}));
   return EventsFrom(r);
 }
 

@@ -31,6 +31,8 @@ class PgMatrixSyncStore final : public MatrixSyncStore {
       const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<SyncedEvent>> NewestEvents(const RoomsRange& range) override;
   absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) override;
+  absl::StatusOr<std::vector<SyncedEvent>> StateAt(const std::string& room_id,
+                                                   int64_t before_seq) override;
 
  private:
   pg::Pool& pool_;
