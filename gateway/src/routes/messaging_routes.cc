@@ -1,5 +1,7 @@
 // /v1/messages, /v1/conversations*, /v1/sync (long poll, answered without
 // holding a gateway thread).
+#include <algorithm>
+
 #include "common/status.h"
 #include "gateway/src/gateway.h"
 #include "gateway/src/json_body.h"
@@ -11,6 +13,9 @@ namespace {
 
 // Users one create request may name (api.md; messaging's kMaxMembersPerCreate).
 constexpr size_t kMaxMembersPerCreate = 1000;
+
+// A long poll woken at the end of its timeout still gets this long to look.
+constexpr absl::Duration kLastLookAtLeast = absl::Seconds(1);
 
 using messaging::v1::MessagingService;
 
@@ -63,11 +68,17 @@ struct SyncPoll {
   std::shared_ptr<SyncMemo> memo;
   std::string user_id;
   std::string since;
+  absl::Time started;
   absl::Time deadline;
   AsyncDone done;
 };
 
 void Look(std::shared_ptr<SyncPoll> poll);
+
+// The poll's answer with nothing new: its own token again.
+void AnswerNothingNew(SyncPoll& poll) {
+  poll.done(http::Response::Json(200, {{"next", poll.since}, {"events", nlohmann::json::array()}}));
+}
 void Park(std::shared_ptr<SyncPoll> poll, uint64_t version, absl::Time wake_by);
 
 nlohmann::json SyncEventJson(const messaging::v1::SyncEvent& e) {
@@ -228,7 +239,8 @@ void AddMessagingRoutes(Gateway& gw) {
     poll->memo = memo;
     poll->user_id = c.user_id();
     poll->since = std::move(*since);
-    poll->deadline = absl::Now() + absl::Milliseconds(*timeout);
+    poll->started = absl::Now();
+    poll->deadline = poll->started + absl::Milliseconds(*timeout);
     poll->done = std::move(done);
     const uint64_t version = gw.sync_hub().Version(poll->user_id);
     if (*timeout > 0 && !poll->since.empty() &&
@@ -247,12 +259,24 @@ void Look(std::shared_ptr<SyncPoll> poll) {
   request.set_user_id(poll->user_id);
   request.set_since(poll->since);
   const uint64_t version = gw.sync_hub().Version(poll->user_id);
+  const absl::Time now = absl::Now();
+  // A long poll looks until its own deadline (issue 15): a look that a loaded
+  // server cannot answer by then answers nothing new, which the client polls
+  // again, instead of a 504 for a poll that simply waited. Near its end it
+  // still gets a moment, at most MESSENGER_RPC_TIMEOUT_MS.
+  const bool long_poll = !poll->since.empty() && poll->deadline > poll->started;
+  const absl::Time look_by =
+      long_poll
+          ? std::max(poll->deadline, now + std::min(gw.config().rpc_timeout, kLastLookAtLeast))
+          : now + gw.config().rpc_timeout;
   gw.CallAsync<messaging::v1::SyncRequest, messaging::v1::SyncResponse>(
-      [&gw](auto* context, auto* request, auto* response, auto on_done) {
+      [&gw, look_by](auto* context, auto* request, auto* response, auto on_done) {
+        context->set_deadline(absl::ToChronoTime(look_by));
         gw.stubs().messaging->async()->Sync(context, request, response, std::move(on_done));
       },
       std::move(request),
-      [poll, version](absl::Status status, const messaging::v1::SyncResponse& r) {
+      [poll, version, long_poll](absl::Status status, const messaging::v1::SyncResponse& r) {
+        if (long_poll && absl::IsDeadlineExceeded(status)) return AnswerNothingNew(*poll);
         if (!status.ok()) return poll->done(status);
         WaitHub& hub = poll->gateway->sync_hub();
         const absl::Time now = absl::Now();
@@ -278,11 +302,7 @@ void Look(std::shared_ptr<SyncPoll> poll) {
 // MESSENGER_SYNC_POLLS_PER_USER) answers at once with nothing new.
 void Park(std::shared_ptr<SyncPoll> poll, uint64_t version, absl::Time wake_by) {
   poll->gateway->sync_hub().Wait(
-      poll->user_id, version, wake_by, [poll] { Look(poll); },
-      [poll] {
-        poll->done(http::Response::Json(
-            200, {{"next", poll->since}, {"events", nlohmann::json::array()}}));
-      });
+      poll->user_id, version, wake_by, [poll] { Look(poll); }, [poll] { AnswerNothingNew(*poll); });
 }
 
 }  // namespace

@@ -246,6 +246,13 @@ grpc::ServerUnaryReactor* MessagingGrpcService::Sync(grpc::CallbackServerContext
 void MessagingGrpcService::SyncAttempt(std::shared_ptr<SyncCall> call) {
   trace::ScopedTrace scoped(call->trace_id);
   const std::string& user = call->request->user_id();
+  // Its caller gave up while it queued for a thread (a loaded server): no
+  // read whose answer nobody would get (issue 15).
+  if (call->context->IsCancelled() ||
+      call->context->deadline() <= std::chrono::system_clock::now()) {
+    call->reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "poll expired"));
+    return;
+  }
   if (call->request->since().empty()) {
     call->response->set_next(
         EncodeSyncToken(messaging_.Position(), typing_ != nullptr ? typing_->Cursor() : 0));

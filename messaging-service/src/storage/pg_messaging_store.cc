@@ -1,5 +1,6 @@
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
+#include <algorithm>
 #include <limits>
 #include <set>
 
@@ -15,6 +16,10 @@ namespace {
 
 // Full snapshots keep every state lookup to a bounded walk.
 constexpr int kMaxStateChain = 64;
+// ...or, in a large room, once the chain holds a quarter of the last
+// snapshot's size (V055): a snapshot then costs at most 4 rows per state
+// event written since the last, however large the room (issue 15).
+constexpr int64_t kSnapshotShare = 4;
 
 // No upper bound on xids but the read's horizon (xid8 is unsigned 64-bit).
 constexpr uint64_t kNoXidBound = std::numeric_limits<uint64_t>::max();
@@ -151,30 +156,35 @@ class PgMessagingTx final : public MessagingTx {
         .status();
   }
 
+  // An empty `full_state`: a snapshot copies the room's current state in the
+  // database (the writer's large rooms never build it in memory).
   absl::StatusOr<int64_t> NewStateGroup(const std::string& room_id, int64_t prev_group,
                                         const std::vector<StateEntry>& changes,
                                         const std::vector<StateEntry>& full_state) override {
     std::optional<int64_t> prev;
     if (prev_group != 0) prev = prev_group;
     ASSIGN_OR_RETURN(pg::Result group, tx_.Exec(queries::kInsertStateGroup, {room_id, prev}));
-    int64_t group_id = group.GetInt64(0, 0);
-    const std::vector<StateEntry>* entries = &changes;
-    if (group.GetInt64(0, 1) >= kMaxStateChain) {
-      // Too long a chain: this group becomes a snapshot of its own.
-      ASSIGN_OR_RETURN(pg::Result snapshot,
-                       tx_.Exec(queries::kInsertStateGroup, {room_id, std::optional<int64_t>()}));
-      group_id = snapshot.GetInt64(0, 0);
-      entries = &full_state;
+    const int64_t chain_len = group.GetInt64(0, 1);
+    const int64_t snapshot_size = group.GetInt64(0, 2);
+    if (chain_len < std::max<int64_t>(kMaxStateChain, snapshot_size / kSnapshotShare)) {
+      RETURN_IF_ERROR(InsertStateEntries(group.GetInt64(0, 0), changes));
+      return group.GetInt64(0, 0);
     }
-    std::vector<std::string> types, keys, ids;
-    for (const StateEntry& e : *entries) {
-      types.push_back(e.type);
-      keys.push_back(e.state_key);
-      ids.push_back(e.event_id);
+    // Too long a chain: this group becomes a snapshot of its own.
+    ASSIGN_OR_RETURN(pg::Result snapshot,
+                     tx_.Exec(queries::kInsertStateGroup, {room_id, std::optional<int64_t>()}));
+    const int64_t group_id = snapshot.GetInt64(0, 0);
+    if (full_state.empty()) {
+      const Columns c = ColumnsOf(changes);
+      RETURN_IF_ERROR(
+          tx_.Exec(queries::kSnapshotCurrentState, {group_id, room_id, c.types, c.keys, c.ids})
+              .status());
+      return group_id;
     }
-    RETURN_IF_ERROR(tx_.Exec(queries::kInsertStateEntries,
-                             {group_id, TextArray(types), TextArray(keys), TextArray(ids)})
-                        .status());
+    RETURN_IF_ERROR(InsertStateEntries(group_id, full_state));
+    RETURN_IF_ERROR(
+        tx_.Exec(queries::kSetSnapshotSize, {group_id, static_cast<int64_t>(full_state.size())})
+            .status());
     return group_id;
   }
 
@@ -276,6 +286,23 @@ class PgMessagingTx final : public MessagingTx {
   }
 
  private:
+  struct Columns {
+    std::string types, keys, ids;  // text[] literals
+  };
+  static Columns ColumnsOf(const std::vector<StateEntry>& entries) {
+    std::vector<std::string> types, keys, ids;
+    for (const StateEntry& e : entries) {
+      types.push_back(e.type);
+      keys.push_back(e.state_key);
+      ids.push_back(e.event_id);
+    }
+    return {TextArray(types), TextArray(keys), TextArray(ids)};
+  }
+  absl::Status InsertStateEntries(int64_t group_id, const std::vector<StateEntry>& entries) {
+    const Columns c = ColumnsOf(entries);
+    return tx_.Exec(queries::kInsertStateEntries, {group_id, c.types, c.keys, c.ids}).status();
+  }
+
   pg::Tx& tx_;
   const bus::Outbox& outbox_;
 };

@@ -83,12 +83,30 @@ inline constexpr pg::Query kInsertEvent{
     "INSERT INTO events (event_id, room_id, seq, sender, type, state_key, "
     "origin_server_ts, state_group, pdu) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
 
+// A group after $2 (NULL: a chain's first) and the size of its chain's
+// snapshot (V055).
 inline constexpr pg::Query kInsertStateGroup{
     "msg_insert_state_group",
-    "INSERT INTO state_groups (room_id, prev_group, chain_len) VALUES ($1, $2, "
+    "INSERT INTO state_groups (room_id, prev_group, chain_len, snapshot_size) VALUES ($1, $2, "
     "CASE WHEN $2::bigint IS NULL THEN 0 ELSE "
-    "(SELECT chain_len + 1 FROM state_groups WHERE group_id = $2) END) "
-    "RETURNING group_id, chain_len"};
+    "(SELECT chain_len + 1 FROM state_groups WHERE group_id = $2) END, "
+    "COALESCE((SELECT snapshot_size FROM state_groups WHERE group_id = $2), 0)) "
+    "RETURNING group_id, chain_len, snapshot_size"};
+
+// Snapshot group $1 of room $2: its current state with the changes ($3 types,
+// $4 state keys, $5 event ids) on top, copied in the database; records its size.
+inline constexpr pg::Query kSnapshotCurrentState{
+    "msg_snapshot_current_state",
+    "WITH c AS (SELECT s.type, s.state_key, s.event_id FROM current_state s "
+    "  WHERE s.room_id = $2 AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) "
+    "  AS u(t, k) WHERE u.t = s.type AND u.k = s.state_key) "
+    "  UNION ALL SELECT * FROM unnest($3::text[], $4::text[], $5::text[])), "
+    "ins AS (INSERT INTO state_group_entries (group_id, type, state_key, event_id) "
+    "  SELECT $1, * FROM c RETURNING 1) "
+    "UPDATE state_groups SET snapshot_size = (SELECT count(*) FROM ins) WHERE group_id = $1"};
+
+inline constexpr pg::Query kSetSnapshotSize{
+    "msg_set_snapshot_size", "UPDATE state_groups SET snapshot_size = $2 WHERE group_id = $1"};
 
 inline constexpr pg::Query kInsertStateEntries{
     "msg_insert_state_entries",

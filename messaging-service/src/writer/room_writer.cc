@@ -5,6 +5,7 @@
 
 #include "common/status.h"
 #include "common/trace.h"
+#include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/room_servers.h"
 #include "messaging-service/src/domain/matrix/state_map.h"
 #include "messaging-service/src/domain/relations.h"
@@ -46,6 +47,11 @@ absl::StatusOr<matrix::EventDraft> WithProfile(MessagingTx& tx, const WriteDraft
   if (profile.displayname) event.content["displayname"] = *profile.displayname;
   if (profile.avatar_url) event.content["avatar_url"] = *profile.avatar_url;
   return event;
+}
+
+bool IsLocal(const std::string& user_id, const std::string& server_name) {
+  absl::StatusOr<std::string> server = matrix::ServerNameOf(user_id);
+  return server.ok() && *server == server_name;
 }
 
 }  // namespace
@@ -134,12 +140,11 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
     row.last_event_at = now;
     if (event.is_state()) {
       const StateEntry entry{event.type(), *event.state_key(), event.event_id()};
-      std::vector<StateEntry> full;
-      for (const auto& [key, state_event] : handle.room->state()) {
-        full.push_back({key.type, key.state_key, state_event.event_id()});
-      }
+      // No full state: a snapshot, when due, is copied from the current state
+      // in the database; an event into a large group costs what it changes
+      // (issue 15).
       ASSIGN_OR_RETURN(row.state_group,
-                       tx.NewStateGroup(row.room_id, row.state_group, {entry}, full));
+                       tx.NewStateGroup(row.room_id, row.state_group, {entry}, {}));
       RETURN_IF_ERROR(tx.PutCurrentState(row.room_id, entry));
       if (event.type() == matrix::kMemberType && draft.member_id) {
         const std::string membership = event.membership();
@@ -149,7 +154,9 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
         joined.erase(std::remove(joined.begin(), joined.end(), *draft.member_id), joined.end());
         if (membership == "join") joined.push_back(*draft.member_id);
       }
-      if (event.type() == matrix::kMemberType) {
+      // A local member's change leaves the other servers as they were; only a
+      // remote one's walks the state (O(members)).
+      if (event.type() == matrix::kMemberType && !IsLocal(*event.state_key(), server_name_)) {
         handle.servers = matrix::JoinedServers(handle.room->state(), server_name_);
       }
       if (event.type() == matrix::kNameType && event.content().contains("name") &&
