@@ -1,6 +1,7 @@
 #include "gateway/src/matrix/sync_render.h"
 
 #include "common/status.h"
+#include "gateway/src/matrix/client_event_text.h"
 #include "gateway/src/matrix/client_events.h"
 
 namespace messenger::gateway::matrix {
@@ -41,20 +42,71 @@ void MergeJson(nlohmann::json& into, const nlohmann::json& from) {
   }
 }
 
+namespace {
+
+// An answer is a JSON tree whose event lists are binary nodes holding
+// their rendered text (a parse never makes binary, so nothing a user sent
+// can pose as one); Write() dumps the tree and copies those in as they are.
+nlohmann::json RawText(const std::string& text) {
+  return nlohmann::json::binary(std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+absl::StatusOr<nlohmann::json> EventList(
+    ClientEventText& texts,
+    const google::protobuf::RepeatedPtrField<messaging::v1::MatrixEvent>& events, int64_t now_ms) {
+  std::string text;
+  text.reserve(events.size() * 512);
+  RETURN_IF_ERROR(texts.AppendArray(events, now_ms, text));
+  return RawText(text);
+}
+
+void Dump(const nlohmann::json& value, std::string& out) {
+  out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void Write(const nlohmann::json& node, std::string& out) {
+  if (node.is_binary()) {
+    out.append(node.get_binary().begin(), node.get_binary().end());
+  } else if (node.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, value] : node.items()) {
+      if (!first) out += ',';
+      first = false;
+      Dump(nlohmann::json(key), out);
+      out += ':';
+      Write(value, out);
+    }
+    out += '}';
+  } else if (node.is_array()) {
+    out += '[';
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (i > 0) out += ',';
+      Write(node[i], out);
+    }
+    out += ']';
+  } else {
+    Dump(node, out);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<http::Response> RenderSync(const messaging::v1::MatrixSyncResponse& r,
-                                          int64_t now_ms) {
+                                          int64_t now_ms, ClientEventText& texts) {
   nlohmann::json join = nlohmann::json::object();
   nlohmann::json invite = nlohmann::json::object();
   nlohmann::json leave = nlohmann::json::object();
   for (const auto& room : r.rooms()) {
-    ASSIGN_OR_RETURN(nlohmann::json state, ClientEvents(room.state(), now_ms));
     if (room.membership() == "invite") {
+      ASSIGN_OR_RETURN(nlohmann::json state, ClientEvents(room.state(), now_ms));
       nlohmann::json stripped = nlohmann::json::array();
       for (const auto& event : state) stripped.push_back(Stripped(event));
       invite[room.room_id()] = {{"invite_state", Events(std::move(stripped))}};
       continue;
     }
-    ASSIGN_OR_RETURN(nlohmann::json events, ClientEvents(room.timeline(), now_ms));
+    ASSIGN_OR_RETURN(nlohmann::json state, EventList(texts, room.state(), now_ms));
+    ASSIGN_OR_RETURN(nlohmann::json events, EventList(texts, room.timeline(), now_ms));
     nlohmann::json timeline = {{"events", std::move(events)}, {"limited", room.limited()}};
     if (!room.prev_batch().empty()) timeline["prev_batch"] = room.prev_batch();
     nlohmann::json out = {{"timeline", std::move(timeline)},
@@ -85,7 +137,12 @@ absl::StatusOr<http::Response> RenderSync(const messaging::v1::MatrixSyncRespons
     if (part.is_object()) MergeJson(body, part);
   }
   if (!body.contains("account_data")) body["account_data"] = Events(nlohmann::json::array());
-  return http::Response::Json(200, body);
+  http::Response response;
+  response.status = 200;
+  response.body.reserve(r.ByteSizeLong() + r.ByteSizeLong() / 4 + 4096);
+  Write(body, response.body);
+  response.headers.emplace_back("Content-Type", "application/json");
+  return response;
 }
 
 }  // namespace messenger::gateway::matrix

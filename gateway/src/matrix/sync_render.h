@@ -11,9 +11,12 @@
 namespace messenger::gateway::matrix {
 
 class ClientApi;
+class ClientEventText;
 
+// The body is written, not dumped from one tree: the room events come as
+// text from `texts` (the same bytes the tree would dump).
 absl::StatusOr<http::Response> RenderSync(const messaging::v1::MatrixSyncResponse& r,
-                                          int64_t now_ms);
+                                          int64_t now_ms, ClientEventText& texts);
 // Client events of stored ones.
 absl::StatusOr<nlohmann::json> ClientEvents(
     const google::protobuf::RepeatedPtrField<messaging::v1::MatrixEvent>& events, int64_t now_ms);

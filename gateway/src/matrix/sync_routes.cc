@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "common/status.h"
 #include "gateway/src/matrix/client_api.h"
+#include "gateway/src/matrix/client_event_text.h"
 #include "gateway/src/matrix/client_events.h"
 #include "gateway/src/matrix/matrix_errors.h"
 #include "gateway/src/matrix/sync_render.h"
@@ -18,9 +19,13 @@ using messaging::v1::MessagingService;
 // Longer asks are cut to this (the spec sets no bound).
 constexpr int64_t kMaxSyncTimeoutMs = 60'000;
 constexpr size_t kMaxFilterParamBytes = 8 * 1024;
+// Client events kept rendered for sync answers (~1-2 KiB each): an initial
+// sync of 500 rooms shows about 9,000.
+constexpr size_t kEventTextEntries = 20'000;
 
 struct MatrixPoll {
   Gateway* gateway = nullptr;
+  std::shared_ptr<ClientEventText> texts;
   messaging::v1::MatrixSyncRequest request;
   absl::Time deadline;
   AsyncDone done;
@@ -49,7 +54,7 @@ void Look(std::shared_ptr<MatrixPoll> poll) {
       [poll, version](absl::Status status, const messaging::v1::MatrixSyncResponse& r) {
         if (!status.ok()) return poll->done(status);
         if (r.has_news() || absl::Now() >= poll->deadline || poll->gateway->sync_hub().stopping()) {
-          return poll->done(RenderSync(r, absl::ToUnixMillis(absl::Now())));
+          return poll->done(RenderSync(r, absl::ToUnixMillis(absl::Now()), *poll->texts));
         }
         // Nothing yet: wait from the new token (the stream moved on for
         // others meanwhile).
@@ -58,9 +63,11 @@ void Look(std::shared_ptr<MatrixPoll> poll) {
       });
 }
 
-void Sync(ClientApi& api, ClientRequest& c, AsyncDone done) {
+void Sync(ClientApi& api, std::shared_ptr<ClientEventText> texts, ClientRequest& c,
+          AsyncDone done) {
   auto poll = std::make_shared<MatrixPoll>();
   poll->gateway = &api.gateway();
+  poll->texts = std::move(texts);
   poll->done = std::move(done);
   absl::StatusOr<int64_t> timeout = c.query.Int("timeout", 0, INT64_MAX, 0);
   if (!timeout.ok()) return poll->done(MatrixError(kInvalidParam, "timeout is milliseconds"));
@@ -133,8 +140,10 @@ absl::StatusOr<http::Response> GetFilter(ClientApi& api, ClientRequest& c) {
 }  // namespace
 
 void AddSyncRoutes(ClientApi& api) {
-  api.RouteAsync("GET", "/sync", Versions::kV3AndR0,
-                 [&api](ClientRequest& c, AsyncDone done) { Sync(api, c, std::move(done)); });
+  auto texts = std::make_shared<ClientEventText>(kEventTextEntries);
+  api.RouteAsync(
+      "GET", "/sync", Versions::kV3AndR0,
+      [&api, texts](ClientRequest& c, AsyncDone done) { Sync(api, texts, c, std::move(done)); });
   api.Route("POST", "/user/{user_id}/filter", Access::kUser, Versions::kV3AndR0,
             [&api](ClientRequest& c) { return PutFilter(api, c); });
   api.Route("GET", "/user/{user_id}/filter/{filter_id}", Access::kUser, Versions::kV3AndR0,

@@ -255,13 +255,14 @@ absl::Status MatrixSync::JoinedRoom(SyncPass& pass, const UserRoom& m, MatrixSyn
     for (const SyncedEvent& e : room.timeline) senders.insert(pass.mxids[e.sender]);
   }
   const bool whole = fresh || pass.full_state;
-  for (const SyncedEvent& e : pass.state[m.room_id]) {
+  // Each room's state is read once per pass: moved, not copied.
+  for (SyncedEvent& e : pass.state[m.room_id]) {
     if (in_timeline.count(e.event_id) > 0) continue;
     if (!whole && (!(e.key > pass.since) || e.key.xid >= pass.below)) continue;
     if (pass.filter.lazy_load_members && IsMember(e) && senders.count(*e.state_key) == 0) {
       continue;
     }
-    room.state.push_back(e);
+    room.state.push_back(std::move(e));
   }
 
   if (auto t = pass.typing.find(m.room_id); t != pass.typing.end()) {

@@ -131,6 +131,7 @@ std::string JsonList(const std::vector<std::string>& items) { return nlohmann::j
 
 std::vector<SyncedEvent> EventsFrom(const pg::Result& r) {
   std::vector<SyncedEvent> out;
+  out.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     SyncedEvent e;
     e.event_id = r.GetString(i, 0);
