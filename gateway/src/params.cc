@@ -4,8 +4,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto.h"
-#include "common/status.h"
 #include "common/http/percent.h"
+#include "common/status.h"
 #include "common/text.h"
 
 namespace messenger::gateway {

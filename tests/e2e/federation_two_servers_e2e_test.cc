@@ -22,10 +22,10 @@ constexpr char kHs2[] = "hs2.test";
 // Runs one phase of the driver; its output (measurements) is printed.
 bool Phase(const std::string& phase, int port1, int port2, const testing::TempDir& dir) {
   const std::string log = absl::StrCat(dir.path(), "/", phase, ".log");
-  const std::string command = absl::StrCat(
-      "timeout 300 /usr/bin/python3 '", MESSENGER_FEDERATION_TWO_SERVERS_TEST,
-      "' --hs1 http://127.0.0.1:", port1, " --hs2 http://127.0.0.1:", port2, " --state '",
-      dir.path(), "/state.json' --phase ", phase, " > '", log, "' 2>&1");
+  const std::string command =
+      absl::StrCat("timeout 300 /usr/bin/python3 '", MESSENGER_FEDERATION_TWO_SERVERS_TEST,
+                   "' --hs1 http://127.0.0.1:", port1, " --hs2 http://127.0.0.1:", port2,
+                   " --state '", dir.path(), "/state.json' --phase ", phase, " > '", log, "' 2>&1");
   const int status = std::system(command.c_str());
   std::printf("phase %s:\n%s\n", phase.c_str(), Dump(log).c_str());
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;

@@ -100,7 +100,7 @@ def exactly_once_in_order(what, got, expected):
        f"{what}: not in order or missing: {got} vs {expected}")
 
 
-def refusals(hs1, hs2, bob, room_id):
+def refusals(hs2, bob, room_id):
     t = bob["token"]
     # A room the named server does not have: its make_join answers 404.
     hs2.call(None, "POST", f"{C}/join/{q('!nosuchroom:hs1.test')}", {}, token=t,
@@ -127,7 +127,7 @@ def phase_join(args, hs1, hs2):
     room_id = room.body["room_id"]
     private = hs1.call(("create_room.yaml", "/createRoom"), "POST", C + "/createRoom",
                        {"preset": "private_chat"}, token=alice["token"]).body["room_id"]
-    refusals(hs1, hs2, bob, room_id)
+    refusals(hs2, bob, room_id)
     hs2.call(None, "POST", f"{C}/join/{q(private)}", {}, token=bob["token"],
              query={"server_name": "hs1.test"}, expect=403, errcode="M_FORBIDDEN")
     joined = hs2.call(JOINED, "GET", C + "/joined_rooms", token=bob["token"]).body

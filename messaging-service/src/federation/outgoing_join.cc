@@ -110,17 +110,16 @@ absl::StatusOr<std::string> OutgoingJoin::JoinVia(const RemoteJoinRequest& reque
   row.kind = "group";
   row.creator = RemoteUserUuid(create->sender());
   row.created_at = clock_.Now();
-  ASSIGN_OR_RETURN(
-      messaging::RoomRow written,
-      writer_.ImportRemoteRoom(
-          row, state, join_write, joined.room, {request.user_id},
-          [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
-              const std::vector<std::string>&) -> absl::Status {
-            for (const auto& [uuid, user] : remote_users) {
-              RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), uuid, user));
-            }
-            return absl::OkStatus();
-          }));
+  ASSIGN_OR_RETURN(messaging::RoomRow written,
+                   writer_.ImportRemoteRoom(
+                       row, state, join_write, joined.room, {request.user_id},
+                       [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
+                           const std::vector<std::string>&) -> absl::Status {
+                         for (const auto& [uuid, user] : remote_users) {
+                           RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), uuid, user));
+                         }
+                         return absl::OkStatus();
+                       }));
   return written.room_id;
 }
 

@@ -10,11 +10,12 @@ grpc::ServerUnaryReactor* FederationRoomGrpcService::JoinRemoteRoom(
     grpc::CallbackServerContext* context, const federation::v1::JoinRemoteRoomRequest* request,
     federation::v1::JoinRemoteRoomResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(*response->mutable_room_id(),
-                     join_.Join({.user_id = request->user_id(),
-                                 .matrix_user_id = request->matrix_user_id(),
-                                 .room_id = request->room_id(),
-                                 .servers = {request->servers().begin(), request->servers().end()}}));
+    ASSIGN_OR_RETURN(
+        *response->mutable_room_id(),
+        join_.Join({.user_id = request->user_id(),
+                    .matrix_user_id = request->matrix_user_id(),
+                    .room_id = request->room_id(),
+                    .servers = {request->servers().begin(), request->servers().end()}}));
     return absl::OkStatus();
   });
 }

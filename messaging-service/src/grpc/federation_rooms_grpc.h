@@ -37,9 +37,9 @@ class FederationRoomGrpcService final
   grpc::ServerUnaryReactor* SendTransaction(grpc::CallbackServerContext* context,
                                             const Request* request, Response* response) override;
   // federation_join_grpc.cc (fedjoin).
-  grpc::ServerUnaryReactor* JoinRemoteRoom(grpc::CallbackServerContext* context,
-                                           const federation::v1::JoinRemoteRoomRequest* request,
-                                           federation::v1::JoinRemoteRoomResponse* response) override;
+  grpc::ServerUnaryReactor* JoinRemoteRoom(
+      grpc::CallbackServerContext* context, const federation::v1::JoinRemoteRoomRequest* request,
+      federation::v1::JoinRemoteRoomResponse* response) override;
 
  private:
   using Call = absl::StatusOr<nlohmann::json> (federation::FederationRooms::*)(

@@ -96,12 +96,9 @@ std::vector<std::string> RoomWriter::LoadedServersOf(const std::string& room_id)
   return handle->servers;
 }
 
-absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(RoomRow row,
-                                                    const std::vector<RemoteWrite>& state,
-                                                    const RemoteWrite& join,
-                                                    const matrix::Room& room,
-                                                    const std::vector<std::string>& welcome,
-                                                    const Extra& extra) {
+absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
+    RoomRow row, const std::vector<RemoteWrite>& state, const RemoteWrite& join,
+    const matrix::Room& room, const std::vector<std::string>& welcome, const Extra& extra) {
   std::vector<std::string> notify;
   RETURN_IF_ERROR(RoomTransaction(row.room_id, [&](MessagingTx& tx, RoomHandle& handle) {
     RoomRow working = row;
@@ -130,8 +127,8 @@ absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(RoomRow row,
                        tx.NewStateGroup(working.room_id, working.state_group, {entry}, full));
       RETURN_IF_ERROR(tx.PutCurrentState(working.room_id, entry));
       if (event.type() == matrix::kMemberType && w->member_id) {
-        RETURN_IF_ERROR(tx.PutMembership(working.room_id, *w->member_id, event.membership(),
-                                         event.event_id()));
+        RETURN_IF_ERROR(
+            tx.PutMembership(working.room_id, *w->member_id, event.membership(), event.event_id()));
       }
       if (event.type() == matrix::kNameType && event.content().contains("name") &&
           event.content()["name"].is_string()) {
