@@ -5,6 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "common/crypto.h"
 #include "common/http/percent.h"
+#include "common/status.h"
 #include "common/text.h"
 
 namespace messenger::gateway {
@@ -177,6 +178,24 @@ absl::StatusOr<std::string> QueryParams::SyncToken(std::string_view name) const 
     return Invalid("query", name, "is not a token this server gave out");
   }
   return std::string(*raw);
+}
+
+absl::StatusOr<std::vector<std::string>> RepeatedQueryParam(std::string_view raw_query,
+                                                            std::string_view name, size_t max) {
+  std::vector<std::string> out;
+  while (!raw_query.empty()) {
+    const size_t amp = raw_query.find('&');
+    const std::string_view pair = raw_query.substr(0, amp);
+    raw_query.remove_prefix(amp == std::string_view::npos ? raw_query.size() : amp + 1);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) != name || eq == std::string_view::npos) continue;
+    if (out.size() == max) {
+      return absl::InvalidArgumentError(std::string(name) + " is repeated too often");
+    }
+    ASSIGN_OR_RETURN(std::string value, PathParam(name, ParamShape::kText, pair.substr(eq + 1)));
+    out.push_back(std::move(value));
+  }
+  return out;
 }
 
 }  // namespace messenger::gateway

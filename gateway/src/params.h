@@ -41,6 +41,11 @@ absl::StatusOr<RoutePattern> ParseRoutePattern(std::string_view annotated);
 absl::StatusOr<std::string> PathParam(std::string_view name, ParamShape shape,
                                       std::string_view raw_segment);
 
+// Every value of a repeated query parameter (QueryParams keeps the first),
+// decoded; InvalidArgument past `max` values.
+absl::StatusOr<std::vector<std::string>> RepeatedQueryParam(std::string_view raw_query,
+                                                            std::string_view name, size_t max);
+
 // Decoded query parameters (first occurrence of a name wins).
 class QueryParams {
  public:

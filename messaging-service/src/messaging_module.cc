@@ -129,8 +129,11 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                                bool on, absl::Duration timeout) {
     return typing->Set(user, room, on, timeout);
   });
-  m->federation_rooms_grpc_ =
-      std::make_unique<FederationRoomGrpcService>(*m->federation_rooms_, m->core_->work_pool());
+  m->outgoing_join_ = std::make_unique<federation::OutgoingJoin>(
+      m->federation_->client(), m->federation_->remote_keys(), *m->federation_room_store_,
+      *m->store_, m->manager_->writer(), common.server_name, key, SystemClock::Instance());
+  m->federation_rooms_grpc_ = std::make_unique<FederationRoomGrpcService>(
+      *m->federation_rooms_, *m->outgoing_join_, m->core_->work_pool());
   m->outgoing_store_ = std::make_unique<federation::PgOutgoingStore>(m->core_->pool());
   m->outgoing_sender_ = std::make_unique<federation::OutgoingSender>(
       *m->outgoing_store_, m->federation_->client(), common.server_name, SecureRng::Instance(),

@@ -105,6 +105,7 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<FederationGrpcService> federation_grpc_;
   std::unique_ptr<federation::PgFederationRoomStore> federation_room_store_;
   std::unique_ptr<federation::FederationRooms> federation_rooms_;
+  std::unique_ptr<federation::OutgoingJoin> outgoing_join_;
   std::unique_ptr<FederationRoomGrpcService> federation_rooms_grpc_;
   std::unique_ptr<PgMatrixWriteStore> matrix_write_store_;
   std::unique_ptr<MatrixWrites> matrix_writes_;  // uses manager_, relations_

@@ -103,5 +103,10 @@ void AddAccountRoutes(ClientApi& api);    // account_routes.cc
 void AddDirectoryRoutes(ClientApi& api);  // directory_routes.cc
 void AddRelationsRoutes(ClientApi& api);  // relations_routes.cc
 void AddDeactivateRoutes(ClientApi& api);  // deactivate_routes.cc
+// remote_join_routes.cc: `local` (the local join's answer) when the room is
+// known here, else the join of the room through other servers (fedjoin).
+absl::StatusOr<http::Response> JoinUnknownRoom(ClientApi& api, ClientRequest& c,
+                                               const std::string& room_id,
+                                               absl::StatusOr<http::Response> local);
 
 }  // namespace messenger::gateway::matrix

@@ -17,23 +17,9 @@ using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const RoomRequest&,
 
 constexpr size_t kMaxRepeated = 20;  // ?v= and ?ver= values taken
 
-// Every value of a repeated query parameter (QueryParams keeps the first).
 absl::StatusOr<std::vector<std::string>> Repeated(std::string_view raw_query,
                                                   std::string_view name) {
-  std::vector<std::string> out;
-  while (!raw_query.empty()) {
-    const size_t amp = raw_query.find('&');
-    const std::string_view pair = raw_query.substr(0, amp);
-    raw_query.remove_prefix(amp == std::string_view::npos ? raw_query.size() : amp + 1);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) != name || eq == std::string_view::npos) continue;
-    if (out.size() == kMaxRepeated) {
-      return absl::InvalidArgumentError(std::string(name) + " is repeated too often");
-    }
-    ASSIGN_OR_RETURN(std::string value, PathParam(name, ParamShape::kText, pair.substr(eq + 1)));
-    out.push_back(std::move(value));
-  }
-  return out;
+  return RepeatedQueryParam(raw_query, name, kMaxRepeated);
 }
 
 // A route whose request `fill` completes, answered with messaging's JSON.

@@ -150,14 +150,18 @@ void AddRoomWriteRoutes(ClientApi& api) {
         name == "invite" || name == "kick" || name == "ban" || name == "unban";
     api.Route("POST", "/rooms/{room_id}/" + name, Access::kUser, Versions::kV3AndR0,
               [&api, name, takes_target](ClientRequest& c) {
-                return Membership(api, c, c.params["room_id"], name, takes_target);
+                const std::string room_id = c.params["room_id"];
+                absl::StatusOr<http::Response> done =
+                    Membership(api, c, room_id, name, takes_target);
+                if (name != "join") return done;
+                return JoinUnknownRoom(api, c, room_id, std::move(done));
               });
   }
   api.Route("POST", "/join/{room_id_or_alias}", Access::kUser, Versions::kV3AndR0,
             [&api](ClientRequest& c) -> absl::StatusOr<http::Response> {
               ASSIGN_OR_RETURN(std::string room_id,
                                ResolveRoomIdOrAlias(api, c.params["room_id_or_alias"]));
-              return Membership(api, c, room_id, "join", false);
+              return JoinUnknownRoom(api, c, room_id, Membership(api, c, room_id, "join", false));
             });
 }
 

@@ -1,38 +1,11 @@
 #include "messaging-service/src/federation/federation.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "messaging-service/src/domain/matrix/canonical_json.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
 
 namespace messenger::federation {
-namespace {
-
-// Query-string encoding of a value (unreserved characters stay).
-std::string QueryEscape(absl::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : value) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
-// What another server's refusal means to our caller.
-absl::Status RemoteError(const HttpReply& reply, absl::string_view what) {
-  const std::string detail = absl::StrCat(what, ": HTTP ", reply.status);
-  if (reply.status == 404) return absl::NotFoundError(detail);
-  if (reply.status == 400) return absl::InvalidArgumentError(detail);
-  if (reply.status == 401 || reply.status == 403) return absl::PermissionDeniedError(detail);
-  return absl::UnavailableError(detail);
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Federation>> Federation::Create(const FederationConfig& config,
                                                                std::string server_name,

@@ -13,6 +13,14 @@
 
 namespace messenger::federation {
 
+// Percent-encoding of a path segment or query value (unreserved characters
+// stay).
+std::string QueryEscape(absl::string_view value);
+
+// What another server's non-200 answer means to our caller: 404 NotFound,
+// 400 InvalidArgument, 401/403 PermissionDenied, anything else Unavailable.
+absl::Status RemoteError(const HttpReply& reply, absl::string_view what);
+
 class FederationClient {
  public:
   FederationClient(ServerResolver& resolver, HttpFetcher& fetcher, std::string origin,

@@ -5,6 +5,7 @@
 
 #include "common/grpc/work_pool.h"
 #include "messaging-service/src/federation/federation_rooms.h"
+#include "messaging-service/src/federation/outgoing_join.h"
 #include "messenger/federation/v1/federation.grpc.pb.h"
 
 namespace messenger::messaging {
@@ -15,8 +16,9 @@ class FederationRoomGrpcService final
   using Request = federation::v1::FederationRoomRequest;
   using Response = federation::v1::JsonDocument;
 
-  FederationRoomGrpcService(federation::FederationRooms& rooms, grpcx::WorkPool& pool)
-      : rooms_(rooms), pool_(pool) {}
+  FederationRoomGrpcService(federation::FederationRooms& rooms, federation::OutgoingJoin& join,
+                            grpcx::WorkPool& pool)
+      : rooms_(rooms), join_(join), pool_(pool) {}
 
   grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context, const Request* request,
                                      Response* response) override;
@@ -34,6 +36,10 @@ class FederationRoomGrpcService final
                                      Response* response) override;
   grpc::ServerUnaryReactor* SendTransaction(grpc::CallbackServerContext* context,
                                             const Request* request, Response* response) override;
+  // federation_join_grpc.cc (fedjoin).
+  grpc::ServerUnaryReactor* JoinRemoteRoom(
+      grpc::CallbackServerContext* context, const federation::v1::JoinRemoteRoomRequest* request,
+      federation::v1::JoinRemoteRoomResponse* response) override;
 
  private:
   using Call = absl::StatusOr<nlohmann::json> (federation::FederationRooms::*)(
@@ -42,6 +48,7 @@ class FederationRoomGrpcService final
                                 Response* response, Call call);
 
   federation::FederationRooms& rooms_;
+  federation::OutgoingJoin& join_;
   grpcx::WorkPool& pool_;
 };
 

@@ -84,6 +84,11 @@ absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(
       // user.created not applied here yet: retryable, not an error of the caller.
       return absl::UnavailableError("user not known to messaging yet; retry shortly");
     }
+    // A remote user's username is its full Matrix id (remote_users.h).
+    if (it->second.starts_with('@')) {
+      out[id] = it->second;
+      continue;
+    }
     ASSIGN_OR_RETURN(out[id], matrix::MakeUserId(it->second, server_name_));
   }
   for (const auto& id : missing) mxids_.Put(id, out[id]);  // usernames never change

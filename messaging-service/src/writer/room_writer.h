@@ -207,6 +207,17 @@ class RoomWriter {
   // The other servers with joined members, as the loaded copy of the room
   // knows them; empty when the room is not loaded (best-effort EDUs only).
   std::vector<std::string> LoadedServersOf(const std::string& room_id);
+
+  // A room of another server that a local user joined (fedjoin): `row` is
+  // created with `state` (the state before the join, oldest first, checked
+  // by matrix::CheckSendJoinAnswer) as its first events, then `join`, in one
+  // transaction; `room` is the room after the join. `welcome` get a
+  // "conversation" notice. Nothing is queued for other servers: the
+  // resident server sends the join on. ALREADY_EXISTS when the room is known.
+  absl::StatusOr<RoomRow> ImportRemoteRoom(RoomRow row, const std::vector<RemoteWrite>& state,
+                                           const RemoteWrite& join, const matrix::Room& room,
+                                           const std::vector<std::string>& welcome,
+                                           const Extra& extra);
 };
 
 }  // namespace messenger::messaging

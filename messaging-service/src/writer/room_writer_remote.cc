@@ -96,4 +96,66 @@ std::vector<std::string> RoomWriter::LoadedServersOf(const std::string& room_id)
   return handle->servers;
 }
 
+absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
+    RoomRow row, const std::vector<RemoteWrite>& state, const RemoteWrite& join,
+    const matrix::Room& room, const std::vector<std::string>& welcome, const Extra& extra) {
+  std::vector<std::string> notify;
+  RETURN_IF_ERROR(RoomTransaction(row.room_id, [&](MessagingTx& tx, RoomHandle& handle) {
+    RoomRow working = row;
+    RETURN_IF_ERROR(tx.InsertRoom(working));
+    std::vector<const RemoteWrite*> writes;
+    for (const RemoteWrite& w : state) writes.push_back(&w);
+    writes.push_back(&join);
+    matrix::StateMap so_far;
+    std::vector<StoredEvent> written;
+    for (const RemoteWrite* w : writes) {
+      const matrix::Event& event = w->event;
+      StoredEvent stored{.event_id = event.event_id(),
+                         .room_id = working.room_id,
+                         .seq = ++working.last_seq,
+                         .sender = w->sender_id,
+                         .type = event.type(),
+                         .state_key = event.state_key(),
+                         .origin_server_ts = event.origin_server_ts(),
+                         .pdu = event.canonical_json()};
+      working.depth = std::max(working.depth, event.depth());
+      RETURN_IF_ERROR(so_far.Put(event));
+      const StateEntry entry{event.type(), *event.state_key(), event.event_id()};
+      std::vector<StateEntry> full;
+      for (const auto& [key, e] : so_far) full.push_back({key.type, key.state_key, e.event_id()});
+      ASSIGN_OR_RETURN(working.state_group,
+                       tx.NewStateGroup(working.room_id, working.state_group, {entry}, full));
+      RETURN_IF_ERROR(tx.PutCurrentState(working.room_id, entry));
+      if (event.type() == matrix::kMemberType && w->member_id) {
+        RETURN_IF_ERROR(
+            tx.PutMembership(working.room_id, *w->member_id, event.membership(), event.event_id()));
+      }
+      if (event.type() == matrix::kNameType && event.content().contains("name") &&
+          event.content()["name"].is_string()) {
+        working.name = event.content()["name"].get<std::string>();
+      }
+      stored.state_group = working.state_group;
+      RETURN_IF_ERROR(tx.InsertEvent(stored));
+      written.push_back(std::move(stored));
+    }
+    working.tip_event_id = join.event.event_id();
+    working.last_event_at = clock_.Now();
+    RETURN_IF_ERROR(tx.UpdateRoom(working, std::nullopt));
+    for (const auto& user : welcome) {
+      RETURN_IF_ERROR(tx.InsertNotice(user, "conversation", working.room_id, std::nullopt));
+    }
+    handle.room = room;
+    ASSIGN_OR_RETURN(handle.joined, tx.JoinedMembers(working.room_id));
+    handle.servers = matrix::JoinedServers(room.state(), server_name_);
+    if (extra) RETURN_IF_ERROR(extra(tx, written, handle.joined));
+    handle.depth = working.depth;
+    handle.last_seq = working.last_seq;
+    notify = handle.joined;
+    row = working;
+    return absl::OkStatus();
+  }));
+  announcer_.Committed(notify);
+  return row;
+}
+
 }  // namespace messenger::messaging

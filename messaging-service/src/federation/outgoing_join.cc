@@ -1,0 +1,126 @@
+#include "messaging-service/src/federation/outgoing_join.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "messaging-service/src/domain/matrix/canonical_json.h"
+#include "messaging-service/src/domain/matrix/identifiers.h"
+#include "messaging-service/src/domain/matrix/pdu_builder.h"
+#include "messaging-service/src/domain/matrix/remote_join.h"
+#include "messaging-service/src/federation/remote_users.h"
+
+namespace messenger::federation {
+namespace {
+
+using Json = nlohmann::json;
+
+// A 200 answer's JSON object; anything else is that server's error.
+absl::StatusOr<Json> Answer(const absl::StatusOr<HttpReply>& reply, const std::string& what) {
+  if (!reply.ok()) {
+    return absl::UnavailableError(absl::StrCat(what, ": ", reply.status().message()));
+  }
+  if (reply->status != 200) return RemoteError(*reply, what);
+  absl::StatusOr<Json> body = matrix::ParseJson(reply->body);
+  if (!body.ok() || !body->is_object()) {
+    return absl::FailedPreconditionError(absl::StrCat(what, ": not a JSON object"));
+  }
+  return *body;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> OutgoingJoin::Join(const RemoteJoinRequest& request) {
+  if (!matrix::IsValidRoomId(request.room_id)) {
+    return absl::InvalidArgumentError("not a valid room id");
+  }
+  ASSIGN_OR_RETURN(std::string user_server, matrix::ServerNameOf(request.matrix_user_id));
+  if (user_server != server_name_) return absl::InvalidArgumentError("not a local user");
+  ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> known, messaging_.GetRoom(request.room_id));
+  if (known) return absl::AlreadyExistsError("the room is known here: join it locally");
+  std::vector<std::string> servers;
+  for (const std::string& s : request.servers) {
+    if (s.empty() || s == server_name_ || !matrix::IsValidServerName(s)) continue;
+    if (std::find(servers.begin(), servers.end(), s) == servers.end()) servers.push_back(s);
+  }
+  if (servers.empty()) return absl::NotFoundError("no such room");
+  if (servers.size() > kMaxJoinServers) servers.resize(kMaxJoinServers);
+  absl::Status last;
+  for (const std::string& server : servers) {
+    absl::StatusOr<std::string> joined = JoinVia(request, server);
+    if (joined.ok()) return joined;
+    last = joined.status();
+  }
+  return last;
+}
+
+absl::StatusOr<messaging::RoomWriter::RemoteWrite> OutgoingJoin::WriteOf(
+    const matrix::Event& event) {
+  const auto uuid_of = [&](const std::string& user) -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(std::string server, matrix::ServerNameOf(user));
+    if (server != server_name_) return RemoteUserUuid(user);
+    ASSIGN_OR_RETURN(std::optional<std::string> local,
+                     store_.LocalUserId(user.substr(1, user.find(':') - 1)));
+    if (!local) return absl::FailedPreconditionError(absl::StrCat("unknown local user ", user));
+    return *local;
+  };
+  messaging::RoomWriter::RemoteWrite write{event, "", std::nullopt};
+  ASSIGN_OR_RETURN(write.sender_id, uuid_of(event.sender()));
+  if (event.type() == matrix::kMemberType && event.state_key()) {
+    ASSIGN_OR_RETURN(write.member_id, uuid_of(*event.state_key()));
+  }
+  return write;
+}
+
+absl::StatusOr<std::string> OutgoingJoin::JoinVia(const RemoteJoinRequest& request,
+                                                  const std::string& server) {
+  const std::string make_uri =
+      absl::StrCat("/_matrix/federation/v1/make_join/", QueryEscape(request.room_id), "/",
+                   QueryEscape(request.matrix_user_id), "?ver=", matrix::kRoomVersion);
+  ASSIGN_OR_RETURN(Json made, Answer(client_.Request("GET", server, make_uri, std::nullopt, true),
+                                     absl::StrCat("make_join on ", server)));
+  ASSIGN_OR_RETURN(matrix::PduFields fields,
+                   matrix::JoinFromTemplate(made, request.room_id, request.matrix_user_id,
+                                            absl::ToUnixMillis(clock_.Now())));
+  ASSIGN_OR_RETURN(matrix::Event join, matrix::BuildPdu(fields, server_name_, key_));
+  const std::string send_uri =
+      absl::StrCat("/_matrix/federation/v2/send_join/", QueryEscape(request.room_id), "/",
+                   QueryEscape(join.event_id()));
+  ASSIGN_OR_RETURN(Json sent, Answer(client_.Request("PUT", server, send_uri, join.json(), true),
+                                     absl::StrCat("send_join on ", server)));
+  ASSIGN_OR_RETURN(matrix::JoinedRoom joined, matrix::CheckSendJoinAnswer(sent, join, keys_));
+
+  std::vector<messaging::RoomWriter::RemoteWrite> state;
+  std::map<std::string, std::string> remote_users;  // uuid -> Matrix id
+  const auto note_remote = [&](const std::string& user) {
+    absl::StatusOr<std::string> s = matrix::ServerNameOf(user);
+    if (s.ok() && *s != server_name_) remote_users[RemoteUserUuid(user)] = user;
+  };
+  for (const matrix::Event& e : joined.state) {
+    ASSIGN_OR_RETURN(messaging::RoomWriter::RemoteWrite write, WriteOf(e));
+    note_remote(e.sender());
+    if (e.type() == matrix::kMemberType && e.state_key()) note_remote(*e.state_key());
+    state.push_back(std::move(write));
+  }
+  ASSIGN_OR_RETURN(messaging::RoomWriter::RemoteWrite join_write, WriteOf(join));
+  const matrix::Event* create = joined.room.state().create();
+  messaging::RoomRow row;
+  row.room_id = request.room_id;
+  row.kind = "group";
+  row.creator = RemoteUserUuid(create->sender());
+  row.created_at = clock_.Now();
+  ASSIGN_OR_RETURN(messaging::RoomRow written,
+                   writer_.ImportRemoteRoom(
+                       row, state, join_write, joined.room, {request.user_id},
+                       [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
+                           const std::vector<std::string>&) -> absl::Status {
+                         for (const auto& [uuid, user] : remote_users) {
+                           RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), uuid, user));
+                         }
+                         return absl::OkStatus();
+                       }));
+  return written.room_id;
+}
+
+}  // namespace messenger::federation

@@ -1,0 +1,71 @@
+// A local user joins a room of another server (fedjoin; server-server API
+// "Joining Rooms"): make_join on a resident server, our join built and
+// signed, send_join, the answer checked (matrix::CheckSendJoinAnswer), then
+// the room created here through RoomWriter::ImportRemoteRoom, so that sync,
+// history and /v1 show it like a local room. Nothing is written unless every
+// step passed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "messaging-service/src/domain/matrix/pdu_checks.h"
+#include "messaging-service/src/domain/matrix/signing.h"
+#include "messaging-service/src/federation/federation_client.h"
+#include "messaging-service/src/federation/federation_room_store.h"
+#include "messaging-service/src/storage/messaging_store.h"
+#include "messaging-service/src/writer/room_writer.h"
+#include "nlohmann/json.hpp"
+
+namespace messenger::federation {
+
+// At most this many resident servers are tried for one join.
+inline constexpr size_t kMaxJoinServers = 5;
+
+struct RemoteJoinRequest {
+  std::string user_id;         // the local user's UUID
+  std::string matrix_user_id;  // "@localpart:our_server"
+  std::string room_id;
+  std::vector<std::string> servers;  // resident servers to try, in order
+};
+
+class OutgoingJoin {
+ public:
+  OutgoingJoin(FederationClient& client, matrix::ServerKeySource& keys, FederationRoomStore& store,
+               messaging::MessagingStore& messaging, messaging::RoomWriter& writer,
+               std::string server_name, matrix::Ed25519Key key, const Clock& clock)
+      : client_(client),
+        keys_(keys),
+        store_(store),
+        messaging_(messaging),
+        writer_(writer),
+        server_name_(std::move(server_name)),
+        key_(std::move(key)),
+        clock_(clock) {}
+
+  // The room id once joined. InvalidArgument for a bad room or user id,
+  // NotFound when no other server is named (an unknown local room),
+  // AlreadyExists when the room is known here (join it locally), else the
+  // last server's error: Unavailable (unreachable, 5xx), PermissionDenied
+  // (refused), FailedPrecondition (an answer failing the checks).
+  absl::StatusOr<std::string> Join(const RemoteJoinRequest& request);
+
+ private:
+  // make_join, send_join and the checks with one resident server.
+  absl::StatusOr<std::string> JoinVia(const RemoteJoinRequest& request, const std::string& server);
+  // The writer's view of an event: sender and member UUIDs.
+  absl::StatusOr<messaging::RoomWriter::RemoteWrite> WriteOf(const matrix::Event& event);
+
+  FederationClient& client_;
+  matrix::ServerKeySource& keys_;
+  FederationRoomStore& store_;
+  messaging::MessagingStore& messaging_;
+  messaging::RoomWriter& writer_;
+  std::string server_name_;
+  matrix::Ed25519Key key_;
+  const Clock& clock_;
+};
+
+}  // namespace messenger::federation
