@@ -113,6 +113,22 @@ TEST(SyncRender, ARewrittenPduIsRenderedAnew) {
   EXPECT_EQ(json::parse(second)["content"], json::object());
 }
 
+// messaging bundles an event's latest edit into its PDU's unsigned: the
+// cached text of the same event without it must not be served.
+TEST(SyncRender, ANewlyBundledEditIsRenderedAnew) {
+  ClientEventText texts(100);
+  const json plain = Pdu("m.room.message", {{"body", "first"}});
+  json edited = plain;
+  edited["unsigned"]["m.relations"]["m.replace"] = {{"event_id", "$edit"}};
+  std::string before, after;
+  ASSERT_TRUE(texts.Append(Event("$e", plain), kNow, before).ok());
+  ASSERT_TRUE(texts.Append(Event("$e", edited), kNow, after).ok());
+  EXPECT_FALSE(json::parse(before)["unsigned"].contains("m.relations"));
+  EXPECT_EQ(json::parse(after)["unsigned"],
+            json({{"age", 10'000}, {"m.relations", {{"m.replace", {{"event_id", "$edit"}}}}}}));
+  EXPECT_EQ(json::parse(after)["content"]["body"], "first");
+}
+
 TEST(SyncRender, APduThatIsNotAnObjectIsAnError) {
   ClientEventText texts(100);
   messaging::v1::MatrixEvent e;

@@ -3,6 +3,7 @@
 // with the number of rooms, and its answer is what per-room reads give.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -79,6 +80,10 @@ class CountingStore final : public MatrixSyncStore {
                                                    int64_t before_seq) override {
     return ++calls, inner_.StateAt(room_id, before_seq);
   }
+  absl::StatusOr<std::map<std::string, SyncedEvent>> Replacements(
+      const std::vector<std::string>& event_ids) override {
+    return ++calls, inner_.Replacements(event_ids);
+  }
 
  private:
   MatrixSyncStore& inner_;
@@ -154,6 +159,7 @@ TEST_F(MatrixSyncPgTest, InitialSyncQueriesDoNotGrowWithItsRooms) {
   auto [big, big_calls] = InitialSync();
   ASSERT_EQ(big.rooms.size(), 10u);
   // Before the batched read: 2 + 10 timeline queries and as many id lookups.
+  // Bundled edits of all the timelines: one call (Replacements) either way.
   EXPECT_EQ(big_calls, small_calls) << "store calls of an initial sync of 2 rooms: " << small_calls
                                     << ", of 10 rooms: " << big_calls;
   EXPECT_LE(big_calls, 8);
@@ -213,6 +219,40 @@ TEST_F(MatrixSyncPgTest, BatchedTimelinesAreThePerRoomOnes) {
     }
     EXPECT_EQ(members, want) << room_id;
   }
+}
+
+// The store's half of bundled edits (issue 14): an original's newest edit
+// that is not redacted and was sent by the original's sender, one query for
+// all the ids asked.
+TEST_F(MatrixSyncPgTest, ReplacementsAreTheNewestOwnUnredactedEdits) {
+  const std::string room = Group(5);  // alice, bob, alice, bob, alice
+  EventRange range{room};
+  range.like_types = std::vector<std::string>{"m.room.message"};
+  range.limit = 10;
+  absl::StatusOr<std::vector<SyncedEvent>> got = sync_store_->Events(range);
+  ASSERT_TRUE(got.ok()) << got.status();
+  std::vector<SyncedEvent> m = *got;
+  ASSERT_EQ(m.size(), 5u);
+  std::sort(m.begin(), m.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  // Each later message stands in as an edit of m[0] with its own sender and seq.
+  constexpr pg::Query kRelate{
+      "t_relate",
+      "INSERT INTO relations (event_id, room_id, relates_to, rel_type, sender, seq, redacted) "
+      "SELECT event_id, room_id, $2::text, 'm.replace', sender, seq, $3::bool FROM events "
+      "WHERE event_id = $1"};
+  ASSERT_TRUE(pool_->Exec(kRelate, {m[2].event_id, m[0].event_id, false}).ok());  // alice's
+  ASSERT_TRUE(pool_->Exec(kRelate, {m[3].event_id, m[0].event_id, false}).ok());  // bob's
+  ASSERT_TRUE(pool_->Exec(kRelate, {m[4].event_id, m[0].event_id, true}).ok());   // redacted
+
+  counting_->calls = 0;
+  absl::StatusOr<std::map<std::string, SyncedEvent>> edits =
+      counting_->Replacements({m[0].event_id, m[1].event_id});
+  ASSERT_TRUE(edits.ok()) << edits.status();
+  EXPECT_EQ(counting_->calls, 1);
+  ASSERT_EQ(edits->size(), 1u) << "m[1] has no edit";
+  EXPECT_EQ(edits->at(m[0].event_id).event_id, m[2].event_id)
+      << "not bob's (another sender) nor the redacted one, though both are newer";
+  EXPECT_EQ(edits->at(m[0].event_id).pdu, m[2].pdu);
 }
 
 }  // namespace

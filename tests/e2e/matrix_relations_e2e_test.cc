@@ -60,23 +60,35 @@ TEST(MatrixRelationsTest, EditsReactionsRepliesMembersAndTypingCrossBothApis) {
   EXPECT_EQ(bob_added, 1);
 }
 
-// GET /_matrix/client/v1/rooms/{roomId}/relations/... (relations_read_test.py):
-// edits and reactions paginated both ways, filtered, visible as history is,
-// and the spec's errors for bad input.
-TEST(MatrixRelationsTest, RelationsEndpointPagesEditsAndReactions) {
+// Runs tests/matrix/`script` against a fresh messenger; fails the test with
+// its output and the messenger's log unless it exits 0.
+void ExpectMatrixScriptPasses(const std::string& script) {
   auto messenger = MessengerProcess::Start({{"MESSENGER_SERVER_NAME", "localhost"},
                                             {"MESSENGER_SEND_RATE_PER_S", "100000"},
                                             {"MESSENGER_SEND_BURST", "100000"}});
   ASSERT_TRUE(messenger.ok()) << messenger.status();
-  const std::string log = absl::StrCat((*messenger)->log_path(), ".relations_read.log");
-  const std::string command = absl::StrCat(
-      "timeout 300 /usr/bin/python3 '", MESSENGER_SOURCE_DIR,
-      "/tests/matrix/relations_read_test.py' --base http://127.0.0.1:", (*messenger)->http_port(),
-      " > '", log, "' 2>&1");
+  const std::string log = absl::StrCat((*messenger)->log_path(), ".", script, ".log");
+  const std::string command =
+      absl::StrCat("timeout 300 /usr/bin/python3 '", MESSENGER_SOURCE_DIR, "/tests/matrix/", script,
+                   "' --base http://127.0.0.1:", (*messenger)->http_port(), " > '", log, "' 2>&1");
   const int status = std::system(command.c_str());
   EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0)
-      << "relations_read_test.py failed; its output:" << Dump(log)
+      << script << " failed; its output:" << Dump(log)
       << "\nmessenger log:" << Dump((*messenger)->log_path());
+}
+
+// GET /_matrix/client/v1/rooms/{roomId}/relations/... (relations_read_test.py):
+// edits and reactions paginated both ways, filtered, visible as history is,
+// and the spec's errors for bad input.
+TEST(MatrixRelationsTest, RelationsEndpointPagesEditsAndReactions) {
+  ExpectMatrixScriptPasses("relations_read_test.py");
+}
+
+// Bundled m.replace aggregations (tests/matrix/bundled_edits_test.py): the
+// latest edit rides along on /messages, /event, /context and sync
+// timelines; a redacted edit and another user's edit do not.
+TEST(MatrixRelationsTest, EditsAreBundledWhereverTheEventIsServed) {
+  ExpectMatrixScriptPasses("bundled_edits_test.py");
 }
 
 }  // namespace

@@ -36,6 +36,28 @@ def send(m, who, room, content, event_type="m.room.message", txn=None, expect=20
     return reply.body.get("event_id") if expect == 200 else reply
 
 
+def script_start(names):
+    """For a script run with --base URL: the client, the event schemas, a
+    fresh tag and an account per name (named name+tag)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    m = MatrixHttp(parser.parse_args().base)
+    tag = uuid.uuid4().hex[:8]
+    return m, EventSchemas(m), tag, [account(m, f"{n}{tag}") for n in names]
+
+
+def private_room(m, owner, name, members):
+    """A private_chat room of `owner` that each of `members` (friends of the
+    owner) was invited to and joined."""
+    room = m.call(CREATE, "POST", C + "/createRoom", {"name": name, "preset": "private_chat"},
+                  token=owner["token"]).body["room_id"]
+    for who in members:
+        m.call(INVITE, "POST", f"{C}/rooms/{q(room)}/invite", {"user_id": who["user_id"]},
+               token=owner["token"])
+        m.call(JOIN, "POST", f"{C}/rooms/{q(room)}/join", {}, token=who["token"])
+    return room
+
+
 def edit_content(target, text):
     return {"msgtype": "m.text", "body": "* " + text,
             "m.new_content": {"msgtype": "m.text", "body": text},

@@ -8,14 +8,11 @@ errors, never a 5xx. Every answer and event is validated against the spec.
 
 Exit status 0 when every check passes.
 """
-import argparse
 import sys
-import uuid
 
-from matrix_http import C, CREATE, MatrixHttp, account, befriend, ok, q
-from relations_cross_test import (INVITE, JOIN, PARTY, REDACT, THUMBS, edit_content,
-                                  reaction_content, send)
-from sync_test import EventSchemas
+from matrix_http import C, befriend, ok, q
+from relations_cross_test import (PARTY, REDACT, THUMBS, edit_content, private_room,
+                                  reaction_content, script_start, send)
 
 V1 = "/_matrix/client/v1"
 RELATIONS = ("relations.yaml", "/rooms/{roomId}/relations/{eventId}")
@@ -54,22 +51,10 @@ def refused(m, who, path, status, errcode, query=None):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--base", required=True)
-    args = parser.parse_args()
-    m = MatrixHttp(args.base)
-    schemas = EventSchemas(m)
-    tag = uuid.uuid4().hex[:8]
-    alice, bob, carol, dave = (account(m, f"{n}{tag}") for n in ("alice", "bob", "carol", "dave"))
+    m, schemas, tag, (alice, bob, carol, dave) = script_start(("alice", "bob", "carol", "dave"))
     befriend(m, alice, bob)
     befriend(m, alice, carol)
-    room = m.call(CREATE, "POST", C + "/createRoom", {"name": "Relations read",
-                                                       "preset": "private_chat"},
-                  token=alice["token"]).body["room_id"]
-    for who in (bob, carol):
-        m.call(INVITE, "POST", f"{C}/rooms/{q(room)}/invite", {"user_id": who["user_id"]},
-               token=alice["token"])
-        m.call(JOIN, "POST", f"{C}/rooms/{q(room)}/join", {}, token=who["token"])
+    room = private_room(m, alice, "Relations read", (bob, carol))
 
     b1 = send(m, bob, room, {"msgtype": "m.text", "body": "first"})
     other = send(m, bob, room, {"msgtype": "m.text", "body": "unrelated"})

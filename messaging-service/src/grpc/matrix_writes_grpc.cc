@@ -69,6 +69,12 @@ grpc::ServerUnaryReactor* MessagingGrpcService::GetMatrixEvent(
     ASSIGN_OR_RETURN(EventRecord event, matrix_writes_->GetEvent(
                                             request->user_id(), request->room_id(),
                                             request->event_id()));
+    if (matrix_sync_ != nullptr) {
+      SyncedEvent shown{event.event_id};
+      shown.pdu = std::move(event.pdu);
+      RETURN_IF_ERROR(matrix_sync_->BundleReplacements({&shown}));
+      event.pdu = std::move(shown.pdu);
+    }
     response->set_event_id(std::move(event.event_id));
     response->set_pdu(std::move(event.pdu));
     return absl::OkStatus();

@@ -136,6 +136,9 @@ absl::StatusOr<MatrixMessagesPage> MatrixSync::Messages(const MatrixMessagesRequ
   if (static_cast<int>(page.chunk.size()) == range.limit) {
     page.end = EncodeRoomToken(in.forward ? page.chunk.back().seq + 1 : page.chunk.back().seq);
   }
+  std::vector<SyncedEvent*> shown;
+  for (SyncedEvent& e : page.chunk) shown.push_back(&e);
+  RETURN_IF_ERROR(BundleReplacements(shown));
   return page;
 }
 
@@ -181,6 +184,10 @@ absl::StatusOr<MatrixContext> MatrixSync::Context(const std::string& user_id,
     if (e.type == "m.room.member" && senders.count(e.state_key.value_or("")) == 0) continue;
     out.state.push_back(std::move(e));
   }
+  std::vector<SyncedEvent*> shown = {&out.event};
+  for (SyncedEvent& e : out.before) shown.push_back(&e);
+  for (SyncedEvent& e : out.after) shown.push_back(&e);
+  RETURN_IF_ERROR(BundleReplacements(shown));
   return out;
 }
 

@@ -195,6 +195,11 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
     out.rooms.push_back(std::move(room));
   }
   RETURN_IF_ERROR(MarkOwnTransactions(pass, out));
+  std::vector<SyncedEvent*> timelines;
+  for (MatrixSyncRoom& room : out.rooms) {
+    for (SyncedEvent& e : room.timeline) timelines.push_back(&e);
+  }
+  RETURN_IF_ERROR(BundleReplacements(timelines));
   pass.token.stream = ToWire(next);
   pass.token.typing = typing_cursor;
   RETURN_IF_ERROR(CollectSections(pass, out));

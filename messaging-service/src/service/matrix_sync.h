@@ -121,6 +121,9 @@ class MatrixSync {
   // the user); an m.read receipt is then the /v1 seen of its seq.
   absl::StatusOr<SyncedEvent> ReceiptTarget(const std::string& user_id, const std::string& room_id,
                                             const std::string& type, const std::string& event_id);
+  // Bundles into each of `events` that has one its latest edit
+  // (matrix_bundles.cc): one store call for all of them.
+  absl::Status BundleReplacements(const std::vector<SyncedEvent*>& events);
 
  private:
   struct SyncPass;

@@ -137,6 +137,11 @@ class MatrixSyncStore {
   // current state), from the state groups.
   virtual absl::StatusOr<std::vector<SyncedEvent>> StateAt(const std::string& room_id,
                                                            int64_t before_seq) = 0;
+  // Of each of `event_ids` that has one: its latest m.replace that is not
+  // redacted and was sent by its own sender (original event id -> edit), in
+  // one round trip.
+  virtual absl::StatusOr<std::map<std::string, SyncedEvent>> Replacements(
+      const std::vector<std::string>& event_ids) = 0;
 };
 
 }  // namespace messenger::messaging

@@ -117,6 +117,15 @@ constexpr pg::Query kStateAt{
     "  FROM chain c JOIN state_group_entries s ON s.group_id = c.group_id "
     "  ORDER BY s.type, s.state_key, c.depth) "
     "SELECT " MESSENGER_EVENT_COLUMNS " FROM entries x JOIN events e ON e.event_id = x.event_id"};
+// The latest edit of each event by its sender (relations_by_target).
+constexpr pg::Query kReplacements{
+    "mxs_replacements",
+    "SELECT DISTINCT ON (rl.relates_to) " MESSENGER_EVENT_COLUMNS
+    ", rl.relates_to FROM relations rl JOIN events o ON o.event_id = rl.relates_to "
+    "JOIN events e ON e.event_id = rl.event_id "
+    "WHERE rl.relates_to IN (SELECT json_array_elements_text($1::json)) "
+    "AND rl.rel_type = 'm.replace' AND NOT rl.redacted AND rl.sender = o.sender "
+    "ORDER BY rl.relates_to, rl.seq DESC"};
 
 #undef MESSENGER_EVENT_COLUMNS
 
@@ -292,6 +301,16 @@ absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::StateAt(const std::s
                                                                     int64_t before_seq) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kStateAt, {room_id, before_seq}));
   return EventsFrom(r);
+}
+
+absl::StatusOr<std::map<std::string, SyncedEvent>> PgMatrixSyncStore::Replacements(
+    const std::vector<std::string>& event_ids) {
+  std::map<std::string, SyncedEvent> out;
+  if (event_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kReplacements, {JsonList(event_ids)}));
+  std::vector<SyncedEvent> edits = EventsFrom(r);
+  for (int i = 0; i < r.rows(); ++i) out.emplace(r.GetString(i, 9), std::move(edits[i]));
+  return out;
 }
 
 }  // namespace messenger::messaging

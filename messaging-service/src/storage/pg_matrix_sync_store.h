@@ -33,6 +33,8 @@ class PgMatrixSyncStore final : public MatrixSyncStore {
   absl::StatusOr<std::vector<SyncedEvent>> Relations(const RelationRange& range) override;
   absl::StatusOr<std::vector<SyncedEvent>> StateAt(const std::string& room_id,
                                                    int64_t before_seq) override;
+  absl::StatusOr<std::map<std::string, SyncedEvent>> Replacements(
+      const std::vector<std::string>& event_ids) override;
 
  private:
   pg::Pool& pool_;
