@@ -1,7 +1,5 @@
 // Shard leases of several replicas against a real PostgreSQL: the fair
 // share, a joining replica, a dead one's shards moving, drain.
-#include "messaging-service/src/sharding/lease_holder.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,14 +7,14 @@
 
 #include "common/pg/pg.h"
 #include "common/testing/testing.h"
+#include "messaging-service/src/sharding/lease_holder.h"
 #include "messaging-service/src/sharding/shard_plan.h"
 #include "messaging_migrations.h"
 
 namespace messenger::messaging {
 namespace {
 
-constexpr pg::Query kOwners{"t_owners",
-                            "SELECT count(*) FROM shard_owners WHERE replica_id = $1"};
+constexpr pg::Query kOwners{"t_owners", "SELECT count(*) FROM shard_owners WHERE replica_id = $1"};
 constexpr pg::Query kKill{"t_kill",
                           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE application_name = 'messaging-lease ' || $1"};
@@ -24,19 +22,17 @@ constexpr pg::Query kKill{"t_kill",
 class LeaseHolderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::OpenTestDatabase("messaging", 2, {&pg::MessagingMigrations()}, &db_,
-                                          &pool_)
-                    .ok());
+    ASSERT_TRUE(
+        testing::OpenTestDatabase("messaging", 2, {&pg::MessagingMigrations()}, &db_, &pool_).ok());
   }
   std::unique_ptr<LeaseHolder> Holder(const std::string& id) {
     // Rounds are driven by the test: the timer would fire after an hour.
-    return std::make_unique<LeaseHolder>(
-        LeaseHolder::Options{.dsn = db_->dsn(),
-                             .replica_id = id,
-                             .address = id + ":9105",
-                             .interval = absl::Hours(1),
-                             .stale_after = absl::Seconds(2)},
-        [this](int) { ++gained_; });
+    return std::make_unique<LeaseHolder>(LeaseHolder::Options{.dsn = db_->dsn(),
+                                                              .replica_id = id,
+                                                              .address = id + ":9105",
+                                                              .interval = absl::Hours(1),
+                                                              .stale_after = absl::Seconds(2)},
+                                         [this](int) { ++gained_; });
   }
   int64_t OwnerRows(const std::string& id) {
     auto r = pool_->Exec(kOwners, {id});
@@ -50,19 +46,34 @@ class LeaseHolderTest : public ::testing::Test {
 
 TEST_F(LeaseHolderTest, ReplicasShareTheShardsAndForwardingKnowsTheOwner) {
   auto a = Holder("a");
-  ASSERT_TRUE(a->Start().ok());
+  {
+    const absl::Status started = a->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
   EXPECT_EQ(a->held().size(), 64u);  // alone: everything
   EXPECT_EQ(gained_, 64);
   EXPECT_EQ(OwnerRows("a"), 64);
 
   auto b = Holder("b");
-  ASSERT_TRUE(b->Start().ok());  // all held: b takes nothing yet
+  {
+    const absl::Status started = b->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }  // all held: b takes nothing yet
   EXPECT_TRUE(b->held().empty());
-  ASSERT_TRUE(a->Round().ok());  // two live now: a gives back the upper half
+  {
+    const absl::Status round = a->Round();
+    ASSERT_TRUE(round.ok()) << round;
+  }  // two live now: a gives back the upper half
   EXPECT_EQ(a->held().size(), 32u);
-  ASSERT_TRUE(b->Round().ok());
+  {
+    const absl::Status round = b->Round();
+    ASSERT_TRUE(round.ok()) << round;
+  }
   EXPECT_EQ(b->held().size(), 32u);
-  ASSERT_TRUE(a->Round().ok());  // learns the owners
+  {
+    const absl::Status round = a->Round();
+    ASSERT_TRUE(round.ok()) << round;
+  }  // learns the owners
   EXPECT_EQ(OwnerRows("a"), 32);
   EXPECT_EQ(OwnerRows("b"), 32);
 
@@ -77,10 +88,22 @@ TEST_F(LeaseHolderTest, ReplicasShareTheShardsAndForwardingKnowsTheOwner) {
 TEST_F(LeaseHolderTest, ADeadReplicasShardsMoveAndItComesBackWithNone) {
   auto a = Holder("a");
   auto b = Holder("b");
-  ASSERT_TRUE(a->Start().ok());
-  ASSERT_TRUE(b->Start().ok());
-  ASSERT_TRUE(a->Round().ok());
-  ASSERT_TRUE(b->Round().ok());
+  {
+    const absl::Status started = a->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
+  {
+    const absl::Status started = b->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
+  {
+    const absl::Status round = a->Round();
+    ASSERT_TRUE(round.ok()) << round;
+  }
+  {
+    const absl::Status round = b->Round();
+    ASSERT_TRUE(round.ok()) << round;
+  }
   ASSERT_EQ(b->held().size(), 32u);
   const int of_b = *b->held().begin();
 
@@ -104,7 +127,10 @@ TEST_F(LeaseHolderTest, ADeadReplicasShardsMoveAndItComesBackWithNone) {
   // b finds its connection gone: it holds nothing, and takes nothing held.
   EXPECT_FALSE(b->Round().ok());
   EXPECT_TRUE(b->held().empty());
-  ASSERT_TRUE(b->Round().ok());
+  {
+    const absl::Status round = b->Round();
+    ASSERT_TRUE(round.ok()) << round;
+  }
   EXPECT_TRUE(b->held().empty());
   EXPECT_FALSE(b->OwnerOf(of_b).here);
 }
@@ -112,12 +138,21 @@ TEST_F(LeaseHolderTest, ADeadReplicasShardsMoveAndItComesBackWithNone) {
 TEST_F(LeaseHolderTest, StopGivesEverythingBackAtOnce) {
   auto a = Holder("a");
   auto b = Holder("b");
-  ASSERT_TRUE(a->Start().ok());
-  ASSERT_TRUE(b->Start().ok());
+  {
+    const absl::Status started = a->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
+  {
+    const absl::Status started = b->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
   a->Stop();  // drain
   EXPECT_EQ(OwnerRows("a"), 0);
   // b sees every shard free; a's registry row is gone, so b's share is all.
-  ASSERT_TRUE(b->Round().ok());
+  {
+    const absl::Status round = b->Round();
+    ASSERT_TRUE(round.ok()) << round;
+  }
   EXPECT_EQ(b->held().size(), 64u);
 }
 
