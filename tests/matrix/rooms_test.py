@@ -176,9 +176,13 @@ def profiles_in_joins(m, alice, bob, direct):
                       token=reader["token"]).body
     # profile.updated reaches messaging through the bus: the rewritten joins
     # of the direct room show when both profiles are known there.
+    # The avatar is a later profile.updated than the name: wait for it too.
+    expected = {alice["user_id"]: {"membership": "join", "displayname": "Alice R.",
+                                   "avatar_url": "mxc://localhost/a"},
+                bob["user_id"]: {"membership": "join", "displayname": "Bob R."}}
     for who in (alice, bob):
         until(f"{who['user_id']}'s profile in the direct room",
-              lambda: member(direct, who, alice).get("displayname") == names[who["user_id"]])
+              lambda: member(direct, who, alice) == expected[who["user_id"]])
 
     room = m.call(CREATE, "POST", C + "/createRoom",
                   {"preset": "private_chat", "invite": [bob["user_id"]]},
