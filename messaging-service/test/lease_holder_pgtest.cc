@@ -15,9 +15,12 @@ namespace messenger::messaging {
 namespace {
 
 constexpr pg::Query kOwners{"t_owners", "SELECT count(*) FROM shard_owners WHERE replica_id = $1"};
+// Only this test's database: the other lease tests run alongside with the
+// same replica names, and killing their "b" failed them.
 constexpr pg::Query kKill{"t_kill",
                           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE application_name = 'messaging-lease ' || $1"};
+                          "WHERE application_name = 'messaging-lease ' || $1 "
+                          "AND datname = current_database()"};
 
 class LeaseHolderTest : public ::testing::Test {
  protected:
