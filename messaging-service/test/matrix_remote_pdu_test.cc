@@ -4,6 +4,7 @@
 
 #include "messaging-service/src/domain/matrix/pdu_builder.h"
 #include "messaging-service/src/domain/matrix/remote_pdu.h"
+#include "messaging-service/src/domain/matrix/server_acl.h"
 
 namespace messenger::matrix {
 namespace {
@@ -133,6 +134,21 @@ TEST_F(RemotePduTest, LocalSendersAndOtherRoomsAreRefused) {
   RemotePduDecision d = DecideRemotePdu(Remote(kPat, kMessageType, std::nullopt, {{"b", 1}}),
                                         kRemote, kLocal, other, known_);
   EXPECT_EQ(d.reason.code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RemotePduTest, AServerTheAclDeniesIsRefusedWhateverItSends) {
+  Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
+  absl::StatusOr<Event> acl =
+      room_.Append({kAlice, kServerAclType, "", {{"allow", nlohmann::json::array({"*"})}, {"deny", nlohmann::json::array({"*.test"})}}, {}},
+                   ++ts_, kLocal, local_key_);
+  ASSERT_TRUE(acl.ok()) << acl.status();
+  known_.Add(*acl);
+  // pat is still joined, and the message would pass the auth rules: the ACL
+  // refuses it at the network layer, nothing is stored as rejected.
+  RemotePduDecision d = Decide(Remote(kPat, kMessageType, std::nullopt, {{"body", "x"}}));
+  EXPECT_EQ(d.action, RemotePduAction::kRefuse);
+  EXPECT_EQ(d.reason.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(d.reason.message().find("server ACL"), std::string::npos) << d.reason;
 }
 
 }  // namespace

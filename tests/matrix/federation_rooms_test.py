@@ -229,13 +229,14 @@ def main():
     ok(len(missing["events"]) == 2, f"missing events: {missing}")
     depths = [e["depth"] for e in missing["events"]]
     ok(depths == sorted(depths), f"oldest first: {depths}")
-    for path, query, body, method in (
-            (f"{F}/v1/event/{q(join_id)}", None, None, "GET"),
-            (f"{F}/v1/state/{q(room_id)}", {"event_id": join_id}, None, "GET"),
-            (f"{F}/v1/state_ids/{q(room_id)}", {"event_id": join_id}, None, "GET"),
-            (f"{F}/v1/backfill/{q(room_id)}", {"v": join_id, "limit": 3}, None, "GET"),
-            (f"{F}/v1/get_missing_events/{q(room_id)}", None,
-             {"earliest_events": [], "latest_events": [join_id]}, "POST")):
+    reading = [
+        (f"{F}/v1/event/{q(join_id)}", None, None, "GET"),
+        (f"{F}/v1/state/{q(room_id)}", {"event_id": join_id}, None, "GET"),
+        (f"{F}/v1/state_ids/{q(room_id)}", {"event_id": join_id}, None, "GET"),
+        (f"{F}/v1/backfill/{q(room_id)}", {"v": join_id, "limit": 3}, None, "GET"),
+        (f"{F}/v1/get_missing_events/{q(room_id)}", None,
+         {"earliest_events": [], "latest_events": [join_id]}, "POST")]
+    for path, query, body, method in reading:
         fed.call(outsider, method, path, body, query=query, expect=403, errcode="M_FORBIDDEN")
         fed.call(None, method, path, body, query=query, expect=401, errcode="M_UNAUTHORIZED")
     # Bad input: 4xx with the Matrix error body.
@@ -339,6 +340,28 @@ def main():
     fed.call(peer, "PUT", send, {"origin": peer.name, "origin_server_ts": 1, "pdus": 7},
              expect=400)
     fed.call(peer, "PUT", send, txn([m3] * 51), expect=400)
+
+    # Server ACLs: alice denies the peer's server. Its PDUs are refused one
+    # by one (nothing stored), the protected routes answer 403 M_FORBIDDEN,
+    # and a server the ACL still allows is served as before.
+    acl = m.raw("PUT", f"{C}/rooms/{q(room_id)}/state/m.room.server_acl/",
+                {"allow": ["*"], "deny": [peer.name.split(":")[0]], "allow_ip_literals": False},
+                token=alice["token"])
+    ok(acl.status == 200, f"the ACL: {acl}")
+    m4_id, m4 = message(pat, [m3_id], "after the ACL")
+    denied = fed.call(peer, "PUT", f"{F}/v1/send/t5-{tag}", txn([m4]), spec=TXN).body["pdus"]
+    ok("ACL" in denied.get(m4_id, {}).get("error", ""), f"a PDU of a denied server: {denied}")
+    fed.call(peer, "GET", f"{F}/v1/event/{q(m4_id)}", expect=404)  # never stored
+    ok(not [x for x in history(m, alice, room_id) if x["message_id"] == m4_id],
+       "nothing written for a denied server")
+    for path, query, body, method in reading + [
+            (f"{F}/v1/make_join/{q(room_id)}/{q(mallory)}", {"ver": "10"}, None, "GET")]:
+        fed.call(peer, method, path, body, query=query, expect=403, errcode="M_FORBIDDEN")
+    fed.call(peer, "PUT", f"{F}/v2/send_join/{q(room_id)}/{q(join_id)}", join, expect=403,
+             errcode="M_FORBIDDEN")
+    zed = f"@zed:{outsider.name}"
+    fed.call(outsider, "GET", f"{F}/v1/make_join/{q(room_id)}/{q(zed)}", query={"ver": "10"},
+             spec=MAKE)
     print(f"OK ({m.checked} answers validated against the spec)")
 
 

@@ -13,6 +13,10 @@ constexpr pg::Query kPdus{
 constexpr pg::Query kCurrentState{
     "fedroom_current_state",
     "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) WHERE c.room_id = $1"};
+constexpr pg::Query kCurrentStateEvent{
+    "fedroom_current_state_event",
+    "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) "
+    "WHERE c.room_id = $1 AND c.type = $2 AND c.state_key = $3"};
 // Rooms are linear (room.h): seq orders the DAG.
 constexpr pg::Query kBackfill{
     "fedroom_backfill",
@@ -76,6 +80,13 @@ absl::StatusOr<std::vector<std::string>> PgFederationRoomStore::CurrentStatePdus
     const std::string& room_id) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCurrentState, {room_id}));
   return Column(r);
+}
+
+absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::CurrentStatePdu(
+    const std::string& room_id, const std::string& type, const std::string& state_key) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCurrentStateEvent, {room_id, type, state_key}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
 }
 
 absl::StatusOr<std::vector<std::string>> PgFederationRoomStore::Backfill(

@@ -28,6 +28,9 @@ class FederationRoomStore {
   // The events among `event_ids` this server has, accepted or rejected.
   virtual absl::StatusOr<std::vector<KnownPdu>> Pdus(const std::vector<std::string>& event_ids) = 0;
   virtual absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) = 0;
+  // One current state event of the room (nullopt: none).
+  virtual absl::StatusOr<std::optional<std::string>> CurrentStatePdu(
+      const std::string& room_id, const std::string& type, const std::string& state_key) = 0;
   // PDUs of the room from the latest of `from` backwards, newest first, at
   // most `limit` (linear rooms: by seq).
   virtual absl::StatusOr<std::vector<std::string>> Backfill(const std::string& room_id,
@@ -54,6 +57,9 @@ class PgFederationRoomStore final : public FederationRoomStore {
   explicit PgFederationRoomStore(pg::Pool& pool) : pool_(pool) {}
   absl::StatusOr<std::vector<KnownPdu>> Pdus(const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) override;
+  absl::StatusOr<std::optional<std::string>> CurrentStatePdu(const std::string& room_id,
+                                                             const std::string& type,
+                                                             const std::string& state_key) override;
   absl::StatusOr<std::vector<std::string>> Backfill(const std::string& room_id,
                                                     const std::vector<std::string>& from,
                                                     int limit) override;

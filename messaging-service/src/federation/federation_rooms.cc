@@ -13,6 +13,7 @@
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/remote_pdu.h"
 #include "messaging-service/src/domain/matrix/room.h"
+#include "messaging-service/src/domain/matrix/server_acl.h"
 #include "messaging-service/src/federation/remote_users.h"
 
 namespace messenger::federation {
@@ -87,8 +88,29 @@ absl::StatusOr<matrix::StateMap> FederationRooms::CurrentState(const std::string
   return state;
 }
 
+absl::Status FederationRooms::CheckAcl(const matrix::StateMap& state, const std::string& origin) {
+  if (matrix::AclAllows(state, origin)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("the room's server ACL denies ", origin));
+}
+
+bool FederationRooms::EduAllowed(const std::string& origin, const std::string& room_id,
+                                 std::map<std::string, bool>& memo) {
+  const auto known = memo.find(room_id);
+  if (known != memo.end()) return known->second;
+  absl::StatusOr<std::optional<std::string>> pdu =
+      store_.CurrentStatePdu(room_id, matrix::kServerAclType, "");
+  bool allowed = pdu.ok();  // unsure: drop the hint
+  if (pdu.ok() && *pdu) {
+    absl::StatusOr<matrix::Event> acl = matrix::Event::Parse(**pdu);
+    allowed = acl.ok() && matrix::AclAllows(&*acl, origin);
+  }
+  memo[room_id] = allowed;
+  return allowed;
+}
+
 absl::Status FederationRooms::MayRead(const std::string& origin, const std::string& room_id) {
   ASSIGN_OR_RETURN(matrix::StateMap state, CurrentState(room_id));
+  RETURN_IF_ERROR(CheckAcl(state, origin));
   if (!matrix::ServerMayReadRoom(state, origin)) {
     return absl::PermissionDeniedError(absl::StrCat(origin, " has no member joined in the room"));
   }
@@ -224,6 +246,7 @@ absl::StatusOr<Json> FederationRooms::MakeJoin(const InboundRequest& request,
   ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> row, messaging_.GetRoom(route.room_id));
   if (!row) return absl::NotFoundError("unknown room");
   ASSIGN_OR_RETURN(matrix::StateMap state, CurrentState(route.room_id));
+  RETURN_IF_ERROR(CheckAcl(state, origin));
   if (state.JoinRule() != "public") {
     return absl::PermissionDeniedError("only public rooms can be joined from other servers");
   }
@@ -266,6 +289,7 @@ absl::StatusOr<Json> FederationRooms::SendJoin(const InboundRequest& request,
     return absl::PermissionDeniedError("the user is not on the requesting server");
   }
   ASSIGN_OR_RETURN(matrix::StateMap current, CurrentState(route.room_id));
+  RETURN_IF_ERROR(CheckAcl(current, origin));
   if (current.JoinRule() != "public") {
     return absl::PermissionDeniedError("only public rooms can be joined from other servers");
   }
@@ -335,7 +359,8 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
   return written.status();
 }
 
-void FederationRooms::Typing(const std::string& origin, const Json& content) {
+void FederationRooms::Typing(const std::string& origin, const Json& content,
+                             std::map<std::string, bool>& acl_memo) {
   if (!typing_ || !content.is_object()) return;
   const auto room = content.find("room_id");
   const auto user = content.find("user_id");
@@ -347,6 +372,7 @@ void FederationRooms::Typing(const std::string& origin, const Json& content) {
   const std::string user_id = user->get<std::string>();
   absl::StatusOr<std::string> server = matrix::ServerNameOf(user_id);
   if (!server.ok() || *server != origin) return;  // a server speaks for its own users
+  if (!EduAllowed(origin, room->get<std::string>(), acl_memo)) return;
   // A hint: refused ones (not a member, unknown room) are dropped.
   (void)typing_(RemoteUserUuid(user_id), room->get<std::string>(), typing->get<bool>(),
                 kRemoteTypingTimeout);
@@ -367,12 +393,14 @@ absl::StatusOr<Json> FederationRooms::SendTransaction(const InboundRequest& requ
     results[id] = checked.ok() ? Ingest(origin, checked->event) : checked.status();
   }
   // Typing goes to local members; other EDUs (receipts, presence, device
-  // lists, to-device) are accepted and ignored for now.
+  // lists, to-device) are accepted and ignored for now. Room EDUs from a
+  // server the room's ACL denies are dropped.
+  std::map<std::string, bool> acl_memo;  // room -> allowed, for this transaction
   for (const Json& edu : txn.edus) {
     const auto type = edu.find("edu_type");
     const auto content = edu.find("content");
     if (type != edu.end() && *type == "m.typing" && content != edu.end()) {
-      Typing(origin, *content);
+      Typing(origin, *content, acl_memo);
     }
   }
   ASSIGN_OR_RETURN(std::string answer, matrix::CanonicalJson(matrix::TransactionAnswer(results)));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -80,7 +81,14 @@ class FederationRooms {
                                                  const RoomRoute& route);
 
  private:
-  // Whether `origin` may read the room: a member joined (or world_readable).
+  // PERMISSION_DENIED when the room's m.room.server_acl denies `origin`.
+  static absl::Status CheckAcl(const matrix::StateMap& state, const std::string& origin);
+  // Whether the ACL lets `origin` send EDUs about the room (`memo`: rooms
+  // already looked at in this transaction).
+  bool EduAllowed(const std::string& origin, const std::string& room_id,
+                  std::map<std::string, bool>& memo);
+  // Whether `origin` may read the room: the ACL allows it and a member is
+  // joined (or the room is world_readable).
   absl::Status MayRead(const std::string& origin, const std::string& room_id);
   // The authenticated origin, when it may read the room.
   absl::StatusOr<std::string> ReadAccess(const InboundRequest& request, const std::string& room_id);
@@ -96,7 +104,8 @@ class FederationRooms {
   absl::Status Ingest(const std::string& origin, const matrix::Event& event);
   nlohmann::json Envelope(nlohmann::json pdus) const;
   // An m.typing EDU of `origin` for one of its users (others are ignored).
-  void Typing(const std::string& origin, const nlohmann::json& content);
+  void Typing(const std::string& origin, const nlohmann::json& content,
+              std::map<std::string, bool>& acl_memo);
 
   RequestAuthenticator& auth_;
   matrix::ServerKeySource& keys_;

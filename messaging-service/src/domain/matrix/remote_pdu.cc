@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/pdu_checks.h"
+#include "messaging-service/src/domain/matrix/server_acl.h"
 
 namespace messenger::matrix {
 namespace {
@@ -34,6 +35,10 @@ RemotePduDecision DecideRemotePdu(const Event& event, absl::string_view origin,
                                   const EventSource& events) {
   if (event.room_id() != room.room_id()) {
     return Refuse(absl::InvalidArgumentError("the event is for another room"));
+  }
+  if (!AclAllows(room.state(), origin)) {
+    return Refuse(absl::PermissionDeniedError(
+        absl::StrCat("the room's server ACL denies ", origin)));
   }
   if (OnServer(event.sender(), local_server)) {
     return Refuse(absl::PermissionDeniedError("events of this server's users come from it only"));
