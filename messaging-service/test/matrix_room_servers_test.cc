@@ -5,6 +5,7 @@
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/room.h"
 #include "messaging-service/src/domain/matrix/room_servers.h"
+#include "messaging-service/src/domain/matrix/server_acl.h"
 
 namespace messenger::matrix {
 namespace {
@@ -59,6 +60,19 @@ TEST_F(RoomServersTest, JoinedRemoteMembersOnceEachInvitedAndLeftNot) {
   Member("@carol:a.test", "@carol:a.test", "leave");
   EXPECT_EQ(JoinedServers(room_.state(), kServer), (std::vector<std::string>{"a.test", "b.test"}));
   Member("@dan:a.test", "@dan:a.test", "leave");
+  EXPECT_EQ(JoinedServers(room_.state(), kServer), std::vector<std::string>{"b.test"});
+}
+
+TEST_F(RoomServersTest, ServersTheAclDeniesGetNothing) {
+  Member(kAlice, "@bob:b.test", "invite");
+  Member(kAlice, "@carol:a.test", "invite");
+  Member("@bob:b.test", "@bob:b.test", "join");
+  Member("@carol:a.test", "@carol:a.test", "join");
+  absl::StatusOr<Event> acl = room_.Append(
+      {kAlice, kServerAclType, "",
+       Json{{"allow", Json::array({"*"})}, {"deny", Json::array({"A.TEST"})}}, std::nullopt},
+      ++ts_, kServer, key_);
+  ASSERT_TRUE(acl.ok()) << acl.status();
   EXPECT_EQ(JoinedServers(room_.state(), kServer), std::vector<std::string>{"b.test"});
 }
 

@@ -7,6 +7,7 @@
 #include "common/trace.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/room_servers.h"
+#include "messaging-service/src/domain/matrix/server_acl.h"
 #include "messaging-service/src/domain/matrix/state_map.h"
 #include "messaging-service/src/domain/relations.h"
 #include "messaging-service/src/events/messaging_events.h"
@@ -155,8 +156,9 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
         if (membership == "join") joined.push_back(*draft.member_id);
       }
       // A local member's change leaves the other servers as they were; only a
-      // remote one's walks the state (O(members)).
-      if (event.type() == matrix::kMemberType && !IsLocal(*event.state_key(), server_name_)) {
+      // remote one's, or a new server ACL, walks the state (O(members)).
+      if ((event.type() == matrix::kMemberType && !IsLocal(*event.state_key(), server_name_)) ||
+          event.type() == matrix::kServerAclType) {
         handle.servers = matrix::JoinedServers(handle.room->state(), server_name_);
       }
       if (event.type() == matrix::kNameType && event.content().contains("name") &&

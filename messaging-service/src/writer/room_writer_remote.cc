@@ -5,6 +5,7 @@
 
 #include "common/status.h"
 #include "messaging-service/src/domain/matrix/room_servers.h"
+#include "messaging-service/src/domain/matrix/server_acl.h"
 #include "messaging-service/src/domain/relations.h"
 #include "messaging-service/src/events/messaging_events.h"
 #include "messaging-service/src/writer/room_writer.h"
@@ -54,7 +55,7 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
         if (membership == "join") joined.push_back(*write.member_id);
       }
       // Its origin sends it to the other servers: nothing is queued here.
-      if (event.type() == matrix::kMemberType) {
+      if (event.type() == matrix::kMemberType || event.type() == matrix::kServerAclType) {
         handle.servers = matrix::JoinedServers(handle.room->state(), server_name_);
       }
     } else if (event.type() == matrix::kMessageType && !IsEdit(event.content())) {

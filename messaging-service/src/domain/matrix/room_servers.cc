@@ -3,6 +3,7 @@
 #include <set>
 
 #include "messaging-service/src/domain/matrix/identifiers.h"
+#include "messaging-service/src/domain/matrix/server_acl.h"
 
 namespace messenger::matrix {
 
@@ -14,7 +15,12 @@ std::vector<std::string> JoinedServers(const StateMap& state, absl::string_view 
     // A malformed user id names no server to send to.
     if (server.ok() && *server != self) servers.insert(*server);
   }
-  return {servers.begin(), servers.end()};
+  const Event* acl = state.Get(kServerAclType, "");
+  std::vector<std::string> out;
+  for (const std::string& server : servers) {
+    if (AclAllows(acl, server)) out.push_back(server);
+  }
+  return out;
 }
 
 }  // namespace messenger::matrix

@@ -1,5 +1,6 @@
 // The servers taking part in a room: the server part of every joined member
-// in its current state. Outgoing federation sends a room's events to them.
+// in its current state, less those its server ACL denies. Outgoing
+// federation sends a room's events to them.
 #pragma once
 
 #include <string>
