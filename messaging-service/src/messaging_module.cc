@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/status.h"
+#include "messaging-service/src/federation/missing_events.h"
 #include "messaging-service/src/service/e2ee_sync_sections.h"
 #include "messaging-service/src/sharding/shard_plan.h"
 #include "messaging_migrations.h"
@@ -129,6 +130,8 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                                bool on, absl::Duration timeout) {
     return typing->Set(user, room, on, timeout);
   });
+  m->federation_rooms_->SetMissingEventsFetch(
+      federation::MissingEventsFrom(m->federation_->client()));
   m->outgoing_join_ = std::make_unique<federation::OutgoingJoin>(
       m->federation_->client(), m->federation_->remote_keys(), *m->federation_room_store_,
       *m->store_, m->manager_->writer(), common.server_name, key, SystemClock::Instance());

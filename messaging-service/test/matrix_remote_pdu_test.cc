@@ -111,11 +111,13 @@ TEST_F(RemotePduTest, UnknownPrevEventsAndForksAreRefusedWithAReason) {
   RemotePduDecision d = Decide(unknown);
   EXPECT_EQ(d.action, RemotePduAction::kRefuse);
   EXPECT_NE(d.reason.message().find(kNeverSeen), std::string::npos) << d.reason;
+  EXPECT_EQ(d.missing_prev_events, std::vector<std::string>{kNeverSeen});
   Apply(Remote(kPat, kMessageType, std::nullopt, {{"body", "first"}}));
   Event fork = Remote(kPat, kMessageType, std::nullopt, {{"body", "fork"}}, old_tip);
   d = Decide(fork);
   EXPECT_EQ(d.action, RemotePduAction::kRefuse);
   EXPECT_NE(d.reason.message().find("forked"), std::string::npos) << d.reason;
+  EXPECT_TRUE(d.missing_prev_events.empty());  // known, only older
 }
 
 TEST_F(RemotePduTest, LocalSendersAndOtherRoomsAreRefused) {

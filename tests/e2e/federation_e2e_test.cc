@@ -282,7 +282,7 @@ TEST_F(FederationE2eTest, RemoteServerJoinsReadsAndSendsIntoALocalRoom) {
       absl::StrCat("timeout 300 /usr/bin/python3 '", MESSENGER_FEDERATION_ROOMS_TEST,
                    "' --base http://127.0.0.1:", hs2_->http_port(), " --server ", kHs2, " --peer '",
                    kPy, ":", kPySeed, ":ed25519:py'", " --outsider '", kHs1, ":", kHs1Seed, ":",
-                   kHs1KeyId, "' > '", log, "' 2>&1");
+                   kHs1KeyId, "' --peer-address 127.0.0.1:", py_port_, " > '", log, "' 2>&1");
   const int status = std::system(command.c_str());
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "federation_rooms_test.py failed:" << Dump(log) << "\nhs2 log:" << Dump(hs2_->log_path());

@@ -9,13 +9,17 @@ on matrix.org's own python3-signedjson and python3-canonicaljson.
   federation_peer.py sign <seed> <key_id> <origin> <destination> <method> <uri> [<json body>]
       prints an X-Matrix Authorization header value.
   federation_peer.py serve <port> <server_name> <seed> <key_id> <name=host:port>...
-      a homeserver answering /_matrix/key/v2/server and /v1/query/profile; the
-      profile query's X-Matrix header is verified with the origin's keys,
-      fetched from the origin (addresses given). Runs until killed.
+      a homeserver answering /_matrix/key/v2/server, /v1/query/profile and
+      /v1/get_missing_events; X-Matrix headers are verified with the origin's
+      keys, fetched from the origin (addresses given). A test hands it the
+      events it holds with PUT /_test/events {"pdus": [...]}; GET
+      /_test/missing_calls counts the get_missing_events it answered. Runs
+      until killed.
 """
 import json
 import sys
 import time
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -82,30 +86,72 @@ class JsonHandler(BaseHTTPRequestHandler):
 class Peer(JsonHandler):
     server_name = seed = key_id = None
     hosts = {}
+    events = {}  # room id -> PDUs a test handed over
+    missing_calls = 0
+
+    def verified_origin(self, content=None):
+        """The X-Matrix origin of this request, its signature checked with
+        the origin's own keys; AssertionError and the like when it is bad."""
+        auth = parse_x_matrix(self.headers["Authorization"])
+        origin = auth["origin"]
+        with urllib.request.urlopen(
+                f"http://{self.hosts[origin]}/_matrix/key/v2/server", timeout=5) as r:
+            keys = json.load(r)
+        verify_keys(keys, origin)
+        verify_key = decode_verify_key_bytes(
+            auth["key"], decode_base64(keys["verify_keys"][auth["key"]]["key"]))
+        request = {"method": self.command, "uri": self.path, "origin": origin,
+                   "destination": auth["destination"],
+                   "signatures": {origin: {auth["key"]: auth["sig"]}}}
+        if content is not None:
+            request["content"] = content
+        assert auth["destination"] == self.server_name
+        verify_signed_json(request, origin, verify_key)
+        return origin
+
+    def body(self):
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
 
     def do_GET(self):
         if self.path == "/_matrix/key/v2/server":
             key = signing_key(self.seed, self.key_id)
             return self.answer(200, key_document(self.server_name, self.key_id, key))
+        if self.path == "/_test/missing_calls":
+            return self.answer(200, {"count": Peer.missing_calls})
         if self.path.startswith("/_matrix/federation/v1/query/profile"):
             try:
-                auth = parse_x_matrix(self.headers["Authorization"])
-                origin = auth["origin"]
-                with urllib.request.urlopen(
-                        f"http://{self.hosts[origin]}/_matrix/key/v2/server", timeout=5) as r:
-                    keys = json.load(r)
-                verify_keys(keys, origin)
-                verify_key = decode_verify_key_bytes(
-                    auth["key"], decode_base64(keys["verify_keys"][auth["key"]]["key"]))
-                request = {"method": "GET", "uri": self.path, "origin": origin,
-                           "destination": auth["destination"],
-                           "signatures": {origin: {auth["key"]: auth["sig"]}}}
-                assert auth["destination"] == self.server_name
-                verify_signed_json(request, origin, verify_key)
+                origin = self.verified_origin()
             except (AssertionError, KeyError, SignatureVerifyException, TypeError) as e:
                 return self.answer(401, {"errcode": "M_UNAUTHORIZED", "error": repr(e)})
             return self.answer(200, {"displayname": "verified " + origin})
         self.answer(404, {"errcode": "M_UNRECOGNIZED", "error": "unknown"})
+
+    def do_PUT(self):
+        if self.path == "/_test/events":
+            for pdu in self.body()["pdus"]:
+                Peer.events.setdefault(pdu["room_id"], []).append(pdu)
+            return self.answer(200, {})
+        self.answer(404, {"errcode": "M_UNRECOGNIZED", "error": "unknown"})
+
+    def do_POST(self):
+        prefix = "/_matrix/federation/v1/get_missing_events/"
+        if not self.path.startswith(prefix):
+            return self.answer(404, {"errcode": "M_UNRECOGNIZED", "error": "unknown"})
+        body = self.body()
+        try:
+            self.verified_origin(body)
+        except (AssertionError, KeyError, SignatureVerifyException, TypeError) as e:
+            return self.answer(401, {"errcode": "M_UNAUTHORIZED", "error": repr(e)})
+        Peer.missing_calls += 1
+        room_id = urllib.parse.unquote(self.path[len(prefix):])
+        # What this server holds of the room, newer than min_depth and not
+        # among what the asker has; the `limit` closest to latest_events.
+        held = [e for e in Peer.events.get(room_id, [])
+                if e["depth"] >= body.get("min_depth", 0)
+                and e.get("event_id") not in body["earliest_events"]]
+        held.sort(key=lambda e: e["depth"])
+        self.answer(200, {"events": [{k: v for k, v in e.items() if k != "event_id"}
+                                     for e in held[-body.get("limit", 10):]]})
 
     def log_message(self, *args):
         pass

@@ -22,6 +22,7 @@ import os
 import sys
 import time
 import urllib.parse
+import urllib.request
 import uuid
 
 from canonicaljson import encode_canonical_json
@@ -139,6 +140,19 @@ def remote_user_uuid(user_id):
     return str(uuid.UUID(bytes=bytes(b)))
 
 
+def hand_over(address, pdus):
+    """Gives the peer's stand-in events to answer get_missing_events with."""
+    request = urllib.request.Request(f"http://{address}/_test/events", method="PUT",
+                                     data=json.dumps({"pdus": pdus}).encode())
+    with urllib.request.urlopen(request, timeout=10) as r:
+        ok(r.status == 200, "events handed to the peer")
+
+
+def peer_calls(address):
+    with urllib.request.urlopen(f"http://{address}/_test/missing_calls", timeout=10) as r:
+        return json.load(r)["count"]
+
+
 def history(m, who, room_id):
     r = m.raw("GET", f"/v1/conversations/{urllib.parse.quote(room_id)}/messages",
               token=who["token"])
@@ -152,6 +166,8 @@ def main():
     parser.add_argument("--server", required=True)
     parser.add_argument("--peer", required=True)
     parser.add_argument("--outsider", required=True)
+    parser.add_argument("--peer-address", required=True,
+                        help="host:port of the peer's stand-in (federation_peer.py serve)")
     args = parser.parse_args()
     m = MatrixHttp(args.base)
     m.spec.api_dir = os.path.join(DEFAULT_SPEC_DIR, "api", "server-server")
@@ -330,6 +346,21 @@ def main():
     m3_id, m3 = message(pat, [m2_id], "still here")
     third = fed.call(peer, "PUT", f"{F}/v1/send/t3-{tag}", txn([m3]), spec=TXN).body
     ok(third == {"pdus": {m3_id: {}}}, f"after refusals: {third}")
+
+    # A gap: the peer sends an event after two this server never got. hs2
+    # asks the peer for them with get_missing_events (signed, verified by
+    # the stand-in) and applies all three in order.
+    gap1_id, gap1 = message(pat, [m3_id], "gap one", depth=101)
+    gap2_id, gap2 = message(pat, [gap1_id], "gap two", depth=102)
+    after_id, after = message(pat, [gap2_id], "after the gap", depth=103)
+    calls_before = peer_calls(args.peer_address)
+    hand_over(args.peer_address, [dict(gap1, event_id=gap1_id), dict(gap2, event_id=gap2_id)])
+    filled = fed.call(peer, "PUT", f"{F}/v1/send/t6-{tag}", txn([after]), spec=TXN).body
+    ok(filled == {"pdus": {after_id: {}}}, f"after the gap: {filled}")
+    ok(peer_calls(args.peer_address) == calls_before + 1, "one get_missing_events call")
+    texts = [x["text"] for x in history(m, alice, room_id)]
+    ok(texts[-3:] == ["gap one", "gap two", "after the gap"] or
+       texts[:3] == ["after the gap", "gap two", "gap one"], f"in order: {texts}")
 
     # Bad /send input.
     send = f"{F}/v1/send/t4-{tag}"

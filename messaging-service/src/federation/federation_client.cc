@@ -29,6 +29,19 @@ absl::Status RemoteError(const HttpReply& reply, absl::string_view what) {
   return absl::UnavailableError(detail);
 }
 
+absl::StatusOr<nlohmann::json> JsonAnswer(const absl::StatusOr<HttpReply>& reply,
+                                          const std::string& what) {
+  if (!reply.ok()) {
+    return absl::UnavailableError(absl::StrCat(what, ": ", reply.status().message()));
+  }
+  if (reply->status != 200) return RemoteError(*reply, what);
+  absl::StatusOr<nlohmann::json> body = matrix::ParseJson(reply->body);
+  if (!body.ok() || !body->is_object()) {
+    return absl::FailedPreconditionError(absl::StrCat(what, ": not a JSON object"));
+  }
+  return *body;
+}
+
 absl::StatusOr<HttpReply> FederationClient::Request(const std::string& method,
                                                     const std::string& destination,
                                                     const std::string& uri,

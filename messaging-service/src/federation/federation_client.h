@@ -21,6 +21,11 @@ std::string QueryEscape(absl::string_view value);
 // 400 InvalidArgument, 401/403 PermissionDenied, anything else Unavailable.
 absl::Status RemoteError(const HttpReply& reply, absl::string_view what);
 
+// A 200 answer's JSON object; anything else is that server's error
+// (RemoteError), an exchange that failed UNAVAILABLE.
+absl::StatusOr<nlohmann::json> JsonAnswer(const absl::StatusOr<HttpReply>& reply,
+                                          const std::string& what);
+
 class FederationClient {
  public:
   FederationClient(ServerResolver& resolver, HttpFetcher& fetcher, std::string origin,

@@ -305,7 +305,8 @@ absl::StatusOr<Json> FederationRooms::SendJoin(const InboundRequest& request,
               {"members_omitted", false}};
 }
 
-absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Event& event) {
+absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Event& event,
+                                     std::vector<std::string>* missing) {
   ASSIGN_OR_RETURN(std::vector<KnownPdu> already, store_.Pdus({event.event_id()}));
   if (!already.empty()) {
     // Received before: the same answer, nothing written twice.
@@ -351,12 +352,48 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
         return absl::OkStatus();
       });
   if (written.ok()) return absl::OkStatus();
+  if (missing != nullptr) *missing = decision.missing_prev_events;
   if (decision.action == matrix::RemotePduAction::kReject) {
     RETURN_IF_ERROR(
         store_.InsertRejected({event.event_id(), event.room_id(), event.canonical_json(), true},
                               origin, std::string(decision.reason.message()), clock_.Now()));
   }
   return written.status();
+}
+
+absl::Status FederationRooms::IngestFillingGap(const std::string& origin,
+                                               const matrix::Event& event, int& fetches_left) {
+  std::vector<std::string> missing;
+  absl::Status status = Ingest(origin, event, &missing);
+  if (status.ok() || missing.empty() || !fetch_missing_ || fetches_left <= 0) return status;
+  --fetches_left;
+  ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> row, messaging_.GetRoom(event.room_id()));
+  if (!row) return status;
+  absl::StatusOr<std::vector<Json>> fetched =
+      fetch_missing_(origin, {.room_id = event.room_id(),
+                              .earliest = {row->tip_event_id},
+                              .latest = {event.event_id()},
+                              .limit = kMaxMissingEvents,
+                              .min_depth = row->depth});
+  if (!fetched.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        status.message(), "; get_missing_events failed: ", fetched.status().message()));
+  }
+  std::vector<matrix::Event> gap;
+  for (const Json& pdu : *fetched) {
+    // A bad one leaves a hole: the retry below says what is still missing.
+    absl::StatusOr<matrix::CheckedPdu> checked = matrix::CheckPduFormatAndSignatures(pdu, keys_);
+    if (checked.ok() && checked->event.room_id() == event.room_id()) {
+      gap.push_back(std::move(checked->event));
+    }
+  }
+  std::stable_sort(gap.begin(), gap.end(), [](const matrix::Event& a, const matrix::Event& b) {
+    return a.depth() < b.depth();
+  });
+  for (const matrix::Event& e : gap) {
+    if (!Ingest(origin, e).ok()) break;  // the rest would not follow either
+  }
+  return Ingest(origin, event);
 }
 
 void FederationRooms::Typing(const std::string& origin, const Json& content,
@@ -386,11 +423,13 @@ absl::StatusOr<Json> FederationRooms::SendTransaction(const InboundRequest& requ
   if (kept) return matrix::ParseJson(*kept);
   ASSIGN_OR_RETURN(matrix::Transaction txn, matrix::ParseTransaction(request.body, origin));
   std::map<std::string, absl::Status> results;
+  int gap_fetches = kMaxGapFetchesPerTransaction;
   for (const Json& pdu : txn.pdus) {
     const std::string id = matrix::AnswerIdOf(pdu);
     if (id.empty()) continue;  // too malformed to be answered by id
     absl::StatusOr<matrix::CheckedPdu> checked = matrix::CheckPduFormatAndSignatures(pdu, keys_);
-    results[id] = checked.ok() ? Ingest(origin, checked->event) : checked.status();
+    results[id] =
+        checked.ok() ? IngestFillingGap(origin, checked->event, gap_fetches) : checked.status();
   }
   // Typing goes to local members; other EDUs (receipts, presence, device
   // lists, to-device) are accepted and ignored for now. Room EDUs from a

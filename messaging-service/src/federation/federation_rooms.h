@@ -16,6 +16,7 @@
 #include "messaging-service/src/domain/matrix/pdu_checks.h"
 #include "messaging-service/src/federation/federation_room_store.h"
 #include "messaging-service/src/federation/federation_store.h"
+#include "messaging-service/src/federation/missing_events.h"
 #include "messaging-service/src/federation/request_authenticator.h"
 #include "messaging-service/src/storage/messaging_store.h"
 #include "messaging-service/src/writer/room_writer.h"
@@ -27,6 +28,10 @@ namespace messenger::federation {
 inline constexpr int kMaxBackfill = 100;
 inline constexpr int kMaxMissingEvents = 50;
 inline constexpr size_t kMaxAuthChain = 5000;
+// get_missing_events calls one incoming transaction may make to its origin
+// (each at most kMaxMissingEvents events): a gap longer than that stays
+// refused, and the origin resends.
+inline constexpr int kMaxGapFetchesPerTransaction = 2;
 
 // The parameters of one route (path and query, decoded).
 struct RoomRoute {
@@ -75,6 +80,8 @@ class FederationRooms {
   absl::StatusOr<nlohmann::json> MakeJoin(const InboundRequest& request, const RoomRoute& route);
   absl::StatusOr<nlohmann::json> SendJoin(const InboundRequest& request, const RoomRoute& route);
   void SetTypingSink(TypingSink typing) { typing_ = std::move(typing); }
+  // Without one, an event after unknown prev_events is refused as it is.
+  void SetMissingEventsFetch(MissingEventsFetch fetch) { fetch_missing_ = std::move(fetch); }
 
   // Idempotent per (origin, txn_id): a retry gets the kept answer.
   absl::StatusOr<nlohmann::json> SendTransaction(const InboundRequest& request,
@@ -100,8 +107,14 @@ class FederationRooms {
   absl::StatusOr<std::vector<matrix::Event>> AuthChain(const std::vector<matrix::Event>& events);
   // The room state before `event` (rooms are linear: after its prev event).
   absl::StatusOr<std::vector<matrix::Event>> StateBefore(const matrix::Event& event);
-  // Checks an event `origin` sent and applies or rejects it.
-  absl::Status Ingest(const std::string& origin, const matrix::Event& event);
+  // Checks an event `origin` sent and applies or rejects it; `missing` gets
+  // the prev_events it was refused for not knowing.
+  absl::Status Ingest(const std::string& origin, const matrix::Event& event,
+                      std::vector<std::string>* missing = nullptr);
+  // Ingest, and when prev_events are unknown, fetch the gap from the origin
+  // (while `fetches_left`), apply it oldest first and try again.
+  absl::Status IngestFillingGap(const std::string& origin, const matrix::Event& event,
+                                int& fetches_left);
   nlohmann::json Envelope(nlohmann::json pdus) const;
   // An m.typing EDU of `origin` for one of its users (others are ignored).
   void Typing(const std::string& origin, const nlohmann::json& content,
@@ -116,6 +129,7 @@ class FederationRooms {
   std::string server_name_;
   const Clock& clock_;
   TypingSink typing_;
+  MissingEventsFetch fetch_missing_;
 };
 
 }  // namespace messenger::federation

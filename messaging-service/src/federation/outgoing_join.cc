@@ -16,19 +16,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// A 200 answer's JSON object; anything else is that server's error.
-absl::StatusOr<Json> Answer(const absl::StatusOr<HttpReply>& reply, const std::string& what) {
-  if (!reply.ok()) {
-    return absl::UnavailableError(absl::StrCat(what, ": ", reply.status().message()));
-  }
-  if (reply->status != 200) return RemoteError(*reply, what);
-  absl::StatusOr<Json> body = matrix::ParseJson(reply->body);
-  if (!body.ok() || !body->is_object()) {
-    return absl::FailedPreconditionError(absl::StrCat(what, ": not a JSON object"));
-  }
-  return *body;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> OutgoingJoin::Join(const RemoteJoinRequest& request) {
@@ -78,7 +65,7 @@ absl::StatusOr<std::string> OutgoingJoin::JoinVia(const RemoteJoinRequest& reque
   const std::string make_uri =
       absl::StrCat("/_matrix/federation/v1/make_join/", QueryEscape(request.room_id), "/",
                    QueryEscape(request.matrix_user_id), "?ver=", matrix::kRoomVersion);
-  ASSIGN_OR_RETURN(Json made, Answer(client_.Request("GET", server, make_uri, std::nullopt, true),
+  ASSIGN_OR_RETURN(Json made, JsonAnswer(client_.Request("GET", server, make_uri, std::nullopt, true),
                                      absl::StrCat("make_join on ", server)));
   ASSIGN_OR_RETURN(matrix::PduFields fields,
                    matrix::JoinFromTemplate(made, request.room_id, request.matrix_user_id,
@@ -87,7 +74,7 @@ absl::StatusOr<std::string> OutgoingJoin::JoinVia(const RemoteJoinRequest& reque
   const std::string send_uri =
       absl::StrCat("/_matrix/federation/v2/send_join/", QueryEscape(request.room_id), "/",
                    QueryEscape(join.event_id()));
-  ASSIGN_OR_RETURN(Json sent, Answer(client_.Request("PUT", server, send_uri, join.json(), true),
+  ASSIGN_OR_RETURN(Json sent, JsonAnswer(client_.Request("PUT", server, send_uri, join.json(), true),
                                      absl::StrCat("send_join on ", server)));
   ASSIGN_OR_RETURN(matrix::JoinedRoom joined, matrix::CheckSendJoinAnswer(sent, join, keys_));
 

@@ -55,9 +55,11 @@ RemotePduDecision DecideRemotePdu(const Event& event, absl::string_view origin,
       if (events.Find(prev) == nullptr) unknown.push_back(prev);
     }
     if (!unknown.empty()) {
-      return Refuse(absl::FailedPreconditionError(
+      RemotePduDecision refused = Refuse(absl::FailedPreconditionError(
           absl::StrCat("unknown prev_events ", absl::StrJoin(unknown, ", "),
-                       ": missing events are not fetched; send them first")));
+                       ": send them first")));
+      refused.missing_prev_events = std::move(unknown);
+      return refused;
     }
     return Refuse(absl::FailedPreconditionError(
         "the event does not follow the room's latest event: forked histories are not merged"));

@@ -5,12 +5,14 @@
 //
 // Rooms here stay linear (room.h): an event is applied only when its
 // prev_events are the room's latest event. An event whose prev_events are
-// unknown is refused (missing events are not fetched with
-// get_missing_events yet) and one whose prev_events are known but older
-// (a fork) is refused too (branches are not merged with state resolution
-// yet): the sender gets a clear per-event error and may resend it after
-// what it missed.
+// unknown is refused and names them (the caller may fetch them with
+// get_missing_events and try again); one whose prev_events are known but
+// older (a fork) is refused too (branches are not merged with state
+// resolution yet): the sender gets a clear per-event error.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -30,6 +32,8 @@ enum class RemotePduAction {
 struct RemotePduDecision {
   RemotePduAction action = RemotePduAction::kRefuse;
   absl::Status reason;  // OK for kApply
+  // Refused because these prev_events are unknown here.
+  std::vector<std::string> missing_prev_events;
 };
 
 // Whether a user of `server_name` is joined (current state).
