@@ -184,7 +184,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->grpc_->SetTypingManager(m->typing_.get(), m->store_.get());
   m->matrix_write_store_ = std::make_unique<PgMatrixWriteStore>(m->core_->pool());
   m->matrix_writes_ = std::make_unique<MatrixWrites>(
-      *m->manager_, *m->store_, *m->matrix_write_store_, *m->relations_, *m->friends_,
+      *m->manager_, *m->store_, *m->matrix_write_store_, *m->relations_,
       SystemClock::Instance(), SecureRng::Instance());
   m->matrix_membership_ = std::make_unique<MatrixMembership>(
       *m->manager_, *m->store_, *m->matrix_write_store_, *m->friends_, SystemClock::Instance(),

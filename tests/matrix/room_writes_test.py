@@ -283,8 +283,18 @@ def membership(m, alice, bob, carol):
     member(m, bob, group, "leave", LEAVE)  # declines the invite
     member(m, alice, group, "invite", INVITE, {"user_id": bob["user_id"]})
     member(m, bob, group, "join", JOIN)
+    # From bob's second send on, room and sender are known in memory and a
+    # message is written without reads first: a retry still answers the
+    # original, also once a new send of his is refused.
+    body, kept = {"msgtype": "m.text", "body": "kept"}, "kept-" + uuid.uuid4().hex
+    send(m, bob, group, "warm-" + kept, body)
+    sent = send(m, bob, group, kept, body).body["event_id"]
+    ok(send(m, bob, group, kept, body).body["event_id"] == sent, "a retry answers the original")
     # A banned member is removed in /v1.
     member(m, alice, group, "ban", BAN, {"user_id": bob["user_id"]})
+    ok(send(m, bob, group, kept, body).body["event_id"] == sent,
+       "a retry after the ban answers the original")
+    send(m, bob, group, "new-" + kept, body, expect=403, errcode="M_FORBIDDEN")
     ok(v1_members(m, alice, group) == [alice["uuid"]], "the ban is a /v1 removal")
 
     # Public rooms follow plain Matrix rules: non-friends are invited or join.

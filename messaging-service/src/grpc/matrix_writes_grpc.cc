@@ -1,14 +1,18 @@
 // MessagingService's Matrix client room writes. Run here, not forwarded (as
 // the relations): the writer's row lock keeps a write from any replica right.
+#include <memory>
+
 #include "common/status.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 
 namespace messenger::messaging {
 namespace {
 
+absl::Status NotAnObject() { return absl::InvalidArgumentError("the content is not a JSON object"); }
+
 absl::StatusOr<nlohmann::json> Content(const std::string& text) {
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_object()) return absl::InvalidArgumentError("the content is not a JSON object");
+  if (!json.is_object()) return NotAnObject();
   return json;
 }
 
@@ -19,15 +23,34 @@ absl::Status NotServed() { return absl::UnimplementedError("Matrix room writes a
 grpc::ServerUnaryReactor* MessagingGrpcService::SendMatrixEvent(
     grpc::CallbackServerContext* context, const v1::SendMatrixEventRequest* request,
     v1::SendMatrixEventResponse* response) {
-  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+  // Shared: the lambdas below are copied along the way.
+  auto in = std::make_shared<const MatrixSendInput>(MatrixSendInput{
+      request->user_id(), request->device_id(), request->room_id(), request->event_type(),
+      request->txn_id(), nlohmann::json::parse(request->content_json(), nullptr, false)});
+  auto send = [this, in, response](bool known_first) -> absl::Status {
     if (matrix_writes_ == nullptr) return NotServed();
-    MatrixSendInput in{request->user_id(), request->device_id(), request->room_id(),
-                       request->event_type(), request->txn_id(), nlohmann::json()};
-    ASSIGN_OR_RETURN(in.content, Content(request->content_json()));
-    ASSIGN_OR_RETURN(std::string event_id, matrix_writes_->Send(in));
+    if (!in->content.is_object()) return NotAnObject();
+    ASSIGN_OR_RETURN(std::string event_id, matrix_writes_->Send(*in, known_first));
     response->set_event_id(std::move(event_id));
     return absl::OkStatus();
-  });
+  };
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A message into a room known in memory: no thread waits for its commit,
+  // the batcher's thread answers (as /v1's SendMessage does).
+  if (matrix_writes_ != nullptr &&
+      matrix_writes_->TrySendAsync(
+          *in, [this, context, reactor, response, send](std::optional<std::string> event_id) {
+            if (event_id) {
+              response->set_event_id(std::move(*event_id));
+              return reactor->Finish(grpc::Status::OK);
+            }
+            // Not written (a retry, a refusal, ...): the full path answers.
+            grpcx::FinishOnPool(context, reactor, pool_, [send] { return send(false); });
+          })) {
+    return reactor;
+  }
+  grpcx::FinishOnPool(context, reactor, pool_, [send] { return send(true); });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* MessagingGrpcService::PutMatrixState(

@@ -51,7 +51,15 @@ absl::StatusOr<std::optional<std::string>> MatrixWrites::Earlier(const std::stri
   return sent->message.event_id;
 }
 
-absl::StatusOr<std::string> MatrixWrites::Send(const MatrixSendInput& in) {
+absl::StatusOr<std::string> MatrixWrites::Send(const MatrixSendInput& in, bool known_first) {
+  if (known_first) {
+    if (std::optional<MessageWrite> write = KnownWrite(in)) {
+      // Membership and power are the writer's auth rules; a reused key fails
+      // the commit, and is answered below as any refusal.
+      absl::StatusOr<StoredEvent> written = messaging_.writer().WriteMessage(*write);
+      if (written.ok()) return written->event_id;
+    }
+  }
   ASSIGN_OR_RETURN(std::string user, UserUuid(in.user_id));
   RETURN_IF_ERROR(ValidateTxnId(in.txn_id));
   if (!in.content.is_object()) return absl::InvalidArgumentError("the content is a JSON object");
@@ -62,12 +70,12 @@ absl::StatusOr<std::string> MatrixWrites::Send(const MatrixSendInput& in) {
                    Earlier(user, in.device_id, in.txn_id, hash));
   if (earlier) return *earlier;
   RETURN_IF_ERROR(messaging_.CheckMember(in.room_id, user));
-  ASSIGN_OR_RETURN(std::optional<RoomRow> room, store_.GetRoom(in.room_id));
+  ASSIGN_OR_RETURN(std::optional<RoomRow> room, messaging_.RoomRowOf(in.room_id));
   if (!room) return absl::NotFoundError("no such room");
   if (room->kind == "direct" && room->direct_key) {
     // The contact policy, asked now; a message is confirmed again at commit.
     const auto [a, b] = DirectPair(*room->direct_key);
-    ASSIGN_OR_RETURN(bool friends, friends_.AreFriends(a, b));
+    ASSIGN_OR_RETURN(bool friends, messaging_.FriendsRemembered(a, b));
     RETURN_IF_ERROR(CheckDirectSend(friends));
   }
   ASSIGN_OR_RETURN(std::optional<SentRelation> relation, SentRelationOf(in.type, in.content));
@@ -81,27 +89,63 @@ absl::StatusOr<std::string> MatrixWrites::Send(const MatrixSendInput& in) {
                   in.device_id, in.txn_id, hash);
 }
 
+std::optional<MessageWrite> MatrixWrites::KnownWrite(const MatrixSendInput& in) {
+  if (in.type != matrix::kMessageType || !in.content.is_object() || !ValidateTxnId(in.txn_id).ok() ||
+      !CheckMessageContent(in.content).ok()) {
+    return std::nullopt;
+  }
+  absl::StatusOr<std::string> user = UserUuid(in.user_id);
+  if (!user.ok()) return std::nullopt;
+  absl::StatusOr<std::optional<SentRelation>> relation = SentRelationOf(in.type, in.content);
+  if (!relation.ok() || *relation) return std::nullopt;
+  std::optional<MessagingManager::KnownSend> known = messaging_.KnownMatrixSend(in.room_id, *user);
+  if (!known) return std::nullopt;
+  return MessageOf(in, known->room, known->sender_mxid, *user,
+                   MatrixRequestHash(in.room_id, in.type, in.content));
+}
+
+bool MatrixWrites::TrySendAsync(const MatrixSendInput& in, SendDone done) {
+  std::optional<MessageWrite> write = KnownWrite(in);
+  if (!write) return false;
+  return messaging_.writer().TryWriteMessage(
+      std::move(*write),
+      [done = std::move(done)](absl::StatusOr<std::optional<StoredEvent>> written) {
+        if (written.ok() && *written) return done((*written)->event_id);
+        done(std::nullopt);
+      });
+}
+
+absl::Status MatrixWrites::CheckMessageContent(const nlohmann::json& content) {
+  if (content.value("msgtype", "") == "m.text") {
+    if (!content.contains("body") || !content["body"].is_string()) {
+      return absl::InvalidArgumentError("an m.text message has a string body");
+    }
+    RETURN_IF_ERROR(ValidateText(content["body"].get<std::string>()));
+  }
+  return absl::OkStatus();
+}
+
+MessageWrite MatrixWrites::MessageOf(const MatrixSendInput& in, const RoomRow& room,
+                                     const std::string& mxid, const std::string& user,
+                                     const std::string& hash) {
+  return MessageWrite{in.room_id,
+                      room.direct_key,
+                      {{mxid, matrix::kMessageType, std::nullopt, in.content, std::nullopt},
+                       user,
+                       std::nullopt},
+                      in.device_id,
+                      MatrixTxnKey(in.txn_id),
+                      hash};
+}
+
 absl::StatusOr<std::string> MatrixWrites::SendMessage(const MatrixSendInput& in,
                                                       const RoomRow& room,
                                                       const std::string& user,
                                                       const std::string& hash) {
-  // A text is held to /v1's rules: it is the same message there.
-  if (in.content.value("msgtype", "") == "m.text") {
-    if (!in.content.contains("body") || !in.content["body"].is_string()) {
-      return absl::InvalidArgumentError("an m.text message has a string body");
-    }
-    RETURN_IF_ERROR(ValidateText(in.content["body"].get<std::string>()));
-  }
+  RETURN_IF_ERROR(CheckMessageContent(in.content));
   ASSIGN_OR_RETURN(std::string mxid, messaging_.MatrixIdOf(user));
-  MessageWrite write{in.room_id,
-                     room.direct_key,
-                     {{mxid, matrix::kMessageType, std::nullopt, in.content, std::nullopt},
-                      user,
-                      std::nullopt},
-                     in.device_id,
-                     MatrixTxnKey(in.txn_id),
-                     hash};
-  absl::StatusOr<StoredEvent> written = messaging_.writer().WriteMessage(write);
+  absl::StatusOr<StoredEvent> written =
+      messaging_.writer().WriteMessage(MessageOf(in, room, mxid, user, hash));
   if (written.ok()) return written->event_id;
   // A concurrent retry took the key first: that one is the answer.
   if (absl::IsAlreadyExists(written.status()) || absl::IsPermissionDenied(written.status())) {

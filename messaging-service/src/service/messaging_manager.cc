@@ -205,6 +205,25 @@ absl::StatusOr<RoomRow> MessagingManager::KnownRoom(const std::string& room_id) 
   return *found;
 }
 
+absl::StatusOr<std::optional<RoomRow>> MessagingManager::RoomRowOf(const std::string& room_id) {
+  if (std::optional<RoomRow> cached = CachedRoom(room_id)) return cached;
+  ASSIGN_OR_RETURN(std::optional<RoomRow> found, store_.GetRoom(room_id));
+  if (found) room_rows_.Put(room_id, *found);
+  return found;
+}
+
+std::optional<MessagingManager::KnownSend> MessagingManager::KnownMatrixSend(
+    const std::string& room_id, const std::string& sender) {
+  std::optional<RoomRow> room = CachedRoom(room_id);
+  std::optional<std::string> mxid = mxids_.Get(sender);
+  if (!room || !mxid) return std::nullopt;
+  if (room->kind == "direct" && room->direct_key) {
+    const auto [a, b] = DirectPair(*room->direct_key);
+    if ((sender != a && sender != b) || !KnownFriends(a, b)) return std::nullopt;
+  }
+  return KnownSend{std::move(*room), std::move(*mxid)};
+}
+
 absl::Status MessagingManager::CheckJoined(const std::string& room_id, const std::string& user_id) {
   ASSIGN_OR_RETURN(std::optional<std::string> membership, store_.Membership(room_id, user_id));
   if (!membership) {

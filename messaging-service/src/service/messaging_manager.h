@@ -176,6 +176,22 @@ class MessagingManager {
   // and the users' Matrix ids.
   RoomWriter& writer() { return writer_; }
   absl::StatusOr<std::string> MatrixIdOf(const std::string& user_id) { return MatrixId(user_id); }
+  // The room's row, remembered after the first read (kind and direct_key
+  // never change); nullopt without such a room.
+  absl::StatusOr<std::optional<RoomRow>> RoomRowOf(const std::string& room_id);
+  // The contact policy of a pair, a "yes" remembered as /v1's sends do (every
+  // direct message is confirmed again just before it commits).
+  absl::StatusOr<bool> FriendsRemembered(const std::string& a, const std::string& b) {
+    return AreFriends(a, b);
+  }
+  // What a Matrix message of `sender` into `room_id` needs, when all of it is
+  // in memory: the room's row and the sender's Matrix id; in a direct room the
+  // sender is of the pair and its friendship is remembered. Otherwise nullopt.
+  struct KnownSend {
+    RoomRow room;
+    std::string sender_mxid;
+  };
+  std::optional<KnownSend> KnownMatrixSend(const std::string& room_id, const std::string& sender);
   absl::StatusOr<std::map<std::string, std::string>> MatrixIdsOf(
       const std::vector<std::string>& ids) {
     return MatrixIds(ids);
