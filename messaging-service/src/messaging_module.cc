@@ -151,6 +151,13 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
       [outgoing_typing](const std::string& user, const std::string& room, bool typing) {
         outgoing_typing->Changed(user, room, typing);
       });
+  m->outgoing_receipts_ = std::make_unique<OutgoingReceipts>(
+      *m->store_, m->manager_->writer(), *m->outgoing_sender_, common.server_name);
+  m->manager_->writer().SetReceiptSink(
+      [receipts = m->outgoing_receipts_.get()](const std::string& room, const std::string& user,
+                                               int64_t seq, absl::Time at) {
+        receipts->Advanced(user, room, seq, at);
+      });
   m->outgoing_sender_->Start();
   MessagingManager* manager = m->manager_.get();
   if (!sharding.advertise_address.empty()) {

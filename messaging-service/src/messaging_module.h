@@ -129,6 +129,7 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<federation::PgOutgoingStore> outgoing_store_;
   std::unique_ptr<federation::OutgoingSender> outgoing_sender_;
   std::unique_ptr<OutgoingTyping> outgoing_typing_;  // uses outgoing_sender_
+  std::unique_ptr<OutgoingReceipts> outgoing_receipts_;  // uses outgoing_sender_
 };
 
 }  // namespace messenger::messaging

@@ -84,6 +84,32 @@ TEST_F(RemotePduTest, OriginWithoutMemberIsRefused) {
   EXPECT_EQ(Decide(join, "other.test").action, RemotePduAction::kRefuse);
 }
 
+TEST_F(RemotePduTest, OriginWithoutMemberMayDeclineItsUsersInvite) {
+  // Not invited: the leave of a user of a server with no one joined is refused.
+  RemotePduDecision stray = Decide(Remote(kMallory, kMemberType, kMallory, {{"membership", "leave"}}));
+  EXPECT_EQ(stray.action, RemotePduAction::kRefuse);
+  EXPECT_EQ(stray.reason.code(), absl::StatusCode::kPermissionDenied);
+  // alice invites pat; pat's server declines with pat's leave (send_leave).
+  const nlohmann::json invite_content = {{"membership", "invite"}};
+  EventDraft draft{kAlice, kMemberType, kPat, invite_content, std::nullopt};
+  absl::StatusOr<Event> invite = BuildPdu({.room_id = kRoomId,
+                                           .sender = kAlice,
+                                           .type = kMemberType,
+                                           .state_key = kPat,
+                                           .content = invite_content,
+                                           .prev_events = room_.forward_extremities(),
+                                           .auth_events = room_.AuthEventIds(draft),
+                                           .depth = room_.depth() + 1,
+                                           .origin_server_ts = ++ts_},
+                                          kLocal, local_key_);
+  ASSERT_TRUE(invite.ok()) << invite.status();
+  ASSERT_TRUE(room_.Accept(*invite).ok());
+  known_.Add(*invite);
+  Apply(Remote(kPat, kMemberType, kPat, {{"membership", "leave"}}));
+  EXPECT_EQ(room_.state().Membership(kPat), "leave");
+  EXPECT_FALSE(ServerHasJoinedMember(room_.state(), kRemote));
+}
+
 TEST_F(RemotePduTest, SenderNotJoinedIsRejectedByTheAuthRules) {
   Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
   RemotePduDecision d = Decide(Remote(kMallory, kMessageType, std::nullopt, {{"body", "x"}}));

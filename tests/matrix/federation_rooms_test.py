@@ -4,7 +4,9 @@ routes (event, state, state_ids, backfill, get_missing_events) answer the
 joined server and refuse one without members, and PUT /send delivers PDUs
 (accepted, redacted on a content hash mismatch, rejected by the auth rules,
 refused for an unknown room or unknown prev_events, a forged signature),
-idempotently per txnId. Every PDU is built, hashed and signed here with
+idempotently per txnId; an m.receipt EDU moves the remote user's read marker
+(shown in local /v3/sync); the remote user leaves (make_leave, send_leave
+v2). Every PDU is built, hashed and signed here with
 matrix.org's signedjson/canonicaljson (an independent implementation), and
 every answer is validated against the spec's server-server schemas.
 
@@ -372,6 +374,7 @@ def main():
              expect=400)
     fed.call(peer, "PUT", send, txn([m3] * 51), expect=400)
 
+    receipts(m, fed, peer, alice, room_id, pat, m3_id, tag)
     # Server ACLs: alice denies the peer's server. Its PDUs are refused one
     # by one (nothing stored), the protected routes answer 403 M_FORBIDDEN,
     # and a server the ACL still allows is served as before.
@@ -393,7 +396,88 @@ def main():
     zed = f"@zed:{outsider.name}"
     fed.call(outsider, "GET", f"{F}/v1/make_join/{q(room_id)}/{q(zed)}", query={"ver": "10"},
              spec=MAKE)
+    # Lifted: the peer is served again (and may leave, below).
+    lifted = m.raw("PUT", f"{C}/rooms/{q(room_id)}/state/m.room.server_acl/",
+                   {"allow": ["*"]}, token=alice["token"])
+    ok(lifted.status == 200, f"the ACL lifted: {lifted}")
+    fed.call(peer, "GET", f"{F}/v1/state_ids/{q(room_id)}", query={"event_id": join_id},
+             spec=STATE_IDS)
+    leave(m, fed, peer, outsider, alice, room_id, pat, mallory, args.server)
     print(f"OK ({m.checked} answers validated against the spec)")
+
+
+def receipts(m, fed, peer, alice, room_id, pat, event_id, tag):
+    """An m.receipt EDU: pat's m.read shows in alice's /v3/sync ephemeral;
+    a receipt the peer sends for another server's user, or of a shape that
+    does not fit, is dropped without failing the transaction."""
+    def edu(content):
+        return {"edu_type": "m.receipt", "content": content}
+    read = {"data": {"ts": int(time.time() * 1000)}, "event_ids": [event_id]}
+    body = {"origin": peer.name, "origin_server_ts": int(time.time() * 1000), "pdus": [],
+            "edus": [edu({room_id: {"m.read": {"@zed:elsewhere.test": read}}}),
+                     edu({room_id: {"m.read": {pat: {"event_ids": "nope"}}}}),
+                     edu({room_id: "nope"}), edu([]),
+                     edu({"!nope:nowhere.test": {"m.read": {pat: read}}}),
+                     edu({room_id: {"m.read": {pat: read}}})]}
+    fed.call(peer, "PUT", f"{F}/v1/send/r1-{tag}", body,
+             spec=("transactions.yaml", "/send/{txnId}"))
+
+    def receipt_users():
+        sync = m.raw("GET", C + "/sync", token=alice["token"])
+        ok(sync.status == 200, f"/v3/sync: {sync}")
+        room = sync.body.get("rooms", {}).get("join", {}).get(room_id, {})
+        users = {}
+        for e in room.get("ephemeral", {}).get("events", []):
+            if e["type"] == "m.receipt":
+                for eid, types in e["content"].items():
+                    for user_id in types.get("m.read", {}):
+                        users[user_id] = eid
+        return users
+    users = until("pat's receipt in alice's /v3/sync",
+                  lambda: (lambda u: u if pat in u else None)(receipt_users()))
+    ok(users[pat] == event_id, f"pat read up to {event_id}: {users}")
+    ok("@zed:elsewhere.test" not in users, f"another server's user: {users}")
+
+
+def leave(m, fed, peer, outsider, alice, room_id, pat, mallory, server):
+    """make_leave/send_leave: refusals are 4xx, then pat leaves the room."""
+    q = urllib.parse.quote
+    MAKE_LEAVE = ("leaving-v1.yaml", "/make_leave/{roomId}/{userId}")
+    SEND_LEAVE = ("leaving-v2.yaml", "/send_leave/{roomId}/{eventId}")
+    make = f"{F}/v1/make_leave/{q(room_id)}/{q(pat)}"
+    fed.call(None, "GET", make, expect=401, errcode="M_UNAUTHORIZED")
+    fed.call(peer, "GET", f"{F}/v1/make_leave/{q(room_id)}/{q('@zed:' + outsider.name)}",
+             expect=403, errcode="M_FORBIDDEN")
+    fed.call(peer, "GET", f"{F}/v1/make_leave/{q(room_id)}/{q('not a user')}", expect=400)
+    fed.call(peer, "GET", f"{F}/v1/make_leave/{q('!nope:' + server)}/{q(pat)}", expect=404,
+             errcode="M_NOT_FOUND")
+    fed.call(peer, "GET", f"{F}/v1/make_leave/{q(room_id)}/{q(mallory)}", expect=403,
+             errcode="M_FORBIDDEN")  # never joined
+    template = fed.call(peer, "GET", make, spec=MAKE_LEAVE).body
+    ok(template["event"]["content"] == {"membership": "leave"}, f"template: {template}")
+    leave_id, leave_pdu = peer.finish_pdu(template["event"])
+    send = f"{F}/v2/send_leave/{q(room_id)}/{q(leave_id)}"
+    fed.call(None, "PUT", send, leave_pdu, expect=401, errcode="M_UNAUTHORIZED")
+    fed.call(outsider, "PUT", send, leave_pdu, expect=403, errcode="M_FORBIDDEN")
+    fed.call(peer, "PUT", f"{F}/v2/send_leave/{q(room_id)}/{q('$notthisone')}", leave_pdu,
+             expect=400)
+    fed.call(peer, "PUT", send, raw_body=b"{nope", expect=400)
+    joining = dict(template["event"], content={"membership": "join"})
+    join_id, join_pdu = peer.finish_pdu(joining)
+    fed.call(peer, "PUT", f"{F}/v2/send_leave/{q(room_id)}/{q(join_id)}", join_pdu, expect=400)
+    forged_id, forged = Server(
+        f"{peer.name}:b3RoZXIgc2VlZCBub2JvZHkgcHVibGlzaGVkIHlldCE:{peer.key_id}").finish_pdu(
+        template["event"])
+    fed.call(peer, "PUT", f"{F}/v2/send_leave/{q(room_id)}/{q(forged_id)}", forged,
+             expect=403, errcode="M_FORBIDDEN")  # the event's signature, not the request's
+    answer = fed.call(peer, "PUT", send, leave_pdu, spec=SEND_LEAVE).body
+    ok(answer == {}, f"send_leave answers an empty object: {answer}")
+    # A retry is answered the same way, nothing written twice.
+    fed.call(peer, "PUT", send, leave_pdu, spec=SEND_LEAVE)
+    members = m.raw("GET", f"{C}/rooms/{q(room_id)}/joined_members", token=alice["token"])
+    ok(pat not in members.body["joined"], f"pat left: {members}")
+    # Left: a second leave has nothing to leave.
+    fed.call(peer, "GET", make, expect=403, errcode="M_FORBIDDEN")
 
 
 if __name__ == "__main__":

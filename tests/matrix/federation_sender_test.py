@@ -8,7 +8,7 @@ implementation). Checked: messages sent over /v1 arrive exactly once and in
 order; while the peer is down they queue and arrive once it is back; a peer
 answering 500 gets the same txnId again after growing waits; a 400 drops the
 transaction (the spec's refusal), a 401 is retried; typing goes out as m.typing
-EDUs.
+EDUs and a read receipt as an m.receipt EDU.
 
     /usr/bin/python3 federation_sender_test.py --base http://127.0.0.1:8080 \\
         --server hs1.test --peer peer.test:<seed>:ed25519:p --port 12345 \\
@@ -296,6 +296,28 @@ def main():
         until(f"m.typing {on} at the peer", lambda: want in inbox.edus)
     typed(True)
     typed(False)
+    check_clean()
+
+    # 6. alice's read receipt (/v1 seen) reaches the peer as m.receipt: her
+    #    m.read on the message at that seq, with the time it moved.
+    page = m.raw("GET", f"/v1/conversations/{q(room_id)}/messages", token=alice["token"],
+                 query={"limit": "5"})
+    ok(page.status == 200, f"history: {page}")
+    seq = next(x["seq"] for x in page.body["messages"] if x["message_id"] == unauthorized)
+    before = int(time.time() * 1000)
+    r = m.raw("POST", f"/v1/conversations/{q(room_id)}/seen", {"seq": seq}, token=alice["token"])
+    ok(r.status == 204, f"seen: {r}")
+
+    def receipt():
+        for edu in list(inbox.edus):
+            read = edu.get("content", {}).get(room_id, {}).get("m.read", {})
+            if edu.get("edu_type") == "m.receipt" and alice["user_id"] in read:
+                return read[alice["user_id"]]
+        return None
+    got = until("m.receipt at the peer", receipt)
+    ok(got["event_ids"] == [unauthorized], f"the receipt's event: {got}")
+    ok(isinstance(got["data"]["ts"], int) and got["data"]["ts"] >= before - 5000,
+       f"the receipt's ts: {got}")
     check_clean()
     peer.stop()
     print(f"OK ({len(inbox.received)} PDUs in {len(inbox.answers)} transactions verified)")

@@ -2,9 +2,12 @@
 alice@hs1 creates a public room, bob@hs2 joins it through /join with
 server_name (make_join and send_join between the two servers), messages go
 both ways (each seen exactly once and in order in the other's /v3/sync,
-/messages and /v1 history), typing crosses; then, in the phases the C++ test
+/messages and /v1 history), typing and read receipts cross (m.typing and
+m.receipt EDUs; a receipt sent through the Matrix API on one side and /v1
+seen on the other); then, in the phases the C++ test
 drives around stopping and restarting hs2, messages sent while hs2 is down
-arrive once each and in order after it is back. Every answer is checked
+arrive once each and in order after it is back, and bob's leave on hs2
+reaches hs1. Every answer is checked
 against the spec schemas.
 
     federation_two_servers_test.py --hs1 URL --hs2 URL --state FILE \
@@ -27,6 +30,7 @@ MESSAGES = ("message_pagination.yaml", "/rooms/{roomId}/messages")
 JOINED = ("list_joined_rooms.yaml", "/joined_rooms")
 MEMBERS = ("rooms.yaml", "/rooms/{roomId}/joined_members")
 TYPING = ("typing.yaml", "/rooms/{roomId}/typing/{userId}")
+RECEIPT = ("receipts.yaml", "/rooms/{roomId}/receipt/{receiptType}/{eventId}")
 
 
 class Syncer:
@@ -39,6 +43,7 @@ class Syncer:
         self.seen = []        # event ids, in sync order, duplicates kept
         self.seen_at = {}     # event id -> monotonic time first seen
         self.typing = set()   # user ids typing, as last reported
+        self.read = {}        # user id -> event id of its m.read, as last reported
 
     def poll(self, timeout_ms=2000):
         query = {"timeout": str(timeout_ms)}
@@ -55,6 +60,10 @@ class Syncer:
         for e in room.get("ephemeral", {}).get("events", []):
             if e["type"] == "m.typing":
                 self.typing = set(e["content"]["user_ids"])
+            if e["type"] == "m.receipt":
+                for event_id, types in e["content"].items():
+                    for user_id in types.get("m.read", {}):
+                        self.read[user_id] = event_id
 
     def wait_for(self, event_id, deadline_s=30):
         def got():
@@ -68,6 +77,12 @@ class Syncer:
             self.poll(timeout_ms=1000)
             return (user_id in self.typing) == typing
         until(f"{user_id} typing={typing} in {self.who['user_id']}'s sync", got, deadline_s)
+
+    def wait_read(self, user_id, event_id, deadline_s=30):
+        def got():
+            self.poll(timeout_ms=1000)
+            return self.read.get(user_id) == event_id
+        until(f"{user_id} read {event_id} in {self.who['user_id']}'s sync", got, deadline_s)
 
 
 def send(m, who, room_id, text):
@@ -183,6 +198,19 @@ def phase_join(args, hs1, hs2):
              {"typing": True, "timeout": 30000}, token=bob["token"])
     a_sync.wait_typing(bob["user_id"], True)
 
+    # Read receipts cross both ways: alice's Matrix receipt on bob's last
+    # message reaches bob's sync on hs2; bob's /v1 seen of alice's last
+    # message (hs2's own seq for it) reaches alice's sync on hs1.
+    hs1.call(RECEIPT, "POST",
+             f"{C}/rooms/{q(room_id)}/receipt/m.read/{q(order[-1])}", {}, token=alice["token"])
+    b_sync.wait_read(alice["user_id"], order[-1])
+    page = hs2.raw("GET", f"/v1/conversations/{q(room_id)}/messages", token=bob["token"],
+                   query={"limit": "100"})
+    seq = next(x["seq"] for x in page.body["messages"] if x["message_id"] == order[-2])
+    r = hs2.raw("POST", f"/v1/conversations/{q(room_id)}/seen", {"seq": seq}, token=bob["token"])
+    ok(r.status == 204, f"/v1 seen on hs2: {r}")
+    a_sync.wait_read(bob["user_id"], order[-2])
+
     with open(args.state, "w") as f:
         json.dump({"alice": alice, "bob": bob, "room_id": room_id, "order": order}, f)
 
@@ -212,6 +240,19 @@ def phase_up(args, hs1, hs2, state):
           lambda: eid in history(hs1, state["alice"], room_id), 60)
     exactly_once_in_order("hs1 /messages at the end", history(hs1, state["alice"], room_id),
                           order + [eid])
+
+    # bob leaves on hs2: the leave reaches hs1 (the sender sends it to the
+    # room's servers before and after it), and hs1 stops counting bob in.
+    hs2.call(("leaving.yaml", "/rooms/{roomId}/leave"), "POST",
+             f"{C}/rooms/{q(room_id)}/leave", {}, token=bob["token"])
+
+    def bob_gone():
+        members = hs1.call(MEMBERS, "GET", f"{C}/rooms/{q(room_id)}/joined_members",
+                           token=state["alice"]["token"]).body["joined"]
+        return set(members) == {state["alice"]["user_id"]}
+    until("bob's leave on hs1", bob_gone, 60)
+    joined = hs2.call(JOINED, "GET", C + "/joined_rooms", token=bob["token"]).body
+    ok(room_id not in joined["joined_rooms"], f"bob's joined_rooms on hs2: {joined}")
 
 
 def main():

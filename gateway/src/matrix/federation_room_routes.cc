@@ -1,5 +1,6 @@
 // Federation room routes (issue 16): event, state, state_ids, backfill,
-// get_missing_events, make_join, send_join (v2) and send. Forwarded to
+// get_missing_events, make_join, send_join (v2), make_leave, send_leave (v2)
+// and send. Forwarded to
 // messaging's FederationRoomService, which authenticates the X-Matrix
 // request and checks everything; the gateway only shapes the parameters.
 #include "common/status.h"
@@ -75,12 +76,21 @@ void AddFederationRoomRoutes(Gateway& gw) {
              for (std::string& v : versions) r.add_room_versions(std::move(v));
              return absl::OkStatus();
            }));
+  const auto room_and_event = [](RouteContext& c, RoomRequest& r) {
+    r.set_room_id(c.params["room_id"]);
+    r.set_event_id(c.params["event_id"]);
+    return absl::OkStatus();
+  };
   gw.Route("PUT", "/_matrix/federation/v2/send_join/{room_id:room}/{event_id:message}", false,
-           Forward(gw, &Stub::SendJoin, [](RouteContext& c, RoomRequest& r) {
+           Forward(gw, &Stub::SendJoin, room_and_event));
+  gw.Route("GET", v1 + "/make_leave/{room_id:room}/{user_id}", false,
+           Forward(gw, &Stub::MakeLeave, [](RouteContext& c, RoomRequest& r) {
              r.set_room_id(c.params["room_id"]);
-             r.set_event_id(c.params["event_id"]);
+             r.set_user_id(c.params["user_id"]);
              return absl::OkStatus();
            }));
+  gw.Route("PUT", "/_matrix/federation/v2/send_leave/{room_id:room}/{event_id:message}", false,
+           Forward(gw, &Stub::SendLeave, room_and_event));
   gw.Route("PUT", v1 + "/send/{txn_id}", false,
            Forward(gw, &Stub::SendTransaction, [](RouteContext& c, RoomRequest& r) {
              r.set_txn_id(c.params["txn_id"]);

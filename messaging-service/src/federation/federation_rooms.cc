@@ -228,8 +228,8 @@ absl::StatusOr<Json> FederationRooms::GetMissingEvents(const InboundRequest& req
   return Json{{"events", PduArray(events)}};
 }
 
-absl::StatusOr<Json> FederationRooms::MakeJoin(const InboundRequest& request,
-                                               const RoomRoute& route) {
+absl::StatusOr<std::string> FederationRooms::RequestingUser(const InboundRequest& request,
+                                                            const RoomRoute& route) {
   ASSIGN_OR_RETURN(std::string origin, auth_.Authenticate(request));
   if (!matrix::IsValidUserId(route.user_id)) {
     return absl::InvalidArgumentError("user_id is not a valid Matrix user id");
@@ -238,22 +238,15 @@ absl::StatusOr<Json> FederationRooms::MakeJoin(const InboundRequest& request,
   if (user_server != origin) {
     return absl::PermissionDeniedError("the user is not on the requesting server");
   }
-  if (std::find(route.room_versions.begin(), route.room_versions.end(), matrix::kRoomVersion) ==
-      route.room_versions.end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the room is version ", matrix::kRoomVersion, ", which ver does not name"));
-  }
-  ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> row, messaging_.GetRoom(route.room_id));
-  if (!row) return absl::NotFoundError("unknown room");
-  ASSIGN_OR_RETURN(matrix::StateMap state, CurrentState(route.room_id));
-  RETURN_IF_ERROR(CheckAcl(state, origin));
-  if (state.JoinRule() != "public") {
-    return absl::PermissionDeniedError("only public rooms can be joined from other servers");
-  }
+  return origin;
+}
+
+Json FederationRooms::MembershipTemplate(const RoomRoute& route, const messaging::RoomRow& row,
+                                         matrix::StateMap state, const std::string& membership) {
   const matrix::Room room =
-      matrix::Room::Restore(route.room_id, std::move(state), {row->tip_event_id}, row->depth);
+      matrix::Room::Restore(route.room_id, std::move(state), {row.tip_event_id}, row.depth);
   const matrix::EventDraft draft{route.user_id, matrix::kMemberType, route.user_id,
-                                 Json{{"membership", "join"}}, std::nullopt};
+                                 Json{{"membership", membership}}, std::nullopt};
   Json event = {{"room_id", route.room_id},
                 {"sender", route.user_id},
                 {"type", matrix::kMemberType},
@@ -267,27 +260,59 @@ absl::StatusOr<Json> FederationRooms::MakeJoin(const InboundRequest& request,
   return Json{{"event", std::move(event)}, {"room_version", matrix::kRoomVersion}};
 }
 
-absl::StatusOr<Json> FederationRooms::SendJoin(const InboundRequest& request,
+absl::StatusOr<Json> FederationRooms::MakeJoin(const InboundRequest& request,
                                                const RoomRoute& route) {
+  ASSIGN_OR_RETURN(std::string origin, RequestingUser(request, route));
+  if (std::find(route.room_versions.begin(), route.room_versions.end(), matrix::kRoomVersion) ==
+      route.room_versions.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the room is version ", matrix::kRoomVersion, ", which ver does not name"));
+  }
+  ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> row, messaging_.GetRoom(route.room_id));
+  if (!row) return absl::NotFoundError("unknown room");
+  ASSIGN_OR_RETURN(matrix::StateMap state, CurrentState(route.room_id));
+  RETURN_IF_ERROR(CheckAcl(state, origin));
+  if (state.JoinRule() != "public") {
+    return absl::PermissionDeniedError("only public rooms can be joined from other servers");
+  }
+  return MembershipTemplate(route, *row, std::move(state), "join");
+}
+
+absl::StatusOr<std::pair<std::string, matrix::Event>> FederationRooms::MembershipPdu(
+    const InboundRequest& request, const RoomRoute& route, const std::string& membership) {
   ASSIGN_OR_RETURN(std::string origin, auth_.Authenticate(request));
   absl::StatusOr<Json> body = matrix::ParseJson(request.body);
   if (!body.ok() || !body->is_object()) return absl::InvalidArgumentError("the body is not a PDU");
-  ASSIGN_OR_RETURN(matrix::CheckedPdu checked, matrix::CheckPduFormatAndSignatures(*body, keys_));
-  const matrix::Event& event = checked.event;
+  absl::StatusOr<matrix::CheckedPdu> checked = matrix::CheckPduFormatAndSignatures(*body, keys_);
+  // The request is authenticated; a bad signature of the event is a refusal
+  // of the event (403), not of the request (401).
+  if (absl::IsUnauthenticated(checked.status())) {
+    return absl::PermissionDeniedError(checked.status().message());
+  }
+  RETURN_IF_ERROR(checked.status());
+  const matrix::Event& event = checked->event;
   if (event.event_id() != route.event_id) {
     return absl::InvalidArgumentError("the event's id is not the one in the path");
   }
   if (event.room_id() != route.room_id) {
     return absl::InvalidArgumentError("the event is for another room");
   }
-  if (event.type() != matrix::kMemberType || event.membership() != "join" ||
+  if (event.type() != matrix::kMemberType || event.membership() != membership ||
       event.state_key() != event.sender()) {
-    return absl::InvalidArgumentError("the event is not the join of its sender");
+    return absl::InvalidArgumentError(
+        absl::StrCat("the event is not the ", membership, " of its sender"));
   }
   ASSIGN_OR_RETURN(std::string sender_server, matrix::ServerNameOf(event.sender()));
   if (sender_server != origin) {
     return absl::PermissionDeniedError("the user is not on the requesting server");
   }
+  return std::make_pair(std::move(origin), std::move(checked->event));
+}
+
+absl::StatusOr<Json> FederationRooms::SendJoin(const InboundRequest& request,
+                                               const RoomRoute& route) {
+  ASSIGN_OR_RETURN(auto checked, MembershipPdu(request, route, "join"));
+  const auto& [origin, event] = checked;
   ASSIGN_OR_RETURN(matrix::StateMap current, CurrentState(route.room_id));
   RETURN_IF_ERROR(CheckAcl(current, origin));
   if (current.JoinRule() != "public") {
@@ -431,16 +456,16 @@ absl::StatusOr<Json> FederationRooms::SendTransaction(const InboundRequest& requ
     results[id] =
         checked.ok() ? IngestFillingGap(origin, checked->event, gap_fetches) : checked.status();
   }
-  // Typing goes to local members; other EDUs (receipts, presence, device
+  // Typing and receipts go to local members; other EDUs (presence, device
   // lists, to-device) are accepted and ignored for now. Room EDUs from a
   // server the room's ACL denies are dropped.
   std::map<std::string, bool> acl_memo;  // room -> allowed, for this transaction
   for (const Json& edu : txn.edus) {
     const auto type = edu.find("edu_type");
     const auto content = edu.find("content");
-    if (type != edu.end() && *type == "m.typing" && content != edu.end()) {
-      Typing(origin, *content, acl_memo);
-    }
+    if (type == edu.end() || content == edu.end()) continue;
+    if (*type == "m.typing") Typing(origin, *content, acl_memo);
+    if (*type == "m.receipt") Receipts(origin, *content, acl_memo);
   }
   ASSIGN_OR_RETURN(std::string answer, matrix::CanonicalJson(matrix::TransactionAnswer(results)));
   ASSIGN_OR_RETURN(std::string first,

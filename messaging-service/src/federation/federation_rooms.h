@@ -1,12 +1,14 @@
 // Rooms over federation (issue 16): the reading routes (event, state,
 // state_ids, backfill, get_missing_events) for servers with a member joined,
-// make_join/send_join into a local public room, and PUT /send with its PDUs
+// make_join/send_join into a local public room, make_leave/send_leave out of
+// a local room, and PUT /send with its PDUs
 // entering rooms through RoomWriter::WriteRemoteEvent. Every call
 // authenticates the X-Matrix request first. Answers are the spec's bodies.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,8 @@ struct RoomRoute {
 // How long a remote user's typing notice lasts (the m.typing EDU has no
 // timeout; it is refreshed by the typer's server).
 inline constexpr absl::Duration kRemoteTypingTimeout = absl::Seconds(30);
+// The m.read receipts taken from one m.receipt EDU (the rest are dropped).
+inline constexpr int kMaxReceiptsPerEdu = 100;
 
 class FederationRooms {
  public:
@@ -79,6 +83,10 @@ class FederationRooms {
                                                   const RoomRoute& route);
   absl::StatusOr<nlohmann::json> MakeJoin(const InboundRequest& request, const RoomRoute& route);
   absl::StatusOr<nlohmann::json> SendJoin(const InboundRequest& request, const RoomRoute& route);
+  // federation_leave.cc: a remote user of the requesting server leaves (or
+  // declines an invite to) a local room it is joined or invited to.
+  absl::StatusOr<nlohmann::json> MakeLeave(const InboundRequest& request, const RoomRoute& route);
+  absl::StatusOr<nlohmann::json> SendLeave(const InboundRequest& request, const RoomRoute& route);
   void SetTypingSink(TypingSink typing) { typing_ = std::move(typing); }
   // Without one, an event after unknown prev_events is refused as it is.
   void SetMissingEventsFetch(MissingEventsFetch fetch) { fetch_missing_ = std::move(fetch); }
@@ -102,6 +110,17 @@ class FederationRooms {
   absl::StatusOr<nlohmann::json> State(const InboundRequest& request, const RoomRoute& route,
                                        bool ids_only);
   absl::StatusOr<matrix::StateMap> CurrentState(const std::string& room_id);
+  // make_join/make_leave: the authenticated origin, `route.user_id` one of its users.
+  absl::StatusOr<std::string> RequestingUser(const InboundRequest& request,
+                                             const RoomRoute& route);
+  // The unsigned template of `route.user_id`'s `membership` after the room's
+  // latest event.
+  nlohmann::json MembershipTemplate(const RoomRoute& route, const messaging::RoomRow& row,
+                                    matrix::StateMap state, const std::string& membership);
+  // send_join/send_leave: the origin and the checked body, the `membership`
+  // of its sender, a user of the origin, for the route's room and event id.
+  absl::StatusOr<std::pair<std::string, matrix::Event>> MembershipPdu(
+      const InboundRequest& request, const RoomRoute& route, const std::string& membership);
   absl::StatusOr<std::vector<matrix::Event>> Events(const std::vector<std::string>& ids);
   // The auth events of `events`, recursively (bounded by kMaxAuthChain).
   absl::StatusOr<std::vector<matrix::Event>> AuthChain(const std::vector<matrix::Event>& events);
@@ -119,6 +138,12 @@ class FederationRooms {
   // An m.typing EDU of `origin` for one of its users (others are ignored).
   void Typing(const std::string& origin, const nlohmann::json& content,
               std::map<std::string, bool>& acl_memo);
+  // An m.receipt EDU of `origin` (federation_receipts.cc): its users' m.read
+  // markers move, in rooms whose ACL allows `origin`; the rest is ignored.
+  void Receipts(const std::string& origin, const nlohmann::json& content,
+                std::map<std::string, bool>& acl_memo);
+  absl::Status Receipt(const std::string& origin, const std::string& room_id,
+                       const std::string& user_id, const nlohmann::json& receipt);
 
   RequestAuthenticator& auth_;
   matrix::ServerKeySource& keys_;

@@ -60,6 +60,14 @@ grpc::ServerUnaryReactor* FederationRoomGrpcService::SendJoin(grpc::CallbackServ
                                                               const Request* q, Response* r) {
   return Run(c, q, r, &federation::FederationRooms::SendJoin);
 }
+grpc::ServerUnaryReactor* FederationRoomGrpcService::MakeLeave(grpc::CallbackServerContext* c,
+                                                               const Request* q, Response* r) {
+  return Run(c, q, r, &federation::FederationRooms::MakeLeave);
+}
+grpc::ServerUnaryReactor* FederationRoomGrpcService::SendLeave(grpc::CallbackServerContext* c,
+                                                               const Request* q, Response* r) {
+  return Run(c, q, r, &federation::FederationRooms::SendLeave);
+}
 grpc::ServerUnaryReactor* FederationRoomGrpcService::SendTransaction(grpc::CallbackServerContext* c,
                                                                      const Request* q,
                                                                      Response* r) {

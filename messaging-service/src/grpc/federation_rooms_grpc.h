@@ -34,6 +34,10 @@ class FederationRoomGrpcService final
                                      Response* response) override;
   grpc::ServerUnaryReactor* SendJoin(grpc::CallbackServerContext* context, const Request* request,
                                      Response* response) override;
+  grpc::ServerUnaryReactor* MakeLeave(grpc::CallbackServerContext* context, const Request* request,
+                                      Response* response) override;
+  grpc::ServerUnaryReactor* SendLeave(grpc::CallbackServerContext* context, const Request* request,
+                                      Response* response) override;
   grpc::ServerUnaryReactor* SendTransaction(grpc::CallbackServerContext* context,
                                             const Request* request, Response* response) override;
   // federation_join_grpc.cc (fedjoin).

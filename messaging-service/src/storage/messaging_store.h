@@ -312,6 +312,12 @@ class MessagingStore {
       const std::string& /*room_id*/, const std::string& /*event_id*/) {
     return absl::UnimplementedError("MessageReceipts");
   }
+  // The event id at `seq` of the room (a receipt's target over federation);
+  // nullopt when there is none. (Not pure: test fakes need not answer it.)
+  virtual absl::StatusOr<std::optional<std::string>> EventIdAt(const std::string& /*room_id*/,
+                                                               int64_t /*seq*/) {
+    return absl::UnimplementedError("EventIdAt");
+  }
   // Matrix client API: the rooms the user has joined.
   virtual absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string& user_id) = 0;
   // Groups.

@@ -438,6 +438,13 @@ absl::StatusOr<std::optional<std::string>> PgMessagingStore::Membership(
   return r.GetString(0, 0);
 }
 
+absl::StatusOr<std::optional<std::string>> PgMessagingStore::EventIdAt(const std::string& room_id,
+                                                                    int64_t seq) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kEventIdAt, {room_id, seq}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
 absl::StatusOr<std::vector<MessageRow>> PgMessagingStore::Messages(const std::string& room_id,
                                                                    int64_t before_seq, int limit) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kMessages, {room_id, before_seq, limit}));

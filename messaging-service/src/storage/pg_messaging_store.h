@@ -46,6 +46,8 @@ class PgMessagingStore final : public MessagingStore {
       const std::string& viewer, const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::map<std::string, RelatedEvent>> RelatedEvents(
       const std::vector<std::string>& event_ids) override;
+  absl::StatusOr<std::optional<std::string>> EventIdAt(const std::string& room_id,
+                                                       int64_t seq) override;
   absl::StatusOr<std::optional<std::vector<MessageReceipt>>> MessageReceipts(
       const std::string& room_id, const std::string& event_id) override;
   absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string& user_id) override;

@@ -174,6 +174,9 @@ inline constexpr pg::Query kJoinedMembers{
 inline constexpr pg::Query kMembership{
     "msg_membership", "SELECT membership FROM memberships WHERE room_id = $1 AND user_id = $2"};
 
+inline constexpr pg::Query kEventIdAt{
+    "msg_event_id_at", "SELECT event_id FROM events WHERE room_id = $1 AND seq = $2"};
+
 inline constexpr pg::Query kMessages{"msg_messages",
                                      "SELECT " MESSENGER_MESSAGE_COLUMNS
                                      " FROM events WHERE room_id = $1 AND type = 'm.room.message' "

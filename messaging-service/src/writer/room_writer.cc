@@ -262,8 +262,8 @@ absl::StatusOr<bool> RoomWriter::WriteReceipt(const std::string& room_id,
                                               const std::string& user_id, int64_t seq) {
   bool advanced = false;
   std::vector<std::string> notify;
+  const absl::Time now = clock_.Now();
   RETURN_IF_ERROR(store_.Transaction([&](MessagingTx& tx) -> absl::Status {
-    const absl::Time now = clock_.Now();
     ASSIGN_OR_RETURN(std::vector<std::string> joined, tx.JoinedMembers(room_id));
     ASSIGN_OR_RETURN(advanced, tx.AdvanceReceipt(room_id, user_id, seq, now));
     if (!advanced) return absl::OkStatus();  // already read that far
@@ -273,6 +273,7 @@ absl::StatusOr<bool> RoomWriter::WriteReceipt(const std::string& room_id,
     return absl::OkStatus();
   }));
   announcer_.Committed(notify);
+  if (advanced && receipt_sink_) receipt_sink_(room_id, user_id, seq, now);
   return advanced;
 }
 

@@ -177,6 +177,8 @@ class RoomWriter {
   // user of the room gets a fresh one, which reloads under the row lock.
   LruCache<std::string, std::shared_ptr<RoomHandle>> rooms_;
   std::function<void(const std::vector<std::string>&)> outgoing_wake_;  // SetOutgoingWake
+  std::function<void(const std::string&, const std::string&, int64_t, absl::Time)>
+      receipt_sink_;  // SetReceiptSink
   // Last: stopped (and drained) before the members its answers use.
   MessageBatcher batcher_;
 
@@ -207,6 +209,14 @@ class RoomWriter {
   // The other servers with joined members, as the loaded copy of the room
   // knows them; empty when the room is not loaded (best-effort EDUs only).
   std::vector<std::string> LoadedServersOf(const std::string& room_id);
+  // The same, loading the room when this process has no copy (receipts: a
+  // read marker should reach the other servers even after a restart).
+  absl::StatusOr<std::vector<std::string>> ServersOf(const std::string& room_id);
+  // Runs after each commit of WriteReceipt that moved a marker: (room, user
+  // UUID, seq, time). Set once while wiring, before writes.
+  using ReceiptSink =
+      std::function<void(const std::string&, const std::string&, int64_t, absl::Time)>;
+  void SetReceiptSink(ReceiptSink sink) { receipt_sink_ = std::move(sink); }
 
   // A room of another server that a local user joined (fedjoin): `row` is
   // created with `state` (the state before the join, oldest first, checked

@@ -97,6 +97,14 @@ std::vector<std::string> RoomWriter::LoadedServersOf(const std::string& room_id)
   return handle->servers;
 }
 
+absl::StatusOr<std::vector<std::string>> RoomWriter::ServersOf(const std::string& room_id) {
+  std::shared_ptr<RoomHandle> handle = Handle(room_id);
+  std::unique_lock lock(handle->mutex);
+  WaitIdle(*handle, lock);
+  RETURN_IF_ERROR(EnsureLoaded(room_id, *handle));
+  return handle->servers;
+}
+
 absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
     RoomRow row, const std::vector<RemoteWrite>& state, const RemoteWrite& join,
     const matrix::Room& room, const std::vector<std::string>& welcome, const Extra& extra) {

@@ -45,7 +45,13 @@ RemotePduDecision DecideRemotePdu(const Event& event, absl::string_view origin,
   }
   const bool own_join = event.type() == kMemberType && event.membership() == "join" &&
                         event.state_key() == event.sender() && OnServer(event.sender(), origin);
-  if (!own_join && !ServerHasJoinedMember(room.state(), origin)) {
+  // A server with no one joined may still send its user's join (send_join)
+  // or its user's refusal of an invite (send_leave).
+  const bool declines_invite = event.type() == kMemberType && event.membership() == "leave" &&
+                               event.state_key() == event.sender() &&
+                               OnServer(event.sender(), origin) &&
+                               room.state().Membership(event.sender()) == "invite";
+  if (!own_join && !declines_invite && !ServerHasJoinedMember(room.state(), origin)) {
     return Refuse(absl::PermissionDeniedError(
         absl::StrCat(origin, " has no member joined in ", room.room_id())));
   }
