@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/pg/pg_metrics.h"
 #include "common/time_util.h"
 
 namespace messenger::pg {
@@ -236,7 +238,10 @@ absl::Status Conn::CheckResult(pg_result* result, std::string_view what) {
 }
 
 absl::StatusOr<Result> Conn::Exec(const Query& query, const std::vector<Param>& params) {
+  static metrics::Counter& statements =
+      metrics::Registry::Default().GetCounter(kStatementsMetric, "PostgreSQL statements sent");
   if (auto s = EnsureConnected(); !s.ok()) return s;
+  statements.Inc();
   if (!query.plan_each_time && !prepared_.contains(query.name)) {
     pg_result* prepared = PQprepare(conn_, query.name, query.sql, 0, nullptr);
     absl::Status status = CheckResult(prepared, absl::StrCat("prepare ", query.name));

@@ -4,13 +4,19 @@
 // add into a room of 1,000 members cost ~1,000 rows every 32 adds.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/pg/migrations.h"
+#include "common/pg/pg_metrics.h"
 #include "common/testing/testing.h"
 #include "common_bus_migrations.h"
 #include "messaging-service/src/domain/matrix/event_signing.h"
@@ -36,6 +42,13 @@ constexpr pg::Query kLatestEvent{
 
 constexpr pg::Query kCurrentState{
     "test_current_state", "SELECT type, state_key, event_id FROM current_state WHERE room_id = $1"};
+
+constexpr pg::Query kEventsAfter{
+    "test_events_after",
+    "SELECT event_id, type, state_key, pdu FROM events WHERE room_id = $1 AND seq > $2 "
+    "ORDER BY seq"};
+
+constexpr pg::Query kLastSeq{"test_last_seq", "SELECT last_seq FROM rooms WHERE room_id = $1"};
 
 // Enough single adds for several snapshots of the small room.
 constexpr int kAdds = 130;
@@ -107,6 +120,17 @@ class LargeGroupAddPgTest : public ::testing::Test {
     EXPECT_TRUE(got == want);
   }
 
+  // Statements (round trips) of one add of `users`, all of them: the checks
+  // before the room lock and the write under it.
+  double StatementsOfAdd(const std::string& room_id, const std::vector<std::string>& users) {
+    metrics::Counter& statements = metrics::Registry::Default().GetCounter(
+        pg::kStatementsMetric, "PostgreSQL statements sent");
+    const double before = statements.value();
+    absl::StatusOr<std::vector<std::string>> added = groups_->AddMembers(admin_, room_id, users);
+    EXPECT_TRUE(added.ok()) << added.status();
+    return statements.value() - before;
+  }
+
   bus::Outbox outbox_;
   AllFriends friends_;
   WaitHub hub_;
@@ -134,6 +158,84 @@ TEST_F(LargeGroupAddPgTest, RowsOfAnAddDoNotGrowWithTheRoom) {
   // rows per event whatever the room (before: ~33 rows per add at 1,000).
   EXPECT_LE(large, 3 * small) << "10 members: " << small << ", 1,000 members: " << large;
   EXPECT_LE(large, 16.0) << "10 members: " << small << ", 1,000 members: " << large;
+}
+
+// One add writes its 2N member events with a constant number of statements
+// per table (issue 15; before: ~14 per added user, ~700 for 50, which at
+// 10,000 members took longer than the 5 s RPC deadline).
+TEST_F(LargeGroupAddPgTest, StatementsOfAnAddDoNotGrowWithTheAddedOrTheRoom) {
+  const std::string small_room = Group(10);
+  const std::string large_room = Group(1'000);
+  const double five = StatementsOfAdd(small_room, Users(5));
+  const double fifty = StatementsOfAdd(small_room, Users(50));
+  const double fifty_large = StatementsOfAdd(large_room, Users(50));
+  RecordProperty("statements_add_5_into_10", std::to_string(five));
+  RecordProperty("statements_add_50_into_10", std::to_string(fifty));
+  RecordProperty("statements_add_50_into_1000", std::to_string(fifty_large));
+  // A snapshot at the end of the batch's chain of state groups, when due, is
+  // one statement more.
+  EXPECT_LE(std::abs(fifty - five), 1.0) << "add of 5: " << five << ", of 50: " << fifty;
+  EXPECT_LE(std::abs(fifty_large - fifty), 1.0)
+      << "into 10 members: " << fifty << ", into 1,000: " << fifty_large;
+  EXPECT_LE(fifty_large, 24.0);
+  // What the batch wrote is what the row-by-row path wrote: the state after
+  // the last event is the current state, and the newcomers are joined.
+  ExpectChainStateIsCurrent(small_room);
+  ExpectChainStateIsCurrent(large_room);
+  absl::StatusOr<std::vector<std::string>> joined = store_->JoinedMembers(large_room);
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->size(), 1'050u);
+}
+
+// The same for a group created with its members.
+TEST_F(LargeGroupAddPgTest, StatementsOfACreationDoNotGrowWithItsMembers) {
+  metrics::Counter& statements =
+      metrics::Registry::Default().GetCounter(pg::kStatementsMetric, "PostgreSQL statements sent");
+  auto create = [&](int members) {
+    const std::vector<std::string> users = Users(members);
+    const double before = statements.value();
+    absl::StatusOr<RoomRow> room = manager_->CreateGroup(admin_, "g", users);
+    EXPECT_TRUE(room.ok()) << room.status();
+    return statements.value() - before;
+  };
+  const double ten = create(10);
+  const double five_hundred = create(500);
+  RecordProperty("statements_create_10", std::to_string(ten));
+  RecordProperty("statements_create_500", std::to_string(five_hundred));
+  EXPECT_LE(std::abs(five_hundred - ten), 1.0) << "10 members: " << ten << ", 500: " << five_hundred;
+}
+
+// Batched, each event still has its own state and place in the DAG: the
+// state after it is the state after the one before with its own change, and
+// it extends the one before (federation, /members?at=, /messages need both).
+TEST_F(LargeGroupAddPgTest, EachEventOfAnAddKeepsItsStateAndPlace) {
+  const std::string room = Group(10);
+  absl::StatusOr<pg::Result> seq = pool_->Exec(kLastSeq, {room});
+  ASSERT_TRUE(seq.ok() && seq->rows() == 1);
+  const int64_t before = seq->GetInt64(0, 0);
+  ASSERT_TRUE(groups_->AddMembers(admin_, room, Users(50)).ok());  // ends in a snapshot
+  absl::StatusOr<pg::Result> events = pool_->Exec(kEventsAfter, {room, before});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->rows(), 100);
+  absl::StatusOr<pg::Result> latest_before = pool_->Exec(kEventsAfter, {room, before - 1});
+  ASSERT_TRUE(latest_before.ok() && latest_before->rows() > 0);
+  std::string previous = latest_before->GetString(0, 0);
+  absl::StatusOr<std::vector<StateEntry>> start = store_->StateAfter(previous);
+  ASSERT_TRUE(start.ok()) << start.status();
+  std::map<std::pair<std::string, std::string>, std::string> want;
+  for (const StateEntry& e : *start) want[{e.type, e.state_key}] = e.event_id;
+  for (int i = 0; i < events->rows(); ++i) {
+    const std::string id = events->GetString(i, 0);
+    want[{events->GetString(i, 1), events->GetString(i, 2)}] = id;
+    absl::StatusOr<std::vector<StateEntry>> got = store_->StateAfter(id);
+    ASSERT_TRUE(got.ok()) << got.status();
+    std::map<std::pair<std::string, std::string>, std::string> have;
+    for (const StateEntry& e : *got) have[{e.type, e.state_key}] = e.event_id;
+    EXPECT_TRUE(have == want) << "state after event " << i << " of the add";
+    const nlohmann::json pdu = nlohmann::json::parse(events->GetString(i, 3));
+    EXPECT_EQ(pdu["prev_events"], nlohmann::json::array({previous})) << "event " << i;
+    previous = id;
+  }
 }
 
 }  // namespace

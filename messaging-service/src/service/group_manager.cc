@@ -137,8 +137,9 @@ absl::StatusOr<std::vector<std::string>> GroupManager::AddMembers(
   }
   const std::vector<std::string> added(unique.begin(), unique.end());
   RETURN_IF_ERROR(JoinedGroup(room_id, actor).status());
-  for (const auto& id : added) {  // checked again under the room lock
-    ASSIGN_OR_RETURN(std::optional<std::string> membership, store_.Membership(room_id, id));
+  // The added users' rows only (checked again under the room lock).
+  ASSIGN_OR_RETURN(const auto memberships, store_.MembershipsOf(room_id, added));
+  for (const auto& [id, membership] : memberships) {
     if (membership == "join") return absl::AlreadyExistsError("already a member: " + id);
   }
   // Asked, not remembered: a removal that committed must count.
@@ -160,11 +161,13 @@ absl::StatusOr<std::vector<std::string>> GroupManager::AddMembers(
   }
   // Who is joined and how many, decided under the room lock.
   auto plan =
-      [&](const matrix::Room&,
+      [&](const matrix::Room& room,
           const std::vector<std::string>& joined) -> absl::StatusOr<std::vector<WriteDraft>> {
-    const std::set<std::string> members(joined.begin(), joined.end());
+    // Looked up in the room's state: O(added), not a set of every member.
     for (const auto& id : added) {
-      if (members.contains(id)) return absl::AlreadyExistsError("already a member: " + id);
+      if (room.state().Membership(mxids[id]) == "join") {
+        return absl::AlreadyExistsError("already a member: " + id);
+      }
     }
     RETURN_IF_ERROR(
         CheckMemberCap(static_cast<int64_t>(joined.size() + added.size()), max_members_));
@@ -173,11 +176,10 @@ absl::StatusOr<std::vector<std::string>> GroupManager::AddMembers(
   const absl::Time now = clock_.Now();
   auto extra = [&](MessagingTx& tx, const std::vector<StoredEvent>&,
                    const std::vector<std::string>&) -> absl::Status {
-    for (const auto& id : added) {
-      RETURN_IF_ERROR(RecordMemberAdded(tx, room_id, id, actor, now, clock_, rng_));
-      if (&id != &added.back()) RETURN_IF_ERROR(tx.InsertRoomNotices(room_id, "member_added", id));
-    }
-    return absl::OkStatus();
+    RETURN_IF_ERROR(RecordMembersAdded(tx, room_id, added, actor, now, clock_, rng_));
+    // The last one's notice is Write's.
+    return tx.InsertRoomNoticesAbout(room_id, "member_added",
+                                     {added.begin(), added.end() - 1});
   };
   RETURN_IF_ERROR(Write(room_id, plan, "member_added", added.back(), extra));
   return added;

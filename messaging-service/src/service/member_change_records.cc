@@ -8,9 +8,19 @@ namespace messenger::messaging {
 absl::Status RecordMemberAdded(MessagingTx& tx, const std::string& room_id,
                                const std::string& user, const std::string& by, absl::Time at,
                                const Clock& clock, Rng& rng) {
-  ASSIGN_OR_RETURN(bus::Event event, MemberAddedEvent(room_id, user, by, at, clock, rng));
-  RETURN_IF_ERROR(tx.Enqueue(event));
-  return tx.InsertNotice(user, "conversation", room_id, std::nullopt);
+  return RecordMembersAdded(tx, room_id, {user}, by, at, clock, rng);
+}
+
+absl::Status RecordMembersAdded(MessagingTx& tx, const std::string& room_id,
+                                const std::vector<std::string>& users, const std::string& by,
+                                absl::Time at, const Clock& clock, Rng& rng) {
+  std::vector<bus::Event> events;
+  for (const std::string& user : users) {
+    ASSIGN_OR_RETURN(bus::Event event, MemberAddedEvent(room_id, user, by, at, clock, rng));
+    events.push_back(std::move(event));
+  }
+  RETURN_IF_ERROR(tx.EnqueueAll(events));
+  return tx.InsertNotices(users, "conversation", room_id, std::nullopt);
 }
 
 absl::Status RecordMemberRemoved(MessagingTx& tx, const std::string& room_id,

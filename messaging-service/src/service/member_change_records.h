@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -18,6 +19,10 @@ namespace messenger::messaging {
 absl::Status RecordMemberAdded(MessagingTx& tx, const std::string& room_id,
                                const std::string& user, const std::string& by, absl::Time at,
                                const Clock& clock, Rng& rng);
+// The same for many users, with one statement per table (issue 15).
+absl::Status RecordMembersAdded(MessagingTx& tx, const std::string& room_id,
+                                const std::vector<std::string>& users, const std::string& by,
+                                absl::Time at, const Clock& clock, Rng& rng);
 // `reason`: "left" or "removed".
 absl::Status RecordMemberRemoved(MessagingTx& tx, const std::string& room_id,
                                  const std::string& user, const std::string& by,

@@ -9,17 +9,15 @@
 #include "common/metrics.h"
 #include "common/status.h"
 #include "common/text.h"
+#include "messaging-service/src/storage/pg_messaging_batches.h"
 #include "messaging-service/src/storage/queries.h"
 
 namespace messenger::messaging {
 namespace {
 
-// Full snapshots keep every state lookup to a bounded walk.
-constexpr int kMaxStateChain = 64;
-// ...or, in a large room, once the chain holds a quarter of the last
-// snapshot's size (V055): a snapshot then costs at most 4 rows per state
-// event written since the last, however large the room (issue 15).
-constexpr int64_t kSnapshotShare = 4;
+using pg_batches::kMaxStateChain;
+using pg_batches::kSnapshotShare;
+using pg_batches::TextArray;
 
 // No upper bound on xids but the read's horizon (xid8 is unsigned 64-bit).
 constexpr uint64_t kNoXidBound = std::numeric_limits<uint64_t>::max();
@@ -53,21 +51,6 @@ RoomRow RoomFrom(const pg::Result& r, int i) {
 MessageRow MessageFrom(const pg::Result& r, int i, int col = 0) {
   return {r.GetString(i, col),     r.GetString(i, col + 1), r.GetInt64(i, col + 2),
           r.GetString(i, col + 3), r.GetString(i, col + 4), r.GetInt64(i, col + 5)};
-}
-
-// "{a,b}" for a text[] parameter; elements are quoted so any text is safe.
-std::string TextArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ",";
-    out += "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
 }
 
 // Postgres text[] output ("{a,b}" with optional quotes) to strings.
@@ -285,6 +268,44 @@ class PgMessagingTx final : public MessagingTx {
     return profile;
   }
 
+  absl::StatusOr<std::vector<int64_t>> NewStateGroups(
+      const std::string& room_id, int64_t prev_group,
+      const std::vector<StateEntry>& changes) override {
+    return pg_batches::NewStateGroups(tx_, room_id, prev_group, changes);
+  }
+  absl::Status InsertEvents(const std::vector<StoredEvent>& events) override {
+    return pg_batches::InsertEvents(tx_, events);
+  }
+  absl::Status PutCurrentStates(const std::string& room_id,
+                                const std::vector<StateEntry>& entries) override {
+    return pg_batches::PutCurrentStates(tx_, room_id, entries);
+  }
+  absl::Status PutMemberships(const std::string& room_id,
+                              const std::vector<MembershipRow>& changes) override {
+    return pg_batches::PutMemberships(tx_, room_id, changes);
+  }
+  absl::Status EnqueueOutgoingPdus(
+      const std::string& room_id,
+      const std::vector<std::pair<std::string, std::vector<std::string>>>& pdus) override {
+    return pg_batches::EnqueueOutgoingPdus(tx_, room_id, pdus);
+  }
+  absl::StatusOr<std::map<std::string, MemberProfile>> ProfilesOf(
+      const std::vector<std::string>& user_ids) override {
+    return pg_batches::ProfilesOf(tx_, user_ids);
+  }
+  absl::Status EnqueueAll(const std::vector<bus::Event>& events) override {
+    return pg_batches::EnqueueAll(tx_, outbox_, events);
+  }
+  absl::Status InsertNotices(const std::vector<std::string>& user_ids, const std::string& kind,
+                             const std::string& room_id,
+                             const std::optional<std::string>& other_user) override {
+    return pg_batches::InsertNotices(tx_, user_ids, kind, room_id, other_user);
+  }
+  absl::Status InsertRoomNoticesAbout(const std::string& room_id, const std::string& kind,
+                                      const std::vector<std::string>& others) override {
+    return pg_batches::InsertRoomNoticesAbout(tx_, room_id, kind, others);
+  }
+
  private:
   struct Columns {
     std::string types, keys, ids;  // text[] literals
@@ -443,6 +464,11 @@ absl::StatusOr<std::optional<std::string>> PgMessagingStore::EventIdAt(const std
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kEventIdAt, {room_id, seq}));
   if (r.rows() == 0) return std::nullopt;
   return r.GetString(0, 0);
+}
+
+absl::StatusOr<std::map<std::string, std::string>> PgMessagingStore::MembershipsOf(
+    const std::string& room_id, const std::vector<std::string>& user_ids) {
+  return pg_batches::MembershipsOf(pool_, room_id, user_ids);
 }
 
 absl::StatusOr<std::vector<MessageRow>> PgMessagingStore::Messages(const std::string& room_id,

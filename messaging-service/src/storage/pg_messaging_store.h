@@ -28,6 +28,8 @@ class PgMessagingStore final : public MessagingStore {
                                                      const std::string& device_id,
                                                      const std::string& client_msg_id) override;
   absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string& direct_key) override;
+  absl::StatusOr<std::map<std::string, std::string>> MembershipsOf(
+      const std::string& room_id, const std::vector<std::string>& user_ids) override;
   absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string& room_id) override;
   absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string& room_id) override;
   absl::StatusOr<std::optional<std::string>> Membership(const std::string& room_id,

@@ -33,20 +33,23 @@ std::vector<std::string> Others(const std::vector<std::string>& members, const s
   return out;
 }
 
+bool IsJoinWithoutProfile(const WriteDraft& draft) {
+  const nlohmann::json& content = draft.event.content;
+  return draft.event.type == matrix::kMemberType && draft.member_id && content.is_object() &&
+         content.contains("membership") && content["membership"] == "join" &&
+         !content.contains("displayname") && !content.contains("avatar_url");
+}
+
 // A local user's join carries their published profile, as Matrix clients
 // show members by it; content that names either field is the caller's choice.
-absl::StatusOr<matrix::EventDraft> WithProfile(MessagingTx& tx, const WriteDraft& draft) {
-  const nlohmann::json& content = draft.event.content;
-  const bool join = content.is_object() && content.contains("membership") &&
-                    content["membership"] == "join";
-  if (draft.event.type != matrix::kMemberType || !draft.member_id || !join ||
-      content.contains("displayname") || content.contains("avatar_url")) {
-    return draft.event;
-  }
-  ASSIGN_OR_RETURN(const MemberProfile profile, tx.ProfileOf(*draft.member_id));
+matrix::EventDraft WithProfile(const WriteDraft& draft,
+                               const std::map<std::string, MemberProfile>& profiles) {
+  if (!IsJoinWithoutProfile(draft)) return draft.event;
+  auto it = profiles.find(*draft.member_id);
+  if (it == profiles.end()) return draft.event;
   matrix::EventDraft event = draft.event;
-  if (profile.displayname) event.content["displayname"] = *profile.displayname;
-  if (profile.avatar_url) event.content["avatar_url"] = *profile.avatar_url;
+  if (it->second.displayname) event.content["displayname"] = *it->second.displayname;
+  if (it->second.avatar_url) event.content["avatar_url"] = *it->second.avatar_url;
   return event;
 }
 
@@ -122,11 +125,23 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
                                      std::vector<StoredEvent>& out,
                                      std::optional<std::string>& last_message) {
   const absl::Time now = clock_.Now();
+  std::vector<std::string> joiners;
+  for (const WriteDraft& draft : drafts) {
+    if (IsJoinWithoutProfile(draft)) joiners.push_back(*draft.member_id);
+  }
+  ASSIGN_OR_RETURN(const auto profiles, tx.ProfilesOf(joiners));
+  // Built (authorized, signed) one after the other in memory, then written
+  // with a few statements per table however many there are (issue 15).
+  std::vector<StoredEvent> built;
+  std::vector<StateEntry> state;   // of the state events, in order
+  std::vector<size_t> state_at;    // their places in `built`
+  std::vector<MembershipRow> members;
+  std::vector<std::pair<std::string, std::vector<std::string>>> outgoing;
   for (const WriteDraft& draft : drafts) {
     const std::vector<std::string> servers_before = handle.servers;
-    ASSIGN_OR_RETURN(const matrix::EventDraft drafted, WithProfile(tx, draft));
     ASSIGN_OR_RETURN(matrix::Event event,
-                     handle.room->Append(drafted, absl::ToUnixMillis(now), server_name_, key_));
+                     handle.room->Append(WithProfile(draft, profiles), absl::ToUnixMillis(now),
+                                         server_name_, key_));
     StoredEvent stored;
     stored.event_id = event.event_id();
     stored.room_id = row.room_id;
@@ -140,17 +155,11 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
     row.tip_event_id = event.event_id();
     row.last_event_at = now;
     if (event.is_state()) {
-      const StateEntry entry{event.type(), *event.state_key(), event.event_id()};
-      // No full state: a snapshot, when due, is copied from the current state
-      // in the database; an event into a large group costs what it changes
-      // (issue 15).
-      ASSIGN_OR_RETURN(row.state_group,
-                       tx.NewStateGroup(row.room_id, row.state_group, {entry}, {}));
-      RETURN_IF_ERROR(tx.PutCurrentState(row.room_id, entry));
+      state.push_back({event.type(), *event.state_key(), event.event_id()});
+      state_at.push_back(built.size());
       if (event.type() == matrix::kMemberType && draft.member_id) {
         const std::string membership = event.membership();
-        RETURN_IF_ERROR(
-            tx.PutMembership(row.room_id, *draft.member_id, membership, event.event_id()));
+        members.push_back({*draft.member_id, membership, event.event_id()});
         auto& joined = handle.joined;
         joined.erase(std::remove(joined.begin(), joined.end(), *draft.member_id), joined.end());
         if (membership == "join") joined.push_back(*draft.member_id);
@@ -170,13 +179,24 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
     if (event.type() == matrix::kMessageType && !IsEdit(event.content())) {
       last_message = event.event_id();
     }
-    stored.state_group = row.state_group;
-    RETURN_IF_ERROR(tx.InsertEvent(stored));
     // A leaving server still gets its own leave: servers before and after.
-    RETURN_IF_ERROR(
-        tx.EnqueueOutgoingPdu(row.room_id, stored.event_id, Union(servers_before, handle.servers)));
-    out.push_back(std::move(stored));
+    outgoing.emplace_back(stored.event_id, Union(servers_before, handle.servers));
+    built.push_back(std::move(stored));
   }
+  // Each state event starts a group holding what it changed; a later event
+  // keeps the state after the last state event before it. No full state: a
+  // snapshot, when due, is copied from current_state in the database.
+  ASSIGN_OR_RETURN(const std::vector<int64_t> groups,
+                   tx.NewStateGroups(row.room_id, row.state_group, state));
+  for (size_t i = 0, next = 0; i < built.size(); ++i) {
+    if (next < state_at.size() && state_at[next] == i) row.state_group = groups[next++];
+    built[i].state_group = row.state_group;
+  }
+  RETURN_IF_ERROR(tx.InsertEvents(built));
+  RETURN_IF_ERROR(tx.PutCurrentStates(row.room_id, state));
+  RETURN_IF_ERROR(tx.PutMemberships(row.room_id, members));
+  RETURN_IF_ERROR(tx.EnqueueOutgoingPdus(row.room_id, outgoing));
+  for (StoredEvent& e : built) out.push_back(std::move(e));
   return absl::OkStatus();
 }
 
@@ -245,9 +265,7 @@ absl::StatusOr<RoomRow> RoomWriter::CreateRoom(RoomRow row, const std::vector<Wr
     std::optional<std::string> last_message;
     RETURN_IF_ERROR(WriteEvents(tx, working, handle, drafts, written, last_message));
     RETURN_IF_ERROR(tx.UpdateRoom(working, last_message));
-    for (const auto& user : welcome) {
-      RETURN_IF_ERROR(tx.InsertNotice(user, "conversation", row.room_id, std::nullopt));
-    }
+    RETURN_IF_ERROR(tx.InsertNotices(welcome, "conversation", row.room_id, std::nullopt));
     handle.depth = working.depth;
     handle.last_seq = working.last_seq;
     row = working;
