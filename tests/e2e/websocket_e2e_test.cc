@@ -151,11 +151,16 @@ TEST_F(WebSocketE2eTest, ResumeAcrossDroppedConnectionLosesAndRepeatsNothing) {
   std::string next = NextFrame(*ws).value("next", "");
   ASSERT_FALSE(next.empty());
 
+  // The second half waits for the drop: under load the first frame may
+  // bring many messages at once, and the drop must still come mid-stream.
+  std::atomic<bool> dropped{false};
   std::jthread sender([&] {
-    for (int i = 0; i < kMessages; ++i) SendText(*alice_, *bob_, absl::StrCat("resume-", i));
+    for (int i = 0; i < kMessages; ++i) {
+      if (i == kMessages / 2) testing::WaitUntil([&] { return dropped.load(); }, absl::Seconds(30));
+      SendText(*alice_, *bob_, absl::StrCat("resume-", i));
+    }
   });
   std::vector<std::string> seen;
-  bool dropped = false;
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (seen.size() < kMessages && absl::Now() < deadline) {
     if (!dropped && seen.size() >= 10) {
