@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "common/testing/contract_recorder.h"
 
@@ -233,6 +234,22 @@ Reply Send(httplib::Client& client, const std::string& method, const std::string
            const std::optional<nlohmann::json>& body, const std::string& bearer,
            const httplib::Headers& extra) {
   return SendRaw(client, method, path, body ? body->dump() : "", bearer, extra);
+}
+
+std::string SyncTokenAfter(httplib::Client& client, const std::string& access_token,
+                           std::set<std::string> types, absl::Duration within) {
+  std::string since = "s0";
+  const absl::Time deadline = absl::Now() + within;
+  while (!types.empty() && absl::Now() < deadline) {
+    Reply r = Send(client, "GET", "/v1/sync?timeout_ms=1000&since=" + since, std::nullopt,
+                   access_token);
+    EXPECT_EQ(r.status, 200) << r.raw;
+    if (r.status != 200) break;
+    since = r.body.value("next", since);
+    for (const auto& e : r.body["events"]) types.erase(e.value("type", ""));
+  }
+  EXPECT_TRUE(types.empty()) << "never came: " << absl::StrJoin(types, ", ");
+  return since;
 }
 
 TestUser CreateUser(MessengerProcess& messenger, httplib::Client& client,

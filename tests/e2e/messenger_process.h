@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,15 @@ Reply Send(httplib::Client& client, const std::string& method, const std::string
 Reply SendRaw(httplib::Client& client, const std::string& method, const std::string& path,
               const std::string& body, const std::string& bearer = "",
               const httplib::Headers& extra = {});
+
+// A /v1/sync token past the user's own events of `types` (e.g. the setup's
+// contact_accepted and its first message). Such rows land in the stream a
+// little after the calls that made them return, so a token taken at once may
+// be below them and a later poll that should stay quiet would get them. Reads
+// from the start of the stream; fails the current test if one never comes.
+std::string SyncTokenAfter(httplib::Client& client, const std::string& access_token,
+                           std::set<std::string> types,
+                           absl::Duration within = absl::Seconds(20));
 
 // A registered, verified and logged-in user.
 struct TestUser {

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -57,25 +56,10 @@ class TypingE2eTest : public ::testing::Test {
     return Call("PUT", "/v1/conversations/" + (room.empty() ? room_ : room) + "/typing", as, body);
   }
   // A token past the setup's own notices (contact request and acceptance,
-  // the new group). They land in the stream a little after the calls that
-  // made them return; a token taken before they land would see them later
-  // and wake a poll that should stay quiet.
+  // the new group).
   std::string Token(const TestUser& user) {
-    std::string since = "s0";
-    std::set<std::string> missing = {"contact_request", "contact_accepted", "conversation"};
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!missing.empty() && absl::Now() < deadline) {
-      Reply r = Call("GET", "/v1/sync?timeout_ms=1000&since=" + since, user);
-      EXPECT_EQ(r.status, 200) << r.raw;
-      if (r.status != 200) break;
-      since = r.body.value("next", since);
-      for (const auto& e : r.body["events"]) {
-        const std::string type = e.value("type", "");
-        if (type != "conversation" || e.value("conversation_id", "") == room_) missing.erase(type);
-      }
-    }
-    EXPECT_TRUE(missing.empty()) << user.username << " never saw " << *missing.begin();
-    return since;
+    return SyncTokenAfter(*client_, user.access_token,
+                          {"contact_request", "contact_accepted", "conversation"});
   }
   // Long polls from `*since` until a typing event of the room comes (or
   // `within` passes); its user_ids, nullopt when none came.
