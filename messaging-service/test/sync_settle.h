@@ -1,7 +1,7 @@
 // For tests that compare a sync with what the database holds: waits until
-// every row committed so far is below the sync horizon (transactions of
-// other databases in the cluster, e.g. tests running alongside, may hold it
-// back for a moment) and returns that horizon.
+// every row committed so far is below the sync horizon (a transaction of
+// another database that ends while a read looks may still hold it back for
+// that read) and returns that horizon.
 #pragma once
 
 #include <gtest/gtest.h>

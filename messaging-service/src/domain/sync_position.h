@@ -2,10 +2,10 @@
 // section 2). Every stream row carries the id of the transaction that wrote
 // it (xid) and a position from the shared sequence. Readers take rows in
 // (xid, position) order, and only below the horizon: the oldest transaction
-// still running when the read's snapshot was taken. Every transaction below
-// it has ended and every later one gets a higher xid, so the rows below the
-// horizon never change: a token is a prefix of that order, valid on every
-// replica and after restarts (xids never wrap).
+// of this database running at the read's snapshot (stream_horizon_sql.h).
+// Every transaction of ours below it has ended and every later one gets a
+// higher xid, so rows below the horizon never change: a token is a prefix
+// of that order, valid on every replica and after restarts (xids never wrap).
 //
 // A read never splits a transaction (except the rows written before xids
 // were recorded, which all have xid 0 and are paged by position), so a token

@@ -28,9 +28,9 @@ class WakeLog {
   // one is forgotten: every sync reads the database until a read bounds it.
   explicit WakeLog(size_t max_readers = 250'000) : users_("messaging_sync_readers", max_readers) {}
 
-  // At start-up, once wake-ups are heard: the stream's snapshot xmin
-  // (`horizon`) and xmax (`known_from`). Rows below the latter may predate
-  // what this replica hears.
+  // At start-up, once wake-ups are heard: the stream's horizon and xmax
+  // (`known_from`). Rows below the latter may predate what this replica
+  // hears.
   void Reset(uint64_t horizon, uint64_t known_from);
   // A commit with rows for `readers`, from any writer, in any order; `xid`
   // when the writer knows it.
@@ -40,7 +40,7 @@ class WakeLog {
   void Forget();
   // Before a read of the stream: its ticket (orders it after what was heard).
   uint64_t ReadStarting();
-  // After a read that got `ticket`, whose snapshot had `horizon` (xmin) and
+  // After a read that got `ticket`, whose snapshot had `horizon` and
   // `xmax`; ReadDone when it was `reader`'s sync.
   void Observed(uint64_t ticket, uint64_t horizon, uint64_t xmax);
   void ReadDone(absl::string_view reader, uint64_t ticket, uint64_t horizon, uint64_t xmax);

@@ -95,7 +95,7 @@ struct RelationRange {
 class MatrixSyncStore {
  public:
   virtual ~MatrixSyncStore() = default;
-  // The xmin of a fresh snapshot: every transaction below it has ended.
+  // The sync stream's horizon now: rows below it never change.
   virtual absl::StatusOr<uint64_t> Horizon() = 0;
   // Every membership the user has (`room_id` set: that room's only).
   virtual absl::StatusOr<std::vector<UserRoom>> UserRooms(

@@ -144,7 +144,7 @@ struct MessageReceipt {
 struct SyncPage {
   std::vector<SyncRow> rows;
   bool full = false;     // the limit was reached; the last transaction is whole
-  uint64_t horizon = 0;  // the snapshot's xmin: every xid below it has ended
+  uint64_t horizon = 0;  // rows below it never change (stream_horizon_sql.h)
   uint64_t xmax = 0;     // every xid committed before the snapshot is below it
   // Read with the batch the page came in (null: each reader reads its own).
   std::shared_ptr<const SyncNotes> notes;
@@ -305,7 +305,7 @@ class MessagingStore {
       const std::vector<std::string>& user_ids) = 0;
   virtual absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SigningKey() = 0;
   virtual absl::Status SaveSigningKey(const std::string& key_id, const std::string& seed) = 0;
-  // The sync stream's horizon now: {xmin, xmax} of a fresh snapshot.
+  // The sync stream's horizon now and the xmax of its fresh snapshot.
   virtual absl::StatusOr<std::pair<uint64_t, uint64_t>> StreamHorizon() = 0;
 
   virtual absl::StatusOr<std::optional<SentRecord>> FindSent(const std::string& user_id,

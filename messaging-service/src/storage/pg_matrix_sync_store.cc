@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/status.h"
+#include "messaging-service/src/storage/stream_horizon_sql.h"
 
 namespace messenger::messaging {
 namespace {
@@ -13,7 +14,8 @@ namespace {
   "e.event_id, e.room_id, e.seq, e.type, e.state_key, e.sender::text, e.pdu, e.xid::text, " \
   "e.stream_pos"
 
-constexpr pg::Query kHorizon{"mxs_horizon", "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"};
+constexpr pg::Query kHorizon{"mxs_horizon",
+                             "SELECT lo::text FROM (" MESSENGER_STREAM_HORIZON ") h"};
 constexpr pg::Query kUserRooms{
     "mxs_user_rooms",
     "SELECT m.room_id, m.membership, m.event_id, e.seq, e.xid::text, e.stream_pos "

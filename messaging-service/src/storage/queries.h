@@ -3,6 +3,7 @@
 
 #include "common/bus/outbox.h"
 #include "common/pg/pg.h"
+#include "messaging-service/src/storage/stream_horizon_sql.h"
 
 namespace messenger::messaging::queries {
 
@@ -162,11 +163,9 @@ inline constexpr pg::Query kSaveSigningKey{
     "INSERT INTO server_keys (key_id, seed, created_at) VALUES ($1, $2, now()) "
     "ON CONFLICT DO NOTHING"};
 
-// The sync stream's horizon: every xid below xmin has ended; every xid that
-// committed before the snapshot is below xmax.
+// The sync stream's horizon and xmax now (stream_horizon_sql.h).
 inline constexpr pg::Query kStreamHorizon{
-    "msg_stream_horizon",
-    "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() s"};
+    "msg_stream_horizon", "SELECT lo::text, hi::text FROM (" MESSENGER_STREAM_HORIZON ") h"};
 
 inline constexpr pg::Query kJoinedMembers{
     "msg_joined_members",
@@ -240,8 +239,7 @@ inline constexpr pg::Query kConversations{
 // change.
 inline constexpr pg::Query kSyncRows{
     "msg_sync_rows",
-    "WITH h AS (SELECT pg_snapshot_xmin(s) AS lo, pg_snapshot_xmax(s) AS hi "
-    "  FROM pg_current_snapshot() s), "
+    "WITH h AS (" MESSENGER_STREAM_HORIZON "), "
     "b AS (SELECT CASE WHEN lo < $5::xid8 THEN lo ELSE $5::xid8 END AS below FROM h), "
     "r AS (" MESSENGER_SYNC_FEED("$1", "($2::xid8, $3::bigint)", "$4",
                                  "(SELECT below FROM b)") ") "
@@ -253,8 +251,7 @@ inline constexpr pg::Query kSyncRows{
 // 1-based index of its request (a request without rows: one row of NULLs).
 inline constexpr pg::Query kSyncRowsMany{
     "msg_sync_rows_many",
-    "WITH h AS (SELECT pg_snapshot_xmin(s) AS lo, pg_snapshot_xmax(s) AS hi "
-    "  FROM pg_current_snapshot() s), "
+    "WITH h AS (" MESSENGER_STREAM_HORIZON "), "
     "q AS (SELECT * FROM unnest($1::uuid[], $2::xid8[], $3::bigint[]) WITH ORDINALITY "
     "  AS q(u, x, p, i)) "
     "SELECT h.lo::text, h.hi::text, q.i, " MESSENGER_SYNC_ROW_COLUMNS
