@@ -103,19 +103,9 @@ TEST_F(RelationsE2eTest, EditReplyReactAndDeleteShowInHistorySyncStorageAndOnThe
   const nlohmann::json first = Say(alice_, {{"to", bob_.user_id}}, "original secret");
   const std::string conversation = first["conversation_id"];
   const std::string m1 = first["message_id"];
-  // A token past bob's own setup rows: the friendship notices come from
-  // messaging's bus consumer a little after Befriend returns, so a token
-  // taken at once could be below them and the sync checked below get them.
-  std::string since = "s0";
-  SyncUntil(bob_, since, [&](const std::vector<nlohmann::json>& events) {
-    std::set<std::string> seen;
-    for (const auto& e : events) {
-      const std::string type = e.value("type", "");
-      seen.insert(type == "message" ? e["message"].value("message_id", "") : type);
-    }
-    return seen.contains("contact_request") && seen.contains("contact_accepted") &&
-           seen.contains(m1);
-  });
+  // Past bob's own setup rows (his friendship notices and m1).
+  std::string since = SyncTokenAfter(*client_, bob_.access_token,
+                                     {"contact_request", "contact_accepted", "message"});
 
   Reply edit =
       Call("PATCH", "/v1/messages/" + m1, alice_, nlohmann::json{{"text", "edited secret"}});
