@@ -123,7 +123,7 @@ class MatrixSyncPgTest : public testing_users::MessagingPgFixture<> {
   std::pair<MatrixSyncResult, int> InitialSync() {
     // Tests alongside may hold the cluster's horizon back for a moment: the
     // sync would then not see the rooms just written yet.
-    SettleSyncHorizon(*store_);
+    SettleSyncHorizon(*store_, *pool_);
     counting_->calls = 0;
     absl::StatusOr<MatrixSyncResult> got = sync_->Sync({bob_, "dev1", "", kFilter, false});
     EXPECT_TRUE(got.ok()) << got.status();

@@ -102,7 +102,7 @@ class MessagingStoreTest : public testing_users::MessagingPgFixture<FakeFriends>
                     .ok());
   }
 
-  SyncKey Settle() { return SettleSyncHorizon(*store_); }
+  SyncKey Settle() { return SettleSyncHorizon(*store_, *pool_); }
 
   // Woken polls (user, token) read at once through SyncOnceAsync: the answers
   // by poll index, once all came or a minute passed.

@@ -72,7 +72,7 @@ class StreamHorizonPgTest : public testing_users::MessagingPgFixture<> {
     bob_ = LocalUser("bob");
     since_ = Settle();
   }
-  SyncKey Settle() { return SettleSyncHorizon(*store_); }
+  SyncKey Settle() { return SettleSyncHorizon(*store_, *pool_); }
 
   // A message from alice to bob, committed; its xid.
   uint64_t Send(const std::string& text) {

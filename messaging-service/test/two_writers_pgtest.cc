@@ -236,7 +236,7 @@ TEST(MessagingTwoWritersTest, ReadersSeeEveryRowOnceInOrderWhateverCommitsFirst)
 
   // Each reader saw exactly what the database holds for it after its first
   // token, once, in order.
-  SettleSyncHorizon(*a.store);
+  SettleSyncHorizon(*a.store, *a.pool);
   for (int u = 0; u < kUsers; ++u) {
     Seen expected;
     for (SyncKey since = FromWire(first_tokens[u]);;) {
