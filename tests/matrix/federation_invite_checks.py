@@ -43,7 +43,9 @@ def _some_id(text):
 
 
 def invite_event(inviter, invitee, room_id, tag):
+    # `origin`: the spec's InviteEvent schema requires it (servers still send it).
     return {"type": "m.room.member", "room_id": room_id, "sender": inviter,
+            "origin": inviter.split(":", 1)[1],
             "state_key": invitee, "content": {"membership": "invite"},
             "origin_server_ts": int(time.time() * 1000), "depth": 3,
             "prev_events": [_some_id("prev" + tag)],
