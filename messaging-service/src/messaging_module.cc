@@ -132,6 +132,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   });
   m->federation_rooms_->SetMissingEventsFetch(
       federation::MissingEventsFrom(m->federation_->client()));
+  m->federation_rooms_->SetSigningKey(key);
   m->outgoing_join_ = std::make_unique<federation::OutgoingJoin>(
       m->federation_->client(), m->federation_->remote_keys(), *m->federation_room_store_,
       *m->store_, m->manager_->writer(), common.server_name, key, SystemClock::Instance());

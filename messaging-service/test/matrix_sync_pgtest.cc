@@ -49,6 +49,10 @@ class CountingStore final : public MatrixSyncStore {
       const std::vector<std::string>& room_ids) override {
     return ++calls, inner_.CurrentState(room_ids);
   }
+  absl::StatusOr<std::map<std::string, std::string>> RemoteInviteStates(
+      const std::string& user_id, const std::vector<std::string>& room_ids) override {
+    return ++calls, inner_.RemoteInviteStates(user_id, room_ids);
+  }
   absl::StatusOr<std::vector<RoomReceipt>> Receipts(const std::vector<std::string>& room_ids,
                                                     SyncKey since, uint64_t below_xid) override {
     return ++calls, inner_.Receipts(room_ids, since, below_xid);

@@ -6,7 +6,8 @@ joined server and refuse one without members, and PUT /send delivers PDUs
 refused for an unknown room or unknown prev_events, a forged signature),
 idempotently per txnId; an m.receipt EDU moves the remote user's read marker
 (shown in local /v3/sync); the remote user leaves (make_leave, send_leave
-v2). Every PDU is built, hashed and signed here with
+v2); the peer invites a local user into a room of its own (PUT /v2/invite,
+federation_invite_checks.py). Every PDU is built, hashed and signed here with
 matrix.org's signedjson/canonicaljson (an independent implementation), and
 every answer is validated against the spec's server-server schemas.
 
@@ -34,6 +35,7 @@ from unpaddedbase64 import encode_base64
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from federation_peer import signing_key  # noqa: E402
+from federation_invite_checks import invites  # noqa: E402
 from matrix_http import C, MatrixHttp, account, ok, until  # noqa: E402
 from validate_response import DEFAULT_SPEC_DIR  # noqa: E402
 
@@ -403,6 +405,8 @@ def main():
     fed.call(peer, "GET", f"{F}/v1/state_ids/{q(room_id)}", query={"event_id": join_id},
              spec=STATE_IDS)
     leave(m, fed, peer, outsider, alice, room_id, pat, mallory, args.server)
+    invites(m, fed, peer, outsider, args.server, redact, Server(
+        f"{peer.name}:b3RoZXIgc2VlZCBub2JvZHkgcHVibGlzaGVkIHlldCE:{peer.key_id}"))
     print(f"OK ({m.checked} answers validated against the spec)")
 
 

@@ -7,7 +7,7 @@ m.receipt EDUs; a receipt sent through the Matrix API on one side and /v1
 seen on the other); then, in the phases the C++ test
 drives around stopping and restarting hs2, messages sent while hs2 is down
 arrive once each and in order after it is back, and bob's leave on hs2
-reaches hs1. Every answer is checked
+reaches hs1; then invites both ways (federation_two_servers_invites.py). Every answer is checked
 against the spec schemas.
 
     federation_two_servers_test.py --hs1 URL --hs2 URL --state FILE \
@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 
+from federation_two_servers_invites import invites
 from matrix_http import C, MatrixHttp, account, ok, q, until
 
 SYNC = ("sync.yaml", "/sync")
@@ -253,6 +254,7 @@ def phase_up(args, hs1, hs2, state):
     until("bob's leave on hs1", bob_gone, 60)
     joined = hs2.call(JOINED, "GET", C + "/joined_rooms", token=bob["token"]).body
     ok(room_id not in joined["joined_rooms"], f"bob's joined_rooms on hs2: {joined}")
+    invites(hs1, hs2, state)
 
 
 def main():

@@ -108,5 +108,14 @@ void AddDeactivateRoutes(ClientApi& api);  // deactivate_routes.cc
 absl::StatusOr<http::Response> JoinUnknownRoom(ClientApi& api, ClientRequest& c,
                                                const std::string& room_id,
                                                absl::StatusOr<http::Response> local);
+// A leave of a room this server knows only through an invite (`local`
+// NOT_FOUND): declined through the inviting server (remote_join_routes.cc).
+absl::StatusOr<http::Response> DeclineUnknownRoom(ClientApi& api, ClientRequest& c,
+                                                  const std::string& room_id,
+                                                  absl::StatusOr<http::Response> local);
+// POST /rooms/{roomId}/invite of a user of another server (fedinvite):
+// forwarded to messaging's InviteRemoteUser; nullopt for a local user.
+absl::StatusOr<std::optional<http::Response>> InviteRemoteUser(ClientApi& api, ClientRequest& c,
+                                                               const std::string& room_id);
 
 }  // namespace messenger::gateway::matrix

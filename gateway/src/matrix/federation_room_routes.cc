@@ -1,11 +1,12 @@
 // Federation room routes (issue 16): event, state, state_ids, backfill,
-// get_missing_events, make_join, send_join (v2), make_leave, send_leave (v2)
-// and send. Forwarded to
+// get_missing_events, make_join, send_join (v2), make_leave, send_leave (v2),
+// invite (v2) and send. Forwarded to
 // messaging's FederationRoomService, which authenticates the X-Matrix
 // request and checks everything; the gateway only shapes the parameters.
 #include "common/status.h"
 #include "gateway/src/gateway.h"
 #include "gateway/src/matrix/federation_errors.h"
+#include "gateway/src/matrix/matrix_errors.h"
 #include "gateway/src/params.h"
 
 namespace messenger::gateway {
@@ -23,18 +24,33 @@ absl::StatusOr<std::vector<std::string>> Repeated(std::string_view raw_query,
   return RepeatedQueryParam(raw_query, name, kMaxRepeated);
 }
 
-// A route whose request `fill` completes, answered with messaging's JSON.
+// A route whose request `fill` completes, answered with messaging's JSON;
+// `errors` may give messaging's errors the route's own errcodes.
 RouteHandler Forward(Gateway& gw, Method method,
-                     std::function<absl::Status(RouteContext&, RoomRequest&)> fill) {
-  return FederationRoute(
-      [&gw, method, fill = std::move(fill)](RouteContext& c) -> absl::StatusOr<http::Response> {
-        RoomRequest request;
-        FillInbound(c.request, request.mutable_request());
-        RETURN_IF_ERROR(fill(c, request));
-        federation::v1::JsonDocument response;
-        RETURN_IF_ERROR(gw.Call(*gw.stubs().federation_rooms, method, request, &response));
-        return JsonText(std::move(*response.mutable_json()));
-      });
+                     std::function<absl::Status(RouteContext&, RoomRequest&)> fill,
+                     std::function<absl::Status(absl::Status)> errors = nullptr) {
+  return FederationRoute([&gw, method, fill = std::move(fill), errors = std::move(errors)](
+                             RouteContext& c) -> absl::StatusOr<http::Response> {
+    RoomRequest request;
+    FillInbound(c.request, request.mutable_request());
+    RETURN_IF_ERROR(fill(c, request));
+    federation::v1::JsonDocument response;
+    absl::Status status = gw.Call(*gw.stubs().federation_rooms, method, request, &response);
+    if (!status.ok()) return errors ? errors(std::move(status)) : status;
+    return JsonText(std::move(*response.mutable_json()));
+  });
+}
+
+// PUT /v2/invite's errcodes (the spec's): a malformed invite is M_BAD_JSON,
+// an unsupported room version M_INCOMPATIBLE_ROOM_VERSION.
+absl::Status InviteErrors(absl::Status status) {
+  if (absl::IsInvalidArgument(status)) {
+    return matrix::MatrixError(matrix::kBadJson, std::string(status.message()));
+  }
+  if (absl::IsFailedPrecondition(status)) {
+    return matrix::MatrixError(matrix::kIncompatibleRoomVersion, std::string(status.message()));
+  }
+  return status;
 }
 
 }  // namespace
@@ -91,6 +107,8 @@ void AddFederationRoomRoutes(Gateway& gw) {
            }));
   gw.Route("PUT", "/_matrix/federation/v2/send_leave/{room_id:room}/{event_id:message}", false,
            Forward(gw, &Stub::SendLeave, room_and_event));
+  gw.Route("PUT", "/_matrix/federation/v2/invite/{room_id:room}/{event_id:message}", false,
+           Forward(gw, &Stub::Invite, room_and_event, InviteErrors));
   gw.Route("PUT", v1 + "/send/{txn_id}", false,
            Forward(gw, &Stub::SendTransaction, [](RouteContext& c, RoomRequest& r) {
              r.set_txn_id(c.params["txn_id"]);

@@ -39,6 +39,7 @@ constexpr Known kKnown[] = {
     {kUserDeactivated, 403, absl::StatusCode::kPermissionDenied},
     {kThreepidNotFound, 400, absl::StatusCode::kNotFound},
     {kUnsupportedRoomVersion, 400, absl::StatusCode::kFailedPrecondition},
+    {kIncompatibleRoomVersion, 400, absl::StatusCode::kFailedPrecondition},
     {kUnauthorized, 401, absl::StatusCode::kUnauthenticated},
     {kRoomInUse, 409, absl::StatusCode::kAlreadyExists},
     {kDuplicateAnnotation, 400, absl::StatusCode::kAlreadyExists},

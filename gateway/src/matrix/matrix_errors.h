@@ -32,6 +32,8 @@ inline constexpr char kWeakPassword[] = "M_WEAK_PASSWORD";
 inline constexpr char kUserDeactivated[] = "M_USER_DEACTIVATED";
 inline constexpr char kThreepidNotFound[] = "M_THREEPID_NOT_FOUND";
 inline constexpr char kUnsupportedRoomVersion[] = "M_UNSUPPORTED_ROOM_VERSION";
+// Federation: an invite into a room of a version this server does not support.
+inline constexpr char kIncompatibleRoomVersion[] = "M_INCOMPATIBLE_ROOM_VERSION";
 // PUT /directory/room/{alias} of a taken alias (409).
 inline constexpr char kRoomInUse[] = "M_ROOM_IN_USE";
 // A second identical reaction (m.annotation) of one user (Synapse's 400).

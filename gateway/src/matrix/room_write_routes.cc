@@ -149,10 +149,16 @@ void AddRoomWriteRoutes(ClientApi& api) {
     const bool takes_target =
         name == "invite" || name == "kick" || name == "ban" || name == "unban";
     api.Route("POST", "/rooms/{room_id}/" + name, Access::kUser, Versions::kV3AndR0,
-              [&api, name, takes_target](ClientRequest& c) {
+              [&api, name, takes_target](ClientRequest& c) -> absl::StatusOr<http::Response> {
                 const std::string room_id = c.params["room_id"];
+                if (name == "invite") {
+                  ASSIGN_OR_RETURN(std::optional<http::Response> remote,
+                                   InviteRemoteUser(api, c, room_id));
+                  if (remote) return *std::move(remote);
+                }
                 absl::StatusOr<http::Response> done =
                     Membership(api, c, room_id, name, takes_target);
+                if (name == "leave") return DeclineUnknownRoom(api, c, room_id, std::move(done));
                 if (name != "join") return done;
                 return JoinUnknownRoom(api, c, room_id, std::move(done));
               });

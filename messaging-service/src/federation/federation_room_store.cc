@@ -40,6 +40,16 @@ constexpr pg::Query kAddRemoteUser{
     "ON CONFLICT (user_id) DO NOTHING"};
 constexpr pg::Query kLocalUser{"fedroom_local_user",
                                "SELECT user_id FROM users WHERE username = $1 AND NOT remote"};
+constexpr pg::Query kPutInvite{
+    "fedroom_put_invite",
+    "INSERT INTO federation_invites (room_id, user_id, event_id, origin, invite_state, "
+    "received_at) VALUES ($1, $2::uuid, $3, $4, $5, $6) ON CONFLICT (room_id, user_id) DO UPDATE "
+    "SET event_id = $3, origin = $4, invite_state = $5, received_at = $6"};
+constexpr pg::Query kReplacePdu{"fedroom_replace_pdu",
+                                 "UPDATE events SET pdu = $2 WHERE event_id = $1"};
+constexpr pg::Query kInviteOrigin{
+    "fedroom_invite_origin",
+    "SELECT origin FROM federation_invites WHERE room_id = $1 AND user_id = $2::uuid"};
 
 // A PostgreSQL text[] literal; every element quoted.
 std::string TextArray(const std::vector<std::string>& values) {
@@ -119,6 +129,25 @@ absl::Status PgFederationRoomStore::AddRemoteUser(pg::Tx& tx, const std::string&
 absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::LocalUserId(
     const std::string& localpart) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kLocalUser, {localpart}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
+absl::Status PgFederationRoomStore::PutInvite(pg::Tx& tx, const RemoteInvite& invite) {
+  return tx
+      .Exec(kPutInvite, {invite.room_id, invite.user_id, invite.event_id, invite.origin,
+                         invite.invite_state, invite.received_at})
+      .status();
+}
+
+absl::Status PgFederationRoomStore::ReplacePdu(pg::Tx& tx, const std::string& event_id,
+                                               const std::string& pdu) {
+  return tx.Exec(kReplacePdu, {event_id, pdu}).status();
+}
+
+absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::InviteOrigin(
+    const std::string& room_id, const std::string& user_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kInviteOrigin, {room_id, user_id}));
   if (r.rows() == 0) return std::nullopt;
   return r.GetString(0, 0);
 }

@@ -22,6 +22,16 @@ struct KnownPdu {
   bool rejected = false;
 };
 
+// A local user's invite into a room of another server (V056).
+struct RemoteInvite {
+  std::string room_id;
+  std::string user_id;  // the local user's UUID
+  std::string event_id;
+  std::string origin;
+  std::string invite_state;  // JSON array of stripped state events
+  absl::Time received_at;
+};
+
 class FederationRoomStore {
  public:
   virtual ~FederationRoomStore() = default;
@@ -50,6 +60,16 @@ class FederationRoomStore {
                                      const std::string& matrix_user_id) = 0;
   // The local user with this Matrix localpart.
   virtual absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) = 0;
+  // In the invite's write (fedinvite, V056): who invited the local user into
+  // a room of another server, and the stripped state shown with it.
+  virtual absl::Status PutInvite(pg::Tx& tx, const RemoteInvite& invite) = 0;
+  // In the write of an outgoing invite: the stored event with the invitee's
+  // server's signature added (the same event id).
+  virtual absl::Status ReplacePdu(pg::Tx& tx, const std::string& event_id,
+                                  const std::string& pdu) = 0;
+  // The server that invited the local user into the room (nullopt: none).
+  virtual absl::StatusOr<std::optional<std::string>> InviteOrigin(const std::string& room_id,
+                                                                  const std::string& user_id) = 0;
 };
 
 class PgFederationRoomStore final : public FederationRoomStore {
@@ -72,6 +92,11 @@ class PgFederationRoomStore final : public FederationRoomStore {
   absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                              const std::string& matrix_user_id) override;
   absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) override;
+  absl::Status PutInvite(pg::Tx& tx, const RemoteInvite& invite) override;
+  absl::Status ReplacePdu(pg::Tx& tx, const std::string& event_id,
+                          const std::string& pdu) override;
+  absl::StatusOr<std::optional<std::string>> InviteOrigin(const std::string& room_id,
+                                                          const std::string& user_id) override;
 
  private:
   pg::Pool& pool_;

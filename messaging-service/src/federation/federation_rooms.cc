@@ -88,6 +88,16 @@ absl::StatusOr<matrix::StateMap> FederationRooms::CurrentState(const std::string
   return state;
 }
 
+absl::Status FederationRooms::MayJoinFromAfar(const matrix::StateMap& state,
+                                             const std::string& user_id) {
+  // An invited user may join a room that is not public (fedinvite).
+  if (state.JoinRule() == "public" || state.Membership(user_id) == "invite") {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      "only public rooms, or rooms the user is invited to, can be joined from other servers");
+}
+
 absl::Status FederationRooms::CheckAcl(const matrix::StateMap& state, const std::string& origin) {
   if (matrix::AclAllows(state, origin)) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat("the room's server ACL denies ", origin));
@@ -272,9 +282,7 @@ absl::StatusOr<Json> FederationRooms::MakeJoin(const InboundRequest& request,
   if (!row) return absl::NotFoundError("unknown room");
   ASSIGN_OR_RETURN(matrix::StateMap state, CurrentState(route.room_id));
   RETURN_IF_ERROR(CheckAcl(state, origin));
-  if (state.JoinRule() != "public") {
-    return absl::PermissionDeniedError("only public rooms can be joined from other servers");
-  }
+  RETURN_IF_ERROR(MayJoinFromAfar(state, route.user_id));
   return MembershipTemplate(route, *row, std::move(state), "join");
 }
 
@@ -315,9 +323,7 @@ absl::StatusOr<Json> FederationRooms::SendJoin(const InboundRequest& request,
   const auto& [origin, event] = checked;
   ASSIGN_OR_RETURN(matrix::StateMap current, CurrentState(route.room_id));
   RETURN_IF_ERROR(CheckAcl(current, origin));
-  if (current.JoinRule() != "public") {
-    return absl::PermissionDeniedError("only public rooms can be joined from other servers");
-  }
+  RETURN_IF_ERROR(MayJoinFromAfar(current, event.sender()));
   RETURN_IF_ERROR(Ingest(origin, event));
   ASSIGN_OR_RETURN(std::vector<matrix::Event> state, StateBefore(event));
   std::vector<matrix::Event> seeds = state;

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <utility>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "common/clock.h"
 #include "messaging-service/src/domain/matrix/event.h"
 #include "messaging-service/src/domain/matrix/pdu_checks.h"
+#include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/federation/federation_room_store.h"
 #include "messaging-service/src/federation/federation_store.h"
 #include "messaging-service/src/federation/missing_events.h"
@@ -87,6 +89,12 @@ class FederationRooms {
   // declines an invite to) a local room it is joined or invited to.
   absl::StatusOr<nlohmann::json> MakeLeave(const InboundRequest& request, const RoomRoute& route);
   absl::StatusOr<nlohmann::json> SendLeave(const InboundRequest& request, const RoomRoute& route);
+  // federation_invite.cc: PUT /v2/invite, a user of the requesting server
+  // invites a local user; answers {"event": the invite with our signature}.
+  // FailedPrecondition only for a room version other than 10.
+  absl::StatusOr<nlohmann::json> Invite(const InboundRequest& request, const RoomRoute& route);
+  // Signs the invites this server accepts (without one, Invite is Unavailable).
+  void SetSigningKey(matrix::Ed25519Key key) { signing_key_ = std::move(key); }
   void SetTypingSink(TypingSink typing) { typing_ = std::move(typing); }
   // Without one, an event after unknown prev_events is refused as it is.
   void SetMissingEventsFetch(MissingEventsFetch fetch) { fetch_missing_ = std::move(fetch); }
@@ -96,6 +104,9 @@ class FederationRooms {
                                                  const RoomRoute& route);
 
  private:
+  // make_join/send_join: PERMISSION_DENIED unless the room is public or
+  // `user_id` is invited to it.
+  static absl::Status MayJoinFromAfar(const matrix::StateMap& state, const std::string& user_id);
   // PERMISSION_DENIED when the room's m.room.server_acl denies `origin`.
   static absl::Status CheckAcl(const matrix::StateMap& state, const std::string& origin);
   // Whether the ACL lets `origin` send EDUs about the room (`memo`: rooms
@@ -155,6 +166,7 @@ class FederationRooms {
   const Clock& clock_;
   TypingSink typing_;
   MissingEventsFetch fetch_missing_;
+  std::optional<matrix::Ed25519Key> signing_key_;
 };
 
 }  // namespace messenger::federation

@@ -18,15 +18,30 @@ using Json = nlohmann::json;
 
 }  // namespace
 
+absl::StatusOr<std::optional<std::string>> OutgoingJoin::InvitedBy(
+    const RemoteJoinRequest& request) {
+  ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> known, messaging_.GetRoom(request.room_id));
+  if (!known) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<std::string> create,
+                   store_.CurrentStatePdu(request.room_id, matrix::kCreateType, ""));
+  if (create) return absl::AlreadyExistsError("the room is known here: join it locally");
+  // A stub of an invite (RoomWriter::WriteInviteStub).
+  ASSIGN_OR_RETURN(std::optional<std::string> origin,
+                   store_.InviteOrigin(request.room_id, request.user_id));
+  if (!origin) return absl::NotFoundError("no invite into this room");
+  return origin;
+}
+
 absl::StatusOr<std::string> OutgoingJoin::Join(const RemoteJoinRequest& request) {
   if (!matrix::IsValidRoomId(request.room_id)) {
     return absl::InvalidArgumentError("not a valid room id");
   }
   ASSIGN_OR_RETURN(std::string user_server, matrix::ServerNameOf(request.matrix_user_id));
   if (user_server != server_name_) return absl::InvalidArgumentError("not a local user");
-  ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> known, messaging_.GetRoom(request.room_id));
-  if (known) return absl::AlreadyExistsError("the room is known here: join it locally");
+  ASSIGN_OR_RETURN(std::optional<std::string> invited_by, InvitedBy(request));
   std::vector<std::string> servers;
+  // Invited (fedinvite): the inviting server is in the room.
+  if (invited_by) servers.push_back(*invited_by);
   for (const std::string& s : request.servers) {
     if (s.empty() || s == server_name_ || !matrix::IsValidServerName(s)) continue;
     if (std::find(servers.begin(), servers.end(), s) == servers.end()) servers.push_back(s);

@@ -6,6 +6,7 @@
 // step passed.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,14 @@ struct RemoteJoinRequest {
   std::vector<std::string> servers;  // resident servers to try, in order
 };
 
+struct RemoteInviteRequest {
+  std::string user_id;         // the inviter's UUID
+  std::string matrix_user_id;  // "@localpart:our_server"
+  std::string room_id;         // a room this server is in
+  std::string invitee;         // "@localpart:other_server"
+  std::optional<std::string> reason;
+};
+
 class OutgoingJoin {
  public:
   OutgoingJoin(FederationClient& client, matrix::ServerKeySource& keys, FederationRoomStore& store,
@@ -51,10 +60,26 @@ class OutgoingJoin {
   // last server's error: Unavailable (unreachable, 5xx), PermissionDenied
   // (refused), FailedPrecondition (an answer failing the checks).
   absl::StatusOr<std::string> Join(const RemoteJoinRequest& request);
+  // A local user declines an invite into a room of another server this
+  // server is not in (outgoing_leave.cc): make_leave/send_leave (v2) on the
+  // inviting server, then the leave is written to the invite's stub room.
+  // NotFound when there is no such invite; the errors of Join otherwise.
+  absl::Status Decline(const RemoteJoinRequest& request);
+  // A local user invites a user of another server (outgoing_invite.cc): the
+  // invite is built by the room writer (auth rules) and, inside its
+  // transaction, sent to the invitee's server (PUT /v2/invite); the event
+  // is kept with that server's signature. Nothing is written when it
+  // refuses (PermissionDenied, InvalidArgument, NotFound) or cannot be
+  // reached (Unavailable). A direct room takes no one else (PermissionDenied).
+  absl::Status Invite(const RemoteInviteRequest& request);
 
  private:
   // make_join, send_join and the checks with one resident server.
   absl::StatusOr<std::string> JoinVia(const RemoteJoinRequest& request, const std::string& server);
+  // The server that invited the user into the room when this server knows
+  // the room only through that invite; nullopt for an unknown room;
+  // AlreadyExists for a room this server is in.
+  absl::StatusOr<std::optional<std::string>> InvitedBy(const RemoteJoinRequest& request);
   // The writer's view of an event: sender and member UUIDs.
   absl::StatusOr<messaging::RoomWriter::RemoteWrite> WriteOf(const matrix::Event& event);
 

@@ -68,6 +68,10 @@ grpc::ServerUnaryReactor* FederationRoomGrpcService::SendLeave(grpc::CallbackSer
                                                                const Request* q, Response* r) {
   return Run(c, q, r, &federation::FederationRooms::SendLeave);
 }
+grpc::ServerUnaryReactor* FederationRoomGrpcService::Invite(grpc::CallbackServerContext* c,
+                                                            const Request* q, Response* r) {
+  return Run(c, q, r, &federation::FederationRooms::Invite);
+}
 grpc::ServerUnaryReactor* FederationRoomGrpcService::SendTransaction(grpc::CallbackServerContext* c,
                                                                      const Request* q,
                                                                      Response* r) {

@@ -38,11 +38,19 @@ class FederationRoomGrpcService final
                                       Response* response) override;
   grpc::ServerUnaryReactor* SendLeave(grpc::CallbackServerContext* context, const Request* request,
                                       Response* response) override;
+  grpc::ServerUnaryReactor* Invite(grpc::CallbackServerContext* context, const Request* request,
+                                   Response* response) override;
   grpc::ServerUnaryReactor* SendTransaction(grpc::CallbackServerContext* context,
                                             const Request* request, Response* response) override;
   // federation_join_grpc.cc (fedjoin).
   grpc::ServerUnaryReactor* JoinRemoteRoom(
       grpc::CallbackServerContext* context, const federation::v1::JoinRemoteRoomRequest* request,
+      federation::v1::JoinRemoteRoomResponse* response) override;
+  grpc::ServerUnaryReactor* DeclineRemoteInvite(
+      grpc::CallbackServerContext* context, const federation::v1::JoinRemoteRoomRequest* request,
+      federation::v1::JoinRemoteRoomResponse* response) override;
+  grpc::ServerUnaryReactor* InviteRemoteUser(
+      grpc::CallbackServerContext* context, const federation::v1::InviteRemoteUserRequest* request,
       federation::v1::JoinRemoteRoomResponse* response) override;
 
  private:

@@ -23,6 +23,13 @@ absl::Status MatrixMembership::Change(const MembershipChange& c) {
   if (c.action == MemberAction::kForget) return Forget(c);
   ASSIGN_OR_RETURN(std::optional<RoomRow> room, store_.GetRoom(c.room_id));
   if (!room) return absl::NotFoundError("no such room");
+  if (c.action == MemberAction::kJoin || c.action == MemberAction::kLeave) {
+    // A room of another server known only through an invite (fedinvite):
+    // not found here; the gateway answers through that server.
+    ASSIGN_OR_RETURN(std::vector<matrix::Event> create,
+                     StateOfType(c.room_id, matrix::kCreateType));
+    if (create.empty()) return absl::NotFoundError("the room is on another server");
+  }
   if (c.action == MemberAction::kJoin) return Join(c, *room);
   std::string target = user;
   if (TakesTarget(c.action)) {

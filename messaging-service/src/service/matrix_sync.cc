@@ -24,6 +24,24 @@ bool InviteStateType(const std::string& type) {
 
 bool IsMember(const SyncedEvent& e) { return e.type == "m.room.member"; }
 
+// The stripped events of a remote invite's invite_room_state (stored
+// checked) as state events; the gateway shows only their stripped fields.
+void RemoteInviteState(const std::string& json, const std::string& user_mxid,
+                       std::vector<SyncedEvent>& out) {
+  const nlohmann::json events = nlohmann::json::parse(json, nullptr, false);
+  if (!events.is_array()) return;
+  for (const nlohmann::json& e : events) {
+    if (!e.is_object() || !e.contains("type") || !e["type"].is_string()) continue;
+    SyncedEvent event;
+    event.type = e["type"].get<std::string>();
+    event.state_key = e.value("state_key", "");
+    // The invite itself is a real event of the room, shown already.
+    if (event.type == "m.room.member" && event.state_key == user_mxid) continue;
+    event.pdu = e.dump();
+    out.push_back(std::move(event));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> SyncUserId(const std::string& user_id) {
@@ -146,6 +164,14 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
   }
   ASSIGN_OR_RETURN(std::vector<SyncedEvent> state, store_.CurrentState(state_ids));
   for (SyncedEvent& e : state) pass.state[e.room_id].push_back(std::move(e));
+  std::vector<std::string> invited;
+  for (const UserRoom* m : shown) {
+    if (m->membership == "invite") invited.push_back(m->room_id);
+  }
+  std::map<std::string, std::string> remote_invites;  // room -> stripped state
+  if (!invited.empty()) {
+    ASSIGN_OR_RETURN(remote_invites, store_.RemoteInviteStates(pass.user, invited));
+  }
   ASSIGN_OR_RETURN(std::vector<RoomReceipt> receipts,
                    store_.Receipts(joined_ids, pass.initial ? SyncKey{} : pass.since, below));
   for (RoomReceipt& r : receipts) pass.receipts[r.room_id].push_back(std::move(r));
@@ -185,6 +211,10 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
         if (InviteStateType(e.type) || (IsMember(e) && e.state_key == pass.user_mxid)) {
           room.state.push_back(e);
         }
+      }
+      // A room of another server: what its server sent with the invite.
+      if (auto it = remote_invites.find(m->room_id); it != remote_invites.end()) {
+        RemoteInviteState(it->second, pass.user_mxid, room.state);
       }
       out.has_news = true;
     } else {

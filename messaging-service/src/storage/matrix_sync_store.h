@@ -110,6 +110,10 @@ class MatrixSyncStore {
   // The current state events of the rooms.
   virtual absl::StatusOr<std::vector<SyncedEvent>> CurrentState(
       const std::vector<std::string>& room_ids) = 0;
+  // Room -> the stripped state (JSON array) another server sent with the
+  // user's current invite into it (V056), for those of `room_ids` that have one.
+  virtual absl::StatusOr<std::map<std::string, std::string>> RemoteInviteStates(
+      const std::string& user_id, const std::vector<std::string>& room_ids) = 0;
   // Read markers of the rooms moved after `since` (below `below_xid`).
   virtual absl::StatusOr<std::vector<RoomReceipt>> Receipts(
       const std::vector<std::string>& room_ids, SyncKey since, uint64_t below_xid) = 0;

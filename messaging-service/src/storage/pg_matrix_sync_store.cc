@@ -43,6 +43,11 @@ constexpr pg::Query kCurrentState{"mxs_current_state",
                                   "SELECT " MESSENGER_EVENT_COLUMNS
                                   " FROM current_state c JOIN events e ON e.event_id = c.event_id "
                                   "WHERE c.room_id IN (SELECT json_array_elements_text($1::json))"};
+constexpr pg::Query kRemoteInviteStates{
+    "mxs_remote_invite_states",
+    "SELECT f.room_id, f.invite_state FROM federation_invites f JOIN memberships m "
+    "ON m.room_id = f.room_id AND m.user_id = f.user_id AND m.event_id = f.event_id "
+    "WHERE f.user_id = $1::uuid AND f.room_id IN (SELECT json_array_elements_text($2::json))"};
 constexpr pg::Query kReceipts{
     "mxs_receipts",
     "SELECT c.room_id, c.user_id::text, e.event_id, "
@@ -202,6 +207,15 @@ absl::StatusOr<std::optional<SyncedEvent>> PgMatrixSyncStore::Event(const std::s
   std::vector<SyncedEvent> events = EventsFrom(r);
   if (events.empty()) return std::nullopt;
   return std::move(events.front());
+}
+
+absl::StatusOr<std::map<std::string, std::string>> PgMatrixSyncStore::RemoteInviteStates(
+    const std::string& user_id, const std::vector<std::string>& room_ids) {
+  std::map<std::string, std::string> out;
+  if (room_ids.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kRemoteInviteStates, {user_id, JsonList(room_ids)}));
+  for (int i = 0; i < r.rows(); ++i) out[r.GetString(i, 0)] = r.GetString(i, 1);
+  return out;
 }
 
 absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::CurrentState(

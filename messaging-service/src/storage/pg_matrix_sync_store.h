@@ -18,6 +18,8 @@ class PgMatrixSyncStore final : public MatrixSyncStore {
   absl::StatusOr<std::optional<SyncedEvent>> Event(const std::string& event_id) override;
   absl::StatusOr<std::vector<SyncedEvent>> CurrentState(
       const std::vector<std::string>& room_ids) override;
+  absl::StatusOr<std::map<std::string, std::string>> RemoteInviteStates(
+      const std::string& user_id, const std::vector<std::string>& room_ids) override;
   absl::StatusOr<std::vector<RoomReceipt>> Receipts(const std::vector<std::string>& room_ids,
                                                     SyncKey since, uint64_t below_xid) override;
   absl::StatusOr<std::map<std::string, RoomCounts>> Counts(

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -228,6 +229,22 @@ class RoomWriter {
                                            const RemoteWrite& join, const matrix::Room& room,
                                            const std::vector<std::string>& welcome,
                                            const Extra& extra);
+
+  // A room of another server known here only through an invite of a local
+  // user (fedinvite, room_writer_invite.cc): `write` (the invite, a new one,
+  // or the user's leave declining it) is appended to the room's stub, created
+  // from `row` when absent. No auth rules: this server holds none of the
+  // room's state (the inviting server vouched for the invite with its
+  // signature; a leave is our own user's). FAILED_PRECONDITION when this
+  // server is in the room (its state has a create event).
+  absl::StatusOr<StoredEvent> WriteInviteStub(const RoomRow& row, const RemoteWrite& write,
+                                              const Extra& extra);
+
+ private:
+  // The events of an invite's stub room (its current state); AlreadyExists
+  // when the room is not a stub.
+  static absl::StatusOr<std::set<std::string>> StubEvents(MessagingTx& tx,
+                                                          const std::string& room_id);
 };
 
 }  // namespace messenger::messaging

@@ -2,6 +2,7 @@
 // are stored like local ones (events, state groups, current state,
 // memberships, outbox) but never built or signed here.
 #include <algorithm>
+#include <set>
 
 #include "common/status.h"
 #include "messaging-service/src/domain/matrix/room_servers.h"
@@ -85,6 +86,20 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
   return stored;
 }
 
+absl::StatusOr<std::set<std::string>> RoomWriter::StubEvents(MessagingTx& tx,
+                                                            const std::string& room_id) {
+  std::set<std::string> out;
+  ASSIGN_OR_RETURN(std::vector<std::string> pdus, tx.CurrentStatePdus(room_id));
+  for (const std::string& pdu : pdus) {
+    ASSIGN_OR_RETURN(matrix::Event event, matrix::Event::Parse(pdu));
+    if (event.type() == matrix::kCreateType) {
+      return absl::AlreadyExistsError("the room is known here");
+    }
+    out.insert(event.event_id());
+  }
+  return out;
+}
+
 std::vector<std::string> RoomWriter::LoadedServersOf(const std::string& room_id) {
   std::shared_ptr<RoomHandle> handle;
   {
@@ -111,7 +126,17 @@ absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
   std::vector<std::string> notify;
   RETURN_IF_ERROR(RoomTransaction(row.room_id, [&](MessagingTx& tx, RoomHandle& handle) {
     RoomRow working = row;
-    RETURN_IF_ERROR(tx.InsertRoom(working));
+    // A stub of an invite (WriteInviteStub) becomes the room: its events
+    // stay, the state's events it holds already are not written again.
+    ASSIGN_OR_RETURN(std::set<std::string> held, StubEvents(tx, row.room_id));
+    ASSIGN_OR_RETURN(std::optional<RoomRow> stub, tx.LockRoom(row.room_id));
+    if (stub) {
+      working.last_seq = stub->last_seq;
+      working.state_group = stub->state_group;
+      working.depth = stub->depth;
+    } else {
+      RETURN_IF_ERROR(tx.InsertRoom(working));
+    }
     std::vector<const RemoteWrite*> writes;
     for (const RemoteWrite& w : state) writes.push_back(&w);
     writes.push_back(&join);
@@ -119,6 +144,10 @@ absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
     std::vector<StoredEvent> written;
     for (const RemoteWrite* w : writes) {
       const matrix::Event& event = w->event;
+      if (held.count(event.event_id()) > 0) {  // stored with the stub
+        RETURN_IF_ERROR(so_far.Put(event));
+        continue;
+      }
       StoredEvent stored{.event_id = event.event_id(),
                          .room_id = working.room_id,
                          .seq = ++working.last_seq,

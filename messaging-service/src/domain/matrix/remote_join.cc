@@ -56,6 +56,13 @@ absl::StatusOr<std::vector<Event>> CheckedEvents(const Json& answer, const char*
 
 absl::StatusOr<PduFields> JoinFromTemplate(const Json& answer, const std::string& room_id,
                                            const std::string& user_id, int64_t origin_server_ts) {
+  return MembershipFromTemplate(answer, room_id, user_id, "join", origin_server_ts);
+}
+
+absl::StatusOr<PduFields> MembershipFromTemplate(const Json& answer, const std::string& room_id,
+                                                 const std::string& user_id,
+                                                 const std::string& membership,
+                                                 int64_t origin_server_ts) {
   if (!answer.is_object()) return BadAnswer("is not a JSON object");
   // Absent means version 1, which this server does not speak.
   if (answer.value("room_version", "") != kRoomVersion) {
@@ -66,7 +73,7 @@ absl::StatusOr<PduFields> JoinFromTemplate(const Json& answer, const std::string
   const Json& event = *it;
   if (event.value("room_id", "") != room_id || event.value("sender", "") != user_id ||
       event.value("state_key", "") != user_id || event.value("type", "") != kMemberType) {
-    return BadAnswer("is not a join template for this room and user");
+    return BadAnswer(absl::StrCat("is not a ", membership, " template for this room and user"));
   }
   const auto depth = event.find("depth");
   if (depth == event.end() || !depth->is_number_integer() || depth->get<int64_t>() < 1) {
@@ -77,7 +84,7 @@ absl::StatusOr<PduFields> JoinFromTemplate(const Json& answer, const std::string
   fields.sender = user_id;
   fields.type = kMemberType;
   fields.state_key = user_id;
-  fields.content = Json{{"membership", "join"}};
+  fields.content = Json{{"membership", membership}};
   ASSIGN_OR_RETURN(fields.prev_events, Ids(event, "prev_events"));
   ASSIGN_OR_RETURN(fields.auth_events, Ids(event, "auth_events"));
   fields.depth = depth->get<int64_t>();

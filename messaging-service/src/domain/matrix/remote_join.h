@@ -26,6 +26,12 @@ inline constexpr size_t kMaxJoinStateEvents = 5000;
 // user and room version 10.
 absl::StatusOr<PduFields> JoinFromTemplate(const nlohmann::json& answer, const std::string& room_id,
                                            const std::string& user_id, int64_t origin_server_ts);
+// The same for any membership template (make_leave: "leave").
+absl::StatusOr<PduFields> MembershipFromTemplate(const nlohmann::json& answer,
+                                                 const std::string& room_id,
+                                                 const std::string& user_id,
+                                                 const std::string& membership,
+                                                 int64_t origin_server_ts);
 
 // A checked send_join answer: the room's state before the join, oldest
 // first, and the room after the join (state, tip, depth).
