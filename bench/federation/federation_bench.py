@@ -55,8 +55,12 @@ class Reader(threading.Thread):
 
     def run(self):
         while not self.stop.is_set():
-            r = self.hs2.raw("GET", "/v1/sync", token=self.who["token"],
-                             query={"since": self.since, "timeout_ms": "2000"})
+            try:
+                r = self.hs2.raw("GET", "/v1/sync", token=self.who["token"],
+                                 query={"since": self.since, "timeout_ms": "2000"})
+            except OSError as e:  # a reset or timeout: counted, the loop goes on
+                self.errors.append(repr(e)[:200])
+                continue
             now = time.monotonic()
             if r.status != 200:
                 self.errors.append(str(r)[:200])
@@ -92,8 +96,14 @@ def latency(a, hs1, hs2, pids):
     # Warm-up: one message per sender, seen by every reader, not measured.
     warm = [send(hs1, alice, room, f"warm {run} {i}") for i, alice in enumerate(alices)]
     ok(all(warm), "warm-up sends")
-    until("the warm-up on hs2", lambda: all(
-        {w for w in warm} <= {g[2] for g in r.got} for r in readers), 60)
+    try:
+        until("the warm-up on hs2", lambda: all(
+            set(warm) <= {g[2] for g in r.got} for r in readers), 60)
+    except AssertionError:
+        print(f"warm-up {warm}; readers got {[r.got for r in readers]}, "
+              f"errors {[r.errors[:3] for r in readers]}, alive "
+              f"{[r.is_alive() for r in readers]}", flush=True)
+        raise
 
     total = a.rate * a.seconds
     sent = [None] * total        # event id per message

@@ -100,8 +100,9 @@ TEST(FederationTwoServersE2eTest, DISABLED_Bench) {
   testing::TempDir dir("messenger-fedbench");
   // The peer's key server: hs2 fetches hs3.test's keys from it.
   auto peer = testing::ChildProcess::Start(
-      {"/usr/bin/python3", MESSENGER_FEDERATION_PEER, "serve", std::to_string(peer_port), kPeer,
-       kPeerSeed, "ed25519:py", absl::StrCat(kHs1, "=127.0.0.1:", port1),
+      {"/usr/bin/python3", MESSENGER_SOURCE_DIR "/tests/e2e/federation_peer.py", "serve",
+       std::to_string(peer_port), kPeer, kPeerSeed, "ed25519:py",
+       absl::StrCat(kHs1, "=127.0.0.1:", port1),
        absl::StrCat(kHs2, "=127.0.0.1:", port2)},
       {}, dir.path() + "/peer.log");
   ASSERT_TRUE(peer.ok()) << peer.status();
