@@ -90,6 +90,13 @@ def latency(a, hs1, hs2, pids):
     for bob in bobs:
         hs2.call(None, "POST", f"{C}/join/{q(room)}", {}, token=bob["token"],
                  query={"server_name": "hs1.test"})
+    # Sends only once hs1 has every hs2 join: a send racing a later hs2
+    # user's join (which hs2 makes itself and sends to hs1) stalled delivery
+    # to hs2 in 4 of 7 runs (see the 2026-12-01T1211 report).
+    members = {x["user_id"] for x in alices + bobs}
+    until("hs2's joins on hs1", lambda: members <= set(hs1.call(
+        None, "GET", f"{C}/rooms/{q(room)}/joined_members",
+        token=alices[0]["token"]).body["joined"]), 60)
     readers = [Reader(hs2, bob) for bob in bobs]
     for r in readers:
         r.start()
