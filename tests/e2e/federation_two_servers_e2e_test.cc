@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "tests/e2e/messenger_process.h"
@@ -18,6 +19,15 @@ namespace {
 
 constexpr char kHs1[] = "hs1.test";
 constexpr char kHs2[] = "hs2.test";
+
+// What both systems of a test get: their name, HTTP port and the peers.
+std::map<std::string, std::string> ServerEnv(const char* name, int port,
+                                             const std::string& hosts) {
+  return {{"MESSENGER_SERVER_NAME", name},
+          {"MESSENGER_HTTP_ADDR", absl::StrCat("127.0.0.1:", port)},
+          {"MESSENGER_FEDERATION_HOSTS", hosts},
+          {"MESSENGER_FEDERATION_INSECURE_HTTP", "1"}};
+}
 
 // Runs one phase of the driver; its output (measurements) is printed.
 bool Phase(const std::string& phase, int port1, int port2, const testing::TempDir& dir) {
@@ -38,14 +48,11 @@ TEST(FederationTwoServersE2eTest, JoinMessagesTypingAndAnOutage) {
       absl::StrCat(kHs1, "=127.0.0.1:", port1, ",", kHs2, "=127.0.0.1:", port2,
                    ",unreachable.test=127.0.0.1:", testing::FreePort());
   const auto env = [&](const char* name, int port) {
-    return std::map<std::string, std::string>{
-        {"MESSENGER_SERVER_NAME", name},
-        {"MESSENGER_HTTP_ADDR", absl::StrCat("127.0.0.1:", port)},
-        {"MESSENGER_FEDERATION_HOSTS", hosts},
-        {"MESSENGER_FEDERATION_INSECURE_HTTP", "1"},
-        // A restarted peer is retried soon (the default backoff is for production).
-        {"MESSENGER_FEDERATION_BACKOFF_BASE_MS", "200"},
-        {"MESSENGER_FEDERATION_BACKOFF_MAX_MS", "2000"}};
+    auto env = ServerEnv(name, port, hosts);
+    // A restarted peer is retried soon (the default backoff is for production).
+    env["MESSENGER_FEDERATION_BACKOFF_BASE_MS"] = "200";
+    env["MESSENGER_FEDERATION_BACKOFF_MAX_MS"] = "2000";
+    return env;
   };
   auto hs1 = MessengerProcess::Start(env(kHs1, port1));
   ASSERT_TRUE(hs1.ok()) << hs1.status();
@@ -61,6 +68,64 @@ TEST(FederationTwoServersE2eTest, JoinMessagesTypingAndAnOutage) {
   ASSERT_TRUE(Phase("down", port1, port2, dir)) << logs();
   ASSERT_TRUE((*hs2)->Restart().ok());
   EXPECT_TRUE(Phase("up", port1, port2, dir)) << logs();
+}
+
+// The federation bench (bench/federation/federation_bench.py, issue 16's
+// numbers): hs1, hs2 and a Python signing peer hs3.test; run on demand by
+// bench/federation/run.sh (a PostgreSQL of its own, durable), which runs
+//   e2e_federation_two_servers_test --gtest_also_run_disabled_tests
+//   --gtest_filter='*DISABLED_Bench*'
+// MESSENGER_FEDERATION_BENCH_ARGS adds arguments (--rate, --out ...).
+TEST(FederationTwoServersE2eTest, DISABLED_Bench) {
+  constexpr char kPeer[] = "hs3.test";
+  constexpr char kPeerSeed[] = "cHl0aG9uIHBlZXIgc2VlZCBmb3IgdGhlIHRlc3RzISE";
+  const int port1 = testing::FreePort(), port2 = testing::FreePort(),
+            peer_port = testing::FreePort();
+  const std::string hosts = absl::StrCat(kHs1, "=127.0.0.1:", port1, ",", kHs2, "=127.0.0.1:",
+                                         port2, ",", kPeer, "=127.0.0.1:", peer_port);
+  // Many senders and readers from one address: no limit of the API in the way.
+  const auto env = [&](const char* name, int port) {
+    auto env = ServerEnv(name, port, hosts);
+    for (const char* limit : {"MESSENGER_SEND_RATE_PER_S", "MESSENGER_SEND_BURST",
+                              "MESSENGER_AUTH_IP_RATE_PER_MIN", "MESSENGER_AUTH_IP_BURST"}) {
+      env[limit] = "100000";
+    }
+    env["MESSENGER_SYNC_POLLS_PER_USER"] = "1000";
+    return env;
+  };
+  auto hs1 = MessengerProcess::Start(env(kHs1, port1));
+  ASSERT_TRUE(hs1.ok()) << hs1.status();
+  auto hs2 = MessengerProcess::Start(env(kHs2, port2));
+  ASSERT_TRUE(hs2.ok()) << hs2.status();
+  testing::TempDir dir("messenger-fedbench");
+  // The peer's key server: hs2 fetches hs3.test's keys from it.
+  auto peer = testing::ChildProcess::Start(
+      {"/usr/bin/python3", MESSENGER_SOURCE_DIR "/tests/e2e/federation_peer.py", "serve",
+       std::to_string(peer_port), kPeer, kPeerSeed, "ed25519:py",
+       absl::StrCat(kHs1, "=127.0.0.1:", port1),
+       absl::StrCat(kHs2, "=127.0.0.1:", port2)},
+      {}, dir.path() + "/peer.log");
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  httplib::Client probe("127.0.0.1", peer_port);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        auto r = probe.Get("/_matrix/key/v2/server");
+        return r && r->status == 200;
+      },
+      absl::Seconds(20), absl::Milliseconds(50)));
+  const char* extra = std::getenv("MESSENGER_FEDERATION_BENCH_ARGS");
+  const std::string log = absl::StrCat(dir.path(), "/bench.log");
+  const std::string command = absl::StrCat(
+      "timeout 1800 /usr/bin/python3 '", MESSENGER_SOURCE_DIR,
+      "/bench/federation/federation_bench.py' --hs1 http://127.0.0.1:", port1,
+      " --hs2 http://127.0.0.1:", port2, " --peer '", kPeer, ":", kPeerSeed,
+      ":ed25519:py' --peer-address 127.0.0.1:", peer_port, " --hs2-dsn '",
+      (*hs2)->database().dsn(), "' ", extra != nullptr ? extra : "", " > '", log, "' 2>&1");
+  const int status = std::system(command.c_str());
+  std::cout << Dump(log) << std::endl;
+  const std::string hs2_log = Dump((*hs2)->log_path());
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0)
+      << "hs2 log tail:\n" << hs2_log.substr(hs2_log.size() > 4000 ? hs2_log.size() - 4000 : 0);
 }
 
 }  // namespace
