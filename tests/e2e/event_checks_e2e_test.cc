@@ -47,15 +47,25 @@ class EventChecksE2eTest : public ::testing::Test {
         *messenger_, expected,
         {.timeout = timeout, .not_before = start_, .between_reads = std::move(between_reads)});
   }
-  // The stored user.email_verified event.
+  // The stored user.email_verified event (the outbox publishes it a little
+  // after the verification returns).
   StoredEvent Verified() {
-    auto events = ReadStoredEvents(messenger_->bus());
-    EXPECT_TRUE(events.ok()) << events.status();
-    for (const StoredEvent& e : events.value_or(std::vector<StoredEvent>{})) {
-      if (e.subject == "user.email_verified") return e;
-    }
-    ADD_FAILURE() << "no user.email_verified";
-    return {};
+    StoredEvent verified;
+    const bool found = testing::WaitUntil(
+        [&] {
+          auto events = ReadStoredEvents(messenger_->bus());
+          EXPECT_TRUE(events.ok()) << events.status();
+          for (const StoredEvent& e : events.value_or(std::vector<StoredEvent>{})) {
+            if (e.subject == "user.email_verified") {
+              verified = e;
+              return true;
+            }
+          }
+          return false;
+        },
+        absl::Seconds(10));
+    if (!found) ADD_FAILURE() << "no user.email_verified";
+    return verified;
   }
   static std::string All(const EventAudit& audit) { return absl::StrJoin(audit.problems, "\n"); }
 

@@ -58,12 +58,20 @@ TEST_F(IdentityE2eTest, WalkthroughRegisterVerifyLoginMeRefreshLogout) {
   const std::string access = login.body["access_token"];
   const std::string refresh = login.body["refresh_token"];
 
-  Reply me = Me(access);
+  // The profile is made by profile-service from user.created, a little
+  // after the registration returns.
+  Reply me;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        me = Me(access);
+        return me.status == 200 && me.body["profile"].is_object();
+      },
+      absl::Seconds(10)))
+      << me.raw;
   ASSERT_EQ(me.status, 200) << me.raw;
   EXPECT_EQ(me.body["user_id"], user_id);
   EXPECT_EQ(me.body["username"], "alice");
   EXPECT_EQ(me.body["email_verified"], true);
-  EXPECT_TRUE(me.body["profile"].is_object());
 
   Reply refreshed = Send(*client_, "POST", "/v1/auth/refresh",
                          nlohmann::json{{"refresh_token", refresh}});
