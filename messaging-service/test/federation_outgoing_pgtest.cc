@@ -81,7 +81,7 @@ class FederationOutgoingTest : public testing_users::MessagingPgFixture<> {
       return absl::OkStatus();
     }));
     matrix::Room copy =
-        matrix::Room::Restore(room_id_, std::move(state), {row->tip_event_id}, row->depth);
+        matrix::Room::Restore(room_id_, std::move(state), row->Extremities(), row->depth);
     ASSIGN_OR_RETURN(matrix::Event event,
                      copy.Append({kBobId,
                                   matrix::kMemberType,
@@ -90,7 +90,11 @@ class FederationOutgoingTest : public testing_users::MessagingPgFixture<> {
                                   std::nullopt},
                                  absl::ToUnixMillis(absl::Now()), kRemote, remote_key_));
     return manager_->writer().WriteRemoteEvent(
-        room_id_, {event, bob_, bob_}, [](const matrix::Room&) { return absl::OkStatus(); },
+        room_id_, {event, bob_, bob_},
+        [](const matrix::Room&)
+            -> absl::StatusOr<std::optional<messaging::RoomWriter::ForkedWrite>> {
+          return std::nullopt;
+        },
         nullptr);
   }
 

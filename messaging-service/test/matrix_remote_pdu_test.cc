@@ -15,6 +15,7 @@ constexpr char kRoomId[] = "!public:hs.local";
 constexpr char kAlice[] = "@alice:hs.local";
 constexpr char kPat[] = "@pat:remote.test";
 constexpr char kMallory[] = "@mallory:remote.test";
+constexpr char kQuinn[] = "@quinn:remote.test";
 constexpr char kNeverSeen[] = "$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 class RemotePduTest : public ::testing::Test {
@@ -51,7 +52,7 @@ class RemotePduTest : public ::testing::Test {
   }
 
   RemotePduDecision Decide(const Event& event, const std::string& origin = kRemote) {
-    return DecideRemotePdu(event, origin, kLocal, room_, known_);
+    return DecideRemotePdu(event, origin, kLocal, room_, known_, room_.state());
   }
 
   // Applies an accepted event as the writer does.
@@ -125,25 +126,92 @@ TEST_F(RemotePduTest, RejectedAuthEventRejects) {
   EventMapSource flagged;
   for (const auto& [key, e] : room_.state()) flagged.Add(e, e.event_id() == join.event_id());
   Event message = Remote(kPat, kMessageType, std::nullopt, {{"body", "x"}});
-  RemotePduDecision d = DecideRemotePdu(message, kRemote, kLocal, room_, flagged);
+  RemotePduDecision d = DecideRemotePdu(message, kRemote, kLocal, room_, flagged, room_.state());
   EXPECT_EQ(d.action, RemotePduAction::kReject) << d.reason;
 }
 
-TEST_F(RemotePduTest, UnknownPrevEventsAndForksAreRefusedWithAReason) {
+TEST_F(RemotePduTest, UnknownPrevEventsAreRefusedAndNamed) {
   Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
-  const std::vector<std::string> old_tip = room_.forward_extremities();
   Event unknown = Remote(kPat, kMessageType, std::nullopt, {{"body", "x"}},
                          std::vector<std::string>{kNeverSeen});
   RemotePduDecision d = Decide(unknown);
   EXPECT_EQ(d.action, RemotePduAction::kRefuse);
   EXPECT_NE(d.reason.message().find(kNeverSeen), std::string::npos) << d.reason;
   EXPECT_EQ(d.missing_prev_events, std::vector<std::string>{kNeverSeen});
-  Apply(Remote(kPat, kMessageType, std::nullopt, {{"body", "first"}}));
-  Event fork = Remote(kPat, kMessageType, std::nullopt, {{"body", "fork"}}, old_tip);
-  d = Decide(fork);
-  EXPECT_EQ(d.action, RemotePduAction::kRefuse);
-  EXPECT_NE(d.reason.message().find("forked"), std::string::npos) << d.reason;
-  EXPECT_TRUE(d.missing_prev_events.empty());  // known, only older
+}
+
+// The room's state as event ids, as the state groups keep it.
+StateIds IdsOf(const StateMap& state) {
+  StateIds ids;
+  for (const auto& [key, e] : state) ids[key] = e.event_id();
+  return ids;
+}
+
+// Both servers write at once: pat's server sends a message whose prev event
+// is older than the room's tip (alice changed the topic meanwhile). It is
+// judged against the state after its prev event, the room keeps both tips
+// and the topic, and alice's next event merges them.
+TEST_F(RemotePduTest, AForkIsJudgedAgainstTheStateBeforeItAndMergedByTheNextLocalEvent) {
+  Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
+  const std::string fork_point = room_.forward_extremities().front();
+  StatesAfter after;
+  after[fork_point] = IdsOf(room_.state());
+  Event fork = Remote(kPat, kMessageType, std::nullopt, {{"body", "meanwhile"}});
+  absl::StatusOr<Event> topic =
+      room_.Append({kAlice, kTopicType, "", {{"topic", "ours"}}, {}}, ++ts_, kLocal, local_key_);
+  ASSERT_TRUE(topic.ok()) << topic.status();
+  known_.Add(*topic);
+  after[topic->event_id()] = IdsOf(room_.state());
+  absl::StatusOr<StateIds> before = StateBeforeFork(fork, after, known_);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(*before, after[fork_point]);
+  absl::StatusOr<StateMap> before_state = LoadState(*before, known_);
+  ASSERT_TRUE(before_state.ok()) << before_state.status();
+  RemotePduDecision d = DecideRemotePdu(fork, kRemote, kLocal, room_, known_, *before_state);
+  ASSERT_EQ(d.action, RemotePduAction::kApply) << d.reason;
+  known_.Add(fork);
+  absl::StatusOr<StateIds> merged = RoomStateAfterFork(room_, fork, *before, after, known_);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->at({kTopicType, ""}), topic->event_id());  // alice's branch is kept
+  absl::StatusOr<StateMap> merged_state = LoadState(*merged, known_);
+  ASSERT_TRUE(merged_state.ok());
+  room_.AcceptForked(fork, *merged_state);
+  EXPECT_TRUE(SameEventIds(room_.forward_extremities(), {topic->event_id(), fork.event_id()}));
+
+  absl::StatusOr<Event> next =
+      room_.Append({kAlice, kMessageType, std::nullopt, {{"body", "both seen"}}, {}}, ++ts_,
+                   kLocal, local_key_);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_TRUE(SameEventIds(next->prev_events(), {topic->event_id(), fork.event_id()}));
+  EXPECT_EQ(room_.forward_extremities(), std::vector<std::string>{next->event_id()});
+}
+
+// alice bans pat while pat's server sends a message after the join: the
+// message passes the state before it but not the room's state (pat is
+// banned now): soft-failed, refused, not stored as rejected.
+TEST_F(RemotePduTest, AForkFromBeforeABanIsSoftFailedAndRefused) {
+  Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
+  Apply(Remote(kQuinn, kMemberType, kQuinn, {{"membership", "join"}}));  // stays
+  const std::string fork_point = room_.forward_extremities().front();
+  StatesAfter after;
+  after[fork_point] = IdsOf(room_.state());
+  // Built by pat's server before it saw the ban (auth events from its state).
+  Event fork = Remote(kPat, kMessageType, std::nullopt, {{"body", "too late"}});
+  Event stray = Remote(kMallory, kMessageType, std::nullopt, {{"body", "x"}});
+  absl::StatusOr<Event> ban = room_.Append(
+      {kAlice, kMemberType, kPat, {{"membership", "ban"}}, {}}, ++ts_, kLocal, local_key_);
+  ASSERT_TRUE(ban.ok()) << ban.status();
+  known_.Add(*ban);
+  absl::StatusOr<StateMap> before = LoadState(*StateBeforeFork(fork, after, known_), known_);
+  ASSERT_TRUE(before.ok());
+  RemotePduDecision d = DecideRemotePdu(fork, kRemote, kLocal, room_, known_, *before);
+  EXPECT_EQ(d.action, RemotePduAction::kRefuse) << d.reason;
+  EXPECT_EQ(d.reason.code(), absl::StatusCode::kPermissionDenied) << d.reason;
+  EXPECT_EQ(d.reason.message().find("no member joined"), std::string::npos) << d.reason;
+  // And a fork that fails the rules in its own state is rejected: mallory
+  // never joined on either branch.
+  EXPECT_EQ(DecideRemotePdu(stray, kRemote, kLocal, room_, known_, *before).action,
+            RemotePduAction::kReject);
 }
 
 TEST_F(RemotePduTest, LocalSendersAndOtherRoomsAreRefused) {
@@ -160,7 +228,7 @@ TEST_F(RemotePduTest, LocalSendersAndOtherRoomsAreRefused) {
   EXPECT_EQ(Decide(*forged).action, RemotePduAction::kRefuse);
   Room other("!other:hs.local");
   RemotePduDecision d = DecideRemotePdu(Remote(kPat, kMessageType, std::nullopt, {{"b", 1}}),
-                                        kRemote, kLocal, other, known_);
+                                        kRemote, kLocal, other, known_, other.state());
   EXPECT_EQ(d.reason.code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -4,7 +4,8 @@ routes (event, state, state_ids, backfill, get_missing_events) answer the
 joined server and refuse one without members, and PUT /send delivers PDUs
 (accepted, redacted on a content hash mismatch, rejected by the auth rules,
 refused for an unknown room or unknown prev_events, a forged signature),
-idempotently per txnId; an m.receipt EDU moves the remote user's read marker
+idempotently per txnId; an event forked from an older one is accepted and
+merged, or refused when it fails the current state (federation_fork_checks.py); an m.receipt EDU moves the remote user's read marker
 (shown in local /v3/sync); the remote user leaves (make_leave, send_leave
 v2); the peer invites a local user into a room of its own (PUT /v2/invite,
 federation_invite_checks.py). Every PDU is built, hashed and signed here with
@@ -35,6 +36,7 @@ from unpaddedbase64 import encode_base64
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from federation_peer import signing_key  # noqa: E402
+from federation_fork_checks import forks  # noqa: E402
 from federation_invite_checks import invites  # noqa: E402
 from matrix_http import C, MatrixHttp, account, ok, until  # noqa: E402
 from validate_response import DEFAULT_SPEC_DIR  # noqa: E402
@@ -377,6 +379,7 @@ def main():
     fed.call(peer, "PUT", send, txn([m3] * 51), expect=400)
 
     receipts(m, fed, peer, alice, room_id, pat, m3_id, tag)
+    forks(m, fed, peer, alice, room_id, message, history, tag)
     # Server ACLs: alice denies the peer's server. Its PDUs are refused one
     # by one (nothing stored), the protected routes answer 403 M_FORBIDDEN,
     # and a server the ACL still allows is served as before.

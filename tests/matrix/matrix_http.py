@@ -114,3 +114,11 @@ def until(what, fn, deadline_s=20):
             return value
         ok(time.monotonic() < deadline, f"{what}: not within {deadline_s} s")
         time.sleep(0.1)
+
+
+def metric(m, name):
+    """The sum of a metric's samples on m's /metrics (0 when absent)."""
+    with urllib.request.urlopen(m.base + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.split("{")[0].split(" ")[0] == name)

@@ -6,6 +6,8 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "messaging-service/src/domain/matrix/auth_rules.h"
 #include "messaging-service/src/domain/matrix/canonical_json.h"
@@ -68,6 +70,14 @@ absl::StatusOr<int64_t> IntField(const Json& body, const char* name, int64_t fal
     return absl::InvalidArgumentError(absl::StrCat(name, " must be an integer"));
   }
   return it->get<int64_t>();
+}
+
+// Accepted events of other servers that forked a room (both wrote at once).
+metrics::Counter& ForkedEventsCounter() {
+  static metrics::Counter& counter = metrics::Registry::Default().GetCounter(
+      "messenger_federation_forked_events_total",
+      "Events of other servers accepted as forks of a room (merged by state resolution).");
+  return counter;
 }
 
 }  // namespace
@@ -173,10 +183,18 @@ absl::StatusOr<std::vector<matrix::Event>> FederationRooms::AuthChain(
 absl::StatusOr<std::vector<matrix::Event>> FederationRooms::StateBefore(
     const matrix::Event& event) {
   if (event.prev_events().empty()) return std::vector<matrix::Event>{};
-  ASSIGN_OR_RETURN(std::vector<messaging::StateEntry> entries,
-                   messaging_.StateAfter(event.prev_events().front()));
   std::vector<std::string> ids;
-  for (const messaging::StateEntry& e : entries) ids.push_back(e.event_id);
+  if (event.prev_events().size() == 1) {
+    ASSIGN_OR_RETURN(std::vector<messaging::StateEntry> entries,
+                     messaging_.StateAfter(event.prev_events().front()));
+    for (const messaging::StateEntry& e : entries) ids.push_back(e.event_id);
+    return Events(ids);
+  }
+  matrix::StatesAfter after;
+  matrix::EventMapSource source;
+  RETURN_IF_ERROR(LoadStatesAfter(event.prev_events(), {}, after, source));
+  ASSIGN_OR_RETURN(matrix::StateIds resolved, matrix::StateBeforeFork(event, after, source));
+  for (const auto& [key, id] : resolved) ids.push_back(id);
   return Events(ids);
 }
 
@@ -254,7 +272,7 @@ absl::StatusOr<std::string> FederationRooms::RequestingUser(const InboundRequest
 Json FederationRooms::MembershipTemplate(const RoomRoute& route, const messaging::RoomRow& row,
                                          matrix::StateMap state, const std::string& membership) {
   const matrix::Room room =
-      matrix::Room::Restore(route.room_id, std::move(state), {row.tip_event_id}, row.depth);
+      matrix::Room::Restore(route.room_id, std::move(state), row.Extremities(), row.depth);
   const matrix::EventDraft draft{route.user_id, matrix::kMemberType, route.user_id,
                                  Json{{"membership", membership}}, std::nullopt};
   Json event = {{"room_id", route.room_id},
@@ -366,22 +384,46 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
       if (target != event.sender()) remote_member = target;
     }
   }
+  bool prevs_known = true;
+  for (const std::string& prev : event.prev_events()) {
+    prevs_known = prevs_known && source.Find(prev) != nullptr;
+  }
+  const auto extra = [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
+                         const std::vector<std::string>&) -> absl::Status {
+    RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), write.sender_id, event.sender()));
+    if (remote_member) {
+      RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), *write.member_id, *remote_member));
+    }
+    return absl::OkStatus();
+  };
   matrix::RemotePduDecision decision;
-  absl::StatusOr<messaging::StoredEvent> written = writer_.WriteRemoteEvent(
-      event.room_id(), write,
-      [&](const matrix::Room& room) {
-        decision = matrix::DecideRemotePdu(event, origin, server_name_, room, source);
-        return decision.action == matrix::RemotePduAction::kApply ? absl::OkStatus()
-                                                                  : decision.reason;
-      },
-      [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
-          const std::vector<std::string>&) -> absl::Status {
-        RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), write.sender_id, event.sender()));
-        if (remote_member) {
-          RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), *write.member_id, *remote_member));
-        }
-        return absl::OkStatus();
-      });
+  absl::StatusOr<messaging::StoredEvent> written;
+  for (int attempt = 1;; ++attempt) {
+    // A fork's states are read before the room's lock, from the row as read.
+    std::optional<ForkReads> fork;
+    if (prevs_known && !matrix::SameEventIds(event.prev_events(), row->Extremities())) {
+      ASSIGN_OR_RETURN(fork, ReadFork(event, *row, source));
+    }
+    bool forked = false;
+    const auto decide = [&](const matrix::Room& room)
+        -> absl::StatusOr<std::optional<messaging::RoomWriter::ForkedWrite>> {
+      decision = {};
+      if (!prevs_known || matrix::SameEventIds(event.prev_events(), room.forward_extremities())) {
+        decision = matrix::DecideRemotePdu(event, origin, server_name_, room, source, room.state());
+        if (decision.action != matrix::RemotePduAction::kApply) return decision.reason;
+        return std::nullopt;
+      }
+      ASSIGN_OR_RETURN(messaging::RoomWriter::ForkedWrite planned,
+                       PlanForkUnderLock(origin, event, room, fork, source, decision));
+      forked = true;
+      return planned;
+    };
+    written = writer_.WriteRemoteEvent(event.room_id(), write, decide, extra);
+    if (written.ok() && forked) ForkedEventsCounter().Inc();
+    if (!absl::IsAborted(written.status()) || attempt == kForkReadAttempts) break;
+    ASSIGN_OR_RETURN(row, messaging_.GetRoom(event.room_id()));
+    if (!row) return absl::NotFoundError("unknown room");
+  }
   if (written.ok()) return absl::OkStatus();
   if (missing != nullptr) *missing = decision.missing_prev_events;
   if (decision.action == matrix::RemotePduAction::kReject) {
@@ -402,7 +444,7 @@ absl::Status FederationRooms::IngestFillingGap(const std::string& origin,
   if (!row) return status;
   absl::StatusOr<std::vector<Json>> fetched =
       fetch_missing_(origin, {.room_id = event.room_id(),
-                              .earliest = {row->tip_event_id},
+                              .earliest = row->Extremities(),
                               .latest = {event.event_id()},
                               .limit = kMaxMissingEvents,
                               .min_depth = row->depth});
@@ -461,6 +503,12 @@ absl::StatusOr<Json> FederationRooms::SendTransaction(const InboundRequest& requ
     absl::StatusOr<matrix::CheckedPdu> checked = matrix::CheckPduFormatAndSignatures(pdu, keys_);
     results[id] =
         checked.ok() ? IngestFillingGap(origin, checked->event, gap_fetches) : checked.status();
+    if (!results[id].ok()) {
+      // The origin is told in the answer; operators see why rooms diverge.
+      log::Info("federation PDU not accepted", {{"origin", origin},
+                                                {"event_id", id},
+                                                {"error", std::string(results[id].message())}});
+    }
   }
   // Typing and receipts go to local members; other EDUs (presence, device
   // lists, to-device) are accepted and ignored for now. Room EDUs from a

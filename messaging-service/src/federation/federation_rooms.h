@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "messaging-service/src/domain/matrix/event.h"
 #include "messaging-service/src/domain/matrix/pdu_checks.h"
+#include "messaging-service/src/domain/matrix/remote_pdu.h"
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/federation/federation_room_store.h"
 #include "messaging-service/src/federation/federation_store.h"
@@ -36,6 +37,9 @@ inline constexpr size_t kMaxAuthChain = 5000;
 // (each at most kMaxMissingEvents events): a gap longer than that stays
 // refused, and the origin resends.
 inline constexpr int kMaxGapFetchesPerTransaction = 2;
+// A forked event's states are read before the room's lock; when the room
+// moved meanwhile they are read again, at most this many times in all.
+inline constexpr int kForkReadAttempts = 3;
 
 // The parameters of one route (path and query, decoded).
 struct RoomRoute {
@@ -135,8 +139,37 @@ class FederationRooms {
   absl::StatusOr<std::vector<matrix::Event>> Events(const std::vector<std::string>& ids);
   // The auth events of `events`, recursively (bounded by kMaxAuthChain).
   absl::StatusOr<std::vector<matrix::Event>> AuthChain(const std::vector<matrix::Event>& events);
-  // The room state before `event` (rooms are linear: after its prev event).
+  // The room state before `event`: after its prev event, or the resolution
+  // of the states after its prev events.
   absl::StatusOr<std::vector<matrix::Event>> StateBefore(const matrix::Event& event);
+  // What the write of an event that forks the room reads before the room's
+  // lock (federation_forks.cc); the write reads again when the room's
+  // forward extremities moved meanwhile.
+  struct ForkReads {
+    std::vector<std::string> extremities;  // the room's, when read
+    // After the event's prev events and the extremities it does not name.
+    matrix::StatesAfter after;
+    std::map<std::string, std::string> member_ids;  // Matrix user id -> UUID
+  };
+  // The states after the events `at` into `after`, and their events, the
+  // events `more` and all their auth chains into `source` (bounded by
+  // matrix::kMaxResolutionEvents).
+  absl::Status LoadStatesAfter(const std::vector<std::string>& at,
+                               const std::vector<std::string>& more, matrix::StatesAfter& after,
+                               matrix::EventMapSource& source);
+  absl::StatusOr<ForkReads> ReadFork(const matrix::Event& event, const messaging::RoomRow& row,
+                                     matrix::EventMapSource& source);
+  // Under the room's lock: `decision` on the forked event and, when it
+  // applies, how it is written.
+  absl::StatusOr<messaging::RoomWriter::ForkedWrite> PlanFork(
+      const std::string& origin, const matrix::Event& event, const matrix::Room& room,
+      const ForkReads& reads, matrix::EventMapSource& source, matrix::RemotePduDecision& decision);
+  // PlanFork with the reads made before the lock, or ABORTED (read again)
+  // when the room moved since in a way they do not cover.
+  absl::StatusOr<messaging::RoomWriter::ForkedWrite> PlanForkUnderLock(
+      const std::string& origin, const matrix::Event& event, const matrix::Room& room,
+      const std::optional<ForkReads>& fork, matrix::EventMapSource& source,
+      matrix::RemotePduDecision& decision);
   // Checks an event `origin` sent and applies or rejects it; `missing` gets
   // the prev_events it was refused for not knowing.
   absl::Status Ingest(const std::string& origin, const matrix::Event& event,

@@ -30,6 +30,11 @@ absl::Status MessagingTx::PutCurrentStates(const std::string& room_id,
   return absl::OkStatus();
 }
 
+absl::Status MessagingTx::DeleteCurrentState(const std::string&, const std::string&,
+                                             const std::string&) {
+  return absl::UnimplementedError("this store keeps no forked rooms");
+}
+
 absl::Status MessagingTx::PutMemberships(const std::string& room_id,
                                          const std::vector<MembershipRow>& changes) {
   for (const MembershipRow& c : changes) {

@@ -33,9 +33,15 @@ struct RoomRow {
   absl::Time created_at;
   int64_t last_seq = 0;
   int64_t depth = 0;
-  std::string tip_event_id;
+  std::string tip_event_id;  // the latest event written
   int64_t state_group = 0;
   absl::Time last_event_at;
+  // The forward extremities when another server's event forked the room
+  // (V058); empty: the tip alone. The next local event merges them.
+  std::vector<std::string> fork_extremities;
+  std::vector<std::string> Extremities() const {
+    return fork_extremities.empty() ? std::vector<std::string>{tip_event_id} : fork_extremities;
+  }
 };
 
 struct StoredEvent {
@@ -188,6 +194,9 @@ class MessagingTx {
                                                 const std::vector<StateEntry>& changes,
                                                 const std::vector<StateEntry>& full_state) = 0;
   virtual absl::Status PutCurrentState(const std::string& room_id, const StateEntry& entry) = 0;
+  // A key the state resolution of a fork left out of the room's state.
+  virtual absl::Status DeleteCurrentState(const std::string& room_id, const std::string& type,
+                                          const std::string& state_key);
   virtual absl::Status PutMembership(const std::string& room_id, const std::string& user_id,
                                      const std::string& membership,
                                      const std::string& event_id) = 0;

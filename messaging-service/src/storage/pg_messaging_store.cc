@@ -9,6 +9,7 @@
 #include "common/metrics.h"
 #include "common/status.h"
 #include "common/text.h"
+#include "nlohmann/json.hpp"
 #include "messaging-service/src/storage/pg_messaging_batches.h"
 #include "messaging-service/src/storage/queries.h"
 
@@ -45,6 +46,15 @@ RoomRow RoomFrom(const pg::Result& r, int i) {
   room.tip_event_id = r.GetString(i, 10);
   room.state_group = r.GetInt64(i, 11);
   room.last_event_at = r.GetTime(i, 12);
+  if (!r.IsNull(i, 13)) {
+    // Written by UpdateRoom from event ids: a JSON array of strings.
+    const nlohmann::json ids = nlohmann::json::parse(r.GetString(i, 13), nullptr, false);
+    if (ids.is_array()) {
+      for (const nlohmann::json& id : ids) {
+        if (id.is_string()) room.fork_extremities.push_back(id.get<std::string>());
+      }
+    }
+  }
   return room;
 }
 
@@ -127,9 +137,18 @@ class PgMessagingTx final : public MessagingTx {
   absl::Status UpdateRoom(const RoomRow& room,
                           const std::optional<std::string>& last_message) override {
     return tx_
-        .Exec(queries::kUpdateRoom, {room.room_id, room.last_seq, room.depth, room.tip_event_id,
-                                     room.state_group, room.last_event_at, room.name, last_message})
+        .Exec(queries::kUpdateRoom,
+              {room.room_id, room.last_seq, room.depth, room.tip_event_id, room.state_group,
+               room.last_event_at, room.name, last_message,
+               room.fork_extremities.empty()
+                   ? std::optional<std::string>()
+                   : std::optional<std::string>(TextArray(room.fork_extremities))})
         .status();
+  }
+
+  absl::Status DeleteCurrentState(const std::string& room_id, const std::string& type,
+                                  const std::string& state_key) override {
+    return tx_.Exec(queries::kDeleteCurrentState, {room_id, type, state_key}).status();
   }
 
   absl::Status InsertEvent(const StoredEvent& e) override {

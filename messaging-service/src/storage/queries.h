@@ -11,14 +11,17 @@ namespace messenger::messaging::queries {
   "room_id, room_version, kind, name, creator, direct_key, direct_read_only, created_at, " \
   "last_seq, depth, tip_event_id, state_group, last_event_at"
 
+// Selected after the room columns: NULL or a JSON array of event ids.
+#define MESSENGER_ROOM_SELECT MESSENGER_ROOM_COLUMNS ", array_to_json(fork_extremities)::text"
+
 #define MESSENGER_MESSAGE_COLUMNS "event_id, room_id, seq, sender, pdu, origin_server_ts"
 
 inline constexpr pg::Query kLockRoom{
-    "msg_lock_room", "SELECT " MESSENGER_ROOM_COLUMNS " FROM rooms WHERE room_id = $1 FOR UPDATE"};
+    "msg_lock_room", "SELECT " MESSENGER_ROOM_SELECT " FROM rooms WHERE room_id = $1 FOR UPDATE"};
 inline constexpr pg::Query kGetRoom{
-    "msg_get_room", "SELECT " MESSENGER_ROOM_COLUMNS " FROM rooms WHERE room_id = $1"};
+    "msg_get_room", "SELECT " MESSENGER_ROOM_SELECT " FROM rooms WHERE room_id = $1"};
 inline constexpr pg::Query kFindDirectRoom{
-    "msg_find_direct_room", "SELECT " MESSENGER_ROOM_COLUMNS " FROM rooms WHERE direct_key = $1"};
+    "msg_find_direct_room", "SELECT " MESSENGER_ROOM_SELECT " FROM rooms WHERE direct_key = $1"};
 
 inline constexpr pg::Query kInsertRoom{
     "msg_insert_room", "INSERT INTO rooms (" MESSENGER_ROOM_COLUMNS
@@ -28,15 +31,19 @@ inline constexpr pg::Query kInsertRoom{
 inline constexpr pg::Query kUpdateRoom{
     "msg_update_room",
     "UPDATE rooms SET last_seq = $2, depth = $3, tip_event_id = $4, state_group = $5, "
-    "last_event_at = $6, name = $7, last_message_event_id = coalesce($8, last_message_event_id) "
-    "WHERE room_id = $1"};
+    "last_event_at = $6, name = $7, last_message_event_id = coalesce($8, last_message_event_id), "
+    "fork_extremities = $9::text[] WHERE room_id = $1"};
+
+inline constexpr pg::Query kDeleteCurrentState{
+    "msg_delete_current_state",
+    "DELETE FROM current_state WHERE room_id = $1 AND type = $2 AND state_key = $3"};
 
 // The hot path of a send: room counters, event, idempotency key and outbox row
 // in one atomic statement. Nothing is written when the room is not at seq - 1.
 inline constexpr pg::Query kAppendMessage{
     "msg_append_message",
     "WITH r AS (UPDATE rooms SET last_seq = $3, depth = $9, tip_event_id = $1, "
-    "  last_event_at = $10, last_message_event_id = $1 "
+    "  last_event_at = $10, last_message_event_id = $1, fork_extremities = NULL "
     "  WHERE room_id = $2 AND last_seq = $3 - 1 RETURNING room_id, state_group), "
     "e AS (INSERT INTO events (event_id, room_id, seq, sender, type, "
     "  origin_server_ts, state_group, pdu) "
@@ -59,7 +66,7 @@ inline constexpr pg::Query kAppendMessages{
     "  room_id, seq, sender, ts, pdu, device_id, client_msg_id, depth, at, outbox_id, "
     "  subject, payload, request_hash, destinations)), "
     "r AS (UPDATE rooms SET last_seq = v.seq, depth = v.depth, tip_event_id = v.event_id, "
-    "  last_event_at = v.at, last_message_event_id = v.event_id FROM v "
+    "  last_event_at = v.at, last_message_event_id = v.event_id, fork_extremities = NULL FROM v "
     "  WHERE rooms.room_id = v.room_id AND rooms.last_seq = v.seq - 1 "
     "  RETURNING rooms.state_group, v.event_id), "
     "e AS (INSERT INTO events (event_id, room_id, seq, sender, type, "
@@ -275,6 +282,7 @@ inline constexpr pg::Query kStateGroupChain{
     "ORDER BY e.type, e.state_key, c.depth"};
 
 #undef MESSENGER_ROOM_COLUMNS
+#undef MESSENGER_ROOM_SELECT
 #undef MESSENGER_MESSAGE_COLUMNS
 
 // Relations (edits, reactions) and redactions (V031).

@@ -90,7 +90,7 @@ void RoomWriter::WaitIdle(RoomHandle& handle, std::unique_lock<std::mutex>& lock
 
 absl::Status RoomWriter::Refresh(MessagingTx& tx, const RoomRow& row, RoomHandle& handle) {
   if (handle.room && handle.depth == row.depth &&
-      handle.room->forward_extremities() == std::vector<std::string>{row.tip_event_id}) {
+      matrix::SameEventIds(handle.room->forward_extremities(), row.Extremities())) {
     return absl::OkStatus();
   }
   // Not loaded yet, or another process appended: load the current state.
@@ -100,7 +100,7 @@ absl::Status RoomWriter::Refresh(MessagingTx& tx, const RoomRow& row, RoomHandle
     ASSIGN_OR_RETURN(matrix::Event event, matrix::Event::Parse(pdu));
     RETURN_IF_ERROR(state.Put(event));
   }
-  handle.room = matrix::Room::Restore(row.room_id, std::move(state), {row.tip_event_id}, row.depth);
+  handle.room = matrix::Room::Restore(row.room_id, std::move(state), row.Extremities(), row.depth);
   ASSIGN_OR_RETURN(handle.joined, tx.JoinedMembers(row.room_id));
   handle.servers = matrix::JoinedServers(handle.room->state(), server_name_);
   handle.depth = row.depth;
@@ -153,6 +153,7 @@ absl::Status RoomWriter::WriteEvents(MessagingTx& tx, RoomRow& row, RoomHandle& 
     stored.pdu = event.canonical_json();
     row.depth = event.depth();
     row.tip_event_id = event.event_id();
+    row.fork_extremities.clear();  // the event named them all
     row.last_event_at = now;
     if (event.is_state()) {
       state.push_back({event.type(), *event.state_key(), event.event_id()});

@@ -192,12 +192,23 @@ class RoomWriter {
     std::string sender_id;                 // UUID (federation/remote_users.h)
     std::optional<std::string> member_id;  // m.room.member: the target's UUID
   };
+  // How a remote event that forks the room (its prev_events are not the
+  // forward extremities) is written: the state after it, the room's state
+  // once it is in (state resolution, matrix::RoomStateAfterFork), and the
+  // membership rows that room state changes (user ids as UUIDs).
+  struct ForkedWrite {
+    std::vector<StateEntry> event_state;
+    matrix::StateMap room_state;
+    std::vector<MembershipRow> memberships;
+  };
   // Decides under the room's lock, from the room as it is, whether the event
-  // may be applied: OK applies it, an error writes nothing and is returned.
-  using RemoteDecide = std::function<absl::Status(const matrix::Room& room)>;
-  // Applies the event after the room's latest one (state, membership, the
-  // message.sent outbox row of a message) with `extra` rows, in one
-  // transaction under the row lock, and wakes the room's readers.
+  // may be applied: nullopt applies it after the forward extremities, a
+  // ForkedWrite as a fork; an error writes nothing and is returned.
+  using RemoteDecide =
+      std::function<absl::StatusOr<std::optional<ForkedWrite>>(const matrix::Room& room)>;
+  // Applies the event (state, membership, the message.sent outbox row of a
+  // message) with `extra` rows, in one transaction under the row lock, and
+  // wakes the room's readers.
   absl::StatusOr<StoredEvent> WriteRemoteEvent(const std::string& room_id, const RemoteWrite& write,
                                                const RemoteDecide& decide, const Extra& extra);
 
@@ -245,6 +256,11 @@ class RoomWriter {
   // when the room is not a stub.
   static absl::StatusOr<std::set<std::string>> StubEvents(MessagingTx& tx,
                                                           const std::string& room_id);
+  // In WriteRemoteEvent's transaction: the state groups, current state and
+  // memberships of a forked event; sets the event's state group in `stored`.
+  absl::Status WriteForkState(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
+                              const matrix::Event& event, const ForkedWrite& fork,
+                              StoredEvent& stored);
 };
 
 }  // namespace messenger::messaging

@@ -24,8 +24,7 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
     ASSIGN_OR_RETURN(std::optional<RoomRow> row, tx.LockRoom(room_id));
     if (!row) return absl::NotFoundError("no such room");
     RETURN_IF_ERROR(Refresh(tx, *row, handle));
-    RETURN_IF_ERROR(decide(*handle.room));
-    RETURN_IF_ERROR(handle.room->Accept(event));
+    ASSIGN_OR_RETURN(std::optional<ForkedWrite> fork, decide(*handle.room));
     const absl::Time now = clock_.Now();
     stored = StoredEvent{.event_id = event.event_id(),
                          .room_id = room_id,
@@ -39,7 +38,13 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
     row->tip_event_id = event.event_id();
     row->last_event_at = now;
     std::optional<std::string> last_message;
-    if (event.is_state()) {
+    if (fork) {
+      RETURN_IF_ERROR(WriteForkState(tx, *row, handle, event, *fork, stored));
+    } else {
+      RETURN_IF_ERROR(handle.room->Accept(event));
+      row->fork_extremities.clear();  // the event named them all
+    }
+    if (!fork && event.is_state()) {
       const StateEntry entry{event.type(), *event.state_key(), event.event_id()};
       std::vector<StateEntry> full;
       for (const auto& [key, state_event] : handle.room->state()) {
@@ -72,7 +77,7 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
                            absl::FromUnixMillis(stored.origin_server_ts), clock_, rng_));
       RETURN_IF_ERROR(tx.Enqueue(sent));
     }
-    stored.state_group = row->state_group;
+    if (!fork) stored.state_group = row->state_group;
     RETURN_IF_ERROR(tx.InsertEvent(stored));
     RETURN_IF_ERROR(tx.UpdateRoom(*row, last_message));
     if (extra) RETURN_IF_ERROR(extra(tx, {stored}, handle.joined));
@@ -84,6 +89,44 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
   }));
   announcer_.Committed(notify);
   return stored;
+}
+
+absl::Status RoomWriter::WriteForkState(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
+                                        const matrix::Event& event, const ForkedWrite& fork,
+                                        StoredEvent& stored) {
+  // The state after the event is not the room's: a snapshot of its own
+  // (forks are rare and short-lived: the next local event merges them).
+  ASSIGN_OR_RETURN(stored.state_group,
+                   tx.NewStateGroup(row.room_id, 0, fork.event_state, fork.event_state));
+  std::vector<StateEntry> room_state, changed;
+  for (const auto& [key, e] : fork.room_state) {
+    room_state.push_back({key.type, key.state_key, e.event_id()});
+    const matrix::Event* was = handle.room->state().Get(key.type, key.state_key);
+    if (was == nullptr || was->event_id() != e.event_id()) changed.push_back(room_state.back());
+  }
+  std::vector<matrix::StateKey> removed;
+  for (const auto& [key, e] : handle.room->state()) {
+    if (fork.room_state.Get(key.type, key.state_key) == nullptr) removed.push_back(key);
+  }
+  handle.room->AcceptForked(event, fork.room_state);
+  const std::vector<std::string>& tips = handle.room->forward_extremities();
+  row.fork_extremities = tips.size() > 1 ? tips : std::vector<std::string>{};
+  if (changed.empty() && removed.empty()) return absl::OkStatus();
+  if (tips.size() == 1) {
+    row.state_group = stored.state_group;  // the room's state is the state after it
+  } else {
+    ASSIGN_OR_RETURN(row.state_group, tx.NewStateGroup(row.room_id, 0, room_state, room_state));
+  }
+  RETURN_IF_ERROR(tx.PutCurrentStates(row.room_id, changed));
+  for (const matrix::StateKey& key : removed) {
+    RETURN_IF_ERROR(tx.DeleteCurrentState(row.room_id, key.type, key.state_key));
+  }
+  if (!fork.memberships.empty()) {
+    RETURN_IF_ERROR(tx.PutMemberships(row.room_id, fork.memberships));
+    ASSIGN_OR_RETURN(handle.joined, tx.JoinedMembers(row.room_id));
+  }
+  handle.servers = matrix::JoinedServers(handle.room->state(), server_name_);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::set<std::string>> RoomWriter::StubEvents(MessagingTx& tx,

@@ -32,7 +32,7 @@ bool ServerHasJoinedMember(const StateMap& state, absl::string_view server_name)
 
 RemotePduDecision DecideRemotePdu(const Event& event, absl::string_view origin,
                                   absl::string_view local_server, const Room& room,
-                                  const EventSource& events) {
+                                  const EventSource& events, const StateMap& state_before) {
   if (event.room_id() != room.room_id()) {
     return Refuse(absl::InvalidArgumentError("the event is for another room"));
   }
@@ -55,23 +55,17 @@ RemotePduDecision DecideRemotePdu(const Event& event, absl::string_view origin,
     return Refuse(absl::PermissionDeniedError(
         absl::StrCat(origin, " has no member joined in ", room.room_id())));
   }
-  if (event.prev_events() != room.forward_extremities()) {
-    std::vector<std::string> unknown;
-    for (const std::string& prev : event.prev_events()) {
-      if (events.Find(prev) == nullptr) unknown.push_back(prev);
-    }
-    if (!unknown.empty()) {
-      RemotePduDecision refused = Refuse(absl::FailedPreconditionError(
-          absl::StrCat("unknown prev_events ", absl::StrJoin(unknown, ", "),
-                       ": send them first")));
-      refused.missing_prev_events = std::move(unknown);
-      return refused;
-    }
-    return Refuse(absl::FailedPreconditionError(
-        "the event does not follow the room's latest event: forked histories are not merged"));
+  std::vector<std::string> unknown;
+  for (const std::string& prev : event.prev_events()) {
+    if (events.Find(prev) == nullptr) unknown.push_back(prev);
   }
-  // Linear: the state before the event is the current state.
-  absl::StatusOr<PduAuthResult> auth = AuthorizePdu(event, events, room.state(), room.state());
+  if (!unknown.empty()) {
+    RemotePduDecision refused = Refuse(absl::FailedPreconditionError(absl::StrCat(
+        "unknown prev_events ", absl::StrJoin(unknown, ", "), ": send them first")));
+    refused.missing_prev_events = std::move(unknown);
+    return refused;
+  }
+  absl::StatusOr<PduAuthResult> auth = AuthorizePdu(event, events, state_before, room.state());
   if (!auth.ok()) return Refuse(absl::FailedPreconditionError(auth.status().message()));
   switch (auth->outcome) {
     case PduOutcome::kAccepted:
@@ -82,6 +76,33 @@ RemotePduDecision DecideRemotePdu(const Event& event, absl::string_view origin,
       break;
   }
   return Refuse(absl::PermissionDeniedError(auth->reason.message()));
+}
+
+absl::StatusOr<StateIds> StateBeforeFork(const Event& event, const StatesAfter& after,
+                                         const EventSource& events) {
+  std::vector<StateIds> sets;
+  for (const std::string& prev : event.prev_events()) {
+    const auto it = after.find(prev);
+    if (it == after.end()) return absl::NotFoundError(absl::StrCat("no state after ", prev));
+    sets.push_back(it->second);
+  }
+  if (sets.empty()) return absl::InvalidArgumentError("the event has no prev_events");
+  if (sets.size() == 1) return sets.front();
+  return ResolveState(sets, events);
+}
+
+absl::StatusOr<StateIds> RoomStateAfterFork(const Room& room, const Event& event,
+                                            const StateIds& event_state,
+                                            const StatesAfter& after, const EventSource& events) {
+  std::vector<StateIds> sets = {event_state};
+  for (const std::string& tip : ExtremitiesAfter(room.forward_extremities(), event)) {
+    if (tip == event.event_id()) continue;
+    const auto it = after.find(tip);
+    if (it == after.end()) return absl::NotFoundError(absl::StrCat("no state after ", tip));
+    sets.push_back(it->second);
+  }
+  if (sets.size() == 1) return event_state;
+  return ResolveState(sets, events);
 }
 
 }  // namespace messenger::matrix

@@ -1,5 +1,7 @@
 #include "messaging-service/src/domain/matrix/room.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "messaging-service/src/domain/matrix/auth_rules.h"
@@ -38,10 +40,31 @@ absl::StatusOr<Event> Room::Append(const EventDraft& draft, int64_t origin_serve
   return event;
 }
 
+bool SameEventIds(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  return std::set<std::string>(a.begin(), a.end()) == std::set<std::string>(b.begin(), b.end());
+}
+
+std::vector<std::string> ExtremitiesAfter(const std::vector<std::string>& extremities,
+                                          const Event& event) {
+  const std::set<std::string> named(event.prev_events().begin(), event.prev_events().end());
+  std::vector<std::string> after;
+  for (const std::string& id : extremities) {
+    if (named.count(id) == 0 && id != event.event_id()) after.push_back(id);
+  }
+  after.push_back(event.event_id());
+  return after;
+}
+
+void Room::AcceptForked(const Event& event, StateMap state) {
+  state_ = std::move(state);
+  forward_extremities_ = ExtremitiesAfter(forward_extremities_, event);
+  depth_ = std::max(depth_, event.depth());
+}
+
 absl::Status Room::Accept(const Event& event) {
   if (event.room_id() != room_id_) return absl::InvalidArgumentError("event is for another room");
-  if (event.prev_events() != forward_extremities_) {
-    return absl::FailedPreconditionError("event does not extend the room's latest event");
+  if (!SameEventIds(event.prev_events(), forward_extremities_)) {
+    return absl::FailedPreconditionError("event does not extend the room's latest events");
   }
   RETURN_IF_ERROR(Authorize(event, state_));
   if (event.is_state()) RETURN_IF_ERROR(state_.Put(event));

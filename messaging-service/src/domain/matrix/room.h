@@ -26,8 +26,9 @@ struct EventDraft {
   std::optional<std::string> redacts;
 };
 
-// A room whose events are all created or accepted in order by this server,
-// so the DAG stays linear: each new event's only prev event is the last one.
+// A room as this server sees it: its current state and forward extremities
+// (the DAG's tips: one, except after another server's concurrent event
+// forked the room; the next local event names them all and merges them).
 class Room {
  public:
   explicit Room(std::string room_id) : room_id_(std::move(room_id)) {}
@@ -41,15 +42,21 @@ class Room {
     return room;
   }
 
-  // Builds the next event (prev_events = the last event, auth_events from
+  // Builds the next event (prev_events = the forward extremities, auth_events from
   // the auth events selection over the current state, depth + 1), signs it,
   // authorizes it against the current state and applies it.
   absl::StatusOr<Event> Append(const EventDraft& draft, int64_t origin_server_ts,
                                absl::string_view server_name, const Ed25519Key& key);
 
   // Authorizes an already built event against the current state and applies
-  // it (e.g. when replaying stored events). Its prev_events must be the tip.
+  // it (e.g. when replaying stored events). Its prev_events must be the
+  // forward extremities (in any order).
   absl::Status Accept(const Event& event);
+
+  // An event that does not extend the forward extremities (a fork), already
+  // authorized against the state before it: the room takes `state` (the
+  // resolution of its branches) and the extremities ExtremitiesAfter names.
+  void AcceptForked(const Event& event, StateMap state);
 
   // The ids of the current state events the selection names for `draft`.
   std::vector<std::string> AuthEventIds(const EventDraft& draft) const;
@@ -65,6 +72,14 @@ class Room {
   std::vector<std::string> forward_extremities_;
   int64_t depth_ = 0;
 };
+
+// The same event ids, in any order.
+bool SameEventIds(const std::vector<std::string>& a, const std::vector<std::string>& b);
+
+// The forward extremities once `event` is in: those it does not name as
+// prev_events, then the event itself.
+std::vector<std::string> ExtremitiesAfter(const std::vector<std::string>& extremities,
+                                          const Event& event);
 
 struct NewRoomOptions {
   std::string room_id;  // "!opaque:server_name", see NewRoomId
