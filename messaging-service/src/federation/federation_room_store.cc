@@ -5,11 +5,15 @@
 namespace messenger::federation {
 namespace {
 
+// Planned at each execution (2-3 times per received PDU): a cached plan of a
+// connection made while `events` was small kept scanning the whole table once
+// it had grown (issue 16: 1.5 ms and 343 blocks per call after 4,000 PDUs).
 constexpr pg::Query kPdus{
     "fedroom_pdus",
     "SELECT event_id, room_id, pdu, false FROM events WHERE event_id = ANY($1::text[]) "
     "UNION ALL SELECT event_id, room_id, pdu, true FROM federation_rejected_events "
-    "WHERE event_id = ANY($1::text[])"};
+    "WHERE event_id = ANY($1::text[])",
+    true};
 constexpr pg::Query kCurrentState{
     "fedroom_current_state",
     "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) WHERE c.room_id = $1"};
