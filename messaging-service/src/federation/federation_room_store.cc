@@ -42,6 +42,11 @@ constexpr pg::Query kAddRemoteUser{
     "fedroom_add_remote_user",
     "INSERT INTO users (user_id, username, remote) VALUES ($1, $2, true) "
     "ON CONFLICT (user_id) DO NOTHING"};
+constexpr pg::Query kAddRemoteUsers{
+    "fedroom_add_remote_users",
+    "INSERT INTO users (user_id, username, remote) "
+    "SELECT u.id, u.name, true FROM unnest($1::uuid[], $2::text[]) AS u(id, name) "
+    "ON CONFLICT (user_id) DO NOTHING"};
 constexpr pg::Query kLocalUser{"fedroom_local_user",
                                "SELECT user_id FROM users WHERE username = $1 AND NOT remote"};
 constexpr pg::Query kPutInvite{
@@ -128,6 +133,17 @@ absl::Status PgFederationRoomStore::InsertRejected(const KnownPdu& pdu, const st
 absl::Status PgFederationRoomStore::AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                                                   const std::string& matrix_user_id) {
   return tx.Exec(kAddRemoteUser, {uuid, matrix_user_id}).status();
+}
+
+absl::Status PgFederationRoomStore::AddRemoteUsers(
+    pg::Tx& tx, const std::map<std::string, std::string>& users) {
+  if (users.empty()) return absl::OkStatus();
+  std::vector<std::string> ids, names;
+  for (const auto& [uuid, matrix_user_id] : users) {
+    ids.push_back(uuid);
+    names.push_back(matrix_user_id);
+  }
+  return tx.Exec(kAddRemoteUsers, {TextArray(ids), TextArray(names)}).status();
 }
 
 absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::LocalUserId(

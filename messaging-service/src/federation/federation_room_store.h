@@ -4,6 +4,7 @@
 // (V045). An interface, so the use cases are tested without a database.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,9 @@ class FederationRoomStore {
   // In a room write's transaction: the remote user's row (remote_users.h).
   virtual absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                                      const std::string& matrix_user_id) = 0;
+  // The same for many (UUID -> Matrix id), in one statement: a room import.
+  virtual absl::Status AddRemoteUsers(pg::Tx& tx,
+                                      const std::map<std::string, std::string>& users) = 0;
   // The local user with this Matrix localpart.
   virtual absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) = 0;
   // In the invite's write (fedinvite, V056): who invited the local user into
@@ -91,6 +95,8 @@ class PgFederationRoomStore final : public FederationRoomStore {
                               const std::string& reason, absl::Time now) override;
   absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                              const std::string& matrix_user_id) override;
+  absl::Status AddRemoteUsers(pg::Tx& tx,
+                              const std::map<std::string, std::string>& users) override;
   absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) override;
   absl::Status PutInvite(pg::Tx& tx, const RemoteInvite& invite) override;
   absl::Status ReplacePdu(pg::Tx& tx, const std::string& event_id,
