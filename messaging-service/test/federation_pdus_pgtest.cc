@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/pg/migrations.h"
+#include "common/pg/pg_metrics.h"
+#include "common/status.h"
 #include "common/testing/testing.h"
 #include "common_bus_migrations.h"
 #include "messaging-service/src/federation/federation_room_store.h"
@@ -29,6 +32,8 @@ constexpr pg::Query kEvents{
     "pdu) SELECT '$e' || n, '!r:test', n, gen_random_uuid(), 'm.room.message', n, 0, "
     "'{\"n\":' || n || ',\"pad\":\"' || repeat('x', 400) || '\"}' "
     "FROM generate_series($1::bigint, $2::bigint) AS n"};
+constexpr pg::Query kUsers{
+    "test_pdus_users", "SELECT count(*) FROM users WHERE remote AND username LIKE '@%:remote.test'"};
 constexpr pg::Query kFlush{"test_pdus_flush", "SELECT pg_stat_force_next_flush()"};
 constexpr pg::Query kScans{
     "test_pdus_scans",
@@ -93,6 +98,44 @@ TEST_F(FederationPdusPgTest, LookupsUseTheKeyAfterTheTableGrew) {
   const auto [seq_after, idx_after] = Scans();
   EXPECT_EQ(seq_after - seq_before, 0) << "sequential scans of events by the lookups";
   EXPECT_GE(idx_after - idx_before, kLookups);
+}
+
+// A remote user's row is written once per process: the PDUs of a known
+// sender cost no statement. Only a committed write is remembered.
+TEST_F(FederationPdusPgTest, RemoteUsersAreWrittenOnceCommitted) {
+  metrics::Counter& statements =
+      metrics::Registry::Default().GetCounter(pg::kStatementsMetric, "PostgreSQL statements sent");
+  const std::string carol = "0b9e3e5c-6f4a-4c1e-9d2b-1a2b3c4d5e6f";
+  const std::string dave = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+  const auto write = [&](bool commit, const std::function<absl::Status(pg::Tx&)>& add) {
+    const double before = statements.value();
+    const absl::Status s = pool_->Transaction([&](pg::Tx& tx) -> absl::Status {
+      RETURN_IF_ERROR(add(tx));
+      return commit ? absl::OkStatus() : absl::AbortedError("rolled back");
+    });
+    EXPECT_EQ(s.ok(), commit) << s;
+    return statements.value() - before;
+  };
+  const auto add_carol = [&](pg::Tx& tx) {
+    return store_->AddRemoteUser(tx, carol, "@carol:remote.test");
+  };
+  const auto add_both = [&](pg::Tx& tx) {
+    return store_->AddRemoteUsers(tx, {{carol, "@carol:remote.test"}, {dave, "@dave:remote.test"}});
+  };
+  const auto users = [&] {
+    absl::StatusOr<pg::Result> r = pool_->Exec(kUsers);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->GetInt64(0, 0) : -1;
+  };
+  const double rolled_back = write(false, add_carol);
+  EXPECT_EQ(users(), 0);
+  EXPECT_EQ(write(true, add_carol), rolled_back);  // not remembered: written
+  EXPECT_EQ(users(), 1);
+  EXPECT_EQ(write(true, add_carol), rolled_back - 1);  // known: no statement
+  // The batch writes the unknown one only, then none.
+  EXPECT_EQ(write(true, add_both), rolled_back);
+  EXPECT_EQ(users(), 2);
+  EXPECT_EQ(write(true, add_both), rolled_back - 1);
 }
 
 }  // namespace

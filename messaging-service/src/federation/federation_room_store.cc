@@ -132,18 +132,27 @@ absl::Status PgFederationRoomStore::InsertRejected(const KnownPdu& pdu, const st
 
 absl::Status PgFederationRoomStore::AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                                                   const std::string& matrix_user_id) {
-  return tx.Exec(kAddRemoteUser, {uuid, matrix_user_id}).status();
+  if (known_users_.Get(uuid)) return absl::OkStatus();
+  RETURN_IF_ERROR(tx.Exec(kAddRemoteUser, {uuid, matrix_user_id}).status());
+  // Only once committed: a rolled back insert leaves no row.
+  tx.AfterCommit([this, uuid] { known_users_.Put(uuid, true); });
+  return absl::OkStatus();
 }
 
 absl::Status PgFederationRoomStore::AddRemoteUsers(
     pg::Tx& tx, const std::map<std::string, std::string>& users) {
-  if (users.empty()) return absl::OkStatus();
   std::vector<std::string> ids, names;
   for (const auto& [uuid, matrix_user_id] : users) {
+    if (known_users_.Get(uuid)) continue;
     ids.push_back(uuid);
     names.push_back(matrix_user_id);
   }
-  return tx.Exec(kAddRemoteUsers, {TextArray(ids), TextArray(names)}).status();
+  if (ids.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(tx.Exec(kAddRemoteUsers, {TextArray(ids), TextArray(names)}).status());
+  tx.AfterCommit([this, ids] {
+    for (const std::string& uuid : ids) known_users_.Put(uuid, true);
+  });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::LocalUserId(

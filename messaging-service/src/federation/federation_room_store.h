@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/lru_cache.h"
 #include "common/pg/pg.h"
 
 namespace messenger::federation {
@@ -78,7 +79,8 @@ class FederationRoomStore {
 
 class PgFederationRoomStore final : public FederationRoomStore {
  public:
-  explicit PgFederationRoomStore(pg::Pool& pool) : pool_(pool) {}
+  explicit PgFederationRoomStore(pg::Pool& pool, size_t known_users = 10'000)
+      : pool_(pool), known_users_("federation_remote_users", known_users) {}
   absl::StatusOr<std::vector<KnownPdu>> Pdus(const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) override;
   absl::StatusOr<std::optional<std::string>> CurrentStatePdu(const std::string& room_id,
@@ -106,6 +108,9 @@ class PgFederationRoomStore final : public FederationRoomStore {
 
  private:
   pg::Pool& pool_;
+  // Remote users whose row a committed transaction wrote or found: rows of
+  // users are never deleted, so a PDU of a known sender costs no statement.
+  LruCache<std::string, bool> known_users_;
 };
 
 }  // namespace messenger::federation
