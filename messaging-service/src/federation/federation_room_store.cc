@@ -5,11 +5,15 @@
 namespace messenger::federation {
 namespace {
 
+// Planned at each execution (2-3 times per received PDU): a cached plan of a
+// connection made while `events` was small kept scanning the whole table once
+// it had grown (issue 16: 1.5 ms and 343 blocks per call after 4,000 PDUs).
 constexpr pg::Query kPdus{
     "fedroom_pdus",
     "SELECT event_id, room_id, pdu, false FROM events WHERE event_id = ANY($1::text[]) "
     "UNION ALL SELECT event_id, room_id, pdu, true FROM federation_rejected_events "
-    "WHERE event_id = ANY($1::text[])"};
+    "WHERE event_id = ANY($1::text[])",
+    true};
 constexpr pg::Query kCurrentState{
     "fedroom_current_state",
     "SELECT e.pdu FROM current_state c JOIN events e USING (event_id) WHERE c.room_id = $1"};
@@ -37,6 +41,11 @@ constexpr pg::Query kInsertRejected{
 constexpr pg::Query kAddRemoteUser{
     "fedroom_add_remote_user",
     "INSERT INTO users (user_id, username, remote) VALUES ($1, $2, true) "
+    "ON CONFLICT (user_id) DO NOTHING"};
+constexpr pg::Query kAddRemoteUsers{
+    "fedroom_add_remote_users",
+    "INSERT INTO users (user_id, username, remote) "
+    "SELECT u.id, u.name, true FROM unnest($1::uuid[], $2::text[]) AS u(id, name) "
     "ON CONFLICT (user_id) DO NOTHING"};
 constexpr pg::Query kLocalUser{"fedroom_local_user",
                                "SELECT user_id FROM users WHERE username = $1 AND NOT remote"};
@@ -123,7 +132,27 @@ absl::Status PgFederationRoomStore::InsertRejected(const KnownPdu& pdu, const st
 
 absl::Status PgFederationRoomStore::AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                                                   const std::string& matrix_user_id) {
-  return tx.Exec(kAddRemoteUser, {uuid, matrix_user_id}).status();
+  if (known_users_.Get(uuid)) return absl::OkStatus();
+  RETURN_IF_ERROR(tx.Exec(kAddRemoteUser, {uuid, matrix_user_id}).status());
+  // Only once committed: a rolled back insert leaves no row.
+  tx.AfterCommit([this, uuid] { known_users_.Put(uuid, true); });
+  return absl::OkStatus();
+}
+
+absl::Status PgFederationRoomStore::AddRemoteUsers(
+    pg::Tx& tx, const std::map<std::string, std::string>& users) {
+  std::vector<std::string> ids, names;
+  for (const auto& [uuid, matrix_user_id] : users) {
+    if (known_users_.Get(uuid)) continue;
+    ids.push_back(uuid);
+    names.push_back(matrix_user_id);
+  }
+  if (ids.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(tx.Exec(kAddRemoteUsers, {TextArray(ids), TextArray(names)}).status());
+  tx.AfterCommit([this, ids] {
+    for (const std::string& uuid : ids) known_users_.Put(uuid, true);
+  });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::LocalUserId(

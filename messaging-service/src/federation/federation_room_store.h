@@ -4,6 +4,7 @@
 // (V045). An interface, so the use cases are tested without a database.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/lru_cache.h"
 #include "common/pg/pg.h"
 
 namespace messenger::federation {
@@ -58,6 +60,9 @@ class FederationRoomStore {
   // In a room write's transaction: the remote user's row (remote_users.h).
   virtual absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                                      const std::string& matrix_user_id) = 0;
+  // The same for many (UUID -> Matrix id), in one statement: a room import.
+  virtual absl::Status AddRemoteUsers(pg::Tx& tx,
+                                      const std::map<std::string, std::string>& users) = 0;
   // The local user with this Matrix localpart.
   virtual absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) = 0;
   // In the invite's write (fedinvite, V056): who invited the local user into
@@ -74,7 +79,8 @@ class FederationRoomStore {
 
 class PgFederationRoomStore final : public FederationRoomStore {
  public:
-  explicit PgFederationRoomStore(pg::Pool& pool) : pool_(pool) {}
+  explicit PgFederationRoomStore(pg::Pool& pool, size_t known_users = 10'000)
+      : pool_(pool), known_users_("federation_remote_users", known_users) {}
   absl::StatusOr<std::vector<KnownPdu>> Pdus(const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) override;
   absl::StatusOr<std::optional<std::string>> CurrentStatePdu(const std::string& room_id,
@@ -91,6 +97,8 @@ class PgFederationRoomStore final : public FederationRoomStore {
                               const std::string& reason, absl::Time now) override;
   absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                              const std::string& matrix_user_id) override;
+  absl::Status AddRemoteUsers(pg::Tx& tx,
+                              const std::map<std::string, std::string>& users) override;
   absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& localpart) override;
   absl::Status PutInvite(pg::Tx& tx, const RemoteInvite& invite) override;
   absl::Status ReplacePdu(pg::Tx& tx, const std::string& event_id,
@@ -100,6 +108,9 @@ class PgFederationRoomStore final : public FederationRoomStore {
 
  private:
   pg::Pool& pool_;
+  // Remote users whose row a committed transaction wrote or found: rows of
+  // users are never deleted, so a PDU of a known sender costs no statement.
+  LruCache<std::string, bool> known_users_;
 };
 
 }  // namespace messenger::federation

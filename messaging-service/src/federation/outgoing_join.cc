@@ -117,10 +117,7 @@ absl::StatusOr<std::string> OutgoingJoin::JoinVia(const RemoteJoinRequest& reque
                        row, state, join_write, joined.room, {request.user_id},
                        [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
                            const std::vector<std::string>&) -> absl::Status {
-                         for (const auto& [uuid, user] : remote_users) {
-                           RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), uuid, user));
-                         }
-                         return absl::OkStatus();
+                         return store_.AddRemoteUsers(tx.tx(), remote_users);
                        }));
   return written.room_id;
 }

@@ -183,42 +183,41 @@ absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
     std::vector<const RemoteWrite*> writes;
     for (const RemoteWrite& w : state) writes.push_back(&w);
     writes.push_back(&join);
-    matrix::StateMap so_far;
+    // One statement per table for the whole state (issue 16): a group per
+    // event as before, but a chain of them, with a snapshot at its end
+    // copied in the database, instead of a full state map per event.
     std::vector<StoredEvent> written;
+    std::vector<StateEntry> entries;
+    std::vector<MembershipRow> members;
     for (const RemoteWrite* w : writes) {
       const matrix::Event& event = w->event;
-      if (held.count(event.event_id()) > 0) {  // stored with the stub
-        RETURN_IF_ERROR(so_far.Put(event));
-        continue;
-      }
-      StoredEvent stored{.event_id = event.event_id(),
-                         .room_id = working.room_id,
-                         .seq = ++working.last_seq,
-                         .sender = w->sender_id,
-                         .type = event.type(),
-                         .state_key = event.state_key(),
-                         .origin_server_ts = event.origin_server_ts(),
-                         .pdu = event.canonical_json()};
+      if (held.count(event.event_id()) > 0) continue;  // stored with the stub
+      if (!event.state_key()) return absl::InvalidArgumentError("a state event has no state_key");
+      written.push_back(StoredEvent{.event_id = event.event_id(),
+                                    .room_id = working.room_id,
+                                    .seq = ++working.last_seq,
+                                    .sender = w->sender_id,
+                                    .type = event.type(),
+                                    .state_key = event.state_key(),
+                                    .origin_server_ts = event.origin_server_ts(),
+                                    .pdu = event.canonical_json()});
       working.depth = std::max(working.depth, event.depth());
-      RETURN_IF_ERROR(so_far.Put(event));
-      const StateEntry entry{event.type(), *event.state_key(), event.event_id()};
-      std::vector<StateEntry> full;
-      for (const auto& [key, e] : so_far) full.push_back({key.type, key.state_key, e.event_id()});
-      ASSIGN_OR_RETURN(working.state_group,
-                       tx.NewStateGroup(working.room_id, working.state_group, {entry}, full));
-      RETURN_IF_ERROR(tx.PutCurrentState(working.room_id, entry));
+      entries.push_back({event.type(), *event.state_key(), event.event_id()});
       if (event.type() == matrix::kMemberType && w->member_id) {
-        RETURN_IF_ERROR(
-            tx.PutMembership(working.room_id, *w->member_id, event.membership(), event.event_id()));
+        members.push_back({*w->member_id, event.membership(), event.event_id()});
       }
       if (event.type() == matrix::kNameType && event.content().contains("name") &&
           event.content()["name"].is_string()) {
         working.name = event.content()["name"].get<std::string>();
       }
-      stored.state_group = working.state_group;
-      RETURN_IF_ERROR(tx.InsertEvent(stored));
-      written.push_back(std::move(stored));
     }
+    ASSIGN_OR_RETURN(const std::vector<int64_t> groups,
+                     tx.NewStateGroups(working.room_id, working.state_group, entries));
+    for (size_t i = 0; i < written.size(); ++i) written[i].state_group = groups[i];
+    if (!groups.empty()) working.state_group = groups.back();
+    RETURN_IF_ERROR(tx.InsertEvents(written));
+    RETURN_IF_ERROR(tx.PutCurrentStates(working.room_id, entries));
+    RETURN_IF_ERROR(tx.PutMemberships(working.room_id, members));
     working.tip_event_id = join.event.event_id();
     working.last_event_at = clock_.Now();
     RETURN_IF_ERROR(tx.UpdateRoom(working, std::nullopt));
