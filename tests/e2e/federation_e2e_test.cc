@@ -275,17 +275,21 @@ TEST_F(FederationE2eTest, SignedjsonRequestsAcceptedForgedOnesRefused) {
 
 // tests/matrix/federation_rooms_test.py as hs3.test (the Python server,
 // whose keys hs2 fetches from it): joins a public room of hs2, reads it,
-// sends PDUs good and bad; hs1 (no member in the room) is refused.
+// sends PDUs good and bad; hs1 (no member in the room) is refused; then hs1
+// joins another room of hs2 and sees the Python server's join and leave
+// there, forwarded by hs2.
 TEST_F(FederationE2eTest, RemoteServerJoinsReadsAndSendsIntoALocalRoom) {
   const std::string log = dir_->path() + "/federation_rooms_test.log";
   const std::string command =
       absl::StrCat("timeout 300 /usr/bin/python3 '", MESSENGER_FEDERATION_ROOMS_TEST,
                    "' --base http://127.0.0.1:", hs2_->http_port(), " --server ", kHs2, " --peer '",
                    kPy, ":", kPySeed, ":ed25519:py'", " --outsider '", kHs1, ":", kHs1Seed, ":",
-                   kHs1KeyId, "' --peer-address 127.0.0.1:", py_port_, " > '", log, "' 2>&1");
+                   kHs1KeyId, "' --outsider-base http://127.0.0.1:", hs1_->http_port(),
+                   " --peer-address 127.0.0.1:", py_port_, " > '", log, "' 2>&1");
   const int status = std::system(command.c_str());
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "federation_rooms_test.py failed:" << Dump(log) << "\nhs2 log:" << Dump(hs2_->log_path());
+      << "federation_rooms_test.py failed:" << Dump(log) << "\nhs2 log:" << Dump(hs2_->log_path())
+      << "\nhs1 log:" << Dump(hs1_->log_path());
 }
 
 }  // namespace

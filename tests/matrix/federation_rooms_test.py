@@ -8,7 +8,9 @@ idempotently per txnId; an event forked from an older one is accepted and
 merged, or refused when it fails the current state (federation_fork_checks.py); an m.receipt EDU moves the remote user's read marker
 (shown in local /v3/sync); the remote user leaves (make_leave, send_leave
 v2); the peer invites a local user into a room of its own (PUT /v2/invite,
-federation_invite_checks.py). Every PDU is built, hashed and signed here with
+federation_invite_checks.py); a join and a leave taken through send_join and
+send_leave reach the room's other servers (federation_forward_checks.py).
+Every PDU is built, hashed and signed here with
 matrix.org's signedjson/canonicaljson (an independent implementation), and
 every answer is validated against the spec's server-server schemas.
 
@@ -37,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from federation_peer import signing_key  # noqa: E402
 from federation_fork_checks import forks  # noqa: E402
+from federation_forward_checks import forwarding  # noqa: E402
 from federation_invite_checks import invites  # noqa: E402
 from matrix_http import C, MatrixHttp, account, ok, until  # noqa: E402
 from validate_response import DEFAULT_SPEC_DIR  # noqa: E402
@@ -172,6 +175,8 @@ def main():
     parser.add_argument("--server", required=True)
     parser.add_argument("--peer", required=True)
     parser.add_argument("--outsider", required=True)
+    parser.add_argument("--outsider-base",
+                        help="the outsider's client API URL, when it is a real messenger")
     parser.add_argument("--peer-address", required=True,
                         help="host:port of the peer's stand-in (federation_peer.py serve)")
     args = parser.parse_args()
@@ -410,6 +415,8 @@ def main():
     leave(m, fed, peer, outsider, alice, room_id, pat, mallory, args.server)
     invites(m, fed, peer, outsider, args.server, redact, Server(
         f"{peer.name}:b3RoZXIgc2VlZCBub2JvZHkgcHVibGlzaGVkIHlldCE:{peer.key_id}"))
+    if args.outsider_base:
+        forwarding(m, fed, peer, alice, args.outsider_base, args.server, tag)
     print(f"OK ({m.checked} answers validated against the spec)")
 
 

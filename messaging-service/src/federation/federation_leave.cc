@@ -28,7 +28,7 @@ absl::StatusOr<Json> FederationRooms::SendLeave(const InboundRequest& request,
                                                 const RoomRoute& route) {
   ASSIGN_OR_RETURN(auto checked, MembershipPdu(request, route, "leave"));
   const auto& [origin, event] = checked;
-  RETURN_IF_ERROR(Ingest(origin, event));
+  RETURN_IF_ERROR(Ingest(origin, event, nullptr, /*forward=*/true));
   return Json::object();  // v2: an empty object
 }
 

@@ -342,7 +342,7 @@ absl::StatusOr<Json> FederationRooms::SendJoin(const InboundRequest& request,
   ASSIGN_OR_RETURN(matrix::StateMap current, CurrentState(route.room_id));
   RETURN_IF_ERROR(CheckAcl(current, origin));
   RETURN_IF_ERROR(MayJoinFromAfar(current, event.sender()));
-  RETURN_IF_ERROR(Ingest(origin, event));
+  RETURN_IF_ERROR(Ingest(origin, event, nullptr, /*forward=*/true));
   ASSIGN_OR_RETURN(std::vector<matrix::Event> state, StateBefore(event));
   std::vector<matrix::Event> seeds = state;
   seeds.push_back(event);
@@ -355,7 +355,7 @@ absl::StatusOr<Json> FederationRooms::SendJoin(const InboundRequest& request,
 }
 
 absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Event& event,
-                                     std::vector<std::string>* missing) {
+                                     std::vector<std::string>* missing, bool forward) {
   ASSIGN_OR_RETURN(std::vector<KnownPdu> already, store_.Pdus({event.event_id()}));
   if (!already.empty()) {
     // Received before: the same answer, nothing written twice.
@@ -372,7 +372,8 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
     ASSIGN_OR_RETURN(matrix::Event e, matrix::Event::Parse(k.pdu));
     source.Add(e, k.rejected);
   }
-  messaging::RoomWriter::RemoteWrite write{event, RemoteUserUuid(event.sender()), std::nullopt};
+  messaging::RoomWriter::RemoteWrite write{event, RemoteUserUuid(event.sender()), std::nullopt,
+                                           forward};
   std::optional<std::string> remote_member;  // a remote target other than the sender
   if (event.type() == matrix::kMemberType && event.state_key()) {
     const std::string& target = *event.state_key();

@@ -171,9 +171,10 @@ class FederationRooms {
       const std::optional<ForkReads>& fork, matrix::EventMapSource& source,
       matrix::RemotePduDecision& decision);
   // Checks an event `origin` sent and applies or rejects it; `missing` gets
-  // the prev_events it was refused for not knowing.
+  // the prev_events it was refused for not knowing; `forward`: see
+  // RoomWriter::RemoteWrite.
   absl::Status Ingest(const std::string& origin, const matrix::Event& event,
-                      std::vector<std::string>* missing = nullptr);
+                      std::vector<std::string>* missing = nullptr, bool forward = false);
   // Ingest, and when prev_events are unknown, fetch the gap from the origin
   // (while `fetches_left`), apply it oldest first and try again.
   absl::Status IngestFillingGap(const std::string& origin, const matrix::Event& event,

@@ -191,6 +191,10 @@ class RoomWriter {
     matrix::Event event;
     std::string sender_id;                 // UUID (federation/remote_users.h)
     std::optional<std::string> member_id;  // m.room.member: the target's UUID
+    // A join or leave this server took as the room's resident (send_join,
+    // send_leave): its origin knows only us, so it is queued for the room's
+    // other servers. Events of /send are sent to them by their origin.
+    bool forward = false;
   };
   // How a remote event that forks the room (its prev_events are not the
   // forward extremities) is written: the state after it, the room's state
@@ -207,8 +211,8 @@ class RoomWriter {
   using RemoteDecide =
       std::function<absl::StatusOr<std::optional<ForkedWrite>>(const matrix::Room& room)>;
   // Applies the event (state, membership, the message.sent outbox row of a
-  // message) with `extra` rows, in one transaction under the row lock, and
-  // wakes the room's readers.
+  // message, the outgoing rows of a forwarded one) with `extra` rows, in one
+  // transaction under the row lock, and wakes the room's readers.
   absl::StatusOr<StoredEvent> WriteRemoteEvent(const std::string& room_id, const RemoteWrite& write,
                                                const RemoteDecide& decide, const Extra& extra);
 

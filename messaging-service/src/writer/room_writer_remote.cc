@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/status.h"
+#include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/domain/matrix/room_servers.h"
 #include "messaging-service/src/domain/matrix/server_acl.h"
 #include "messaging-service/src/domain/relations.h"
@@ -19,12 +20,14 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
                                                          const Extra& extra) {
   const matrix::Event& event = write.event;
   StoredEvent stored;
-  std::vector<std::string> notify;
+  std::vector<std::string> notify, forward_to;
   RETURN_IF_ERROR(RoomTransaction(room_id, [&](MessagingTx& tx, RoomHandle& handle) {
     ASSIGN_OR_RETURN(std::optional<RoomRow> row, tx.LockRoom(room_id));
     if (!row) return absl::NotFoundError("no such room");
     RETURN_IF_ERROR(Refresh(tx, *row, handle));
     ASSIGN_OR_RETURN(std::optional<ForkedWrite> fork, decide(*handle.room));
+    std::set<std::string> servers(handle.servers.begin(), handle.servers.end());
+    forward_to.clear();
     const absl::Time now = clock_.Now();
     stored = StoredEvent{.event_id = event.event_id(),
                          .room_id = room_id,
@@ -79,6 +82,17 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
     }
     if (!fork) stored.state_group = row->state_group;
     RETURN_IF_ERROR(tx.InsertEvent(stored));
+    if (write.forward) {
+      // The servers in the room before or after it, but its origin.
+      servers.insert(handle.servers.begin(), handle.servers.end());
+      absl::StatusOr<std::string> origin = matrix::ServerNameOf(event.sender());
+      for (const std::string& server : servers) {
+        if (!origin.ok() || server != *origin) forward_to.push_back(server);
+      }
+      if (!forward_to.empty()) {
+        RETURN_IF_ERROR(tx.EnqueueOutgoingPdu(room_id, event.event_id(), forward_to));
+      }
+    }
     RETURN_IF_ERROR(tx.UpdateRoom(*row, last_message));
     if (extra) RETURN_IF_ERROR(extra(tx, {stored}, handle.joined));
     handle.depth = row->depth;
@@ -88,6 +102,7 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
     return absl::OkStatus();
   }));
   announcer_.Committed(notify);
+  if (!forward_to.empty() && outgoing_wake_) outgoing_wake_(forward_to);
   return stored;
 }
 
