@@ -4,7 +4,8 @@ server_name (make_join and send_join between the two servers), messages go
 both ways (each seen exactly once and in order in the other's /v3/sync,
 /messages and /v1 history), typing and read receipts cross (m.typing and
 m.receipt EDUs; a receipt sent through the Matrix API on one side and /v1
-seen on the other); then, in the phases the C++ test
+seen on the other), keys and to-device messages cross
+(federation_two_servers_e2ee.py); then, in the phases the C++ test
 drives around stopping and restarting hs2, messages sent while hs2 is down
 arrive once each and in order after it is back, and bob's leave on hs2
 reaches hs1; then invites both ways (federation_two_servers_invites.py). Every answer is checked
@@ -20,6 +21,7 @@ import sys
 import time
 import uuid
 
+from federation_two_servers_e2ee import e2ee
 from federation_two_servers_invites import invites
 from matrix_http import C, MatrixHttp, account, ok, q, until
 
@@ -211,6 +213,7 @@ def phase_join(args, hs1, hs2):
     r = hs2.raw("POST", f"/v1/conversations/{q(room_id)}/seen", {"seq": seq}, token=bob["token"])
     ok(r.status == 204, f"/v1 seen on hs2: {r}")
     a_sync.wait_read(bob["user_id"], order[-2])
+    e2ee(hs1, hs2, alice, bob)
 
     with open(args.state, "w") as f:
         json.dump({"alice": alice, "bob": bob, "room_id": room_id, "order": order}, f)
