@@ -40,10 +40,9 @@ TEST_F(E2eeFederationTest, ToDeviceForRemoteUsersIsQueuedOncePerTxnId) {
   const E2eeCaller alice = Caller(alice_, "alice", "ADEV");
   const E2eeCaller bob = Caller(bob_, "bob", "B1");
   Upload(bob, {{"device_keys", DeviceKeys(bob)}});
+  const json zeds = {{"Z1", {{"n", 2}}}, {"*", json::object()}};
   const std::string body =
-      json{{"messages",
-            {{"@bob:localhost", {{"B1", {{"n", 1}}}}}, {kZed, {{"Z1", {{"n", 2}}}, {"*", json::object()}}}}}}
-          .dump();
+      json{{"messages", {{"@bob:localhost", {{"B1", {{"n", 1}}}}}, {kZed, zeds}}}}.dump();
   ASSERT_TRUE(manager_->SendToDevice(alice, "m.test", "txn1", body).ok());
   ASSERT_TRUE(manager_->SendToDevice(alice, "m.test", "txn1", body).ok());  // a retry
   auto queued = Queued();
@@ -54,7 +53,7 @@ TEST_F(E2eeFederationTest, ToDeviceForRemoteUsersIsQueuedOncePerTxnId) {
   EXPECT_EQ(edu["content"]["sender"], "@alice:localhost");
   EXPECT_EQ(edu["content"]["type"], "m.test");
   EXPECT_FALSE(edu["content"]["message_id"].get<std::string>().empty());
-  EXPECT_EQ(edu["content"]["messages"], (json{{kZed, {{"Z1", {{"n", 2}}}, {"*", json::object()}}}}));
+  EXPECT_EQ(edu["content"]["messages"], (json{{kZed, zeds}}));
   // The local recipient got its own, in the same transaction.
   ToDeviceSection section(*store_, 100);
   auto got = Sync(section, bob, 0);

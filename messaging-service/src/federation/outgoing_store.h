@@ -1,5 +1,6 @@
 // The persisted outgoing federation queue (federation_outgoing, written by
-// RoomWriter with each event, and by the E2EE relay with to-device EDUs) and the per-destination sending state
+// RoomWriter with each event, and by the E2EE relay with to-device and
+// device-list EDUs) and the per-destination sending state
 // (federation_destinations: backoff and the lease that keeps two replicas
 // from sending to one destination at once).
 #pragma once

@@ -57,8 +57,9 @@ absl::StatusOr<std::string> E2eeManager::UserDevices(const std::string& matrix_u
                      store_.ChangedSince(account->second, std::numeric_limits<int64_t>::max()));
     stream_id = now.pos;
   }
-  return json{{"user_id", matrix_user_id}, {"stream_id", stream_id}, {"devices", std::move(devices)}}
-      .dump();
+  json answer = {{"user_id", matrix_user_id}, {"stream_id", stream_id}};
+  answer["devices"] = std::move(devices);
+  return answer.dump();
 }
 
 std::vector<OutgoingEdu> E2eeManager::ToDeviceEdus(const E2eeCaller& caller,

@@ -85,8 +85,8 @@ class E2eeManager {
   absl::StatusOr<std::string> QueryKeysAs(const std::string* viewer, std::string_view body);
   absl::StatusOr<std::string> ClaimKeysAs(const std::string* viewer, std::string_view body);
   // Of the accounts of `accounts`, those `viewer` may see (all without one).
-  absl::StatusOr<std::set<std::string>> VisibleTo(const std::string* viewer,
-                                                  const std::map<std::string, std::string>& accounts);
+  absl::StatusOr<std::set<std::string>> VisibleTo(
+      const std::string* viewer, const std::map<std::string, std::string>& accounts);
   // e2ee_remote.cc: `answer` (of a keys/query or keys/claim `body`) with
   // what the servers of the remote users `body` names answer for them under
   // `field`; a server that cannot answer goes in `failures`.
