@@ -254,9 +254,11 @@ absl::Status MessagingModule::AddE2ee(const std::string& server_name, const E2ee
   e2ee_store_ = std::make_unique<PgE2eeStore>(
       core_->pool(), [announcer](pg::Tx& tx, std::vector<std::string> readers) {
         announcer->OnCommit(tx, std::move(readers));
-      });
+      },
+      server_name);
   e2ee_ = std::make_unique<E2eeManager>(*e2ee_store_, server_name, limits, SystemClock::Instance());
   e2ee_grpc_ = std::make_unique<E2eeGrpcService>(*e2ee_, core_->work_pool());
+  AddE2eeFederation();
   to_device_section_ =
       std::make_unique<ToDeviceSection>(*e2ee_store_, static_cast<int>(limits.to_device_per_sync));
   device_lists_section_ = std::make_unique<DeviceListsSection>(*e2ee_store_, server_name);
@@ -267,6 +269,26 @@ absl::Status MessagingModule::AddE2ee(const std::string& server_name, const E2ee
   core_->AddPeriodic("e2ee_forget_transactions", absl::Hours(1),
                      [e2ee] { return e2ee->ForgetOldTransactions(); });
   return absl::OkStatus();
+}
+
+void MessagingModule::AddE2eeFederation() {
+  federation_e2ee_ =
+      std::make_unique<federation::FederationE2ee>(federation_->authenticator(), *e2ee_);
+  federation_rooms_grpc_->SetE2ee(federation_e2ee_.get());
+  e2ee_->SetRemoteKeys(federation::RemoteKeysFrom(federation_->client()));
+  federation::OutgoingSender* sender = outgoing_sender_.get();
+  e2ee_->SetOutgoingWake(
+      [sender](const std::vector<std::string>& destinations) { sender->Wake(destinations); });
+  E2eeManager* e2ee = e2ee_.get();
+  // Hints: refused ones are dropped, the transaction still succeeds.
+  federation_rooms_->SetEduSink(
+      "m.direct_to_device", [e2ee](const std::string& origin, const nlohmann::json& content) {
+        (void)e2ee->ReceiveToDevice(origin, content.dump());
+      });
+  federation_rooms_->SetEduSink(
+      "m.device_list_update", [e2ee](const std::string& origin, const nlohmann::json& content) {
+        (void)e2ee->ReceiveDeviceListUpdate(origin, content.dump());
+      });
 }
 
 }  // namespace messenger::messaging

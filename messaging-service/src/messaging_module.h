@@ -81,6 +81,8 @@ class MessagingModule final : public ServiceModule {
   MessagingModule() = default;
   // The end-to-end encryption relay (keys, to-device, its sync sections).
   absl::Status AddE2ee(const std::string& server_name, const E2eeLimits& limits);
+  // Keys and to-device messages across servers (fede2ee).
+  void AddE2eeFederation();
   std::unique_ptr<ServiceCore> core_;
   std::unique_ptr<PgMessagingStore> store_;
   std::unique_ptr<WakeLog> wake_log_;
@@ -116,6 +118,7 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<PgE2eeStore> e2ee_store_;
   std::unique_ptr<E2eeManager> e2ee_;
   std::unique_ptr<E2eeGrpcService> e2ee_grpc_;
+  std::unique_ptr<federation::FederationE2ee> federation_e2ee_;  // other servers ask e2ee_
   std::unique_ptr<UserSyncSection> to_device_section_;
   std::unique_ptr<UserSyncSection> device_lists_section_;
   // Matrix account state (account data, push rules, aliases, directory).

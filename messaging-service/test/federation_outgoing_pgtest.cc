@@ -1,7 +1,8 @@
 // Outgoing federation's queue (issue 16): a locally written event of a room
 // with members on other servers commits one federation_outgoing row per
 // server with it; a remote event is not queued (its origin fans out); a
-// server whose last member left gets no more events after its leave.
+// server whose last member left gets no more events after its leave; a
+// persisted EDU travels in a transaction like a PDU.
 #include <gtest/gtest.h>
 
 #include "common/bus/consumer.h"
@@ -186,6 +187,35 @@ TEST_F(FederationOutgoingTest, TransactionsAreStableAcrossRetriesAndLeased) {
   EXPECT_EQ((*next)->failures, 0) << "reset by the delivery";
   ASSERT_TRUE(store.Delivered(kRemote, (*next)->txn_id).ok());
   EXPECT_EQ(Queued(), Rows{});
+}
+
+// A persisted EDU row (V059: a to-device message) rides in a transaction
+// with the PDUs queued around it, stays in it across a retry and goes only
+// with its delivery (fede2ee).
+TEST_F(FederationOutgoingTest, PersistedEdusStayInTheirTransactionUntilDelivered) {
+  ASSERT_TRUE(Member("@alice:localhost", alice_, "invite").ok());
+  ASSERT_TRUE(RemoteMember("join").ok());
+  ASSERT_TRUE(Say("before").ok());
+  const std::string edu = R"({"edu_type":"m.direct_to_device","content":{}})";
+  ASSERT_TRUE(pool_
+                  ->Exec({"t_queue_edu", "INSERT INTO federation_outgoing (destination, room_id, "
+                                         "edu) VALUES ($1, '', $2)"},
+                         {kRemote, edu})
+                  .ok());
+  federation::PgOutgoingStore store(*pool_);
+  auto first = store.Claim(kRemote, "a", absl::Seconds(60), 50);
+  ASSERT_TRUE(first.ok() && *first) << first.status();
+  EXPECT_EQ((*first)->pdus.size(), 1u);
+  EXPECT_EQ((*first)->edus, std::vector<std::string>{edu});
+  ASSERT_TRUE(store.Failed(kRemote, absl::ZeroDuration()).ok());
+  auto retry = store.Claim(kRemote, "a", absl::Seconds(60), 50);
+  ASSERT_TRUE(retry.ok() && *retry) << retry.status();
+  EXPECT_EQ((*retry)->txn_id, (*first)->txn_id);
+  EXPECT_EQ((*retry)->edus, std::vector<std::string>{edu}) << "kept for the retry";
+  ASSERT_TRUE(store.Delivered(kRemote, (*retry)->txn_id).ok());
+  auto after = store.Claim(kRemote, "a", absl::Seconds(60), 50);
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(*after) << "delivered: nothing left";
 }
 
 TEST(SendBackoffTest, DoublesUpToTheCapWithJitter) {

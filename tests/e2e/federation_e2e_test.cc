@@ -292,5 +292,19 @@ TEST_F(FederationE2eTest, RemoteServerJoinsReadsAndSendsIntoALocalRoom) {
       << "\nhs1 log:" << Dump(hs1_->log_path());
 }
 
+// tests/matrix/federation_e2ee_checks.py as hs3.test: the key routes
+// (user/keys/query, user/keys/claim, user/devices) answer a local user's
+// uploaded keys, signed requests only, bad bodies 4xx (fede2ee).
+TEST_F(FederationE2eTest, RemoteServerQueriesAndClaimsLocalKeys) {
+  const std::string log = dir_->path() + "/federation_e2ee_checks.log";
+  const std::string command = absl::StrCat(
+      "timeout 120 /usr/bin/python3 '", MESSENGER_FEDERATION_E2EE_CHECKS,
+      "' --base http://127.0.0.1:", hs2_->http_port(), " --server ", kHs2, " --peer '", kPy, ":",
+      kPySeed, ":ed25519:py' > '", log, "' 2>&1");
+  const int status = std::system(command.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "federation_e2ee_checks.py failed:" << Dump(log) << "\nhs2 log:" << Dump(hs2_->log_path());
+}
+
 }  // namespace
 }  // namespace messenger::e2e

@@ -5,7 +5,8 @@ both ways (each seen exactly once and in order in the other's /v3/sync,
 /messages and /v1 history), typing and read receipts cross (m.typing and
 m.receipt EDUs; a receipt sent through the Matrix API on one side and /v1
 seen on the other), both servers write at once (forks: messages and the
-topic, federation_two_servers_forks.py); then, in the phases the C++ test
+topic, federation_two_servers_forks.py), keys and to-device messages cross
+(federation_two_servers_e2ee.py); then, in the phases the C++ test
 drives around stopping and restarting hs2, messages sent while hs2 is down
 arrive once each and in order after it is back, and bob's leave on hs2
 reaches hs1; then invites both ways (federation_two_servers_invites.py). Every answer is checked
@@ -21,6 +22,7 @@ import sys
 import time
 import uuid
 
+from federation_two_servers_e2ee import e2ee
 from federation_two_servers_forks import concurrent_writes
 from federation_two_servers_invites import invites
 from matrix_http import C, MatrixHttp, account, ok, q, until
@@ -214,6 +216,7 @@ def phase_join(args, hs1, hs2):
     ok(r.status == 204, f"/v1 seen on hs2: {r}")
     a_sync.wait_read(bob["user_id"], order[-2])
     concurrent_writes(hs1, hs2, alice, bob, room_id)
+    e2ee(hs1, hs2, alice, bob)
 
     with open(args.state, "w") as f:
         json.dump({"alice": alice, "bob": bob, "room_id": room_id, "order": order}, f)

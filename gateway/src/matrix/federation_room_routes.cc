@@ -1,6 +1,7 @@
 // Federation room routes (issue 16): event, state, state_ids, backfill,
 // get_missing_events, make_join, send_join (v2), make_leave, send_leave (v2),
-// invite (v2) and send. Forwarded to
+// invite (v2) and send; and the key routes user/keys/query, user/keys/claim
+// and user/devices (fede2ee). Forwarded to
 // messaging's FederationRoomService, which authenticates the X-Matrix
 // request and checks everything; the gateway only shapes the parameters.
 #include "common/status.h"
@@ -51,6 +52,15 @@ absl::Status InviteErrors(absl::Status status) {
     return matrix::MatrixError(matrix::kIncompatibleRoomVersion, std::string(status.message()));
   }
   return status;
+}
+
+// The key routes' errcodes, as the client keys routes have them: a malformed
+// body is M_BAD_JSON, too many devices named M_TOO_LARGE.
+absl::Status KeysErrors(absl::Status status) {
+  if (absl::IsInvalidArgument(status)) {
+    return matrix::MatrixError(matrix::kBadJson, std::string(status.message()));
+  }
+  return matrix::OutOfRangeAsTooLarge(std::move(status));
 }
 
 }  // namespace
@@ -109,6 +119,17 @@ void AddFederationRoomRoutes(Gateway& gw) {
            Forward(gw, &Stub::SendLeave, room_and_event));
   gw.Route("PUT", "/_matrix/federation/v2/invite/{room_id:room}/{event_id:message}", false,
            Forward(gw, &Stub::Invite, room_and_event, InviteErrors));
+  const auto body_only = [](RouteContext&, RoomRequest&) { return absl::OkStatus(); };
+  gw.Route("POST", v1 + "/user/keys/query", false,
+           Forward(gw, &Stub::QueryUserKeys, body_only, KeysErrors));
+  gw.Route("POST", v1 + "/user/keys/claim", false,
+           Forward(gw, &Stub::ClaimUserKeys, body_only, KeysErrors));
+  // A user id that is not ours stays M_INVALID_PARAM.
+  gw.Route("GET", v1 + "/user/devices/{user_id}", false,
+           Forward(gw, &Stub::GetUserDevices, [](RouteContext& c, RoomRequest& r) {
+             r.set_user_id(c.params["user_id"]);
+             return absl::OkStatus();
+           }));
   gw.Route("PUT", v1 + "/send/{txn_id}", false,
            Forward(gw, &Stub::SendTransaction, [](RouteContext& c, RoomRequest& r) {
              r.set_txn_id(c.params["txn_id"]);

@@ -200,6 +200,7 @@ std::optional<std::string> LocalpartOf(std::string_view user_id, std::string_vie
 }
 
 std::string MatrixUserIdOf(std::string_view localpart, std::string_view server_name) {
+  if (localpart.find(':') != std::string_view::npos) return std::string(localpart);
   return "@" + std::string(localpart) + ":" + std::string(server_name);
 }
 

@@ -84,7 +84,8 @@ std::string ToDeviceEvent(std::string_view type, std::string_view sender, std::s
 // The localpart of "@localpart:server_name" when the user is of
 // `server_name` (nullopt otherwise, or when malformed).
 std::optional<std::string> LocalpartOf(std::string_view user_id, std::string_view server_name);
-// "@localpart:server_name".
+// "@localpart:server_name"; a remote user's username (already its full
+// Matrix id, federation/remote_users.h) as it is.
 std::string MatrixUserIdOf(std::string_view localpart, std::string_view server_name);
 
 }  // namespace messenger::messaging

@@ -511,9 +511,9 @@ absl::StatusOr<Json> FederationRooms::SendTransaction(const InboundRequest& requ
                                                 {"error", std::string(results[id].message())}});
     }
   }
-  // Typing and receipts go to local members; other EDUs (presence, device
-  // lists, to-device) are accepted and ignored for now. Room EDUs from a
-  // server the room's ACL denies are dropped.
+  // Typing and receipts go to local members, to-device messages and device
+  // list updates to their sinks; others (presence) are accepted and ignored.
+  // Room EDUs from a server the room's ACL denies are dropped.
   std::map<std::string, bool> acl_memo;  // room -> allowed, for this transaction
   for (const Json& edu : txn.edus) {
     const auto type = edu.find("edu_type");
@@ -521,6 +521,9 @@ absl::StatusOr<Json> FederationRooms::SendTransaction(const InboundRequest& requ
     if (type == edu.end() || content == edu.end()) continue;
     if (*type == "m.typing") Typing(origin, *content, acl_memo);
     if (*type == "m.receipt") Receipts(origin, *content, acl_memo);
+    const auto sink =
+        type->is_string() ? edu_sinks_.find(type->get<std::string>()) : edu_sinks_.end();
+    if (sink != edu_sinks_.end()) sink->second(origin, *content);
   }
   ASSIGN_OR_RETURN(std::string answer, matrix::CanonicalJson(matrix::TransactionAnswer(results)));
   ASSIGN_OR_RETURN(std::string first,

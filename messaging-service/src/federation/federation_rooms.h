@@ -100,6 +100,12 @@ class FederationRooms {
   // Signs the invites this server accepts (without one, Invite is Unavailable).
   void SetSigningKey(matrix::Ed25519Key key) { signing_key_ = std::move(key); }
   void SetTypingSink(TypingSink typing) { typing_ = std::move(typing); }
+  // Where other EDUs of a transaction go, by edu_type (origin, content):
+  // hints, whose failures are the EDU's only (fede2ee: to-device, device lists).
+  using EduSink = std::function<void(const std::string&, const nlohmann::json&)>;
+  void SetEduSink(const std::string& edu_type, EduSink sink) {
+    edu_sinks_[edu_type] = std::move(sink);
+  }
   // Without one, an event after unknown prev_events is refused as it is.
   void SetMissingEventsFetch(MissingEventsFetch fetch) { fetch_missing_ = std::move(fetch); }
 
@@ -199,6 +205,7 @@ class FederationRooms {
   std::string server_name_;
   const Clock& clock_;
   TypingSink typing_;
+  std::map<std::string, EduSink> edu_sinks_;
   MissingEventsFetch fetch_missing_;
   std::optional<matrix::Ed25519Key> signing_key_;
 };

@@ -101,12 +101,13 @@ void OutgoingSender::QueueEdu(const std::vector<std::string>& destinations,
   Wake(destinations);
 }
 
-std::vector<nlohmann::json> OutgoingSender::TakeEdus(const std::string& destination) {
+std::vector<nlohmann::json> OutgoingSender::TakeEdus(const std::string& destination,
+                                                     size_t max) {
   std::lock_guard lock(mutex_);
   auto it = edus_.find(destination);
   if (it == edus_.end()) return {};
   std::vector<nlohmann::json> out;
-  while (!it->second.empty() && out.size() < static_cast<size_t>(options_.max_edus)) {
+  while (!it->second.empty() && out.size() < max) {
     out.push_back(std::move(it->second.front()));
     it->second.pop_front();
   }
@@ -172,11 +173,14 @@ absl::Status OutgoingSender::SendTo(const std::string& destination) {
                    store_.Claim(destination, owner_, options_.lease, options_.max_pdus));
   // A retried transaction is resent as it was (same txnId, same content).
   std::vector<nlohmann::json> edus;
-  if (!txn || txn->failures == 0) edus = TakeEdus(destination);
+  // Persisted EDUs count toward the transaction's limit.
+  const size_t max_edus = static_cast<size_t>(options_.max_edus);
+  const size_t room = max_edus - (txn ? std::min(txn->edus.size(), max_edus) : 0);
+  if (!txn || txn->failures == 0) edus = TakeEdus(destination, room);
   // No PDUs (another replica's, backing off, or empty): EDUs go alone, under
   // a txnId of their own (not persisted: a retry of PDUs keeps its txnId).
   if (!txn && edus.empty()) return absl::OkStatus();
-  if (!txn) txn = OutgoingTxn{"e" + NewUuid(rng_), {}, 0};
+  if (!txn) txn = OutgoingTxn{.txn_id = "e" + NewUuid(rng_)};
   nlohmann::json body = {{"origin", origin_},
                          {"origin_server_ts", absl::ToUnixMillis(absl::Now())},
                          {"pdus", nlohmann::json::array()},
@@ -184,6 +188,11 @@ absl::Status OutgoingSender::SendTo(const std::string& destination) {
   for (const std::string& pdu : txn->pdus) {
     nlohmann::json parsed = nlohmann::json::parse(pdu, nullptr, /*allow_exceptions=*/false);
     if (!parsed.is_discarded()) body["pdus"].push_back(std::move(parsed));
+  }
+  // Persisted EDUs (to-device) stay in the transaction, retried with it.
+  for (const std::string& edu : txn->edus) {
+    nlohmann::json parsed = nlohmann::json::parse(edu, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_discarded()) body["edus"].push_back(std::move(parsed));
   }
   absl::StatusOr<HttpReply> reply = client_.Request(
       "PUT", destination, "/_matrix/federation/v1/send/" + txn->txn_id, body, /*sign=*/true);
@@ -209,7 +218,7 @@ absl::Status OutgoingSender::SendTo(const std::string& destination) {
   }
   failed_.Inc();
   // EDUs are hints of the moment: not kept for the retry.
-  edus_dropped_.Inc(static_cast<double>(body["edus"].size()));
+  edus_dropped_.Inc(static_cast<double>(body["edus"].size() - txn->edus.size()));
   const absl::Duration delay =
       SendBackoff(txn->failures + 1, options_.backoff_base, options_.backoff_max, Uniform(rng_));
   log::Info("federation transaction failed",

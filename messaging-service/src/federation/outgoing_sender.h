@@ -44,7 +44,7 @@ class OutgoingSender {
 
  private:
   absl::Status SendTo(const std::string& destination);
-  std::vector<nlohmann::json> TakeEdus(const std::string& destination);
+  std::vector<nlohmann::json> TakeEdus(const std::string& destination, size_t max);
   void Run();
 
   OutgoingStore& store_;

@@ -24,7 +24,7 @@ constexpr pg::Query kTakeLease{
     "AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2) RETURNING failures"};
 constexpr pg::Query kInFlight{
     "fed_out_in_flight",
-    "SELECT o.txn_id, e.pdu FROM federation_outgoing o JOIN events e USING (event_id) "
+    "SELECT o.txn_id, e.pdu, o.edu FROM federation_outgoing o LEFT JOIN events e USING (event_id) "
     "WHERE o.destination = $1 AND o.txn_id IS NOT NULL ORDER BY o.id",
     true};
 // A new transaction: the oldest rows, named after the first row's id (never
@@ -81,8 +81,11 @@ absl::StatusOr<std::optional<OutgoingTxn>> PgOutgoingStore::Claim(const std::str
       ASSIGN_OR_RETURN(rows, tx.Exec(kInFlight, {destination}));
     }
     if (rows.rows() == 0) return absl::OkStatus();
-    txn = OutgoingTxn{rows.GetString(0, 0), {}, failures};
-    for (int i = 0; i < rows.rows(); ++i) txn->pdus.push_back(rows.GetString(i, 1));
+    txn = OutgoingTxn{.txn_id = rows.GetString(0, 0), .failures = failures};
+    for (int i = 0; i < rows.rows(); ++i) {
+      if (!rows.IsNull(i, 1)) txn->pdus.push_back(rows.GetString(i, 1));
+      if (!rows.IsNull(i, 2)) txn->edus.push_back(rows.GetString(i, 2));
+    }
     return absl::OkStatus();
   }));
   return txn;

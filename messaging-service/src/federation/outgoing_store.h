@@ -1,5 +1,6 @@
 // The persisted outgoing federation queue (federation_outgoing, written by
-// RoomWriter with each event) and the per-destination sending state
+// RoomWriter with each event, and by the E2EE relay with to-device and
+// device-list EDUs) and the per-destination sending state
 // (federation_destinations: backoff and the lease that keeps two replicas
 // from sending to one destination at once).
 #pragma once
@@ -26,7 +27,8 @@ struct QueuedDestination {
 struct OutgoingTxn {
   std::string txn_id;
   std::vector<std::string> pdus;
-  int failures = 0;  // of this destination, in a row
+  std::vector<std::string> edus;  // persisted ones (m.direct_to_device), JSON text
+  int failures = 0;               // of this destination, in a row
 };
 
 class OutgoingStore {

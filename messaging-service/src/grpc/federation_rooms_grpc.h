@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/grpc/work_pool.h"
+#include "messaging-service/src/federation/federation_e2ee.h"
 #include "messaging-service/src/federation/federation_rooms.h"
 #include "messaging-service/src/federation/outgoing_join.h"
 #include "messenger/federation/v1/federation.grpc.pb.h"
@@ -52,6 +53,14 @@ class FederationRoomGrpcService final
   grpc::ServerUnaryReactor* InviteRemoteUser(
       grpc::CallbackServerContext* context, const federation::v1::InviteRemoteUserRequest* request,
       federation::v1::JoinRemoteRoomResponse* response) override;
+  // federation_e2ee_grpc.cc (fede2ee); UNIMPLEMENTED until SetE2ee.
+  void SetE2ee(federation::FederationE2ee* e2ee) { e2ee_ = e2ee; }
+  grpc::ServerUnaryReactor* QueryUserKeys(grpc::CallbackServerContext* context,
+                                          const Request* request, Response* response) override;
+  grpc::ServerUnaryReactor* ClaimUserKeys(grpc::CallbackServerContext* context,
+                                          const Request* request, Response* response) override;
+  grpc::ServerUnaryReactor* GetUserDevices(grpc::CallbackServerContext* context,
+                                           const Request* request, Response* response) override;
 
  private:
   using Call = absl::StatusOr<nlohmann::json> (federation::FederationRooms::*)(
@@ -62,6 +71,7 @@ class FederationRoomGrpcService final
   federation::FederationRooms& rooms_;
   federation::OutgoingJoin& join_;
   grpcx::WorkPool& pool_;
+  federation::FederationE2ee* e2ee_ = nullptr;
 };
 
 }  // namespace messenger::messaging

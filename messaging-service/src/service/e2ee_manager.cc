@@ -46,15 +46,27 @@ absl::StatusOr<std::string> E2eeManager::UploadKeys(const E2eeCaller& caller,
   return json{{"one_time_key_counts", counts}}.dump();
 }
 
+absl::StatusOr<std::set<std::string>> E2eeManager::VisibleTo(
+    const std::string* viewer, const std::map<std::string, std::string>& accounts) {
+  std::vector<std::string> account_ids;
+  for (const auto& [user, account] : accounts) account_ids.push_back(account);
+  if (viewer == nullptr) return std::set<std::string>(account_ids.begin(), account_ids.end());
+  return store_.Visible(*viewer, account_ids);
+}
+
 absl::StatusOr<std::string> E2eeManager::QueryKeys(const E2eeCaller& caller,
                                                    std::string_view body) {
+  ASSIGN_OR_RETURN(std::string local, QueryKeysAs(&caller.user_id, body));
+  return WithRemote("query", "device_keys", body, std::move(local));
+}
+
+absl::StatusOr<std::string> E2eeManager::QueryKeysAs(const std::string* viewer,
+                                                     std::string_view body) {
   ASSIGN_OR_RETURN(auto query, ParseKeyQuery(body, limits_));
   std::vector<std::string> asked;
   for (const auto& [user, devices] : query) asked.push_back(user);
   ASSIGN_OR_RETURN(auto accounts, LocalUsers(asked));
-  std::vector<std::string> account_ids;
-  for (const auto& [user, account] : accounts) account_ids.push_back(account);
-  ASSIGN_OR_RETURN(std::set<std::string> visible, store_.Visible(caller.user_id, account_ids));
+  ASSIGN_OR_RETURN(std::set<std::string> visible, VisibleTo(viewer, accounts));
   std::vector<std::string> shown(visible.begin(), visible.end());
   ASSIGN_OR_RETURN(auto keys, store_.DeviceKeys(shown));
 
@@ -76,13 +88,17 @@ absl::StatusOr<std::string> E2eeManager::QueryKeys(const E2eeCaller& caller,
 
 absl::StatusOr<std::string> E2eeManager::ClaimKeys(const E2eeCaller& caller,
                                                    std::string_view body) {
+  ASSIGN_OR_RETURN(std::string local, ClaimKeysAs(&caller.user_id, body));
+  return WithRemote("claim", "one_time_keys", body, std::move(local));
+}
+
+absl::StatusOr<std::string> E2eeManager::ClaimKeysAs(const std::string* viewer,
+                                                     std::string_view body) {
   ASSIGN_OR_RETURN(std::vector<ClaimTarget> targets, ParseKeyClaim(body, limits_));
   std::vector<std::string> asked;
   for (const ClaimTarget& t : targets) asked.push_back(t.user);
   ASSIGN_OR_RETURN(auto accounts, LocalUsers(asked));
-  std::vector<std::string> account_ids;
-  for (const auto& [user, account] : accounts) account_ids.push_back(account);
-  ASSIGN_OR_RETURN(std::set<std::string> visible, store_.Visible(caller.user_id, account_ids));
+  ASSIGN_OR_RETURN(std::set<std::string> visible, VisibleTo(viewer, accounts));
 
   json one_time_keys = json::object();
   for (const ClaimTarget& t : targets) {
@@ -106,23 +122,36 @@ absl::StatusOr<KeyChanges> E2eeManager::Changes(const E2eeCaller& caller, int64_
   return out;
 }
 
-absl::Status E2eeManager::SendToDevice(const E2eeCaller& caller, std::string_view event_type,
-                                       const std::string& txn_id, std::string_view body) {
-  ASSIGN_OR_RETURN(std::vector<ToDeviceMessage> messages, ParseSendToDevice(body, limits_));
+absl::StatusOr<std::vector<Delivery>> E2eeManager::LocalDeliveries(
+    const std::vector<ToDeviceMessage>& messages, std::string_view type, std::string_view sender) {
   std::vector<std::string> users;
   for (const ToDeviceMessage& m : messages) users.push_back(m.user);
   ASSIGN_OR_RETURN(auto accounts, LocalUsers(users));
   std::vector<Delivery> deliveries;
   for (const ToDeviceMessage& m : messages) {
     auto account = accounts.find(m.user);
-    if (account == accounts.end()) continue;  // unknown or remote: nowhere to deliver
-    deliveries.push_back({account->second, m.device_id,
-                          ToDeviceEvent(event_type, caller.matrix_user_id, m.content)});
+    if (account == accounts.end()) continue;  // unknown or remote: not delivered here
+    deliveries.push_back({account->second, m.device_id, ToDeviceEvent(type, sender, m.content)});
   }
+  return deliveries;
+}
+
+absl::Status E2eeManager::SendToDevice(const E2eeCaller& caller, std::string_view event_type,
+                                       const std::string& txn_id, std::string_view body) {
+  ASSIGN_OR_RETURN(std::vector<ToDeviceMessage> messages, ParseSendToDevice(body, limits_));
+  ASSIGN_OR_RETURN(std::vector<Delivery> deliveries,
+                   LocalDeliveries(messages, event_type, caller.matrix_user_id));
+  std::vector<OutgoingEdu> edus = ToDeviceEdus(caller, event_type, txn_id, messages);
   absl::StatusOr<bool> sent = store_.SendToDevice({caller.user_id, caller.device_id}, txn_id,
-                                                  deliveries, limits_.inbox_size, clock_.Now());
+                                                  deliveries, limits_.inbox_size, clock_.Now(),
+                                                  edus);
   if (sent.status().code() == absl::StatusCode::kResourceExhausted) {
     return RetryLaterError(std::string(sent.status().message()), kInboxFullRetry);
+  }
+  if (sent.ok() && *sent && !edus.empty() && outgoing_wake_) {
+    std::vector<std::string> destinations;
+    for (const OutgoingEdu& e : edus) destinations.push_back(e.destination);
+    outgoing_wake_(destinations);
   }
   return sent.status();
 }

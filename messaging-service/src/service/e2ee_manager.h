@@ -1,9 +1,12 @@
 // The end-to-end encryption relay's use cases: keys upload, query and claim,
 // device-list changes, to-device messages, and the removal of a revoked
 // session's device. Requests are checked by domain/e2ee_requests; Matrix ids
-// of other servers are skipped (no federation of keys).
+// of other servers are skipped here (the federation routes ask them).
 #pragma once
 
+#include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +24,30 @@ struct KeyChanges {
   std::vector<std::string> left;
 };
 
+// Asks another server's federation key route (`route`: "query" or "claim",
+// POST /_matrix/federation/v1/user/keys/<route>) with the JSON `body`; its
+// JSON answer, or why it could not.
+using RemoteKeysFetch = std::function<absl::StatusOr<std::string>(
+    const std::string& server, std::string_view route, const std::string& body)>;
+
 class E2eeManager {
  public:
   E2eeManager(E2eeStore& store, std::string server_name, E2eeLimits limits, const Clock& clock)
       : store_(store), server_name_(std::move(server_name)), limits_(limits), clock_(clock) {}
+
+  // Without it, users of other servers get no keys.
+  void SetRemoteKeys(RemoteKeysFetch fetch) { remote_ = std::move(fetch); }
+  // Told the destinations a sendToDevice queued EDUs for, after the commit.
+  void SetOutgoingWake(std::function<void(const std::vector<std::string>&)> wake) {
+    outgoing_wake_ = std::move(wake);
+  }
+  // An incoming m.direct_to_device EDU from `origin` (its `content`): its
+  // messages to local devices go to their inboxes once per message_id. The
+  // sender must be of `origin`. Errors are the EDU's only (it is a hint).
+  absl::Status ReceiveToDevice(const std::string& origin, const std::string& content);
+  // An incoming m.device_list_update EDU: its user (of `origin`) shows in
+  // the device_lists.changed of local users sharing a room with it.
+  absl::Status ReceiveDeviceListUpdate(const std::string& origin, const std::string& content);
 
   // Each answers the JSON body of its Matrix route.
   absl::StatusOr<std::string> UploadKeys(const E2eeCaller& caller, std::string_view body);
@@ -32,6 +55,13 @@ class E2eeManager {
   // answered as users without devices.
   absl::StatusOr<std::string> QueryKeys(const E2eeCaller& caller, std::string_view body);
   absl::StatusOr<std::string> ClaimKeys(const E2eeCaller& caller, std::string_view body);
+  // The federation routes (e2ee_federation.cc): another server asks for keys
+  // of local users, whoever they share rooms with (the spec's answers).
+  absl::StatusOr<std::string> QueryKeysForServer(std::string_view body);
+  absl::StatusOr<std::string> ClaimKeysForServer(std::string_view body);
+  // GET /user/devices: INVALID_ARGUMENT for a user of another server; an
+  // unknown local user has no devices.
+  absl::StatusOr<std::string> UserDevices(const std::string& matrix_user_id);
   // Users whose device lists changed after device-list position `from` (the
   // device_lists cursor of a sync token). `left` stays empty: who stopped
   // sharing a room is not tracked.
@@ -50,6 +80,28 @@ class E2eeManager {
   const E2eeLimits& limits() const { return limits_; }
 
  private:
+  // The keys/query and keys/claim answers for `viewer` (an account uuid:
+  // users sharing a room with it), or for a server (nullptr: every user).
+  absl::StatusOr<std::string> QueryKeysAs(const std::string* viewer, std::string_view body);
+  absl::StatusOr<std::string> ClaimKeysAs(const std::string* viewer, std::string_view body);
+  // Of the accounts of `accounts`, those `viewer` may see (all without one).
+  absl::StatusOr<std::set<std::string>> VisibleTo(
+      const std::string* viewer, const std::map<std::string, std::string>& accounts);
+  // e2ee_remote.cc: `answer` (of a keys/query or keys/claim `body`) with
+  // what the servers of the remote users `body` names answer for them under
+  // `field`; a server that cannot answer goes in `failures`.
+  std::string WithRemote(std::string_view route, const char* field, std::string_view body,
+                         std::string answer);
+  // One m.direct_to_device EDU per server of the remote recipients among
+  // `messages` (e2ee_federation.cc); its message_id derives from the
+  // caller's device and txn_id.
+  std::vector<OutgoingEdu> ToDeviceEdus(const E2eeCaller& caller, std::string_view event_type,
+                                        const std::string& txn_id,
+                                        const std::vector<ToDeviceMessage>& messages);
+  // The messages to local devices among `messages`, as `sender` sent them.
+  absl::StatusOr<std::vector<Delivery>> LocalDeliveries(
+      const std::vector<ToDeviceMessage>& messages, std::string_view type,
+      std::string_view sender);
   // Matrix user id -> account uuid of the local users among `user_ids`.
   absl::StatusOr<std::map<std::string, std::string>> LocalUsers(
       const std::vector<std::string>& user_ids);
@@ -58,6 +110,8 @@ class E2eeManager {
   const std::string server_name_;
   const E2eeLimits limits_;
   const Clock& clock_;
+  RemoteKeysFetch remote_;
+  std::function<void(const std::vector<std::string>&)> outgoing_wake_;
 };
 
 }  // namespace messenger::messaging

@@ -103,6 +103,26 @@ inline constexpr pg::Query kInboxSize{
 inline constexpr pg::Query kInsertToDevice{
     "e2ee_insert_to_device",
     "INSERT INTO e2ee_to_device (user_id, device_id, pos, event) VALUES ($1, $2, $3, $4)"};
+// The outgoing federation queue (V047, V059): an EDU row.
+inline constexpr pg::Query kQueueEdu{
+    "e2ee_queue_edu",
+    "INSERT INTO federation_outgoing (destination, room_id, edu) VALUES ($1, '', $2)"};
+// m.device_list_update of $1's device $2 for every server of a user joined
+// in a room with $1 (remote usernames are "@local:server").
+inline constexpr pg::Query kQueueDeviceListUpdate{
+    "e2ee_queue_device_list_update",
+    "INSERT INTO federation_outgoing (destination, room_id, edu) "
+    "SELECT DISTINCT substr(r.username, strpos(r.username, ':') + 1), ''::text, "
+    " jsonb_build_object('edu_type', 'm.device_list_update', 'content', jsonb_build_object("
+    "  'user_id', '@' || me.username || ':' || $3::text, 'device_id', $2::text, "
+    "  'stream_id', $4::bigint, 'prev_id', '[]'::jsonb, 'deleted', $5::boolean))::text "
+    "FROM memberships o JOIN memberships v ON v.room_id = o.room_id "
+    "JOIN users r ON r.user_id = v.user_id JOIN users me ON me.user_id = o.user_id "
+    "WHERE o.user_id = $1 AND o.membership = 'join' AND v.membership = 'join' "
+    "AND strpos(r.username, ':') > 0"};
+inline constexpr pg::Query kJoinedAnywhere{
+    "e2ee_joined_anywhere",
+    "SELECT 1 FROM memberships WHERE user_id = $1 AND membership = 'join' LIMIT 1"};
 inline constexpr pg::Query kAckToDevice{
     "e2ee_ack_to_device",
     "DELETE FROM e2ee_to_device WHERE user_id = $1 AND device_id = $2 AND pos <= $3"};

@@ -46,6 +46,13 @@ struct Delivery {
   std::string event;      // JSON text
 };
 
+// An EDU for another server (m.direct_to_device), queued for its outgoing
+// federation sender.
+struct OutgoingEdu {
+  std::string destination;
+  std::string edu;  // JSON text
+};
+
 class E2eeStore {
  public:
   // Called inside a transaction with the users whose sync it changes.
@@ -80,12 +87,13 @@ class E2eeStore {
   // lists changed after `since`, and the position read up to.
   virtual absl::StatusOr<DeviceListChanges> ChangedSince(const std::string& viewer,
                                                          int64_t since) = 0;
-  // Stores `deliveries` unless (sender, txn_id) was done already (then
-  // false). RESOURCE_EXHAUSTED when an inbox would hold more than
-  // `inbox_size`; nothing is stored then.
+  // Stores `deliveries`, and queues `edus` for other servers, unless
+  // (sender, txn_id) was done already (then false). RESOURCE_EXHAUSTED when
+  // an inbox would hold more than `inbox_size`; nothing is stored then.
   virtual absl::StatusOr<bool> SendToDevice(const DeviceRef& sender, const std::string& txn_id,
                                             const std::vector<Delivery>& deliveries,
-                                            int64_t inbox_size, absl::Time now) = 0;
+                                            int64_t inbox_size, absl::Time now,
+                                            const std::vector<OutgoingEdu>& edus) = 0;
   // Deletes the device's messages at or before `since` (delivered: the
   // client's next sync acknowledges them) and returns up to `limit` after.
   virtual absl::StatusOr<ToDeviceBatch> TakeToDevice(const DeviceRef& device, int64_t since,
@@ -93,6 +101,9 @@ class E2eeStore {
   // Removes the keys and inbox of the devices `session_id` uploaded, in
   // `tx` (a consumer's transaction): a device-list change of their user.
   virtual absl::Status RemoveSession(pg::Tx& tx, const std::string& session_id) = 0;
+  // A remote user's device list changed (its server said so): a change for
+  // the local users sharing a room with it. False when it is in no room.
+  virtual absl::StatusOr<bool> MarkRemoteDeviceListChange(const std::string& user_id) = 0;
   // Forgets sendToDevice transactions done before `before`; returns how many.
   virtual absl::StatusOr<int64_t> ForgetTransactions(absl::Time before) = 0;
 };

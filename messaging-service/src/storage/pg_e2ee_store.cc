@@ -48,9 +48,15 @@ absl::StatusOr<std::vector<Delivery>> Expand(pg::Tx& tx, const std::vector<Deliv
 
 }  // namespace
 
-absl::Status PgE2eeStore::MarkDeviceListChange(pg::Tx& tx, const std::string& user_id) {
+absl::Status PgE2eeStore::MarkDeviceListChange(pg::Tx& tx, const std::string& user_id,
+                                               const std::string& device_id, bool deleted) {
   ASSIGN_OR_RETURN(pg::Result pos, tx.Exec(q::kNextDeviceListPos));
   RETURN_IF_ERROR(tx.Exec(q::kMarkDeviceListChange, {user_id, pos.GetInt64(0, 0)}).status());
+  if (!server_name_.empty() && !device_id.empty()) {
+    RETURN_IF_ERROR(tx.Exec(q::kQueueDeviceListUpdate, {user_id, device_id, server_name_,
+                                                        pos.GetInt64(0, 0), deleted})
+                        .status());
+  }
   ASSIGN_OR_RETURN(pg::Result r, tx.Exec(q::kWatchers, {user_id}));
   std::vector<std::string> watchers;
   for (int i = 0; i < r.rows(); ++i) watchers.push_back(r.GetString(i, 0));
@@ -70,7 +76,7 @@ absl::StatusOr<std::map<std::string, int64_t>> PgE2eeStore::UploadKeys(
       RETURN_IF_ERROR(
           tx.Exec(q::kSetDeviceKeys, {device.user_id, device.device_id, *upload.device_keys})
               .status());
-      RETURN_IF_ERROR(MarkDeviceListChange(tx, device.user_id));
+      RETURN_IF_ERROR(MarkDeviceListChange(tx, device.user_id, device.device_id, false));
     }
     for (const UploadedKey& k : upload.one_time_keys) {
       RETURN_IF_ERROR(tx.Exec(q::kInsertOneTimeKey,
@@ -162,7 +168,8 @@ absl::StatusOr<DeviceListChanges> PgE2eeStore::ChangedSince(const std::string& v
 
 absl::StatusOr<bool> PgE2eeStore::SendToDevice(const DeviceRef& sender, const std::string& txn_id,
                                                const std::vector<Delivery>& deliveries,
-                                               int64_t inbox_size, absl::Time now) {
+                                               int64_t inbox_size, absl::Time now,
+                                               const std::vector<OutgoingEdu>& edus) {
   bool sent = false;
   RETURN_IF_ERROR(pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(pg::Result txn,
@@ -182,6 +189,9 @@ absl::StatusOr<bool> PgE2eeStore::SendToDevice(const DeviceRef& sender, const st
           tx.Exec(q::kInsertToDevice, {d.user_id, d.device_id, pos.GetInt64(0, 0), d.event})
               .status());
       if (readers.empty() || readers.back() != d.user_id) readers.push_back(d.user_id);
+    }
+    for (const OutgoingEdu& e : edus) {
+      RETURN_IF_ERROR(tx.Exec(q::kQueueEdu, {e.destination, e.edu}).status());
     }
     if (wake_ && !readers.empty()) wake_(tx, std::move(readers));
     return absl::OkStatus();
@@ -215,9 +225,21 @@ absl::Status PgE2eeStore::RemoveSession(pg::Tx& tx, const std::string& session_i
     RETURN_IF_ERROR(tx.Exec(q::kRemoveOneTimeKeys, device).status());
     RETURN_IF_ERROR(tx.Exec(q::kRemoveFallbackKeys, device).status());
     RETURN_IF_ERROR(tx.Exec(q::kRemoveInbox, device).status());
-    RETURN_IF_ERROR(MarkDeviceListChange(tx, removed.GetString(i, 0)));
+    RETURN_IF_ERROR(
+        MarkDeviceListChange(tx, removed.GetString(i, 0), removed.GetString(i, 1), true));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> PgE2eeStore::MarkRemoteDeviceListChange(const std::string& user_id) {
+  bool marked = false;
+  RETURN_IF_ERROR(pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(pg::Result joined, tx.Exec(q::kJoinedAnywhere, {user_id}));
+    marked = joined.rows() > 0;
+    if (!marked) return absl::OkStatus();  // nobody here sees its devices
+    return MarkDeviceListChange(tx, user_id, "", false);
+  }));
+  return marked;
 }
 
 absl::StatusOr<int64_t> PgE2eeStore::ForgetTransactions(absl::Time before) {

@@ -8,7 +8,10 @@ namespace messenger::messaging {
 class PgE2eeStore final : public E2eeStore {
  public:
   // `wake` runs inside every transaction that changes someone's sync.
-  PgE2eeStore(pg::Pool& pool, Wake wake) : pool_(pool), wake_(std::move(wake)) {}
+  // With `server_name`, a local user's device-list change also queues an
+  // m.device_list_update EDU for the servers sharing a room with it.
+  PgE2eeStore(pg::Pool& pool, Wake wake, std::string server_name = "")
+      : pool_(pool), wake_(std::move(wake)), server_name_(std::move(server_name)) {}
 
   absl::StatusOr<std::map<std::string, int64_t>> UploadKeys(const DeviceRef& device,
                                                             const std::string& session_id,
@@ -26,18 +29,22 @@ class PgE2eeStore final : public E2eeStore {
   absl::StatusOr<DeviceListChanges> ChangedSince(const std::string& viewer, int64_t since) override;
   absl::StatusOr<bool> SendToDevice(const DeviceRef& sender, const std::string& txn_id,
                                     const std::vector<Delivery>& deliveries, int64_t inbox_size,
-                                    absl::Time now) override;
+                                    absl::Time now, const std::vector<OutgoingEdu>& edus) override;
   absl::StatusOr<ToDeviceBatch> TakeToDevice(const DeviceRef& device, int64_t since,
                                              int limit) override;
   absl::Status RemoveSession(pg::Tx& tx, const std::string& session_id) override;
+  absl::StatusOr<bool> MarkRemoteDeviceListChange(const std::string& user_id) override;
   absl::StatusOr<int64_t> ForgetTransactions(absl::Time before) override;
 
  private:
-  // Records a device-list change of `user_id` and wakes who sees it.
-  absl::Status MarkDeviceListChange(pg::Tx& tx, const std::string& user_id);
+  // Records a device-list change of `user_id` and wakes who sees it; for a
+  // local user's `device_id`, tells the servers sharing a room with it.
+  absl::Status MarkDeviceListChange(pg::Tx& tx, const std::string& user_id,
+                                    const std::string& device_id, bool deleted);
 
   pg::Pool& pool_;
   Wake wake_;
+  std::string server_name_;
 };
 
 }  // namespace messenger::messaging

@@ -20,6 +20,9 @@ const { values: args } = parseArgs({
     base: { type: "string" },
     sdk: { type: "string" },
     e2ee: { type: "boolean", default: false },
+    // A second homeserver federating with the first (--base): the encrypted
+    // room across the two instead of the rest.
+    base2: { type: "string" },
     prefix: { type: "string", default: "js" },
   },
 });
@@ -64,8 +67,8 @@ async function http(method, path, { token, body } = {}) {
 
 // Registers through the SDK (user-interactive auth, m.login.dummy), then logs
 // in through the SDK with a fresh device; returns a client with that login.
-async function newUser(localpart, deviceName) {
-  const anonymous = sdk.createClient({ baseUrl: args.base });
+async function newUser(localpart, deviceName, baseUrl = args.base) {
+  const anonymous = sdk.createClient({ baseUrl });
   let registered;
   try {
     registered = await anonymous.registerRequest({
@@ -95,9 +98,9 @@ async function newUser(localpart, deviceName) {
   return login;
 }
 
-function clientFor(login, options = {}) {
+function clientFor(login, options = {}, baseUrl = args.base) {
   return sdk.createClient({
-    baseUrl: args.base,
+    baseUrl,
     accessToken: login.access_token,
     userId: login.user_id,
     deviceId: login.device_id,
@@ -248,6 +251,59 @@ async function loginAgain(localpart, deviceName) {
   });
 }
 
+const ENCRYPTED = [
+  { type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } },
+];
+
+// The clients with the Rust crypto, each after its first sync.
+async function startedWithCrypto(clients) {
+  for (const client of clients) await client.initRustCrypto({ useIndexedDB: false });
+  for (const client of clients) await started(client);
+}
+
+// A message each way in an encrypted room, which the other side decrypts.
+async function exchange(alice, aliceRoom, bob, bobRoom) {
+  check(await alice.getCrypto().isEncryptionEnabledInRoom(aliceRoom.roomId),
+    "the room is encrypted for alice");
+  const decrypted = (client, room, text) => async () => {
+    for (const event of room.getLiveTimeline().getEvents()) {
+      if (event.isEncrypted()) await client.decryptEventIfNeeded(event);
+      if (event.isEncrypted() && event.getClearContent()?.body === text) return true;
+    }
+    return false;
+  };
+  await alice.sendTextMessage(aliceRoom.roomId, "secret from alice");
+  await waitFor("bob decrypts alice's message", decrypted(bob, bobRoom, "secret from alice"), 60_000);
+  await bob.sendTextMessage(bobRoom.roomId, "secret from bob");
+  await waitFor("alice decrypts bob's message", decrypted(alice, aliceRoom, "secret from bob"), 60_000);
+}
+
+// alice on --base and bob on --base2 with the Rust crypto: bob joins alice's
+// public encrypted room over federation, then a message each way (keys
+// queried and claimed across the servers, room keys as to-device EDUs).
+async function encryptedAcross(prefix) {
+  const alice = clientFor(await newUser(`${prefix}alice`, "js alice hs1"));
+  const bob = clientFor(await newUser(`${prefix}bob`, "js bob hs2", args.base2), {}, args.base2);
+  const clients = [alice, bob];
+  try {
+    await startedWithCrypto(clients);
+    const { room_id: roomId } = await alice.createRoom({
+      preset: "public_chat",
+      initial_state: ENCRYPTED,
+    });
+    await bob.joinRoom(roomId, { viaServers: [alice.getUserId().split(":").slice(1).join(":")] });
+    const aliceRoom = await waitFor("bob's join seen by alice", () => {
+      const room = alice.getRoom(roomId);
+      return room?.getMember(bob.getUserId())?.membership === "join" && room;
+    });
+    const bobRoom = await waitFor("the room at bob", () => bob.getRoom(roomId));
+    await exchange(alice, aliceRoom, bob, bobRoom);
+    console.log(`e2ee across servers: ok (room ${roomId})`);
+  } finally {
+    for (const client of clients) client.stopClient();
+  }
+}
+
 // Both users on new devices with the Rust crypto: an encrypted room, and a
 // message each way that the other decrypts.
 async function encrypted(prefix) {
@@ -255,16 +311,12 @@ async function encrypted(prefix) {
   const bob = clientFor(await loginAgain(`${prefix}bob`, "js bob crypto"));
   const clients = [alice, bob];
   try {
-    for (const client of clients) await client.initRustCrypto({ useIndexedDB: false });
-    await started(alice);
-    await started(bob);
+    await startedWithCrypto(clients);
     // A private group: the pair's direct room exists already and is not encrypted.
     const { room_id: roomId } = await alice.createRoom({
       preset: "private_chat",
       invite: [bob.getUserId()],
-      initial_state: [
-        { type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } },
-      ],
+      initial_state: ENCRYPTED,
     });
     await waitFor("bob's encrypted invite", () => bob.getRoom(roomId)?.getMyMembership() === "invite");
     await bob.joinRoom(roomId);
@@ -272,20 +324,7 @@ async function encrypted(prefix) {
       const room = alice.getRoom(roomId);
       return room?.getMember(bob.getUserId())?.membership === "join" && room;
     });
-    const bobRoom = bob.getRoom(roomId);
-    check(await alice.getCrypto().isEncryptionEnabledInRoom(roomId), "the room is encrypted for alice");
-
-    const decrypted = (client, room, text) => async () => {
-      for (const event of room.getLiveTimeline().getEvents()) {
-        if (event.isEncrypted()) await client.decryptEventIfNeeded(event);
-        if (event.isEncrypted() && event.getClearContent()?.body === text) return true;
-      }
-      return false;
-    };
-    await alice.sendTextMessage(roomId, "secret from alice");
-    await waitFor("bob decrypts alice's message", decrypted(bob, bobRoom, "secret from alice"), 60_000);
-    await bob.sendTextMessage(roomId, "secret from bob");
-    await waitFor("alice decrypts bob's message", decrypted(alice, aliceRoom, "secret from bob"), 60_000);
+    await exchange(alice, aliceRoom, bob, bob.getRoom(roomId));
     console.log(`e2ee: ok (room ${roomId})`);
   } finally {
     for (const client of clients) client.stopClient();
@@ -293,8 +332,12 @@ async function encrypted(prefix) {
 }
 
 try {
-  await chat(args.prefix);
-  if (args.e2ee) await encrypted(args.prefix);
+  if (args.base2) {
+    await encryptedAcross(args.prefix);
+  } else {
+    await chat(args.prefix);
+    if (args.e2ee) await encrypted(args.prefix);
+  }
   console.log("matrix-js-sdk scenario: all checks passed");
   process.exit(0);
 } catch (error) {
