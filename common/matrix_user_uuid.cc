@@ -1,8 +1,8 @@
-#include "messaging-service/src/federation/remote_users.h"
+#include "common/matrix_user_uuid.h"
 
 #include "common/crypto.h"
 
-namespace messenger::federation {
+namespace messenger {
 namespace {
 
 constexpr char kNamespace[] = "messenger.matrix.remote-user";
@@ -21,4 +21,4 @@ std::string RemoteUserUuid(std::string_view matrix_user_id) {
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
-}  // namespace messenger::federation
+}  // namespace messenger
