@@ -1,5 +1,7 @@
 // The end-to-end encryption relay (E2eeManager, PgE2eeStore and the sync
 // sections) against a real PostgreSQL.
+#include <atomic>
+
 #include "messaging-service/test/e2ee_store_fixture.h"
 
 namespace messenger::messaging {
@@ -28,6 +30,28 @@ TEST_F(E2eeStoreTest, UploadAnswersCountsAndQueryShowsKeysToRoomMatesOnly) {
                            {"@x:elsewhere.org", json::array()}});
   EXPECT_EQ(own["device_keys"]["@alice:localhost"], json::object());
   EXPECT_EQ(own["device_keys"]["@nobody:localhost"], json::object());
+}
+
+TEST_F(E2eeStoreTest, AQueryAsksAtMostThirtyTwoOtherServersAndNamesTheRestAsFailures) {
+  std::atomic<int> asked{0};
+  manager_->SetRemoteKeys([&](const std::string& server, std::string_view,
+                              const std::string&) -> absl::StatusOr<std::string> {
+    ++asked;
+    const std::string user = "@u:" + server;
+    return json{{"device_keys", {{user, {{"D", {{"user_id", user}, {"device_id", "D"}}}}}}}}
+        .dump();
+  });
+  json users = json::object();
+  for (int i = 0; i < 40; ++i) users["@u:s" + std::to_string(i) + ".org"] = json::array();
+  const json answer = Query(Caller(alice_, "alice", "ADEV"), users);
+  EXPECT_EQ(asked.load(), 32);
+  ASSERT_EQ(answer["failures"].size(), 8u) << answer;
+  for (const auto& [server, failure] : answer["failures"].items()) {
+    EXPECT_EQ(failure["status"], 429) << server;
+  }
+  int answered = 0;
+  for (const auto& [user, devices] : answer["device_keys"].items()) answered += devices.contains("D");
+  EXPECT_EQ(answered, 32);
 }
 
 TEST_F(E2eeStoreTest, ClaimTakesEachOneTimeKeyOnceThenTheFallbackKey) {

@@ -3,6 +3,8 @@
 // the federation request timeout. Nothing is cached: every query asks again.
 #include <future>
 
+#include "absl/strings/str_cat.h"
+
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/service/e2ee_manager.h"
 #include "nlohmann/json.hpp"
@@ -13,6 +15,9 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kServersAtOnce = 8;
+// Servers one request may ask (4 rounds of kServersAtOnce, each bounded by
+// the federation timeout); the rest are answered as failures at once.
+constexpr size_t kMaxServersPerRequest = 32;
 // Of a query answer, besides device_keys: cross-signing keys per user.
 constexpr const char* kUserKeyFields[] = {"master_keys", "self_signing_keys"};
 
@@ -74,7 +79,15 @@ std::string E2eeManager::WithRemote(std::string_view route, const char* field,
     }
     waiting.clear();
   };
+  size_t asked_servers = 0;
   for (const auto& [server, request] : by_server) {
+    if (++asked_servers > kMaxServersPerRequest) {
+      out["failures"][server] = {
+          {"status", 429},
+          {"message", absl::StrCat("one request asks at most ", kMaxServersPerRequest,
+                                   " other servers")}};
+      continue;
+    }
     waiting.emplace_back(server, std::async(std::launch::async,
                                             [this, server, text = request.dump(), route] {
                                               return remote_(server, route, text);
