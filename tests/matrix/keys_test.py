@@ -1,5 +1,6 @@
 """The end-to-end encryption relay against a running messenger: keys/upload,
-keys/query, keys/claim, keys/changes and sendToDevice over HTTP, their
+keys/query, keys/claim, keys/changes, sendToDevice and cross-signing
+(cross_signing_checks.py) over HTTP, their
 limits and refusals, and matrix-nio (with python3-olm) uploading its real
 device and one-time keys, querying another device's keys (nio checks their
 signatures) and claiming a one-time key to open an Olm session. Every
@@ -19,6 +20,7 @@ import tempfile
 import jsonschema
 import yaml
 
+import cross_signing_checks
 from matrix_http import C, PASSWORD, MatrixHttp, account, befriend, ok, until
 
 UPLOAD = ("keys.yaml", "/keys/upload")
@@ -262,6 +264,7 @@ def main():
     refusals(m, alice, bob)
     keys(m, alice, bob, carol)
     to_device(m, alice, bob, args.inbox)
+    cross_signing_checks.check(m, alice, bob, refused)
     revoke(m, alice, bob)
     asyncio.run(nio_keys(args.base, m))
     print(f"keys_test: ok ({m.checked} answers validated against the spec)")

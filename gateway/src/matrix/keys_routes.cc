@@ -1,10 +1,12 @@
 // The end-to-end encryption relay (keys/upload, keys/query, keys/claim,
-// keys/changes, sendToDevice): forwarded to messaging's E2eeService, which
-// checks and stores everything; the server never reads a key. This file
-// translates, and maps the service's refusals to their Matrix errcodes.
+// keys/changes, sendToDevice, cross-signing keys and signatures): forwarded
+// to messaging's E2eeService, which checks and stores everything; the server
+// never reads a secret key. This file translates, and maps the service's
+// refusals to their Matrix errcodes.
 #include "common/status.h"
 #include "gateway/src/matrix/client_api.h"
 #include "gateway/src/matrix/matrix_errors.h"
+#include "gateway/src/matrix/uia.h"
 
 namespace messenger::gateway::matrix {
 namespace {
@@ -93,6 +95,36 @@ absl::StatusOr<http::Response> SendToDevice(ClientApi& api, ClientRequest& c) {
   return http::Response::Json(200, nlohmann::json::object());
 }
 
+// keys/device_signing/upload: replacing stored keys needs the password
+// (m.login.password); a first upload or a retry of the same keys does not,
+// so the password is asked for only when messaging says so.
+absl::StatusOr<http::Response> UploadSigningKeys(ClientApi& api, ClientRequest& c) {
+  ASSIGN_OR_RETURN(MatrixBody body, MatrixBody::Parse(c.http.body));
+  e2ee::v1::SigningKeysRequest request;
+  SetCaller(c.me(), request.mutable_caller());
+  request.set_json(c.http.body);
+  ASSIGN_OR_RETURN(std::optional<UiaAuth> auth, ReadUiaAuth(body));
+  if (auth.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<http::Response> challenge,
+                     PasswordStage(api, c.me(), body, std::nullopt));
+    if (challenge.has_value()) return *std::move(challenge);
+    request.set_password_confirmed(true);
+  }
+  e2ee::v1::SigningKeysResponse response;
+  Gateway& gw = api.gateway();
+  absl::Status called =
+      gw.Call(*gw.stubs().e2ee, &E2eeService::Stub::UploadSigningKeys, request, &response);
+  if (absl::IsUnauthenticated(called)) {
+    return MatrixError("M_INVALID_SIGNATURE", std::string(called.message()));
+  }
+  if (absl::IsFailedPrecondition(called)) {
+    return MatrixError(kMissingParam, std::string(called.message()));
+  }
+  RETURN_IF_ERROR(KeysError(std::move(called)));
+  if (response.auth_required()) return UiaChallenge({kPasswordStage}, "");
+  return http::Response::Json(200, nlohmann::json::object());
+}
+
 }  // namespace
 
 void AddKeysRoutes(ClientApi& api) {
@@ -103,6 +135,9 @@ void AddKeysRoutes(ClientApi& api) {
   keys("/keys/upload", &E2eeService::Stub::UploadKeys);
   keys("/keys/query", &E2eeService::Stub::QueryKeys);
   keys("/keys/claim", &E2eeService::Stub::ClaimKeys);
+  keys("/keys/signatures/upload", &E2eeService::Stub::UploadSignatures);
+  api.Route("POST", "/keys/device_signing/upload", Access::kUser, Versions::kV3AndR0,
+            [&api](ClientRequest& c) { return UploadSigningKeys(api, c); });
   api.Route("GET", "/keys/changes", Access::kUser, Versions::kV3AndR0,
             [&api](ClientRequest& c) { return Changes(api, c); });
   api.Route("PUT", "/sendToDevice/{event_type}/{txn_id}", Access::kUser, Versions::kV3AndR0,

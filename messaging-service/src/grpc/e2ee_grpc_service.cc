@@ -50,6 +50,25 @@ grpc::ServerUnaryReactor* E2eeGrpcService::ClaimKeys(grpc::CallbackServerContext
   return Keys(context, request, response, &E2eeManager::ClaimKeys);
 }
 
+grpc::ServerUnaryReactor* E2eeGrpcService::UploadSignatures(grpc::CallbackServerContext* context,
+                                                            const e2ee::v1::KeysRequest* request,
+                                                            e2ee::v1::KeysResponse* response) {
+  return Keys(context, request, response, &E2eeManager::UploadSignatures);
+}
+
+grpc::ServerUnaryReactor* E2eeGrpcService::UploadSigningKeys(
+    grpc::CallbackServerContext* context, const e2ee::v1::SigningKeysRequest* request,
+    e2ee::v1::SigningKeysResponse* response) {
+  return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
+    RETURN_IF_ERROR(CheckCaller(request->caller()));
+    ASSIGN_OR_RETURN(bool stored,
+                     manager_.UploadSigningKeys(CallerOf(request->caller()), request->json(),
+                                                request->password_confirmed()));
+    response->set_auth_required(!stored);
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* E2eeGrpcService::KeyChanges(grpc::CallbackServerContext* context,
                                                       const e2ee::v1::KeyChangesRequest* request,
                                                       e2ee::v1::KeyChangesResponse* response) {

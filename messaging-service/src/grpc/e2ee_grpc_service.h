@@ -28,6 +28,12 @@ class E2eeGrpcService final : public e2ee::v1::E2eeService::CallbackService {
   grpc::ServerUnaryReactor* SendToDevice(grpc::CallbackServerContext* context,
                                          const e2ee::v1::SendToDeviceRequest* request,
                                          e2ee::v1::SendToDeviceResponse* response) override;
+  grpc::ServerUnaryReactor* UploadSigningKeys(grpc::CallbackServerContext* context,
+                                              const e2ee::v1::SigningKeysRequest* request,
+                                              e2ee::v1::SigningKeysResponse* response) override;
+  grpc::ServerUnaryReactor* UploadSignatures(grpc::CallbackServerContext* context,
+                                             const e2ee::v1::KeysRequest* request,
+                                             e2ee::v1::KeysResponse* response) override;
 
  private:
   using KeysCall = absl::StatusOr<std::string> (E2eeManager::*)(const E2eeCaller&,

@@ -45,11 +45,23 @@ absl::StatusOr<std::string> E2eeManager::UserDevices(const std::string& matrix_u
   ASSIGN_OR_RETURN(auto accounts, LocalUsers({matrix_user_id}));
   json devices = json::array();
   int64_t stream_id = 0;
+  json cross_signing = json::object();
   if (auto account = accounts.find(matrix_user_id); account != accounts.end()) {
     ASSIGN_OR_RETURN(auto keys, store_.DeviceKeys({account->second}));
+    // Shaped as a keys/query answer, so that signatures merge as there.
+    json as_query = {{"device_keys", {{matrix_user_id, json::object()}}}};
     for (const auto& [device_id, text] : keys[account->second]) {
-      json keys_json = json::parse(text, nullptr, false);
+      as_query["device_keys"][matrix_user_id][device_id] = json::parse(text, nullptr, false);
+    }
+    RETURN_IF_ERROR(AddCrossSigning(as_query, nullptr, "", accounts, {account->second}));
+    for (auto& [device_id, keys_json] : as_query["device_keys"][matrix_user_id].items()) {
       devices.push_back({{"device_id", device_id}, {"keys", std::move(keys_json)}});
+    }
+    if (as_query["master_keys"].contains(matrix_user_id)) {
+      cross_signing["master_key"] = std::move(as_query["master_keys"][matrix_user_id]);
+    }
+    if (as_query["self_signing_keys"].contains(matrix_user_id)) {
+      cross_signing["self_signing_key"] = std::move(as_query["self_signing_keys"][matrix_user_id]);
     }
     // The device-list stream's position: it only grows and is at or past
     // this user's last change, so an m.device_list_update can follow it.
@@ -59,6 +71,7 @@ absl::StatusOr<std::string> E2eeManager::UserDevices(const std::string& matrix_u
   }
   json answer = {{"user_id", matrix_user_id}, {"stream_id", stream_id}};
   answer["devices"] = std::move(devices);
+  answer.update(cross_signing);
   return answer.dump();
 }
 

@@ -56,12 +56,13 @@ absl::StatusOr<std::set<std::string>> E2eeManager::VisibleTo(
 
 absl::StatusOr<std::string> E2eeManager::QueryKeys(const E2eeCaller& caller,
                                                    std::string_view body) {
-  ASSIGN_OR_RETURN(std::string local, QueryKeysAs(&caller.user_id, body));
+  ASSIGN_OR_RETURN(std::string local, QueryKeysAs(&caller.user_id, body, caller.matrix_user_id));
   return WithRemote("query", "device_keys", body, std::move(local));
 }
 
 absl::StatusOr<std::string> E2eeManager::QueryKeysAs(const std::string* viewer,
-                                                     std::string_view body) {
+                                                     std::string_view body,
+                                                     std::string_view viewer_matrix_id) {
   ASSIGN_OR_RETURN(auto query, ParseKeyQuery(body, limits_));
   std::vector<std::string> asked;
   for (const auto& [user, devices] : query) asked.push_back(user);
@@ -83,7 +84,9 @@ absl::StatusOr<std::string> E2eeManager::QueryKeysAs(const std::string* viewer,
       out[device_id] = ParsedOrNull(text);
     }
   }
-  return json{{"device_keys", std::move(device_keys)}, {"failures", json::object()}}.dump();
+  json answer = {{"device_keys", std::move(device_keys)}, {"failures", json::object()}};
+  RETURN_IF_ERROR(AddCrossSigning(answer, viewer, viewer_matrix_id, accounts, visible));
+  return answer.dump();
 }
 
 absl::StatusOr<std::string> E2eeManager::ClaimKeys(const E2eeCaller& caller,

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "messaging-service/src/domain/e2ee_requests.h"
 #include "messaging-service/src/storage/e2ee_store.h"
+#include "nlohmann/json.hpp"
 
 namespace messenger::messaging {
 
@@ -55,6 +56,16 @@ class E2eeManager {
   // answered as users without devices.
   absl::StatusOr<std::string> QueryKeys(const E2eeCaller& caller, std::string_view body);
   absl::StatusOr<std::string> ClaimKeys(const E2eeCaller& caller, std::string_view body);
+  // keys/device_signing/upload (e2ee_cross_signing.cc). False, with nothing
+  // stored, when the upload would replace stored keys and the caller's
+  // password was not confirmed (the gateway asks for it). UNAUTHENTICATED
+  // for a key not signed by the master key, FAILED_PRECONDITION when there
+  // is no master key.
+  absl::StatusOr<bool> UploadSigningKeys(const E2eeCaller& caller, std::string_view body,
+                                         bool password_confirmed);
+  // keys/signatures/upload: answers {"failures": {...}}; the valid
+  // signatures are stored even when others fail.
+  absl::StatusOr<std::string> UploadSignatures(const E2eeCaller& caller, std::string_view body);
   // The federation routes (e2ee_federation.cc): another server asks for keys
   // of local users, whoever they share rooms with (the spec's answers).
   absl::StatusOr<std::string> QueryKeysForServer(std::string_view body);
@@ -82,7 +93,17 @@ class E2eeManager {
  private:
   // The keys/query and keys/claim answers for `viewer` (an account uuid:
   // users sharing a room with it), or for a server (nullptr: every user).
-  absl::StatusOr<std::string> QueryKeysAs(const std::string* viewer, std::string_view body);
+  absl::StatusOr<std::string> QueryKeysAs(const std::string* viewer, std::string_view body,
+                                          std::string_view viewer_matrix_id = "");
+  // e2ee_cross_signing.cc: the master and self-signing keys of the users of
+  // `accounts` (Matrix id -> account uuid) in `visible` into `answer`, the
+  // user-signing key of `viewer` alone, and the stored signatures merged
+  // into them and into answer["device_keys"] (others' signatures of a
+  // master key only for the viewer who made them).
+  absl::Status AddCrossSigning(nlohmann::json& answer, const std::string* viewer,
+                               std::string_view viewer_matrix_id,
+                               const std::map<std::string, std::string>& accounts,
+                               const std::set<std::string>& visible);
   absl::StatusOr<std::string> ClaimKeysAs(const std::string* viewer, std::string_view body);
   // Of the accounts of `accounts`, those `viewer` may see (all without one).
   absl::StatusOr<std::set<std::string>> VisibleTo(

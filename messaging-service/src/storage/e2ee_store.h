@@ -53,6 +53,15 @@ struct OutgoingEdu {
   std::string edu;  // JSON text
 };
 
+// A signature uploaded for a local user's device keys or master key.
+struct KeySignature {
+  std::string target_user;  // account uuid
+  std::string target_key;   // a device id, or a master key's public key
+  std::string signer;       // account uuid
+  std::string signer_key_id;
+  std::string signature;
+};
+
 class E2eeStore {
  public:
   // Called inside a transaction with the users whose sync it changes.
@@ -104,6 +113,22 @@ class E2eeStore {
   // A remote user's device list changed (its server said so): a change for
   // the local users sharing a room with it. False when it is in no room.
   virtual absl::StatusOr<bool> MarkRemoteDeviceListChange(const std::string& user_id) = 0;
+  // Cross-signing (pg_e2ee_cross_signing.cc). Account uuid -> usage ->
+  // CrossSigningKey JSON text.
+  virtual absl::StatusOr<std::map<std::string, std::map<std::string, std::string>>>
+  CrossSigningKeys(const std::vector<std::string>& user_ids) = 0;
+  // Stores `keys` (usage -> JSON text) of `user_id` in one transaction: a
+  // device-list change of the user, and an m.signing_key_update EDU with
+  // `edu_content` for the servers sharing a room with it.
+  virtual absl::Status SetCrossSigningKeys(const std::string& user_id,
+                                           const std::map<std::string, std::string>& keys,
+                                           const std::string& edu_content) = 0;
+  // Stores `signatures` (replacing equal keys) in one transaction: a
+  // device-list change of each target user (with the device for device keys).
+  virtual absl::Status AddSignatures(const std::vector<KeySignature>& signatures) = 0;
+  // The signatures of the keys of `user_ids`.
+  virtual absl::StatusOr<std::vector<KeySignature>> Signatures(
+      const std::vector<std::string>& user_ids) = 0;
   // Forgets sendToDevice transactions done before `before`; returns how many.
   virtual absl::StatusOr<int64_t> ForgetTransactions(absl::Time before) = 0;
 };

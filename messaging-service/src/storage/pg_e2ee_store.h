@@ -35,6 +35,14 @@ class PgE2eeStore final : public E2eeStore {
   absl::Status RemoveSession(pg::Tx& tx, const std::string& session_id) override;
   absl::StatusOr<bool> MarkRemoteDeviceListChange(const std::string& user_id) override;
   absl::StatusOr<int64_t> ForgetTransactions(absl::Time before) override;
+  absl::StatusOr<std::map<std::string, std::map<std::string, std::string>>> CrossSigningKeys(
+      const std::vector<std::string>& user_ids) override;
+  absl::Status SetCrossSigningKeys(const std::string& user_id,
+                                   const std::map<std::string, std::string>& keys,
+                                   const std::string& edu_content) override;
+  absl::Status AddSignatures(const std::vector<KeySignature>& signatures) override;
+  absl::StatusOr<std::vector<KeySignature>> Signatures(
+      const std::vector<std::string>& user_ids) override;
 
  private:
   // Records a device-list change of `user_id` and wakes who sees it; for a

@@ -5,7 +5,9 @@
 // read receipts reach the other side, a third client pages history back with
 // scrollback, and a redaction is seen by both. With --e2ee the same two open
 // an encrypted room with the SDK's Rust crypto (keys upload/query/claim,
-// to-device, device lists) and read each other's messages.
+// to-device, device lists) and read each other's messages, then alice
+// bootstraps cross-signing and a second device of hers sees the first
+// cross-signed.
 //
 //   node scenario.mjs --base http://127.0.0.1:8080 --sdk <dir with node_modules> [--e2ee]
 //
@@ -304,6 +306,45 @@ async function encryptedAcross(prefix) {
   }
 }
 
+// Cross-signing (issue 14): alice bootstraps it (keys/device_signing/upload
+// with the password as user-interactive auth, then keys/signatures/upload);
+// bob, her room-mate, sees her cross-signing keys, and a second device of
+// alice sees the first one signed by its owner.
+async function crossSigning(alice, bob) {
+  const me = alice.getUserId();
+  let asked = 0;
+  await alice.getCrypto().bootstrapCrossSigning({
+    setupNewCrossSigning: true,
+    authUploadDeviceSigningKeys: async (makeRequest) => {
+      asked += 1;
+      await makeRequest({
+        type: "m.login.password",
+        identifier: { type: "m.id.user", user: me },
+        password: PASSWORD,
+      });
+    },
+  });
+  check(asked === 1, `the SDK asked for user-interactive auth once (${asked})`);
+  const status = await alice.getCrypto().getCrossSigningStatus();
+  check(status.publicKeysOnDevice && status.privateKeysCachedLocally.masterKey,
+    `alice's cross-signing status: ${JSON.stringify(status)}`);
+  check(await alice.getCrypto().userHasCrossSigningKeys(me, true), "alice has cross-signing keys");
+  await waitFor("bob sees alice's cross-signing keys",
+    () => bob.getCrypto().userHasCrossSigningKeys(me, true));
+
+  const second = clientFor(await loginAgain(me.slice(1).split(":")[0], "js alice second"));
+  try {
+    await startedWithCrypto([second]);
+    await waitFor("alice's second device sees the first signed by its owner", async () => {
+      await second.getCrypto().getUserDeviceInfo([me], true);
+      const verification = await second.getCrypto().getDeviceVerificationStatus(me, alice.getDeviceId());
+      return verification?.signedByOwner;
+    });
+  } finally {
+    second.stopClient();
+  }
+}
+
 // Both users on new devices with the Rust crypto: an encrypted room, and a
 // message each way that the other decrypts.
 async function encrypted(prefix) {
@@ -326,6 +367,8 @@ async function encrypted(prefix) {
     });
     await exchange(alice, aliceRoom, bob, bob.getRoom(roomId));
     console.log(`e2ee: ok (room ${roomId})`);
+    await crossSigning(alice, bob);
+    console.log("cross-signing: ok");
   } finally {
     for (const client of clients) client.stopClient();
   }
