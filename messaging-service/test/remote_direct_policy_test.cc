@@ -7,30 +7,22 @@
 #include <set>
 
 #include "messaging-service/src/domain/conversation_rules.h"
-#include "messaging-service/src/domain/matrix/pdu_builder.h"
 #include "messaging-service/src/federation/direct_joiner.h"
 #include "messaging-service/src/federation/remote_direct_policy.h"
 #include "messaging-service/src/federation/remote_users.h"
+#include "messaging-service/test/remote_direct_pdu.h"
 
 namespace messenger::federation {
 namespace {
 
-constexpr char kAlice[] = "@alice:hs1.test";
+using testing_direct::kAlice;
 constexpr char kBobId[] = "0b0b0b0b-0000-4000-8000-000000000001";  // bob, local here
 
 matrix::Event Pdu(const std::string& type, std::optional<std::string> state_key,
                   nlohmann::json content) {
   static const matrix::Ed25519Key key = *matrix::Ed25519Key::FromSeed(std::string(32, '\x03'), "r");
-  matrix::PduFields fields{.room_id = "!dm:hs1.test",
-                           .sender = kAlice,
-                           .type = type,
-                           .state_key = std::move(state_key),
-                           .content = std::move(content),
-                           .prev_events = {"$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
-                           .auth_events = {"$BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"},
-                           .depth = 3,
-                           .origin_server_ts = 1};
-  absl::StatusOr<matrix::Event> event = matrix::BuildPdu(fields, "hs1.test", key);
+  absl::StatusOr<matrix::Event> event =
+      testing_direct::AlicePdu(key, type, std::move(state_key), std::move(content), 1);
   EXPECT_TRUE(event.ok()) << event.status();
   return *event;
 }
