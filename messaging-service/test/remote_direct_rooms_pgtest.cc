@@ -107,7 +107,9 @@ class RemoteDirectRoomsTest : public testing_users::MessagingPgFixture<testing_u
     std::vector<std::pair<std::string, std::string>> out;
     auto r = pool_->Exec(kRooms);
     EXPECT_TRUE(r.ok());
-    for (int i = 0; r.ok() && i < r->rows(); ++i) out.emplace_back(r->GetString(i, 1), r->Get(i, 2));
+    for (int i = 0; r.ok() && i < r->rows(); ++i) {
+      out.emplace_back(r->GetString(i, 1), r->Get(i, 2));
+    }
     return out;
   }
   // The member events of the room: (state_key, content).

@@ -86,7 +86,8 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
   stub.direct_key = direct_key;
   if (direct_key) {
     // One direct room per pair: another one of theirs here takes no second.
-    ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> other, messaging_.FindDirectRoom(*direct_key));
+    ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> other,
+                     messaging_.FindDirectRoom(*direct_key));
     if (other && other->room_id != route.room_id) {
       return absl::PermissionDeniedError(
           absl::StrCat("the pair already has a direct room: ", other->room_id));
