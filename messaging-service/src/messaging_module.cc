@@ -138,6 +138,38 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
       *m->store_, m->manager_->writer(), common.server_name, key, SystemClock::Instance());
   m->federation_rooms_grpc_ = std::make_unique<FederationRoomGrpcService>(
       *m->federation_rooms_, *m->outgoing_join_, m->core_->work_pool());
+  // Direct rooms across servers (feddirect): the contact policy, the peer
+  // invited from here and an accepted invite joined at once.
+  MessagingManager* direct_manager = m->manager_.get();
+  m->federation_rooms_->SetFriendsCheck(
+      [direct_manager](const std::string& a, const std::string& b) {
+        return direct_manager->FriendsRemembered(a, b);
+      });
+  federation::OutgoingJoin* outgoing_join = m->outgoing_join_.get();
+  direct_manager->SetRemoteInviter([outgoing_join](const std::string& room_id,
+                                            const std::string& inviter_id,
+                                            const std::string& inviter_mxid,
+                                            const std::string& invitee) {
+    return outgoing_join->Invite({.user_id = inviter_id,
+                                  .matrix_user_id = inviter_mxid,
+                                  .room_id = room_id,
+                                  .invitee = invitee,
+                                  .reason = std::nullopt});
+  });
+  m->direct_joiner_ = std::make_unique<federation::DirectJoiner>(
+      [outgoing_join](const federation::RemoteJoinRequest& request) {
+        return outgoing_join->Join(request);
+      },
+      federation::DirectJoiner::Options{});
+  federation::DirectJoiner* joiner = m->direct_joiner_.get();
+  m->federation_rooms_->SetDirectInviteTaken(
+      [joiner](const std::string& room_id, const std::string& user_id,
+               const std::string& matrix_user_id, const std::string& origin) {
+        (void)joiner->Add({.user_id = user_id,
+                           .matrix_user_id = matrix_user_id,
+                           .room_id = room_id,
+                           .servers = {origin}});
+      });
   m->outgoing_store_ = std::make_unique<federation::PgOutgoingStore>(m->core_->pool());
   m->outgoing_sender_ = std::make_unique<federation::OutgoingSender>(
       *m->outgoing_store_, m->federation_->client(), common.server_name, SecureRng::Instance(),

@@ -6,6 +6,7 @@
 
 #include "common/config.h"
 #include "common/service/service_main.h"
+#include "messaging-service/src/federation/direct_joiner.h"
 #include "messaging-service/src/federation/federation.h"
 #include "messaging-service/src/federation/outgoing_sender.h"
 #include "messaging-service/src/grpc/e2ee_grpc_service.h"
@@ -108,6 +109,7 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<federation::PgFederationRoomStore> federation_room_store_;
   std::unique_ptr<federation::FederationRooms> federation_rooms_;
   std::unique_ptr<federation::OutgoingJoin> outgoing_join_;
+  std::unique_ptr<federation::DirectJoiner> direct_joiner_;  // uses outgoing_join_
   std::unique_ptr<FederationRoomGrpcService> federation_rooms_grpc_;
   std::unique_ptr<PgMatrixWriteStore> matrix_write_store_;
   std::unique_ptr<MatrixWrites> matrix_writes_;  // uses manager_, relations_

@@ -29,39 +29,7 @@
 namespace messenger::messaging {
 namespace {
 
-class FakeFriends final : public FriendChecker {
- public:
-  absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) override {
-    std::lock_guard lock(mutex_);
-    if (down) return absl::UnavailableError("contact down");
-    ++single_calls;
-    return pairs_.contains(DirectKey(a, b));
-  }
-  absl::StatusOr<std::vector<bool>> AreFriendsMany(
-      const std::vector<std::pair<std::string, std::string>>& pairs) override {
-    std::lock_guard lock(mutex_);
-    if (down) return absl::UnavailableError("contact down");
-    ++batch_calls;
-    std::vector<bool> out;
-    for (const auto& [a, b] : pairs) out.push_back(pairs_.contains(DirectKey(a, b)));
-    return out;
-  }
-  void Befriend(const std::string& a, const std::string& b) {
-    std::lock_guard lock(mutex_);
-    pairs_.insert(DirectKey(a, b));
-  }
-  void Unfriend(const std::string& a, const std::string& b) {
-    std::lock_guard lock(mutex_);
-    pairs_.erase(DirectKey(a, b));
-  }
-  std::atomic<bool> down = false;
-  std::atomic<int> single_calls = 0;  // AreFriends
-  std::atomic<int> batch_calls = 0;   // AreFriendsMany
-
- private:
-  std::mutex mutex_;
-  std::set<std::string> pairs_;
-};
+using testing_users::FakeFriends;
 
 constexpr pg::Query kOutbox{"t_outbox", "SELECT subject, payload FROM outbox ORDER BY seq"};
 constexpr pg::Query kRoomEvents{"t_room_events",

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +14,7 @@
 #include "common/bus/consumer.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "messaging-service/src/domain/conversation_rules.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messenger/events/v1/events.pb.h"
 
@@ -23,6 +27,41 @@ class AllFriends final : public FriendChecker {
       const std::vector<std::pair<std::string, std::string>>& pairs) override {
     return std::vector<bool>(pairs.size(), true);
   }
+};
+
+// A contact service told who is friends; `down` makes it unreachable.
+class FakeFriends final : public FriendChecker {
+ public:
+  absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) override {
+    std::lock_guard lock(mutex_);
+    if (down) return absl::UnavailableError("contact down");
+    ++single_calls;
+    return pairs_.contains(DirectKey(a, b));
+  }
+  absl::StatusOr<std::vector<bool>> AreFriendsMany(
+      const std::vector<std::pair<std::string, std::string>>& pairs) override {
+    std::lock_guard lock(mutex_);
+    if (down) return absl::UnavailableError("contact down");
+    ++batch_calls;
+    std::vector<bool> out;
+    for (const auto& [a, b] : pairs) out.push_back(pairs_.contains(DirectKey(a, b)));
+    return out;
+  }
+  void Befriend(const std::string& a, const std::string& b) {
+    std::lock_guard lock(mutex_);
+    pairs_.insert(DirectKey(a, b));
+  }
+  void Unfriend(const std::string& a, const std::string& b) {
+    std::lock_guard lock(mutex_);
+    pairs_.erase(DirectKey(a, b));
+  }
+  std::atomic<bool> down = false;
+  std::atomic<int> single_calls = 0;  // AreFriends
+  std::atomic<int> batch_calls = 0;   // AreFriendsMany
+
+ private:
+  std::mutex mutex_;
+  std::set<std::string> pairs_;
 };
 
 // A new local user `name` (its UUID), known to `manager` through user.created.

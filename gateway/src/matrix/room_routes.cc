@@ -2,6 +2,7 @@
 // messaging room; the contact policy and the room's events are decided
 // there, this file only translates.
 #include "absl/time/clock.h"
+#include "common/matrix_user_uuid.h"
 #include "common/status.h"
 #include "gateway/src/matrix/client_api.h"
 #include "gateway/src/matrix/client_events.h"
@@ -15,8 +16,10 @@ using messaging::v1::MessagingService;
 // Invitees one createRoom takes (messaging's bound too).
 constexpr size_t kMaxInvites = 100;
 
-// The invitees' account ids; M_BAD_JSON unless an array of strings.
-absl::StatusOr<std::vector<std::string>> InviteeIds(ClientApi& api, const MatrixBody& body) {
+// The invitees' account ids (a remote invitee of a direct room: its
+// RemoteUserUuid); M_BAD_JSON unless an array of strings.
+absl::StatusOr<std::vector<std::string>> InviteeIds(ClientApi& api, const MatrixBody& body,
+                                                    bool is_direct) {
   ASSIGN_OR_RETURN(std::optional<nlohmann::json> invite, body.OptionalArray("invite"));
   std::vector<std::string> ids;
   if (!invite) return ids;
@@ -27,7 +30,16 @@ absl::StatusOr<std::vector<std::string>> InviteeIds(ClientApi& api, const Matrix
     if (!user.is_string()) return MatrixError(kBadJson, "'invite' must be an array of user ids");
   }
   for (const auto& user : *invite) {
-    ASSIGN_OR_RETURN(auth::v1::User account, api.AccountOf(user.get<std::string>()));
+    const std::string id = user.get<std::string>();
+    const size_t colon = id.find(':');
+    if (is_direct && id.starts_with('@') && colon != std::string::npos &&
+        id.substr(colon + 1) != api.config().server_name) {
+      // A user of another server, named as messaging names it (a direct
+      // room with a remote contact; messaging decides the rest).
+      ids.push_back(RemoteUserUuid(id));
+      continue;
+    }
+    ASSIGN_OR_RETURN(auth::v1::User account, api.AccountOf(id));
     ids.push_back(account.user_id());
   }
   return ids;
@@ -62,7 +74,7 @@ absl::StatusOr<http::Response> CreateRoom(ClientApi& api, ClientRequest& c) {
   if (body.json().contains("room_alias_name") || body.json().contains("invite_3pid")) {
     return MatrixError(kInvalidParam, "room aliases and 3PID invites are not supported");
   }
-  ASSIGN_OR_RETURN(std::vector<std::string> invitees, InviteeIds(api, body));
+  ASSIGN_OR_RETURN(std::vector<std::string> invitees, InviteeIds(api, body, is_direct));
   for (const auto& id : invitees) request.add_invitee_ids(id);
 
   messaging::v1::CreateMatrixRoomResponse response;

@@ -54,6 +54,9 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
   ASSIGN_OR_RETURN(std::optional<std::string> local_id,
                    store_.LocalUserId(invitee.substr(1, invitee.find(':') - 1)));
   if (!local_id) return absl::NotFoundError("no such user here");
+  // The contact policy (remote_direct_policy.h): before anything is signed.
+  ASSIGN_OR_RETURN(std::optional<std::string> direct_key,
+                   DirectInviteKey(checked->event, *local_id, friends_));
 
   // Ours joins the inviting server's signature (and keeps the event id).
   Json signed_event = checked->event.json();
@@ -79,7 +82,17 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
   }
   messaging::RoomRow stub;
   stub.room_id = route.room_id;
-  stub.kind = "group";
+  stub.kind = direct_key ? "direct" : "group";
+  stub.direct_key = direct_key;
+  if (direct_key) {
+    // One direct room per pair: another one of theirs here takes no second.
+    ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> other,
+                     messaging_.FindDirectRoom(*direct_key));
+    if (other && other->room_id != route.room_id) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("the pair already has a direct room: ", other->room_id));
+    }
+  }
   stub.creator = RemoteUserUuid(invite.sender());
   stub.created_at = clock_.Now();
   for (const Json& e : body.invite_state) {
@@ -110,6 +123,7 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
     return absl::AbortedError(written.status().message());
   }
   RETURN_IF_ERROR(written.status());
+  if (direct_key && direct_taken_) direct_taken_(route.room_id, *local_id, invitee, origin);
   return Json{{"event", signed_event}};
 }
 

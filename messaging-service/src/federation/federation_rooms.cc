@@ -364,6 +364,9 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
   }
   ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> row, messaging_.GetRoom(event.room_id()));
   if (!row) return absl::NotFoundError("unknown room");
+  // Not applied (not rejected either: history stays, a new friendship
+  // opens the room again) while a direct room's pair are not contacts.
+  RETURN_IF_ERROR(CheckDirectRoomEvent(*row, event, friends_));
   std::vector<std::string> related = event.auth_events();
   related.insert(related.end(), event.prev_events().begin(), event.prev_events().end());
   ASSIGN_OR_RETURN(std::vector<KnownPdu> known, store_.Pdus(related));

@@ -22,6 +22,7 @@
 #include "messaging-service/src/federation/federation_room_store.h"
 #include "messaging-service/src/federation/federation_store.h"
 #include "messaging-service/src/federation/missing_events.h"
+#include "messaging-service/src/federation/remote_direct_policy.h"
 #include "messaging-service/src/federation/request_authenticator.h"
 #include "messaging-service/src/storage/messaging_store.h"
 #include "messaging-service/src/writer/room_writer.h"
@@ -108,6 +109,16 @@ class FederationRooms {
   }
   // Without one, an event after unknown prev_events is refused as it is.
   void SetMissingEventsFetch(MissingEventsFetch fetch) { fetch_missing_ = std::move(fetch); }
+  // The contact policy of direct rooms across servers (remote_direct_policy.h);
+  // without it, direct invites are refused and direct rooms read-only.
+  void SetFriendsCheck(FriendsCheck friends) { friends_ = std::move(friends); }
+  // Runs once an invite into a direct room was taken (its stub written, the
+  // answer not yet sent), so that the invitee joins: /v1 keeps friends
+  // joined. (room id, local user UUID, its Matrix id, inviting server).
+  using DirectInviteTaken =
+      std::function<void(const std::string& room_id, const std::string& user_id,
+                         const std::string& matrix_user_id, const std::string& origin)>;
+  void SetDirectInviteTaken(DirectInviteTaken taken) { direct_taken_ = std::move(taken); }
 
   // Idempotent per (origin, txn_id): a retry gets the kept answer.
   absl::StatusOr<nlohmann::json> SendTransaction(const InboundRequest& request,
@@ -208,6 +219,8 @@ class FederationRooms {
   std::map<std::string, EduSink> edu_sinks_;
   MissingEventsFetch fetch_missing_;
   std::optional<matrix::Ed25519Key> signing_key_;
+  FriendsCheck friends_;            // SetFriendsCheck
+  DirectInviteTaken direct_taken_;  // SetDirectInviteTaken
 };
 
 }  // namespace messenger::federation

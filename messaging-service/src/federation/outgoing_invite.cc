@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "messaging-service/src/domain/conversation_rules.h"
 #include "messaging-service/src/domain/matrix/canonical_json.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/federation/outgoing_join.h"
@@ -50,11 +51,17 @@ absl::Status OutgoingJoin::Invite(const RemoteInviteRequest& request) {
   if (server == server_name_) return absl::InvalidArgumentError("a user of this server");
   ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> row, messaging_.GetRoom(request.room_id));
   if (!row) return absl::NotFoundError("no such room");
-  // The contact policy: a direct room is the pair's alone.
-  if (row->kind == "direct") return absl::PermissionDeniedError("a direct room takes no one else");
-  Json content = {{"membership", "invite"}};
-  if (request.reason) content["reason"] = *request.reason;
   const std::string invitee_id = RemoteUserUuid(request.invitee);
+  Json content = {{"membership", "invite"}};
+  if (row->kind == "direct") {
+    // The contact policy: a direct room is the pair's alone; its own peer
+    // is invited as such (the caller checked the friendship).
+    if (row->direct_key != messaging::DirectKey(request.user_id, invitee_id)) {
+      return absl::PermissionDeniedError("a direct room takes no one else");
+    }
+    content["is_direct"] = true;
+  }
+  if (request.reason) content["reason"] = *request.reason;
   const messaging::WriteDraft draft{
       {request.matrix_user_id, matrix::kMemberType, request.invitee, std::move(content),
        std::nullopt},

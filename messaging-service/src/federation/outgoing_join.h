@@ -70,7 +70,8 @@ class OutgoingJoin {
   // transaction, sent to the invitee's server (PUT /v2/invite); the event
   // is kept with that server's signature. Nothing is written when it
   // refuses (PermissionDenied, InvalidArgument, NotFound) or cannot be
-  // reached (Unavailable). A direct room takes no one else (PermissionDenied).
+  // reached (Unavailable). A direct room takes no one but its own peer,
+  // invited with is_direct (PermissionDenied; the caller checks the friendship).
   absl::Status Invite(const RemoteInviteRequest& request);
 
  private:

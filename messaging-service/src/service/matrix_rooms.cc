@@ -25,6 +25,26 @@ absl::StatusOr<RoomRow> MessagingManager::CreateMatrixRoom(const MatrixRoomInput
   if (in.is_direct && invitees.size() != 1) {
     return absl::InvalidArgumentError("a direct room invites exactly one user");
   }
+  if (NeedsFriendship({.preset = in.preset, .is_direct = in.is_direct}) && !invitees.empty()) {
+    // Asked, not remembered: a removal that committed must count.
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& id : invitees) pairs.emplace_back(creator, id);
+    ASSIGN_OR_RETURN(std::vector<bool> friends, friends_.AreFriendsMany(pairs));
+    if (friends.size() != pairs.size()) {
+      return absl::UnavailableError("cannot check the friendship now");
+    }
+    for (size_t i = 0; i < friends.size(); ++i) {
+      if (!friends[i]) {
+        // Before any name is read: a remote non-contact may have no row here.
+        absl::StatusOr<std::string> name = MatrixId(invitees[i]);
+        return absl::PermissionDeniedError(
+            absl::StrCat(name.ok() ? *name : invitees[i],
+                         " is not your contact: a direct or private room invites contacts only "
+                         "(public_chat rooms do not)"));
+      }
+    }
+  }
+
   std::vector<std::string> everyone = {creator};
   everyone.insert(everyone.end(), invitees.begin(), invitees.end());
   ASSIGN_OR_RETURN(auto mxids, MatrixIds(everyone));
@@ -38,21 +58,15 @@ absl::StatusOr<RoomRow> MessagingManager::CreateMatrixRoom(const MatrixRoomInput
   for (const auto& id : invitees) request.invite.push_back(mxids[id]);
   ASSIGN_OR_RETURN(std::vector<matrix::EventDraft> events, PlanMatrixRoom(request));
 
-  if (NeedsFriendship(request) && !invitees.empty()) {
-    // Asked, not remembered: a removal that committed must count.
-    std::vector<std::pair<std::string, std::string>> pairs;
-    for (const auto& id : invitees) pairs.emplace_back(creator, id);
-    ASSIGN_OR_RETURN(std::vector<bool> friends, friends_.AreFriendsMany(pairs));
-    if (friends.size() != pairs.size()) {
-      return absl::UnavailableError("cannot check the friendship now");
-    }
-    for (size_t i = 0; i < friends.size(); ++i) {
-      if (!friends[i]) {
-        return absl::PermissionDeniedError(
-            absl::StrCat(request.invite[i],
-                         " is not your contact: a direct or private room invites contacts only "
-                         "(public_chat rooms do not)"));
-      }
+  if (in.is_direct && IsRemoteUser(request.invite.front())) {
+    // The pair's one direct room, its peer invited over federation: the
+    // room /v1 uses (remote_direct_rooms.cc).
+    return DirectRoomFor(creator, invitees.front());
+  }
+  for (const auto& mxid : request.invite) {
+    if (IsRemoteUser(mxid)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          mxid, " is a user of another server: invite them with /invite once the room exists"));
     }
   }
 

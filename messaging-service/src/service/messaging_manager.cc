@@ -130,6 +130,9 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
   drafts.push_back(state(matrix::kHistoryVisibilityType, {{"history_visibility", "shared"}}));
   if (name) drafts.push_back(state(matrix::kNameType, {{"name", *name}}));
   for (const auto& m : member_ids) {
+    // A remote peer is invited over federation once the room exists and
+    // joins from its own server (remote_direct_rooms.cc).
+    if (IsRemoteUser(mxids[m])) continue;
     nlohmann::json invite = {{"membership", "invite"}};
     if (kind == "direct") invite["is_direct"] = true;
     drafts.push_back(
@@ -146,6 +149,7 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
   row.direct_key = direct_key;
   row.created_at = clock_.Now();
   row.last_event_at = row.created_at;
+  std::erase_if(everyone, [&](const std::string& id) { return IsRemoteUser(mxids[id]); });
   return writer_.CreateRoom(std::move(row), drafts, everyone);
 }
 
@@ -161,6 +165,8 @@ absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sende
                                                         const std::string& peer) {
   const std::string key = DirectKey(sender, peer);
   if (std::optional<RoomRow> cached = CachedDirectRoom(key)) return *cached;
+  ASSIGN_OR_RETURN(std::string peer_mxid, MatrixId(peer));
+  if (IsRemoteUser(peer_mxid)) return RemoteDirectRoomFor(sender, peer, peer_mxid);
   ASSIGN_OR_RETURN(std::optional<RoomRow> existing, store_.FindDirectRoom(key));
   // Creation is idempotent: a pair whose room appeared meanwhile (the other
   // user, maybe through another replica) gets that room. A conflict that

@@ -196,8 +196,23 @@ class MessagingManager {
       const std::vector<std::string>& ids) {
     return MatrixIds(ids);
   }
+  // Federation (issue 16, remote_direct_rooms.cc): how the peer of a direct
+  // room on another server is invited (PUT /v2/invite with is_direct): room
+  // id, inviter UUID and Matrix id, invitee Matrix id. Set once while wiring;
+  // without it a direct room with a remote user is Unavailable.
+  using RemoteInviter =
+      std::function<absl::Status(const std::string& room_id, const std::string& inviter_id,
+                                 const std::string& inviter_mxid, const std::string& invitee)>;
+  void SetRemoteInviter(RemoteInviter inviter) { remote_inviter_ = std::move(inviter); }
 
  private:
+  // A Matrix id of another server (a remote user's username is its Matrix id).
+  bool IsRemoteUser(const std::string& mxid) const;
+  // The pair's direct room when the peer is a user of another server: made
+  // here with the sender alone joined, the peer invited over federation (again
+  // on a later call while the peer has no membership: the invite failed).
+  absl::StatusOr<RoomRow> RemoteDirectRoomFor(const std::string& sender, const std::string& peer,
+                                              const std::string& peer_mxid);
   absl::StatusOr<std::string> MatrixId(const std::string& user_id);
   absl::StatusOr<std::map<std::string, std::string>> MatrixIds(const std::vector<std::string>& ids);
   // A new room with its initial events and everyone joined.
@@ -268,6 +283,7 @@ class MessagingManager {
   LruCache<std::string, RoomRow> room_rows_;         // room id -> kind, direct_key
   LruCache<std::string, absl::Time> friends_until_;  // pair key -> trust "yes" until
   int64_t max_group_members_;
+  RemoteInviter remote_inviter_;  // SetRemoteInviter
   SyncReadBatcher sync_reads_;
   // Last: stopped (and drained) before the members its answers use.
   RoomWriter writer_;

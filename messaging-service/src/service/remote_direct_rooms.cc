@@ -1,0 +1,55 @@
+// Direct rooms with a contact on another server (issue 16, feddirect): the
+// room is made here with the sender joined and the peer invited over
+// federation (PUT /v2/invite, is_direct); the peer's server checks its own
+// side of the contact policy and joins its user (federation_invite.cc).
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "messaging-service/src/domain/conversation_rules.h"
+#include "messaging-service/src/domain/matrix/identifiers.h"
+#include "messaging-service/src/service/messaging_manager.h"
+
+namespace messenger::messaging {
+
+bool MessagingManager::IsRemoteUser(const std::string& mxid) const {
+  if (!mxid.starts_with('@')) return false;
+  absl::StatusOr<std::string> server = matrix::ServerNameOf(mxid);
+  return server.ok() && *server != server_name_;
+}
+
+absl::StatusOr<RoomRow> MessagingManager::RemoteDirectRoomFor(const std::string& sender,
+                                                              const std::string& peer,
+                                                              const std::string& peer_mxid) {
+  if (!remote_inviter_) return absl::UnavailableError("federation is not running here");
+  const std::string key = DirectKey(sender, peer);
+  ASSIGN_OR_RETURN(std::optional<RoomRow> room, store_.FindDirectRoom(key));
+  if (!room) {
+    absl::StatusOr<RoomRow> created = CreateRoom(sender, "direct", std::nullopt, key, {peer});
+    if (created.ok()) {
+      room = std::move(*created);
+    } else if (absl::IsAlreadyExists(created.status())) {
+      // Made meanwhile (this user again, or the peer's invite arrived).
+      ASSIGN_OR_RETURN(room, store_.FindDirectRoom(key));
+      if (!room) {
+        return absl::UnavailableError("the conversation could not be created now; retry shortly");
+      }
+    } else {
+      return created.status();
+    }
+  }
+  // Our room: the peer is invited until its server took an invite (a
+  // failed one is tried again by the next send). A room the peer made is
+  // joined by the invite's acceptance instead.
+  if (room->creator == sender) {
+    ASSIGN_OR_RETURN(std::optional<std::string> membership,
+                     store_.Membership(room->room_id, peer));
+    if (!membership || *membership == "leave") {
+      ASSIGN_OR_RETURN(std::string sender_mxid, MatrixId(sender));
+      RETURN_IF_ERROR(remote_inviter_(room->room_id, sender, sender_mxid, peer_mxid));
+    }
+  }
+  direct_rooms_.Put(key, *room);
+  room_rows_.Put(room->room_id, *room);
+  return *room;
+}
+
+}  // namespace messenger::messaging
