@@ -12,7 +12,7 @@ absl::StatusOr<std::unique_ptr<ContactModule>> ContactModule::Create(const Commo
                    ServiceCore::Create("contact", common, bus, {&pg::ContactMigrations()}));
   m->store_ = std::make_unique<PgContactStore>(m->core_->pool(), m->core_->outbox());
   m->manager_ = std::make_unique<ContactManager>(*m->store_, SystemClock::Instance(),
-                                                 SecureRng::Instance());
+                                                 SecureRng::Instance(), common.server_name);
   m->grpc_ = std::make_unique<ContactGrpcService>(*m->manager_, m->core_->work_pool());
   m->core_->AddConsumer("user_created", "user.created",
                         [manager = m->manager_.get()](const bus::Event& event, pg::Tx& tx) {

@@ -92,6 +92,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   // replica may not have heard of.
   ASSIGN_OR_RETURN(auto horizon, m->store_->StreamHorizon());
   m->wake_log_->Reset(horizon.first, horizon.second);
+  m->remote_contacts_ = std::make_unique<GrpcRemoteContacts>(contact, common.rpc_timeout);
   m->friends_ = std::make_unique<GrpcFriendChecker>(std::move(contact), common.rpc_timeout);
   ASSIGN_OR_RETURN(matrix::Ed25519Key key,
                    federation::LoadSigningKey(*m->store_, fed.signing_key_file,
@@ -257,8 +258,12 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
     if (event.type != "user.created") return absl::OkStatus();
     return manager->OnUserCreated(event, tx);
   });
+  m->AddContactFederation(common.server_name);
   m->core_->AddConsumer("friendships", "friendship.>",
-                        [manager](const bus::Event& event, pg::Tx& tx) {
+                        [manager, contacts = m->contact_federation_.get()](
+                            const bus::Event& event, pg::Tx& tx) -> absl::Status {
+                          // The remote user's row before anything names it.
+                          RETURN_IF_ERROR(contacts->OnFriendshipEvent(event, tx));
                           return manager->OnFriendshipEvent(event, tx);
                         });
   m->account_store_ = std::make_unique<PgAccountStore>(m->core_->pool());
@@ -303,6 +308,19 @@ absl::Status MessagingModule::AddE2ee(const std::string& server_name, const E2ee
   return absl::OkStatus();
 }
 
+void MessagingModule::AddContactFederation(const std::string& server_name) {
+  federation::OutgoingSender* sender = outgoing_sender_.get();
+  contact_federation_ = std::make_unique<ContactFederation>(
+      *federation_room_store_, server_name,
+      [client = remote_contacts_.get()](const ContactClaim& claim) { return client->Apply(claim); },
+      [sender](const std::vector<std::string>& destinations) { sender->Wake(destinations); });
+  federation_rooms_->SetEduSink(kContactEduType, [contacts = contact_federation_.get()](
+                                                     const std::string& origin,
+                                                     const nlohmann::json& content) {
+    return contacts->Receive(origin, content);
+  });
+}
+
 void MessagingModule::AddE2eeFederation() {
   federation_e2ee_ =
       std::make_unique<federation::FederationE2ee>(federation_->authenticator(), *e2ee_);
@@ -316,10 +334,12 @@ void MessagingModule::AddE2eeFederation() {
   federation_rooms_->SetEduSink(
       "m.direct_to_device", [e2ee](const std::string& origin, const nlohmann::json& content) {
         (void)e2ee->ReceiveToDevice(origin, content.dump());
+        return absl::OkStatus();
       });
   federation_rooms_->SetEduSink(
       "m.device_list_update", [e2ee](const std::string& origin, const nlohmann::json& content) {
         (void)e2ee->ReceiveDeviceListUpdate(origin, content.dump());
+        return absl::OkStatus();
       });
 }
 

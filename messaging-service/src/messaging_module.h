@@ -14,9 +14,11 @@
 #include "messaging-service/src/grpc/federation_grpc_service.h"
 #include "messaging-service/src/grpc/federation_rooms_grpc.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
+#include "messaging-service/src/grpc/remote_contacts_client.h"
 #include "messaging-service/src/service/account_deactivation.h"
 #include "messaging-service/src/service/account_profile_members.h"
 #include "messaging-service/src/service/account_sync_section.h"
+#include "messaging-service/src/service/contact_federation.h"
 #include "messaging-service/src/service/group_manager.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/outgoing_typing.h"
@@ -84,6 +86,8 @@ class MessagingModule final : public ServiceModule {
   absl::Status AddE2ee(const std::string& server_name, const E2eeLimits& limits);
   // Keys and to-device messages across servers (fede2ee).
   void AddE2eeFederation();
+  // Contacts across servers (issue 16): io.messenger.contact both ways.
+  void AddContactFederation(const std::string& server_name);
   std::unique_ptr<ServiceCore> core_;
   std::unique_ptr<PgMessagingStore> store_;
   std::unique_ptr<WakeLog> wake_log_;
@@ -121,6 +125,8 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<E2eeManager> e2ee_;
   std::unique_ptr<E2eeGrpcService> e2ee_grpc_;
   std::unique_ptr<federation::FederationE2ee> federation_e2ee_;  // other servers ask e2ee_
+  std::unique_ptr<GrpcRemoteContacts> remote_contacts_;
+  std::unique_ptr<ContactFederation> contact_federation_;
   std::unique_ptr<UserSyncSection> to_device_section_;
   std::unique_ptr<UserSyncSection> device_lists_section_;
   // Matrix account state (account data, push rules, aliases, directory).

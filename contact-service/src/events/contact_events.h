@@ -12,11 +12,22 @@ namespace messenger::contact {
 
 inline constexpr char kEventSource[] = "contact";
 
-// The event of `transition` made by `actor` towards `other` (nullopt for none).
-// Pairs in accepted/removed events are ordered: user_a < user_b.
+// Who made a transition, towards whom. For a pair across servers,
+// remote_matrix_id names the party of the other server; accepted_by is the
+// user who accepted (usually the actor; the local user when a remote
+// request meets theirs).
+struct FriendshipParties {
+  std::string actor;
+  std::string other;
+  std::string remote_matrix_id;
+  std::string accepted_by;
+};
+
+// The event of `transition` (nullopt for none). Pairs in accepted/removed
+// events are ordered: user_a < user_b.
 absl::StatusOr<std::optional<bus::Event>> FriendshipEvent(const Transition& transition,
-                                                          const std::string& actor,
-                                                          const std::string& other, absl::Time at,
-                                                          const Clock& clock, Rng& rng);
+                                                          const FriendshipParties& parties,
+                                                          absl::Time at, const Clock& clock,
+                                                          Rng& rng);
 
 }  // namespace messenger::contact

@@ -18,9 +18,9 @@ grpc::ServerUnaryReactor* ContactGrpcService::SendRequest(grpc::CallbackServerCo
                                                           const v1::SendRequestRequest* request,
                                                           v1::SendRequestResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(Transition t, contacts_.Act(request->user_id(), request->target_user_id(),
-                                                 Action::kSendRequest));
-    response->set_user_id(request->target_user_id());
+    ASSIGN_OR_RETURN(std::string target, contacts_.ResolveTarget(request->target_user_id()));
+    ASSIGN_OR_RETURN(Transition t, contacts_.Act(request->user_id(), target, Action::kSendRequest));
+    response->set_user_id(target);
     response->set_status(t.next.link == Link::kFriends ? v1::REQUEST_STATUS_ACCEPTED
                                                        : v1::REQUEST_STATUS_PENDING);
     return absl::OkStatus();
@@ -71,6 +71,7 @@ grpc::ServerUnaryReactor* ContactGrpcService::ListFriends(grpc::CallbackServerCo
     for (const Contact& c : friends) {
       v1::Friend* out = response->add_friends();
       out->set_user_id(c.user_id);
+      out->set_matrix_id(c.matrix_id);
       ToProto(c.since, out->mutable_since());
     }
     return absl::OkStatus();
@@ -82,16 +83,13 @@ grpc::ServerUnaryReactor* ContactGrpcService::ListRequests(grpc::CallbackServerC
                                                            v1::ListRequestsResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(PendingRequests pending, contacts_.ListRequests(request->user_id()));
-    for (const Contact& c : pending.incoming) {
-      v1::PendingRequest* out = response->add_incoming();
+    auto add = [](const Contact& c, v1::PendingRequest* out) {
       out->set_user_id(c.user_id);
+      out->set_matrix_id(c.matrix_id);
       ToProto(c.since, out->mutable_created_at());
-    }
-    for (const Contact& c : pending.outgoing) {
-      v1::PendingRequest* out = response->add_outgoing();
-      out->set_user_id(c.user_id);
-      ToProto(c.since, out->mutable_created_at());
-    }
+    };
+    for (const Contact& c : pending.incoming) add(c, response->add_incoming());
+    for (const Contact& c : pending.outgoing) add(c, response->add_outgoing());
     return absl::OkStatus();
   });
 }
@@ -115,6 +113,28 @@ grpc::ServerUnaryReactor* ContactGrpcService::AreFriends(grpc::CallbackServerCon
     ASSIGN_OR_RETURN(std::vector<bool> friends, contacts_.AreFriends(pairs));
     for (bool f : friends) response->add_friends(f);
     return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ContactGrpcService::ApplyRemoteContact(
+    grpc::CallbackServerContext* context, const v1::ApplyRemoteContactRequest* request,
+    v1::ApplyRemoteContactResponse*) {
+  return grpcx::RunBlocking(context, pool_, [this, request]() -> absl::Status {
+    RemoteAction action;
+    switch (request->action()) {
+      case v1::REMOTE_CONTACT_ACTION_REQUEST:
+        action = RemoteAction::kRequest;
+        break;
+      case v1::REMOTE_CONTACT_ACTION_ACCEPT:
+        action = RemoteAction::kAccept;
+        break;
+      case v1::REMOTE_CONTACT_ACTION_REMOVE:
+        action = RemoteAction::kRemove;
+        break;
+      default:
+        return absl::InvalidArgumentError("unknown remote contact action");
+    }
+    return contacts_.ApplyRemote(request->local_matrix_id(), request->remote_matrix_id(), action);
   });
 }
 

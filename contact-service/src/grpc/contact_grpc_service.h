@@ -42,6 +42,9 @@ class ContactGrpcService final : public v1::ContactService::CallbackService {
   grpc::ServerUnaryReactor* AreFriends(grpc::CallbackServerContext* context,
                                        const v1::AreFriendsRequest* request,
                                        v1::AreFriendsResponse* response) override;
+  grpc::ServerUnaryReactor* ApplyRemoteContact(grpc::CallbackServerContext* context,
+                                               const v1::ApplyRemoteContactRequest* request,
+                                               v1::ApplyRemoteContactResponse* response) override;
 
  private:
   // Runs an action that answers with no data.

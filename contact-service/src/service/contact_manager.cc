@@ -1,9 +1,10 @@
 #include "contact-service/src/service/contact_manager.h"
 
+#include "common/matrix_user_uuid.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "common/time_util.h"
-#include "contact-service/src/events/contact_events.h"
+#include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messenger/events/v1/events.pb.h"
 
 namespace messenger::contact {
@@ -22,12 +23,81 @@ absl::StatusOr<Transition> ContactManager::Act(const std::string& actor_raw,
   ASSIGN_OR_RETURN(std::string actor, UserId(actor_raw, absl::StatusCode::kInvalidArgument));
   ASSIGN_OR_RETURN(std::string other, UserId(other_raw, absl::StatusCode::kNotFound));
   if (actor == other) return absl::InvalidArgumentError("that is yourself");
-  ASSIGN_OR_RETURN(bool exists, store_.UserExists(other));
-  if (!exists) return absl::NotFoundError("no such user");
+  ASSIGN_OR_RETURN(std::optional<StoredUser> found, store_.FindUser(other));
+  if (!found) return absl::NotFoundError("no such user");
+  return Run({actor, other, found->matrix_id, actor}, action);
+}
+
+absl::StatusOr<Transition> ContactManager::Run(FriendshipParties parties, Action action) {
   const absl::Time now = clock_.Now();
-  return store_.Apply(
-      actor, other, now, [action](const PairState& state) { return Decide(state, action); },
-      [&](const Transition& t) { return FriendshipEvent(t, actor, other, now, clock_, rng_); });
+  const bool across = !parties.remote_matrix_id.empty();
+  auto decide = [&](const PairState& state) -> absl::StatusOr<Transition> {
+    ASSIGN_OR_RETURN(Transition t, Decide(state, action));
+    // The other server hears of a request that ended (declined, withdrawn)
+    // only through an event.
+    if (across && t.emit == Emit::kNone && state.link != Link::kNone &&
+        state.link != Link::kFriends && t.next.link == Link::kNone) {
+      t.emit = Emit::kRemoved;
+    }
+    return t;
+  };
+  return store_.Apply(parties.actor, parties.other, now, decide, [&](const Transition& t) {
+    return FriendshipEvent(t, parties, now, clock_, rng_);
+  });
+}
+
+absl::StatusOr<std::string> ContactManager::ResolveTarget(const std::string& raw) {
+  if (raw.empty() || raw[0] != '@') return raw;  // a UUID, judged by Act()
+  if (!matrix::IsValidUserId(raw)) {
+    return absl::InvalidArgumentError("user_id must be a UUID or a Matrix user id");
+  }
+  ASSIGN_OR_RETURN(std::string server, matrix::ServerNameOf(raw));
+  if (server == server_name_) {
+    ASSIGN_OR_RETURN(std::optional<std::string> local,
+                     store_.LocalUserId(raw.substr(1, raw.size() - server.size() - 2)));
+    if (!local) return absl::NotFoundError("no such user");
+    return *local;
+  }
+  std::string id = RemoteUserUuid(raw);
+  RETURN_IF_ERROR(store_.AddRemoteUser(id, raw, clock_.Now()));
+  return id;
+}
+
+absl::Status ContactManager::ApplyRemote(const std::string& local_matrix_id,
+                                         const std::string& remote_matrix_id,
+                                         RemoteAction remote_action) {
+  if (!matrix::IsValidUserId(local_matrix_id) || !matrix::IsValidUserId(remote_matrix_id)) {
+    return absl::InvalidArgumentError("malformed Matrix user id");
+  }
+  ASSIGN_OR_RETURN(std::string local_server, matrix::ServerNameOf(local_matrix_id));
+  ASSIGN_OR_RETURN(std::string remote_server, matrix::ServerNameOf(remote_matrix_id));
+  if (local_server != server_name_ || remote_server == server_name_) {
+    return absl::InvalidArgumentError("the users must be of this server and of another");
+  }
+  ASSIGN_OR_RETURN(std::string local, ResolveTarget(local_matrix_id));
+  ASSIGN_OR_RETURN(std::string remote, ResolveTarget(remote_matrix_id));
+  Action action = Action::kRemove;
+  std::string accepted_by = remote;
+  switch (remote_action) {
+    case RemoteAction::kRequest:
+      action = Action::kSendRequest;
+      // Meeting the local user's own request: they accepted, so their
+      // server answers with an accept.
+      accepted_by = local;
+      break;
+    case RemoteAction::kAccept:
+      action = Action::kAccept;  // only an outgoing request of the local user
+      break;
+    case RemoteAction::kRemove:
+      break;
+  }
+  absl::Status status = Run({remote, local, remote_matrix_id, accepted_by}, action).status();
+  // A server cannot force a friendship, nor learn of a block.
+  if (absl::IsPermissionDenied(status) || absl::IsNotFound(status) ||
+      absl::IsAlreadyExists(status)) {
+    return absl::OkStatus();
+  }
+  return status;
 }
 
 absl::StatusOr<std::vector<Contact>> ContactManager::ListFriends(const std::string& user_id) {
@@ -78,7 +148,7 @@ absl::Status ContactManager::OnUserDeactivated(const bus::Event& event, pg::Tx& 
   removal.emit = Emit::kRemoved;
   return store_.RemoveUser(tx, user, [&](const std::string& friend_id) -> absl::StatusOr<bus::Event> {
     ASSIGN_OR_RETURN(std::optional<bus::Event> removed,
-                     FriendshipEvent(removal, user, friend_id, now, clock_, rng_));
+                     FriendshipEvent(removal, {user, friend_id, "", ""}, now, clock_, rng_));
     if (!removed) return absl::InternalError("a removal without its event");
     return *std::move(removed);
   });

@@ -7,19 +7,39 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "contact-service/src/events/contact_events.h"
 #include "contact-service/src/storage/contact_store.h"
 
 namespace messenger::contact {
 
+// What another server says one of its users did towards a local user
+// (the io.messenger.contact EDU, issue 16).
+enum class RemoteAction { kRequest, kAccept, kRemove };
+
 class ContactManager {
  public:
-  ContactManager(ContactStore& store, const Clock& clock, Rng& rng)
-      : store_(store), clock_(clock), rng_(rng) {}
+  // `server_name`: this server's Matrix name, to tell local Matrix ids from
+  // remote ones.
+  ContactManager(ContactStore& store, const Clock& clock, Rng& rng,
+                 std::string server_name = "localhost")
+      : store_(store), clock_(clock), rng_(rng), server_name_(std::move(server_name)) {}
 
   // Performs `action` of `actor` towards `other`: INVALID_ARGUMENT for
   // oneself, NOT_FOUND for an unknown user, and Decide()'s refusals.
   absl::StatusOr<Transition> Act(const std::string& actor, const std::string& other,
                                  Action action);
+  // The UUID a request's target names: a UUID as is; a Matrix id of this
+  // server is that local user (NOT_FOUND if none); one of another server is
+  // the remote user's RemoteUserUuid, whose row is added. A malformed
+  // Matrix id is INVALID_ARGUMENT.
+  absl::StatusOr<std::string> ResolveTarget(const std::string& raw);
+  // Applies what the remote user `remote_matrix_id` did towards the local
+  // user `local_matrix_id`, idempotently: INVALID_ARGUMENT for ids that are
+  // malformed or of the wrong server, NOT_FOUND for an unknown local user.
+  // What the state refuses (a block, an accept without a request, nothing
+  // to remove) is ignored: OK, nothing changes.
+  absl::Status ApplyRemote(const std::string& local_matrix_id,
+                           const std::string& remote_matrix_id, RemoteAction action);
   absl::StatusOr<std::vector<Contact>> ListFriends(const std::string& user_id);
   absl::StatusOr<PendingRequests> ListRequests(const std::string& user_id);
   absl::StatusOr<bool> IsFriend(const std::string& a, const std::string& b);
@@ -35,9 +55,13 @@ class ContactManager {
   absl::Status OnUserDeactivated(const bus::Event& event, pg::Tx& tx);
 
  private:
+  // Act() once both users are known and `parties` filled.
+  absl::StatusOr<Transition> Run(FriendshipParties parties, Action action);
+
   ContactStore& store_;
   const Clock& clock_;
   Rng& rng_;
+  std::string server_name_;
 };
 
 }  // namespace messenger::contact

@@ -18,6 +18,11 @@ namespace messenger::contact {
 struct Contact {
   std::string user_id;
   absl::Time since;
+  std::string matrix_id;  // a user of another server: "@local:server"; else empty
+};
+
+struct StoredUser {
+  std::string matrix_id;  // empty for a local user
 };
 
 struct PendingRequests {
@@ -33,7 +38,13 @@ class ContactStore {
  public:
   virtual ~ContactStore() = default;
 
-  virtual absl::StatusOr<bool> UserExists(const std::string& user_id) = 0;
+  // nullopt for an unknown user.
+  virtual absl::StatusOr<std::optional<StoredUser>> FindUser(const std::string& user_id) = 0;
+  // The local user (not a remote one) with this username.
+  virtual absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& username) = 0;
+  // The row of a user of another server (kept if there).
+  virtual absl::Status AddRemoteUser(const std::string& user_id, const std::string& matrix_id,
+                                     absl::Time now) = 0;
   // Loads the pair (actor, other) under a lock, lets `decide` judge it, saves
   // the new state and enqueues the event. Returns the transition.
   virtual absl::StatusOr<Transition> Apply(

@@ -13,9 +13,22 @@ std::pair<std::string, std::string> Ordered(const std::string& a, const std::str
 
 }  // namespace
 
-absl::StatusOr<bool> PgContactStore::UserExists(const std::string& user_id) {
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kUserExists, {user_id}));
-  return r.rows() > 0;
+absl::StatusOr<std::optional<StoredUser>> PgContactStore::FindUser(const std::string& user_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindUser, {user_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return StoredUser{r.IsNull(0, 0) ? "" : r.GetString(0, 0)};
+}
+
+absl::StatusOr<std::optional<std::string>> PgContactStore::LocalUserId(
+    const std::string& username) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kLocalUserId, {username}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetString(0, 0);
+}
+
+absl::Status PgContactStore::AddRemoteUser(const std::string& user_id,
+                                           const std::string& matrix_id, absl::Time now) {
+  return pool_.Exec(queries::kAddRemoteUser, {user_id, matrix_id, now}).status();
 }
 
 absl::StatusOr<Transition> PgContactStore::Apply(
@@ -73,7 +86,9 @@ absl::StatusOr<Transition> PgContactStore::Apply(
 absl::StatusOr<std::vector<Contact>> PgContactStore::ListFriends(const std::string& user_id) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kListFriends, {user_id}));
   std::vector<Contact> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back({r.GetString(i, 0), r.GetTime(i, 1)});
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({r.GetString(i, 0), r.GetTime(i, 1), r.IsNull(i, 2) ? "" : r.GetString(i, 2)});
+  }
   return out;
 }
 
@@ -81,7 +96,8 @@ absl::StatusOr<PendingRequests> PgContactStore::ListRequests(const std::string& 
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kListPending, {user_id}));
   PendingRequests out;
   for (int i = 0; i < r.rows(); ++i) {
-    (r.GetBool(i, 1) ? out.outgoing : out.incoming).push_back({r.GetString(i, 0), r.GetTime(i, 2)});
+    (r.GetBool(i, 1) ? out.outgoing : out.incoming)
+        .push_back({r.GetString(i, 0), r.GetTime(i, 2), r.IsNull(i, 3) ? "" : r.GetString(i, 3)});
   }
   return out;
 }

@@ -9,7 +9,10 @@ class PgContactStore final : public ContactStore {
  public:
   PgContactStore(pg::Pool& pool, const bus::Outbox& outbox) : pool_(pool), outbox_(outbox) {}
 
-  absl::StatusOr<bool> UserExists(const std::string& user_id) override;
+  absl::StatusOr<std::optional<StoredUser>> FindUser(const std::string& user_id) override;
+  absl::StatusOr<std::optional<std::string>> LocalUserId(const std::string& username) override;
+  absl::Status AddRemoteUser(const std::string& user_id, const std::string& matrix_id,
+                             absl::Time now) override;
   absl::StatusOr<Transition> Apply(
       const std::string& actor, const std::string& other, absl::Time now,
       const std::function<absl::StatusOr<Transition>(const PairState&)>& decide,

@@ -6,8 +6,17 @@
 
 namespace messenger::contact::queries {
 
-inline constexpr pg::Query kUserExists{"contact_user_exists",
-                                       "SELECT 1 FROM users WHERE user_id = $1"};
+inline constexpr pg::Query kFindUser{"contact_find_user",
+                                     "SELECT matrix_id FROM users WHERE user_id = $1"};
+
+inline constexpr pg::Query kLocalUserId{
+    "contact_local_user_id",
+    "SELECT user_id FROM users WHERE username = $1 AND matrix_id IS NULL"};
+
+inline constexpr pg::Query kAddRemoteUser{
+    "contact_add_remote_user",
+    "INSERT INTO users (user_id, username, matrix_id, created_at) VALUES ($1, $2, $2, $3) "
+    "ON CONFLICT (user_id) DO NOTHING"};
 
 inline constexpr pg::Query kAddUser{
     "contact_add_user",
@@ -52,16 +61,19 @@ inline constexpr pg::Query kDeleteBlock{"contact_delete_block",
 
 inline constexpr pg::Query kListFriends{
     "contact_list_friends",
-    "SELECT user_high, accepted_at FROM relations WHERE user_low = $1 AND state = 'friends' "
+    "SELECT f.other, f.accepted_at, u.matrix_id FROM ("
+    "SELECT user_high AS other, accepted_at FROM relations WHERE user_low = $1 AND state = 'friends' "
     "UNION ALL "
-    "SELECT user_low, accepted_at FROM relations WHERE user_high = $1 AND state = 'friends' "
-    "ORDER BY 2 DESC"};
+    "SELECT user_low, accepted_at FROM relations WHERE user_high = $1 AND state = 'friends') f "
+    "LEFT JOIN users u ON u.user_id = f.other ORDER BY 2 DESC"};
 
 inline constexpr pg::Query kListPending{
     "contact_list_pending",
-    "SELECT CASE WHEN user_low = $1 THEN user_high ELSE user_low END, requester = $1, created_at "
-    "FROM relations WHERE (user_low = $1 OR user_high = $1) AND state = 'pending' "
-    "ORDER BY created_at DESC"};
+    "SELECT p.other, p.outgoing, p.created_at, u.matrix_id FROM ("
+    "SELECT CASE WHEN user_low = $1 THEN user_high ELSE user_low END AS other, "
+    "requester = $1 AS outgoing, created_at "
+    "FROM relations WHERE (user_low = $1 OR user_high = $1) AND state = 'pending') p "
+    "LEFT JOIN users u ON u.user_id = p.other ORDER BY p.created_at DESC"};
 
 inline constexpr pg::Query kAreFriends{
     "contact_are_friends",

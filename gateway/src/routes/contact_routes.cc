@@ -25,14 +25,23 @@ RouteHandler NoContent(Gateway& gw,
   };
 }
 
+// A user of another server has no profile here: named by the Matrix id.
+void AddMatrixId(nlohmann::json& item, const std::string& matrix_id) {
+  if (matrix_id.empty()) return;
+  item["username"] = matrix_id;
+  item["matrix_id"] = matrix_id;
+}
+
 nlohmann::json RequestsJson(const google::protobuf::RepeatedPtrField<contact::v1::PendingRequest>& list,
                             const std::map<std::string, profile::v1::Profile>& profiles) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& r : list) {
     auto p = profiles.find(r.user_id());
-    out.push_back({{"user_id", r.user_id()},
-                   {"username", p == profiles.end() ? "" : p->second.username()},
-                   {"created_at", Rfc3339(r.created_at())}});
+    nlohmann::json item = {{"user_id", r.user_id()},
+                           {"username", p == profiles.end() ? "" : p->second.username()},
+                           {"created_at", Rfc3339(r.created_at())}};
+    AddMatrixId(item, r.matrix_id());
+    out.push_back(std::move(item));
   }
   return out;
 }
@@ -49,7 +58,7 @@ void AddContactRoutes(Gateway& gw) {
     RETURN_IF_ERROR(gw.Call(*gw.stubs().contact, &ContactService::Stub::SendRequest, request, &response));
     const bool accepted = response.status() == contact::v1::REQUEST_STATUS_ACCEPTED;
     return http::Response::Json(accepted ? 200 : 201,
-                                {{"user_id", request.target_user_id()},
+                                {{"user_id", response.user_id()},
                                  {"status", accepted ? "accepted" : "pending"}});
   });
 
@@ -106,10 +115,12 @@ void AddContactRoutes(Gateway& gw) {
     for (const auto& f : response.friends()) {
       auto p = profiles.find(f.user_id());
       const bool known = p != profiles.end();
-      contacts.push_back({{"user_id", f.user_id()},
-                          {"username", known ? p->second.username() : ""},
-                          {"display_name", known ? p->second.display_name() : ""},
-                          {"since", Rfc3339(f.since())}});
+      nlohmann::json item = {{"user_id", f.user_id()},
+                             {"username", known ? p->second.username() : ""},
+                             {"display_name", known ? p->second.display_name() : ""},
+                             {"since", Rfc3339(f.since())}};
+      AddMatrixId(item, f.matrix_id());
+      contacts.push_back(std::move(item));
     }
     return http::Response::Json(200, {{"contacts", contacts}});
   });

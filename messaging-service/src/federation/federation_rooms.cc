@@ -526,7 +526,9 @@ absl::StatusOr<Json> FederationRooms::SendTransaction(const InboundRequest& requ
     if (*type == "m.receipt") Receipts(origin, *content, acl_memo);
     const auto sink =
         type->is_string() ? edu_sinks_.find(type->get<std::string>()) : edu_sinks_.end();
-    if (sink != edu_sinks_.end()) sink->second(origin, *content);
+    if (sink == edu_sinks_.end()) continue;
+    absl::Status sunk = sink->second(origin, *content);
+    if (absl::IsUnavailable(sunk)) return sunk;
   }
   ASSIGN_OR_RETURN(std::string answer, matrix::CanonicalJson(matrix::TransactionAnswer(results)));
   ASSIGN_OR_RETURN(std::string first,

@@ -102,8 +102,9 @@ class FederationRooms {
   void SetSigningKey(matrix::Ed25519Key key) { signing_key_ = std::move(key); }
   void SetTypingSink(TypingSink typing) { typing_ = std::move(typing); }
   // Where other EDUs of a transaction go, by edu_type (origin, content):
-  // hints, whose failures are the EDU's only (fede2ee: to-device, device lists).
-  using EduSink = std::function<void(const std::string&, const nlohmann::json&)>;
+  // hints, whose failures are the EDU's only (fede2ee: to-device, device lists),
+  // except UNAVAILABLE, which fails the transaction (503: the origin retries).
+  using EduSink = std::function<absl::Status(const std::string&, const nlohmann::json&)>;
   void SetEduSink(const std::string& edu_type, EduSink sink) {
     edu_sinks_[edu_type] = std::move(sink);
   }
