@@ -8,7 +8,8 @@ acceptance and a removal travel as io.messenger.contact EDUs:
   full Matrix id);
 - bob removes alice on hs2: neither list shows the other, and alice's
   /v1/sync on hs1 has a contact_removed;
-- carol (hs1) and dave (hs2) ask each other at once: friends on both.
+- carol (hs1) and dave (hs2) ask each other at once: friends on both
+  (returned, for the direct room steps of federation_two_servers_direct.py).
 """
 import uuid
 
@@ -108,3 +109,4 @@ def contacts(hs1, hs2):
         left = m.raw("GET", "/v1/contacts/requests", token=who["token"]).body
         ok(left["incoming"] == [] and left["outgoing"] == [], f"pending after mutual: {left}")
     print("contacts across servers: request, accept, remove and mutual requests ok")
+    return carol, dave

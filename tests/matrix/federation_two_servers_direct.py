@@ -79,6 +79,18 @@ def direct_chat(hs1, hs2, alice, bob):
     return room_id
 
 
+def unfriend(hs1, hs2, alice, bob):
+    """alice removes bob on hs1; returns once neither server lists the other."""
+    bob_on_hs1 = remote_user_uuid(bob["user_id"])
+    r = hs1.raw("DELETE", f"/v1/contacts/{bob_on_hs1}", token=alice["token"])
+    ok(r.status == 204, f"alice removes bob on hs1: {r}")
+
+    def listed(m, who):
+        return m.raw("GET", "/v1/contacts", token=who["token"]).body["contacts"]
+    until("alice's contacts on hs1 empty", lambda: not listed(hs1, alice), 30)
+    until("bob's contacts on hs2 empty", lambda: not listed(hs2, bob), 30)
+
+
 def read_only_after_unfriend(hs1, hs2, alice, bob, room_id):
     """After the caller ended the friendship and both servers' contact lists
     show it (one send each: a send that went through would be a message)."""

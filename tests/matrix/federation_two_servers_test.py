@@ -7,7 +7,9 @@ m.receipt EDUs; a receipt sent through the Matrix API on one side and /v1
 seen on the other), both servers write at once (forks: messages and the
 topic, federation_two_servers_forks.py), keys and to-device messages cross
 (federation_two_servers_e2ee.py), contacts across servers
-(federation_two_servers_contacts.py); then, in the phases the C++ test
+(federation_two_servers_contacts.py) and a direct room between two of them,
+read-only on both servers once they are no longer contacts
+(federation_two_servers_direct.py); then, in the phases the C++ test
 drives around stopping and restarting hs2, messages sent while hs2 is down
 arrive once each and in order after it is back, and bob's leave on hs2
 reaches hs1; then invites both ways (federation_two_servers_invites.py). Every answer is checked
@@ -24,6 +26,7 @@ import time
 import uuid
 
 from federation_two_servers_contacts import contacts
+from federation_two_servers_direct import direct_chat, read_only_after_unfriend, unfriend
 from federation_two_servers_e2ee import e2ee
 from federation_two_servers_forks import concurrent_writes
 from federation_two_servers_invites import invites
@@ -219,7 +222,11 @@ def phase_join(args, hs1, hs2):
     a_sync.wait_read(bob["user_id"], order[-2])
     concurrent_writes(hs1, hs2, alice, bob, room_id)
     e2ee(hs1, hs2, alice, bob)
-    contacts(hs1, hs2)
+    carol, dave = contacts(hs1, hs2)
+    direct_room = direct_chat(hs1, hs2, carol, dave)
+    unfriend(hs1, hs2, carol, dave)
+    read_only_after_unfriend(hs1, hs2, carol, dave, direct_room)
+    print("direct room across servers: opened by a contact, read-only after unfriending")
 
     with open(args.state, "w") as f:
         json.dump({"alice": alice, "bob": bob, "room_id": room_id, "order": order}, f)

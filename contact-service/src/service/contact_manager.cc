@@ -1,10 +1,10 @@
 #include "contact-service/src/service/contact_manager.h"
 
+#include "common/matrix_ids.h"
 #include "common/matrix_user_uuid.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "common/time_util.h"
-#include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messenger/events/v1/events.pb.h"
 
 namespace messenger::contact {

@@ -1,4 +1,4 @@
-#include "messaging-service/src/domain/matrix/identifiers.h"
+#include "common/matrix_ids.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
