@@ -62,9 +62,10 @@ def direct_chat(hs1, hs2, alice, bob):
        f"bob's conversation is the direct one with alice: {seen}")
     # hs2 joins bob by itself; what alice sent before that is history that
     # hs2 does not fetch (not done: backfill), what she sends after arrives.
-    until("bob joined on hs1", lambda: hs1.raw(
+    # (membership, not the member's profile, which may be an empty object)
+    until("bob joined on hs1", lambda: bob["user_id"] in hs1.raw(
         "GET", f"/_matrix/client/v3/rooms/{q(room_id)}/joined_members",
-        token=alice["token"]).body.get("joined", {}).get(bob["user_id"]), 60)
+        token=alice["token"]).body.get("joined", {}), 60)
     again = f"are you there bob {tag}"
     sent = _send(hs1, alice, bob_on_hs1, again)
     ok(sent.status == 201 and sent.body["conversation_id"] == room_id,
