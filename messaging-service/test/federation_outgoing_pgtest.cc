@@ -5,6 +5,8 @@
 // persisted EDU travels in a transaction like a PDU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/bus/consumer.h"
 #include "common/status.h"
 #include "common/testing/testing.h"
@@ -14,6 +16,7 @@
 #include "messaging-service/src/federation/remote_users.h"
 #include "messaging-service/src/federation/send_backoff.h"
 #include "messaging-service/src/service/messaging_manager.h"
+#include "messaging-service/src/service/relations_manager.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 #include "messaging-service/test/messaging_pg_fixture.h"
 #include "messaging_migrations.h"
@@ -27,17 +30,21 @@ using Rows = std::vector<std::pair<std::string, std::string>>;  // destination, 
 constexpr char kRemote[] = "remote.test";
 constexpr char kBobId[] = "@bob:remote.test";
 
+constexpr pg::Query kOutbox{"t_outbox", "SELECT subject, payload FROM outbox ORDER BY seq"};
+constexpr pg::Query kClearOutbox{"t_clear_outbox", "DELETE FROM outbox"};
+
 // Everyone is everyone's friend here; the contact policy has its own tests.
+
 class FederationOutgoingTest : public testing_users::MessagingPgFixture<> {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStore(4));
     alice_ = LocalUser("alice");
-    const std::string carol = LocalUser("carol");
+    carol_ = LocalUser("carol");
     bob_ = federation::RemoteUserUuid(kBobId);
     ASSERT_TRUE(
         store_->Transaction([&](MessagingTx& tx) { return tx.AddUser(bob_, kBobId); }).ok());
-    absl::StatusOr<RoomRow> room = manager_->CreateGroup(alice_, "fed", {carol});
+    absl::StatusOr<RoomRow> room = manager_->CreateGroup(alice_, "fed", {carol_});
     ASSERT_TRUE(room.ok()) << room.status();
     room_id_ = room->room_id;
   }
@@ -70,6 +77,14 @@ class FederationOutgoingTest : public testing_users::MessagingPgFixture<> {
 
   // Bob's own membership event, built and signed by his server.
   absl::StatusOr<StoredEvent> RemoteMember(const std::string& membership) {
+    return RemoteEvent(matrix::kMemberType, std::string(kBobId), {{"membership", membership}});
+  }
+
+  // An event of bob's, built and signed by his server, written as /send would.
+  absl::StatusOr<StoredEvent> RemoteEvent(const std::string& type,
+                                          std::optional<std::string> state_key,
+                                          nlohmann::json content,
+                                          std::optional<std::string> redacts = std::nullopt) {
     matrix::StateMap state;
     std::optional<RoomRow> row;
     RETURN_IF_ERROR(store_->Transaction([&](MessagingTx& tx) -> absl::Status {
@@ -84,14 +99,12 @@ class FederationOutgoingTest : public testing_users::MessagingPgFixture<> {
     matrix::Room copy =
         matrix::Room::Restore(room_id_, std::move(state), row->Extremities(), row->depth);
     ASSIGN_OR_RETURN(matrix::Event event,
-                     copy.Append({kBobId,
-                                  matrix::kMemberType,
-                                  std::string(kBobId),
-                                  {{"membership", membership}},
-                                  std::nullopt},
+                     copy.Append({kBobId, type, state_key, std::move(content), redacts},
                                  absl::ToUnixMillis(absl::Now()), kRemote, remote_key_));
+    std::optional<std::string> member;
+    if (state_key) member = bob_;
     return manager_->writer().WriteRemoteEvent(
-        room_id_, {event, bob_, bob_},
+        room_id_, {event, bob_, member},
         [](const matrix::Room&)
             -> absl::StatusOr<std::optional<messaging::RoomWriter::ForkedWrite>> {
           return std::nullopt;
@@ -106,7 +119,7 @@ class FederationOutgoingTest : public testing_users::MessagingPgFixture<> {
   }
 
   matrix::Ed25519Key remote_key_ = *matrix::Ed25519Key::Generate(SecureRng::Instance(), "r");
-  std::string alice_, bob_, room_id_;
+  std::string alice_, bob_, carol_, room_id_;
 };
 
 TEST_F(FederationOutgoingTest, LocalEventsOfAFederatedRoomAreQueuedWithTheirWrite) {
@@ -129,6 +142,78 @@ TEST_F(FederationOutgoingTest, LocalEventsOfAFederatedRoomAreQueuedWithTheirWrit
   ASSERT_TRUE(kick.ok()) << kick.status();
   ASSERT_TRUE(Say("after").ok());
   EXPECT_EQ(Queued(), (Rows{{kRemote, *hello}, {kRemote, *again}, {kRemote, kick->event_id}}));
+}
+
+// Analytics tell messages of other servers' users apart: message.received,
+// naming the sender and its server, and no message.sent.
+TEST_F(FederationOutgoingTest, AMessageOfARemoteUserIsPublishedAsMessageReceived) {
+  ASSERT_TRUE(Member("@alice:localhost", alice_, "invite").ok());
+  ASSERT_TRUE(RemoteMember("join").ok());
+  ASSERT_TRUE(pool_->Exec(kClearOutbox).ok());
+  absl::StatusOr<StoredEvent> hi =
+      RemoteEvent(matrix::kMessageType, std::nullopt, {{"msgtype", "m.text"}, {"body", "hi"}});
+  ASSERT_TRUE(hi.ok()) << hi.status();
+  absl::StatusOr<pg::Result> outbox = pool_->Exec(kOutbox);
+  ASSERT_TRUE(outbox.ok()) << outbox.status();
+  ASSERT_EQ(outbox->rows(), 1);
+  EXPECT_EQ(outbox->GetString(0, 0), "message.received");
+  const nlohmann::json data = nlohmann::json::parse(outbox->GetString(0, 1))["data"];
+  EXPECT_EQ(data["message_id"], hi->event_id);
+  EXPECT_EQ(data["sender_id"], bob_);
+  EXPECT_EQ(data["sender_matrix_id"], kBobId);
+  EXPECT_EQ(data["origin"], kRemote);
+  std::vector<std::string> recipients = data["recipients"];
+  std::sort(recipients.begin(), recipients.end());
+  std::vector<std::string> expected = {alice_, carol_};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(recipients, expected) << "the local members, not the sender";
+  EXPECT_EQ(data.dump().find("\"hi\""), std::string::npos) << "no text";
+}
+
+// A remote user's edit, reaction and delete show in /v1 history as a local
+// user's do; a delete of another server's user's message by someone without
+// the redact level deletes nothing (the event is kept, unapplied).
+TEST_F(FederationOutgoingTest, RemoteEditsReactionsAndDeletesShowLikeLocalOnes) {
+  ASSERT_TRUE(Member("@alice:localhost", alice_, "invite").ok());
+  ASSERT_TRUE(RemoteMember("join").ok());
+  absl::StatusOr<StoredEvent> typo =
+      RemoteEvent(matrix::kMessageType, std::nullopt, {{"msgtype", "m.text"}, {"body", "typo"}});
+  ASSERT_TRUE(typo.ok()) << typo.status();
+  absl::StatusOr<std::string> alices = Say("alice's");
+  ASSERT_TRUE(alices.ok()) << alices.status();
+  ASSERT_TRUE(RemoteEvent(matrix::kMessageType, std::nullopt, EditContent(typo->event_id, "fixed"))
+                  .ok());
+  for (int i = 0; i < 2; ++i) {  // the second is a duplicate: kept, not counted
+    ASSERT_TRUE(
+        RemoteEvent(kReactionType, std::nullopt, ReactionContent(*alices, "\xF0\x9F\x91\x8D")).ok());
+  }
+  ASSERT_TRUE(RemoteEvent(kRedactionType, std::nullopt, nlohmann::json::object(), *alices).ok());
+
+  RelationsManager relations(*store_, *manager_, SystemClock::Instance(), SecureRng::Instance());
+  const auto history = [&]() {
+    absl::StatusOr<HistoryPage> page = manager_->History(alice_, room_id_, 0, 50);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::map<std::string, MessageRow> out;
+    if (!page.ok()) return out;
+    std::vector<MessageRow*> rows;
+    for (MessageRow& m : page->messages) rows.push_back(&m);
+    EXPECT_TRUE(relations.Annotate(alice_, rows).ok());
+    for (const MessageRow& m : page->messages) out[m.event_id] = m;
+    return out;
+  };
+  std::map<std::string, MessageRow> shown = history();
+  ASSERT_EQ(shown.size(), 2u) << "the edit is not a message of its own";
+  EXPECT_EQ(shown[typo->event_id].notes.edited_text.value_or(""), "fixed");
+  EXPECT_EQ(shown[*alices].notes.reactions,
+            (std::vector<ReactionCount>{{"\xF0\x9F\x91\x8D", 1, false}}));
+  EXPECT_FALSE(shown[*alices].notes.deleted) << "bob may not delete alice's message";
+
+  ASSERT_TRUE(RemoteEvent(kRedactionType, std::nullopt, nlohmann::json::object(), typo->event_id)
+                  .ok());
+  shown = history();
+  EXPECT_TRUE(shown[typo->event_id].notes.deleted);
+  EXPECT_EQ(shown[typo->event_id].pdu.find("typo"), std::string::npos) << "the text is gone";
+  EXPECT_EQ(shown[typo->event_id].notes.edited_text.value_or(""), "") << "its edits go with it";
 }
 
 // The sender's side of the queue: a transaction keeps its txnId and its

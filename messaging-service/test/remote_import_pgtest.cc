@@ -115,7 +115,7 @@ class RemoteImportPgTest : public testing_users::MessagingPgFixture<> {
         pg::kStatementsMetric, "PostgreSQL statements sent");
     const double before = statements.value();
     absl::StatusOr<RoomRow> written = manager_->writer().ImportRemoteRoom(
-        row, state, {*join, bob_, bob_}, room, {bob_}, nullptr);
+        row, {}, state, {*join, bob_, bob_}, room, {bob_}, nullptr);
     EXPECT_TRUE(written.ok()) << written.status();
     Imported out{.statements = statements.value() - before};
     absl::StatusOr<pg::Result> rows = pool_->Exec(kStateRows, {room_id});
@@ -172,6 +172,94 @@ TEST_F(RemoteImportPgTest, ImportOfALargeRoomIsAFewStatementsAndLinearRows) {
   absl::StatusOr<pg::Result> joined = pool_->Exec(kMembers, {"!large:remote.test"});
   ASSERT_TRUE(joined.ok()) << joined.status();
   EXPECT_EQ(joined->GetInt64(0, 0), 2'002);  // alice, the 2,000 and bob
+}
+
+// History from /backfill (matrix::CheckJoinHistory) comes before the join in
+// seq order: history pages and unread counts show alice's messages sent
+// before bob's server joined, each is published as message.received, and
+// a name the room had before is history, not state.
+TEST_F(RemoteImportPgTest, HistoryIsWrittenBeforeTheJoinAndCountsLikeReceivedMessages) {
+  const std::string room_id = "!history:remote.test";
+  const std::string alice = std::string("@alice:") + kRemote;
+  std::vector<matrix::Event> events;
+  auto add = [&](const std::string& type, std::optional<std::string> key, nlohmann::json content) {
+    matrix::PduFields f{.room_id = room_id,
+                        .sender = alice,
+                        .type = type,
+                        .state_key = std::move(key),
+                        .content = std::move(content),
+                        .depth = static_cast<int64_t>(events.size()) + 1,
+                        .origin_server_ts = static_cast<int64_t>(events.size()) + 1};
+    if (!events.empty()) f.prev_events = {events.back().event_id()};
+    absl::StatusOr<matrix::Event> e = matrix::BuildPdu(f, kRemote, key_);
+    EXPECT_TRUE(e.ok()) << e.status();
+    events.push_back(*e);
+    return *e;
+  };
+  const matrix::Event create =
+      add(matrix::kCreateType, "", {{"creator", alice}, {"room_version", "10"}});
+  const matrix::Event alice_join = add(matrix::kMemberType, alice, {{"membership", "join"}});
+  const matrix::Event old_name = add(matrix::kNameType, "", {{"name", "before"}});
+  const matrix::Event one = add(matrix::kMessageType, std::nullopt, {{"body", "one"}});
+  const matrix::Event name = add(matrix::kNameType, "", {{"name", "now"}});
+  const matrix::Event two = add(matrix::kMessageType, std::nullopt, {{"body", "two"}});
+  const auto write_of = [&](const matrix::Event& e) {
+    RoomWriter::RemoteWrite w{e, federation::RemoteUserUuid(e.sender()), std::nullopt};
+    if (e.type() == matrix::kMemberType) w.member_id = federation::RemoteUserUuid(*e.state_key());
+    return w;
+  };
+  // The state: create and alice's join older than the history window; the
+  // history: the old name, one, the current name, two.
+  const std::vector<RoomWriter::RemoteWrite> state = {write_of(create), write_of(alice_join),
+                                                      write_of(name)};
+  const std::vector<RoomWriter::RemoteWrite> history = {write_of(old_name), write_of(one),
+                                                        write_of(name), write_of(two)};
+  matrix::StateMap map;
+  for (const matrix::Event& e : {create, alice_join, name}) ASSERT_TRUE(map.Put(e).ok());
+  matrix::PduFields f{.room_id = room_id,
+                      .sender = "@bob:localhost",
+                      .type = matrix::kMemberType,
+                      .state_key = "@bob:localhost",
+                      .content = {{"membership", "join"}},
+                      .prev_events = {two.event_id()},
+                      .depth = 7,
+                      .origin_server_ts = 7};
+  absl::StatusOr<matrix::Event> join = matrix::BuildPdu(f, "localhost", key_);
+  ASSERT_TRUE(join.ok()) << join.status();
+  ASSERT_TRUE(map.Put(*join).ok());
+  RoomRow row{.room_id = room_id, .kind = "group", .creator = federation::RemoteUserUuid(alice)};
+  row.created_at = absl::Now();
+  absl::StatusOr<RoomRow> written = manager_->writer().ImportRemoteRoom(
+      row, history, state, {*join, bob_, bob_},
+      matrix::Room::Restore(room_id, map, {join->event_id()}, join->depth()), {bob_}, nullptr);
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->name.value_or(""), "now");
+  ExpectStateIs(room_id, join->event_id(), map);
+
+  absl::StatusOr<pg::Result> order = pool_->Exec(
+      {"t_import_order", "SELECT event_id FROM events WHERE room_id = $1 ORDER BY seq"}, {room_id});
+  ASSERT_TRUE(order.ok()) << order.status();
+  std::vector<std::string> ids;
+  for (int i = 0; i < order->rows(); ++i) ids.push_back(order->GetString(i, 0));
+  EXPECT_EQ(ids, (std::vector<std::string>{create.event_id(), alice_join.event_id(),
+                                           old_name.event_id(), one.event_id(), name.event_id(),
+                                           two.event_id(), join->event_id()}));
+
+  absl::StatusOr<std::vector<ConversationRow>> conversations = manager_->Conversations(bob_);
+  ASSERT_TRUE(conversations.ok()) << conversations.status();
+  ASSERT_EQ(conversations->size(), 1u);
+  EXPECT_EQ((*conversations)[0].unread, 2);
+  ASSERT_TRUE((*conversations)[0].last_message.has_value());
+  EXPECT_EQ((*conversations)[0].last_message->event_id, two.event_id());
+
+  absl::StatusOr<pg::Result> received = pool_->Exec(
+      {"t_import_received",
+       "SELECT payload::jsonb -> 'data' ->> 'message_id' FROM outbox "
+       "WHERE subject = 'message.received' ORDER BY seq"});
+  ASSERT_TRUE(received.ok()) << received.status();
+  ASSERT_EQ(received->rows(), 2);
+  EXPECT_EQ(received->GetString(0, 0), one.event_id());
+  EXPECT_EQ(received->GetString(1, 0), two.event_id());
 }
 
 }  // namespace

@@ -227,6 +227,10 @@ class FakeStore final : public MessagingStore {
     absl::Status AddUser(const std::string&, const std::string&) override { return Unused(); }
     absl::Status Enqueue(const bus::Event&) override { return Unused(); }
     absl::Status InsertRelation(const RelationRow&) override { return Unused(); }
+    absl::Status InsertRemoteRelation(const RelationRow&) override { return Unused(); }
+    absl::StatusOr<std::optional<RelatedTarget>> RelatedTargetOf(const std::string&) override {
+      return Unused();
+    }
     absl::Status InsertRedaction(const std::string&, const std::string&, const std::string&,
                                  int64_t) override {
       return Unused();

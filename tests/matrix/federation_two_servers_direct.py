@@ -5,8 +5,9 @@ in: alice (hs1) and bob (hs2) are already contacts across servers.
 - direct_chat: alice sends /v1/messages {to: bob's UUID on hs1} (the
   pair's direct room is made on hs1, bob invited with is_direct); hs2 takes
   the invite (bob is alice's contact) and joins bob at once: bob sees the
-  direct conversation (peer_user_id = alice's UUID on hs2) and alice's
-  next message in hs2's /v1/sync, answers with /v1/messages {to: alice's UUID on hs2}
+  direct conversation (peer_user_id = alice's UUID on hs2), alice's first
+  message (sent before hs2 joined: backfilled) and her next one in hs2's
+  /v1/sync and history, answers with /v1/messages {to: alice's UUID on hs2}
   into the same room, and alice sees the answer on hs1.
 - read_only_after_unfriend (after the caller ended the friendship): both
   sends are 403 and no new message appears on either side.
@@ -60,9 +61,10 @@ def direct_chat(hs1, hs2, alice, bob):
     seen = until("the direct conversation on hs2", conversation, 60)
     ok(seen["type"] == "direct" and seen.get("peer_user_id") == alice_on_hs2,
        f"bob's conversation is the direct one with alice: {seen}")
-    # hs2 joins bob by itself; what alice sent before that is history that
-    # hs2 does not fetch (not done: backfill), what she sends after arrives.
-    # (membership, not the member's profile, which may be an empty object)
+    # hs2 joins bob by itself; what alice sent before that comes with the
+    # join (/backfill) or, when she wrote between make_join and send_join,
+    # with her next message (get_missing_events), what she sends after
+    # arrives. (membership, not the member's profile, which may be {})
     until("bob joined on hs1", lambda: bob["user_id"] in hs1.raw(
         "GET", f"/_matrix/client/v3/rooms/{q(room_id)}/joined_members",
         token=alice["token"]).body.get("joined", {}), 60)
@@ -71,6 +73,10 @@ def direct_chat(hs1, hs2, alice, bob):
     ok(sent.status == 201 and sent.body["conversation_id"] == room_id,
        f"alice's second message, same room: {sent}")
     _synced(hs2, bob, room_id, again, bob_since)
+    _synced(hs2, bob, room_id, hello, bob_since)
+    texts = _texts(hs2, bob, room_id)  # newest first
+    ok(hello in texts and again in texts and texts.index(again) < texts.index(hello),
+       f"bob's history on hs2 has alice's first message before her second: {texts}")
 
     answer = f"hello alice {tag}"
     got = _send(hs2, bob, alice_on_hs2, answer)

@@ -1,6 +1,7 @@
 """Two messenger homeservers talking to each other (issue 16, fedjoin):
-alice@hs1 creates a public room, bob@hs2 joins it through /join with
-server_name (make_join and send_join between the two servers), messages go
+alice@hs1 creates a public room and writes in it, bob@hs2 joins it through
+/join with server_name (make_join and send_join between the two servers; the
+messages before the join come with it through /backfill), messages go
 both ways (each seen exactly once and in order in the other's /v3/sync,
 /messages and /v1 history), typing and read receipts cross (m.typing and
 m.receipt EDUs; a receipt sent through the Matrix API on one side and /v1
@@ -148,6 +149,8 @@ def phase_join(args, hs1, hs2):
     room_id = room.body["room_id"]
     private = hs1.call(("create_room.yaml", "/createRoom"), "POST", C + "/createRoom",
                        {"preset": "private_chat"}, token=alice["token"]).body["room_id"]
+    # History before any member of hs2 is in the room: hs2 backfills it at the join.
+    before = [send(hs1, alice, room_id, f"before bob {i}")[0] for i in range(3)]
     refusals(hs2, bob, room_id)
     hs2.call(None, "POST", f"{C}/join/{q(private)}", {}, token=bob["token"],
              query={"server_name": "hs1.test"}, expect=403, errcode="M_FORBIDDEN")
@@ -172,6 +175,17 @@ def phase_join(args, hs1, hs2):
     conversations = hs2.raw("GET", "/v1/conversations", token=bob["token"])
     ok(any(c["conversation_id"] == room_id for c in conversations.body["conversations"]),
        f"/v1 conversations on hs2: {conversations}")
+    # The history came with the join, in order, before bob's join.
+    got = history(hs2, bob, room_id)
+    ok(got == before, f"hs2 /messages after the join: {got}, want {before}")
+    got = v1_history(hs2, bob, room_id)
+    ok(got == before, f"hs2 /v1 history after the join: {got}, want {before}")
+    timeline = hs2.call(MESSAGES, "GET", f"{C}/rooms/{q(room_id)}/messages",
+                        token=bob["token"], query={"dir": "b", "limit": "100"}).body["chunk"]
+    ids = [e["event_id"] for e in reversed(timeline)]
+    bobs_join = next(e["event_id"] for e in timeline if e["type"] == "m.room.member"
+                     and e.get("state_key") == bob["user_id"])
+    ok(ids.index(before[-1]) < ids.index(bobs_join), "the history comes before bob's join")
 
     a_sync = Syncer(hs1, alice, room_id)
     b_sync = Syncer(hs2, bob, room_id)
@@ -193,9 +207,9 @@ def phase_join(args, hs1, hs2):
     b_sync.poll(500)
     exactly_once_in_order("bob's sync", b_sync.seen, order)
     exactly_once_in_order("alice's sync", a_sync.seen, order)
-    exactly_once_in_order("hs2 /messages", history(hs2, bob, room_id), order)
-    exactly_once_in_order("hs1 /messages", history(hs1, alice, room_id), order)
-    exactly_once_in_order("hs2 /v1 history", v1_history(hs2, bob, room_id), order)
+    exactly_once_in_order("hs2 /messages", history(hs2, bob, room_id), before + order)
+    exactly_once_in_order("hs1 /messages", history(hs1, alice, room_id), before + order)
+    exactly_once_in_order("hs2 /v1 history", v1_history(hs2, bob, room_id), before + order)
 
     # Typing crosses both ways.
     hs1.call(TYPING, "PUT", f"{C}/rooms/{q(room_id)}/typing/{q(alice['user_id'])}",

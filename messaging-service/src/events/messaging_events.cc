@@ -20,6 +20,22 @@ absl::StatusOr<bus::Event> MessageSentEvent(const std::string& message_id,
   return bus::MakeEvent("message.sent", kEventSource, data, clock, rng);
 }
 
+absl::StatusOr<bus::Event> MessageReceivedEvent(const ReceivedMessage& message, const Clock& clock,
+                                                Rng& rng) {
+  events::v1::MessageReceived data;
+  data.set_message_id(message.message_id);
+  data.set_conversation_id(message.conversation_id);
+  data.set_sender_id(message.sender_id);
+  data.set_sender_matrix_id(message.sender_matrix_id);
+  const size_t colon = message.sender_matrix_id.find(':');
+  data.set_origin(colon == std::string::npos ? "" : message.sender_matrix_id.substr(colon + 1));
+  data.set_seq(message.seq);
+  for (const auto& r : message.recipients) data.add_recipients(r);
+  ToProto(message.sent_at, data.mutable_sent_at());
+  ToProto(clock.Now(), data.mutable_received_at());
+  return bus::MakeEvent("message.received", kEventSource, data, clock, rng);
+}
+
 absl::StatusOr<bus::Event> MessageSeenEvent(const std::string& conversation_id,
                                             const std::string& user_id, int64_t seq,
                                             absl::Time seen_at, const Clock& clock, Rng& rng) {

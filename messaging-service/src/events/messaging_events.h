@@ -1,4 +1,5 @@
-// message.sent (no text), message.seen, message.edited, message.deleted and
+// message.sent (no text), message.received (the same for messages of other
+// servers' users), message.seen, message.edited, message.deleted and
 // the conversation.* events.
 #pragma once
 
@@ -17,6 +18,20 @@ absl::StatusOr<bus::Event> MessageSentEvent(const std::string& message_id,
                                             const std::string& sender_id, int64_t seq,
                                             const std::vector<std::string>& recipients,
                                             absl::Time sent_at, const Clock& clock, Rng& rng);
+
+// What message.received says of a message another server sent us.
+struct ReceivedMessage {
+  std::string message_id;
+  std::string conversation_id;
+  std::string sender_id;         // UUID
+  std::string sender_matrix_id;  // "@user:server"
+  int64_t seq = 0;
+  std::vector<std::string> recipients;
+  absl::Time sent_at;
+};
+
+absl::StatusOr<bus::Event> MessageReceivedEvent(const ReceivedMessage& message, const Clock& clock,
+                                                Rng& rng);
 
 absl::StatusOr<bus::Event> MessageSeenEvent(const std::string& conversation_id,
                                             const std::string& user_id, int64_t seq,

@@ -7,8 +7,10 @@
 #include "common/status.h"
 #include "messaging-service/src/domain/matrix/canonical_json.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
+#include "messaging-service/src/domain/matrix/join_history.h"
 #include "messaging-service/src/domain/matrix/pdu_builder.h"
 #include "messaging-service/src/domain/matrix/remote_join.h"
+#include "common/log.h"
 #include "messaging-service/src/federation/remote_users.h"
 
 namespace messenger::federation {
@@ -75,6 +77,34 @@ absl::StatusOr<messaging::RoomWriter::RemoteWrite> OutgoingJoin::WriteOf(
   return write;
 }
 
+std::vector<matrix::Event> OutgoingJoin::History(const std::string& server,
+                                                 const matrix::Event& join,
+                                                 const matrix::JoinedRoom& joined) {
+  std::string uri = absl::StrCat("/_matrix/federation/v1/backfill/", QueryEscape(join.room_id()),
+                                 "?limit=", matrix::kJoinHistoryLimit);
+  for (const std::string& prev : join.prev_events()) absl::StrAppend(&uri, "&v=", QueryEscape(prev));
+  absl::StatusOr<Json> answer = JsonAnswer(client_.Request("GET", server, uri, std::nullopt, true),
+                                           absl::StrCat("backfill on ", server));
+  matrix::EventMapSource known;
+  for (const matrix::Event& e : joined.state) known.Add(e);
+  for (const matrix::Event& e : joined.auth_chain) known.Add(e);
+  absl::StatusOr<matrix::JoinHistory> history =
+      answer.ok() ? matrix::CheckJoinHistory(*answer, join.room_id(), known, keys_,
+                                             matrix::kJoinHistoryLimit)
+                  : answer.status();
+  // The join stands without it: later events arrive, only the past is missing.
+  if (!history.ok()) {
+    log::Warn("joined without history",
+              {{"room_id", join.room_id()}, {"error", std::string(history.status().message())}});
+    return {};
+  }
+  if (history->dropped > 0) {
+    log::Info("history events dropped at a join",
+              {{"room_id", join.room_id()}, {"dropped", std::to_string(history->dropped)}});
+  }
+  return std::move(history->events);
+}
+
 absl::StatusOr<std::string> OutgoingJoin::JoinVia(const RemoteJoinRequest& request,
                                                   const std::string& server) {
   const std::string make_uri =
@@ -105,6 +135,14 @@ absl::StatusOr<std::string> OutgoingJoin::JoinVia(const RemoteJoinRequest& reque
     if (e.type() == matrix::kMemberType && e.state_key()) note_remote(*e.state_key());
     state.push_back(std::move(write));
   }
+  std::vector<messaging::RoomWriter::RemoteWrite> history;
+  for (const matrix::Event& e : History(server, join, joined)) {
+    absl::StatusOr<messaging::RoomWriter::RemoteWrite> write = WriteOf(e);
+    if (!write.ok()) continue;  // e.g. a local user this server no longer has
+    note_remote(e.sender());
+    if (e.type() == matrix::kMemberType && e.state_key()) note_remote(*e.state_key());
+    history.push_back(*std::move(write));
+  }
   ASSIGN_OR_RETURN(messaging::RoomWriter::RemoteWrite join_write, WriteOf(join));
   const matrix::Event* create = joined.room.state().create();
   messaging::RoomRow row;
@@ -114,7 +152,7 @@ absl::StatusOr<std::string> OutgoingJoin::JoinVia(const RemoteJoinRequest& reque
   row.created_at = clock_.Now();
   ASSIGN_OR_RETURN(messaging::RoomRow written,
                    writer_.ImportRemoteRoom(
-                       row, state, join_write, joined.room, {request.user_id},
+                       row, history, state, join_write, joined.room, {request.user_id},
                        [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
                            const std::vector<std::string>&) -> absl::Status {
                          return store_.AddRemoteUsers(tx.tx(), remote_users);

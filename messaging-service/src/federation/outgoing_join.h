@@ -1,6 +1,7 @@
 // A local user joins a room of another server (fedjoin; server-server API
 // "Joining Rooms"): make_join on a resident server, our join built and
 // signed, send_join, the answer checked (matrix::CheckSendJoinAnswer), then
+// the room's history before the join asked with /backfill (best effort), and
 // the room created here through RoomWriter::ImportRemoteRoom, so that sync,
 // history and /v1 show it like a local room. Nothing is written unless every
 // step passed.
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "messaging-service/src/domain/matrix/pdu_checks.h"
+#include "messaging-service/src/domain/matrix/remote_join.h"
 #include "messaging-service/src/domain/matrix/signing.h"
 #include "messaging-service/src/federation/federation_client.h"
 #include "messaging-service/src/federation/federation_room_store.h"
@@ -81,6 +83,10 @@ class OutgoingJoin {
   // the room only through that invite; nullopt for an unknown room;
   // AlreadyExists for a room this server is in.
   absl::StatusOr<std::optional<std::string>> InvitedBy(const RemoteJoinRequest& request);
+  // What `server` answers to /backfill from the join's prev_events, checked
+  // (matrix::CheckJoinHistory); nothing when it fails (logged).
+  std::vector<matrix::Event> History(const std::string& server, const matrix::Event& join,
+                                     const matrix::JoinedRoom& joined);
   // The writer's view of an event: sender and member UUIDs.
   absl::StatusOr<messaging::RoomWriter::RemoteWrite> WriteOf(const matrix::Event& event);
 

@@ -8,27 +8,14 @@
 #include "common/status.h"
 #include "common/text.h"
 #include "messaging-service/src/domain/conversation_rules.h"
-#include "messaging-service/src/domain/matrix/canonical_json.h"
 #include "messaging-service/src/domain/matrix/power_levels.h"
 #include "messaging-service/src/domain/matrix/redaction.h"
 #include "messaging-service/src/domain/matrix/state_map.h"
 #include "messaging-service/src/events/messaging_events.h"
+#include "messaging-service/src/writer/redact_stored.h"
 
 namespace messenger::messaging {
 namespace {
-
-// Replaces the stored PDU of `event_id` and of its edits by their redacted
-// form (the room version's algorithm): the text is gone, the event stays.
-absl::Status RedactStored(MessagingTx& tx, const std::string& event_id) {
-  ASSIGN_OR_RETURN(auto pdus, tx.PdusToRedact(event_id));
-  for (const auto& [id, pdu] : pdus) {
-    nlohmann::json event = nlohmann::json::parse(pdu, nullptr, false);
-    ASSIGN_OR_RETURN(nlohmann::json redacted, matrix::RedactEvent(event));
-    ASSIGN_OR_RETURN(std::string text, matrix::CanonicalJson(redacted));
-    RETURN_IF_ERROR(tx.ReplaceRedacted(id, text));
-  }
-  return absl::OkStatus();
-}
 
 // A sync row's event that may be an edit, a reaction or a redaction (a plain
 // message with a body is none of them: no read needed).

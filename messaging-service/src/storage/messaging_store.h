@@ -18,6 +18,7 @@
 #include "common/bus/event.h"
 #include "common/pg/pg.h"
 #include "messaging-service/src/domain/relations.h"
+#include "messaging-service/src/domain/remote_relations.h"
 #include "messaging-service/src/domain/sync_position.h"
 
 namespace messenger::messaging {
@@ -227,6 +228,13 @@ class MessagingTx {
       const std::string& event_id) = 0;
   // Stores the redacted PDU in place of the original (the text is gone).
   virtual absl::Status ReplaceRedacted(const std::string& event_id, const std::string& pdu) = 0;
+  // The event a remote relation or redaction names (nullopt: not stored).
+  virtual absl::StatusOr<std::optional<RelatedTarget>> RelatedTargetOf(
+      const std::string& event_id) = 0;
+  // InsertRelation for another server's event: a second reaction of a user
+  // with one key, or one on a deleted message, is not written (no error:
+  // the event itself is kept).
+  virtual absl::Status InsertRemoteRelation(const RelationRow& row) = 0;
   // A notice of the room (groups: membership and settings changes): one
   // row, in the sync of every member joined when they read it.
   virtual absl::Status InsertRoomNotices(const std::string& room_id, const std::string& kind,

@@ -266,6 +266,21 @@ class PgMessagingTx final : public MessagingTx {
     return tx_.Exec(queries::kReplaceRedacted, {event_id, pdu}).status();
   }
 
+  absl::StatusOr<std::optional<RelatedTarget>> RelatedTargetOf(
+      const std::string& event_id) override {
+    ASSIGN_OR_RETURN(pg::Result r, tx_.Exec(queries::kRelatedTarget, {event_id}));
+    if (r.rows() == 0) return std::nullopt;
+    return RelatedTarget{r.GetString(0, 0), r.GetString(0, 1), r.GetString(0, 2), r.GetBool(0, 3),
+                         r.GetBool(0, 4)};
+  }
+
+  absl::Status InsertRemoteRelation(const RelationRow& row) override {
+    return tx_
+        .Exec(queries::kInsertRemoteRelation, {row.event_id, row.room_id, row.relates_to,
+                                               row.rel_type, row.key, row.sender, row.seq})
+        .status();
+  }
+
   absl::Status InsertRoomNotices(const std::string& room_id, const std::string& kind,
                                  const std::optional<std::string>& other_user) override {
     return tx_.Exec(queries::kInsertRoomNotices, {room_id, kind, other_user}).status();

@@ -291,6 +291,19 @@ inline constexpr pg::Query kInsertRelation{
     "INSERT INTO relations (event_id, room_id, relates_to, rel_type, key, sender, seq) "
     "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::uuid, $7::bigint "
     "WHERE NOT EXISTS (SELECT 1 FROM redactions WHERE redacts = $3)"};
+// Another server's relation: a duplicate reaction is not an error there.
+inline constexpr pg::Query kInsertRemoteRelation{
+    "msg_insert_remote_relation",
+    "INSERT INTO relations (event_id, room_id, relates_to, rel_type, key, sender, seq) "
+    "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::uuid, $7::bigint "
+    "WHERE NOT EXISTS (SELECT 1 FROM redactions WHERE redacts = $3) ON CONFLICT DO NOTHING"};
+// What a remote relation or redaction names: its room, sender's Matrix id
+// and type, whether it is a relation itself or deleted.
+inline constexpr pg::Query kRelatedTarget{
+    "msg_related_target",
+    "SELECT e.room_id, e.pdu::jsonb ->> 'sender', e.type, r.event_id IS NOT NULL, "
+    "d.redacts IS NOT NULL FROM events e LEFT JOIN relations r ON r.event_id = e.event_id "
+    "LEFT JOIN redactions d ON d.redacts = e.event_id WHERE e.event_id = $1"};
 inline constexpr pg::Query kInsertRedaction{
     "msg_insert_redaction",
     "INSERT INTO redactions (redacts, event_id, room_id, origin_server_ts) VALUES ($1, $2, $3, $4)"};

@@ -236,11 +236,15 @@ class RoomWriter {
 
   // A room of another server that a local user joined (fedjoin): `row` is
   // created with `state` (the state before the join, oldest first, checked
-  // by matrix::CheckSendJoinAnswer) as its first events, then `join`, in one
-  // transaction; `room` is the room after the join. `welcome` get a
-  // "conversation" notice. Nothing is queued for other servers: the
-  // resident server sends the join on. ALREADY_EXISTS when the room is known.
-  absl::StatusOr<RoomRow> ImportRemoteRoom(RoomRow row, const std::vector<RemoteWrite>& state,
+  // by matrix::CheckSendJoinAnswer) and `history` (what /backfill gave,
+  // oldest first, checked by matrix::CheckJoinHistory) as its first events,
+  // then `join`, in one transaction: history's messages come before the join
+  // in seq order and count like received ones (feeds, unread, message.received).
+  // `room` is the room after the join. `welcome` get a "conversation"
+  // notice. Nothing is queued for other servers: the resident server sends
+  // the join on. ALREADY_EXISTS when the room is known.
+  absl::StatusOr<RoomRow> ImportRemoteRoom(RoomRow row, const std::vector<RemoteWrite>& history,
+                                           const std::vector<RemoteWrite>& state,
                                            const RemoteWrite& join, const matrix::Room& room,
                                            const std::vector<std::string>& welcome,
                                            const Extra& extra);
@@ -260,6 +264,16 @@ class RoomWriter {
   // when the room is not a stub.
   static absl::StatusOr<std::set<std::string>> StubEvents(MessagingTx& tx,
                                                           const std::string& room_id);
+  // What an event of another server does to relations (its edit or
+  // reaction row, or the redaction of its target; domain/remote_relations.h),
+  // in its write's transaction, `state` being the room's.
+  absl::Status RecordRemoteRelation(MessagingTx& tx, const matrix::Event& event,
+                                    const StoredEvent& stored, const matrix::StateMap& state);
+  // The message.received row of a message of another server's user, for the
+  // room's joined members but its sender.
+  absl::Status EnqueueReceived(MessagingTx& tx, const StoredEvent& stored,
+                               const std::string& sender_matrix_id,
+                               const std::vector<std::string>& joined);
   // In WriteRemoteEvent's transaction: the state groups, current state and
   // memberships of a forked event; sets the event's state group in `stored`.
   absl::Status WriteForkState(MessagingTx& tx, RoomRow& row, RoomHandle& handle,

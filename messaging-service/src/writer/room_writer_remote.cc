@@ -3,6 +3,7 @@
 // memberships, outbox) but never built or signed here.
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "common/status.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
@@ -70,18 +71,11 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
     } else if (event.type() == matrix::kMessageType && !IsEdit(event.content())) {
       last_message = event.event_id();
       // Local members' feeds see it like a local message.
-      std::vector<std::string> recipients;
-      for (const std::string& member : handle.joined) {
-        if (member != write.sender_id) recipients.push_back(member);
-      }
-      ASSIGN_OR_RETURN(
-          bus::Event sent,
-          MessageSentEvent(stored.event_id, room_id, stored.sender, stored.seq, recipients,
-                           absl::FromUnixMillis(stored.origin_server_ts), clock_, rng_));
-      RETURN_IF_ERROR(tx.Enqueue(sent));
+      RETURN_IF_ERROR(EnqueueReceived(tx, stored, event.sender(), handle.joined));
     }
     if (!fork) stored.state_group = row->state_group;
     RETURN_IF_ERROR(tx.InsertEvent(stored));
+    RETURN_IF_ERROR(RecordRemoteRelation(tx, event, stored, handle.room->state()));
     if (write.forward) {
       // The servers in the room before or after it, but its origin.
       servers.insert(handle.servers.begin(), handle.servers.end());
@@ -104,6 +98,27 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
   announcer_.Committed(notify);
   if (!forward_to.empty() && outgoing_wake_) outgoing_wake_(forward_to);
   return stored;
+}
+
+absl::Status RoomWriter::EnqueueReceived(MessagingTx& tx, const StoredEvent& stored,
+                                         const std::string& sender_matrix_id,
+                                         const std::vector<std::string>& joined) {
+  std::vector<std::string> recipients;
+  for (const std::string& member : joined) {
+    if (member != stored.sender) recipients.push_back(member);
+  }
+  // message.received, not message.sent: analytics count each message once,
+  // on its sender's server, and still see what crossed servers.
+  ASSIGN_OR_RETURN(bus::Event received,
+                   MessageReceivedEvent({.message_id = stored.event_id,
+                                         .conversation_id = stored.room_id,
+                                         .sender_id = stored.sender,
+                                         .sender_matrix_id = sender_matrix_id,
+                                         .seq = stored.seq,
+                                         .recipients = std::move(recipients),
+                                         .sent_at = absl::FromUnixMillis(stored.origin_server_ts)},
+                                        clock_, rng_));
+  return tx.Enqueue(received);
 }
 
 absl::Status RoomWriter::WriteForkState(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
@@ -179,8 +194,21 @@ absl::StatusOr<std::vector<std::string>> RoomWriter::ServersOf(const std::string
 }
 
 absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
-    RoomRow row, const std::vector<RemoteWrite>& state, const RemoteWrite& join,
-    const matrix::Room& room, const std::vector<std::string>& welcome, const Extra& extra) {
+    RoomRow row, const std::vector<RemoteWrite>& history, const std::vector<RemoteWrite>& state,
+    const RemoteWrite& join, const matrix::Room& room, const std::vector<std::string>& welcome,
+    const Extra& extra) {
+  std::set<std::string> in_state, in_history;
+  for (const RemoteWrite& w : state) in_state.insert(w.event.event_id());
+  for (const RemoteWrite& w : history) in_history.insert(w.event.event_id());
+  // Seq order: the state older than the history, the history (with the
+  // state's events it holds at their place), the join.
+  std::vector<const RemoteWrite*> writes;
+  for (const RemoteWrite& w : state) {
+    if (in_history.count(w.event.event_id()) == 0) writes.push_back(&w);
+  }
+  for (const RemoteWrite& w : history) writes.push_back(&w);
+  writes.push_back(&join);
+  in_state.insert(join.event.event_id());
   std::vector<std::string> notify;
   RETURN_IF_ERROR(RoomTransaction(row.room_id, [&](MessagingTx& tx, RoomHandle& handle) {
     RoomRow working = row;
@@ -195,19 +223,23 @@ absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
     } else {
       RETURN_IF_ERROR(tx.InsertRoom(working));
     }
-    std::vector<const RemoteWrite*> writes;
-    for (const RemoteWrite& w : state) writes.push_back(&w);
-    writes.push_back(&join);
     // One statement per table for the whole state (issue 16): a group per
-    // event as before, but a chain of them, with a snapshot at its end
+    // state event as before, but a chain of them, with a snapshot at its end
     // copied in the database, instead of a full state map per event.
     std::vector<StoredEvent> written;
+    std::vector<const matrix::Event*> written_events;  // the PDU of each
+    std::vector<int> entry_of;  // per written event: its group's entry, -1 before any
     std::vector<StateEntry> entries;
     std::vector<MembershipRow> members;
+    std::vector<std::pair<size_t, std::string>> received;  // of other servers: index, sender
+    std::optional<std::string> last_message;
     for (const RemoteWrite* w : writes) {
       const matrix::Event& event = w->event;
       if (held.count(event.event_id()) > 0) continue;  // stored with the stub
-      if (!event.state_key()) return absl::InvalidArgumentError("a state event has no state_key");
+      const bool is_state_entry = in_state.count(event.event_id()) > 0;
+      if (is_state_entry && !event.state_key()) {
+        return absl::InvalidArgumentError("a state event has no state_key");
+      }
       written.push_back(StoredEvent{.event_id = event.event_id(),
                                     .room_id = working.room_id,
                                     .seq = ++working.last_seq,
@@ -216,32 +248,54 @@ absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
                                     .state_key = event.state_key(),
                                     .origin_server_ts = event.origin_server_ts(),
                                     .pdu = event.canonical_json()});
+      written_events.push_back(&event);
       working.depth = std::max(working.depth, event.depth());
-      entries.push_back({event.type(), *event.state_key(), event.event_id()});
-      if (event.type() == matrix::kMemberType && w->member_id) {
-        members.push_back({*w->member_id, event.membership(), event.event_id()});
+      if (is_state_entry) {
+        entries.push_back({event.type(), *event.state_key(), event.event_id()});
+        if (event.type() == matrix::kMemberType && w->member_id) {
+          members.push_back({*w->member_id, event.membership(), event.event_id()});
+        }
+        if (event.type() == matrix::kNameType && event.content().contains("name") &&
+            event.content()["name"].is_string()) {
+          working.name = event.content()["name"].get<std::string>();
+        }
+      } else if (event.type() == matrix::kMessageType && !IsEdit(event.content())) {
+        last_message = event.event_id();
+        absl::StatusOr<std::string> origin = matrix::ServerNameOf(event.sender());
+        if (origin.ok() && *origin != server_name_) {
+          received.emplace_back(written.size() - 1, event.sender());
+        }
       }
-      if (event.type() == matrix::kNameType && event.content().contains("name") &&
-          event.content()["name"].is_string()) {
-        working.name = event.content()["name"].get<std::string>();
-      }
+      entry_of.push_back(static_cast<int>(entries.size()) - 1);
     }
     ASSIGN_OR_RETURN(const std::vector<int64_t> groups,
                      tx.NewStateGroups(working.room_id, working.state_group, entries));
-    for (size_t i = 0; i < written.size(); ++i) written[i].state_group = groups[i];
+    for (size_t i = 0; i < written.size(); ++i) {
+      // History between state events takes the group before it: the state
+      // as far as this server knows it, not resolved at that point of the DAG.
+      written[i].state_group = entry_of[i] < 0 ? working.state_group : groups[entry_of[i]];
+    }
     if (!groups.empty()) working.state_group = groups.back();
     RETURN_IF_ERROR(tx.InsertEvents(written));
+    // The history's edits, reactions and redactions, as /send would apply them.
+    for (size_t i = 0; i < written.size(); ++i) {
+      if (in_state.count(written[i].event_id) > 0) continue;
+      RETURN_IF_ERROR(RecordRemoteRelation(tx, *written_events[i], written[i], room.state()));
+    }
     RETURN_IF_ERROR(tx.PutCurrentStates(working.room_id, entries));
     RETURN_IF_ERROR(tx.PutMemberships(working.room_id, members));
     working.tip_event_id = join.event.event_id();
     working.last_event_at = clock_.Now();
-    RETURN_IF_ERROR(tx.UpdateRoom(working, std::nullopt));
+    RETURN_IF_ERROR(tx.UpdateRoom(working, last_message));
     for (const auto& user : welcome) {
       RETURN_IF_ERROR(tx.InsertNotice(user, "conversation", working.room_id, std::nullopt));
     }
     handle.room = room;
     ASSIGN_OR_RETURN(handle.joined, tx.JoinedMembers(working.room_id));
     handle.servers = matrix::JoinedServers(room.state(), server_name_);
+    for (const auto& [index, sender] : received) {
+      RETURN_IF_ERROR(EnqueueReceived(tx, written[index], sender, handle.joined));
+    }
     if (extra) RETURN_IF_ERROR(extra(tx, written, handle.joined));
     handle.depth = working.depth;
     handle.last_seq = working.last_seq;

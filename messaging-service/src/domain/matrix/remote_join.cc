@@ -96,9 +96,10 @@ absl::StatusOr<JoinedRoom> CheckSendJoinAnswer(const Json& answer, const Event& 
                                                ServerKeySource& keys) {
   if (!answer.is_object()) return BadAnswer("is not a JSON object");
   ASSIGN_OR_RETURN(std::vector<Event> state, CheckedEvents(answer, "state", join.room_id(), keys));
-  // The auth chain is checked too; its events outside the state are not kept
-  // (rooms here are linear: later events name current state as auth events).
-  RETURN_IF_ERROR(CheckedEvents(answer, "auth_chain", join.room_id(), keys).status());
+  // The auth chain is checked too and kept for the history's auth checks
+  // (join_history.h): later events name current state as auth events.
+  ASSIGN_OR_RETURN(std::vector<Event> auth_chain,
+                   CheckedEvents(answer, "auth_chain", join.room_id(), keys));
   std::sort(state.begin(), state.end(),
             [](const Event& a, const Event& b) { return a.depth() < b.depth(); });
   StateMap map;
@@ -124,7 +125,7 @@ absl::StatusOr<JoinedRoom> CheckSendJoinAnswer(const Json& answer, const Event& 
     return absl::PermissionDeniedError(
         absl::StrCat("the join is not allowed by the room's state: ", accepted.message()));
   }
-  return JoinedRoom{std::move(state), std::move(room)};
+  return JoinedRoom{std::move(state), std::move(auth_chain), std::move(room)};
 }
 
 }  // namespace messenger::matrix

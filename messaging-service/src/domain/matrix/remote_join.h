@@ -34,9 +34,10 @@ absl::StatusOr<PduFields> MembershipFromTemplate(const nlohmann::json& answer,
                                                  int64_t origin_server_ts);
 
 // A checked send_join answer: the room's state before the join, oldest
-// first, and the room after the join (state, tip, depth).
+// first, its auth chain, and the room after the join (state, tip, depth).
 struct JoinedRoom {
   std::vector<Event> state;
+  std::vector<Event> auth_chain;
   Room room;
 };
 
