@@ -38,6 +38,19 @@ class ContactFederationTest : public testing_signed::SignedFederationFixture {
                        });
   }
 
+  // PUT /send of hs1.test with alice's friend request to bob.
+  absl::StatusOr<nlohmann::json> SendRequestEdu(const std::string& txn_id) {
+    const nlohmann::json edu = {
+        {"edu_type", messaging::kContactEduType},
+        {"content", {{"action", "request"}, {"sender", kAlice}, {"target", "@bob:localhost"}}}};
+    const nlohmann::json body = {{"origin", "hs1.test"},
+                                 {"origin_server_ts", absl::ToUnixMillis(absl::Now())},
+                                 {"pdus", nlohmann::json::array()},
+                                 {"edus", nlohmann::json::array({edu})}};
+    ASSIGN_OR_RETURN(InboundRequest request, Signed("/_matrix/federation/v1/send/" + txn_id, body));
+    return rooms_->SendTransaction(request, RoomRoute{.txn_id = txn_id});
+  }
+
   // friendship.created of `requester` towards `addressee`, alice being the
   // remote party, through the consumer's effect in one transaction.
   absl::Status Created(const std::string& requester, const std::string& addressee) {
@@ -67,6 +80,39 @@ class ContactFederationTest : public testing_signed::SignedFederationFixture {
   absl::Status contact_service_ = absl::OkStatus();  // what ApplyRemoteContact answers
   std::vector<messaging::ContactClaim> claims_;
 };
+
+TEST_F(ContactFederationTest, WhileTheContactServiceIsDownTheTransactionAnswers503AndIsNotKept) {
+  contact_service_ = absl::UnavailableError("contact service unreachable");
+  absl::StatusOr<nlohmann::json> answer = SendRequestEdu("c1");
+  ASSERT_TRUE(absl::IsUnavailable(answer.status())) << answer.status();
+  EXPECT_EQ(HttpStatusFor(answer.status().code()), 503);
+  EXPECT_EQ(claims_.size(), 1u);
+  auto kept = fed_store_->TransactionAnswer("hs1.test", "c1");
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_FALSE(kept->has_value()) << "a kept answer would stop the origin's retry: " << **kept;
+
+  // The origin's retry, once the service is back, is applied and kept.
+  contact_service_ = absl::OkStatus();
+  answer = SendRequestEdu("c1");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  ASSERT_EQ(claims_.size(), 2u);
+  EXPECT_EQ(claims_[1].local_matrix_id, "@bob:localhost");
+  EXPECT_EQ(claims_[1].remote_matrix_id, kAlice);
+  EXPECT_EQ(claims_[1].action, "request");
+  kept = fed_store_->TransactionAnswer("hs1.test", "c1");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  ASSERT_TRUE(SendRequestEdu("c1").ok());
+  EXPECT_EQ(claims_.size(), 2u) << "a kept transaction is not applied again";
+}
+
+TEST_F(ContactFederationTest, AClaimTheContactServiceRefusesIsIgnoredWith200) {
+  contact_service_ = absl::InvalidArgumentError("no");
+  absl::StatusOr<nlohmann::json> answer = SendRequestEdu("c2");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(claims_.size(), 1u);
+  auto kept = fed_store_->TransactionAnswer("hs1.test", "c2");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+}
 
 TEST_F(ContactFederationTest, ALocalUsersRequestQueuesTheEduForTheRemoteServerOnly) {
   const std::string alice = RemoteUserUuid(kAlice);
