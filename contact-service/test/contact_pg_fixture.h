@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "common/bus/consumer.h"
 #include "common/pg/migrations.h"
 #include "common/testing/testing.h"
@@ -46,6 +48,21 @@ class ContactStoreTest : public ::testing::Test {
         [this](const bus::Event& ev, pg::Tx& tx) { return manager_->OnUserCreated(ev, tx); });
   }
 
+  // Delivers user.deactivated of `user` (erased) once through the idempotent
+  // consumer: false when it was a redelivery.
+  absl::StatusOr<bool> Deactivate(const std::string& user) {
+    events::v1::UserDeactivated data;
+    data.set_user_id(user);
+    data.set_erase(true);
+    if (!deactivations_.contains(user)) {
+      deactivations_.emplace(
+          user, *bus::MakeEvent("user.deactivated", "auth", data, clock_, SecureRng::Instance()));
+    }
+    return bus::ApplyEventOnce(
+        *pool_, "contact_user_deactivated", deactivations_.at(user),
+        [this](const bus::Event& ev, pg::Tx& tx) { return manager_->OnUserDeactivated(ev, tx); });
+  }
+
   std::string NewUser(const std::string& name) {
     std::string id = NewUuid(SecureRng::Instance());
     EXPECT_TRUE(*Deliver(UserCreated(id, name)));
@@ -67,6 +84,7 @@ class ContactStoreTest : public ::testing::Test {
   std::unique_ptr<PgContactStore> store_;
   std::unique_ptr<ContactManager> manager_;
   std::string a_, b_, c_;
+  std::map<std::string, bus::Event> deactivations_;  // one event per user: redeliveries
 };
 
 }  // namespace messenger::contact

@@ -136,19 +136,8 @@ TEST_F(ContactStoreTest, DeactivationRemovesEveryRelationOnceWithOneEventPerFrie
   ASSERT_TRUE(manager_->Act(a_, d, Action::kBlock).ok());
   ASSERT_TRUE(manager_->Act(b_, c_, Action::kSendRequest).ok());  // not a's: stays
   const size_t before = Events().size();
-  events::v1::UserDeactivated data;
-  data.set_user_id(a_);
-  data.set_erase(true);
-  bus::Event deactivated =
-      *bus::MakeEvent("user.deactivated", "auth", data, clock_, SecureRng::Instance());
-  auto deliver = [&] {
-    return bus::ApplyEventOnce(*pool_, "contact_user_deactivated", deactivated,
-                               [this](const bus::Event& ev, pg::Tx& tx) {
-                                 return manager_->OnUserDeactivated(ev, tx);
-                               });
-  };
-  ASSERT_TRUE(*deliver());
-  EXPECT_FALSE(*deliver()) << "a redelivery does nothing";
+  ASSERT_TRUE(*Deactivate(a_));
+  EXPECT_FALSE(*Deactivate(a_)) << "a redelivery does nothing";
   auto events = Events();
   ASSERT_EQ(events.size(), before + 1) << "friendship.removed for the friendship only";
   EXPECT_EQ(events.back().first, "friendship.removed");

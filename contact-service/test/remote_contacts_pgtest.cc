@@ -2,6 +2,8 @@
 // what another server says its users did, and the events' new fields.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "common/matrix_user_uuid.h"
 #include "contact-service/test/contact_pg_fixture.h"
 
@@ -99,6 +101,35 @@ TEST_F(RemoteContactsTest, DeclineIsPublishedAndABlockDropsRequests) {
   ASSERT_TRUE(manager_->ApplyRemote(alice_, kBob, RemoteAction::kRequest).ok());
   EXPECT_TRUE(manager_->ListRequests(a_)->incoming.empty());
   EXPECT_EQ(Events().size(), 2u);
+}
+
+TEST_F(RemoteContactsTest, DeactivationTellsTheRemoteFriendsServer) {
+  constexpr char kCarol[] = "@carol:hs3.test";
+  const std::string carol = RemoteUserUuid(kCarol);
+  ASSERT_TRUE(manager_->ApplyRemote(alice_, kBob, RemoteAction::kRequest).ok());
+  ASSERT_TRUE(manager_->Act(a_, bob_, Action::kAccept).ok());  // remote friend
+  ASSERT_TRUE(manager_->Act(a_, b_, Action::kSendRequest).ok());
+  ASSERT_TRUE(manager_->Act(b_, a_, Action::kAccept).ok());  // local friend
+  ASSERT_TRUE(manager_->Act(a_, *manager_->ResolveTarget(kCarol), Action::kSendRequest).ok());
+  ASSERT_TRUE(manager_->Act(c_, a_, Action::kSendRequest).ok());  // local, pending: no event
+  const size_t before = Events().size();
+  ASSERT_TRUE(*Deactivate(a_));
+
+  auto events = Events();
+  ASSERT_EQ(events.size(), before + 3);
+  std::map<std::string, nlohmann::json> removed;  // by the other user
+  for (size_t i = before; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].first, "friendship.removed");
+    const nlohmann::json& data = events[i].second["data"];
+    EXPECT_EQ(data["removed_by"], a_);
+    const std::string user_a = data["user_a"].get<std::string>();
+    removed[user_a == a_ ? data["user_b"].get<std::string>() : user_a] = data;
+  }
+  ASSERT_EQ(removed.size(), 3u);
+  EXPECT_EQ(removed[bob_]["remote_matrix_id"], kBob);
+  EXPECT_EQ(removed[b_]["remote_matrix_id"], "");
+  // A pending request across servers ends like a withdrawn one.
+  EXPECT_EQ(removed[carol]["remote_matrix_id"], kCarol);
 }
 
 TEST_F(RemoteContactsTest, BadRemoteClaimsAreRefused) {

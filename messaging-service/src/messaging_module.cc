@@ -311,7 +311,7 @@ absl::Status MessagingModule::AddE2ee(const std::string& server_name, const E2ee
 void MessagingModule::AddContactFederation(const std::string& server_name) {
   federation::OutgoingSender* sender = outgoing_sender_.get();
   contact_federation_ = std::make_unique<ContactFederation>(
-      *federation_room_store_, server_name,
+      *federation_room_store_, *store_, *outgoing_store_, server_name,
       [client = remote_contacts_.get()](const ContactClaim& claim) { return client->Apply(claim); },
       [sender](const std::vector<std::string>& destinations) { sender->Wake(destinations); });
   federation_rooms_->SetEduSink(kContactEduType, [contacts = contact_federation_.get()](

@@ -146,9 +146,11 @@ absl::Status ContactManager::OnUserDeactivated(const bus::Event& event, pg::Tx& 
   const absl::Time now = clock_.Now();
   Transition removal;
   removal.emit = Emit::kRemoved;
-  return store_.RemoveUser(tx, user, [&](const std::string& friend_id) -> absl::StatusOr<bus::Event> {
-    ASSIGN_OR_RETURN(std::optional<bus::Event> removed,
-                     FriendshipEvent(removal, {user, friend_id, "", ""}, now, clock_, rng_));
+  // Like an unfriend by the user: a remote party's server hears of it.
+  return store_.RemoveUser(tx, user, [&](const Contact& other) -> absl::StatusOr<bus::Event> {
+    ASSIGN_OR_RETURN(
+        std::optional<bus::Event> removed,
+        FriendshipEvent(removal, {user, other.user_id, other.matrix_id, ""}, now, clock_, rng_));
     if (!removed) return absl::InternalError("a removal without its event");
     return *std::move(removed);
   });

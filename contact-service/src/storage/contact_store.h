@@ -62,11 +62,12 @@ class ContactStore {
   virtual absl::Status AddUser(pg::Tx& tx, const std::string& user_id, const std::string& username,
                                absl::Time created_at) = 0;
   // Consumer effect of user.deactivated: the user's relations (friendships
-  // and pending requests), blocks and row go; `removed(friend)` is the event
-  // of each friendship that ended, enqueued in `tx`.
+  // and pending requests), blocks and row go; `removed(other)` is the event,
+  // enqueued in `tx`, of each friendship that ended and of each pending
+  // request with a user of another server (who hears of it only so).
   virtual absl::Status RemoveUser(
       pg::Tx& tx, const std::string& user_id,
-      const std::function<absl::StatusOr<bus::Event>(const std::string& friend_id)>& removed) = 0;
+      const std::function<absl::StatusOr<bus::Event>(const Contact& other)>& removed) = 0;
 };
 
 }  // namespace messenger::contact

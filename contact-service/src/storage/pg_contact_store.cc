@@ -132,10 +132,11 @@ absl::Status PgContactStore::AddUser(pg::Tx& tx, const std::string& user_id,
 
 absl::Status PgContactStore::RemoveUser(
     pg::Tx& tx, const std::string& user_id,
-    const std::function<absl::StatusOr<bus::Event>(const std::string& friend_id)>& removed) {
-  ASSIGN_OR_RETURN(pg::Result friends, tx.Exec(queries::kRemoveUserRelations, {user_id}));
-  for (int i = 0; i < friends.rows(); ++i) {
-    ASSIGN_OR_RETURN(bus::Event event, removed(friends.GetString(i, 0)));
+    const std::function<absl::StatusOr<bus::Event>(const Contact& other)>& removed) {
+  ASSIGN_OR_RETURN(pg::Result ended, tx.Exec(queries::kRemoveUserRelations, {user_id}));
+  for (int i = 0; i < ended.rows(); ++i) {
+    ASSIGN_OR_RETURN(bus::Event event, removed({ended.GetString(i, 0), absl::InfinitePast(),
+                                                ended.IsNull(i, 1) ? "" : ended.GetString(i, 1)}));
     RETURN_IF_ERROR(outbox_.Enqueue(tx, event));
   }
   RETURN_IF_ERROR(tx.Exec(queries::kRemoveUserBlocks, {user_id}).status());

@@ -26,8 +26,7 @@ class PgContactStore final : public ContactStore {
                        absl::Time created_at) override;
   absl::Status RemoveUser(
       pg::Tx& tx, const std::string& user_id,
-      const std::function<absl::StatusOr<bus::Event>(const std::string& friend_id)>& removed)
-      override;
+      const std::function<absl::StatusOr<bus::Event>(const Contact& other)>& removed) override;
 
  private:
   pg::Pool& pool_;

@@ -85,12 +85,14 @@ inline constexpr pg::Query kFriendPairs{
     "SELECT p.i FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS p(low, high, i) "
     "JOIN relations r ON r.user_low = p.low AND r.user_high = p.high AND r.state = 'friends'"};
 
-// Every relation of a user; the other users of the friendships among them.
+// Every relation of a user; the other user (and their Matrix id, NULL when
+// local) of each friendship and of each pending request across servers.
 inline constexpr pg::Query kRemoveUserRelations{
     "contact_remove_user_relations",
     "WITH gone AS (DELETE FROM relations WHERE user_low = $1 OR user_high = $1 "
-    "RETURNING user_low, user_high, state) SELECT CASE WHEN user_low = $1 THEN user_high "
-    "ELSE user_low END FROM gone WHERE state = 'friends' ORDER BY 1"};
+    "RETURNING CASE WHEN user_low = $1 THEN user_high ELSE user_low END AS other, state) "
+    "SELECT g.other, u.matrix_id FROM gone g LEFT JOIN users u ON u.user_id = g.other "
+    "WHERE g.state = 'friends' OR u.matrix_id IS NOT NULL ORDER BY 1"};
 
 inline constexpr pg::Query kRemoveUserBlocks{
     "contact_remove_user_blocks", "DELETE FROM blocks WHERE blocker = $1 OR blocked = $1"};

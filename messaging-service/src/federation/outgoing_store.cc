@@ -51,6 +51,10 @@ constexpr pg::Query kTrim{
     "  WHERE destination = $1 AND txn_id IS NULL ORDER BY id "
     "  LIMIT greatest(0, (SELECT count(*) FROM federation_outgoing WHERE destination = $1) - $2))",
     true};
+// An EDU row (V047, V059): no event, no room.
+constexpr pg::Query kQueueEdu{
+    "fed_out_queue_edu",
+    "INSERT INTO federation_outgoing (destination, room_id, edu) VALUES ($1, '', $2)"};
 
 }  // namespace
 
@@ -102,6 +106,11 @@ absl::Status PgOutgoingStore::Failed(const std::string& destination, absl::Durat
 absl::StatusOr<int64_t> PgOutgoingStore::Trim(const std::string& destination, int64_t limit) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kTrim, {destination, limit}));
   return r.affected();
+}
+
+absl::Status PgOutgoingStore::QueueEdu(pg::Tx& tx, const std::string& destination,
+                                       const std::string& edu_json) {
+  return tx.Exec(kQueueEdu, {destination, edu_json}).status();
 }
 
 }  // namespace messenger::federation

@@ -1,8 +1,9 @@
 // The persisted outgoing federation queue (federation_outgoing, written by
-// RoomWriter with each event, and by the E2EE relay with to-device and
-// device-list EDUs) and the per-destination sending state
-// (federation_destinations: backoff and the lease that keeps two replicas
-// from sending to one destination at once).
+// RoomWriter with each event, by QueueEdu with to-device and contact EDUs,
+// and by the E2EE store's fan-out queries with device-list and signing-key
+// updates) and the per-destination sending state (federation_destinations:
+// backoff and the lease that keeps two replicas from sending to one
+// destination at once).
 #pragma once
 
 #include <cstdint>
@@ -49,6 +50,9 @@ class OutgoingStore {
   virtual absl::Status Failed(const std::string& destination, absl::Duration delay) = 0;
   // Drops the oldest rows not in flight beyond `limit`; returns how many.
   virtual absl::StatusOr<int64_t> Trim(const std::string& destination, int64_t limit) = 0;
+  // Queues a persisted EDU (JSON text) for `destination`, committed with `tx`.
+  virtual absl::Status QueueEdu(pg::Tx& tx, const std::string& destination,
+                                const std::string& edu_json) = 0;
 };
 
 class PgOutgoingStore final : public OutgoingStore {
@@ -61,6 +65,8 @@ class PgOutgoingStore final : public OutgoingStore {
   absl::Status Delivered(const std::string& destination, const std::string& txn_id) override;
   absl::Status Failed(const std::string& destination, absl::Duration delay) override;
   absl::StatusOr<int64_t> Trim(const std::string& destination, int64_t limit) override;
+  absl::Status QueueEdu(pg::Tx& tx, const std::string& destination,
+                        const std::string& edu_json) override;
 
  private:
   pg::Pool& pool_;

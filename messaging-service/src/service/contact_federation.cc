@@ -5,14 +5,10 @@
 #include "common/status.h"
 #include "common/text.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
-#include "messaging-service/src/storage/e2ee_queries.h"
 #include "messenger/events/v1/events.pb.h"
 
 namespace messenger::messaging {
 namespace {
-
-constexpr pg::Query kLocalUsername{"contact_fed_local_username",
-                                   "SELECT username FROM users WHERE user_id = $1 AND NOT remote"};
 
 absl::StatusOr<FriendshipChange> ChangeOf(const bus::Event& event) {
   FriendshipChange change{event.type, "", "", "", ""};
@@ -51,15 +47,15 @@ absl::Status ContactFederation::OnFriendshipEvent(const bus::Event& event, pg::T
   RETURN_IF_ERROR(rooms_.AddRemoteUser(tx, remote_uuid, change.remote_matrix_id));
   std::optional<ContactForward> forward = ForwardOf(change, remote_uuid);
   if (!forward) return absl::OkStatus();
-  ASSIGN_OR_RETURN(pg::Result user, tx.Exec(kLocalUsername, {forward->local_user_id}));
-  if (user.rows() == 0) {
+  ASSIGN_OR_RETURN(std::optional<std::string> username,
+                   store_.Within(tx)->LocalUsername(forward->local_user_id));
+  if (!username) {
     log::Warn("friendship event of an unknown local user", {{"event_id", event.id}});
     return absl::OkStatus();
   }
-  const std::string sender = "@" + user.GetString(0, 0) + ":" + server_name_;
+  const std::string sender = "@" + *username + ":" + server_name_;
   RETURN_IF_ERROR(
-      tx.Exec(e2ee_queries::kQueueEdu, {forward->destination, ContactEdu(*forward, sender).dump()})
-          .status());
+      outgoing_.QueueEdu(tx, forward->destination, ContactEdu(*forward, sender).dump()));
   if (wake_)
     tx.AfterCommit([wake = wake_, destination = forward->destination] { wake({destination}); });
   return absl::OkStatus();

@@ -13,6 +13,8 @@
 #include "common/pg/pg.h"
 #include "messaging-service/src/domain/contact_edu.h"
 #include "messaging-service/src/federation/federation_room_store.h"
+#include "messaging-service/src/federation/outgoing_store.h"
+#include "messaging-service/src/storage/messaging_store.h"
 #include "nlohmann/json.hpp"
 
 namespace messenger::messaging {
@@ -23,9 +25,12 @@ class ContactFederation {
   // sender, after commit, for the destinations queued.
   using Apply = std::function<absl::Status(const ContactClaim&)>;
   using Wake = std::function<void(const std::vector<std::string>&)>;
-  ContactFederation(federation::FederationRoomStore& rooms, std::string server_name, Apply apply,
+  ContactFederation(federation::FederationRoomStore& rooms, MessagingStore& store,
+                    federation::OutgoingStore& outgoing, std::string server_name, Apply apply,
                     Wake wake)
       : rooms_(rooms),
+        store_(store),
+        outgoing_(outgoing),
         server_name_(std::move(server_name)),
         apply_(std::move(apply)),
         wake_(std::move(wake)) {}
@@ -40,6 +45,8 @@ class ContactFederation {
 
  private:
   federation::FederationRoomStore& rooms_;
+  MessagingStore& store_;
+  federation::OutgoingStore& outgoing_;
   std::string server_name_;
   Apply apply_;
   Wake wake_;

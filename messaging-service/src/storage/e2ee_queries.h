@@ -103,10 +103,6 @@ inline constexpr pg::Query kInboxSize{
 inline constexpr pg::Query kInsertToDevice{
     "e2ee_insert_to_device",
     "INSERT INTO e2ee_to_device (user_id, device_id, pos, event) VALUES ($1, $2, $3, $4)"};
-// The outgoing federation queue (V047, V059): an EDU row.
-inline constexpr pg::Query kQueueEdu{
-    "e2ee_queue_edu",
-    "INSERT INTO federation_outgoing (destination, room_id, edu) VALUES ($1, '', $2)"};
 // m.device_list_update of $1's device $2 for every server of a user joined
 // in a room with $1 (remote usernames are "@local:server").
 inline constexpr pg::Query kQueueDeviceListUpdate{

@@ -191,7 +191,7 @@ absl::StatusOr<bool> PgE2eeStore::SendToDevice(const DeviceRef& sender, const st
       if (readers.empty() || readers.back() != d.user_id) readers.push_back(d.user_id);
     }
     for (const OutgoingEdu& e : edus) {
-      RETURN_IF_ERROR(tx.Exec(q::kQueueEdu, {e.destination, e.edu}).status());
+      RETURN_IF_ERROR(outgoing_.QueueEdu(tx, e.destination, e.edu));
     }
     if (wake_ && !readers.empty()) wake_(tx, std::move(readers));
     return absl::OkStatus();

@@ -1,6 +1,7 @@
 // E2eeStore on PostgreSQL (tables of V043__e2ee_relay.sql).
 #pragma once
 
+#include "messaging-service/src/federation/outgoing_store.h"
 #include "messaging-service/src/storage/e2ee_store.h"
 
 namespace messenger::messaging {
@@ -51,6 +52,7 @@ class PgE2eeStore final : public E2eeStore {
                                     const std::string& device_id, bool deleted);
 
   pg::Pool& pool_;
+  federation::PgOutgoingStore outgoing_{pool_};  // the EDUs for other servers
   Wake wake_;
   std::string server_name_;
 };

@@ -228,6 +228,12 @@ class PgMessagingTx final : public MessagingTx {
     return tx_.Exec(queries::kAddUser, {user_id, username}).status();
   }
 
+  absl::StatusOr<std::optional<std::string>> LocalUsername(const std::string& user_id) override {
+    ASSIGN_OR_RETURN(pg::Result r, tx_.Exec(queries::kLocalUsername, {user_id}));
+    if (r.rows() == 0) return std::nullopt;
+    return r.GetString(0, 0);
+  }
+
   absl::Status Enqueue(const bus::Event& event) override { return outbox_.Enqueue(tx_, event); }
 
   absl::Status InsertRelation(const RelationRow& row) override {

@@ -160,6 +160,9 @@ inline constexpr pg::Query kAddUser{
     "msg_add_user",
     "INSERT INTO users (user_id, username) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING"};
 
+inline constexpr pg::Query kLocalUsername{
+    "msg_local_username", "SELECT username FROM users WHERE user_id = $1 AND NOT remote"};
+
 inline constexpr pg::Query kUsernames{
     "msg_usernames", "SELECT user_id, username FROM users WHERE user_id = ANY($1::uuid[])"};
 
