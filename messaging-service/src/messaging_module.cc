@@ -336,11 +336,15 @@ void MessagingModule::AddE2eeFederation() {
         (void)e2ee->ReceiveToDevice(origin, content.dump());
         return absl::OkStatus();
       });
-  federation_rooms_->SetEduSink(
-      "m.device_list_update", [e2ee](const std::string& origin, const nlohmann::json& content) {
-        (void)e2ee->ReceiveDeviceListUpdate(origin, content.dump());
-        return absl::OkStatus();
-      });
+  // A user's cross-signing keys changed: like a device change, local users
+  // sharing a room see it in device_lists.changed and query the keys again.
+  for (const char* type : {"m.device_list_update", "m.signing_key_update"}) {
+    federation_rooms_->SetEduSink(
+        type, [e2ee](const std::string& origin, const nlohmann::json& content) {
+          (void)e2ee->ReceiveDeviceListUpdate(origin, content.dump());
+          return absl::OkStatus();
+        });
+  }
 }
 
 }  // namespace messenger::messaging

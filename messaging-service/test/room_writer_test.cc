@@ -228,6 +228,9 @@ class FakeStore final : public MessagingStore {
     absl::Status Enqueue(const bus::Event&) override { return Unused(); }
     absl::Status InsertRelation(const RelationRow&) override { return Unused(); }
     absl::Status InsertRemoteRelation(const RelationRow&) override { return Unused(); }
+    absl::StatusOr<std::optional<std::string>> LocalUsername(const std::string&) override {
+      return Unused();
+    }
     absl::StatusOr<std::optional<RelatedTarget>> RelatedTargetOf(const std::string&) override {
       return Unused();
     }

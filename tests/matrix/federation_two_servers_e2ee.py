@@ -5,12 +5,15 @@ device_lists.changed on hs1 (an m.device_list_update EDU); alice's keys/query
 and keys/claim on hs1 ask hs2 (bob's signed device keys, his one-time key
 once, then his fallback key; an unreachable server goes in failures); her
 sendToDevice to bob's device (sent twice under one txnId) arrives in bob's
-/v3/sync to_device on hs2 exactly once (an m.direct_to_device EDU).
+/v3/sync to_device on hs2 exactly once (an m.direct_to_device EDU); bob's
+cross-signing keys uploaded on hs2 put him in alice's device_lists.changed
+again (an m.signing_key_update EDU) and her keys/query answers them.
 """
 import time
 
 from signedjson.sign import verify_signed_json
 
+from cross_signing_checks import SIGNING, key_set
 from federation_e2ee_checks import ALGORITHM, upload_keys
 from matrix_http import C, ok, until
 
@@ -87,3 +90,24 @@ def e2ee(hs1, hs2, alice, bob):
     ok(len(seen) == 1, f"exactly once: {seen}")
     ok(seen[0]["sender"] == alice["user_id"] and seen[0]["content"] == {"secret": "for bob", "n": 1},
        f"the message as sent: {seen[0]}")
+    cross_signing(hs1, hs2, alice, bob, state)
+
+
+def cross_signing(hs1, hs2, alice, bob, state):
+    """bob's cross-signing keys uploaded on hs2 reach alice on hs1: an
+    m.signing_key_update puts bob in her device_lists.changed, and her
+    keys/query (asked of hs2) answers his master and self-signing keys."""
+    state["since"] = _sync(hs1, alice, state["since"], 0)["next_batch"]
+    master, _, body = key_set(bob["user_id"])
+    hs2.call(SIGNING, "POST", C + "/keys/device_signing/upload", body, token=bob["token"])
+
+    def changed():
+        got = _sync(hs1, alice, state["since"])
+        state["since"] = got["next_batch"]
+        return bob["user_id"] in got.get("device_lists", {}).get("changed", [])
+    until("bob's cross-signing keys in alice's device_lists.changed on hs1", changed, 30)
+    got = hs1.call(QUERY, "POST", C + "/keys/query", {"device_keys": {bob["user_id"]: []}},
+                   token=alice["token"]).body
+    ok(got.get("master_keys", {}).get(bob["user_id"], {}).get("keys")
+       == {f"ed25519:{master.pub}": master.pub}, f"bob's master key through hs1: {got}")
+    ok(bob["user_id"] in got.get("self_signing_keys", {}), f"bob's self-signing key: {got}")

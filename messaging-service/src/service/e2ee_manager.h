@@ -46,8 +46,9 @@ class E2eeManager {
   // messages to local devices go to their inboxes once per message_id. The
   // sender must be of `origin`. Errors are the EDU's only (it is a hint).
   absl::Status ReceiveToDevice(const std::string& origin, const std::string& content);
-  // An incoming m.device_list_update EDU: its user (of `origin`) shows in
-  // the device_lists.changed of local users sharing a room with it.
+  // An incoming m.device_list_update or m.signing_key_update EDU: its user
+  // (of `origin`) shows in the device_lists.changed of local users sharing
+  // a room with it (their clients then query the keys again).
   absl::Status ReceiveDeviceListUpdate(const std::string& origin, const std::string& content);
 
   // Each answers the JSON body of its Matrix route.

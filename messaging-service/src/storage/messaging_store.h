@@ -216,10 +216,8 @@ class MessagingTx {
   virtual absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) = 0;
   virtual absl::Status AddUser(const std::string& user_id, const std::string& username) = 0;
   // The username of a local user (nullopt for a remote or unknown one).
-  // (Not pure: test fakes need not answer it.)
-  virtual absl::StatusOr<std::optional<std::string>> LocalUsername(const std::string& /*user_id*/) {
-    return absl::UnimplementedError("LocalUsername");
-  }
+  virtual absl::StatusOr<std::optional<std::string>> LocalUsername(
+      const std::string& user_id) = 0;
   virtual absl::Status Enqueue(const bus::Event& event) = 0;
 
   // Relations and redactions (V031). ALREADY_EXISTS: the user already
