@@ -14,15 +14,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
-mkdir -p "$TMP/old/messaging-service/src/storage"
-git -C "$ROOT" show "$OLD_REV:messaging-service/src/storage/queries.h" \
-  >"$TMP/old/messaging-service/src/storage/queries.h"
-for v in old new; do
-  inc="$ROOT"; [ $v = old ] && inc="$TMP/old -I$ROOT"
-  # shellcheck disable=SC2086
-  g++ -std=c++20 -I$inc "$HERE/print_queries.cc" -o "$TMP/print_$v"
-  "$TMP/print_$v" >"$TMP/$v.txt"
-done
+"$ROOT/bench/print_queries.sh" "$HERE/print_queries.cc" "$OLD_REV" "$TMP"
 
 psql "$ADMIN" -X -q -v ON_ERROR_STOP=1 <<'SQL'
 SET client_min_messages = warning;
