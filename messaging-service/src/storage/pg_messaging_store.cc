@@ -586,8 +586,9 @@ metrics::Counter& MessageNotesStatements() {
 // and the horizon over pg_stat_activity) and 0.1-0.3 ms to run; PostgreSQL
 // keeps making them when its estimates rate the generic plan costlier (the
 // federation bench: 1.98 ms planning per call). The generic plan is made
-// once per connection. The setting holds for this statement only: other
-// statements keep their choice.
+// once per connection; the feed reads room by room so that it is a good
+// one (MESSENGER_SYNC_FEED). The setting holds for this statement only:
+// other statements keep their choice.
 absl::StatusOr<pg::Result> ExecOnGenericPlan(pg::Pool& pool, const pg::Query& query,
                                              const std::vector<pg::Param>& params) {
   absl::StatusOr<pg::Result> out = absl::UnknownError("not run");

@@ -214,11 +214,11 @@ inline constexpr pg::Query kConversations{
 // BELOW, in key order, at most LIMIT. One text for the single and the
 // batched read, so both answer alike. Messages and read markers are read
 // room by room, each room its first LIMIT rows (events_by_room_xid,
-// receipts_by_room_xid: V057): the statement runs on its generic plan
-// (pg_messaging_store.cc), which does not know the key, and read by key
-// over all rooms, filtered by room, the generic plan read every room's rows
-// after the key (100k messages in 500 groups: 3.3 ms for one caught-up
-// user, 0.3 ms room by room; bench/sync_plan).
+// receipts_by_room_xid: V057). The statement runs on its generic plan
+// (pg_messaging_store.cc), which does not know how far back the key is:
+// read by key over all rooms and filtered by room, that plan read every
+// room's rows after the key (100k messages in 500 groups: 3.3 ms for one
+// caught-up user, 0.3 ms room by room; bench/sync_plan).
 #define MESSENGER_SYNC_FEED(USER, KEY, LIMIT, BELOW)                                       \
   "(SELECT e.xid, e.stream_pos, 'message' AS kind, e.room_id, e.event_id, e.seq, "        \
   "  e.sender::text AS who, e.pdu, e.origin_server_ts "                                    \
