@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/metrics.h"
 #include "common/pg/pg_metrics.h"
 #include "messaging-service/src/domain/matrix/pdu_builder.h"
@@ -128,6 +129,61 @@ class RemoteImportPgTest : public testing_users::MessagingPgFixture<> {
     return out;
   }
 
+  static RoomWriter::RemoteWrite WriteOf(const matrix::Event& e) {
+    RoomWriter::RemoteWrite w{e, federation::RemoteUserUuid(e.sender()), std::nullopt};
+    if (e.type() == matrix::kMemberType) w.member_id = federation::RemoteUserUuid(*e.state_key());
+    return w;
+  }
+
+  // Imports a room of remote.test with `messages` messages of alice as its
+  // history (after the state, before bob's join); the statements it took.
+  double ImportWithMessages(const std::string& room_id, int messages) {
+    const std::vector<matrix::Event> state_events = RemoteState(room_id, 0);
+    std::vector<RoomWriter::RemoteWrite> state, history;
+    matrix::StateMap map;
+    for (const matrix::Event& e : state_events) {
+      state.push_back(WriteOf(e));
+      EXPECT_TRUE(map.Put(e).ok());
+    }
+    std::string last = state_events.back().event_id();
+    int64_t depth = static_cast<int64_t>(state_events.size());
+    auto next = [&](const std::string& sender, const std::string& origin, const std::string& type,
+                    std::optional<std::string> key, nlohmann::json content) {
+      ++depth;
+      matrix::PduFields f{.room_id = room_id,
+                          .sender = sender,
+                          .type = type,
+                          .state_key = std::move(key),
+                          .content = std::move(content),
+                          .prev_events = {last},
+                          .depth = depth,
+                          .origin_server_ts = depth};
+      absl::StatusOr<matrix::Event> e = matrix::BuildPdu(f, origin, key_);
+      EXPECT_TRUE(e.ok()) << e.status();
+      last = e->event_id();
+      return *std::move(e);
+    };
+    for (int i = 0; i < messages; ++i) {
+      history.push_back(WriteOf(next(std::string("@alice:") + kRemote, kRemote,
+                                     matrix::kMessageType, std::nullopt,
+                                     {{"msgtype", "m.text"}, {"body", absl::StrCat("m", i)}})));
+    }
+    const matrix::Event join = next("@bob:localhost", "localhost", matrix::kMemberType,
+                                    "@bob:localhost", {{"membership", "join"}});
+    EXPECT_TRUE(map.Put(join).ok());
+    RoomRow row{.room_id = room_id, .kind = "group",
+                .creator = federation::RemoteUserUuid(state_events.front().sender())};
+    row.created_at = absl::Now();
+    metrics::Counter& statements = metrics::Registry::Default().GetCounter(
+        pg::kStatementsMetric, "PostgreSQL statements sent");
+    const double before = statements.value();
+    absl::StatusOr<RoomRow> written = manager_->writer().ImportRemoteRoom(
+        row, history, state, {join, bob_, bob_},
+        matrix::Room::Restore(room_id, map, {join.event_id()}, join.depth()), {bob_}, nullptr);
+    EXPECT_TRUE(written.ok()) << written.status();
+    return statements.value() - before;
+  }
+
   // The room's state as imported, (type, state_key, event id).
   using Entries = std::set<std::tuple<std::string, std::string, std::string>>;
 
@@ -203,17 +259,12 @@ TEST_F(RemoteImportPgTest, HistoryIsWrittenBeforeTheJoinAndCountsLikeReceivedMes
   const matrix::Event one = add(matrix::kMessageType, std::nullopt, {{"body", "one"}});
   const matrix::Event name = add(matrix::kNameType, "", {{"name", "now"}});
   const matrix::Event two = add(matrix::kMessageType, std::nullopt, {{"body", "two"}});
-  const auto write_of = [&](const matrix::Event& e) {
-    RoomWriter::RemoteWrite w{e, federation::RemoteUserUuid(e.sender()), std::nullopt};
-    if (e.type() == matrix::kMemberType) w.member_id = federation::RemoteUserUuid(*e.state_key());
-    return w;
-  };
   // The state: create and alice's join older than the history window; the
   // history: the old name, one, the current name, two.
-  const std::vector<RoomWriter::RemoteWrite> state = {write_of(create), write_of(alice_join),
-                                                      write_of(name)};
-  const std::vector<RoomWriter::RemoteWrite> history = {write_of(old_name), write_of(one),
-                                                        write_of(name), write_of(two)};
+  const std::vector<RoomWriter::RemoteWrite> state = {WriteOf(create), WriteOf(alice_join),
+                                                      WriteOf(name)};
+  const std::vector<RoomWriter::RemoteWrite> history = {WriteOf(old_name), WriteOf(one),
+                                                        WriteOf(name), WriteOf(two)};
   matrix::StateMap map;
   for (const matrix::Event& e : {create, alice_join, name}) ASSERT_TRUE(map.Put(e).ok());
   matrix::PduFields f{.room_id = room_id,
@@ -260,6 +311,24 @@ TEST_F(RemoteImportPgTest, HistoryIsWrittenBeforeTheJoinAndCountsLikeReceivedMes
   ASSERT_EQ(received->rows(), 2);
   EXPECT_EQ(received->GetString(0, 0), one.event_id());
   EXPECT_EQ(received->GetString(1, 0), two.event_id());
+}
+
+// The history's messages cost no statement each: 60 messages of history take
+// the statements of 2 (the events in one INSERT, their message.received rows
+// in one more), and each is published once.
+TEST_F(RemoteImportPgTest, HistoryMessagesCostNoStatementEach) {
+  const double two = ImportWithMessages("!two:remote.test", 2);
+  const double sixty = ImportWithMessages("!sixty:remote.test", 60);
+  RecordProperty("statements_history_2", std::to_string(two));
+  RecordProperty("statements_history_60", std::to_string(sixty));
+  EXPECT_LE(sixty, two) << "2 messages: " << two << ", 60: " << sixty;
+  absl::StatusOr<pg::Result> received = pool_->Exec(
+      {"t_import_received_count",
+       "SELECT count(*), count(DISTINCT payload::jsonb -> 'data' ->> 'message_id') FROM outbox "
+       "WHERE subject = 'message.received'"});
+  ASSERT_TRUE(received.ok()) << received.status();
+  EXPECT_EQ(received->GetInt64(0, 0), 62);
+  EXPECT_EQ(received->GetInt64(0, 1), 62);
 }
 
 }  // namespace

@@ -269,11 +269,11 @@ class RoomWriter {
   // in its write's transaction, `state` being the room's.
   absl::Status RecordRemoteRelation(MessagingTx& tx, const matrix::Event& event,
                                     const StoredEvent& stored, const matrix::StateMap& state);
-  // The message.received row of a message of another server's user, for the
-  // room's joined members but its sender.
-  absl::Status EnqueueReceived(MessagingTx& tx, const StoredEvent& stored,
-                               const std::string& sender_matrix_id,
-                               const std::vector<std::string>& joined);
+  // The message.received event of a message of another server's user, for
+  // the room's joined members but its sender.
+  absl::StatusOr<bus::Event> ReceivedEvent(const StoredEvent& stored,
+                                           const std::string& sender_matrix_id,
+                                           const std::vector<std::string>& joined);
   // In WriteRemoteEvent's transaction: the state groups, current state and
   // memberships of a forked event; sets the event's state group in `stored`.
   absl::Status WriteForkState(MessagingTx& tx, RoomRow& row, RoomHandle& handle,

@@ -71,7 +71,8 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
     } else if (event.type() == matrix::kMessageType && !IsEdit(event.content())) {
       last_message = event.event_id();
       // Local members' feeds see it like a local message.
-      RETURN_IF_ERROR(EnqueueReceived(tx, stored, event.sender(), handle.joined));
+      ASSIGN_OR_RETURN(bus::Event received, ReceivedEvent(stored, event.sender(), handle.joined));
+      RETURN_IF_ERROR(tx.Enqueue(received));
     }
     if (!fork) stored.state_group = row->state_group;
     RETURN_IF_ERROR(tx.InsertEvent(stored));
@@ -100,25 +101,23 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
   return stored;
 }
 
-absl::Status RoomWriter::EnqueueReceived(MessagingTx& tx, const StoredEvent& stored,
-                                         const std::string& sender_matrix_id,
-                                         const std::vector<std::string>& joined) {
+absl::StatusOr<bus::Event> RoomWriter::ReceivedEvent(const StoredEvent& stored,
+                                                     const std::string& sender_matrix_id,
+                                                     const std::vector<std::string>& joined) {
   std::vector<std::string> recipients;
   for (const std::string& member : joined) {
     if (member != stored.sender) recipients.push_back(member);
   }
   // message.received, not message.sent: analytics count each message once,
   // on its sender's server, and still see what crossed servers.
-  ASSIGN_OR_RETURN(bus::Event received,
-                   MessageReceivedEvent({.message_id = stored.event_id,
-                                         .conversation_id = stored.room_id,
-                                         .sender_id = stored.sender,
-                                         .sender_matrix_id = sender_matrix_id,
-                                         .seq = stored.seq,
-                                         .recipients = std::move(recipients),
-                                         .sent_at = absl::FromUnixMillis(stored.origin_server_ts)},
-                                        clock_, rng_));
-  return tx.Enqueue(received);
+  return MessageReceivedEvent({.message_id = stored.event_id,
+                               .conversation_id = stored.room_id,
+                               .sender_id = stored.sender,
+                               .sender_matrix_id = sender_matrix_id,
+                               .seq = stored.seq,
+                               .recipients = std::move(recipients),
+                               .sent_at = absl::FromUnixMillis(stored.origin_server_ts)},
+                              clock_, rng_);
 }
 
 absl::Status RoomWriter::WriteForkState(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
@@ -293,9 +292,12 @@ absl::StatusOr<RoomRow> RoomWriter::ImportRemoteRoom(
     handle.room = room;
     ASSIGN_OR_RETURN(handle.joined, tx.JoinedMembers(working.room_id));
     handle.servers = matrix::JoinedServers(room.state(), server_name_);
+    std::vector<bus::Event> received_events;  // one statement for the whole history
     for (const auto& [index, sender] : received) {
-      RETURN_IF_ERROR(EnqueueReceived(tx, written[index], sender, handle.joined));
+      ASSIGN_OR_RETURN(bus::Event event, ReceivedEvent(written[index], sender, handle.joined));
+      received_events.push_back(std::move(event));
     }
+    RETURN_IF_ERROR(tx.EnqueueAll(received_events));
     if (extra) RETURN_IF_ERROR(extra(tx, written, handle.joined));
     handle.depth = working.depth;
     handle.last_seq = working.last_seq;
