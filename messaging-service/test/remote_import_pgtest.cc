@@ -19,6 +19,7 @@
 #include "common/pg/pg_metrics.h"
 #include "messaging-service/src/domain/matrix/pdu_builder.h"
 #include "messaging-service/src/federation/remote_users.h"
+#include "messaging-service/src/writer/redact_stored.h"
 #include "messaging-service/test/messaging_pg_fixture.h"
 
 namespace messenger::messaging {
@@ -311,6 +312,38 @@ TEST_F(RemoteImportPgTest, HistoryIsWrittenBeforeTheJoinAndCountsLikeReceivedMes
   ASSERT_EQ(received->rows(), 2);
   EXPECT_EQ(received->GetString(0, 0), one.event_id());
   EXPECT_EQ(received->GetString(1, 0), two.event_id());
+
+  // Redacting the superseded name leaves the room's name as it is.
+  ASSERT_TRUE(store_
+                  ->Transaction([&](MessagingTx& tx) {
+                    return RedactStored(tx, old_name.event_id());
+                  })
+                  .ok());
+  conversations = manager_->Conversations(bob_);
+  ASSERT_TRUE(conversations.ok()) << conversations.status();
+  EXPECT_EQ((*conversations)[0].name.value_or("(none)"), "now");
+}
+
+// A redacted current room name is no longer the conversation's name in the
+// /v1 list: the redaction algorithm drops the name, rooms.name follows.
+TEST_F(RemoteImportPgTest, ARedactedRoomNameIsNoLongerTheConversationsName) {
+  const std::string room_id = "!named:remote.test";
+  Import(room_id, 2);
+  const matrix::Event name_event = RemoteState(room_id, 2)[4];
+  ASSERT_EQ(name_event.type(), matrix::kNameType);
+  const auto name = [&]() -> std::string {
+    absl::StatusOr<std::vector<ConversationRow>> list = manager_->Conversations(bob_);
+    EXPECT_TRUE(list.ok()) << list.status();
+    if (!list.ok() || list->size() != 1) return "(no conversation)";
+    return (*list)[0].name.value_or("(none)");
+  };
+  ASSERT_EQ(name(), "big");
+  ASSERT_TRUE(store_
+                  ->Transaction([&](MessagingTx& tx) {
+                    return RedactStored(tx, name_event.event_id());
+                  })
+                  .ok());
+  EXPECT_EQ(name(), "(none)");
 }
 
 // The history's messages cost no statement each: 60 messages of history take

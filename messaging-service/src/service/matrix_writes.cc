@@ -3,12 +3,12 @@
 #include "common/status.h"
 #include "common/text.h"
 #include "messaging-service/src/domain/conversation_rules.h"
-#include "messaging-service/src/domain/matrix/canonical_json.h"
 #include "messaging-service/src/domain/matrix/power_levels.h"
 #include "messaging-service/src/domain/matrix/redaction.h"
 #include "messaging-service/src/domain/matrix/state_map.h"
 #include "messaging-service/src/domain/matrix_write_rules.h"
 #include "messaging-service/src/events/messaging_events.h"
+#include "messaging-service/src/writer/redact_stored.h"
 
 namespace messenger::messaging {
 namespace {
@@ -175,13 +175,7 @@ absl::StatusOr<std::string> MatrixWrites::WriteOne(const std::string& user,
         RETURN_IF_ERROR(tx.InsertRedaction(*redacts, e.event_id, room_id, e.origin_server_ts));
       }
       // The room version's redaction algorithm, applied to the stored event.
-      ASSIGN_OR_RETURN(auto pdus, tx.PdusToRedact(*redacts));
-      for (const auto& [id, pdu] : pdus) {
-        ASSIGN_OR_RETURN(nlohmann::json redacted,
-                         matrix::RedactEvent(nlohmann::json::parse(pdu, nullptr, false)));
-        ASSIGN_OR_RETURN(std::string canonical, matrix::CanonicalJson(redacted));
-        RETURN_IF_ERROR(tx.ReplaceRedacted(id, canonical));
-      }
+      RETURN_IF_ERROR(RedactStored(tx, *redacts));
     }
     if (is_state) RETURN_IF_ERROR(PublishUpdate(tx, room_id, user, type));
     return absl::OkStatus();

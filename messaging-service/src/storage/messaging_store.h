@@ -229,7 +229,8 @@ class MessagingTx {
   // {event id, PDU} of the event and of its edits, to be redacted together.
   virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PdusToRedact(
       const std::string& event_id) = 0;
-  // Stores the redacted PDU in place of the original (the text is gone).
+  // Stores the redacted PDU in place of the original (the text is gone); a
+  // redacted current room name is no longer the room's name.
   virtual absl::Status ReplaceRedacted(const std::string& event_id, const std::string& pdu) = 0;
   // The event a remote relation or redaction names (nullopt: not stored).
   virtual absl::StatusOr<std::optional<RelatedTarget>> RelatedTargetOf(

@@ -324,10 +324,15 @@ inline constexpr pg::Query kPdusToRedact{
     "SELECT event_id, pdu FROM events WHERE event_id = $1 UNION ALL "
     "SELECT e.event_id, e.pdu FROM relations r JOIN events e USING (event_id) "
     "WHERE r.relates_to = $1 AND r.rel_type = 'm.replace'"};
+// The redacted PDU $2 of event $1 in place of the original; when $1 is its
+// room's current m.room.name, the room's name (the /v1 list's) goes too.
 inline constexpr pg::Query kReplaceRedacted{
     "msg_replace_redacted",
-    "WITH r AS (UPDATE relations SET redacted = true, key = NULL WHERE event_id = $1) "
-    "UPDATE events SET pdu = $2 WHERE event_id = $1"};
+    "WITH r AS (UPDATE relations SET redacted = true, key = NULL WHERE event_id = $1), "
+    "e AS (UPDATE events SET pdu = $2 WHERE event_id = $1 RETURNING room_id, type) "
+    "UPDATE rooms SET name = NULL FROM e JOIN current_state s ON s.room_id = e.room_id "
+    "  AND s.type = e.type AND s.state_key = '' AND s.event_id = $1 "
+    "WHERE e.type = 'm.room.name' AND rooms.room_id = e.room_id"};
 inline constexpr pg::Query kFindTarget{
     "msg_find_target",
     "SELECT e.room_id, e.sender, e.type, e.seq, r.event_id IS NOT NULL, d.redacts IS NOT NULL "
