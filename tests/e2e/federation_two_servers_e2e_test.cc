@@ -3,15 +3,24 @@
 // other in MESSENGER_FEDERATION_HOSTS. tests/matrix/federation_two_servers_test.py
 // drives the Matrix side in three phases around stopping and restarting hs2:
 // the remote join, messages both ways and typing; messages sent on hs1 while
-// hs2 is down; their arrival once each and in order after the restart.
+// hs2 is down; their arrival once each and in order after the restart. Then
+// each server's bus: message.sent for its own users' messages,
+// message.received for the other's, once each.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "tests/e2e/event_checks.h"
 #include "tests/e2e/messenger_process.h"
 
 namespace messenger::e2e {
@@ -41,6 +50,62 @@ bool Phase(const std::string& phase, int port1, int port2, const testing::TempDi
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Problems with `messenger`'s stream for the messages of one room: each of
+// `own` (its users' messages) once as message.sent and never as
+// message.received; each of `others` (the user of server `other`) once as
+// message.received with that origin and sender, never as message.sent.
+std::vector<std::string> PublishedProblems(MessengerProcess& messenger,
+                                           const std::vector<std::string>& own,
+                                           const std::vector<std::string>& others,
+                                           const std::string& other, const std::string& sender) {
+  absl::StatusOr<std::vector<StoredEvent>> stream = ReadStoredEvents(messenger.bus());
+  if (!stream.ok()) return {stream.status().ToString()};
+  std::map<std::string, std::map<std::string, int>> count;  // type -> message id -> times
+  std::map<std::string, nlohmann::json> received;
+  for (const StoredEvent& e : *stream) {
+    if (!e.parsed) continue;
+    const nlohmann::json data = e.event.Data();
+    if (!data.is_object() || !data.contains("message_id")) continue;
+    const std::string id = data["message_id"].get<std::string>();
+    ++count[e.event.type][id];
+    if (e.event.type == "message.received") received[id] = data;
+  }
+  std::vector<std::string> problems;
+  for (const std::string& id : own) {
+    if (count["message.sent"][id] != 1 || count["message.received"][id] != 0) {
+      problems.push_back(absl::StrCat(id, ": message.sent ", count["message.sent"][id],
+                                      " times, message.received ",
+                                      count["message.received"][id], " (own user's)"));
+    }
+  }
+  for (const std::string& id : others) {
+    if (count["message.received"][id] != 1 || count["message.sent"][id] != 0) {
+      problems.push_back(absl::StrCat(id, ": message.received ", count["message.received"][id],
+                                      " times, message.sent ", count["message.sent"][id],
+                                      " (", other, "'s user)"));
+    } else if (received[id].value("origin", "") != other ||
+               received[id].value("sender_matrix_id", "") != sender) {
+      problems.push_back(absl::StrCat(id, ": received as ", received[id].dump()));
+    }
+  }
+  return problems;
+}
+
+// PublishedProblems, until there are none (the relay publishes soon after
+// the commit) or 30 s have passed.
+void ExpectPublishedOnceEach(MessengerProcess& messenger, const std::vector<std::string>& own,
+                             const std::vector<std::string>& others, const std::string& other,
+                             const std::string& sender) {
+  std::vector<std::string> problems;
+  testing::WaitUntil(
+      [&] {
+        problems = PublishedProblems(messenger, own, others, other, sender);
+        return problems.empty();
+      },
+      absl::Seconds(30), absl::Milliseconds(200));
+  EXPECT_TRUE(problems.empty()) << absl::StrJoin(problems, "\n");
+}
+
 TEST(FederationTwoServersE2eTest, JoinMessagesTypingAndAnOutage) {
   const int port1 = testing::FreePort(), port2 = testing::FreePort();
   // unreachable.test: a free port nobody listens on.
@@ -67,7 +132,19 @@ TEST(FederationTwoServersE2eTest, JoinMessagesTypingAndAnOutage) {
   EXPECT_EQ((*hs2)->Stop(), 0);
   ASSERT_TRUE(Phase("down", port1, port2, dir)) << logs();
   ASSERT_TRUE((*hs2)->Restart().ok());
-  EXPECT_TRUE(Phase("up", port1, port2, dir)) << logs();
+  ASSERT_TRUE(Phase("up", port1, port2, dir)) << logs();
+
+  std::ifstream in(dir.path() + "/state.json");
+  const nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(state.is_object() && state.contains("from_hs1") && state.contains("from_hs2"));
+  const auto from_hs1 = state["from_hs1"].get<std::vector<std::string>>();
+  const auto from_hs2 = state["from_hs2"].get<std::vector<std::string>>();
+  ASSERT_EQ(from_hs1.size(), 18u);  // 3 before bob's join, 10, 5 while hs2 was down
+  ASSERT_EQ(from_hs2.size(), 11u);
+  ExpectPublishedOnceEach(**hs1, from_hs1, from_hs2, kHs2,
+                          state["bob"]["user_id"].get<std::string>());
+  ExpectPublishedOnceEach(**hs2, from_hs2, from_hs1, kHs1,
+                          state["alice"]["user_id"].get<std::string>());
 }
 
 // The federation bench (bench/federation/federation_bench.py, issue 16's

@@ -243,7 +243,8 @@ def phase_join(args, hs1, hs2):
     print("direct room across servers: opened by a contact, read-only after unfriending")
 
     with open(args.state, "w") as f:
-        json.dump({"alice": alice, "bob": bob, "room_id": room_id, "order": order}, f)
+        json.dump({"alice": alice, "bob": bob, "room_id": room_id, "before": before,
+                   "order": order}, f)
 
 
 def phase_down(args, hs1, state):
@@ -271,6 +272,12 @@ def phase_up(args, hs1, hs2, state):
           lambda: eid in history(hs1, state["alice"], room_id), 60)
     exactly_once_in_order("hs1 /messages at the end", history(hs1, state["alice"], room_id),
                           order + [eid])
+    # For the bus checks of the test binary: each server's own users' messages
+    # in this room (alice's on hs1, bob's on hs2; order alternates them).
+    state["from_hs1"] = state["before"] + state["order"][0::2] + down
+    state["from_hs2"] = state["order"][1::2] + [eid]
+    with open(args.state, "w") as f:
+        json.dump(state, f)
 
     # bob leaves on hs2: the leave reaches hs1 (the sender sends it to the
     # room's servers before and after it), and hs1 stops counting bob in.
