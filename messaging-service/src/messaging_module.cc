@@ -164,8 +164,11 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
       federation::DirectJoiner::Options{});
   federation::DirectJoiner* joiner = m->direct_joiner_.get();
   m->federation_rooms_->SetDirectInviteTaken(
-      [joiner](const std::string& room_id, const std::string& user_id,
-               const std::string& matrix_user_id, const std::string& origin) {
+      [joiner, manager = m->manager_.get()](
+          const std::string& room_id, const std::string& user_id,
+          const std::string& matrix_user_id, const std::string& origin,
+          const std::string& direct_key) {
+        manager->ForgetDirectRoom(direct_key);  // glare may have given the pair another room
         (void)joiner->Add({.user_id = user_id,
                            .matrix_user_id = matrix_user_id,
                            .room_id = room_id,

@@ -32,6 +32,18 @@ TEST(DirectKey, IsTheSameFromBothSides) {
   EXPECT_EQ(DirectKey("b", "a"), "a:b");
 }
 
+// Glare: both servers keep the smaller room id as the pair's; the other
+// room's key still names the pair (room ids hold ':' too).
+TEST(DirectKey, ASupersededRoomStillNamesThePair) {
+  const std::string key = DirectKey("u1", "u2");
+  const std::string superseded = SupersededDirectKey(key, "!b:hs2.test");
+  EXPECT_EQ(superseded, "u1:u2/!b:hs2.test");
+  EXPECT_EQ(DirectPair(superseded), (std::pair<std::string, std::string>{"u1", "u2"}));
+  EXPECT_EQ(DirectPair(key), (std::pair<std::string, std::string>{"u1", "u2"}));
+  EXPECT_TRUE(KeepsDirectKey("!a:hs1.test", "!b:hs2.test"));
+  EXPECT_FALSE(KeepsDirectKey("!b:hs2.test", "!a:hs1.test"));
+}
+
 TEST(PageSize, DefaultAndBounds) {
   EXPECT_EQ(*PageSize(0), 50);
   EXPECT_EQ(*PageSize(1), 1);

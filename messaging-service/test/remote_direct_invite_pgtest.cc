@@ -25,7 +25,8 @@ class RemoteDirectInviteTest : public testing_signed::SignedFederationFixture {
       return friends_.AreFriends(a, b);
     });
     rooms_->SetDirectInviteTaken([this](const std::string& room, const std::string& user,
-                                        const std::string& mxid, const std::string& origin) {
+                                        const std::string& mxid, const std::string& origin,
+                                        const std::string&) {
       joins_.push_back({room, user, mxid, origin});
     });
   }
@@ -33,30 +34,31 @@ class RemoteDirectInviteTest : public testing_signed::SignedFederationFixture {
   // An event of alice's, built and signed by hs1.test.
   absl::StatusOr<matrix::Event> AlicePdu(const std::string& type,
                                          std::optional<std::string> state_key,
-                                         nlohmann::json content) {
+                                         nlohmann::json content,
+                                         const std::string& room_id = kRoom) {
     return testing_direct::AlicePdu(hs1_.key, type, std::move(state_key), std::move(content),
-                                    absl::ToUnixMillis(absl::Now()));
+                                    absl::ToUnixMillis(absl::Now()), room_id);
   }
-  // alice's invite of bob, sent by hs1.test.
-  absl::StatusOr<nlohmann::json> Invite(bool is_direct) {
+  // alice's invite of bob into `room_id`, sent by hs1.test.
+  absl::StatusOr<nlohmann::json> Invite(bool is_direct, const std::string& room_id = kRoom) {
     nlohmann::json content = {{"membership", "invite"}};
     if (is_direct) content["is_direct"] = true;
     ASSIGN_OR_RETURN(matrix::Event event,
-                     AlicePdu(matrix::kMemberType, "@bob:localhost", content));
+                     AlicePdu(matrix::kMemberType, "@bob:localhost", content, room_id));
     const nlohmann::json body = {{"event", event.json()},
                                  {"room_version", "10"},
                                  {"invite_room_state", nlohmann::json::array()}};
     ASSIGN_OR_RETURN(InboundRequest request,
-                     Signed("/_matrix/federation/v2/invite/" + QueryEscape(kRoom) + "/" +
+                     Signed("/_matrix/federation/v2/invite/" + QueryEscape(room_id) + "/" +
                                 QueryEscape(event.event_id()),
                             body));
-    return rooms_->Invite(request, RoomRoute{.room_id = kRoom, .event_id = event.event_id()});
+    return rooms_->Invite(request, RoomRoute{.room_id = room_id, .event_id = event.event_id()});
   }
 
   // PUT /send with one message of alice's: that PDU's error ("" when applied).
-  std::string SendMessage(const std::string& txn_id) {
-    absl::StatusOr<matrix::Event> event =
-        AlicePdu(matrix::kMessageType, std::nullopt, {{"msgtype", "m.text"}, {"body", "hi"}});
+  std::string SendMessage(const std::string& txn_id, const std::string& room_id = kRoom) {
+    absl::StatusOr<matrix::Event> event = AlicePdu(
+        matrix::kMessageType, std::nullopt, {{"msgtype", "m.text"}, {"body", "hi"}}, room_id);
     EXPECT_TRUE(event.ok());
     const nlohmann::json body = {{"origin", "hs1.test"},
                                  {"origin_server_ts", absl::ToUnixMillis(absl::Now())},
@@ -119,6 +121,86 @@ TEST_F(RemoteDirectInviteTest, AfterUnfriendingTheRemoteMembersMessagesAreNotApp
   friends_.Unfriend(bob_, alice);
   const std::string refused = SendMessage("t2");
   EXPECT_NE(refused.find("read-only"), std::string::npos) << refused;
+}
+
+// Glare: bob opened his direct room with alice (she is invited, not joined)
+// while hers crossed it. Both rooms are taken and bob joins both; the pair's
+// key goes to the smaller room id, as on alice's server, so later messages
+// meet in one room; the other stays the pair's (read-only once unfriended).
+class DirectGlareTest : public RemoteDirectInviteTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(RemoteDirectInviteTest::SetUp());
+    alice_ = RemoteUserUuid(kAlice);
+    key_ = messaging::DirectKey(bob_, alice_);
+    friends_.Befriend(bob_, alice_);
+    ASSERT_TRUE(pool_
+                    ->Transaction([&](pg::Tx& tx) {
+                      return room_store_->AddRemoteUser(tx, alice_, kAlice);
+                    })
+                    .ok());
+    // bob's room, with alice invited (the invite to hs1.test itself is not
+    // sent here).
+    manager_->SetRemoteInviter([](const std::string&, const std::string&, const std::string&,
+                                  const std::string&) { return absl::OkStatus(); });
+    absl::StatusOr<messaging::SentMessage> sent =
+        manager_->Send({bob_, "dev1", alice_, std::nullopt, "hi alice", "c1"});
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    ours_ = sent->message.room_id;
+  }
+
+  std::optional<std::string> KeyOf(const std::string& room_id) {
+    auto room = store_->GetRoom(room_id);
+    EXPECT_TRUE(room.ok() && room->has_value());
+    return room.ok() && room->has_value() ? (*room)->direct_key : std::nullopt;
+  }
+  std::string PairsRoom() {
+    auto room = store_->FindDirectRoom(key_);
+    EXPECT_TRUE(room.ok() && room->has_value());
+    return room.ok() && room->has_value() ? (*room)->room_id : "";
+  }
+
+  std::string alice_, key_, ours_;
+};
+
+TEST_F(DirectGlareTest, TheirRoomWithTheSmallerIdBecomesThePairsAndOursIsKept) {
+  const std::string theirs = "!000000:hs1.test";  // below any generated id here
+  ASSERT_LT(theirs, ours_);
+  absl::StatusOr<nlohmann::json> answer = Invite(true, theirs);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(PairsRoom(), theirs);
+  EXPECT_EQ(KeyOf(theirs), key_);
+  EXPECT_EQ(KeyOf(ours_), key_ + "/" + ours_);
+  EXPECT_EQ(joins_, (std::vector<std::vector<std::string>>{
+                        {theirs, bob_, "@bob:localhost", "hs1.test"}}));
+}
+
+TEST_F(DirectGlareTest, TheirRoomWithTheLargerIdIsTakenAsTheSupersededOne) {
+  const std::string theirs = "!zzzzzz:hs1.test";  // above any generated id here
+  ASSERT_GT(theirs, ours_);
+  absl::StatusOr<nlohmann::json> answer = Invite(true, theirs);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(PairsRoom(), ours_);
+  EXPECT_EQ(KeyOf(theirs), key_ + "/" + theirs);
+  EXPECT_EQ(joins_.size(), 1u);  // bob still joins it: alice's first messages are there
+  // The contact policy holds for it too.
+  EXPECT_EQ(SendMessage("t1", theirs).find("read-only"), std::string::npos);
+  friends_.Unfriend(bob_, alice_);
+  const std::string refused = SendMessage("t2", theirs);
+  EXPECT_NE(refused.find("read-only"), std::string::npos) << refused;
+}
+
+// Not glare: the pair's room is alice's own (or she joined bob's), so a
+// second room from her is refused as before.
+TEST_F(RemoteDirectInviteTest, ASecondDirectRoomOfTheSameInviterIsRefused) {
+  friends_.Befriend(bob_, RemoteUserUuid(kAlice));
+  ASSERT_TRUE(Invite(true).ok());
+  absl::StatusOr<nlohmann::json> second = Invite(true, "!000000:hs1.test");
+  EXPECT_TRUE(absl::IsPermissionDenied(second.status())) << second.status();
+  EXPECT_NE(second.status().message().find("already has a direct room"), std::string::npos);
+  auto room = store_->FindDirectRoom(messaging::DirectKey(bob_, RemoteUserUuid(kAlice)));
+  ASSERT_TRUE(room.ok() && room->has_value());
+  EXPECT_EQ((*room)->room_id, kRoom);
 }
 
 }  // namespace

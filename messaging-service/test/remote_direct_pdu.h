@@ -15,8 +15,9 @@ inline constexpr char kRoom[] = "!dm:hs1.test";
 inline absl::StatusOr<matrix::Event> AlicePdu(const matrix::Ed25519Key& hs1_key,
                                               const std::string& type,
                                               std::optional<std::string> state_key,
-                                              nlohmann::json content, int64_t ts) {
-  matrix::PduFields fields{.room_id = kRoom,
+                                              nlohmann::json content, int64_t ts,
+                                              const std::string& room_id = kRoom) {
+  matrix::PduFields fields{.room_id = room_id,
                            .sender = kAlice,
                            .type = type,
                            .state_key = std::move(state_key),

@@ -98,15 +98,21 @@ def contacts(hs1, hs2):
     a_sync.wait("contact_removed", bob_on_hs1)
 
     # Both ask at once: friends on both sides, nothing left pending.
-    carol, dave = account(hs1, "ccarol" + tag), account(hs2, "cdave" + tag)
-    dave_on_hs1 = _ask(hs1, carol, dave["user_id"])
-    carol_on_hs2 = _ask(hs2, dave, carol["user_id"])
-    until("carol and dave friends on hs1",
-          lambda: _is_contact(hs1, carol, dave_on_hs1, dave["user_id"]), 30)
-    until("carol and dave friends on hs2",
-          lambda: _is_contact(hs2, dave, carol_on_hs2, carol["user_id"]), 30)
+    carol, dave = friends_across(hs1, hs2, "ccarol" + tag, "cdave" + tag)
     for m, who in ((hs1, carol), (hs2, dave)):
         left = m.raw("GET", "/v1/contacts/requests", token=who["token"]).body
         ok(left["incoming"] == [] and left["outgoing"] == [], f"pending after mutual: {left}")
     print("contacts across servers: request, accept, remove and mutual requests ok")
     return carol, dave
+
+
+def friends_across(hs1, hs2, name1, name2):
+    """New users name1 on hs1 and name2 on hs2 who ask each other: contacts."""
+    a, b = account(hs1, name1), account(hs2, name2)
+    b_on_hs1 = _ask(hs1, a, b["user_id"])
+    a_on_hs2 = _ask(hs2, b, a["user_id"])
+    until(f"{name1} and {name2} friends on hs1",
+          lambda: _is_contact(hs1, a, b_on_hs1, b["user_id"]), 30)
+    until(f"{name1} and {name2} friends on hs2",
+          lambda: _is_contact(hs2, b, a_on_hs2, a["user_id"]), 30)
+    return a, b

@@ -11,8 +11,13 @@ in: alice (hs1) and bob (hs2) are already contacts across servers.
   into the same room, and alice sees the answer on hs1.
 - read_only_after_unfriend (after the caller ended the friendship): both
   sends are 403 and no new message appears on either side.
+- direct_glare: both send their first message at once, so each server
+  makes the pair's room; both rooms are kept, each user joins both and sees
+  the other's first message, and both servers give the pair the room with
+  the smaller id: the next messages of both meet there.
 """
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from federation_rooms_test import remote_user_uuid
 from matrix_http import ok, q, until
@@ -108,3 +113,32 @@ def read_only_after_unfriend(hs1, hs2, alice, bob, room_id):
     ok(refused2.status == 403, f"bob's send after unfriending: {refused2}")
     ok(_texts(hs1, alice, room_id) == before1, "no new message on hs1")
     ok(_texts(hs2, bob, room_id) == before2, "no new message on hs2")
+
+
+def direct_glare(hs1, hs2, erin, frank):
+    """Returns whether the two first messages crossed (two rooms were made)."""
+    tag = uuid.uuid4().hex[:8]
+    frank_on_hs1 = remote_user_uuid(frank["user_id"])
+    erin_on_hs2 = remote_user_uuid(erin["user_id"])
+    to_frank, to_erin = f"hi frank {tag}", f"hi erin {tag}"
+    with ThreadPoolExecutor(2) as pool:
+        from_erin = pool.submit(_send, hs1, erin, frank_on_hs1, to_frank)
+        from_frank = pool.submit(_send, hs2, frank, erin_on_hs2, to_erin)
+        sent1, sent2 = from_erin.result(), from_frank.result()
+    ok(sent1.status == 201 and sent2.status == 201, f"the first messages: {sent1}, {sent2}")
+    room1, room2 = sent1.body["conversation_id"], sent2.body["conversation_id"]
+    # Each sees the other's first message in the room it was sent in.
+    until("frank's first message on hs1", lambda: to_erin in _texts(hs1, erin, room2), 60)
+    until("erin's first message on hs2", lambda: to_frank in _texts(hs2, frank, room1), 60)
+    kept = min(room1, room2)
+    again1, again2 = f"again frank {tag}", f"again erin {tag}"
+    sent1 = _send(hs1, erin, frank_on_hs1, again1)
+    ok(sent1.status == 201 and sent1.body["conversation_id"] == kept,
+       f"erin's next message goes to {kept}: {sent1}")
+    sent2 = _send(hs2, frank, erin_on_hs2, again2)
+    ok(sent2.status == 201 and sent2.body["conversation_id"] == kept,
+       f"frank's next message goes to {kept}: {sent2}")
+    for m, who in ((hs1, erin), (hs2, frank)):
+        until(f"both next messages in {kept} for {who['user_id']}",
+              lambda: {again1, again2} <= set(_texts(m, who, kept)), 60)
+    return room1 != room2

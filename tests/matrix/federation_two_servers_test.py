@@ -26,8 +26,9 @@ import sys
 import time
 import uuid
 
-from federation_two_servers_contacts import contacts
-from federation_two_servers_direct import direct_chat, read_only_after_unfriend, unfriend
+from federation_two_servers_contacts import contacts, friends_across
+from federation_two_servers_direct import (direct_chat, direct_glare, read_only_after_unfriend,
+                                          unfriend)
 from federation_two_servers_e2ee import e2ee
 from federation_two_servers_forks import concurrent_writes
 from federation_two_servers_invites import invites
@@ -241,6 +242,11 @@ def phase_join(args, hs1, hs2):
     unfriend(hs1, hs2, carol, dave)
     read_only_after_unfriend(hs1, hs2, carol, dave, direct_room)
     print("direct room across servers: opened by a contact, read-only after unfriending")
+    tag = uuid.uuid4().hex[:8]
+    erin, frank = friends_across(hs1, hs2, "gerin" + tag, "gfrank" + tag)
+    crossed = direct_glare(hs1, hs2, erin, frank)
+    print(f"direct rooms opened at once from both servers: {'two rooms, ' if crossed else ''}"
+          "the next messages meet in one")
 
     with open(args.state, "w") as f:
         json.dump({"alice": alice, "bob": bob, "room_id": room_id, "before": before,

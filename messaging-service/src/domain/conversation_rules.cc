@@ -49,9 +49,18 @@ std::string DirectKey(const std::string& a, const std::string& b) {
 }
 
 std::pair<std::string, std::string> DirectPair(const std::string& key) {
-  const size_t colon = key.find(':');
-  if (colon == std::string::npos) return {key, ""};
-  return {key.substr(0, colon), key.substr(colon + 1)};
+  const std::string pair = key.substr(0, key.find('/'));
+  const size_t colon = pair.find(':');
+  if (colon == std::string::npos) return {pair, ""};
+  return {pair.substr(0, colon), pair.substr(colon + 1)};
+}
+
+bool KeepsDirectKey(const std::string& room_id, const std::string& other_room_id) {
+  return room_id < other_room_id;
+}
+
+std::string SupersededDirectKey(const std::string& key, const std::string& room_id) {
+  return key + "/" + room_id;
 }
 
 absl::StatusOr<int> PageSize(int requested) {

@@ -30,8 +30,15 @@ absl::StatusOr<std::string> NormalizeGroupName(std::string_view raw);
 
 // The key of the one direct conversation of a pair: "<low>:<high>".
 std::string DirectKey(const std::string& a, const std::string& b);
-// The two users of a direct key.
+// The two users of a direct key, a superseded one's too.
 std::pair<std::string, std::string> DirectPair(const std::string& key);
+// Two servers may each open the pair's direct room at once (glare): both
+// keep both rooms, each user joined to both, and the pair's key goes to the
+// smaller room id on both servers, so later messages meet in one room. The
+// other room keeps "<key>/<its room id>": still the pair's (the contact
+// policy holds), no longer the one a new message goes to.
+bool KeepsDirectKey(const std::string& room_id, const std::string& other_room_id);
+std::string SupersededDirectKey(const std::string& key, const std::string& room_id);
 
 // History pages: 0 means the default; above kMaxPageSize is an error.
 absl::StatusOr<int> PageSize(int requested);

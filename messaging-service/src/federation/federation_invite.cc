@@ -7,6 +7,7 @@
 // sent along, which /sync shows under rooms.invite.
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "messaging-service/src/domain/conversation_rules.h"
 #include "messaging-service/src/domain/matrix/canonical_json.h"
 #include "messaging-service/src/domain/matrix/event_signing.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
@@ -84,13 +85,23 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
   stub.room_id = route.room_id;
   stub.kind = direct_key ? "direct" : "group";
   stub.direct_key = direct_key;
+  std::optional<std::string> superseded;  // ours, when the invited room keeps the pair's key
   if (direct_key) {
-    // One direct room per pair: another one of theirs here takes no second.
     ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> other,
                      messaging_.FindDirectRoom(*direct_key));
     if (other && other->room_id != route.room_id) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("the pair already has a direct room: ", other->room_id));
+      // One direct room per pair, but for glare: our user opened one that the
+      // inviter has not joined, theirs crossed it. Both rooms are taken.
+      ASSIGN_OR_RETURN(std::optional<std::string> inviter_in,
+                       messaging_.Membership(other->room_id, RemoteUserUuid(invite.sender())));
+      if (other->creator != *local_id || inviter_in == "join") {
+        return absl::PermissionDeniedError(
+            absl::StrCat("the pair already has a direct room: ", other->room_id));
+      }
+      // The stub starts superseded (the key is unique) and takes the key in
+      // its write when it is the one both servers keep.
+      stub.direct_key = messaging::SupersededDirectKey(*direct_key, route.room_id);
+      if (messaging::KeepsDirectKey(route.room_id, other->room_id)) superseded = other->room_id;
     }
   }
   stub.creator = RemoteUserUuid(invite.sender());
@@ -116,6 +127,9 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
       [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
           const std::vector<std::string>&) -> absl::Status {
         RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), write.sender_id, invite.sender()));
+        if (superseded) {
+          RETURN_IF_ERROR(store_.MoveDirectKey(tx.tx(), *direct_key, *superseded, route.room_id));
+        }
         return store_.PutInvite(tx.tx(), kept);
       });
   // FailedPrecondition: this server joined the room meanwhile; the inviter retries.
@@ -123,7 +137,9 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
     return absl::AbortedError(written.status().message());
   }
   RETURN_IF_ERROR(written.status());
-  if (direct_key && direct_taken_) direct_taken_(route.room_id, *local_id, invitee, origin);
+  if (direct_key && direct_taken_) {
+    direct_taken_(route.room_id, *local_id, invitee, origin, *direct_key);
+  }
   return Json{{"event", signed_event}};
 }
 

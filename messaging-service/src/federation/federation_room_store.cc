@@ -1,6 +1,7 @@
 #include "messaging-service/src/federation/federation_room_store.h"
 
 #include "common/status.h"
+#include "messaging-service/src/domain/conversation_rules.h"
 
 namespace messenger::federation {
 namespace {
@@ -59,6 +60,9 @@ constexpr pg::Query kReplacePdu{"fedroom_replace_pdu",
 constexpr pg::Query kInviteOrigin{
     "fedroom_invite_origin",
     "SELECT origin FROM federation_invites WHERE room_id = $1 AND user_id = $2::uuid"};
+// Two statements: the key is unique, so the superseded room lets it go first.
+constexpr pg::Query kSetDirectKey{"fedroom_set_direct_key",
+                                  "UPDATE rooms SET direct_key = $2 WHERE room_id = $1"};
 
 // A PostgreSQL text[] literal; every element quoted.
 std::string TextArray(const std::vector<std::string>& values) {
@@ -172,6 +176,15 @@ absl::Status PgFederationRoomStore::PutInvite(pg::Tx& tx, const RemoteInvite& in
 absl::Status PgFederationRoomStore::ReplacePdu(pg::Tx& tx, const std::string& event_id,
                                                const std::string& pdu) {
   return tx.Exec(kReplacePdu, {event_id, pdu}).status();
+}
+
+absl::Status PgFederationRoomStore::MoveDirectKey(pg::Tx& tx, const std::string& key,
+                                                  const std::string& superseded,
+                                                  const std::string& kept) {
+  RETURN_IF_ERROR(
+      tx.Exec(kSetDirectKey, {superseded, messaging::SupersededDirectKey(key, superseded)})
+          .status());
+  return tx.Exec(kSetDirectKey, {kept, key}).status();
 }
 
 absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::InviteOrigin(

@@ -75,6 +75,10 @@ class FederationRoomStore {
   // The server that invited the local user into the room (nullopt: none).
   virtual absl::StatusOr<std::optional<std::string>> InviteOrigin(const std::string& room_id,
                                                                   const std::string& user_id) = 0;
+  // In an invite's write (glare, conversation_rules.h KeepsDirectKey): the
+  // pair's key `key` moves from room `superseded` to room `kept`.
+  virtual absl::Status MoveDirectKey(pg::Tx& tx, const std::string& key,
+                                     const std::string& superseded, const std::string& kept) = 0;
 };
 
 class PgFederationRoomStore final : public FederationRoomStore {
@@ -105,6 +109,8 @@ class PgFederationRoomStore final : public FederationRoomStore {
                           const std::string& pdu) override;
   absl::StatusOr<std::optional<std::string>> InviteOrigin(const std::string& room_id,
                                                           const std::string& user_id) override;
+  absl::Status MoveDirectKey(pg::Tx& tx, const std::string& key, const std::string& superseded,
+                             const std::string& kept) override;
 
  private:
   pg::Pool& pool_;

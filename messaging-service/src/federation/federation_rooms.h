@@ -115,10 +115,11 @@ class FederationRooms {
   void SetFriendsCheck(FriendsCheck friends) { friends_ = std::move(friends); }
   // Runs once an invite into a direct room was taken (its stub written, the
   // answer not yet sent), so that the invitee joins: /v1 keeps friends
-  // joined. (room id, local user UUID, its Matrix id, inviting server).
-  using DirectInviteTaken =
-      std::function<void(const std::string& room_id, const std::string& user_id,
-                         const std::string& matrix_user_id, const std::string& origin)>;
+  // joined. (room id, local user UUID, its Matrix id, inviting server, the
+  // pair's key, whose room may have changed: glare).
+  using DirectInviteTaken = std::function<void(
+      const std::string& room_id, const std::string& user_id, const std::string& matrix_user_id,
+      const std::string& origin, const std::string& direct_key)>;
   void SetDirectInviteTaken(DirectInviteTaken taken) { direct_taken_ = std::move(taken); }
 
   // Idempotent per (origin, txn_id): a retry gets the kept answer.

@@ -207,7 +207,8 @@ absl::StatusOr<RoomRow> MessagingManager::KnownRoom(const std::string& room_id) 
   if (std::optional<RoomRow> cached = CachedRoom(room_id)) return *cached;
   ASSIGN_OR_RETURN(std::optional<RoomRow> found, store_.GetRoom(room_id));
   if (!found) return NoSuchConversation();
-  room_rows_.Put(room_id, *found);  // kind and direct_key never change
+  // Kind and pair never change (glare may supersede the key, same pair).
+  room_rows_.Put(room_id, *found);
   return *found;
 }
 

@@ -204,6 +204,8 @@ class MessagingManager {
       std::function<absl::Status(const std::string& room_id, const std::string& inviter_id,
                                  const std::string& inviter_mxid, const std::string& invitee)>;
   void SetRemoteInviter(RemoteInviter inviter) { remote_inviter_ = std::move(inviter); }
+  // Drops the remembered room of a pair (its key moved to another: glare).
+  void ForgetDirectRoom(const std::string& pair_key) { direct_rooms_.Erase(pair_key); }
 
  private:
   // A Matrix id of another server (a remote user's username is its Matrix id).

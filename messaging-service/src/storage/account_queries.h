@@ -48,7 +48,8 @@ inline constexpr pg::Query kDirectRooms{
     "acct_direct_rooms",
     "SELECT r.room_id, u.username FROM memberships m JOIN rooms r ON r.room_id = m.room_id "
     "JOIN users u ON u.user_id = (CASE WHEN split_part(r.direct_key, ':', 1) = $1::text "
-    "  THEN split_part(r.direct_key, ':', 2) ELSE split_part(r.direct_key, ':', 1) END)::uuid "
+    "  THEN split_part(split_part(r.direct_key, '/', 1), ':', 2) "
+    "  ELSE split_part(r.direct_key, ':', 1) END)::uuid "
     "WHERE m.user_id = $1::uuid AND m.membership = 'join' AND r.kind = 'direct' ORDER BY "
     "r.room_id"};
 

@@ -154,7 +154,12 @@ inline constexpr pg::Query kInsertNotice{
     "INSERT INTO notices (user_id, kind, room_id, other_user) VALUES ($1, $2, $3, $4)"};
 
 inline constexpr pg::Query kSetDirectReadOnly{
-    "msg_set_direct_read_only", "UPDATE rooms SET direct_read_only = $2 WHERE direct_key = $1"};
+    "msg_set_direct_read_only",
+    "WITH pair AS (UPDATE rooms SET direct_read_only = $2 WHERE direct_key = $1) "
+    // The pair's superseded rooms ("<key>/<room>", glare), among its first user's.
+    "UPDATE rooms SET direct_read_only = $2 WHERE starts_with(direct_key, $1 || '/') "
+    "AND room_id IN (SELECT room_id FROM memberships WHERE membership = 'join' "
+    "  AND user_id = split_part($1, ':', 1)::uuid)"};
 
 inline constexpr pg::Query kAddUser{
     "msg_add_user",
