@@ -587,8 +587,8 @@ metrics::Counter& MessageNotesStatements() {
 // keeps making them when its estimates rate the generic plan costlier (the
 // federation bench: 1.98 ms planning per call). The generic plan is made
 // once per connection; the feed reads room by room so that it is a good
-// one (MESSENGER_SYNC_FEED). The setting holds for this statement only:
-// other statements keep their choice.
+// one (MESSENGER_SYNC_ROOMS_BY_ROOM). The setting holds for this statement
+// only: other statements keep their choice.
 absl::StatusOr<pg::Result> ExecOnGenericPlan(pg::Pool& pool, const pg::Query& query,
                                              const std::vector<pg::Param>& params) {
   absl::StatusOr<pg::Result> out = absl::UnknownError("not run");
@@ -619,13 +619,48 @@ SyncRow SyncRowFrom(const pg::Result& r, int i, int col) {
 
 }  // namespace
 
+// A reader in this many joined rooms or more reads its feed by key: room by
+// room would cost a probe per room (bench/results/2026-12-01-sync-plan.md).
+constexpr int64_t kByKeyFromRooms = 32;
+constexpr absl::Duration kRoomCountKept = absl::Seconds(60);
+
+absl::StatusOr<std::vector<bool>> PgMessagingStore::ReadsByKey(
+    const std::vector<std::string>& user_ids) {
+  std::vector<bool> out(user_ids.size());
+  std::vector<std::string> unknown;
+  std::vector<size_t> unknown_at;
+  const absl::Time now = absl::Now();
+  for (size_t i = 0; i < user_ids.size(); ++i) {
+    const auto count = joined_rooms_.Get(user_ids[i]);
+    if (count && now < count->second) {
+      out[i] = count->first >= kByKeyFromRooms;
+    } else {
+      unknown.push_back(user_ids[i]);
+      unknown_at.push_back(i);
+    }
+  }
+  if (unknown.empty()) return out;
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kJoinedRoomCounts, {TextArray(unknown)}));
+  if (r.rows() != static_cast<int>(unknown.size())) {
+    return absl::InternalError("joined room counts do not match the users");
+  }
+  for (size_t j = 0; j < unknown.size(); ++j) {
+    const int64_t count = r.GetInt64(static_cast<int>(j), 0);
+    joined_rooms_.Put(unknown[j], {count, now + kRoomCountKept});
+    out[unknown_at[j]] = count >= kByKeyFromRooms;
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<SyncRow>> PgMessagingStore::ReadSyncRows(const std::string& user_id,
                                                                     SyncKey since, uint64_t below,
                                                                     int limit, SyncPage* horizon) {
+  ASSIGN_OR_RETURN(const std::vector<bool> by_key, ReadsByKey({user_id}));
+  const std::vector<pg::Param> params = {user_id, std::to_string(since.xid), since.pos, limit,
+                                         std::to_string(below)};
   SyncStatements().Inc();
-  ASSIGN_OR_RETURN(pg::Result r, ExecOnGenericPlan(pool_, queries::kSyncRows,
-                                                   {user_id, std::to_string(since.xid), since.pos,
-                                                    limit, std::to_string(below)}));
+  ASSIGN_OR_RETURN(pg::Result r, by_key[0] ? pool_.Exec(queries::kSyncRowsByKey, params)
+                                           : ExecOnGenericPlan(pool_, queries::kSyncRows, params));
   std::vector<SyncRow> out;
   for (int i = 0; i < r.rows(); ++i) {
     if (horizon != nullptr && i == 0) {
@@ -642,25 +677,37 @@ absl::StatusOr<std::vector<SyncPage>> PgMessagingStore::SyncRowsMany(
     const std::vector<SyncRequest>& requests, int limit) {
   std::vector<SyncPage> pages(requests.size());
   if (requests.empty()) return pages;
-  std::vector<std::string> users, xids, positions;
-  for (const SyncRequest& request : requests) {
-    users.push_back(request.user_id);
-    xids.push_back(std::to_string(request.since.xid));
-    positions.push_back(std::to_string(request.since.pos));
-  }
-  SyncStatements().Inc();
-  ASSIGN_OR_RETURN(pg::Result r, ExecOnGenericPlan(pool_, queries::kSyncRowsMany,
-                                                   {TextArray(users), TextArray(xids),
-                                                    TextArray(positions), limit}));
-  for (int i = 0; i < r.rows(); ++i) {
-    const int64_t index = r.GetInt64(i, 2) - 1;
-    if (index < 0 || index >= static_cast<int64_t>(pages.size())) {
-      return absl::InternalError("sync read answered an unknown request");
+  std::vector<std::string> all_users;
+  for (const SyncRequest& request : requests) all_users.push_back(request.user_id);
+  ASSIGN_OR_RETURN(const std::vector<bool> by_key, ReadsByKey(all_users));
+  // One statement for the readers of each reading (most batches: one).
+  for (const bool key : {false, true}) {
+    std::vector<size_t> part;  // indexes into requests
+    std::vector<std::string> users, xids, positions;
+    for (size_t k = 0; k < requests.size(); ++k) {
+      if (by_key[k] != key) continue;
+      part.push_back(k);
+      users.push_back(requests[k].user_id);
+      xids.push_back(std::to_string(requests[k].since.xid));
+      positions.push_back(std::to_string(requests[k].since.pos));
     }
-    SyncPage& page = pages[index];
-    page.horizon = Xid(r, i, 0);
-    page.xmax = Xid(r, i, 1);
-    if (!r.IsNull(i, 3)) page.rows.push_back(SyncRowFrom(r, i, 3));
+    if (part.empty()) continue;
+    const std::vector<pg::Param> params = {TextArray(users), TextArray(xids),
+                                           TextArray(positions), limit};
+    SyncStatements().Inc();
+    ASSIGN_OR_RETURN(pg::Result r,
+                     key ? pool_.Exec(queries::kSyncRowsManyByKey, params)
+                         : ExecOnGenericPlan(pool_, queries::kSyncRowsMany, params));
+    for (int i = 0; i < r.rows(); ++i) {
+      const int64_t index = r.GetInt64(i, 2) - 1;
+      if (index < 0 || index >= static_cast<int64_t>(part.size())) {
+        return absl::InternalError("sync read answered an unknown request");
+      }
+      SyncPage& page = pages[part[index]];
+      page.horizon = Xid(r, i, 0);
+      page.xmax = Xid(r, i, 1);
+      if (!r.IsNull(i, 3)) page.rows.push_back(SyncRowFrom(r, i, 3));
+    }
   }
   for (size_t k = 0; k < pages.size(); ++k) {
     RETURN_IF_ERROR(FinishPage(requests[k].user_id, limit, pages[k]));

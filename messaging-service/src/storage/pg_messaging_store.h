@@ -1,6 +1,10 @@
 #pragma once
 
+#include <utility>
+
+#include "absl/time/time.h"
 #include "common/bus/outbox.h"
+#include "common/lru_cache.h"
 #include "messaging-service/src/storage/messaging_store.h"
 
 namespace messenger::messaging {
@@ -69,9 +73,16 @@ class PgMessagingStore final : public MessagingStore {
                                                     uint64_t below, int limit, SyncPage* horizon);
   // A page that reached `limit` gets the rest of its last transaction.
   absl::Status FinishPage(const std::string& user_id, int limit, SyncPage& page);
+  // Per user: whether its feed is read by key (many joined rooms) rather
+  // than room by room (queries.h MESSENGER_SYNC_ROOMS_BY_*).
+  absl::StatusOr<std::vector<bool>> ReadsByKey(const std::vector<std::string>& user_ids);
 
   pg::Pool& pool_;
   const bus::Outbox& outbox_;
+  // user -> (joined rooms, until when the count is used): the reading's
+  // choice only, so a count a minute old does no harm.
+  LruCache<std::string, std::pair<int64_t, absl::Time>> joined_rooms_{"messaging_joined_room_counts",
+                                                                      10'000};
 };
 
 }  // namespace messenger::messaging

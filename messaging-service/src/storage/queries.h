@@ -216,15 +216,19 @@ inline constexpr pg::Query kConversations{
 // A user's sync feed: messages (with their edits, reactions and redactions)
 // and read markers of joined rooms, and notices (the user's own and their
 // joined rooms'), of user USER after key KEY ((xid, position)) and below
-// BELOW, in key order, at most LIMIT. One text for the single and the
-// batched read, so both answer alike. Messages and read markers are read
-// room by room, each room its first LIMIT rows (events_by_room_xid,
-// receipts_by_room_xid: V057). The statement runs on its generic plan
-// (pg_messaging_store.cc), which does not know how far back the key is:
-// read by key over all rooms and filtered by room, that plan read every
-// room's rows after the key (100k messages in 500 groups: 3.3 ms for one
-// caught-up user, 0.3 ms room by room; bench/sync_plan).
-#define MESSENGER_SYNC_FEED(USER, KEY, LIMIT, BELOW)                                       \
+// BELOW, in key order, at most LIMIT. Messages and read markers are read in
+// one of two ways (ROOMS), picked per reader by the store
+// (pg_messaging_store.cc, SyncReading):
+// - MESSENGER_SYNC_ROOMS_BY_ROOM: room by room, each room its first LIMIT
+//   rows (events_by_room_xid, receipts_by_room_xid: V057), on the
+//   statement's generic plan, which costs no planning per call. A probe per
+//   joined room: for a reader in few rooms (100k messages in 500 groups, a
+//   caught-up user in 5: 0.3 ms, 3.3 ms by key on the generic plan, which
+//   does not know how far back the key is and reads every room's rows).
+// - MESSENGER_SYNC_ROOMS_BY_KEY: by key over all rooms, joined with the
+//   reader's memberships, on PostgreSQL's own plan choice: for a reader in
+//   many rooms (500 rooms: 1.1 ms, 7.5 ms room by room; bench/sync_plan).
+#define MESSENGER_SYNC_ROOMS_BY_ROOM(USER, KEY, LIMIT, BELOW)                              \
   "(SELECT e.xid, e.stream_pos, 'message' AS kind, e.room_id, e.event_id, e.seq, "        \
   "  e.sender::text AS who, e.pdu, e.origin_server_ts "                                    \
   "  FROM memberships m CROSS JOIN LATERAL (SELECT * FROM events e "                       \
@@ -239,7 +243,25 @@ inline constexpr pg::Query kConversations{
   "    WHERE c.room_id = m.room_id AND (c.xid, c.stream_pos) > " KEY " "                    \
   "    AND c.xid < " BELOW " ORDER BY c.xid, c.stream_pos LIMIT " LIMIT ") c "            \
   "  WHERE m.user_id = " USER " AND m.membership = 'join' "                               \
-  "  ORDER BY c.xid, c.stream_pos LIMIT " LIMIT ") "                                      \
+  "  ORDER BY c.xid, c.stream_pos LIMIT " LIMIT ") "
+
+#define MESSENGER_SYNC_ROOMS_BY_KEY(USER, KEY, LIMIT, BELOW)                               \
+  "(SELECT e.xid, e.stream_pos, 'message' AS kind, e.room_id, e.event_id, e.seq, "        \
+  "  e.sender::text AS who, e.pdu, e.origin_server_ts "                                    \
+  "  FROM events e JOIN memberships m ON m.room_id = e.room_id "                           \
+  "  AND m.user_id = " USER " AND m.membership = 'join' "                                 \
+  "  WHERE (e.xid, e.stream_pos) > " KEY " AND e.xid < " BELOW " "                         \
+  "  AND e.type IN ('m.room.message', 'm.reaction', 'm.room.redaction') "                  \
+  "  ORDER BY e.xid, e.stream_pos LIMIT " LIMIT ") "                                      \
+  "UNION ALL "                                                                             \
+  "(SELECT c.xid, c.stream_pos, 'seen', c.room_id, NULL, c.seq, c.user_id::text, NULL, NULL " \
+  "  FROM receipts c JOIN memberships m ON m.room_id = c.room_id AND m.user_id = " USER " " \
+  "  AND m.membership = 'join' "                                                           \
+  "  WHERE (c.xid, c.stream_pos) > " KEY " AND c.xid < " BELOW " "                         \
+  "  ORDER BY c.xid, c.stream_pos LIMIT " LIMIT ") "
+
+#define MESSENGER_SYNC_FEED(ROOMS, USER, KEY, LIMIT, BELOW)                                \
+  ROOMS(USER, KEY, LIMIT, BELOW)                                                           \
   "UNION ALL "                                                                             \
   "(SELECT n.xid, n.stream_pos, n.kind, n.room_id, NULL, NULL, n.other_user::text, NULL, NULL " \
   "  FROM notices n WHERE n.user_id = " USER " "                                          \
@@ -260,29 +282,46 @@ inline constexpr pg::Query kConversations{
 // $5 and the horizon of this statement's snapshot, which is returned with the
 // rows (one row of NULLs when there are none). Rows below the horizon never
 // change.
-inline constexpr pg::Query kSyncRows{
-    "msg_sync_rows",
-    "WITH h AS (" MESSENGER_STREAM_HORIZON "), "
-    "b AS (SELECT CASE WHEN lo < $5::xid8 THEN lo ELSE $5::xid8 END AS below FROM h), "
-    "r AS (" MESSENGER_SYNC_FEED("$1", "($2::xid8, $3::bigint)", "$4",
-                                 "(SELECT below FROM b)") ") "
-    "SELECT h.lo::text, h.hi::text, " MESSENGER_SYNC_ROW_COLUMNS " FROM h LEFT JOIN r ON true "
-    "ORDER BY r.xid, r.stream_pos"};
+#define MESSENGER_SYNC_ROWS(ROOMS)                                                         \
+  "WITH h AS (" MESSENGER_STREAM_HORIZON "), "                                              \
+  "b AS (SELECT CASE WHEN lo < $5::xid8 THEN lo ELSE $5::xid8 END AS below FROM h), "      \
+  "r AS (" MESSENGER_SYNC_FEED(ROOMS, "$1", "($2::xid8, $3::bigint)", "$4",                \
+                               "(SELECT below FROM b)") ") "                                \
+  "SELECT h.lo::text, h.hi::text, " MESSENGER_SYNC_ROW_COLUMNS " FROM h LEFT JOIN r ON true " \
+  "ORDER BY r.xid, r.stream_pos"
 
-// kSyncRows for many users in one snapshot: users $1, keys ($2 xids, $3
+// The same for many users in one snapshot: users $1, keys ($2 xids, $3
 // positions), at most $4 rows each, below the horizon. Each row carries the
 // 1-based index of its request (a request without rows: one row of NULLs).
-inline constexpr pg::Query kSyncRowsMany{
-    "msg_sync_rows_many",
-    "WITH h AS (" MESSENGER_STREAM_HORIZON "), "
-    "q AS (SELECT * FROM unnest($1::uuid[], $2::xid8[], $3::bigint[]) WITH ORDINALITY "
-    "  AS q(u, x, p, i)) "
-    "SELECT h.lo::text, h.hi::text, q.i, " MESSENGER_SYNC_ROW_COLUMNS
-    " FROM h CROSS JOIN q LEFT JOIN LATERAL (" MESSENGER_SYNC_FEED("q.u", "(q.x, q.p)", "$4",
-                                                                   "h.lo") ") r ON true "
-    "ORDER BY q.i, r.xid, r.stream_pos"};
+#define MESSENGER_SYNC_ROWS_MANY(ROOMS)                                                    \
+  "WITH h AS (" MESSENGER_STREAM_HORIZON "), "                                              \
+  "q AS (SELECT * FROM unnest($1::uuid[], $2::xid8[], $3::bigint[]) WITH ORDINALITY "      \
+  "  AS q(u, x, p, i)) "                                                                   \
+  "SELECT h.lo::text, h.hi::text, q.i, " MESSENGER_SYNC_ROW_COLUMNS                         \
+  " FROM h CROSS JOIN q LEFT JOIN LATERAL (" MESSENGER_SYNC_FEED(ROOMS, "q.u", "(q.x, q.p)", \
+                                                                 "$4", "h.lo") ") r ON true " \
+  "ORDER BY q.i, r.xid, r.stream_pos"
 
+inline constexpr pg::Query kSyncRows{"msg_sync_rows",
+                                     MESSENGER_SYNC_ROWS(MESSENGER_SYNC_ROOMS_BY_ROOM)};
+inline constexpr pg::Query kSyncRowsMany{"msg_sync_rows_many",
+                                         MESSENGER_SYNC_ROWS_MANY(MESSENGER_SYNC_ROOMS_BY_ROOM)};
+inline constexpr pg::Query kSyncRowsByKey{"msg_sync_rows_by_key",
+                                          MESSENGER_SYNC_ROWS(MESSENGER_SYNC_ROOMS_BY_KEY)};
+inline constexpr pg::Query kSyncRowsManyByKey{
+    "msg_sync_rows_many_by_key", MESSENGER_SYNC_ROWS_MANY(MESSENGER_SYNC_ROOMS_BY_KEY)};
+
+// How many rooms each of users $1 has joined (the store's choice of reading).
+inline constexpr pg::Query kJoinedRoomCounts{
+    "msg_joined_room_counts",
+    "SELECT (SELECT count(*) FROM memberships m WHERE m.user_id = u.id "
+    "AND m.membership = 'join') FROM unnest($1::uuid[]) WITH ORDINALITY u(id, i) ORDER BY u.i"};
+
+#undef MESSENGER_SYNC_ROWS_MANY
+#undef MESSENGER_SYNC_ROWS
 #undef MESSENGER_SYNC_FEED
+#undef MESSENGER_SYNC_ROOMS_BY_KEY
+#undef MESSENGER_SYNC_ROOMS_BY_ROOM
 #undef MESSENGER_SYNC_ROW_COLUMNS
 
 inline constexpr pg::Query kEventStateGroup{"msg_event_state_group",
