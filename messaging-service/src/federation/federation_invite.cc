@@ -90,11 +90,13 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
     ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> other,
                      messaging_.FindDirectRoom(*direct_key));
     if (other && other->room_id != route.room_id) {
-      // One direct room per pair, but for glare: our user opened one that the
-      // inviter has not joined, theirs crossed it. Both rooms are taken.
+      // One direct room per pair, but for glare: our user opened one whose
+      // invite of the inviter is pending, theirs crossed it. Both are taken.
+      // (A remote invitee has no membership row until its server answers.)
       ASSIGN_OR_RETURN(std::optional<std::string> inviter_in,
                        messaging_.Membership(other->room_id, RemoteUserUuid(invite.sender())));
-      if (other->creator != *local_id || inviter_in == "join") {
+      const bool pending = !inviter_in || *inviter_in == "invite";
+      if (other->creator != *local_id || !pending) {
         return absl::PermissionDeniedError(
             absl::StrCat("the pair already has a direct room: ", other->room_id));
       }
