@@ -5,6 +5,9 @@
 // room, and the invitee's join started.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <thread>
+
 #include "messaging-service/src/domain/conversation_rules.h"
 #include "messaging-service/src/federation/remote_users.h"
 #include "messaging-service/test/remote_direct_pdu.h"
@@ -101,6 +104,23 @@ TEST_F(RemoteDirectInviteTest, ADirectInviteOfAContactIsThePairsRoomAndItsJoinSt
                         {kRoom, bob_, "@bob:localhost", "hs1.test"}}));
 }
 
+// bob writes to alice while the room her invite made is still being joined
+// (the two-server glare test can meet this): the send waits for the join,
+// and without one says so (retry), not 403 as from a non-member.
+TEST_F(RemoteDirectInviteTest, ASendBeforeTheJoinOfThePeersRoomWaitsForIt) {
+  const std::string alice = RemoteUserUuid(kAlice);
+  friends_.Befriend(bob_, alice);
+  manager_->SetRemoteInviter([](const std::string&, const std::string&, const std::string&,
+                                const std::string&) { return absl::OkStatus(); });
+  ASSERT_TRUE(Invite(true).ok());
+  const absl::Time start = absl::Now();
+  absl::StatusOr<messaging::SentMessage> sent =
+      manager_->Send({bob_, "dev1", alice, std::nullopt, "hi alice", "c1"});
+  EXPECT_TRUE(absl::IsUnavailable(sent.status())) << sent.status();
+  EXPECT_NE(sent.status().message().find("being joined"), std::string::npos) << sent.status();
+  EXPECT_GE(absl::Now() - start, absl::Seconds(5));
+}
+
 TEST_F(RemoteDirectInviteTest, AnInviteIntoAGroupNeedsNoContact) {
   absl::StatusOr<nlohmann::json> answer = Invite(false);
   ASSERT_TRUE(answer.ok()) << answer.status();
@@ -188,6 +208,53 @@ TEST_F(DirectGlareTest, TheirRoomWithTheLargerIdIsTakenAsTheSupersededOne) {
   friends_.Unfriend(bob_, alice_);
   const std::string refused = SendMessage("t2", theirs);
   EXPECT_NE(refused.find("read-only"), std::string::npos) << refused;
+}
+
+// Bob's room of the pair being made while alice's invite arrives: its key is
+// not committed, so the invite's stub waits on it and then collides. Before,
+// that collision answered 409 and alice's first message failed; now the
+// invite is decided again, as glare (the two-server test met this race).
+constexpr pg::Query kMakeBobsRoom{
+    "t_make_bobs_room",
+    "INSERT INTO rooms (room_id, room_version, kind, creator, direct_key, created_at, last_seq, "
+    "depth, tip_event_id, state_group, last_event_at) "
+    "VALUES ($1, '10', 'direct', $2, $3, now(), 0, 0, '$t', 0, now())"};
+constexpr pg::Query kLockWaits{
+    "t_lock_waits",
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND wait_event_type = 'Lock'"};
+
+TEST_F(RemoteDirectInviteTest, AnInviteWhileThePairsRoomIsBeingMadeIsTakenAsGlare) {
+  const std::string alice = RemoteUserUuid(kAlice);
+  friends_.Befriend(bob_, alice);
+  const std::string key = messaging::DirectKey(bob_, alice);
+  const std::string ours = "!zzzzzz:localhost";  // above kRoom: alice's room keeps the key
+  std::optional<absl::StatusOr<nlohmann::json>> answer;
+  std::thread invite;
+  const absl::Status made = pool_->Transaction([&](pg::Tx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.Exec(kMakeBobsRoom, {ours, bob_, key}).status());
+    invite = std::thread([&] { answer = Invite(true); });
+    // Committed once the invite waits on the key.
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      absl::StatusOr<pg::Result> waits = pool_->Exec(kLockWaits);
+      RETURN_IF_ERROR(waits.status());
+      if (waits->GetInt64(0, 0) > 0) return absl::OkStatus();
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return absl::DeadlineExceededError("the invite never waited on the pair's key");
+  });
+  if (invite.joinable()) invite.join();
+  ASSERT_TRUE(made.ok()) << made;
+  ASSERT_TRUE(answer.has_value());
+  ASSERT_TRUE(answer->ok()) << answer->status();
+  auto pairs = store_->FindDirectRoom(key);
+  ASSERT_TRUE(pairs.ok() && pairs->has_value());
+  EXPECT_EQ((*pairs)->room_id, kRoom);
+  auto bobs = store_->GetRoom(ours);
+  ASSERT_TRUE(bobs.ok() && bobs->has_value());
+  EXPECT_EQ((*bobs)->direct_key, key + "/" + ours);
+  EXPECT_EQ(joins_.size(), 1u);
 }
 
 // Not glare: the pair's room is alice's own (or she joined bob's), so a

@@ -81,6 +81,25 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
       return Json{{"event", signed_event}};
     }
   }
+  // The pair's room being made here meanwhile holds its key uncommitted:
+  // the stub waits on it, then fails; decided again, it is glare.
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<Json> taken = TakeAsStub(origin, route, body.invite_state, invite, signed_event,
+                                            *local_id, direct_key);
+    if (attempt == 1 && direct_key && absl::IsAlreadyExists(taken.status())) continue;
+    return taken;
+  }
+}
+
+absl::StatusOr<Json> FederationRooms::TakeAsStub(const std::string& origin,
+                                                 const RoomRoute& route,
+                                                 const Json& invite_state,
+                                                 const matrix::Event& invite,
+                                                 const Json& signed_event,
+                                                 const std::string& local_id,
+                                                 const std::optional<std::string>& direct_key) {
+  const std::string& event_id = route.event_id;
+  const std::string& invitee = *invite.state_key();
   messaging::RoomRow stub;
   stub.room_id = route.room_id;
   stub.kind = direct_key ? "direct" : "group";
@@ -96,7 +115,7 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
       ASSIGN_OR_RETURN(std::optional<std::string> inviter_in,
                        messaging_.Membership(other->room_id, RemoteUserUuid(invite.sender())));
       const bool pending = !inviter_in || *inviter_in == "invite";
-      if (other->creator != *local_id || !pending) {
+      if (other->creator != local_id || !pending) {
         return absl::PermissionDeniedError(
             absl::StrCat("the pair already has a direct room: ", other->room_id));
       }
@@ -108,19 +127,19 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
   }
   stub.creator = RemoteUserUuid(invite.sender());
   stub.created_at = clock_.Now();
-  for (const Json& e : body.invite_state) {
+  for (const Json& e : invite_state) {
     if (e["type"] == matrix::kNameType && e["content"].contains("name") &&
         e["content"]["name"].is_string()) {
       stub.name = e["content"]["name"].get<std::string>();
     }
   }
   const messaging::RoomWriter::RemoteWrite write{invite, RemoteUserUuid(invite.sender()),
-                                                 *local_id};
+                                                 local_id};
   const RemoteInvite kept{.room_id = route.room_id,
-                          .user_id = *local_id,
+                          .user_id = local_id,
                           .event_id = event_id,
                           .origin = origin,
-                          .invite_state = body.invite_state.dump(),
+                          .invite_state = invite_state.dump(),
                           .received_at = clock_.Now()};
   ASSIGN_OR_RETURN(std::vector<KnownPdu> stored, store_.Pdus({event_id}));
   if (!stored.empty()) return Json{{"event", signed_event}};  // a retry: the same answer
@@ -140,7 +159,7 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
   }
   RETURN_IF_ERROR(written.status());
   if (direct_key && direct_taken_) {
-    direct_taken_(route.room_id, *local_id, invitee, origin, *direct_key);
+    direct_taken_(route.room_id, local_id, invitee, origin, *direct_key);
   }
   return Json{{"event", signed_event}};
 }

@@ -189,6 +189,14 @@ class FederationRooms {
       const std::string& origin, const matrix::Event& event, const matrix::Room& room,
       const std::optional<ForkReads>& fork, matrix::EventMapSource& source,
       matrix::RemotePduDecision& decision);
+  // Invite's write when this server is not in the room: a stub holding the
+  // invite (for a direct room, the pair's one, or one of two under glare).
+  absl::StatusOr<nlohmann::json> TakeAsStub(const std::string& origin, const RoomRoute& route,
+                                            const nlohmann::json& invite_state,
+                                            const matrix::Event& invite,
+                                            const nlohmann::json& signed_event,
+                                            const std::string& local_id,
+                                            const std::optional<std::string>& direct_key);
   // Checks an event `origin` sent and applies or rejects it; `missing` gets
   // the prev_events it was refused for not knowing; `forward`: see
   // RoomWriter::RemoteWrite.

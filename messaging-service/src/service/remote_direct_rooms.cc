@@ -3,12 +3,37 @@
 // federation (PUT /v2/invite, is_direct); the peer's server checks its own
 // side of the contact policy and joins its user (federation_invite.cc).
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status.h"
 #include "messaging-service/src/domain/conversation_rules.h"
 #include "messaging-service/src/domain/matrix/identifiers.h"
 #include "messaging-service/src/service/messaging_manager.h"
 
 namespace messenger::messaging {
+namespace {
+
+// How long a send waits for its user's join of the peer's room (~100 ms on
+// loopback, a round trip to the peer's server in general).
+constexpr absl::Duration kJoinWait = absl::Seconds(5);
+
+// The peer's room took our user's invite just now (its invite crossed this
+// send): the join it started is awaited, rather than the send refused as
+// from a non-member. Unavailable (retry) when it has not come in time.
+absl::Status AwaitJoin(MessagingStore& store, const std::string& room_id,
+                       const std::string& user_id) {
+  const absl::Time deadline = absl::Now() + kJoinWait;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::optional<std::string> membership, store.Membership(room_id, user_id));
+    if (!membership || *membership != "invite") return absl::OkStatus();
+    if (absl::Now() >= deadline) {
+      return absl::UnavailableError(
+          "the conversation is still being joined on the contact's server; retry shortly");
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+}  // namespace
 
 bool MessagingManager::IsRemoteUser(const std::string& mxid) const {
   if (!mxid.starts_with('@')) return false;
@@ -46,6 +71,8 @@ absl::StatusOr<RoomRow> MessagingManager::RemoteDirectRoomFor(const std::string&
       ASSIGN_OR_RETURN(std::string sender_mxid, MatrixId(sender));
       RETURN_IF_ERROR(remote_inviter_(room->room_id, sender, sender_mxid, peer_mxid));
     }
+  } else {
+    RETURN_IF_ERROR(AwaitJoin(store_, room->room_id, sender));
   }
   direct_rooms_.Put(key, *room);
   room_rows_.Put(room->room_id, *room);
