@@ -58,6 +58,7 @@ messaging::v1::MatrixSyncResponse Answer() {
       Event("$s1", Pdu("m.room.member", {{"membership", "join"}}, {{"state_key", "@a:x"}}));
   join->set_ephemeral_json(R"([{"type":"m.typing","content":{"user_ids":["@b:x"]}}])");
   join->set_notification_count(2);
+  join->set_summary(true);
   join->set_joined_count(2);
   join->add_heroes("@b:x");
   auto* leave = r.add_rooms();
@@ -101,6 +102,18 @@ TEST(SyncRender, WrittenBodyIsTheDumpOfTheTree) {
   absl::StatusOr<http::Response> again = RenderSync(r, kNow, texts);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->body, got->body);
+}
+
+// An incremental sync leaves an unchanged summary out (not zero members).
+TEST(SyncRender, AnUnchangedSummaryIsLeftOut) {
+  ClientEventText texts(100);
+  messaging::v1::MatrixSyncResponse r = Answer();
+  r.mutable_rooms(0)->set_summary(false);
+  absl::StatusOr<http::Response> got = RenderSync(r, kNow, texts);
+  ASSERT_TRUE(got.ok()) << got.status();
+  const json room = json::parse(got->body)["rooms"]["join"]["!r:x"];
+  EXPECT_FALSE(room.contains("summary")) << room.dump();
+  EXPECT_EQ(room["unread_notifications"]["notification_count"], 2);
 }
 
 TEST(SyncRender, ARewrittenPduIsRenderedAnew) {

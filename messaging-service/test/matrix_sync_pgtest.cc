@@ -29,6 +29,7 @@ class CountingStore final : public MatrixSyncStore {
  public:
   explicit CountingStore(MatrixSyncStore& inner) : inner_(inner) {}
   int calls = 0;
+  size_t state_rows = 0;  // state events read (CurrentState, StateSince)
 
   absl::StatusOr<uint64_t> Horizon() override { return ++calls, inner_.Horizon(); }
   absl::StatusOr<std::vector<UserRoom>> UserRooms(
@@ -47,7 +48,17 @@ class CountingStore final : public MatrixSyncStore {
   }
   absl::StatusOr<std::vector<SyncedEvent>> CurrentState(
       const std::vector<std::string>& room_ids) override {
-    return ++calls, inner_.CurrentState(room_ids);
+    ++calls;
+    absl::StatusOr<std::vector<SyncedEvent>> got = inner_.CurrentState(room_ids);
+    if (got.ok()) state_rows += got->size();
+    return got;
+  }
+  absl::StatusOr<std::vector<SyncedEvent>> StateSince(const std::vector<std::string>& room_ids,
+                                                      SyncKey since, uint64_t below_xid) override {
+    ++calls;
+    absl::StatusOr<std::vector<SyncedEvent>> got = inner_.StateSince(room_ids, since, below_xid);
+    if (got.ok()) state_rows += got->size();
+    return got;
   }
   absl::StatusOr<std::map<std::string, std::string>> RemoteInviteStates(
       const std::string& user_id, const std::vector<std::string>& room_ids) override {
@@ -58,8 +69,9 @@ class CountingStore final : public MatrixSyncStore {
     return ++calls, inner_.Receipts(room_ids, since, below_xid);
   }
   absl::StatusOr<std::map<std::string, RoomCounts>> Counts(
-      const std::string& user_id, const std::vector<std::string>& room_ids) override {
-    return ++calls, inner_.Counts(user_id, room_ids);
+      const std::string& user_id, const std::vector<std::string>& room_ids,
+      const std::vector<std::string>& summary_room_ids) override {
+    return ++calls, inner_.Counts(user_id, room_ids, summary_room_ids);
   }
   absl::StatusOr<int64_t> PutFilter(const std::string& user_id, const std::string& json,
                                     int max_per_user) override {
@@ -223,6 +235,49 @@ TEST_F(MatrixSyncPgTest, BatchedTimelinesAreThePerRoomOnes) {
     }
     EXPECT_EQ(members, want) << room_id;
   }
+}
+
+// A wake in a big room (issue 14): bob's incremental sync after alice's
+// message reads the state that changed since his token only (before: the
+// room's whole state, every member, at each wake of each member) and leaves
+// the unchanged summary out; a member joining brings both back.
+TEST_F(MatrixSyncPgTest, AnIncrementalSyncReadsOnlyTheStateThatChanged) {
+  std::vector<std::string> members = {bob_};
+  for (int i = 0; i < 30; ++i) members.push_back(LocalUser("m" + std::to_string(i)));
+  absl::StatusOr<RoomRow> room = manager_->CreateGroup(alice_, "big", members);
+  ASSERT_TRUE(room.ok()) << room.status();
+  auto [first, first_calls] = InitialSync();
+  ASSERT_EQ(first.rooms.size(), 1u);
+  EXPECT_TRUE(first.rooms[0].counts.summary);
+  EXPECT_EQ(first.rooms[0].counts.joined, 32);
+  const size_t whole = counting_->state_rows;
+  EXPECT_GE(whole, 32u) << "the initial sync reads every member";
+
+  auto incremental = [&](const std::string& since) {
+    SettleSyncHorizon(*store_, *pool_);
+    counting_->state_rows = 0;
+    absl::StatusOr<MatrixSyncResult> got = sync_->Sync({bob_, "dev1", since, kFilter, false});
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.ok() ? *got : MatrixSyncResult{};
+  };
+  ASSERT_TRUE(
+      manager_->Send({alice_, "dev1", std::nullopt, room->room_id, "hello", "c-hello"}).ok());
+  MatrixSyncResult woken = incremental(first.next_batch);
+  ASSERT_EQ(woken.rooms.size(), 1u);
+  EXPECT_EQ(counting_->state_rows, 0u);
+  EXPECT_TRUE(woken.rooms[0].state.empty());
+  ASSERT_EQ(woken.rooms[0].timeline.size(), 1u);
+  EXPECT_FALSE(woken.rooms[0].counts.summary);
+  EXPECT_EQ(woken.rooms[0].counts.unread, 1);
+
+  const std::string carol = LocalUser("carol");
+  ASSERT_TRUE(groups_->AddMembers(alice_, room->room_id, {carol}).ok());
+  MatrixSyncResult grown = incremental(woken.next_batch);
+  ASSERT_EQ(grown.rooms.size(), 1u);
+  EXPECT_GE(counting_->state_rows, 1u);
+  EXPECT_LT(counting_->state_rows, whole);
+  EXPECT_TRUE(grown.rooms[0].counts.summary);
+  EXPECT_EQ(grown.rooms[0].counts.joined, 33);
 }
 
 // The store's half of bundled edits (issue 14): an original's newest edit

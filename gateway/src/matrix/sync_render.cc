@@ -121,9 +121,11 @@ absl::StatusOr<http::Response> RenderSync(const messaging::v1::MatrixSyncRespons
     out["ephemeral"] = Events(std::move(ephemeral));
     out["unread_notifications"] = {{"notification_count", room.notification_count()},
                                    {"highlight_count", 0}};
-    out["summary"] = {{"m.heroes", room.heroes()},
-                      {"m.joined_member_count", room.joined_count()},
-                      {"m.invited_member_count", room.invited_count()}};
+    if (room.summary()) {
+      out["summary"] = {{"m.heroes", room.heroes()},
+                        {"m.joined_member_count", room.joined_count()},
+                        {"m.invited_member_count", room.invited_count()}};
+    }
     join[room.room_id()] = std::move(out);
   }
   nlohmann::json body = {

@@ -44,6 +44,7 @@ grpc::ServerUnaryReactor* MessagingGrpcService::MatrixSync(grpc::CallbackServerC
       AddAll(room.state, out->mutable_state());
       out->set_ephemeral_json(room.ephemeral.dump());
       out->set_notification_count(room.counts.unread);
+      out->set_summary(room.counts.summary);
       out->set_joined_count(room.counts.joined);
       out->set_invited_count(room.counts.invited);
       for (const auto& hero : room.hero_mxids) out->add_heroes(hero);

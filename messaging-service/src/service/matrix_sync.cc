@@ -140,9 +140,12 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
     }
   }
 
-  // The rooms this answer shows and how.
+  // The rooms this answer shows and how. A joined room's state is read
+  // whole when it is shown whole (a join since the token, full_state), else
+  // only what changed since the token: a wake in a big room reads no
+  // member list.
   std::vector<const UserRoom*> shown;
-  std::vector<std::string> joined_ids, state_ids;
+  std::vector<std::string> joined_ids, state_ids, changed_state_ids;
   for (const UserRoom& m : memberships) {
     if (!pass.filter.WantsRoom(m.room_id)) continue;
     // Membership changed since the token, and visible below this read's
@@ -160,9 +163,23 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
     }
     if (!show) continue;
     shown.push_back(&m);
-    if (m.membership != "leave" && m.membership != "ban") state_ids.push_back(m.room_id);
+    if (m.membership == "join" && !pass.full_state && !FreshJoin(pass, m)) {
+      changed_state_ids.push_back(m.room_id);
+    } else if (m.membership != "leave" && m.membership != "ban") {
+      state_ids.push_back(m.room_id);
+    }
   }
   ASSIGN_OR_RETURN(std::vector<SyncedEvent> state, store_.CurrentState(state_ids));
+  std::vector<SyncedEvent> changed_state;
+  if (!changed_state_ids.empty()) {
+    ASSIGN_OR_RETURN(changed_state, store_.StateSince(changed_state_ids, pass.since, below));
+  }
+  // The summary (member counts, heroes) where the members may have changed.
+  std::set<std::string> summary_ids(state_ids.begin(), state_ids.end());
+  for (SyncedEvent& e : changed_state) {
+    if (IsMember(e)) summary_ids.insert(e.room_id);
+    state.push_back(std::move(e));
+  }
   for (SyncedEvent& e : state) pass.state[e.room_id].push_back(std::move(e));
   std::vector<std::string> invited;
   for (const UserRoom* m : shown) {
@@ -175,7 +192,9 @@ absl::StatusOr<MatrixSyncResult> MatrixSync::SyncOnce(const MatrixSyncRequest& r
   ASSIGN_OR_RETURN(std::vector<RoomReceipt> receipts,
                    store_.Receipts(joined_ids, pass.initial ? SyncKey{} : pass.since, below));
   for (RoomReceipt& r : receipts) pass.receipts[r.room_id].push_back(std::move(r));
-  ASSIGN_OR_RETURN(pass.counts, store_.Counts(pass.user, joined_ids));
+  ASSIGN_OR_RETURN(pass.counts,
+                   store_.Counts(pass.user, joined_ids,
+                                 std::vector<std::string>(summary_ids.begin(), summary_ids.end())));
   RETURN_IF_ERROR(ReadTimelines(pass, shown));
 
   // Matrix ids of everyone the ephemeral events and summaries name.

@@ -50,6 +50,9 @@ struct RoomCounts {
   int64_t invited = 0;
   int64_t unread = 0;               // messages of others past the user's read marker
   std::vector<std::string> heroes;  // up to 5 other members (UUIDs)
+  // joined, invited and heroes were read (the room's summary); an
+  // incremental sync leaves them out while the membership did not change.
+  bool summary = false;
 };
 
 // Events of one room: seq in (after_seq, before_seq), stream key after
@@ -110,6 +113,11 @@ class MatrixSyncStore {
   // The current state events of the rooms.
   virtual absl::StatusOr<std::vector<SyncedEvent>> CurrentState(
       const std::vector<std::string>& room_ids) = 0;
+  // Those current state events of the rooms that came after `since` (below
+  // `below_xid`): what an incremental sync shows of a room's state, read
+  // without the rest (a big room's member list).
+  virtual absl::StatusOr<std::vector<SyncedEvent>> StateSince(
+      const std::vector<std::string>& room_ids, SyncKey since, uint64_t below_xid) = 0;
   // Room -> the stripped state (JSON array) another server sent with the
   // user's current invite into it (V056), for those of `room_ids` that have one.
   virtual absl::StatusOr<std::map<std::string, std::string>> RemoteInviteStates(
@@ -117,8 +125,11 @@ class MatrixSyncStore {
   // Read markers of the rooms moved after `since` (below `below_xid`).
   virtual absl::StatusOr<std::vector<RoomReceipt>> Receipts(
       const std::vector<std::string>& room_ids, SyncKey since, uint64_t below_xid) = 0;
+  // Unread counts of `room_ids`, and the summary of those of them also in
+  // `summary_room_ids` (counting a big room's members costs).
   virtual absl::StatusOr<std::map<std::string, RoomCounts>> Counts(
-      const std::string& user_id, const std::vector<std::string>& room_ids) = 0;
+      const std::string& user_id, const std::vector<std::string>& room_ids,
+      const std::vector<std::string>& summary_room_ids) = 0;
 
   // Filters (V042). PutFilter answers the id of an equal filter when the
   // user stored one already; RESOURCE_EXHAUSTED past `max_per_user`.

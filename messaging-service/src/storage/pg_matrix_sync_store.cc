@@ -43,6 +43,13 @@ constexpr pg::Query kCurrentState{"mxs_current_state",
                                   "SELECT " MESSENGER_EVENT_COLUMNS
                                   " FROM current_state c JOIN events e ON e.event_id = c.event_id "
                                   "WHERE c.room_id IN (SELECT json_array_elements_text($1::json))"};
+constexpr pg::Query kStateSince{
+    "mxs_state_since",
+    "SELECT " MESSENGER_EVENT_COLUMNS
+    " FROM events e JOIN current_state c ON c.event_id = e.event_id "
+    "WHERE e.room_id IN (SELECT json_array_elements_text($1::json)) "
+    "AND e.state_key IS NOT NULL "
+    "AND (e.xid, e.stream_pos) > ($2::xid8, $3::bigint) AND e.xid < $4::xid8"};
 constexpr pg::Query kRemoteInviteStates{
     "mxs_remote_invite_states",
     "SELECT f.room_id, f.invite_state FROM federation_invites f JOIN memberships m "
@@ -56,20 +63,26 @@ constexpr pg::Query kReceipts{
     "WHERE c.room_id IN (SELECT json_array_elements_text($1::json)) "
     "AND (c.xid, c.stream_pos) > ($2::xid8, $3::bigint) AND c.xid < $4::xid8"};
 // Unread as /v1 counts it (kConversations): others' messages past the marker.
+// Unread as /v1 counts it (kConversations): others' messages past the
+// marker. The summary's subqueries run only for the rooms of $3 (CASE
+// evaluates them lazily).
 constexpr pg::Query kCounts{
     "mxs_counts",
-    "SELECT r.room_id, "
-    "(SELECT count(*) FROM memberships m WHERE m.room_id = r.room_id AND m.membership = 'join'), "
-    "(SELECT count(*) FROM memberships m WHERE m.room_id = r.room_id "
-    "  AND m.membership = 'invite'), "
+    "SELECT r.room_id, s.summary, "
+    "CASE WHEN s.summary THEN (SELECT count(*) FROM memberships m "
+    "  WHERE m.room_id = r.room_id AND m.membership = 'join') END, "
+    "CASE WHEN s.summary THEN (SELECT count(*) FROM memberships m "
+    "  WHERE m.room_id = r.room_id AND m.membership = 'invite') END, "
     "(SELECT count(*) FROM events e WHERE e.room_id = r.room_id AND e.type = 'm.room.message' "
     "  AND e.seq > coalesce((SELECT c.seq FROM receipts c WHERE c.room_id = r.room_id "
     "  AND c.user_id = $2::uuid), 0) AND e.sender <> $2::uuid "
     "  AND NOT EXISTS (SELECT 1 FROM relations rl WHERE rl.event_id = e.event_id)), "
-    "(SELECT coalesce(json_agg(h.user_id), '[]')::text FROM (SELECT m.user_id::text "
-    "  FROM memberships m WHERE m.room_id = r.room_id AND m.membership IN ('join', 'invite') "
-    "  AND m.user_id <> $2::uuid ORDER BY m.user_id LIMIT 5) h) "
-    "FROM json_array_elements_text($1::json) r(room_id)"};
+    "CASE WHEN s.summary THEN (SELECT coalesce(json_agg(h.user_id), '[]')::text FROM "
+    "  (SELECT m.user_id::text FROM memberships m WHERE m.room_id = r.room_id "
+    "  AND m.membership IN ('join', 'invite') AND m.user_id <> $2::uuid "
+    "  ORDER BY m.user_id LIMIT 5) h) END "
+    "FROM json_array_elements_text($1::json) r(room_id) CROSS JOIN LATERAL "
+    "(SELECT r.room_id IN (SELECT json_array_elements_text($3::json)) AS summary) s"};
 constexpr pg::Query kFindFilter{
     "mxs_find_filter",
     "SELECT filter_id, (SELECT count(*) FROM matrix_filters WHERE user_id = $1::uuid) "
@@ -225,6 +238,15 @@ absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::CurrentState(
   return EventsFrom(r);
 }
 
+absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::StateSince(
+    const std::vector<std::string>& room_ids, SyncKey since, uint64_t below_xid) {
+  if (room_ids.empty()) return std::vector<SyncedEvent>{};
+  ASSIGN_OR_RETURN(pg::Result r,
+                   pool_.Exec(kStateSince, {JsonList(room_ids), std::to_string(since.xid),
+                                            since.pos, std::to_string(below_xid)}));
+  return EventsFrom(r);
+}
+
 absl::StatusOr<std::vector<RoomReceipt>> PgMatrixSyncStore::Receipts(
     const std::vector<std::string>& room_ids, SyncKey since, uint64_t below_xid) {
   std::vector<RoomReceipt> out;
@@ -239,16 +261,20 @@ absl::StatusOr<std::vector<RoomReceipt>> PgMatrixSyncStore::Receipts(
 }
 
 absl::StatusOr<std::map<std::string, RoomCounts>> PgMatrixSyncStore::Counts(
-    const std::string& user_id, const std::vector<std::string>& room_ids) {
+    const std::string& user_id, const std::vector<std::string>& room_ids,
+    const std::vector<std::string>& summary_room_ids) {
   std::map<std::string, RoomCounts> out;
   if (room_ids.empty()) return out;
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCounts, {JsonList(room_ids), user_id}));
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCounts, {JsonList(room_ids), user_id,
+                                                      JsonList(summary_room_ids)}));
   for (int i = 0; i < r.rows(); ++i) {
     RoomCounts& c = out[r.GetString(i, 0)];
-    c.joined = r.GetInt64(i, 1);
-    c.invited = r.GetInt64(i, 2);
-    c.unread = r.GetInt64(i, 3);
-    nlohmann::json heroes = nlohmann::json::parse(r.GetString(i, 4), nullptr, false);
+    c.unread = r.GetInt64(i, 4);
+    c.summary = r.GetBool(i, 1);
+    if (!c.summary) continue;
+    c.joined = r.GetInt64(i, 2);
+    c.invited = r.GetInt64(i, 3);
+    nlohmann::json heroes = nlohmann::json::parse(r.GetString(i, 5), nullptr, false);
     if (heroes.is_array()) {
       for (const auto& h : heroes) {
         if (h.is_string()) c.heroes.push_back(h.get<std::string>());

@@ -18,12 +18,15 @@ class PgMatrixSyncStore final : public MatrixSyncStore {
   absl::StatusOr<std::optional<SyncedEvent>> Event(const std::string& event_id) override;
   absl::StatusOr<std::vector<SyncedEvent>> CurrentState(
       const std::vector<std::string>& room_ids) override;
+  absl::StatusOr<std::vector<SyncedEvent>> StateSince(const std::vector<std::string>& room_ids,
+                                                      SyncKey since, uint64_t below_xid) override;
   absl::StatusOr<std::map<std::string, std::string>> RemoteInviteStates(
       const std::string& user_id, const std::vector<std::string>& room_ids) override;
   absl::StatusOr<std::vector<RoomReceipt>> Receipts(const std::vector<std::string>& room_ids,
                                                     SyncKey since, uint64_t below_xid) override;
   absl::StatusOr<std::map<std::string, RoomCounts>> Counts(
-      const std::string& user_id, const std::vector<std::string>& room_ids) override;
+      const std::string& user_id, const std::vector<std::string>& room_ids,
+      const std::vector<std::string>& summary_room_ids) override;
   absl::StatusOr<int64_t> PutFilter(const std::string& user_id, const std::string& json,
                                     int max_per_user) override;
   absl::StatusOr<std::optional<std::string>> GetFilter(const std::string& user_id,
