@@ -7,9 +7,9 @@ namespace {
 
 // Spec versions whose core (non-module) endpoints are served: v1.1 (v3
 // paths), v1.2 (registration tokens) and v1.3 (refresh tokens). Not v1.4+:
-// it adds thread receipts and /threads, not served. The one core gap,
-// account deactivation, is listed in docs/matrix-client-api.md; optional
-// modules not served (media, presence, ...) do not change a version.
+// it adds thread receipts and /threads, not served. Optional modules not
+// served (media, presence, ...) do not change a version; the served
+// endpoints are listed in docs/matrix-client-api.md.
 const std::vector<std::string>& ServedVersions() {
   static const auto* versions = new std::vector<std::string>{"v1.1", "v1.2", "v1.3"};
   return *versions;
