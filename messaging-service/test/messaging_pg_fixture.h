@@ -45,7 +45,7 @@ class MessagingPgFixture : public ::testing::Test {
     manager_.reset();
     manager_ =
         std::make_unique<MessagingManager>(*store_, friends_, announcer_, "localhost", *key,
-                                           SystemClock::Instance(), SecureRng::Instance(), limits);
+                                           *clock_, SecureRng::Instance(), limits);
   }
 
   // A new local user `name` (its UUID), made as the user.created consumer does.
@@ -58,6 +58,7 @@ class MessagingPgFixture : public ::testing::Test {
   std::unique_ptr<pg::Pool> pool_;
   bus::Outbox outbox_;
   Friends friends_;
+  const Clock* clock_ = &SystemClock::Instance();  // the manager's (UseLimits)
   WaitHub hub_;
   WakeLog log_;
   CommitAnnouncer announcer_{log_, hub_};

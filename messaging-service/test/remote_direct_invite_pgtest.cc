@@ -257,6 +257,38 @@ TEST_F(RemoteDirectInviteTest, AnInviteWhileThePairsRoomIsBeingMadeIsTakenAsGlar
   EXPECT_EQ(joins_.size(), 1u);
 }
 
+// Another replica took alice's crossing invite (this manager's cache was
+// not told, as the test's invite hook does not forget): bob's next message
+// goes to the room this manager remembers until the remembered room of the
+// pair is a minute old, then to the pair's room (whose join is not done
+// here: the send waits for it and says so).
+TEST_F(DirectGlareTest, AReplicaThatDidNotTakeTheInviteLearnsOfTheMovedKeyWithinAMinute) {
+  FakeClock clock(absl::Now());
+  clock_ = &clock;
+  UseLimits({});
+  manager_->SetRemoteInviter([](const std::string&, const std::string&, const std::string&,
+                                const std::string&) { return absl::OkStatus(); });
+  absl::StatusOr<messaging::SentMessage> first =
+      manager_->Send({bob_, "dev1", alice_, std::nullopt, "remembered", "r1"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->message.room_id, ours_);
+  const std::string theirs = "!000000:hs1.test";
+  ASSERT_TRUE(Invite(true, theirs).ok());
+  ASSERT_EQ(PairsRoom(), theirs);
+
+  absl::StatusOr<messaging::SentMessage> stale =
+      manager_->Send({bob_, "dev1", alice_, std::nullopt, "still ours", "r2"});
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_EQ(stale->message.room_id, ours_) << "within the minute: the remembered room";
+  clock.Advance(messaging::MessagingManager::kDirectRoomTtl);
+  absl::StatusOr<messaging::SentMessage> moved =
+      manager_->Send({bob_, "dev1", alice_, std::nullopt, "to theirs", "r3"});
+  EXPECT_TRUE(absl::IsUnavailable(moved.status())) << moved.status();
+  EXPECT_NE(moved.status().message().find("being joined"), std::string::npos) << moved.status();
+  clock_ = &SystemClock::Instance();
+  UseLimits({});  // the manager goes before this test's clock
+}
+
 // Not glare: the pair's room is alice's own (or she joined bob's), so a
 // second room from her is refused as before.
 TEST_F(RemoteDirectInviteTest, ASecondDirectRoomOfTheSameInviterIsRefused) {

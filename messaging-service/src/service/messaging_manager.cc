@@ -154,7 +154,13 @@ absl::StatusOr<RoomRow> MessagingManager::CreateRoom(const std::string& creator_
 }
 
 std::optional<RoomRow> MessagingManager::CachedDirectRoom(const std::string& key) {
-  return direct_rooms_.Get(key);
+  std::optional<KnownDirectRoom> known = direct_rooms_.Get(key);
+  if (!known || clock_.Now() - known->read_at >= kDirectRoomTtl) return std::nullopt;
+  return std::move(known->row);
+}
+
+void MessagingManager::RememberDirectRoom(const std::string& key, const RoomRow& row) {
+  direct_rooms_.Put(key, {row, clock_.Now()});
 }
 
 std::optional<RoomRow> MessagingManager::CachedRoom(const std::string& room_id) {
@@ -186,7 +192,7 @@ absl::StatusOr<RoomRow> MessagingManager::DirectRoomFor(const std::string& sende
       return created.status();
     }
   }
-  direct_rooms_.Put(key, *existing);
+  RememberDirectRoom(key, *existing);
   room_rows_.Put(existing->room_id, *existing);
   return *existing;
 }

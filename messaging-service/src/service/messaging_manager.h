@@ -206,6 +206,8 @@ class MessagingManager {
   void SetRemoteInviter(RemoteInviter inviter) { remote_inviter_ = std::move(inviter); }
   // Drops the remembered room of a pair (its key moved to another: glare).
   void ForgetDirectRoom(const std::string& pair_key) { direct_rooms_.Erase(pair_key); }
+  // How long a pair's room is remembered (other replicas learn of a moved key).
+  static constexpr absl::Duration kDirectRoomTtl = absl::Minutes(1);
 
  private:
   // A Matrix id of another server (a remote user's username is its Matrix id).
@@ -253,6 +255,7 @@ class MessagingManager {
   absl::StatusOr<std::optional<SendTarget>> ResolveSend(const SendInput& in, bool memory_only);
   // Cache lookups (no IO).
   std::optional<RoomRow> CachedDirectRoom(const std::string& pair_key);
+  void RememberDirectRoom(const std::string& pair_key, const RoomRow& row);
   std::optional<RoomRow> CachedRoom(const std::string& room_id);
   // A remembered "yes" (no IO).
   std::optional<bool> KnownFriends(const std::string& a, const std::string& b);
@@ -281,7 +284,14 @@ class MessagingManager {
   // Facts that never change (names, room kinds) or are confirmed before
   // commit (friendships); a miss asks storage or the contact service.
   LruCache<std::string, std::string> mxids_;         // user id -> @name:server
-  LruCache<std::string, RoomRow> direct_rooms_;      // pair key -> its room
+  // Pair key -> its room, and when it was read, kept kDirectRoomTtl: under
+  // glare the key may move to another room (federation_invite.cc); the
+  // replica that took the invite forgets it at once, the others then.
+  struct KnownDirectRoom {
+    RoomRow row;
+    absl::Time read_at;
+  };
+  LruCache<std::string, KnownDirectRoom> direct_rooms_;
   LruCache<std::string, RoomRow> room_rows_;         // room id -> kind, direct_key
   LruCache<std::string, absl::Time> friends_until_;  // pair key -> trust "yes" until
   int64_t max_group_members_;

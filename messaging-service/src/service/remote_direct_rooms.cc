@@ -74,7 +74,7 @@ absl::StatusOr<RoomRow> MessagingManager::RemoteDirectRoomFor(const std::string&
   } else {
     RETURN_IF_ERROR(AwaitJoin(store_, room->room_id, sender));
   }
-  direct_rooms_.Put(key, *room);
+  RememberDirectRoom(key, *room);
   room_rows_.Put(room->room_id, *room);
   return *room;
 }
