@@ -8,6 +8,7 @@
 #include "messaging-service/src/domain/matrix/join_history.h"
 #include "messaging-service/src/domain/matrix/pdu_builder.h"
 #include "messaging-service/src/domain/matrix/room.h"
+#include "messaging-service/test/fixed_server_keys.h"
 
 namespace messenger::matrix {
 namespace {
@@ -18,22 +19,9 @@ constexpr char kRoom[] = "!room:hs1.test";
 constexpr char kAlice[] = "@alice:hs1.test";
 constexpr char kMallory[] = "@mallory:hs1.test";
 
-class Hs1Key : public ServerKeySource {
- public:
-  explicit Hs1Key(const Ed25519Key& key) : key_(key.public_key()) {}
-  absl::StatusOr<std::string> PublicKeyAt(const std::string& server, const std::string&,
-                                          absl::Time) override {
-    if (server != "hs1.test") return absl::UnauthenticatedError("unknown server");
-    return key_;
-  }
-
- private:
-  std::string key_;
-};
-
 class JoinHistoryTest : public ::testing::Test {
  protected:
-  JoinHistoryTest() : hs1_(*Ed25519Key::FromSeed(std::string(32, '1'), "a")), keys_(hs1_) {
+  JoinHistoryTest() : hs1_(*Ed25519Key::FromSeed(std::string(32, '1'), "a")), keys_({{"hs1.test", hs1_.public_key()}}) {
     NewRoomOptions options{
         .room_id = kRoom, .creator = kAlice, .join_rule = "public", .origin_server_ts = 1000};
     absl::StatusOr<CreatedRoom> created = CreateRoom(options, "hs1.test", hs1_);
@@ -75,7 +63,7 @@ class JoinHistoryTest : public ::testing::Test {
   }
 
   Ed25519Key hs1_;
-  Hs1Key keys_;
+  testing_keys::FixedServerKeys keys_;
   std::optional<Room> room_;
   EventMapSource state_;  // what the send_join answer held
 };

@@ -6,6 +6,7 @@
 
 #include "messaging-service/src/domain/matrix/remote_join.h"
 #include "messaging-service/src/domain/matrix/room.h"
+#include "messaging-service/test/fixed_server_keys.h"
 
 namespace messenger::matrix {
 namespace {
@@ -16,28 +17,12 @@ constexpr char kRoom[] = "!room:hs1.test";
 constexpr char kAlice[] = "@alice:hs1.test";
 constexpr char kBob[] = "@bob:hs2.test";
 
-// Both servers' keys, valid forever.
-class TwoServerKeys : public ServerKeySource {
- public:
-  TwoServerKeys(const Ed25519Key& hs1, const Ed25519Key& hs2)
-      : keys_{{"hs1.test", hs1.public_key()}, {"hs2.test", hs2.public_key()}} {}
-  absl::StatusOr<std::string> PublicKeyAt(const std::string& server, const std::string&,
-                                          absl::Time) override {
-    const auto it = keys_.find(server);
-    if (it == keys_.end()) return absl::UnauthenticatedError("unknown server");
-    return it->second;
-  }
-
- private:
-  std::map<std::string, std::string> keys_;
-};
-
 class RemoteJoinTest : public ::testing::Test {
  protected:
   RemoteJoinTest()
       : hs1_(*Ed25519Key::FromSeed(std::string(32, '1'), "a")),
         hs2_(*Ed25519Key::FromSeed(std::string(32, '2'), "b")),
-        keys_(hs1_, hs2_) {}
+        keys_({{"hs1.test", hs1_.public_key()}, {"hs2.test", hs2_.public_key()}}) {}
 
   // hs1's room with `join_rule`, its make_join template for bob, bob's join
   // and hs1's send_join answer.
@@ -68,7 +53,7 @@ class RemoteJoinTest : public ::testing::Test {
   }
 
   Ed25519Key hs1_, hs2_;
-  TwoServerKeys keys_;
+  testing_keys::FixedServerKeys keys_;
   Json template_, answer_;
   std::optional<Event> join_;
 };

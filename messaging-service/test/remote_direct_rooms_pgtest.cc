@@ -13,6 +13,7 @@
 #include "messaging-service/src/federation/outgoing_join.h"
 #include "messaging-service/src/federation/remote_users.h"
 #include "messaging-service/test/messaging_pg_fixture.h"
+#include "messaging-service/test/fixed_server_keys.h"
 
 namespace messenger::messaging {
 namespace {
@@ -47,14 +48,6 @@ class FakeHs2 final : public federation::HttpFetcher {
  private:
   std::mutex mutex_;
   std::vector<nlohmann::json> invites;
-};
-
-class NoKeys final : public matrix::ServerKeySource {
- public:
-  absl::StatusOr<std::string> PublicKeyAt(const std::string&, const std::string&,
-                                          absl::Time) override {
-    return absl::UnauthenticatedError("no keys in this test");
-  }
 };
 
 constexpr pg::Query kRooms{"t_direct_rooms",
@@ -125,7 +118,7 @@ class RemoteDirectRoomsTest : public testing_users::MessagingPgFixture<testing_u
   }
 
   FakeHs2 hs2_;
-  NoKeys keys_;
+  matrix::testing_keys::FixedServerKeys keys_;  // none
   std::unique_ptr<matrix::Ed25519Key> key_;
   std::unique_ptr<federation::ServerResolver> resolver_;
   std::unique_ptr<federation::FederationClient> client_;
