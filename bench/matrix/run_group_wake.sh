@@ -31,7 +31,8 @@ status=0
 for binary in "${BINARIES[@]}"; do
   rm -rf "$VAR"
   mkdir -p "$VAR"
-  start_pg "$VAR/pg" "$PG_PORT" max_connections=500 shared_buffers=256MB
+  # shellcheck disable=SC2086  # MESSENGER_BENCH_PG_SETTINGS: more name=value settings
+  start_pg "$VAR/pg" "$PG_PORT" max_connections=500 shared_buffers=256MB ${MESSENGER_BENCH_PG_SETTINGS:-}
   ensure_db "$PG_PORT" messenger
   start_nats "$VAR/nats" "$NATS_PORT"
   MESSENGER_PG_DSN="host=127.0.0.1 port=$PG_PORT dbname=messenger user=postgres" \
@@ -48,6 +49,9 @@ for binary in "${BINARIES[@]}"; do
   say "$binary"
   /usr/bin/python3 bench/matrix/matrix_group_wake.py --base "http://127.0.0.1:$HTTP_PORT" \
     --pg-port "$PG_PORT" "$@" || status=1
+  # MESSENGER_BENCH_AFTER: a command run against the system before it stops
+  # (e.g. reading pg_stat_statements); PG_PORT is exported for it.
+  if [ -n "${MESSENGER_BENCH_AFTER:-}" ]; then PG_PORT=$PG_PORT bash -c "$MESSENGER_BENCH_AFTER" || true; fi
   cleanup
 done
 exit $status

@@ -123,6 +123,33 @@ TEST_F(AccountStoreTest, AccountDataRoundTripsAndSyncsOncePerChange) {
   EXPECT_TRUE(absl::IsNotFound(account_->Get(bob_, "", "org.example.a").status()));
 }
 
+// The section reads rows, version and direct rooms in one statement: a full
+// page (100 rows) ends at its last row, the rest comes with the next sync,
+// then nothing.
+TEST_F(AccountStoreTest, AFullPageOfAccountDataEndsAtItsLastRowAndTheRestComesNext) {
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(
+        account_->Put(alice_, "", "org.example.n" + std::to_string(i), R"({"i":1})").ok());
+  }
+  const auto ours = [](const json& sync) {
+    size_t n = 0;
+    for (const auto& [type, content] : Global(sync)) n += type.starts_with("org.example.n");
+    return n;
+  };
+  int64_t first_next = 0, second_next = 0, third_next = 0;
+  auto first = Sync(alice_, 0, &first_next);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(ours(*first), 100u);
+  auto second = Sync(alice_, first_next, &second_next);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(ours(*second), 50u);
+  EXPECT_GT(second_next, first_next);
+  auto third = Sync(alice_, second_next, &third_next);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_FALSE((*third)["has_changes"].get<bool>());
+  EXPECT_EQ(third_next, second_next);
+}
+
 TEST_F(AccountStoreTest, AccountDataRefusals) {
   EXPECT_TRUE(absl::IsFailedPrecondition(account_->Put(alice_, "", "m.fully_read", "{}")));
   EXPECT_TRUE(absl::IsFailedPrecondition(account_->Put(alice_, "", "m.push_rules", "{}")));

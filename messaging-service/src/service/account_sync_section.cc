@@ -12,18 +12,14 @@ absl::StatusOr<UserSyncOutput> AccountDataSyncSection::Collect(const UserSyncInp
   const int64_t since = std::max<int64_t>(0, in.since);
   const int64_t since_version = since / kDirectSlots;
   const int64_t since_direct = since % kDirectSlots;
-  ASSIGN_OR_RETURN(std::vector<AccountDataRow> rows,
+  ASSIGN_OR_RETURN(AccountDataChanges changes,
                    store_.AccountDataSince(user, since_version, kMaxRows));
-  ASSIGN_OR_RETURN(std::vector<DirectRoomRow> direct_rooms, store_.DirectRooms(user));
-  const int64_t direct = std::min<int64_t>(direct_rooms.size(), kDirectSlots - 1);
+  std::vector<AccountDataRow>& rows = changes.rows;
+  const int64_t direct = std::min<int64_t>(changes.direct_rooms, kDirectSlots - 1);
   // A full page ends at its last row; the rest is new for the next sync.
-  int64_t version = since_version;
-  if (static_cast<int>(rows.size()) == kMaxRows) {
-    version = rows.back().version;
-  } else {
-    ASSIGN_OR_RETURN(version, store_.AccountDataVersion(user));
-    version = std::max(version, since_version);
-  }
+  const int64_t version = static_cast<int>(rows.size()) == kMaxRows
+                              ? rows.back().version
+                              : std::max(changes.version, since_version);
   const bool initial = in.initial;
   bool push_rules = initial, direct_changed = initial ? direct > 0 : direct != since_direct;
   std::optional<std::string> stored_direct;

@@ -18,12 +18,21 @@ inline constexpr pg::Query kPutAccountData{
 inline constexpr pg::Query kGetAccountData{
     "acct_get_data",
     "SELECT content FROM account_data WHERE user_id = $1 AND room_id = $2 AND type = $3"};
+// The rows after a version, then one totals row (room_id NULL): the
+// current version and the count of kDirectRooms' rows.
+#define MESSENGER_DIRECT_ROOMS_FROM                                                          \
+  "FROM memberships m JOIN rooms r ON r.room_id = m.room_id "                                 \
+  "JOIN users u ON u.user_id = (CASE WHEN split_part(r.direct_key, ':', 1) = $1::text "      \
+  "  THEN split_part(split_part(r.direct_key, '/', 1), ':', 2) "                              \
+  "  ELSE split_part(r.direct_key, ':', 1) END)::uuid "                                       \
+  "WHERE m.user_id = $1::uuid AND m.membership = 'join' AND r.kind = 'direct' "
 inline constexpr pg::Query kAccountDataSince{
     "acct_data_since",
-    "SELECT room_id, type, content, version FROM account_data "
-    "WHERE user_id = $1 AND version > $2 ORDER BY version LIMIT $3"};
-inline constexpr pg::Query kAccountDataVersion{
-    "acct_data_version", "SELECT version FROM account_data_versions WHERE user_id = $1"};
+    "SELECT * FROM (SELECT room_id, type, content, version, NULL::bigint, NULL::bigint "
+    "FROM account_data WHERE user_id = $1::uuid AND version > $2 ORDER BY version LIMIT $3) a "
+    "UNION ALL SELECT NULL, NULL, NULL, NULL, "
+    "coalesce((SELECT version FROM account_data_versions WHERE user_id = $1::uuid), 0), "
+    "(SELECT count(*) " MESSENGER_DIRECT_ROOMS_FROM ") ORDER BY 4 NULLS LAST"};
 
 #define MESSENGER_PUSH_COLUMNS "kind, rule_id, position, body, actions, enabled"
 inline constexpr pg::Query kPushRules{
@@ -46,12 +55,7 @@ inline constexpr pg::Query kDeletePushRule{
 
 inline constexpr pg::Query kDirectRooms{
     "acct_direct_rooms",
-    "SELECT r.room_id, u.username FROM memberships m JOIN rooms r ON r.room_id = m.room_id "
-    "JOIN users u ON u.user_id = (CASE WHEN split_part(r.direct_key, ':', 1) = $1::text "
-    "  THEN split_part(split_part(r.direct_key, '/', 1), ':', 2) "
-    "  ELSE split_part(r.direct_key, ':', 1) END)::uuid "
-    "WHERE m.user_id = $1::uuid AND m.membership = 'join' AND r.kind = 'direct' ORDER BY "
-    "r.room_id"};
+    "SELECT r.room_id, u.username " MESSENGER_DIRECT_ROOMS_FROM "ORDER BY r.room_id"};
 
 inline constexpr pg::Query kInsertAlias{
     "acct_insert_alias",

@@ -23,6 +23,13 @@ struct AccountDataRow {
   int64_t version = 0;
 };
 
+// What a sync needs of the account data, in one read.
+struct AccountDataChanges {
+  std::vector<AccountDataRow> rows;  // after the asked version, oldest first
+  int64_t version = 0;               // the user's current version
+  int64_t direct_rooms = 0;          // direct rooms joined (DirectRooms' count)
+};
+
 struct AliasRow {
   std::string alias;
   std::string room_id;
@@ -94,11 +101,10 @@ class AccountStore {
   virtual absl::StatusOr<std::optional<std::string>> GetAccountData(const std::string& user_id,
                                                                     const std::string& room_id,
                                                                     const std::string& type) = 0;
-  // Rows with a version above `since`, oldest first, at most `limit`.
-  virtual absl::StatusOr<std::vector<AccountDataRow>> AccountDataSince(const std::string& user_id,
-                                                                       int64_t since,
-                                                                       int limit) = 0;
-  virtual absl::StatusOr<int64_t> AccountDataVersion(const std::string& user_id) = 0;
+  // Rows with a version above `since` (oldest first, at most `limit`), the
+  // current version and the joined direct rooms' count: one round trip.
+  virtual absl::StatusOr<AccountDataChanges> AccountDataSince(const std::string& user_id,
+                                                              int64_t since, int limit) = 0;
   virtual absl::StatusOr<std::vector<push::StoredRule>> PushRules(const std::string& user_id) = 0;
   virtual absl::StatusOr<std::vector<DirectRoomRow>> DirectRooms(const std::string& user_id) = 0;
 

@@ -119,19 +119,20 @@ absl::StatusOr<std::optional<std::string>> PgAccountStore::GetAccountData(
   return r.GetString(0, 0);
 }
 
-absl::StatusOr<std::vector<AccountDataRow>> PgAccountStore::AccountDataSince(
-    const std::string& user_id, int64_t since, int limit) {
+absl::StatusOr<AccountDataChanges> PgAccountStore::AccountDataSince(const std::string& user_id,
+                                                                    int64_t since, int limit) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(q::kAccountDataSince, {user_id, since, limit}));
-  std::vector<AccountDataRow> rows;
+  AccountDataChanges out;
   for (int i = 0; i < r.rows(); ++i) {
-    rows.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2), r.GetInt64(i, 3)});
+    if (r.IsNull(i, 0)) {  // the totals row, last
+      out.version = r.GetInt64(i, 4);
+      out.direct_rooms = r.GetInt64(i, 5);
+      continue;
+    }
+    out.rows.push_back(
+        {r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2), r.GetInt64(i, 3)});
   }
-  return rows;
-}
-
-absl::StatusOr<int64_t> PgAccountStore::AccountDataVersion(const std::string& user_id) {
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(q::kAccountDataVersion, {user_id}));
-  return r.rows() == 0 ? 0 : r.GetInt64(0, 0);
+  return out;
 }
 
 absl::StatusOr<std::vector<push::StoredRule>> PgAccountStore::PushRules(

@@ -14,9 +14,8 @@ class PgAccountStore final : public AccountStore {
   absl::StatusOr<std::optional<std::string>> GetAccountData(const std::string& user_id,
                                                             const std::string& room_id,
                                                             const std::string& type) override;
-  absl::StatusOr<std::vector<AccountDataRow>> AccountDataSince(const std::string& user_id,
-                                                               int64_t since, int limit) override;
-  absl::StatusOr<int64_t> AccountDataVersion(const std::string& user_id) override;
+  absl::StatusOr<AccountDataChanges> AccountDataSince(const std::string& user_id, int64_t since,
+                                                      int limit) override;
   absl::StatusOr<std::vector<push::StoredRule>> PushRules(const std::string& user_id) override;
   absl::StatusOr<std::vector<DirectRoomRow>> DirectRooms(const std::string& user_id) override;
   absl::StatusOr<std::optional<AliasRow>> FindAlias(const std::string& alias) override;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/status.h"
+#include "messaging-service/src/storage/generic_plan.h"
 #include "messaging-service/src/storage/stream_horizon_sql.h"
 
 namespace messenger::messaging {
@@ -321,11 +322,15 @@ absl::StatusOr<std::vector<SyncedEvent>> PgMatrixSyncStore::NewestEvents(const R
                      {"after_pos", room.after_key.pos},
                      {"before_seq", room.before_seq}});
   }
-  ASSIGN_OR_RETURN(pg::Result r,
-                   pool_.Exec(kNewestEvents,
-                              {rooms.dump(), std::to_string(range.below_xid),
-                               range.like_types ? pg::Param(JsonList(*range.like_types)) : nullptr,
-                               JsonList(range.like_not_types), range.limit}));
+  // Planned at each call it cost as much as it ran (0.3 ms each at a wake
+  // in a group of 300, pg_stat_statements); the generic plan is the same
+  // per-room backward index scan.
+  ASSIGN_OR_RETURN(
+      pg::Result r,
+      ExecOnGenericPlan(pool_, kNewestEvents,
+                        {rooms.dump(), std::to_string(range.below_xid),
+                         range.like_types ? pg::Param(JsonList(*range.like_types)) : nullptr,
+                         JsonList(range.like_not_types), range.limit}));
   return EventsFrom(r);
 }
 

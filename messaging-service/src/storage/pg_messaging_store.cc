@@ -1,3 +1,4 @@
+#include "messaging-service/src/storage/generic_plan.h"
 #include "messaging-service/src/storage/pg_messaging_store.h"
 
 #include <algorithm>
@@ -581,25 +582,12 @@ metrics::Counter& MessageNotesStatements() {
   return counter;
 }
 
-// Runs a sync statement on its generic plan. Its custom plans take ~1-2 ms
-// to make (four feed branches, each a join with several candidate indexes,
-// and the horizon over pg_stat_activity) and 0.1-0.3 ms to run; PostgreSQL
-// keeps making them when its estimates rate the generic plan costlier (the
-// federation bench: 1.98 ms planning per call). The generic plan is made
-// once per connection; the feed reads room by room so that it is a good
-// one (MESSENGER_SYNC_ROOMS_BY_ROOM). The setting holds for this statement
-// only: other statements keep their choice.
-absl::StatusOr<pg::Result> ExecOnGenericPlan(pg::Pool& pool, const pg::Query& query,
-                                             const std::vector<pg::Param>& params) {
-  absl::StatusOr<pg::Result> out = absl::UnknownError("not run");
-  RETURN_IF_ERROR(pool.WithConnection([&](pg::Conn& conn) -> absl::Status {
-    RETURN_IF_ERROR(conn.ExecScript("SET plan_cache_mode = force_generic_plan"));
-    out = conn.Exec(query, params);
-    const absl::Status reset = conn.ExecScript("RESET plan_cache_mode");
-    return out.ok() ? reset : out.status();
-  }));
-  return out;
-}
+// The sync statements run on their generic plan (generic_plan.h). Their
+// custom plans take ~1-2 ms to make (four feed branches, each a join with
+// several candidate indexes, and the horizon over pg_stat_activity) and
+// 0.1-0.3 ms to run (the federation bench: 1.98 ms planning per call); the
+// feed reads room by room so that the generic plan is a good one
+// (MESSENGER_SYNC_ROOMS_BY_ROOM).
 
 // A row of MESSENGER_SYNC_ROW_COLUMNS starting at `col`.
 SyncRow SyncRowFrom(const pg::Result& r, int i, int col) {
