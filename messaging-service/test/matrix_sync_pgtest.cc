@@ -29,12 +29,17 @@ class CountingStore final : public MatrixSyncStore {
  public:
   explicit CountingStore(MatrixSyncStore& inner) : inner_(inner) {}
   int calls = 0;
-  size_t state_rows = 0;  // state events read (CurrentState, StateSince)
+  size_t state_rows = 0;       // state events read (CurrentState, StateSince)
+  size_t membership_rows = 0;  // memberships read (UserRooms)
 
   absl::StatusOr<uint64_t> Horizon() override { return ++calls, inner_.Horizon(); }
   absl::StatusOr<std::vector<UserRoom>> UserRooms(
-      const std::string& user_id, const std::optional<std::string>& room_id) override {
-    return ++calls, inner_.UserRooms(user_id, room_id);
+      const std::string& user_id,
+      const std::optional<std::vector<std::string>>& room_ids) override {
+    ++calls;
+    absl::StatusOr<std::vector<UserRoom>> got = inner_.UserRooms(user_id, room_ids);
+    if (got.ok()) membership_rows += got->size();
+    return got;
   }
   absl::StatusOr<std::vector<std::string>> ChangedRooms(const std::string& user_id, SyncKey since,
                                                         uint64_t below_xid) override {
@@ -188,7 +193,7 @@ TEST_F(MatrixSyncPgTest, BatchedTimelinesAreThePerRoomOnes) {
   ASSERT_TRUE(groups_->Leave(bob_, left).ok());
   // After bob left: not his to see.
   ASSERT_TRUE(manager_->Send({alice_, "dev1", std::nullopt, left, "after", "after"}).ok());
-  absl::StatusOr<std::vector<UserRoom>> was = sync_store_->UserRooms(bob_, left);
+  absl::StatusOr<std::vector<UserRoom>> was = sync_store_->UserRooms(bob_, std::vector<std::string>{left});
   ASSERT_TRUE(was.ok() && was->size() == 1);
 
   auto [got, calls] = InitialSync();
@@ -278,6 +283,34 @@ TEST_F(MatrixSyncPgTest, AnIncrementalSyncReadsOnlyTheStateThatChanged) {
   EXPECT_LT(counting_->state_rows, whole);
   EXPECT_TRUE(grown.rooms[0].counts.summary);
   EXPECT_EQ(grown.rooms[0].counts.joined, 33);
+}
+
+// A wake of a reader in many rooms reads the memberships of the rooms with
+// news only (before: all of them at each wake), and still shows a leave.
+TEST_F(MatrixSyncPgTest, AWakeReadsTheMembershipsOfTheChangedRoomsOnly) {
+  std::vector<std::string> rooms;
+  for (int i = 0; i < 10; ++i) rooms.push_back(Group(0));
+  auto [first, first_calls] = InitialSync();
+  ASSERT_EQ(first.rooms.size(), 10u);
+  const auto since = [&](const std::string& token) {
+    SettleSyncHorizon(*store_, *pool_);
+    counting_->membership_rows = 0;
+    absl::StatusOr<MatrixSyncResult> got = sync_->Sync({bob_, "dev1", token, kFilter, false});
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.ok() ? *got : MatrixSyncResult{};
+  };
+  ASSERT_TRUE(manager_->Send({alice_, "dev1", std::nullopt, rooms[3], "news", "c-news"}).ok());
+  MatrixSyncResult woken = since(first.next_batch);
+  ASSERT_EQ(woken.rooms.size(), 1u);
+  EXPECT_EQ(woken.rooms[0].room_id, rooms[3]);
+  EXPECT_EQ(counting_->membership_rows, 1u);
+
+  ASSERT_TRUE(groups_->Leave(bob_, rooms[5]).ok());
+  MatrixSyncResult left = since(woken.next_batch);
+  ASSERT_EQ(left.rooms.size(), 1u);
+  EXPECT_EQ(left.rooms[0].room_id, rooms[5]);
+  EXPECT_EQ(left.rooms[0].membership, "leave");
+  EXPECT_EQ(counting_->membership_rows, 1u);
 }
 
 // The store's half of bundled edits (issue 14): an original's newest edit

@@ -54,7 +54,8 @@ absl::StatusOr<std::string> MatrixSync::GetFilter(const std::string& user_id,
 
 absl::StatusOr<int64_t> MatrixSync::ReadableBefore(const std::string& user,
                                                    const std::string& room_id) {
-  ASSIGN_OR_RETURN(std::vector<UserRoom> rooms, store_.UserRooms(user, room_id));
+  ASSIGN_OR_RETURN(std::vector<UserRoom> rooms,
+                   store_.UserRooms(user, std::vector<std::string>{room_id}));
   if (rooms.empty() || rooms.front().membership == "invite") {
     return absl::PermissionDeniedError("you are not a member of this room");
   }

@@ -100,9 +100,9 @@ class MatrixSyncStore {
   virtual ~MatrixSyncStore() = default;
   // The sync stream's horizon now: rows below it never change.
   virtual absl::StatusOr<uint64_t> Horizon() = 0;
-  // Every membership the user has (`room_id` set: that room's only).
+  // Every membership the user has (`room_ids` set: in those rooms only).
   virtual absl::StatusOr<std::vector<UserRoom>> UserRooms(
-      const std::string& user_id, const std::optional<std::string>& room_id) = 0;
+      const std::string& user_id, const std::optional<std::vector<std::string>>& room_ids) = 0;
   // Rooms of the user with events (any membership) or read markers (joined)
   // after `since`, below `below_xid`.
   virtual absl::StatusOr<std::vector<std::string>> ChangedRooms(const std::string& user_id,

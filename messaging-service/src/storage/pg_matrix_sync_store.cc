@@ -21,7 +21,8 @@ constexpr pg::Query kUserRooms{
     "mxs_user_rooms",
     "SELECT m.room_id, m.membership, m.event_id, e.seq, e.xid::text, e.stream_pos "
     "FROM memberships m JOIN events e ON e.event_id = m.event_id "
-    "WHERE m.user_id = $1::uuid AND ($2::text IS NULL OR m.room_id = $2)"};
+    "WHERE m.user_id = $1::uuid "
+    "AND ($2::json IS NULL OR m.room_id IN (SELECT json_array_elements_text($2::json)))"};
 constexpr pg::Query kChangedRooms{
     "mxs_changed_rooms",
     "SELECT DISTINCT e.room_id FROM events e JOIN memberships m ON m.room_id = e.room_id "
@@ -185,9 +186,9 @@ absl::StatusOr<uint64_t> PgMatrixSyncStore::Horizon() {
 }
 
 absl::StatusOr<std::vector<UserRoom>> PgMatrixSyncStore::UserRooms(
-    const std::string& user_id, const std::optional<std::string>& room_id) {
-  ASSIGN_OR_RETURN(pg::Result r,
-                   pool_.Exec(kUserRooms, {user_id, room_id ? pg::Param(*room_id) : nullptr}));
+    const std::string& user_id, const std::optional<std::vector<std::string>>& room_ids) {
+  const pg::Param rooms = room_ids ? pg::Param(JsonList(*room_ids)) : pg::Param(nullptr);
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kUserRooms, {user_id, rooms}));
   std::vector<UserRoom> out;
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2), r.GetInt64(i, 3),

@@ -11,7 +11,8 @@ class PgMatrixSyncStore final : public MatrixSyncStore {
 
   absl::StatusOr<uint64_t> Horizon() override;
   absl::StatusOr<std::vector<UserRoom>> UserRooms(
-      const std::string& user_id, const std::optional<std::string>& room_id) override;
+      const std::string& user_id,
+      const std::optional<std::vector<std::string>>& room_ids) override;
   absl::StatusOr<std::vector<std::string>> ChangedRooms(const std::string& user_id, SyncKey since,
                                                         uint64_t below_xid) override;
   absl::StatusOr<std::vector<SyncedEvent>> Events(const EventRange& range) override;
