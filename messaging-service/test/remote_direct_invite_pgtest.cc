@@ -261,32 +261,34 @@ TEST_F(RemoteDirectInviteTest, AnInviteWhileThePairsRoomIsBeingMadeIsTakenAsGlar
 // not told, as the test's invite hook does not forget): bob's next message
 // goes to the room this manager remembers until the remembered room of the
 // pair is a minute old, then to the pair's room (whose join is not done
-// here: the send waits for it and says so).
-TEST_F(DirectGlareTest, AReplicaThatDidNotTakeTheInviteLearnsOfTheMovedKeyWithinAMinute) {
-  FakeClock clock(absl::Now());
-  clock_ = &clock;
-  UseLimits({});
-  manager_->SetRemoteInviter([](const std::string&, const std::string&, const std::string&,
-                                const std::string&) { return absl::OkStatus(); });
-  absl::StatusOr<messaging::SentMessage> first =
-      manager_->Send({bob_, "dev1", alice_, std::nullopt, "remembered", "r1"});
-  ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_EQ(first->message.room_id, ours_);
+// here: the send waits for it and says so). The manager (and what holds its
+// writer) runs on a fake clock from the start; the clock outlives them all.
+class DirectGlareClockTest : public DirectGlareTest {
+ protected:
+  static FakeClock& Clock() {
+    static FakeClock* clock = new FakeClock(absl::Now());
+    return *clock;
+  }
+  void SetUp() override {
+    clock_ = &Clock();
+    ASSERT_NO_FATAL_FAILURE(DirectGlareTest::SetUp());
+  }
+};
+
+TEST_F(DirectGlareClockTest, AReplicaThatDidNotTakeTheInviteLearnsOfTheMovedKeyWithinAMinute) {
   const std::string theirs = "!000000:hs1.test";
-  ASSERT_TRUE(Invite(true, theirs).ok());
+  ASSERT_TRUE(Invite(true, theirs).ok());  // ours_ was remembered by SetUp's send
   ASSERT_EQ(PairsRoom(), theirs);
 
   absl::StatusOr<messaging::SentMessage> stale =
       manager_->Send({bob_, "dev1", alice_, std::nullopt, "still ours", "r2"});
   ASSERT_TRUE(stale.ok()) << stale.status();
   EXPECT_EQ(stale->message.room_id, ours_) << "within the minute: the remembered room";
-  clock.Advance(messaging::MessagingManager::kDirectRoomTtl);
+  Clock().Advance(messaging::MessagingManager::kDirectRoomTtl);
   absl::StatusOr<messaging::SentMessage> moved =
       manager_->Send({bob_, "dev1", alice_, std::nullopt, "to theirs", "r3"});
   EXPECT_TRUE(absl::IsUnavailable(moved.status())) << moved.status();
   EXPECT_NE(moved.status().message().find("being joined"), std::string::npos) << moved.status();
-  clock_ = &SystemClock::Instance();
-  UseLimits({});  // the manager goes before this test's clock
 }
 
 // Not glare: the pair's room is alice's own (or she joined bob's), so a
