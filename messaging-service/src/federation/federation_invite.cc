@@ -81,14 +81,15 @@ absl::StatusOr<Json> FederationRooms::Invite(const InboundRequest& request,
       return Json{{"event", signed_event}};
     }
   }
+  absl::StatusOr<Json> taken =
+      TakeAsStub(origin, route, body.invite_state, invite, signed_event, *local_id, direct_key);
   // The pair's room being made here meanwhile holds its key uncommitted:
-  // the stub waits on it, then fails; decided again, it is glare.
-  for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<Json> taken = TakeAsStub(origin, route, body.invite_state, invite, signed_event,
-                                            *local_id, direct_key);
-    if (attempt == 1 && direct_key && absl::IsAlreadyExists(taken.status())) continue;
-    return taken;
+  // the stub waited on it, then failed; decided again, it is glare.
+  if (direct_key && absl::IsAlreadyExists(taken.status())) {
+    taken = TakeAsStub(origin, route, body.invite_state, invite, signed_event, *local_id,
+                       direct_key);
   }
+  return taken;
 }
 
 absl::StatusOr<Json> FederationRooms::TakeAsStub(const std::string& origin,

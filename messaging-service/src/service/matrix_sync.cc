@@ -307,7 +307,6 @@ void MatrixSync::TakeTimeline(SyncPass& pass, MatrixSyncRoom& room) {
 }
 
 absl::Status MatrixSync::JoinedRoom(SyncPass& pass, const UserRoom& m, MatrixSyncRoom& room) {
-  const bool fresh = FreshJoin(pass, m);
   TakeTimeline(pass, room);
 
   // State: everything before the timeline (whole or since the token) that
@@ -318,11 +317,10 @@ absl::Status MatrixSync::JoinedRoom(SyncPass& pass, const UserRoom& m, MatrixSyn
     senders.insert(pass.user_mxid);
     for (const SyncedEvent& e : room.timeline) senders.insert(pass.mxids[e.sender]);
   }
-  const bool whole = fresh || pass.full_state;
-  // Each room's state is read once per pass: moved, not copied.
+  // Each room's state is read once per pass: moved, not copied. A room
+  // not shown whole was read since the token only (StateSince).
   for (SyncedEvent& e : pass.state[m.room_id]) {
     if (in_timeline.count(e.event_id) > 0) continue;
-    if (!whole && (!(e.key > pass.since) || e.key.xid >= pass.below)) continue;
     if (pass.filter.lazy_load_members && IsMember(e) && senders.count(*e.state_key) == 0) {
       continue;
     }

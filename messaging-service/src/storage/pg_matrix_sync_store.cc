@@ -64,7 +64,6 @@ constexpr pg::Query kReceipts{
     "FROM receipts c JOIN events e ON e.room_id = c.room_id AND e.seq = c.seq "
     "WHERE c.room_id IN (SELECT json_array_elements_text($1::json)) "
     "AND (c.xid, c.stream_pos) > ($2::xid8, $3::bigint) AND c.xid < $4::xid8"};
-// Unread as /v1 counts it (kConversations): others' messages past the marker.
 // Unread as /v1 counts it (kConversations): others' messages past the
 // marker. The summary's subqueries run only for the rooms of $3 (CASE
 // evaluates them lazily).
