@@ -188,8 +188,9 @@ TEST_F(RemotePduTest, AForkIsJudgedAgainstTheStateBeforeItAndMergedByTheNextLoca
 
 // alice bans pat while pat's server sends a message after the join: the
 // message passes the state before it but not the room's state (pat is
-// banned now): soft-failed, refused, not stored as rejected.
-TEST_F(RemotePduTest, AForkFromBeforeABanIsSoftFailedAndRefused) {
+// banned now): soft-failed (kept with the state after it, not applied), not
+// rejected.
+TEST_F(RemotePduTest, AForkFromBeforeABanIsSoftFailedWithTheStateAfterIt) {
   Apply(Remote(kPat, kMemberType, kPat, {{"membership", "join"}}));
   Apply(Remote(kQuinn, kMemberType, kQuinn, {{"membership", "join"}}));  // stays
   const std::string fork_point = room_.forward_extremities().front();
@@ -205,9 +206,12 @@ TEST_F(RemotePduTest, AForkFromBeforeABanIsSoftFailedAndRefused) {
   absl::StatusOr<StateMap> before = LoadState(*StateBeforeFork(fork, after, known_), known_);
   ASSERT_TRUE(before.ok());
   RemotePduDecision d = DecideRemotePdu(fork, kRemote, kLocal, room_, known_, *before);
-  EXPECT_EQ(d.action, RemotePduAction::kRefuse) << d.reason;
+  EXPECT_EQ(d.action, RemotePduAction::kSoftFail) << d.reason;
   EXPECT_EQ(d.reason.code(), absl::StatusCode::kPermissionDenied) << d.reason;
   EXPECT_EQ(d.reason.message().find("no member joined"), std::string::npos) << d.reason;
+  // The state after a message is the state before it: pat still joined.
+  EXPECT_EQ(d.state_after, after[fork_point]);
+  EXPECT_NE(d.state_after.at({kMemberType, kPat}), ban->event_id());
   // And a fork that fails the rules in its own state is rejected: mallory
   // never joined on either branch.
   EXPECT_EQ(DecideRemotePdu(stray, kRemote, kLocal, room_, known_, *before).action,

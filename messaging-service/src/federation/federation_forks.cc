@@ -45,7 +45,8 @@ std::set<std::string> ConflictedMembers(const matrix::StatesAfter& after) {
 absl::Status FederationRooms::LoadStatesAfter(const std::vector<std::string>& at,
                                               const std::vector<std::string>& more,
                                               matrix::StatesAfter& after,
-                                              matrix::EventMapSource& source) {
+                                              matrix::EventMapSource& source,
+                                              SoftFailedGroups* soft_failed) {
   std::set<std::string> seen;
   std::vector<std::string> frontier;
   const auto visit = [&](const std::string& id) {
@@ -72,6 +73,9 @@ absl::Status FederationRooms::LoadStatesAfter(const std::vector<std::string>& at
       for (const KnownPdu& k : known) {
         ASSIGN_OR_RETURN(matrix::Event e, matrix::Event::Parse(k.pdu));
         source.Add(e, k.rejected);
+        if (k.soft_failed && soft_failed != nullptr) {
+          (*soft_failed)[k.event_id] = k.soft_failed_state_group;
+        }
       }
     }
     std::vector<std::string> next;
@@ -86,8 +90,10 @@ absl::Status FederationRooms::LoadStatesAfter(const std::vector<std::string>& at
 }
 
 absl::StatusOr<FederationRooms::ForkReads> FederationRooms::ReadFork(
-    const matrix::Event& event, const messaging::RoomRow& row, matrix::EventMapSource& source) {
+    const matrix::Event& event, const messaging::RoomRow& row, matrix::EventMapSource& source,
+    const SoftFailedGroups& soft_failed) {
   ForkReads reads;
+  reads.soft_failed = soft_failed;
   reads.extremities = row.Extremities();
   std::vector<std::string> at = event.prev_events();
   for (const std::string& tip : matrix::ExtremitiesAfter(reads.extremities, event)) {
@@ -95,7 +101,7 @@ absl::StatusOr<FederationRooms::ForkReads> FederationRooms::ReadFork(
   }
   std::vector<std::string> more = event.auth_events();
   more.insert(more.end(), event.prev_events().begin(), event.prev_events().end());
-  RETURN_IF_ERROR(LoadStatesAfter(at, more, reads.after, source));
+  RETURN_IF_ERROR(LoadStatesAfter(at, more, reads.after, source, &reads.soft_failed));
   std::set<std::string> members = ConflictedMembers(reads.after);
   if (event.type() == matrix::kMemberType && event.state_key()) members.insert(*event.state_key());
   for (const std::string& user : members) {
@@ -135,6 +141,15 @@ absl::StatusOr<messaging::RoomWriter::ForkedWrite> FederationRooms::PlanFork(
     if (uuid == reads.member_ids.end()) continue;  // a local user unknown here: no row to keep
     fork.memberships.push_back(
         {uuid->second, fork.room_state.Get(key.type, key.state_key)->membership(), id});
+  }
+  // State resolution may keep a soft-failed event: it becomes the room's.
+  for (const auto& [key, id] : room_ids) {
+    const auto kept = reads.soft_failed.find(id);
+    if (kept == reads.soft_failed.end()) continue;
+    const matrix::Event* was = room.state().Get(key.type, key.state_key);
+    if (was != nullptr && was->event_id() == id) continue;
+    const matrix::Event& e = *fork.room_state.Get(key.type, key.state_key);
+    fork.soft_failed_in_state.push_back({e, RemoteUserUuid(e.sender()), kept->second});
   }
   return fork;
 }

@@ -11,9 +11,12 @@ namespace {
 // it had grown (issue 16: 1.5 ms and 343 blocks per call after 4,000 PDUs).
 constexpr pg::Query kPdus{
     "fedroom_pdus",
-    "SELECT event_id, room_id, pdu, false FROM events WHERE event_id = ANY($1::text[]) "
-    "UNION ALL SELECT event_id, room_id, pdu, true FROM federation_rejected_events "
-    "WHERE event_id = ANY($1::text[])",
+    "SELECT event_id, room_id, pdu, false, NULL::bigint FROM events "
+    "WHERE event_id = ANY($1::text[]) "
+    "UNION ALL SELECT event_id, room_id, pdu, true, NULL FROM federation_rejected_events "
+    "WHERE event_id = ANY($1::text[]) "
+    "UNION ALL SELECT event_id, room_id, pdu, false, state_group "
+    "FROM federation_soft_failed_events WHERE event_id = ANY($1::text[])",
     true};
 constexpr pg::Query kCurrentState{
     "fedroom_current_state",
@@ -39,6 +42,14 @@ constexpr pg::Query kInsertRejected{
     "fedroom_insert_rejected",
     "INSERT INTO federation_rejected_events (event_id, room_id, origin, reason, pdu, received_at) "
     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING"};
+constexpr pg::Query kInsertSoftFailed{
+    "fedroom_insert_soft_failed",
+    "INSERT INTO federation_soft_failed_events (event_id, room_id, origin, reason, pdu, "
+    "state_group, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+    "ON CONFLICT (event_id) DO NOTHING"};
+constexpr pg::Query kDeleteSoftFailed{
+    "fedroom_delete_soft_failed",
+    "DELETE FROM federation_soft_failed_events WHERE event_id = ANY($1::text[])"};
 constexpr pg::Query kAddRemoteUser{
     "fedroom_add_remote_user",
     "INSERT INTO users (user_id, username, remote) VALUES ($1, $2, true) "
@@ -94,7 +105,12 @@ absl::StatusOr<std::vector<KnownPdu>> PgFederationRoomStore::Pdus(
   if (event_ids.empty()) return out;
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kPdus, {TextArray(event_ids)}));
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2), r.GetBool(i, 3)});
+    KnownPdu& k = out.emplace_back(
+        KnownPdu{r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2), r.GetBool(i, 3)});
+    if (!r.IsNull(i, 4)) {
+      k.soft_failed = true;
+      k.soft_failed_state_group = r.GetInt64(i, 4);
+    }
   }
   return out;
 }
@@ -132,6 +148,21 @@ absl::Status PgFederationRoomStore::InsertRejected(const KnownPdu& pdu, const st
                                                    const std::string& reason, absl::Time now) {
   return pool_.Exec(kInsertRejected, {pdu.event_id, pdu.room_id, origin, reason, pdu.pdu, now})
       .status();
+}
+
+absl::Status PgFederationRoomStore::InsertSoftFailed(pg::Tx& tx, const KnownPdu& pdu,
+                                                     const std::string& origin,
+                                                     const std::string& reason, absl::Time now) {
+  return tx
+      .Exec(kInsertSoftFailed, {pdu.event_id, pdu.room_id, origin, reason, pdu.pdu,
+                                pdu.soft_failed_state_group, now})
+      .status();
+}
+
+absl::Status PgFederationRoomStore::DeleteSoftFailed(pg::Tx& tx,
+                                                     const std::vector<std::string>& event_ids) {
+  if (event_ids.empty()) return absl::OkStatus();
+  return tx.Exec(kDeleteSoftFailed, {TextArray(event_ids)}).status();
 }
 
 absl::Status PgFederationRoomStore::AddRemoteUser(pg::Tx& tx, const std::string& uuid,

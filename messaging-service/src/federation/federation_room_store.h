@@ -22,6 +22,9 @@ struct KnownPdu {
   std::string room_id;
   std::string pdu;  // canonical JSON as stored
   bool rejected = false;
+  // Soft-failed (V063): kept with the state after it, not applied.
+  bool soft_failed = false;
+  int64_t soft_failed_state_group = 0;
 };
 
 // A local user's invite into a room of another server (V056).
@@ -37,7 +40,8 @@ struct RemoteInvite {
 class FederationRoomStore {
  public:
   virtual ~FederationRoomStore() = default;
-  // The events among `event_ids` this server has, accepted or rejected.
+  // The events among `event_ids` this server has, accepted, rejected or
+  // soft-failed.
   virtual absl::StatusOr<std::vector<KnownPdu>> Pdus(const std::vector<std::string>& event_ids) = 0;
   virtual absl::StatusOr<std::vector<std::string>> CurrentStatePdus(const std::string& room_id) = 0;
   // One current state event of the room (nullopt: none).
@@ -57,6 +61,13 @@ class FederationRoomStore {
   // Keeps a PDU the auth rules rejected (once).
   virtual absl::Status InsertRejected(const KnownPdu& pdu, const std::string& origin,
                                       const std::string& reason, absl::Time now) = 0;
+  // Keeps a soft-failed PDU (once) with the state group of the state after
+  // it, in the transaction that wrote that group.
+  virtual absl::Status InsertSoftFailed(pg::Tx& tx, const KnownPdu& pdu, const std::string& origin,
+                                        const std::string& reason, absl::Time now) = 0;
+  // In the room write that put soft-failed events into the room's state
+  // (they are events of the room now).
+  virtual absl::Status DeleteSoftFailed(pg::Tx& tx, const std::vector<std::string>& event_ids) = 0;
   // In a room write's transaction: the remote user's row (remote_users.h).
   virtual absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                                      const std::string& matrix_user_id) = 0;
@@ -99,6 +110,9 @@ class PgFederationRoomStore final : public FederationRoomStore {
                                                          int limit, int64_t min_depth) override;
   absl::Status InsertRejected(const KnownPdu& pdu, const std::string& origin,
                               const std::string& reason, absl::Time now) override;
+  absl::Status InsertSoftFailed(pg::Tx& tx, const KnownPdu& pdu, const std::string& origin,
+                                const std::string& reason, absl::Time now) override;
+  absl::Status DeleteSoftFailed(pg::Tx& tx, const std::vector<std::string>& event_ids) override;
   absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                              const std::string& matrix_user_id) override;
   absl::Status AddRemoteUsers(pg::Tx& tx,

@@ -80,6 +80,19 @@ metrics::Counter& ForkedEventsCounter() {
   return counter;
 }
 
+metrics::Counter& SoftFailedEventsCounter() {
+  static metrics::Counter& counter = metrics::Registry::Default().GetCounter(
+      "messenger_federation_soft_failed_events_total",
+      "Events of other servers that passed the state before them but not the room's current "
+      "state: kept, not shown.");
+  return counter;
+}
+
+absl::Status SoftFailedJoinOrLeave() {
+  return absl::PermissionDeniedError(
+      "the event passes the state before it but not the room's current state (soft-failed)");
+}
+
 }  // namespace
 
 Json FederationRooms::Envelope(Json pdus) const {
@@ -358,8 +371,10 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
                                      std::vector<std::string>* missing, bool forward) {
   ASSIGN_OR_RETURN(std::vector<KnownPdu> already, store_.Pdus({event.event_id()}));
   if (!already.empty()) {
-    // Received before: the same answer, nothing written twice.
+    // Received before: the same answer, nothing written twice (a
+    // soft-failed one was accepted, as far as its origin is concerned).
     if (already.front().rejected) return absl::PermissionDeniedError("the event was rejected");
+    if (already.front().soft_failed && forward) return SoftFailedJoinOrLeave();
     return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(std::optional<messaging::RoomRow> row, messaging_.GetRoom(event.room_id()));
@@ -371,9 +386,11 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
   related.insert(related.end(), event.prev_events().begin(), event.prev_events().end());
   ASSIGN_OR_RETURN(std::vector<KnownPdu> known, store_.Pdus(related));
   matrix::EventMapSource source;
+  SoftFailedGroups soft_failed;
   for (const KnownPdu& k : known) {
     ASSIGN_OR_RETURN(matrix::Event e, matrix::Event::Parse(k.pdu));
     source.Add(e, k.rejected);
+    if (k.soft_failed) soft_failed[k.event_id] = k.soft_failed_state_group;
   }
   messaging::RoomWriter::RemoteWrite write{event, RemoteUserUuid(event.sender()), std::nullopt,
                                            forward};
@@ -392,13 +409,20 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
   for (const std::string& prev : event.prev_events()) {
     prevs_known = prevs_known && source.Find(prev) != nullptr;
   }
+  std::vector<messaging::RoomWriter::ForkedWrite::SoftFailedInState> now_in_state;
   const auto extra = [&](messaging::MessagingTx& tx, const std::vector<messaging::StoredEvent>&,
                          const std::vector<std::string>&) -> absl::Status {
     RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), write.sender_id, event.sender()));
     if (remote_member) {
       RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), *write.member_id, *remote_member));
     }
-    return absl::OkStatus();
+    std::vector<std::string> moved;
+    for (const auto& in_state : now_in_state) {
+      RETURN_IF_ERROR(
+          store_.AddRemoteUser(tx.tx(), in_state.sender_id, in_state.event.sender()));
+      moved.push_back(in_state.event.event_id());
+    }
+    return store_.DeleteSoftFailed(tx.tx(), moved);
   };
   matrix::RemotePduDecision decision;
   absl::StatusOr<messaging::StoredEvent> written;
@@ -406,12 +430,13 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
     // A fork's states are read before the room's lock, from the row as read.
     std::optional<ForkReads> fork;
     if (prevs_known && !matrix::SameEventIds(event.prev_events(), row->Extremities())) {
-      ASSIGN_OR_RETURN(fork, ReadFork(event, *row, source));
+      ASSIGN_OR_RETURN(fork, ReadFork(event, *row, source, soft_failed));
     }
     bool forked = false;
     const auto decide = [&](const matrix::Room& room)
         -> absl::StatusOr<std::optional<messaging::RoomWriter::ForkedWrite>> {
       decision = {};
+      now_in_state.clear();
       if (!prevs_known || matrix::SameEventIds(event.prev_events(), room.forward_extremities())) {
         decision = matrix::DecideRemotePdu(event, origin, server_name_, room, source, room.state());
         if (decision.action != matrix::RemotePduAction::kApply) return decision.reason;
@@ -420,6 +445,7 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
       ASSIGN_OR_RETURN(messaging::RoomWriter::ForkedWrite planned,
                        PlanForkUnderLock(origin, event, room, fork, source, decision));
       forked = true;
+      now_in_state = planned.soft_failed_in_state;
       return planned;
     };
     written = writer_.WriteRemoteEvent(event.room_id(), write, decide, extra);
@@ -429,6 +455,11 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
     if (!row) return absl::NotFoundError("unknown room");
   }
   if (written.ok()) return absl::OkStatus();
+  if (decision.action == matrix::RemotePduAction::kSoftFail) {
+    RETURN_IF_ERROR(KeepSoftFailed(origin, event, decision));
+    // The sender of a send_join/send_leave waits for it to take effect.
+    return forward ? SoftFailedJoinOrLeave() : absl::OkStatus();
+  }
   if (missing != nullptr) *missing = decision.missing_prev_events;
   if (decision.action == matrix::RemotePduAction::kReject) {
     RETURN_IF_ERROR(
@@ -436,6 +467,28 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
                               origin, std::string(decision.reason.message()), clock_.Now()));
   }
   return written.status();
+}
+
+absl::Status FederationRooms::KeepSoftFailed(const std::string& origin,
+                                             const matrix::Event& event,
+                                             const matrix::RemotePduDecision& decision) {
+  std::vector<messaging::StateEntry> state;
+  for (const auto& [key, id] : decision.state_after) state.push_back({key.type, key.state_key, id});
+  RETURN_IF_ERROR(messaging_.Transaction([&](messaging::MessagingTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(int64_t group, tx.NewStateGroup(event.room_id(), 0, state, state));
+    KnownPdu kept{event.event_id(), event.room_id(), event.canonical_json()};
+    kept.soft_failed = true;
+    kept.soft_failed_state_group = group;
+    return store_.InsertSoftFailed(tx.tx(), kept, origin,
+                                   std::string(decision.reason.message()), clock_.Now());
+  }));
+  SoftFailedEventsCounter().Inc();
+  // Accepted as far as its origin knows (the spec): operators see why it
+  // is not shown.
+  log::Info("federation PDU soft-failed", {{"origin", origin},
+                                           {"event_id", event.event_id()},
+                                           {"reason", std::string(decision.reason.message())}});
+  return absl::OkStatus();
 }
 
 absl::Status FederationRooms::IngestFillingGap(const std::string& origin,

@@ -161,6 +161,11 @@ class FederationRooms {
   // The room state before `event`: after its prev event, or the resolution
   // of the states after its prev events.
   absl::StatusOr<std::vector<matrix::Event>> StateBefore(const matrix::Event& event);
+  // Soft-failed events (V063) by id: the state group of the state after each.
+  using SoftFailedGroups = std::map<std::string, int64_t>;
+  // Keeps an event the decision soft-failed, with the state after it.
+  absl::Status KeepSoftFailed(const std::string& origin, const matrix::Event& event,
+                              const matrix::RemotePduDecision& decision);
   // What the write of an event that forks the room reads before the room's
   // lock (federation_forks.cc); the write reads again when the room's
   // forward extremities moved meanwhile.
@@ -169,15 +174,20 @@ class FederationRooms {
     // After the event's prev events and the extremities it does not name.
     matrix::StatesAfter after;
     std::map<std::string, std::string> member_ids;  // Matrix user id -> UUID
+    SoftFailedGroups soft_failed;  // of the events in the source
   };
   // The states after the events `at` into `after`, and their events, the
   // events `more` and all their auth chains into `source` (bounded by
-  // matrix::kMaxResolutionEvents).
+  // matrix::kMaxResolutionEvents); the soft-failed ones among them into
+  // `soft_failed` when given.
   absl::Status LoadStatesAfter(const std::vector<std::string>& at,
                                const std::vector<std::string>& more, matrix::StatesAfter& after,
-                               matrix::EventMapSource& source);
+                               matrix::EventMapSource& source,
+                               SoftFailedGroups* soft_failed = nullptr);
+  // `soft_failed`: those of the events already in `source`.
   absl::StatusOr<ForkReads> ReadFork(const matrix::Event& event, const messaging::RoomRow& row,
-                                     matrix::EventMapSource& source);
+                                     matrix::EventMapSource& source,
+                                     const SoftFailedGroups& soft_failed);
   // Under the room's lock: `decision` on the forked event and, when it
   // applies, how it is written.
   absl::StatusOr<messaging::RoomWriter::ForkedWrite> PlanFork(

@@ -324,8 +324,11 @@ inline constexpr pg::Query kJoinedRoomCounts{
 #undef MESSENGER_SYNC_ROOMS_BY_ROOM
 #undef MESSENGER_SYNC_ROW_COLUMNS
 
-inline constexpr pg::Query kEventStateGroup{"msg_event_state_group",
-                                            "SELECT state_group FROM events WHERE event_id = $1"};
+// A soft-failed event of another server (V063) has a state group too.
+inline constexpr pg::Query kEventStateGroup{
+    "msg_event_state_group",
+    "SELECT state_group FROM events WHERE event_id = $1 "
+    "UNION ALL SELECT state_group FROM federation_soft_failed_events WHERE event_id = $1"};
 inline constexpr pg::Query kStateGroupChain{
     "msg_state_group_chain",
     "WITH RECURSIVE chain(group_id, prev_group, depth) AS ("

@@ -204,6 +204,14 @@ class RoomWriter {
     std::vector<StateEntry> event_state;
     matrix::StateMap room_state;
     std::vector<MembershipRow> memberships;
+    // Soft-failed events (kept beside the room, V063) that the resolution
+    // put into the room's state: written as the room's events before it.
+    struct SoftFailedInState {
+      matrix::Event event;
+      std::string sender_id;  // UUID
+      int64_t state_group = 0;
+    };
+    std::vector<SoftFailedInState> soft_failed_in_state;
   };
   // Decides under the room's lock, from the room as it is, whether the event
   // may be applied: nullopt applies it after the forward extremities, a

@@ -30,6 +30,20 @@ absl::StatusOr<StoredEvent> RoomWriter::WriteRemoteEvent(const std::string& room
     std::set<std::string> servers(handle.servers.begin(), handle.servers.end());
     forward_to.clear();
     const absl::Time now = clock_.Now();
+    if (fork) {
+      for (const ForkedWrite::SoftFailedInState& in_state : fork->soft_failed_in_state) {
+        const matrix::Event& e = in_state.event;
+        RETURN_IF_ERROR(tx.InsertEvent({.event_id = e.event_id(),
+                                        .room_id = room_id,
+                                        .seq = ++row->last_seq,
+                                        .sender = in_state.sender_id,
+                                        .type = e.type(),
+                                        .state_key = e.state_key(),
+                                        .origin_server_ts = e.origin_server_ts(),
+                                        .state_group = in_state.state_group,
+                                        .pdu = e.canonical_json()}));
+      }
+    }
     stored = StoredEvent{.event_id = event.event_id(),
                          .room_id = room_id,
                          .seq = ++row->last_seq,

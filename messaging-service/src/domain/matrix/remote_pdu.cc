@@ -75,7 +75,11 @@ RemotePduDecision DecideRemotePdu(const Event& event, absl::string_view origin,
     case PduOutcome::kSoftFailed:
       break;
   }
-  return Refuse(absl::PermissionDeniedError(auth->reason.message()));
+  RemotePduDecision soft{RemotePduAction::kSoftFail,
+                         absl::PermissionDeniedError(auth->reason.message())};
+  for (const auto& [key, before] : state_before) soft.state_after[key] = before.event_id();
+  if (event.is_state()) soft.state_after[{event.type(), *event.state_key()}] = event.event_id();
+  return soft;
 }
 
 absl::StatusOr<StateIds> StateBeforeFork(const Event& event, const StatesAfter& after,

@@ -30,6 +30,9 @@ namespace messenger::matrix {
 enum class RemotePduAction {
   kApply,   // authorized: the event enters the room and its state
   kReject,  // fails the auth rules: stored as rejected, never applied
+  kSoftFail,  // passes the state before it, not the room's current state:
+              // stored with the state after it (`state_after`) so that later
+              // events may name it, never applied, shown or a forward extremity
   kRefuse,  // cannot be decided here (unknown room state, prev events,
             // wrong origin): nothing is stored, the sender gets `reason`
 };
@@ -39,6 +42,9 @@ struct RemotePduDecision {
   absl::Status reason;  // OK for kApply
   // Refused because these prev_events are unknown here.
   std::vector<std::string> missing_prev_events;
+  // kSoftFail: the state after the event (the state before it, and the
+  // event itself when it is a state event).
+  StateIds state_after;
 };
 
 // Whether a user of `server_name` is joined (current state).
