@@ -121,6 +121,40 @@ TEST_F(RemoteDirectInviteTest, ASendBeforeTheJoinOfThePeersRoomWaitsForIt) {
   EXPECT_GE(absl::Now() - start, absl::Seconds(5));
 }
 
+// The peer's invite crosses bob's first send after bob's room was made and
+// before its invite went out: glare moves the pair's key to the peer's room
+// (the smaller id), so bob's invite into his own room is refused (as
+// OutgoingJoin::Invite refuses a room that is no longer the pair's). The
+// send goes on in the peer's room, waiting for bob's join there like any
+// send after a crossing invite (the two-server glare test met the 403).
+TEST_F(RemoteDirectInviteTest, AnInviteRefusedForAMovedKeyGoesOnInThePeersRoom) {
+  const std::string alice = RemoteUserUuid(kAlice);
+  friends_.Befriend(bob_, alice);
+  constexpr char kPeersRoom[] = "!0000:hs1.test";  // smaller than any room id made here
+  ASSERT_TRUE(pool_
+                  ->Transaction([&](pg::Tx& tx) {
+                    return room_store_->AddRemoteUser(tx, alice, kAlice);
+                  })
+                  .ok());
+  std::vector<std::string> invited_into;
+  manager_->SetRemoteInviter([&](const std::string& room_id, const std::string&,
+                                 const std::string&, const std::string&) -> absl::Status {
+    invited_into.push_back(room_id);
+    absl::StatusOr<nlohmann::json> crossing = Invite(true, kPeersRoom);
+    EXPECT_TRUE(crossing.ok()) << crossing.status();
+    return absl::PermissionDeniedError("a direct room takes no one else");
+  });
+  absl::StatusOr<messaging::SentMessage> sent =
+      manager_->Send({bob_, "dev1", alice, std::nullopt, "hi alice", "c1"});
+  EXPECT_TRUE(absl::IsUnavailable(sent.status())) << sent.status();
+  EXPECT_NE(sent.status().message().find("being joined"), std::string::npos) << sent.status();
+  ASSERT_EQ(invited_into.size(), 1u);
+  EXPECT_NE(invited_into.front(), kPeersRoom);
+  auto pair = store_->FindDirectRoom(messaging::DirectKey(bob_, alice));
+  ASSERT_TRUE(pair.ok() && pair->has_value());
+  EXPECT_EQ((*pair)->room_id, kPeersRoom);
+}
+
 TEST_F(RemoteDirectInviteTest, AnInviteIntoAGroupNeedsNoContact) {
   absl::StatusOr<nlohmann::json> answer = Invite(false);
   ASSERT_TRUE(answer.ok()) << answer.status();

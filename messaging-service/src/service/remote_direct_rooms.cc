@@ -69,7 +69,16 @@ absl::StatusOr<RoomRow> MessagingManager::RemoteDirectRoomFor(const std::string&
                      store_.Membership(room->room_id, peer));
     if (!membership || *membership == "leave") {
       ASSIGN_OR_RETURN(std::string sender_mxid, MatrixId(sender));
-      RETURN_IF_ERROR(remote_inviter_(room->room_id, sender, sender_mxid, peer_mxid));
+      const absl::Status invited = remote_inviter_(room->room_id, sender, sender_mxid, peer_mxid);
+      if (!invited.ok()) {
+        // The peer's invite may have crossed this one and taken the pair's
+        // key to its room (glare): that room is the pair's now, and its
+        // join is under way.
+        ASSIGN_OR_RETURN(std::optional<RoomRow> now, store_.FindDirectRoom(key));
+        if (!now || now->room_id == room->room_id || now->creator == sender) return invited;
+        room = std::move(now);
+        RETURN_IF_ERROR(AwaitJoin(store_, room->room_id, sender));
+      }
     }
   } else {
     RETURN_IF_ERROR(AwaitJoin(store_, room->room_id, sender));
