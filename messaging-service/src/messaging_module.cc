@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "messaging-service/src/federation/missing_events.h"
+#include "messaging-service/src/federation/remote_directory.h"
 #include "messaging-service/src/service/e2ee_sync_sections.h"
 #include "messaging-service/src/sharding/shard_plan.h"
 #include "messaging_migrations.h"
@@ -274,6 +275,7 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
                                                      *m->announcer_, common.server_name, account);
   m->directory_ = std::make_unique<AccountDirectory>(*m->account_store_, *m->store_, *m->manager_,
                                                      common.server_name, SystemClock::Instance());
+  m->directory_->SetRemoteAliases(federation::RemoteAliasesFrom(m->federation_->client()));
   m->account_sync_ = std::make_unique<AccountDataSyncSection>(*m->account_store_, *m->account_);
   m->account_grpc_ = std::make_unique<AccountGrpcService>(*m->account_, *m->directory_,
                                                           m->core_->work_pool());

@@ -237,11 +237,28 @@ TEST_F(AccountStoreTest, AliasesAndPublicRooms) {
   const std::string tea = PublicRoom(alice_, "Tea lovers");
   const std::string chess = PublicRoom(alice_, "Chess");
   ASSERT_TRUE(directory_->PutAlias(alice_, "#tea:localhost", tea).ok());
-  EXPECT_EQ(*directory_->ResolveAlias("#tea:localhost"), tea);
+  absl::StatusOr<RoomAliasAnswer> resolved = directory_->ResolveAlias("#tea:localhost");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->room_id, tea);
+  EXPECT_EQ(resolved->servers, std::vector<std::string>{"localhost"});  // no other server in it
   EXPECT_TRUE(absl::IsAlreadyExists(directory_->PutAlias(alice_, "#tea:localhost", chess)));
   EXPECT_TRUE(absl::IsInvalidArgument(directory_->PutAlias(alice_, "#tea:elsewhere", tea)));
   EXPECT_TRUE(absl::IsPermissionDenied(directory_->PutAlias(bob_, "#b:localhost", tea)));
   EXPECT_TRUE(absl::IsNotFound(directory_->ResolveAlias("#none:localhost").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(directory_->ResolveAlias("tea:localhost").status()));
+  // Another server's alias is asked of it (federation), when it can be.
+  EXPECT_TRUE(absl::IsNotFound(directory_->ResolveAlias("#tea:elsewhere").status()));
+  std::vector<std::string> asked;
+  directory_->SetRemoteAliases([&](const std::string& alias) -> absl::StatusOr<RoomAliasAnswer> {
+    asked.push_back(alias);
+    return RoomAliasAnswer{"!r:elsewhere", {"elsewhere", "third"}};
+  });
+  resolved = directory_->ResolveAlias("#tea:elsewhere");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->room_id, "!r:elsewhere");
+  EXPECT_EQ(resolved->servers, (std::vector<std::string>{"elsewhere", "third"}));
+  EXPECT_EQ(directory_->ResolveAlias("#tea:localhost")->room_id, tea);  // ours: never asked
+  EXPECT_EQ(asked, std::vector<std::string>{"#tea:elsewhere"});
   EXPECT_EQ(*directory_->AliasesOf(alice_, tea), std::vector<std::string>{"#tea:localhost"});
   EXPECT_TRUE(absl::IsPermissionDenied(directory_->DeleteAlias(bob_, "#tea:localhost")));
   ASSERT_TRUE(directory_->DeleteAlias(alice_, "#tea:localhost").ok());

@@ -266,6 +266,25 @@ def main():
     for path, query, body, method in reading:
         fed.call(outsider, method, path, body, query=query, expect=403, errcode="M_FORBIDDEN")
         fed.call(None, method, path, body, query=query, expect=401, errcode="M_UNAUTHORIZED")
+    # The room directory: an alias of this server names the room and the
+    # servers in it (this one first, the peer's, whose user joined).
+    DIRECTORY = ("query.yaml", "/query/directory")
+    alias = f"#fed{tag}:{args.server}"
+    put = m.raw("PUT", f"{C}/directory/room/{q(alias)}", {"room_id": room_id},
+                token=alice["token"])
+    ok(put.status == 200, f"the alias put: {put}")
+    found = fed.call(peer, "GET", f"{F}/v1/query/directory", query={"room_alias": alias},
+                     spec=DIRECTORY).body
+    ok(found["room_id"] == room_id and found["servers"][0] == args.server and
+       peer.name in found["servers"], f"the alias: {found}")
+    fed.call(peer, "GET", f"{F}/v1/query/directory", query={"room_alias": f"#none{tag}:" +
+             args.server}, expect=404, errcode="M_NOT_FOUND")
+    # Never another server's alias, asked on.
+    fed.call(peer, "GET", f"{F}/v1/query/directory", query={"room_alias": "#x:elsewhere.test"},
+             expect=404, errcode="M_NOT_FOUND")
+    fed.call(peer, "GET", f"{F}/v1/query/directory", expect=400)
+    fed.call(None, "GET", f"{F}/v1/query/directory", query={"room_alias": alias}, expect=401,
+             errcode="M_UNAUTHORIZED")
     # Bad input: 4xx with the Matrix error body.
     fed.call(peer, "GET", f"{F}/v1/event/{q('$' + 'A' * 43)}", expect=404, errcode="M_NOT_FOUND")
     fed.call(peer, "GET", f"{F}/v1/event/nodollar", expect=400)

@@ -40,6 +40,7 @@ ROOM_JOIN = ("joining.yaml", "/rooms/{roomId}/join")
 SEND = ("room_send.yaml", "/rooms/{roomId}/send/{eventType}/{txnId}")
 MESSAGES = ("message_pagination.yaml", "/rooms/{roomId}/messages")
 JOINED = ("list_joined_rooms.yaml", "/joined_rooms")
+ALIAS = ("directory.yaml", "/directory/room/{roomAlias}")
 MEMBERS = ("rooms.yaml", "/rooms/{roomId}/joined_members")
 TYPING = ("typing.yaml", "/rooms/{roomId}/typing/{userId}")
 RECEIPT = ("receipts.yaml", "/rooms/{roomId}/receipt/{receiptType}/{eventId}")
@@ -158,10 +159,19 @@ def phase_join(args, hs1, hs2):
     joined = hs2.call(JOINED, "GET", C + "/joined_rooms", token=bob["token"]).body
     ok(joined["joined_rooms"] == [], f"nothing created after a refused join: {joined}")
 
-    # The join: make_join/send_join on hs1, the room created on hs2.
+    # bob finds the room by its alias on hs1: hs2 asks hs1 (query/directory).
+    alias = f"#across{tag}:hs1.test"
+    hs1.call(ALIAS, "PUT", f"{C}/directory/room/{q(alias)}", {"room_id": room_id},
+             token=alice["token"])
+    found = hs2.call(ALIAS, "GET", f"{C}/directory/room/{q(alias)}", token=bob["token"]).body
+    ok(found["room_id"] == room_id and found["servers"][0] == "hs1.test",
+       f"hs1's alias seen from hs2: {found}")
+    hs2.call(ALIAS, "GET", f"{C}/directory/room/{q('#none' + tag + ':hs1.test')}",
+             token=bob["token"], expect=404, errcode="M_NOT_FOUND")
+    # The join, by the alias (no server_name): make_join/send_join on hs1,
+    # the room created on hs2.
     t0 = time.monotonic()
-    r = hs2.call(JOIN, "POST", f"{C}/join/{q(room_id)}", {}, token=bob["token"],
-                 query={"server_name": "hs1.test"})
+    r = hs2.call(JOIN, "POST", f"{C}/join/{q(alias)}", {}, token=bob["token"])
     print(f"remote join took {(time.monotonic() - t0) * 1000:.0f} ms")
     ok(r.body["room_id"] == room_id, f"join answer: {r}")
     # Joining again is a local no-op; /rooms/{id}/join too.

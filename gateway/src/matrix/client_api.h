@@ -104,10 +104,13 @@ void AddDirectoryRoutes(ClientApi& api);  // directory_routes.cc
 void AddRelationsRoutes(ClientApi& api);  // relations_routes.cc
 void AddDeactivateRoutes(ClientApi& api);  // deactivate_routes.cc
 // remote_join_routes.cc: `local` (the local join's answer) when the room is
-// known here, else the join of the room through other servers (fedjoin).
+// known here, else the join of the room through other servers (fedjoin):
+// the ?server_name= values, `alias_servers` (a joined alias's directory
+// answer), then the room id's domain.
 absl::StatusOr<http::Response> JoinUnknownRoom(ClientApi& api, ClientRequest& c,
                                                const std::string& room_id,
-                                               absl::StatusOr<http::Response> local);
+                                               absl::StatusOr<http::Response> local,
+                                               const std::vector<std::string>& alias_servers = {});
 // A leave of a room this server knows only through an invite (`local`
 // NOT_FOUND): declined through the inviting server (remote_join_routes.cc).
 absl::StatusOr<http::Response> DeclineUnknownRoom(ClientApi& api, ClientRequest& c,

@@ -58,6 +58,32 @@ void AddFederationRoutes(Gateway& gw) {
         }
         return http::Response::Json(200, body);
       }));
+  // The room an alias of this server names, and the servers in it.
+  gw.Route("GET", "/_matrix/federation/v1/query/directory", false,
+           FederationRoute([&gw](RouteContext& c) -> absl::StatusOr<http::Response> {
+             federation::v1::InboundRequest inbound;
+             FillInbound(c.request, &inbound);
+             federation::v1::AuthenticateResponse origin;
+             RETURN_IF_ERROR(gw.Call(*gw.stubs().federation,
+                                     &federation::v1::FederationService::Stub::AuthenticateRequest,
+                                     inbound, &origin));
+             ASSIGN_OR_RETURN(std::string alias, c.query.Text("room_alias", 255));
+             if (alias.empty()) return absl::InvalidArgumentError("room_alias is required");
+             // Only this server's aliases: never another server's, asked on.
+             const size_t colon = alias.find(':');
+             if (colon == std::string::npos ||
+                 alias.substr(colon + 1) != gw.config().matrix_client.server_name) {
+               return absl::NotFoundError("not an alias of this server");
+             }
+             messaging::v1::RoomAliasRequest request;
+             request.set_alias(alias);
+             messaging::v1::RoomAliasResponse room;
+             RETURN_IF_ERROR(gw.Call(*gw.stubs().account,
+                                     &messaging::v1::MatrixAccountService::Stub::ResolveAlias,
+                                     request, &room));
+             return http::Response::Json(
+                 200, {{"room_id", room.room_id()}, {"servers", room.servers()}});
+           }));
 }
 
 }  // namespace messenger::gateway

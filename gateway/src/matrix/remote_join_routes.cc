@@ -29,12 +29,16 @@ federation::v1::JoinRemoteRoomRequest RemoteRoomRequest(ClientRequest& c,
 
 absl::StatusOr<http::Response> JoinUnknownRoom(ClientApi& api, ClientRequest& c,
                                                const std::string& room_id,
-                                               absl::StatusOr<http::Response> local) {
+                                               absl::StatusOr<http::Response> local,
+                                               const std::vector<std::string>& alias_servers) {
   if (local.ok() || !absl::IsNotFound(local.status())) return local;
   federation::v1::JoinRemoteRoomRequest request = RemoteRoomRequest(c, room_id);
   ASSIGN_OR_RETURN(std::vector<std::string> servers,
                    RepeatedQueryParam(c.http.query, "server_name", kMaxServerNames));
   for (std::string& s : servers) request.add_servers(std::move(s));
+  for (const std::string& s : alias_servers) {
+    if (s != api.config().server_name) request.add_servers(s);
+  }
   if (const size_t colon = room_id.find(':'); colon != std::string::npos) {
     request.add_servers(room_id.substr(colon + 1));
   }

@@ -113,21 +113,24 @@ absl::StatusOr<http::Response> Membership(ClientApi& api, ClientRequest& c,
   return http::Response::Json(200, nlohmann::json::object());
 }
 
-// The room id of POST /join/{roomIdOrAlias}. Aliases are resolved by the
-// directory (another part of issue 14); until then an alias is unknown.
-absl::StatusOr<std::string> ResolveRoomIdOrAlias(ClientApi& api, const std::string& id) {
-  if (absl::StartsWith(id, "!")) return id;
+// The room of POST /join/{roomIdOrAlias} and, for an alias, the servers
+// its directory names (another server's alias is asked of it).
+absl::StatusOr<messaging::v1::RoomAliasResponse> ResolveRoomIdOrAlias(ClientApi& api,
+                                                                      const std::string& id) {
+  messaging::v1::RoomAliasResponse response;
+  if (absl::StartsWith(id, "!")) {
+    response.set_room_id(id);
+    return response;
+  }
   if (!absl::StartsWith(id, "#")) {
     return MatrixError(kInvalidParam, "a room id (!...) or alias (#...) is expected");
   }
-  // The directory (messaging's account service) knows this server's aliases.
   messaging::v1::RoomAliasRequest request;
   request.set_alias(id);
-  messaging::v1::RoomAliasResponse response;
   Gateway& gw = api.gateway();
   RETURN_IF_ERROR(gw.Call(*gw.stubs().account, &messaging::v1::MatrixAccountService::Stub::ResolveAlias,
                           request, &response));
-  return response.room_id();
+  return response;
 }
 
 }  // namespace
@@ -165,9 +168,11 @@ void AddRoomWriteRoutes(ClientApi& api) {
   }
   api.Route("POST", "/join/{room_id_or_alias}", Access::kUser, Versions::kV3AndR0,
             [&api](ClientRequest& c) -> absl::StatusOr<http::Response> {
-              ASSIGN_OR_RETURN(std::string room_id,
+              ASSIGN_OR_RETURN(messaging::v1::RoomAliasResponse room,
                                ResolveRoomIdOrAlias(api, c.params["room_id_or_alias"]));
-              return JoinUnknownRoom(api, c, room_id, Membership(api, c, room_id, "join", false));
+              const std::string& room_id = room.room_id();
+              return JoinUnknownRoom(api, c, room_id, Membership(api, c, room_id, "join", false),
+                                     {room.servers().begin(), room.servers().end()});
             });
 }
 

@@ -90,8 +90,9 @@ grpc::ServerUnaryReactor* AccountGrpcService::ResolveAlias(grpc::CallbackServerC
                                                            const v1::RoomAliasRequest* request,
                                                            v1::RoomAliasResponse* response) {
   return grpcx::RunBlocking(context, pool_, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(*response->mutable_room_id(), directory_.ResolveAlias(request->alias()));
-    response->add_servers(account_.server_name());
+    ASSIGN_OR_RETURN(RoomAliasAnswer answer, directory_.ResolveAlias(request->alias()));
+    response->set_room_id(std::move(answer.room_id));
+    for (std::string& server : answer.servers) response->add_servers(std::move(server));
     return absl::OkStatus();
   });
 }

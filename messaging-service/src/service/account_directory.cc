@@ -39,7 +39,7 @@ AccountDirectory::AccountDirectory(AccountStore& store, MessagingStore& rooms,
       server_name_(std::move(server_name)),
       clock_(clock) {}
 
-absl::Status AccountDirectory::CheckAlias(const std::string& alias) const {
+absl::Status AccountDirectory::CheckAliasForm(const std::string& alias) {
   const size_t colon = alias.find(':');
   if (alias.size() > kMaxAliasBytes || alias.size() < 3 || alias[0] != '#' ||
       colon == std::string::npos || colon == 1) {
@@ -51,7 +51,12 @@ absl::Status AccountDirectory::CheckAlias(const std::string& alias) const {
       return absl::InvalidArgumentError("the alias localpart has a forbidden character");
     }
   }
-  if (alias.substr(colon + 1) != server_name_) {
+  return absl::OkStatus();
+}
+
+absl::Status AccountDirectory::CheckAlias(const std::string& alias) const {
+  RETURN_IF_ERROR(CheckAliasForm(alias));
+  if (alias.substr(alias.find(':') + 1) != server_name_) {
     return absl::InvalidArgumentError(
         absl::StrCat("aliases of this server end with :", server_name_));
   }
@@ -72,11 +77,19 @@ absl::Status AccountDirectory::PutAlias(const std::string& user_id, const std::s
   });
 }
 
-absl::StatusOr<std::string> AccountDirectory::ResolveAlias(const std::string& alias) {
-  RETURN_IF_ERROR(CheckAlias(alias));
+absl::StatusOr<RoomAliasAnswer> AccountDirectory::ResolveAlias(const std::string& alias) {
+  RETURN_IF_ERROR(CheckAliasForm(alias));
+  if (alias.substr(alias.find(':') + 1) != server_name_) {
+    if (!remote_) return absl::NotFoundError(absl::StrCat("no room alias ", alias));
+    return remote_(alias);
+  }
   ASSIGN_OR_RETURN(std::optional<AliasRow> row, store_.FindAlias(alias));
   if (!row) return absl::NotFoundError(absl::StrCat("no room alias ", alias));
-  return row->room_id;
+  RoomAliasAnswer answer{row->room_id, {server_name_}};
+  ASSIGN_OR_RETURN(std::vector<std::string> others,
+                   messaging_.writer().ServersOf(row->room_id));
+  answer.servers.insert(answer.servers.end(), others.begin(), others.end());
+  return answer;
 }
 
 absl::Status AccountDirectory::CheckRoomAdmin(const std::string& user, const std::string& room_id,
