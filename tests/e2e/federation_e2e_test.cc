@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/pg/pg.h"
 #include "messaging-service/src/domain/matrix/base64.h"
 #include "messaging-service/src/domain/matrix/request_auth.h"
 #include "messenger/federation/v1/federation.grpc.pb.h"
@@ -290,6 +291,21 @@ TEST_F(FederationE2eTest, RemoteServerJoinsReadsAndSendsIntoALocalRoom) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "federation_rooms_test.py failed:" << Dump(log) << "\nhs2 log:" << Dump(hs2_->log_path())
       << "\nhs1 log:" << Dump(hs1_->log_path());
+  // The script's soft-failed message (one prev event) is kept with its prev
+  // event's state group, not a copy of the room's state; its soft-failed
+  // topic moved into the room's events when the resolution kept it.
+  auto pool = pg::Pool::Create({.dsn = hs2_->database().dsn(), .size = 1});
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  static constexpr pg::Query kSoftFailed{
+      "t_soft_failed",
+      "SELECT s.pdu::jsonb ? 'state_key', s.state_group = p.state_group "
+      "FROM messaging.federation_soft_failed_events s "
+      "JOIN messaging.events p ON p.event_id = s.pdu::jsonb -> 'prev_events' ->> 0"};
+  auto kept = (*pool)->Exec(kSoftFailed);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_EQ(kept->rows(), 1);
+  EXPECT_FALSE(kept->GetBool(0, 0));  // the message; the topic is one of the room's events now
+  EXPECT_TRUE(kept->GetBool(0, 1));
 }
 
 // tests/matrix/federation_e2ee_checks.py as hs3.test: the key routes

@@ -50,6 +50,10 @@ constexpr pg::Query kInsertSoftFailed{
 constexpr pg::Query kDeleteSoftFailed{
     "fedroom_delete_soft_failed",
     "DELETE FROM federation_soft_failed_events WHERE event_id = ANY($1::text[])"};
+constexpr pg::Query kStateGroupOf{
+    "fedroom_state_group_of",
+    "SELECT state_group FROM events WHERE event_id = $1 "
+    "UNION ALL SELECT state_group FROM federation_soft_failed_events WHERE event_id = $1"};
 constexpr pg::Query kAddRemoteUser{
     "fedroom_add_remote_user",
     "INSERT INTO users (user_id, username, remote) VALUES ($1, $2, true) "
@@ -163,6 +167,13 @@ absl::Status PgFederationRoomStore::DeleteSoftFailed(pg::Tx& tx,
                                                      const std::vector<std::string>& event_ids) {
   if (event_ids.empty()) return absl::OkStatus();
   return tx.Exec(kDeleteSoftFailed, {TextArray(event_ids)}).status();
+}
+
+absl::StatusOr<std::optional<int64_t>> PgFederationRoomStore::StateGroupOf(
+    const std::string& event_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kStateGroupOf, {event_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetInt64(0, 0);
 }
 
 absl::Status PgFederationRoomStore::AddRemoteUser(pg::Tx& tx, const std::string& uuid,

@@ -65,6 +65,9 @@ class FederationRoomStore {
   // it, in the transaction that wrote that group.
   virtual absl::Status InsertSoftFailed(pg::Tx& tx, const KnownPdu& pdu, const std::string& origin,
                                         const std::string& reason, absl::Time now) = 0;
+  // The state group of the state after an event, soft-failed ones too
+  // (nullopt: unknown here).
+  virtual absl::StatusOr<std::optional<int64_t>> StateGroupOf(const std::string& event_id) = 0;
   // In the room write that put soft-failed events into the room's state
   // (they are events of the room now).
   virtual absl::Status DeleteSoftFailed(pg::Tx& tx, const std::vector<std::string>& event_ids) = 0;
@@ -113,6 +116,7 @@ class PgFederationRoomStore final : public FederationRoomStore {
   absl::Status InsertSoftFailed(pg::Tx& tx, const KnownPdu& pdu, const std::string& origin,
                                 const std::string& reason, absl::Time now) override;
   absl::Status DeleteSoftFailed(pg::Tx& tx, const std::vector<std::string>& event_ids) override;
+  absl::StatusOr<std::optional<int64_t>> StateGroupOf(const std::string& event_id) override;
   absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                              const std::string& matrix_user_id) override;
   absl::Status AddRemoteUsers(pg::Tx& tx,

@@ -472,13 +472,26 @@ absl::Status FederationRooms::Ingest(const std::string& origin, const matrix::Ev
 absl::Status FederationRooms::KeepSoftFailed(const std::string& origin,
                                              const matrix::Event& event,
                                              const matrix::RemotePduDecision& decision) {
+  KnownPdu kept{event.event_id(), event.room_id(), event.canonical_json()};
+  kept.soft_failed = true;
+  // A message after one event has the state after that event: its group
+  // serves, so a stream of soft-failed messages (a banned user's server
+  // writing on) costs a row each, not a copy of the room's state each.
+  std::optional<int64_t> group;
+  if (!event.is_state() && event.prev_events().size() == 1) {
+    ASSIGN_OR_RETURN(group, store_.StateGroupOf(event.prev_events().front()));
+  }
   std::vector<messaging::StateEntry> state;
-  for (const auto& [key, id] : decision.state_after) state.push_back({key.type, key.state_key, id});
+  if (!group) {
+    for (const auto& [key, id] : decision.state_after) state.push_back({key.type, key.state_key, id});
+  }
   RETURN_IF_ERROR(messaging_.Transaction([&](messaging::MessagingTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(int64_t group, tx.NewStateGroup(event.room_id(), 0, state, state));
-    KnownPdu kept{event.event_id(), event.room_id(), event.canonical_json()};
-    kept.soft_failed = true;
-    kept.soft_failed_state_group = group;
+    if (group) {
+      kept.soft_failed_state_group = *group;
+    } else {
+      ASSIGN_OR_RETURN(kept.soft_failed_state_group,
+                       tx.NewStateGroup(event.room_id(), 0, state, state));
+    }
     return store_.InsertSoftFailed(tx.tx(), kept, origin,
                                    std::string(decision.reason.message()), clock_.Now());
   }));
