@@ -246,6 +246,8 @@ TEST_F(AccountStoreTest, AliasesAndPublicRooms) {
   EXPECT_TRUE(absl::IsPermissionDenied(directory_->PutAlias(bob_, "#b:localhost", tea)));
   EXPECT_TRUE(absl::IsNotFound(directory_->ResolveAlias("#none:localhost").status()));
   EXPECT_TRUE(absl::IsInvalidArgument(directory_->ResolveAlias("tea:localhost").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(directory_->ResolveAlias("#tea:").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(directory_->ResolveAlias("#tea:no/such").status()));
   // Another server's alias is asked of it (federation), when it can be.
   EXPECT_TRUE(absl::IsNotFound(directory_->ResolveAlias("#tea:elsewhere").status()));
   std::vector<std::string> asked;

@@ -51,6 +51,9 @@ absl::Status AccountDirectory::CheckAliasForm(const std::string& alias) {
       return absl::InvalidArgumentError("the alias localpart has a forbidden character");
     }
   }
+  if (!matrix::IsValidServerName(alias.substr(colon + 1))) {
+    return absl::InvalidArgumentError("the alias's server name is not valid");
+  }
   return absl::OkStatus();
 }
 
