@@ -306,6 +306,19 @@ TEST_F(FederationE2eTest, RemoteServerJoinsReadsAndSendsIntoALocalRoom) {
   ASSERT_EQ(kept->rows(), 1);
   EXPECT_FALSE(kept->GetBool(0, 0));  // the message; the topic is one of the room's events now
   EXPECT_TRUE(kept->GetBool(0, 1));
+  // A message after one event has the state after it: the script's forked
+  // messages too (no snapshot of the room's state each).
+  static constexpr pg::Query kOwnGroups{
+      "t_own_groups",
+      "SELECT count(*) FILTER (WHERE e.state_group <> p.state_group), count(*) "
+      "FROM messaging.events e JOIN messaging.events p "
+      "ON p.event_id = e.pdu::jsonb -> 'prev_events' ->> 0 "
+      "WHERE jsonb_array_length(e.pdu::jsonb -> 'prev_events') = 1 "
+      "AND NOT e.pdu::jsonb ? 'state_key'"};
+  auto groups = (*pool)->Exec(kOwnGroups);
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  EXPECT_EQ(groups->GetInt64(0, 0), 0);
+  EXPECT_GT(groups->GetInt64(0, 1), 10);
 }
 
 // tests/matrix/federation_e2ee_checks.py as hs3.test: the key routes

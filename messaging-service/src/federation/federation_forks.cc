@@ -102,6 +102,9 @@ absl::StatusOr<FederationRooms::ForkReads> FederationRooms::ReadFork(
   std::vector<std::string> more = event.auth_events();
   more.insert(more.end(), event.prev_events().begin(), event.prev_events().end());
   RETURN_IF_ERROR(LoadStatesAfter(at, more, reads.after, source, &reads.soft_failed));
+  if (!event.is_state() && event.prev_events().size() == 1) {
+    ASSIGN_OR_RETURN(reads.prev_state_group, store_.StateGroupOf(event.prev_events().front()));
+  }
   std::set<std::string> members = ConflictedMembers(reads.after);
   if (event.type() == matrix::kMemberType && event.state_key()) members.insert(*event.state_key());
   for (const std::string& user : members) {
@@ -132,6 +135,7 @@ absl::StatusOr<messaging::RoomWriter::ForkedWrite> FederationRooms::PlanFork(
                    matrix::RoomStateAfterFork(room, event, event_ids, reads.after, source));
   messaging::RoomWriter::ForkedWrite fork;
   for (const auto& [key, id] : event_ids) fork.event_state.push_back({key.type, key.state_key, id});
+  fork.event_state_group = reads.prev_state_group;
   ASSIGN_OR_RETURN(fork.room_state, matrix::LoadState(room_ids, source));
   for (const auto& [key, id] : room_ids) {
     if (key.type != matrix::kMemberType) continue;

@@ -175,6 +175,8 @@ class FederationRooms {
     matrix::StatesAfter after;
     std::map<std::string, std::string> member_ids;  // Matrix user id -> UUID
     SoftFailedGroups soft_failed;  // of the events in the source
+    // A message after one event: the state group after that event.
+    std::optional<int64_t> prev_state_group;
   };
   // The states after the events `at` into `after`, and their events, the
   // events `more` and all their auth chains into `source` (bounded by

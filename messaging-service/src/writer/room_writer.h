@@ -202,6 +202,9 @@ class RoomWriter {
   // membership rows that room state changes (user ids as UUIDs).
   struct ForkedWrite {
     std::vector<StateEntry> event_state;
+    // A stored group holding `event_state` (a message after one event has
+    // the state after that event): written instead of a new snapshot.
+    std::optional<int64_t> event_state_group;
     matrix::StateMap room_state;
     std::vector<MembershipRow> memberships;
     // Soft-failed events (kept beside the room, V063) that the resolution

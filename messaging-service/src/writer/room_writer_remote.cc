@@ -137,10 +137,15 @@ absl::StatusOr<bus::Event> RoomWriter::ReceivedEvent(const StoredEvent& stored,
 absl::Status RoomWriter::WriteForkState(MessagingTx& tx, RoomRow& row, RoomHandle& handle,
                                         const matrix::Event& event, const ForkedWrite& fork,
                                         StoredEvent& stored) {
-  // The state after the event is not the room's: a snapshot of its own
-  // (forks are rare and short-lived: the next local event merges them).
-  ASSIGN_OR_RETURN(stored.state_group,
-                   tx.NewStateGroup(row.room_id, 0, fork.event_state, fork.event_state));
+  // The state after the event is not the room's: its prev event's group
+  // for a message, else a snapshot of its own (forked state events are rare
+  // and short-lived: the next local event merges them).
+  if (fork.event_state_group) {
+    stored.state_group = *fork.event_state_group;
+  } else {
+    ASSIGN_OR_RETURN(stored.state_group,
+                     tx.NewStateGroup(row.room_id, 0, fork.event_state, fork.event_state));
+  }
   std::vector<StateEntry> room_state, changed;
   for (const auto& [key, e] : fork.room_state) {
     room_state.push_back({key.type, key.state_key, e.event_id()});
