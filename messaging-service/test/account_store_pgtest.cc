@@ -248,6 +248,12 @@ TEST_F(AccountStoreTest, AliasesAndPublicRooms) {
   EXPECT_TRUE(absl::IsInvalidArgument(directory_->ResolveAlias("tea:localhost").status()));
   EXPECT_TRUE(absl::IsInvalidArgument(directory_->ResolveAlias("#tea:").status()));
   EXPECT_TRUE(absl::IsInvalidArgument(directory_->ResolveAlias("#tea:no/such").status()));
+  // The spec's bound: 255 bytes in all (a longer one is refused, not looked up).
+  const std::string longest = "#" + std::string(255 - 11, 'a') + ":localhost";
+  ASSERT_EQ(longest.size(), 255u);
+  EXPECT_TRUE(absl::IsNotFound(directory_->ResolveAlias(longest).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(directory_->ResolveAlias("#a" + longest.substr(1)).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(directory_->PutAlias(alice_, "#a" + longest.substr(1), tea)));
   // Another server's alias is asked of it (federation), when it can be.
   EXPECT_TRUE(absl::IsNotFound(directory_->ResolveAlias("#tea:elsewhere").status()));
   std::vector<std::string> asked;
