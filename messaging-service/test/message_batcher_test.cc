@@ -37,6 +37,8 @@ class MockStore : public MessagingStore {
               (const std::string&, const std::string&, const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<std::optional<RoomRow>>, FindDirectRoom, (const std::string&),
               (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<RoomRow>>, FindSupersededDirectRoom,
+              (const std::string&, const std::string&, const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<std::optional<RoomRow>>, GetRoom, (const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<std::string>>, JoinedMembers, (const std::string&),
               (override));
@@ -48,6 +50,8 @@ class MockStore : public MessagingStore {
               (override));
   MOCK_METHOD(absl::StatusOr<SyncPage>, SyncRows, (const std::string&, SyncKey, int), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<std::string>>, JoinedRoomIds, (const std::string&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<int64_t>>, StateGroupOf, (const std::string&),
               (override));
   MOCK_METHOD(absl::StatusOr<std::vector<StateEntry>>, StateAfter, (const std::string&),
               (override));

@@ -5,6 +5,7 @@
 // room, and the invitee's join started.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -77,7 +78,33 @@ class RemoteDirectInviteTest : public testing_signed::SignedFederationFixture {
     return result.contains("error") ? result["error"].get<std::string>() : "";
   }
 
+  // alice as a remote user of this server (her row, as a taken invite makes).
+  void AddAlice() {
+    ASSERT_TRUE(pool_
+                    ->Transaction([&](pg::Tx& tx) {
+                      return room_store_->AddRemoteUser(tx, RemoteUserUuid(kAlice), kAlice);
+                    })
+                    .ok());
+  }
+
+  // bob's invites are refused (`refusal`) after alice's invite into
+  // `peers_room` crossed them and `then` ran; the rooms bob invited into
+  // go to invited_into_.
+  void RefuseAfterCrossing(const std::string& peers_room, const std::string& refusal,
+                           std::function<void()> then = nullptr) {
+    manager_->SetRemoteInviter([this, peers_room, refusal, then](
+                                   const std::string& room_id, const std::string&,
+                                   const std::string&, const std::string&) -> absl::Status {
+      invited_into_.push_back(room_id);
+      absl::StatusOr<nlohmann::json> crossing = Invite(true, peers_room);
+      EXPECT_TRUE(crossing.ok()) << crossing.status();
+      if (then) then();
+      return absl::PermissionDeniedError(refusal);
+    });
+  }
+
   std::vector<std::vector<std::string>> joins_;  // room, user, Matrix id, origin
+  std::vector<std::string> invited_into_;
 };
 
 TEST_F(RemoteDirectInviteTest, ADirectInviteOfANonContactIsRefusedAndNothingIsWritten) {
@@ -131,28 +158,55 @@ TEST_F(RemoteDirectInviteTest, AnInviteRefusedForAMovedKeyGoesOnInThePeersRoom) 
   const std::string alice = RemoteUserUuid(kAlice);
   friends_.Befriend(bob_, alice);
   constexpr char kPeersRoom[] = "!0000:hs1.test";  // smaller than any room id made here
-  ASSERT_TRUE(pool_
-                  ->Transaction([&](pg::Tx& tx) {
-                    return room_store_->AddRemoteUser(tx, alice, kAlice);
-                  })
-                  .ok());
-  std::vector<std::string> invited_into;
-  manager_->SetRemoteInviter([&](const std::string& room_id, const std::string&,
-                                 const std::string&, const std::string&) -> absl::Status {
-    invited_into.push_back(room_id);
-    absl::StatusOr<nlohmann::json> crossing = Invite(true, kPeersRoom);
-    EXPECT_TRUE(crossing.ok()) << crossing.status();
-    return absl::PermissionDeniedError("a direct room takes no one else");
-  });
+  ASSERT_NO_FATAL_FAILURE(AddAlice());
+  RefuseAfterCrossing(kPeersRoom, "a direct room takes no one else");
   absl::StatusOr<messaging::SentMessage> sent =
       manager_->Send({bob_, "dev1", alice, std::nullopt, "hi alice", "c1"});
   EXPECT_TRUE(absl::IsUnavailable(sent.status())) << sent.status();
   EXPECT_NE(sent.status().message().find("being joined"), std::string::npos) << sent.status();
-  ASSERT_EQ(invited_into.size(), 1u);
-  EXPECT_NE(invited_into.front(), kPeersRoom);
+  ASSERT_EQ(invited_into_.size(), 1u);
+  EXPECT_NE(invited_into_.front(), kPeersRoom);
   auto pair = store_->FindDirectRoom(messaging::DirectKey(bob_, alice));
   ASSERT_TRUE(pair.ok() && pair->has_value());
   EXPECT_EQ((*pair)->room_id, kPeersRoom);
+}
+
+// The fourth race: the peer's invite was taken here while bob's room was
+// pending, as the superseded room (its id is the larger), and bob joined it;
+// then bob's invite reached the peer's server, which refused bob's room as
+// a second one (bob is joined in the peer's). Before, every send of bob's
+// went to his own room and was refused again (403 for good); now the pair's
+// key moves to the peer's room, where both are joined, and sends go there.
+constexpr pg::Query kJoinBob{
+    "t_join_bob", "UPDATE memberships SET membership = 'join' WHERE room_id = $1 AND user_id = $2"};
+
+TEST_F(RemoteDirectInviteTest, AnInviteRefusedWhileJoinedInThePeersRoomMovesThePairThere) {
+  const std::string alice = RemoteUserUuid(kAlice);
+  friends_.Befriend(bob_, alice);
+  const std::string key = messaging::DirectKey(bob_, alice);
+  constexpr char kPeersRoom[] = "!zzzzzz:hs1.test";  // larger than any room id made here
+  ASSERT_NO_FATAL_FAILURE(AddAlice());
+  RefuseAfterCrossing(kPeersRoom, "invite on hs1.test: HTTP 403", [&] {
+    // The join the taken invite started (DirectJoiner), done.
+    EXPECT_TRUE(pool_->Exec(kJoinBob, {std::string(kPeersRoom), bob_}).ok());
+  });
+  absl::StatusOr<messaging::SentMessage> first =
+      manager_->Send({bob_, "dev1", alice, std::nullopt, "hi alice", "c1"});
+  ASSERT_EQ(invited_into_.size(), 1u);
+  const std::string ours = invited_into_.front();
+  // Not the refusal: the send went on into the peer's room (whose events
+  // this test does not have, so its writer refuses the message there).
+  EXPECT_EQ(first.status().message().find("invite on hs1.test"), std::string::npos)
+      << first.status();
+  auto pair = store_->FindDirectRoom(key);
+  ASSERT_TRUE(pair.ok() && pair->has_value());
+  EXPECT_EQ((*pair)->room_id, kPeersRoom);
+  auto bobs = store_->GetRoom(ours);
+  ASSERT_TRUE(bobs.ok() && bobs->has_value());
+  EXPECT_EQ((*bobs)->direct_key, messaging::SupersededDirectKey(key, ours));
+  // The next send goes to the peer's room: bob's is not invited into again.
+  (void)manager_->Send({bob_, "dev1", alice, std::nullopt, "again", "c2"});
+  EXPECT_EQ(invited_into_.size(), 1u);
 }
 
 TEST_F(RemoteDirectInviteTest, AnInviteIntoAGroupNeedsNoContact) {
@@ -188,11 +242,7 @@ class DirectGlareTest : public RemoteDirectInviteTest {
     alice_ = RemoteUserUuid(kAlice);
     key_ = messaging::DirectKey(bob_, alice_);
     friends_.Befriend(bob_, alice_);
-    ASSERT_TRUE(pool_
-                    ->Transaction([&](pg::Tx& tx) {
-                      return room_store_->AddRemoteUser(tx, alice_, kAlice);
-                    })
-                    .ok());
+    ASSERT_NO_FATAL_FAILURE(AddAlice());
     // bob's room, with alice invited (the invite to hs1.test itself is not
     // sent here).
     manager_->SetRemoteInviter([](const std::string&, const std::string&, const std::string&,

@@ -105,6 +105,11 @@ class FakeStore final : public MessagingStore {
   absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string&) override {
     return Unused();
   }
+  absl::StatusOr<std::optional<RoomRow>> FindSupersededDirectRoom(const std::string&,
+                                                                  const std::string&,
+                                                                  const std::string&) override {
+    return Unused();
+  }
   absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string&) override { return Unused(); }
   absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string&) override {
     return Unused();
@@ -121,6 +126,9 @@ class FakeStore final : public MessagingStore {
   }
   absl::StatusOr<SyncPage> SyncRows(const std::string&, SyncKey, int) override { return Unused(); }
   absl::StatusOr<std::vector<std::string>> JoinedRoomIds(const std::string&) override {
+    return Unused();
+  }
+  absl::StatusOr<std::optional<int64_t>> StateGroupOf(const std::string&) override {
     return Unused();
   }
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string&) override {
@@ -224,6 +232,10 @@ class FakeStore final : public MessagingStore {
       return Unused();
     }
     absl::Status SetDirectReadOnly(const std::string&, bool) override { return Unused(); }
+    absl::Status MoveDirectKey(const std::string&, const std::string&,
+                               const std::string&) override {
+      return Unused();
+    }
     absl::Status AddUser(const std::string&, const std::string&) override { return Unused(); }
     absl::Status Enqueue(const bus::Event&) override { return Unused(); }
     absl::Status InsertRelation(const RelationRow&) override { return Unused(); }

@@ -103,7 +103,7 @@ absl::StatusOr<FederationRooms::ForkReads> FederationRooms::ReadFork(
   more.insert(more.end(), event.prev_events().begin(), event.prev_events().end());
   RETURN_IF_ERROR(LoadStatesAfter(at, more, reads.after, source, &reads.soft_failed));
   if (!event.is_state() && event.prev_events().size() == 1) {
-    ASSIGN_OR_RETURN(reads.prev_state_group, store_.StateGroupOf(event.prev_events().front()));
+    ASSIGN_OR_RETURN(reads.prev_state_group, messaging_.StateGroupOf(event.prev_events().front()));
   }
   std::set<std::string> members = ConflictedMembers(reads.after);
   if (event.type() == matrix::kMemberType && event.state_key()) members.insert(*event.state_key());

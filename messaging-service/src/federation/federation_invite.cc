@@ -150,7 +150,7 @@ absl::StatusOr<Json> FederationRooms::TakeAsStub(const std::string& origin,
           const std::vector<std::string>&) -> absl::Status {
         RETURN_IF_ERROR(store_.AddRemoteUser(tx.tx(), write.sender_id, invite.sender()));
         if (superseded) {
-          RETURN_IF_ERROR(store_.MoveDirectKey(tx.tx(), *direct_key, *superseded, route.room_id));
+          RETURN_IF_ERROR(tx.MoveDirectKey(*direct_key, *superseded, route.room_id));
         }
         return store_.PutInvite(tx.tx(), kept);
       });

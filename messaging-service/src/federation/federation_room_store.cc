@@ -1,7 +1,6 @@
 #include "messaging-service/src/federation/federation_room_store.h"
 
 #include "common/status.h"
-#include "messaging-service/src/domain/conversation_rules.h"
 
 namespace messenger::federation {
 namespace {
@@ -50,10 +49,6 @@ constexpr pg::Query kInsertSoftFailed{
 constexpr pg::Query kDeleteSoftFailed{
     "fedroom_delete_soft_failed",
     "DELETE FROM federation_soft_failed_events WHERE event_id = ANY($1::text[])"};
-constexpr pg::Query kStateGroupOf{
-    "fedroom_state_group_of",
-    "SELECT state_group FROM events WHERE event_id = $1 "
-    "UNION ALL SELECT state_group FROM federation_soft_failed_events WHERE event_id = $1"};
 constexpr pg::Query kAddRemoteUser{
     "fedroom_add_remote_user",
     "INSERT INTO users (user_id, username, remote) VALUES ($1, $2, true) "
@@ -76,9 +71,6 @@ constexpr pg::Query kInviteOrigin{
     "fedroom_invite_origin",
     "SELECT origin FROM federation_invites WHERE room_id = $1 AND user_id = $2::uuid"};
 // Two statements: the key is unique, so the superseded room lets it go first.
-constexpr pg::Query kSetDirectKey{"fedroom_set_direct_key",
-                                  "UPDATE rooms SET direct_key = $2 WHERE room_id = $1"};
-
 // A PostgreSQL text[] literal; every element quoted.
 std::string TextArray(const std::vector<std::string>& values) {
   std::string out = "{";
@@ -169,13 +161,6 @@ absl::Status PgFederationRoomStore::DeleteSoftFailed(pg::Tx& tx,
   return tx.Exec(kDeleteSoftFailed, {TextArray(event_ids)}).status();
 }
 
-absl::StatusOr<std::optional<int64_t>> PgFederationRoomStore::StateGroupOf(
-    const std::string& event_id) {
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kStateGroupOf, {event_id}));
-  if (r.rows() == 0) return std::nullopt;
-  return r.GetInt64(0, 0);
-}
-
 absl::Status PgFederationRoomStore::AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                                                   const std::string& matrix_user_id) {
   if (known_users_.Get(uuid)) return absl::OkStatus();
@@ -218,15 +203,6 @@ absl::Status PgFederationRoomStore::PutInvite(pg::Tx& tx, const RemoteInvite& in
 absl::Status PgFederationRoomStore::ReplacePdu(pg::Tx& tx, const std::string& event_id,
                                                const std::string& pdu) {
   return tx.Exec(kReplacePdu, {event_id, pdu}).status();
-}
-
-absl::Status PgFederationRoomStore::MoveDirectKey(pg::Tx& tx, const std::string& key,
-                                                  const std::string& superseded,
-                                                  const std::string& kept) {
-  RETURN_IF_ERROR(
-      tx.Exec(kSetDirectKey, {superseded, messaging::SupersededDirectKey(key, superseded)})
-          .status());
-  return tx.Exec(kSetDirectKey, {kept, key}).status();
 }
 
 absl::StatusOr<std::optional<std::string>> PgFederationRoomStore::InviteOrigin(

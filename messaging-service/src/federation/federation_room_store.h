@@ -65,9 +65,6 @@ class FederationRoomStore {
   // it, in the transaction that wrote that group.
   virtual absl::Status InsertSoftFailed(pg::Tx& tx, const KnownPdu& pdu, const std::string& origin,
                                         const std::string& reason, absl::Time now) = 0;
-  // The state group of the state after an event, soft-failed ones too
-  // (nullopt: unknown here).
-  virtual absl::StatusOr<std::optional<int64_t>> StateGroupOf(const std::string& event_id) = 0;
   // In the room write that put soft-failed events into the room's state
   // (they are events of the room now).
   virtual absl::Status DeleteSoftFailed(pg::Tx& tx, const std::vector<std::string>& event_ids) = 0;
@@ -89,10 +86,6 @@ class FederationRoomStore {
   // The server that invited the local user into the room (nullopt: none).
   virtual absl::StatusOr<std::optional<std::string>> InviteOrigin(const std::string& room_id,
                                                                   const std::string& user_id) = 0;
-  // In an invite's write (glare, conversation_rules.h KeepsDirectKey): the
-  // pair's key `key` moves from room `superseded` to room `kept`.
-  virtual absl::Status MoveDirectKey(pg::Tx& tx, const std::string& key,
-                                     const std::string& superseded, const std::string& kept) = 0;
 };
 
 class PgFederationRoomStore final : public FederationRoomStore {
@@ -116,7 +109,6 @@ class PgFederationRoomStore final : public FederationRoomStore {
   absl::Status InsertSoftFailed(pg::Tx& tx, const KnownPdu& pdu, const std::string& origin,
                                 const std::string& reason, absl::Time now) override;
   absl::Status DeleteSoftFailed(pg::Tx& tx, const std::vector<std::string>& event_ids) override;
-  absl::StatusOr<std::optional<int64_t>> StateGroupOf(const std::string& event_id) override;
   absl::Status AddRemoteUser(pg::Tx& tx, const std::string& uuid,
                              const std::string& matrix_user_id) override;
   absl::Status AddRemoteUsers(pg::Tx& tx,
@@ -127,8 +119,6 @@ class PgFederationRoomStore final : public FederationRoomStore {
                           const std::string& pdu) override;
   absl::StatusOr<std::optional<std::string>> InviteOrigin(const std::string& room_id,
                                                           const std::string& user_id) override;
-  absl::Status MoveDirectKey(pg::Tx& tx, const std::string& key, const std::string& superseded,
-                             const std::string& kept) override;
 
  private:
   pg::Pool& pool_;

@@ -479,7 +479,7 @@ absl::Status FederationRooms::KeepSoftFailed(const std::string& origin,
   // writing on) costs a row each, not a copy of the room's state each.
   std::optional<int64_t> group;
   if (!event.is_state() && event.prev_events().size() == 1) {
-    ASSIGN_OR_RETURN(group, store_.StateGroupOf(event.prev_events().front()));
+    ASSIGN_OR_RETURN(group, messaging_.StateGroupOf(event.prev_events().front()));
   }
   std::vector<messaging::StateEntry> state;
   if (!group) {

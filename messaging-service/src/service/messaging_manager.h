@@ -217,6 +217,12 @@ class MessagingManager {
   // on a later call while the peer has no membership: the invite failed).
   absl::StatusOr<RoomRow> RemoteDirectRoomFor(const std::string& sender, const std::string& peer,
                                               const std::string& peer_mxid);
+  // When the peer's server refused our room of the pair: the room the pair
+  // has now (the peer's, if our user is joined in it, else `ours`).
+  absl::StatusOr<std::optional<RoomRow>> AdoptPeersDirectRoom(const std::string& key,
+                                                               const RoomRow& ours,
+                                                               const std::string& peer,
+                                                               const std::string& sender);
   absl::StatusOr<std::string> MatrixId(const std::string& user_id);
   absl::StatusOr<std::map<std::string, std::string>> MatrixIds(const std::vector<std::string>& ids);
   // A new room with its initial events and everyone joined.

@@ -35,6 +35,23 @@ absl::Status AwaitJoin(MessagingStore& store, const std::string& room_id,
 
 }  // namespace
 
+absl::StatusOr<std::optional<RoomRow>> MessagingManager::AdoptPeersDirectRoom(
+    const std::string& key, const RoomRow& ours, const std::string& peer,
+    const std::string& sender) {
+  // Glare, late: the peer's invite was taken here (its room kept as the
+  // superseded one, by the larger id) and our user joined it before our
+  // invite reached the peer's server, which then refused our room as a
+  // second one. Both servers meet in the peer's room, where both are joined.
+  ASSIGN_OR_RETURN(std::optional<RoomRow> peers,
+                   store_.FindSupersededDirectRoom(key, peer, sender));
+  if (!peers) return std::optional<RoomRow>(ours);
+  const absl::Status moved = store_.Transaction(
+      [&](MessagingTx& tx) { return tx.MoveDirectKey(key, ours.room_id, peers->room_id); });
+  // Moved meanwhile (another send, a crossing invite): re-read.
+  if (!moved.ok() && !absl::IsFailedPrecondition(moved)) return moved;
+  return store_.FindDirectRoom(key);
+}
+
 bool MessagingManager::IsRemoteUser(const std::string& mxid) const {
   if (!mxid.starts_with('@')) return false;
   absl::StatusOr<std::string> server = matrix::ServerNameOf(mxid);
@@ -75,6 +92,9 @@ absl::StatusOr<RoomRow> MessagingManager::RemoteDirectRoomFor(const std::string&
         // key to its room (glare): that room is the pair's now, and its
         // join is under way.
         ASSIGN_OR_RETURN(std::optional<RoomRow> now, store_.FindDirectRoom(key));
+        if (now && now->room_id == room->room_id && absl::IsPermissionDenied(invited)) {
+          ASSIGN_OR_RETURN(now, AdoptPeersDirectRoom(key, *room, peer, sender));
+        }
         if (!now || now->room_id == room->room_id || now->creator == sender) return invited;
         room = std::move(now);
         RETURN_IF_ERROR(AwaitJoin(store_, room->room_id, sender));

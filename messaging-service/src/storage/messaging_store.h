@@ -214,6 +214,11 @@ class MessagingTx {
                                     const std::optional<std::string>& room_id,
                                     const std::optional<std::string>& other_user) = 0;
   virtual absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) = 0;
+  // Glare: the pair's key goes from `from_room` to `to_room`, which held
+  // the superseded key; from_room gets its own (SupersededDirectKey).
+  // FailedPrecondition when either room's key is not what that expects.
+  virtual absl::Status MoveDirectKey(const std::string& direct_key, const std::string& from_room,
+                                     const std::string& to_room) = 0;
   virtual absl::Status AddUser(const std::string& user_id, const std::string& username) = 0;
   // The username of a local user (nullopt for a remote or unknown one).
   virtual absl::StatusOr<std::optional<std::string>> LocalUsername(
@@ -333,6 +338,10 @@ class MessagingStore {
                                                              const std::string& device_id,
                                                              const std::string& client_msg_id) = 0;
   virtual absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string& direct_key) = 0;
+  // A room of the pair `direct_key` left superseded by glare, made by
+  // `creator`, in which `member` is joined.
+  virtual absl::StatusOr<std::optional<RoomRow>> FindSupersededDirectRoom(
+      const std::string& direct_key, const std::string& creator, const std::string& member) = 0;
   virtual absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string& room_id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> JoinedMembers(const std::string& room_id) = 0;
   virtual absl::StatusOr<std::optional<std::string>> Membership(const std::string& room_id,
@@ -353,6 +362,9 @@ class MessagingStore {
                                             int limit) = 0;
   // The state of the room after `event_id` (via state groups).
   virtual absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) = 0;
+  // The state group of the state after an event, a soft-failed remote one
+  // too (nullopt: unknown here).
+  virtual absl::StatusOr<std::optional<int64_t>> StateGroupOf(const std::string& event_id) = 0;
 
   // Relations (V031). The event as the relation rules see it.
   virtual absl::StatusOr<std::optional<TargetFacts>> FindTarget(const std::string& event_id) = 0;

@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "common/text.h"
 #include "nlohmann/json.hpp"
+#include "messaging-service/src/domain/conversation_rules.h"
 #include "messaging-service/src/storage/pg_messaging_batches.h"
 #include "messaging-service/src/storage/queries.h"
 
@@ -223,6 +224,21 @@ class PgMessagingTx final : public MessagingTx {
 
   absl::Status SetDirectReadOnly(const std::string& direct_key, bool read_only) override {
     return tx_.Exec(queries::kSetDirectReadOnly, {direct_key, read_only}).status();
+  }
+
+  absl::Status MoveDirectKey(const std::string& direct_key, const std::string& from_room,
+                             const std::string& to_room) override {
+    // In this order: the key is unique.
+    ASSIGN_OR_RETURN(pg::Result off,
+                     tx_.Exec(queries::kSwapDirectKey,
+                              {from_room, direct_key, SupersededDirectKey(direct_key, from_room)}));
+    ASSIGN_OR_RETURN(pg::Result on,
+                     tx_.Exec(queries::kSwapDirectKey,
+                              {to_room, SupersededDirectKey(direct_key, to_room), direct_key}));
+    if (off.rows() == 0 || on.rows() == 0) {
+      return absl::FailedPreconditionError("the pair's direct room was moved meanwhile");
+    }
+    return absl::OkStatus();
   }
 
   absl::Status AddUser(const std::string& user_id, const std::string& username) override {
@@ -479,6 +495,14 @@ absl::StatusOr<std::optional<RoomRow>> PgMessagingStore::FindDirectRoom(
   return RoomFrom(r, 0);
 }
 
+absl::StatusOr<std::optional<RoomRow>> PgMessagingStore::FindSupersededDirectRoom(
+    const std::string& direct_key, const std::string& creator, const std::string& member) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kFindSupersededDirectRoom,
+                                            {direct_key, creator, member}));
+  if (r.rows() == 0) return std::nullopt;
+  return RoomFrom(r, 0);
+}
+
 absl::StatusOr<std::optional<RoomRow>> PgMessagingStore::GetRoom(const std::string& room_id) {
   ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kGetRoom, {room_id}));
   if (r.rows() == 0) return std::nullopt;
@@ -703,10 +727,17 @@ absl::StatusOr<std::vector<SyncPage>> PgMessagingStore::SyncRowsMany(
   return pages;
 }
 
+absl::StatusOr<std::optional<int64_t>> PgMessagingStore::StateGroupOf(
+    const std::string& event_id) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kEventStateGroup, {event_id}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetInt64(0, 0);
+}
+
 absl::StatusOr<std::vector<StateEntry>> PgMessagingStore::StateAfter(const std::string& event_id) {
-  ASSIGN_OR_RETURN(pg::Result g, pool_.Exec(queries::kEventStateGroup, {event_id}));
-  if (g.rows() == 0) return absl::NotFoundError("no such event");
-  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kStateGroupChain, {g.GetInt64(0, 0)}));
+  ASSIGN_OR_RETURN(std::optional<int64_t> group, StateGroupOf(event_id));
+  if (!group) return absl::NotFoundError("no such event");
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(queries::kStateGroupChain, {*group}));
   std::vector<StateEntry> out;
   for (int i = 0; i < r.rows(); ++i)
     out.push_back({r.GetString(i, 0), r.GetString(i, 1), r.GetString(i, 2)});

@@ -32,6 +32,9 @@ class PgMessagingStore final : public MessagingStore {
                                                      const std::string& device_id,
                                                      const std::string& client_msg_id) override;
   absl::StatusOr<std::optional<RoomRow>> FindDirectRoom(const std::string& direct_key) override;
+  absl::StatusOr<std::optional<RoomRow>> FindSupersededDirectRoom(
+      const std::string& direct_key, const std::string& creator,
+      const std::string& member) override;
   absl::StatusOr<std::map<std::string, std::string>> MembershipsOf(
       const std::string& room_id, const std::vector<std::string>& user_ids) override;
   absl::StatusOr<std::optional<RoomRow>> GetRoom(const std::string& room_id) override;
@@ -43,6 +46,7 @@ class PgMessagingStore final : public MessagingStore {
   absl::StatusOr<std::vector<ConversationRow>> Conversations(const std::string& user_id) override;
   absl::StatusOr<SyncPage> SyncRows(const std::string& user_id, SyncKey since, int limit) override;
   absl::StatusOr<std::vector<StateEntry>> StateAfter(const std::string& event_id) override;
+  absl::StatusOr<std::optional<int64_t>> StateGroupOf(const std::string& event_id) override;
   absl::StatusOr<std::optional<TargetFacts>> FindTarget(const std::string& event_id) override;
   absl::StatusOr<std::optional<std::string>> FindReaction(const std::string& target,
                                                           const std::string& key,

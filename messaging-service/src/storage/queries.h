@@ -23,6 +23,18 @@ inline constexpr pg::Query kGetRoom{
 inline constexpr pg::Query kFindDirectRoom{
     "msg_find_direct_room", "SELECT " MESSENGER_ROOM_SELECT " FROM rooms WHERE direct_key = $1"};
 
+// A room of the pair that glare left superseded ("<key>/<room>"), made by
+// $2, with $3 joined: read through $3's memberships, not a scan of rooms.
+inline constexpr pg::Query kFindSupersededDirectRoom{
+    "msg_find_superseded_direct_room",
+    "SELECT " MESSENGER_ROOM_SELECT " FROM rooms WHERE room_id IN "
+    "(SELECT room_id FROM memberships WHERE user_id = $3 AND membership = 'join') "
+    "AND direct_key = $1 || '/' || room_id AND creator = $2 ORDER BY room_id LIMIT 1"};
+// Compare-and-set of a room's direct key: no row when it is not $2.
+inline constexpr pg::Query kSwapDirectKey{
+    "msg_swap_direct_key",
+    "UPDATE rooms SET direct_key = $3 WHERE room_id = $1 AND direct_key = $2 RETURNING room_id"};
+
 inline constexpr pg::Query kInsertRoom{
     "msg_insert_room", "INSERT INTO rooms (" MESSENGER_ROOM_COLUMNS
                        ") "
