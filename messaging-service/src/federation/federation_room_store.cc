@@ -70,7 +70,6 @@ constexpr pg::Query kReplacePdu{"fedroom_replace_pdu",
 constexpr pg::Query kInviteOrigin{
     "fedroom_invite_origin",
     "SELECT origin FROM federation_invites WHERE room_id = $1 AND user_id = $2::uuid"};
-// Two statements: the key is unique, so the superseded room lets it go first.
 // A PostgreSQL text[] literal; every element quoted.
 std::string TextArray(const std::vector<std::string>& values) {
   std::string out = "{";
