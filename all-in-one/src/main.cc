@@ -46,7 +46,7 @@ int main() {
   auto contact = contact::ContactModule::Create(common, bus);
   if (!contact.ok()) return life.Fail(contact.status());
   // Wake-ups reach the gateway directly (below), not through NATS.
-  auto messaging = messaging::MessagingModule::Create(common, bus, in_process,
+  auto messaging = messaging::MessagingModule::Create(common, bus, in_process, in_process,
                                                       /*publish_wakeups=*/false, messaging_limits,
                                                       /*sharding=*/{}, federation_config,
                                                       account_limits);

@@ -12,6 +12,7 @@ int main() {
                          -> absl::StatusOr<std::unique_ptr<ServiceModule>> {
                        const std::string contact =
                            env.String("MESSENGER_CONTACT_ADDR", "127.0.0.1:9104");
+                       const std::string auth = env.String("MESSENGER_AUTH_ADDR", "127.0.0.1:9101");
                        // Where the other replicas forward writes of rooms this one owns.
                        const std::string advertise =
                            env.String("MESSENGER_MESSAGING_ADVERTISE_ADDRESS",
@@ -26,6 +27,7 @@ int main() {
                        auto module = messaging::MessagingModule::Create(
                            common, bus,
                            [contact] { return grpcx::CreateChannel(contact, "contact"); },
+                           [auth] { return grpcx::CreateChannel(auth, "auth"); },
                            /*publish_wakeups=*/true, messaging::MessagingLimitsFromEnv(env),
                            {.advertise_address = advertise},
                            federation::FederationConfig::FromEnv(env),

@@ -62,7 +62,7 @@ MessagingModule::~MessagingModule() {
 
 absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
     const CommonConfig& common, bus::NatsBus& bus, grpcx::ChannelSource contact,
-    bool publish_wakeups, MessagingLimits limits, ShardingOptions sharding,
+    grpcx::ChannelSource auth, bool publish_wakeups, MessagingLimits limits, ShardingOptions sharding,
     federation::FederationConfig fed, AccountLimits account) {
   std::unique_ptr<MessagingModule> m(new MessagingModule());
   ASSIGN_OR_RETURN(m->core_,
@@ -104,6 +104,10 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->manager_ = std::make_unique<MessagingManager>(
       *m->store_, *m->friends_, *m->announcer_, common.server_name, key,
       SystemClock::Instance(), SecureRng::Instance(), limits);
+  m->user_names_ = std::make_unique<GrpcUserNames>(std::move(auth), common.rpc_timeout);
+  GrpcUserNames* user_names = m->user_names_.get();
+  m->manager_->SetUsernameLookup(
+      [user_names](const std::string& user_id) { return user_names->Username(user_id); });
   m->typing_ = std::make_unique<TypingManager>(*m->store_, *m->manager_, *m->announcer_,
                                                 SystemClock::Instance(), limits.typing);
   if (publish_wakeups) {

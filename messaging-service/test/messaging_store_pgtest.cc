@@ -822,5 +822,37 @@ TEST_F(MessagingStoreTest, WokenPollsOfAGroupShareTheirNotesReads) {
   }
 }
 
+TEST_F(MessagingStoreTest, AnAccountNotYetHeardOfIsAskedOfItsOwner) {
+  const std::string fresh = "0b7c5a2e-8f7d-4c3e-9a51-2d6e4f1a9b30";  // no user.created here yet
+  const std::string unknown = "5d1f2c3b-6a7e-4b8c-9d0e-1f2a3b4c5d6e";
+  auto before = manager_->MatrixIdOf(fresh);
+  EXPECT_TRUE(absl::IsUnavailable(before.status())) << before.status();
+
+  std::vector<std::string> asked;
+  manager_->SetUsernameLookup(
+      [&asked, &fresh](const std::string& user_id) -> absl::StatusOr<std::optional<std::string>> {
+        asked.push_back(user_id);
+        if (user_id == fresh) return std::string("freshly");
+        return std::nullopt;
+      });
+  auto ids = manager_->MatrixIdsOf({alice_, fresh});
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(ids->at(fresh), "@freshly:localhost");
+  EXPECT_EQ(ids->at(alice_), "@alice:localhost");
+  EXPECT_EQ(asked, std::vector<std::string>{fresh}) << "only the account storage lacks";
+  auto again = manager_->MatrixIdOf(fresh);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, "@freshly:localhost");
+  EXPECT_EQ(asked.size(), 1u) << "remembered: user names never change";
+  auto none = manager_->MatrixIdOf(unknown);
+  EXPECT_TRUE(absl::IsNotFound(none.status())) << none.status();
+
+  manager_->SetUsernameLookup([](const std::string&) -> absl::StatusOr<std::optional<std::string>> {
+    return absl::UnavailableError("auth down");
+  });
+  auto down = manager_->MatrixIdOf(unknown);
+  EXPECT_TRUE(absl::IsUnavailable(down.status())) << down.status();
+}
+
 }  // namespace
 }  // namespace messenger::messaging

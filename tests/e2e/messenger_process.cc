@@ -200,7 +200,21 @@ std::string Dump(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
-  return "\n--- " + path + ":\n" + text.str();
+  // Warnings and errors first: a long log is cut in the middle by whoever
+  // shows a failed run, and its start is only the migrations.
+  std::string problems;
+  std::istringstream lines(text.str());
+  int shown = 0;
+  for (std::string line; std::getline(lines, line) && shown < 50;) {
+    if (line.find("\"level\":\"warn\"") == std::string::npos &&
+        line.find("\"level\":\"error\"") == std::string::npos) {
+      continue;
+    }
+    problems += line + "\n";
+    ++shown;
+  }
+  return "\n--- " + path + " (its warnings and errors, then all of it):\n" + problems +
+         "---\n" + text.str();
 }
 
 Reply SendRaw(httplib::Client& client, const std::string& method, const std::string& path,

@@ -65,6 +65,17 @@ std::string MessagingManager::MessageText(const std::string& pdu) {
   return content["body"].get<std::string>();
 }
 
+absl::StatusOr<std::string> MessagingManager::MatrixIdNotYetKnown(const std::string& user_id) {
+  // user.created not applied here yet (a sync right after register): the
+  // account's owner answers; without it the caller may retry.
+  if (!username_lookup_) {
+    return absl::UnavailableError("user not known to messaging yet; retry shortly");
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> username, username_lookup_(user_id));
+  if (!username.has_value()) return absl::NotFoundError("no such user");
+  return matrix::MakeUserId(*username, server_name_);
+}
+
 absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(
     const std::vector<std::string>& ids) {
   std::map<std::string, std::string> out;
@@ -81,8 +92,8 @@ absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(
   for (const auto& id : missing) {
     auto it = names.find(id);
     if (it == names.end()) {
-      // user.created not applied here yet: retryable, not an error of the caller.
-      return absl::UnavailableError("user not known to messaging yet; retry shortly");
+      ASSIGN_OR_RETURN(out[id], MatrixIdNotYetKnown(id));
+      continue;
     }
     // A remote user's username is its full Matrix id (remote_users.h).
     if (it->second.starts_with('@')) {

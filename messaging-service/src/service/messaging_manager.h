@@ -204,12 +204,19 @@ class MessagingManager {
       std::function<absl::Status(const std::string& room_id, const std::string& inviter_id,
                                  const std::string& inviter_mxid, const std::string& invitee)>;
   void SetRemoteInviter(RemoteInviter inviter) { remote_inviter_ = std::move(inviter); }
+  // The username of an account whose user.created this service has not
+  // applied yet; nullopt when there is no such account. Set once while
+  // wiring; without it such an account is Unavailable (retry).
+  using UsernameLookup =
+      std::function<absl::StatusOr<std::optional<std::string>>(const std::string& user_id)>;
+  void SetUsernameLookup(UsernameLookup lookup) { username_lookup_ = std::move(lookup); }
   // Drops the remembered room of a pair (its key moved to another: glare).
   void ForgetDirectRoom(const std::string& pair_key) { direct_rooms_.Erase(pair_key); }
   // How long a pair's room is remembered (other replicas learn of a moved key).
   static constexpr absl::Duration kDirectRoomTtl = absl::Minutes(1);
 
  private:
+  absl::StatusOr<std::string> MatrixIdNotYetKnown(const std::string& user_id);
   // A Matrix id of another server (a remote user's username is its Matrix id).
   bool IsRemoteUser(const std::string& mxid) const;
   // The pair's direct room when the peer is a user of another server: made
@@ -302,6 +309,7 @@ class MessagingManager {
   LruCache<std::string, absl::Time> friends_until_;  // pair key -> trust "yes" until
   int64_t max_group_members_;
   RemoteInviter remote_inviter_;  // SetRemoteInviter
+  UsernameLookup username_lookup_;  // SetUsernameLookup
   SyncReadBatcher sync_reads_;
   // Last: stopped (and drained) before the members its answers use.
   RoomWriter writer_;

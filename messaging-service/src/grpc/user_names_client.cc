@@ -1,0 +1,22 @@
+#include "messaging-service/src/grpc/user_names_client.h"
+
+#include "common/status_mapping.h"
+
+namespace messenger::messaging {
+
+absl::StatusOr<std::optional<std::string>> GrpcUserNames::Username(const std::string& user_id) {
+  auth::v1::GetUserRequest request;
+  request.set_user_id(user_id);
+  auth::v1::User user;
+  auto context = grpcx::NewClientContext(timeout_);
+  grpc::Status status = stub_.get().GetUser(context.get(), request, &user);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::UnavailableError("the auth service did not answer in time");
+  }
+  if (!status.ok()) return FromGrpcStatus(status);
+  if (user.username().empty()) return std::nullopt;
+  return user.username();
+}
+
+}  // namespace messenger::messaging
