@@ -41,7 +41,7 @@ int main() {
   if (!session.ok()) return life.Fail(session.status());
   auto auth = auth::AuthModule::Create(common, auth_config, bus, in_process);
   if (!auth.ok()) return life.Fail(auth.status());
-  auto profile = profile::ProfileModule::Create(common, bus);
+  auto profile = profile::ProfileModule::Create(common, bus, in_process);
   if (!profile.ok()) return life.Fail(profile.status());
   auto contact = contact::ContactModule::Create(common, bus);
   if (!contact.ok()) return life.Fail(contact.status());

@@ -20,6 +20,13 @@ TEST(CallerPolicy, EachServiceAcceptsOnlyItsCallers) {
   constexpr auto kDenied = absl::StatusCode::kPermissionDenied;
   EXPECT_EQ(Code("/messenger.auth.v1.AuthService/Login", "gateway"), kOk);
   EXPECT_EQ(Code("/messenger.auth.v1.AuthService/Login", "messaging"), kDenied);
+  // One method of auth for the services that read an account's name.
+  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "messaging"), kOk);
+  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "profile"), kOk);
+  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "gateway"), kOk);
+  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "contact"), kDenied);
+  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUserX", "messaging"), kDenied);
+  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/Deactivate", "profile"), kDenied);
   EXPECT_EQ(Code("/messenger.session.v1.SessionService/Create", "auth"), kOk);
   EXPECT_EQ(Code("/messenger.session.v1.SessionService/Create", "gateway"), kOk);
   EXPECT_EQ(Code("/messenger.session.v1.SessionService/Create", "profile"), kDenied);

@@ -104,10 +104,13 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
   m->manager_ = std::make_unique<MessagingManager>(
       *m->store_, *m->friends_, *m->announcer_, common.server_name, key,
       SystemClock::Instance(), SecureRng::Instance(), limits);
-  m->user_names_ = std::make_unique<GrpcUserNames>(std::move(auth), common.rpc_timeout);
-  GrpcUserNames* user_names = m->user_names_.get();
-  m->manager_->SetUsernameLookup(
-      [user_names](const std::string& user_id) { return user_names->Username(user_id); });
+  m->accounts_ = std::make_unique<grpcx::AuthAccounts>(std::move(auth), common.rpc_timeout);
+  m->manager_->SetUsernameLookup([accounts = m->accounts_.get()](const std::string& user_id)
+                                     -> absl::StatusOr<std::optional<std::string>> {
+    ASSIGN_OR_RETURN(std::optional<grpcx::AuthAccount> account, accounts->Find(user_id));
+    if (!account.has_value()) return std::nullopt;
+    return account->username;
+  });
   m->typing_ = std::make_unique<TypingManager>(*m->store_, *m->manager_, *m->announcer_,
                                                 SystemClock::Instance(), limits.typing);
   if (publish_wakeups) {

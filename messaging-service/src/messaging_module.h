@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/config.h"
+#include "common/grpc/auth_accounts.h"
 #include "common/service/service_main.h"
 #include "messaging-service/src/federation/direct_joiner.h"
 #include "messaging-service/src/federation/federation.h"
@@ -15,7 +16,6 @@
 #include "messaging-service/src/grpc/federation_rooms_grpc.h"
 #include "messaging-service/src/grpc/messaging_grpc_service.h"
 #include "messaging-service/src/grpc/remote_contacts_client.h"
-#include "messaging-service/src/grpc/user_names_client.h"
 #include "messaging-service/src/service/account_deactivation.h"
 #include "messaging-service/src/service/account_profile_members.h"
 #include "messaging-service/src/service/account_sync_section.h"
@@ -128,7 +128,7 @@ class MessagingModule final : public ServiceModule {
   std::unique_ptr<E2eeGrpcService> e2ee_grpc_;
   std::unique_ptr<federation::FederationE2ee> federation_e2ee_;  // other servers ask e2ee_
   std::unique_ptr<GrpcRemoteContacts> remote_contacts_;
-  std::unique_ptr<GrpcUserNames> user_names_;
+  std::unique_ptr<grpcx::AuthAccounts> accounts_;
   std::unique_ptr<ContactFederation> contact_federation_;
   std::unique_ptr<UserSyncSection> to_device_section_;
   std::unique_ptr<UserSyncSection> device_lists_section_;

@@ -8,9 +8,11 @@ int main() {
                       .default_grpc_address = "127.0.0.1:9103",
                       .admin_address_var = "MESSENGER_PROFILE_ADMIN_ADDR",
                       .default_admin_address = "127.0.0.1:9203"},
-                     [](const CommonConfig& common, EnvReader&, bus::NatsBus& bus)
+                     [](const CommonConfig& common, EnvReader& env, bus::NatsBus& bus)
                          -> absl::StatusOr<std::unique_ptr<ServiceModule>> {
-                       auto module = profile::ProfileModule::Create(common, bus);
+                       const std::string auth = env.String("MESSENGER_AUTH_ADDR", "127.0.0.1:9101");
+                       auto module = profile::ProfileModule::Create(
+                           common, bus, [auth] { return grpcx::CreateChannel(auth, "auth"); });
                        if (!module.ok()) return module.status();
                        return std::unique_ptr<ServiceModule>(std::move(*module));
                      });

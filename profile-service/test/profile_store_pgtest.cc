@@ -127,6 +127,48 @@ TEST_F(ProfileStoreTest, UpdateValidatesBumpsVersionAndPublishes) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(ProfileStoreTest, AnAccountNotYetHeardOfGetsItsProfileFromAuth) {
+  const std::string read_first = NewUuid(SecureRng::Instance());  // no user.created yet
+  const std::string set_first = NewUuid(SecureRng::Instance());
+  const std::string unknown = NewUuid(SecureRng::Instance());
+  EXPECT_TRUE(absl::IsNotFound(manager_->Get(read_first).status())) << "no lookup wired";
+  std::vector<std::string> asked;
+  manager_->SetAccountLookup([&](const std::string& user_id)
+                                 -> absl::StatusOr<std::optional<ProfileManager::Account>> {
+    asked.push_back(user_id);
+    if (user_id == unknown) return std::nullopt;
+    return ProfileManager::Account{user_id == read_first ? "dora" : "erin", clock_.Now()};
+  });
+
+  auto read = manager_->Get(read_first);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->username, "dora");
+  EXPECT_EQ(read->display_name, "dora");  // as user.created makes it
+  EXPECT_EQ(read->version, 1);
+  ProfileChanges changes;
+  changes.display_name = "Erin E.";
+  auto set = manager_->Update(set_first, changes);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->username, "erin");
+  EXPECT_EQ(set->display_name, "Erin E.");
+  EXPECT_EQ(pool_->Exec(kOutbox)->rows(), 1) << "the update's profile.updated, nothing else";
+
+  // The events come later and find the profiles there: nothing lost or reset.
+  EXPECT_TRUE(*Deliver(UserCreated(read_first, "dora")));
+  EXPECT_TRUE(*Deliver(UserCreated(set_first, "erin")));
+  EXPECT_EQ(manager_->Get(set_first)->display_name, "Erin E.");
+  EXPECT_EQ(pool_->Exec(kCount)->GetInt64(0, 0), 2);
+  EXPECT_EQ(asked, (std::vector<std::string>{read_first, set_first}));
+
+  EXPECT_TRUE(absl::IsNotFound(manager_->Get(unknown).status()));
+  EXPECT_TRUE(absl::IsNotFound(manager_->Update(unknown, changes).status()));
+  manager_->SetAccountLookup([](const std::string&)
+                                 -> absl::StatusOr<std::optional<ProfileManager::Account>> {
+    return absl::UnavailableError("auth down");
+  });
+  EXPECT_TRUE(absl::IsUnavailable(manager_->Get(unknown).status()));
+}
+
 TEST_F(ProfileStoreTest, BatchGetLeavesOutUnknownAndMalformedIds) {
   const std::string a = NewUser("dora"), b = NewUser("eve");
   auto found = manager_->GetMany({a, b, NewUuid(SecureRng::Instance()), "not-a-uuid"});

@@ -6,7 +6,8 @@
 // contact); then, at messaging's port: a plaintext client and a client whose
 // certificate another CA signed are refused, profile's certificate (a valid
 // one, but not a caller of messaging) gets PERMISSION_DENIED before any user
-// id in its request is read, and the gateway's succeeds.
+// id in its request is read, and the gateway's succeeds; at auth's port,
+// messaging's and profile's certificates may call GetUser and nothing else.
 #include <sys/wait.h>
 
 #include <grpcpp/grpcpp.h>
@@ -19,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/config.h"
+#include "messenger/auth/v1/auth.grpc.pb.h"
 #include "messenger/messaging/v1/messaging.grpc.pb.h"
 #include "tests/e2e/split_system.h"
 
@@ -46,20 +48,33 @@ std::map<std::string, std::string> TlsEnv(const std::string& certs, const std::s
           {"MESSENGER_GRPC_TLS_CA", certs + "/ca.crt"}};
 }
 
-// A messaging client presenting `name`'s certificate from `client_certs`,
-// trusting the CA of `server_certs` and expecting messaging's certificate.
-std::unique_ptr<messaging::v1::MessagingService::Stub> ClientAs(const std::string& client_certs,
-                                                                const std::string& name,
-                                                                const std::string& server_certs,
-                                                                int port) {
+// A channel to `server` at `port` presenting `name`'s certificate from
+// `client_certs`, trusting the CA of `server_certs`.
+std::shared_ptr<grpc::Channel> ChannelAs(const std::string& client_certs, const std::string& name,
+                                         const std::string& server_certs,
+                                         const std::string& server, int port) {
   grpc::ChannelArguments args;
-  args.SetSslTargetNameOverride("messaging.messenger.svc");
+  args.SetSslTargetNameOverride(absl::StrCat(server, ".messenger.svc"));
   auto credentials =
       grpc::SslCredentials({.pem_root_certs = Read(server_certs + "/ca.crt"),
                             .pem_private_key = Read(client_certs + "/" + name + ".key"),
                             .pem_cert_chain = Read(client_certs + "/" + name + ".crt")});
+  return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port), credentials, args);
+}
+
+// A messaging client presenting `name`'s certificate.
+std::unique_ptr<messaging::v1::MessagingService::Stub> ClientAs(const std::string& client_certs,
+                                                                const std::string& name,
+                                                                const std::string& server_certs,
+                                                                int port) {
   return messaging::v1::MessagingService::NewStub(
-      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port), credentials, args));
+      ChannelAs(client_certs, name, server_certs, "messaging", port));
+}
+
+std::unique_ptr<grpc::ClientContext> TenSeconds() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
 }
 
 // `user_id`'s conversations as `stub` reads them (their count in `count`).
@@ -164,6 +179,24 @@ TEST(GrpcTlsE2eTest, ServicesTalkOverMutualTlsAndAcceptOnlyTheirCallers) {
     grpc::Status status = ListConversations(*stub, friends.bob_id, &count);
     EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
     EXPECT_EQ(count, 1);
+  }
+  // 6. auth: messaging and profile may read an account (GetUser: one whose
+  // user.created they have not applied yet), nothing else of auth.
+  for (const char* caller : {"messaging", "profile"}) {
+    auto stub =
+        auth::v1::AuthService::NewStub(ChannelAs(certs, caller, certs, "auth", split.auth.grpc_port()));
+    auth::v1::GetUserRequest request;
+    request.set_user_id(friends.bob_id);
+    auth::v1::User user;
+    grpc::Status status = stub->GetUser(TenSeconds().get(), request, &user);
+    EXPECT_TRUE(status.ok()) << caller << ": " << status.error_message();
+    EXPECT_EQ(user.user_id(), friends.bob_id) << caller;
+    auth::v1::UsernameAvailableRequest available;
+    available.set_username("nobody-yet");
+    auth::v1::UsernameAvailableResponse answer;
+    status = stub->UsernameAvailable(TenSeconds().get(), available, &answer);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << caller << ": " << status.error_message();
   }
 
   for (ServiceProcess* s : {&split.gateway, &split.messaging, &split.contact, &split.profile,

@@ -154,7 +154,8 @@ absl::StatusOr<Json> FederationRooms::TakeAsStub(const std::string& origin,
         }
         return store_.PutInvite(tx.tx(), kept);
       });
-  // FailedPrecondition: this server joined the room meanwhile; the inviter retries.
+  // FailedPrecondition: this server joined the room meanwhile, or the pair's
+  // key moved (a crossing send, MoveDirectKey); the inviter retries.
   if (absl::IsFailedPrecondition(written.status())) {
     return absl::AbortedError(written.status().message());
   }

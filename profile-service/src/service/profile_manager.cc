@@ -11,8 +11,23 @@ namespace messenger::profile {
 absl::StatusOr<ProfileRecord> ProfileManager::Get(const std::string& user_id) {
   if (!IsUuid(user_id)) return absl::NotFoundError("no such user");
   ASSIGN_OR_RETURN(std::optional<ProfileRecord> record, store_.Get(user_id));
+  if (!record) {
+    ASSIGN_OR_RETURN(const bool made, CreateFromAccount(user_id));
+    if (made) {
+      ASSIGN_OR_RETURN(record, store_.Get(user_id));
+    }
+  }
   if (!record) return absl::NotFoundError("no such user");
   return *record;
+}
+
+absl::StatusOr<bool> ProfileManager::CreateFromAccount(const std::string& user_id) {
+  if (!account_lookup_) return false;
+  ASSIGN_OR_RETURN(std::optional<Account> account, account_lookup_(user_id));
+  if (!account.has_value()) return false;
+  // As OnUserCreated does; the event, when it comes, finds the row there.
+  RETURN_IF_ERROR(store_.CreateIfMissing(user_id, account->username, account->created_at));
+  return true;
 }
 
 absl::StatusOr<std::vector<ProfileRecord>> ProfileManager::GetMany(
@@ -39,6 +54,10 @@ absl::StatusOr<ProfileRecord> ProfileManager::Update(const std::string& user_id,
     ASSIGN_OR_RETURN(changes.bio, NormalizeBio(*raw.bio));
   }
   auto event = [&](const ProfileRecord& updated) { return ProfileUpdatedEvent(updated, clock_, rng_); };
+  absl::StatusOr<ProfileRecord> updated = store_.Update(user_id, changes, clock_.Now(), event);
+  if (!absl::IsNotFound(updated.status())) return updated;
+  ASSIGN_OR_RETURN(const bool made, CreateFromAccount(user_id));
+  if (!made) return updated;
   return store_.Update(user_id, changes, clock_.Now(), event);
 }
 

@@ -1,6 +1,8 @@
 // Profile use cases, and the effects of the user.* events.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,10 +30,26 @@ class ProfileManager {
   absl::Status OnUserDeactivated(const bus::Event& event, pg::Tx& tx);
   absl::Status OnUserEmailVerified(const bus::Event& event, pg::Tx& tx);
 
+  // An account whose user.created this service has not applied yet, as auth
+  // has it (nullopt: no such account). Set once while wiring; without it
+  // such an account has no profile until the event comes.
+  struct Account {
+    std::string username;
+    absl::Time created_at;
+  };
+  using AccountLookup =
+      std::function<absl::StatusOr<std::optional<Account>>(const std::string& user_id)>;
+  void SetAccountLookup(AccountLookup lookup) { account_lookup_ = std::move(lookup); }
+
  private:
+  // Makes the profile user.created would make, when auth knows the account:
+  // a profile read or set right after register. False: no such account.
+  absl::StatusOr<bool> CreateFromAccount(const std::string& user_id);
+
   ProfileStore& store_;
   const Clock& clock_;
   Rng& rng_;
+  AccountLookup account_lookup_;
 };
 
 }  // namespace messenger::profile

@@ -56,6 +56,11 @@ absl::StatusOr<std::vector<ProfileRecord>> PgProfileStore::SearchByUsernamePrefi
   return AllRecords(r);
 }
 
+absl::Status PgProfileStore::CreateIfMissing(const std::string& user_id,
+                                             const std::string& username, absl::Time created_at) {
+  return pool_.Exec(queries::kCreate, {user_id, username, created_at}).status();
+}
+
 absl::Status PgProfileStore::CreateFromUser(pg::Tx& tx, const std::string& user_id,
                                             const std::string& username, absl::Time created_at) {
   return tx.Exec(queries::kCreate, {user_id, username, created_at}).status();

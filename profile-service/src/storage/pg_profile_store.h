@@ -15,6 +15,8 @@ class PgProfileStore final : public ProfileStore {
                                        absl::Time now, const UpdatedEventFactory& updated) override;
   absl::StatusOr<std::vector<ProfileRecord>> SearchByUsernamePrefix(const std::string& pattern,
                                                                     int limit) override;
+  absl::Status CreateIfMissing(const std::string& user_id, const std::string& username,
+                               absl::Time created_at) override;
   absl::Status CreateFromUser(pg::Tx& tx, const std::string& user_id, const std::string& username,
                               absl::Time created_at) override;
   absl::Status MarkEmailVerified(pg::Tx& tx, const std::string& user_id) override;

@@ -48,6 +48,11 @@ class ProfileStore {
   virtual absl::StatusOr<std::vector<ProfileRecord>> SearchByUsernamePrefix(
       const std::string& pattern, int limit) = 0;
 
+  // The profile user.created makes, when none is there yet (its own
+  // statement: an account met before its event, ProfileManager).
+  virtual absl::Status CreateIfMissing(const std::string& user_id, const std::string& username,
+                                       absl::Time created_at) = 0;
+
   // Consumer effects, inside the consumer's transaction.
   virtual absl::Status CreateFromUser(pg::Tx& tx, const std::string& user_id,
                                       const std::string& username, absl::Time created_at) = 0;

@@ -1,14 +1,14 @@
-#include "messaging-service/src/grpc/user_names_client.h"
+#include "common/grpc/auth_accounts.h"
 
 #include "common/status_mapping.h"
 
-namespace messenger::messaging {
+namespace messenger::grpcx {
 
-absl::StatusOr<std::optional<std::string>> GrpcUserNames::Username(const std::string& user_id) {
+absl::StatusOr<std::optional<AuthAccount>> AuthAccounts::Find(const std::string& user_id) {
   auth::v1::GetUserRequest request;
   request.set_user_id(user_id);
   auth::v1::User user;
-  auto context = grpcx::NewClientContext(timeout_);
+  auto context = NewClientContext(timeout_);
   grpc::Status status = stub_.get().GetUser(context.get(), request, &user);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
@@ -16,7 +16,9 @@ absl::StatusOr<std::optional<std::string>> GrpcUserNames::Username(const std::st
   }
   if (!status.ok()) return FromGrpcStatus(status);
   if (user.username().empty()) return std::nullopt;
-  return user.username();
+  return AuthAccount{user.username(),
+                     absl::FromUnixSeconds(user.created_at().seconds()) +
+                         absl::Nanoseconds(user.created_at().nanos())};
 }
 
-}  // namespace messenger::messaging
+}  // namespace messenger::grpcx
