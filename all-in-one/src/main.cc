@@ -43,7 +43,7 @@ int main() {
   if (!auth.ok()) return life.Fail(auth.status());
   auto profile = profile::ProfileModule::Create(common, bus, in_process);
   if (!profile.ok()) return life.Fail(profile.status());
-  auto contact = contact::ContactModule::Create(common, bus);
+  auto contact = contact::ContactModule::Create(common, bus, in_process);
   if (!contact.ok()) return life.Fail(contact.status());
   // Wake-ups reach the gateway directly (below), not through NATS.
   auto messaging = messaging::MessagingModule::Create(common, bus, in_process, in_process,

@@ -1,7 +1,5 @@
-// The auth service's GetUser, for a service that meets an account whose
-// user.created it has not applied yet (a request right after register):
-// auth owns accounts, so it answers at once what the event brings later.
-// Callers may call GetUser only (caller_policy.cc).
+// The auth service's GetUser behind AccountLookup (common/auth_account.h).
+// Callers other than the gateway may call GetUser only (caller_policy.cc).
 #pragma once
 
 #include <optional>
@@ -9,15 +7,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth_account.h"
 #include "common/grpc/grpc_util.h"
 #include "messenger/auth/v1/auth.grpc.pb.h"
 
 namespace messenger::grpcx {
-
-struct AuthAccount {
-  std::string username;
-  absl::Time created_at;
-};
 
 class AuthAccounts {
  public:
@@ -25,8 +19,12 @@ class AuthAccounts {
       : stub_(std::move(auth)), timeout_(timeout) {}
   // nullopt when auth has no such account; UNAVAILABLE when it cannot answer.
   absl::StatusOr<std::optional<AuthAccount>> Find(const std::string& user_id);
+  // The same by username (a local Matrix id's localpart).
+  absl::StatusOr<std::optional<AuthAccount>> FindByUsername(const std::string& username);
 
  private:
+  absl::StatusOr<std::optional<AuthAccount>> Get(const auth::v1::GetUserRequest& request);
+
   LazyStub<auth::v1::AuthService> stub_;
   absl::Duration timeout_;
 };

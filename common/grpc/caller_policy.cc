@@ -37,7 +37,7 @@ const std::array<Rule, 10>& Rules() {
 const std::array<Rule, 1>& MethodRules() {
   static const std::array<Rule, 1> rules = {{
       // An account's name before its user.created arrives (auth_accounts.h).
-      {"messenger.auth.v1.AuthService/GetUser", {"messaging", "profile"}},
+      {"messenger.auth.v1.AuthService/GetUser", {"messaging", "profile", "contact"}},
   }};
   return rules;
 }

@@ -7,9 +7,9 @@
 // when that caller may call the method's service:
 //
 //   service (gRPC)                  callers
-//   auth.v1.AuthService             gateway; GetUser also messaging and
-//                                   profile (an account whose user.created
-//                                   they have not applied yet)
+//   auth.v1.AuthService             gateway; GetUser also messaging,
+//                                   profile and contact (an account whose
+//                                   user.created they have not applied yet)
 //   session.v1.SessionService       gateway, auth (sessions at login)
 //   profile.v1.ProfileService       gateway
 //   contact.v1.ContactService       gateway, messaging (friendship checks)

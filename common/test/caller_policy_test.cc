@@ -24,7 +24,8 @@ TEST(CallerPolicy, EachServiceAcceptsOnlyItsCallers) {
   EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "messaging"), kOk);
   EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "profile"), kOk);
   EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "gateway"), kOk);
-  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "contact"), kDenied);
+  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "contact"), kOk);
+  EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUser", "session"), kDenied);
   EXPECT_EQ(Code("/messenger.auth.v1.AuthService/GetUserX", "messaging"), kDenied);
   EXPECT_EQ(Code("/messenger.auth.v1.AuthService/Deactivate", "profile"), kDenied);
   EXPECT_EQ(Code("/messenger.session.v1.SessionService/Create", "auth"), kOk);

@@ -151,5 +151,49 @@ TEST_F(ContactStoreTest, DeactivationRemovesEveryRelationOnceWithOneEventPerFrie
   EXPECT_EQ(pool_->Exec(kRelations)->GetInt64(0, 0), 1);
 }
 
+TEST_F(ContactStoreTest, AnAccountNotYetHeardOfIsAskedOfAuthByIdAndByName) {
+  const std::string fresh = NewUuid(SecureRng::Instance());  // no user.created here yet
+  const std::string named = NewUuid(SecureRng::Instance());
+  const std::string closed = NewUuid(SecureRng::Instance());
+  EXPECT_TRUE(absl::IsNotFound(manager_->Act(a_, fresh, Action::kSendRequest).status()))
+      << "no lookup wired";
+  std::map<std::string, AuthAccount> auth = {
+      {fresh, {fresh, "fresh", clock_.Now()}},
+      {named, {named, "named", clock_.Now()}},
+      {closed, {closed, "closed", clock_.Now(), /*deactivated=*/true}}};
+  int asked = 0;
+  manager_->SetAccountLookups(
+      [&](const std::string& id) -> absl::StatusOr<std::optional<AuthAccount>> {
+        ++asked;
+        auto it = auth.find(id);
+        return it == auth.end() ? std::nullopt : std::optional(it->second);
+      },
+      [&](const std::string& username) -> absl::StatusOr<std::optional<AuthAccount>> {
+        ++asked;
+        for (const auto& [id, account] : auth) {
+          if (account.username == username) return account;
+        }
+        return std::nullopt;
+      });
+
+  auto sent = manager_->Act(a_, fresh, Action::kSendRequest);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_EQ(manager_->ListRequests(fresh)->incoming.size(), 1u);
+  EXPECT_EQ(*manager_->ResolveTarget("@named:hs1.test"), named);
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(*manager_->ResolveTarget("@named:hs1.test"), named);
+  EXPECT_EQ(asked, 2) << "the row is there now";
+  EXPECT_EQ(pool_->Exec(kUsers)->GetInt64(0, 0), 5);
+  EXPECT_TRUE(*Deliver(UserCreated(fresh, "fresh")));  // later: finds the row
+  EXPECT_EQ(pool_->Exec(kUsers)->GetInt64(0, 0), 5);
+
+  EXPECT_TRUE(absl::IsNotFound(manager_->Act(a_, closed, Action::kSendRequest).status()));
+  EXPECT_TRUE(absl::IsNotFound(manager_->ResolveTarget("@closed:hs1.test").status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(manager_->Act(a_, NewUuid(SecureRng::Instance()), Action::kSendRequest)
+                           .status()));
+  EXPECT_EQ(pool_->Exec(kUsers)->GetInt64(0, 0), 5) << "no row for a closed or unknown account";
+}
+
 }  // namespace
 }  // namespace messenger::contact

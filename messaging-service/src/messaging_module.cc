@@ -105,11 +105,8 @@ absl::StatusOr<std::unique_ptr<MessagingModule>> MessagingModule::Create(
       *m->store_, *m->friends_, *m->announcer_, common.server_name, key,
       SystemClock::Instance(), SecureRng::Instance(), limits);
   m->accounts_ = std::make_unique<grpcx::AuthAccounts>(std::move(auth), common.rpc_timeout);
-  m->manager_->SetUsernameLookup([accounts = m->accounts_.get()](const std::string& user_id)
-                                     -> absl::StatusOr<std::optional<std::string>> {
-    ASSIGN_OR_RETURN(std::optional<grpcx::AuthAccount> account, accounts->Find(user_id));
-    if (!account.has_value()) return std::nullopt;
-    return account->username;
+  m->manager_->SetAccountLookup([accounts = m->accounts_.get()](const std::string& user_id) {
+    return accounts->Find(user_id);
   });
   m->typing_ = std::make_unique<TypingManager>(*m->store_, *m->manager_, *m->announcer_,
                                                 SystemClock::Instance(), limits.typing);

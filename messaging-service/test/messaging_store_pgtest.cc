@@ -829,10 +829,10 @@ TEST_F(MessagingStoreTest, AnAccountNotYetHeardOfIsAskedOfItsOwner) {
   EXPECT_TRUE(absl::IsUnavailable(before.status())) << before.status();
 
   std::vector<std::string> asked;
-  manager_->SetUsernameLookup(
-      [&asked, &fresh](const std::string& user_id) -> absl::StatusOr<std::optional<std::string>> {
+  manager_->SetAccountLookup(
+      [&asked, &fresh](const std::string& user_id) -> absl::StatusOr<std::optional<AuthAccount>> {
         asked.push_back(user_id);
-        if (user_id == fresh) return std::string("freshly");
+        if (user_id == fresh) return AuthAccount{fresh, "freshly", absl::Now()};
         return std::nullopt;
       });
   auto ids = manager_->MatrixIdsOf({alice_, fresh});
@@ -847,7 +847,7 @@ TEST_F(MessagingStoreTest, AnAccountNotYetHeardOfIsAskedOfItsOwner) {
   auto none = manager_->MatrixIdOf(unknown);
   EXPECT_TRUE(absl::IsNotFound(none.status())) << none.status();
 
-  manager_->SetUsernameLookup([](const std::string&) -> absl::StatusOr<std::optional<std::string>> {
+  manager_->SetAccountLookup([](const std::string&) -> absl::StatusOr<std::optional<AuthAccount>> {
     return absl::UnavailableError("auth down");
   });
   auto down = manager_->MatrixIdOf(unknown);

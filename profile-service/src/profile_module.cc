@@ -15,11 +15,8 @@ absl::StatusOr<std::unique_ptr<ProfileModule>> ProfileModule::Create(const Commo
   m->manager_ = std::make_unique<ProfileManager>(*m->store_, SystemClock::Instance(),
                                                  SecureRng::Instance());
   m->accounts_ = std::make_unique<grpcx::AuthAccounts>(std::move(auth), common.rpc_timeout);
-  m->manager_->SetAccountLookup([accounts = m->accounts_.get()](const std::string& user_id)
-                                    -> absl::StatusOr<std::optional<ProfileManager::Account>> {
-    ASSIGN_OR_RETURN(std::optional<grpcx::AuthAccount> account, accounts->Find(user_id));
-    if (!account.has_value()) return std::nullopt;
-    return ProfileManager::Account{account->username, account->created_at};
+  m->manager_->SetAccountLookup([accounts = m->accounts_.get()](const std::string& user_id) {
+    return accounts->Find(user_id);
   });
   m->grpc_ = std::make_unique<ProfileGrpcService>(*m->manager_, m->core_->work_pool());
   // One consumer for user.>: stream order puts user.created before

@@ -131,13 +131,15 @@ TEST_F(ProfileStoreTest, AnAccountNotYetHeardOfGetsItsProfileFromAuth) {
   const std::string read_first = NewUuid(SecureRng::Instance());  // no user.created yet
   const std::string set_first = NewUuid(SecureRng::Instance());
   const std::string unknown = NewUuid(SecureRng::Instance());
+  const std::string closed = NewUuid(SecureRng::Instance());
   EXPECT_TRUE(absl::IsNotFound(manager_->Get(read_first).status())) << "no lookup wired";
   std::vector<std::string> asked;
   manager_->SetAccountLookup([&](const std::string& user_id)
-                                 -> absl::StatusOr<std::optional<ProfileManager::Account>> {
+                                 -> absl::StatusOr<std::optional<AuthAccount>> {
     asked.push_back(user_id);
     if (user_id == unknown) return std::nullopt;
-    return ProfileManager::Account{user_id == read_first ? "dora" : "erin", clock_.Now()};
+    return AuthAccount{user_id, user_id == read_first ? "dora" : "erin", clock_.Now(),
+                       /*deactivated=*/user_id == closed};
   });
 
   auto read = manager_->Get(read_first);
@@ -158,12 +160,14 @@ TEST_F(ProfileStoreTest, AnAccountNotYetHeardOfGetsItsProfileFromAuth) {
   EXPECT_TRUE(*Deliver(UserCreated(set_first, "erin")));
   EXPECT_EQ(manager_->Get(set_first)->display_name, "Erin E.");
   EXPECT_EQ(pool_->Exec(kCount)->GetInt64(0, 0), 2);
-  EXPECT_EQ(asked, (std::vector<std::string>{read_first, set_first}));
+  EXPECT_EQ(asked, (std::vector<std::string>{read_first, set_first})) << "only on a miss";
 
   EXPECT_TRUE(absl::IsNotFound(manager_->Get(unknown).status()));
   EXPECT_TRUE(absl::IsNotFound(manager_->Update(unknown, changes).status()));
+  EXPECT_TRUE(absl::IsNotFound(manager_->Get(closed).status())) << "a closed account: no profile";
+  EXPECT_EQ(pool_->Exec(kCount)->GetInt64(0, 0), 2);
   manager_->SetAccountLookup([](const std::string&)
-                                 -> absl::StatusOr<std::optional<ProfileManager::Account>> {
+                                 -> absl::StatusOr<std::optional<AuthAccount>> {
     return absl::UnavailableError("auth down");
   });
   EXPECT_TRUE(absl::IsUnavailable(manager_->Get(unknown).status()));

@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "absl/cleanup/cleanup.h"
+
 #include "messenger/contact/v1/contact.grpc.pb.h"
 #include "tests/e2e/event_checks.h"
 #include "tests/e2e/messenger_process.h"
@@ -261,6 +263,40 @@ TEST_F(ContactsE2eTest, EventsArePublishedOnceWithTheirPayloads) {
   EXPECT_EQ(removed.Data()["user_b"], high);
   EXPECT_EQ(removed.Data()["removed_by"], alice_.user_id);
   EXPECT_LE(JsonTime(accepted.Data()["accepted_at"]), JsonTime(removed.Data()["removed_at"]));
+}
+
+// With nats-server down, dora's user.created waits in auth's outbox:
+// profile, contact and messaging have not heard of her when she acts, and
+// each asks auth (before, /v1/me had a null profile, the rename and the
+// request to her were 404, and her first Matrix sync 503 "retry shortly").
+TEST_F(ContactsE2eTest, AnAccountIsUsableBeforeItsUserCreatedArrives) {
+  messenger_->nats().Kill();
+  absl::Cleanup restart = [this] { EXPECT_TRUE(messenger_->nats().Restart().ok()); };
+  const nlohmann::json account = {{"username", "dora"}, {"password", "pw-dora-secret"}};
+  Reply flows = Send(*client_, "POST", "/_matrix/client/v3/register", account);
+  ASSERT_EQ(flows.status, 401) << flows.raw;
+  nlohmann::json dummy = account;
+  dummy["auth"] = {{"type", "m.login.dummy"}, {"session", flows.body.value("session", "")}};
+  Reply registered = Send(*client_, "POST", "/_matrix/client/v3/register", dummy);
+  ASSERT_EQ(registered.status, 200) << registered.raw;
+  TestUser dora;
+  dora.access_token = registered.body.value("access_token", "");
+
+  Reply me = Get("/v1/me", dora);
+  ASSERT_EQ(me.status, 200) << me.raw;
+  dora.user_id = me.body.value("user_id", "");
+  EXPECT_TRUE(me.body["profile"].is_object() && me.body["profile"]["display_name"] == "dora")
+      << me.raw;
+  Reply renamed = Send(*client_, "PATCH", "/v1/me/profile",
+                       nlohmann::json{{"display_name", "Dora D."}}, dora.access_token);
+  EXPECT_EQ(renamed.status, 200) << renamed.raw;
+  Reply asked = Request(alice_, dora);
+  EXPECT_EQ(asked.status, 201) << asked.raw;
+  Reply synced = Send(*client_, "GET", "/_matrix/client/v3/sync?timeout=0", std::nullopt,
+                      dora.access_token);
+  ASSERT_EQ(synced.status, 200) << synced.raw;
+  EXPECT_NE(synced.raw.find("@dora:"), std::string::npos)
+      << "the push rules name her Matrix id: " << synced.raw;
 }
 
 TEST_F(ContactsE2eTest, IsFriendFromAPlainGrpcClient) {

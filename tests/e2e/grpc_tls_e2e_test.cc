@@ -7,7 +7,8 @@
 // certificate another CA signed are refused, profile's certificate (a valid
 // one, but not a caller of messaging) gets PERMISSION_DENIED before any user
 // id in its request is read, and the gateway's succeeds; at auth's port,
-// messaging's and profile's certificates may call GetUser and nothing else.
+// messaging's, profile's and contact's certificates may call GetUser and
+// nothing else.
 #include <sys/wait.h>
 
 #include <grpcpp/grpcpp.h>
@@ -180,9 +181,9 @@ TEST(GrpcTlsE2eTest, ServicesTalkOverMutualTlsAndAcceptOnlyTheirCallers) {
     EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
     EXPECT_EQ(count, 1);
   }
-  // 6. auth: messaging and profile may read an account (GetUser: one whose
+  // 6. auth: messaging, profile and contact may read an account (GetUser: one whose
   // user.created they have not applied yet), nothing else of auth.
-  for (const char* caller : {"messaging", "profile"}) {
+  for (const char* caller : {"messaging", "profile", "contact"}) {
     auto stub =
         auth::v1::AuthService::NewStub(ChannelAs(certs, caller, certs, "auth", split.auth.grpc_port()));
     auth::v1::GetUserRequest request;

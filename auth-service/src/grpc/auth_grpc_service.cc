@@ -13,6 +13,7 @@ void ToProto(const UserRecord& user, v1::User* out) {
   out->set_email(user.email);
   out->set_email_verified(user.email_verified_at.has_value());
   messenger::ToProto(user.created_at, out->mutable_created_at());
+  out->set_deactivated(user.deactivated_at.has_value());
 }
 
 }  // namespace

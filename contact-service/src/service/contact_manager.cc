@@ -24,8 +24,25 @@ absl::StatusOr<Transition> ContactManager::Act(const std::string& actor_raw,
   ASSIGN_OR_RETURN(std::string other, UserId(other_raw, absl::StatusCode::kNotFound));
   if (actor == other) return absl::InvalidArgumentError("that is yourself");
   ASSIGN_OR_RETURN(std::optional<StoredUser> found, store_.FindUser(other));
-  if (!found) return absl::NotFoundError("no such user");
+  if (!found) {
+    ASSIGN_OR_RETURN(std::optional<std::string> local, UserFromAuth(account_by_id_, other));
+    if (!local) return absl::NotFoundError("no such user");
+    found = StoredUser{};  // a local user: no Matrix id of another server
+  }
   return Run({actor, other, found->matrix_id, actor}, action);
+}
+
+absl::StatusOr<std::optional<std::string>> ContactManager::UserFromAuth(
+    const AccountLookup& lookup, const std::string& key) {
+  if (!lookup) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<AuthAccount> account, lookup(key));
+  // A closed account's row went with user.deactivated: it stays gone.
+  if (!account.has_value() || account->deactivated || !IsUuid(account->user_id)) {
+    return std::nullopt;
+  }
+  const std::string user_id = text::ToLowerAscii(account->user_id);
+  RETURN_IF_ERROR(store_.AddUserIfMissing(user_id, account->username, account->created_at));
+  return user_id;
 }
 
 absl::StatusOr<Transition> ContactManager::Run(FriendshipParties parties, Action action) {
@@ -53,8 +70,11 @@ absl::StatusOr<std::string> ContactManager::ResolveTarget(const std::string& raw
   }
   ASSIGN_OR_RETURN(std::string server, matrix::ServerNameOf(raw));
   if (server == server_name_) {
-    ASSIGN_OR_RETURN(std::optional<std::string> local,
-                     store_.LocalUserId(raw.substr(1, raw.size() - server.size() - 2)));
+    const std::string username = raw.substr(1, raw.size() - server.size() - 2);
+    ASSIGN_OR_RETURN(std::optional<std::string> local, store_.LocalUserId(username));
+    if (!local) {
+      ASSIGN_OR_RETURN(local, UserFromAuth(account_by_username_, username));
+    }
     if (!local) return absl::NotFoundError("no such user");
     return *local;
   }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/auth_account.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "contact-service/src/events/contact_events.h"
@@ -49,12 +50,24 @@ class ContactManager {
   absl::StatusOr<std::vector<bool>> AreFriends(
       const std::vector<std::pair<std::string, std::string>>& pairs);
 
+  // Accounts whose user.created this service has not applied yet, by user
+  // id and by username. Set once while wiring; without them such an account
+  // is NOT_FOUND until its event comes.
+  void SetAccountLookups(AccountLookup by_id, AccountLookup by_username) {
+    account_by_id_ = std::move(by_id);
+    account_by_username_ = std::move(by_username);
+  }
+
   absl::Status OnUserCreated(const bus::Event& event, pg::Tx& tx);
   // user.deactivated: the user's relations go, each friendship with a
   // friendship.removed whose remover is the user.
   absl::Status OnUserDeactivated(const bus::Event& event, pg::Tx& tx);
 
  private:
+  // The local user's id after adding the row user.created would add, when
+  // `lookup` finds an open account under `key`; nullopt otherwise.
+  absl::StatusOr<std::optional<std::string>> UserFromAuth(const AccountLookup& lookup,
+                                                          const std::string& key);
   // Act() once both users are known and `parties` filled.
   absl::StatusOr<Transition> Run(FriendshipParties parties, Action action);
 
@@ -62,6 +75,8 @@ class ContactManager {
   const Clock& clock_;
   Rng& rng_;
   std::string server_name_;
+  AccountLookup account_by_id_;
+  AccountLookup account_by_username_;
 };
 
 }  // namespace messenger::contact

@@ -58,6 +58,10 @@ class ContactStore {
   virtual absl::StatusOr<std::vector<bool>> AreFriends(
       const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
 
+  // The row user.created makes, when none is there yet (its own statement:
+  // an account met before its event, ContactManager).
+  virtual absl::Status AddUserIfMissing(const std::string& user_id, const std::string& username,
+                                        absl::Time created_at) = 0;
   // Consumer effect of user.created.
   virtual absl::Status AddUser(pg::Tx& tx, const std::string& user_id, const std::string& username,
                                absl::Time created_at) = 0;

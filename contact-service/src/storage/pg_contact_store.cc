@@ -125,6 +125,11 @@ absl::StatusOr<std::vector<bool>> PgContactStore::AreFriends(
   return out;
 }
 
+absl::Status PgContactStore::AddUserIfMissing(const std::string& user_id,
+                                              const std::string& username, absl::Time created_at) {
+  return pool_.Exec(queries::kAddUser, {user_id, username, created_at}).status();
+}
+
 absl::Status PgContactStore::AddUser(pg::Tx& tx, const std::string& user_id,
                                      const std::string& username, absl::Time created_at) {
   return tx.Exec(queries::kAddUser, {user_id, username, created_at}).status();

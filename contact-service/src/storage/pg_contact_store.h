@@ -22,6 +22,8 @@ class PgContactStore final : public ContactStore {
   absl::StatusOr<bool> AreFriends(const std::string& a, const std::string& b) override;
   absl::StatusOr<std::vector<bool>> AreFriends(
       const std::vector<std::pair<std::string, std::string>>& pairs) override;
+  absl::Status AddUserIfMissing(const std::string& user_id, const std::string& username,
+                                absl::Time created_at) override;
   absl::Status AddUser(pg::Tx& tx, const std::string& user_id, const std::string& username,
                        absl::Time created_at) override;
   absl::Status RemoveUser(

@@ -68,12 +68,12 @@ std::string MessagingManager::MessageText(const std::string& pdu) {
 absl::StatusOr<std::string> MessagingManager::MatrixIdNotYetKnown(const std::string& user_id) {
   // user.created not applied here yet (a sync right after register): the
   // account's owner answers; without it the caller may retry.
-  if (!username_lookup_) {
+  if (!account_lookup_) {
     return absl::UnavailableError("user not known to messaging yet; retry shortly");
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> username, username_lookup_(user_id));
-  if (!username.has_value()) return absl::NotFoundError("no such user");
-  return matrix::MakeUserId(*username, server_name_);
+  ASSIGN_OR_RETURN(std::optional<AuthAccount> account, account_lookup_(user_id));
+  if (!account.has_value()) return absl::NotFoundError("no such user");
+  return matrix::MakeUserId(account->username, server_name_);
 }
 
 absl::StatusOr<std::map<std::string, std::string>> MessagingManager::MatrixIds(

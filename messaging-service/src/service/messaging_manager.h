@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/auth_account.h"
 #include "absl/types/span.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -204,12 +205,10 @@ class MessagingManager {
       std::function<absl::Status(const std::string& room_id, const std::string& inviter_id,
                                  const std::string& inviter_mxid, const std::string& invitee)>;
   void SetRemoteInviter(RemoteInviter inviter) { remote_inviter_ = std::move(inviter); }
-  // The username of an account whose user.created this service has not
-  // applied yet; nullopt when there is no such account. Set once while
-  // wiring; without it such an account is Unavailable (retry).
-  using UsernameLookup =
-      std::function<absl::StatusOr<std::optional<std::string>>(const std::string& user_id)>;
-  void SetUsernameLookup(UsernameLookup lookup) { username_lookup_ = std::move(lookup); }
+  // An account whose user.created this service has not applied yet, by
+  // user id. Set once while wiring; without it such an account is
+  // Unavailable (retry).
+  void SetAccountLookup(AccountLookup lookup) { account_lookup_ = std::move(lookup); }
   // Drops the remembered room of a pair (its key moved to another: glare).
   void ForgetDirectRoom(const std::string& pair_key) { direct_rooms_.Erase(pair_key); }
   // How long a pair's room is remembered (other replicas learn of a moved key).
@@ -309,7 +308,7 @@ class MessagingManager {
   LruCache<std::string, absl::Time> friends_until_;  // pair key -> trust "yes" until
   int64_t max_group_members_;
   RemoteInviter remote_inviter_;  // SetRemoteInviter
-  UsernameLookup username_lookup_;  // SetUsernameLookup
+  AccountLookup account_lookup_;  // SetAccountLookup
   SyncReadBatcher sync_reads_;
   // Last: stopped (and drained) before the members its answers use.
   RoomWriter writer_;

@@ -23,8 +23,9 @@ absl::StatusOr<ProfileRecord> ProfileManager::Get(const std::string& user_id) {
 
 absl::StatusOr<bool> ProfileManager::CreateFromAccount(const std::string& user_id) {
   if (!account_lookup_) return false;
-  ASSIGN_OR_RETURN(std::optional<Account> account, account_lookup_(user_id));
-  if (!account.has_value()) return false;
+  ASSIGN_OR_RETURN(std::optional<AuthAccount> account, account_lookup_(user_id));
+  // A closed account gets no new profile (its events leave it out of search).
+  if (!account.has_value() || account->deactivated) return false;
   // As OnUserCreated does; the event, when it comes, finds the row there.
   RETURN_IF_ERROR(store_.CreateIfMissing(user_id, account->username, account->created_at));
   return true;

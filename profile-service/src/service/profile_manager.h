@@ -1,12 +1,12 @@
 // Profile use cases, and the effects of the user.* events.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/auth_account.h"
 #include "common/bus/event.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -30,15 +30,9 @@ class ProfileManager {
   absl::Status OnUserDeactivated(const bus::Event& event, pg::Tx& tx);
   absl::Status OnUserEmailVerified(const bus::Event& event, pg::Tx& tx);
 
-  // An account whose user.created this service has not applied yet, as auth
-  // has it (nullopt: no such account). Set once while wiring; without it
-  // such an account has no profile until the event comes.
-  struct Account {
-    std::string username;
-    absl::Time created_at;
-  };
-  using AccountLookup =
-      std::function<absl::StatusOr<std::optional<Account>>(const std::string& user_id)>;
+  // An account whose user.created this service has not applied yet, by
+  // user id. Set once while wiring; without it such an account has no
+  // profile until the event comes.
   void SetAccountLookup(AccountLookup lookup) { account_lookup_ = std::move(lookup); }
 
  private:
