@@ -151,6 +151,18 @@ TEST_F(ContactStoreTest, DeactivationRemovesEveryRelationOnceWithOneEventPerFrie
   EXPECT_EQ(pool_->Exec(kRelations)->GetInt64(0, 0), 1);
 }
 
+// user.created and user.deactivated have consumers of their own: a backlog
+// may apply the deactivation first.
+TEST_F(ContactStoreTest, AUserCreatedAppliedAfterItsDeactivationLeavesTheAccountClosed) {
+  const std::string late = NewUuid(SecureRng::Instance());
+  ASSERT_TRUE(*Deactivate(late));
+  ASSERT_TRUE(*Deliver(UserCreated(late, "late")));
+  EXPECT_EQ(manager_->Act(a_, late, Action::kSendRequest).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(manager_->ResolveTarget("@late:hs1.test").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(pool_->Exec(kRelations)->GetInt64(0, 0), 0);
+}
+
 TEST_F(ContactStoreTest, AnAccountNotYetHeardOfIsAskedOfAuthByIdAndByName) {
   const std::string fresh = NewUuid(SecureRng::Instance());  // no user.created here yet
   const std::string named = NewUuid(SecureRng::Instance());

@@ -66,7 +66,8 @@ class ContactStore {
   virtual absl::Status AddUser(pg::Tx& tx, const std::string& user_id, const std::string& username,
                                absl::Time created_at) = 0;
   // Consumer effect of user.deactivated: the user's relations (friendships
-  // and pending requests), blocks and row go; `removed(other)` is the event,
+  // and pending requests) and blocks go, the row stays marked closed (a
+  // user.created applied later does not reopen it); `removed(other)` is the event,
   // enqueued in `tx`, of each friendship that ended and of each pending
   // request with a user of another server (who hears of it only so).
   virtual absl::Status RemoveUser(

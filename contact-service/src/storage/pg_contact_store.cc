@@ -145,7 +145,7 @@ absl::Status PgContactStore::RemoveUser(
     RETURN_IF_ERROR(outbox_.Enqueue(tx, event));
   }
   RETURN_IF_ERROR(tx.Exec(queries::kRemoveUserBlocks, {user_id}).status());
-  return tx.Exec(queries::kRemoveUser, {user_id}).status();
+  return tx.Exec(queries::kCloseUser, {user_id}).status();
 }
 
 }  // namespace messenger::contact

@@ -7,11 +7,11 @@
 namespace messenger::contact::queries {
 
 inline constexpr pg::Query kFindUser{"contact_find_user",
-                                     "SELECT matrix_id FROM users WHERE user_id = $1"};
+                                     "SELECT matrix_id FROM users WHERE user_id = $1 AND NOT closed"};
 
 inline constexpr pg::Query kLocalUserId{
     "contact_local_user_id",
-    "SELECT user_id FROM users WHERE username = $1 AND matrix_id IS NULL"};
+    "SELECT user_id FROM users WHERE username = $1 AND matrix_id IS NULL AND NOT closed"};
 
 inline constexpr pg::Query kAddRemoteUser{
     "contact_add_remote_user",
@@ -97,7 +97,10 @@ inline constexpr pg::Query kRemoveUserRelations{
 inline constexpr pg::Query kRemoveUserBlocks{
     "contact_remove_user_blocks", "DELETE FROM blocks WHERE blocker = $1 OR blocked = $1"};
 
-inline constexpr pg::Query kRemoveUser{"contact_remove_user",
-                                       "DELETE FROM users WHERE user_id = $1"};
+// Kept, marked closed, even when user.created has not been applied yet.
+inline constexpr pg::Query kCloseUser{
+    "contact_close_user",
+    "INSERT INTO users (user_id, username, created_at, closed) VALUES ($1, '', now(), true) "
+    "ON CONFLICT (user_id) DO UPDATE SET closed = true"};
 
 }  // namespace messenger::contact::queries
