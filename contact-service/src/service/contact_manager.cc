@@ -36,7 +36,7 @@ absl::StatusOr<std::optional<std::string>> ContactManager::UserFromAuth(
     const AccountLookup& lookup, const std::string& key) {
   if (!lookup) return std::nullopt;
   ASSIGN_OR_RETURN(std::optional<AuthAccount> account, lookup(key));
-  // A closed account's row went with user.deactivated: it stays gone.
+  // A closed account stays closed (user.deactivated marks its row).
   if (!account.has_value() || account->deactivated || !IsUuid(account->user_id)) {
     return std::nullopt;
   }
