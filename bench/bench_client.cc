@@ -58,9 +58,9 @@ std::pair<int, nlohmann::json> Api::Call(const std::string& method, const std::s
   if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
   const std::string text = body ? body->dump() : "";
   httplib::Result res = method == "GET" ? client_.Get(path, headers)
-                        : method == "POST"
-                            ? client_.Post(path, headers, text, "application/json")
-                            : client_.Delete(path, headers, text, "application/json");
+                        : method == "POST" ? client_.Post(path, headers, text, "application/json")
+                        : method == "PUT"  ? client_.Put(path, headers, text, "application/json")
+                                           : client_.Delete(path, headers, text, "application/json");
   if (!res) return {0, nullptr};
   return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
 }

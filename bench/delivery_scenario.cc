@@ -36,6 +36,20 @@ std::vector<std::string> CheckColumns() {
           "unexpected",   "wrong id",   "send errors", "poll errors"};
 }
 
+std::vector<std::string> LatencyColumns() {
+  return {"target msg/s", "achieved msg/s", "measured", "p50 ms", "p99 ms", "p99.9 ms", "max ms"};
+}
+std::vector<nlohmann::json> LatencyCells(double target_rate, double achieved_rate,
+                                         const std::vector<double>& sorted_ms) {
+  return {Num(target_rate, 0),
+          Num(achieved_rate, 0),
+          static_cast<int64_t>(sorted_ms.size()),
+          Num(Percentile(sorted_ms, 0.5)),
+          Num(Percentile(sorted_ms, 0.99)),
+          Num(Percentile(sorted_ms, 0.999)),
+          Num(sorted_ms.empty() ? 0 : sorted_ms.back())};
+}
+
 void Delivery(Context& c, double rate, absl::Duration warmup) {
   const std::string tag = absl::StrFormat("delivery%.0f", rate);
   c.ClaimScenario(tag);
@@ -71,16 +85,12 @@ void Delivery(Context& c, double rate, absl::Duration warmup) {
       measure_from = start + warmup;
     }
     // Enough senders that a slow answer delays no later send.
-    const int senders = 64;
+    constexpr int kSenders = 64;
+    std::vector<std::unique_ptr<Api>> apis;
+    for (int t = 0; t < kSenders; ++t) apis.push_back(std::make_unique<Api>(c.http));
     std::atomic<int64_t> acked_in_window{0};
-    std::atomic<int64_t> last_done_ns{0};
-    std::vector<std::thread> threads;
-    for (int s = 0; s < senders; ++s) {
-      threads.emplace_back([&, s] {
-        Api api(c.http);
-        for (int64_t i = s; i < total; i += senders) {
-          const absl::Time due = start + absl::Seconds(static_cast<double>(i) / rate);
-          absl::SleepFor(due - absl::Now());
+    const absl::Time last_done = RunOpenLoop(
+        kSenders, total, start, rate, [&](int thread, int64_t i, absl::Time due) {
           const int pair = static_cast<int>(i % pairs);
           const BenchUser& from = c.users[pair * 2];
           const BenchUser& to = c.users[pair * 2 + 1];
@@ -90,26 +100,18 @@ void Delivery(Context& c, double rate, absl::Duration warmup) {
             std::lock_guard lock(mutex);
             scheduled[text] = due;
           }
-          auto [status, body] =
-              api.Call("POST", "/v1/messages",
-                       nlohmann::json{{"to", to.user_id}, {"text", text}, {"client_msg_id", text}},
-                       from.access_token);
+          auto [status, body] = apis[thread]->Call(
+              "POST", "/v1/messages",
+              nlohmann::json{{"to", to.user_id}, {"text", text}, {"client_msg_id", text}},
+              from.access_token);
           if (status == 201) {
             checker.Acknowledged(text, body.value("message_id", ""));
             if (due >= start + warmup) ++acked_in_window;
           } else {
             checker.SendFailed(text, "status " + std::to_string(status));
           }
-          const int64_t now_ns = absl::ToUnixNanos(absl::Now());
-          int64_t prev = last_done_ns.load();
-          while (prev < now_ns && !last_done_ns.compare_exchange_weak(prev, now_ns)) {
-          }
-        }
-      });
-    }
-    for (std::thread& t : threads) t.join();
-    const double window_s =
-        absl::ToDoubleSeconds(absl::FromUnixNanos(last_done_ns.load()) - (start + warmup));
+        });
+    const double window_s = absl::ToDoubleSeconds(last_done - (start + warmup));
     achieved = window_s > 0 ? static_cast<double>(acked_in_window.load()) / window_s : 0;
     Drain(checker);
     syncs = pollers.sync_calls();
@@ -117,9 +119,8 @@ void Delivery(Context& c, double rate, absl::Duration warmup) {
     cpu = window.PerUnitUs(static_cast<double>(result.delivered));
   }
   std::sort(latencies.begin(), latencies.end());
-  std::vector<std::string> columns = {
-      "target msg/s", "achieved msg/s", "measured", "p50 ms",
-      "p99 ms",       "p99.9 ms",       "max ms",   "Sync calls per message"};
+  std::vector<std::string> columns = LatencyColumns();
+  columns.push_back("Sync calls per message");
   for (const std::string& col : CheckColumns()) columns.push_back(col);
   for (const std::string& col : CpuWindow::Columns("delivered")) columns.push_back(col);
   Section& s = c.report.AddSection(
@@ -130,15 +131,8 @@ void Delivery(Context& c, double rate, absl::Duration warmup) {
       "counts its lateness); %s warm-up excluded from the percentiles and the achieved rate; "
       "Sync calls and CPU cover the whole scenario. Target: p99 <= 50 ms at 1,000 msg/s.",
       pairs, 1000.0 / rate, absl::FormatDuration(warmup)));
-  std::vector<nlohmann::json> row = {
-      Num(rate, 0),
-      Num(achieved, 0),
-      static_cast<int64_t>(latencies.size()),
-      Num(Percentile(latencies, 0.5)),
-      Num(Percentile(latencies, 0.99)),
-      Num(Percentile(latencies, 0.999)),
-      Num(latencies.empty() ? 0 : latencies.back()),
-      Num(result.delivered > 0 ? static_cast<double>(syncs) / result.delivered : 0)};
+  std::vector<nlohmann::json> row = LatencyCells(rate, achieved, latencies);
+  row.push_back(Num(result.delivered > 0 ? static_cast<double>(syncs) / result.delivered : 0));
   for (auto& cell : CheckCells(result)) row.push_back(cell);
   row.insert(row.end(), cpu.begin(), cpu.end());
   s.Row(row);

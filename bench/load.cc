@@ -72,6 +72,27 @@ LoadResult RunClosedLoop(int concurrency, absl::Duration duration,
   return Summarize(concurrency, absl::ToDoubleSeconds(absl::Now() - start), samples, errors);
 }
 
+absl::Time RunOpenLoop(int threads, int64_t total, absl::Time start, double rate,
+                       const std::function<void(int thread, int64_t i, absl::Time due)>& op) {
+  std::atomic<int64_t> last_done_ns{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int64_t i = t; i < total; i += threads) {
+        const absl::Time due = start + absl::Seconds(static_cast<double>(i) / rate);
+        absl::SleepFor(due - absl::Now());
+        op(t, i, due);
+        const int64_t now_ns = absl::ToUnixNanos(absl::Now());
+        int64_t prev = last_done_ns.load();
+        while (prev < now_ns && !last_done_ns.compare_exchange_weak(prev, now_ns)) {
+        }
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  return absl::FromUnixNanos(last_done_ns.load());
+}
+
 LoadResult RunClosedLoopAsync(int concurrency, absl::Duration duration, const AsyncOp& start_op) {
   struct Slot {
     std::vector<double> samples;

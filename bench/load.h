@@ -34,6 +34,14 @@ LoadResult RunClosedLoop(int concurrency, absl::Duration duration,
 using AsyncOp = std::function<void(int slot, std::function<void(bool ok)> done)>;
 LoadResult RunClosedLoopAsync(int concurrency, absl::Duration duration, const AsyncOp& start);
 
+// Open loop: op(thread, i, due) for i in [0, total), each called at its due
+// time start + i / rate whatever the answers before it, from `threads`
+// threads (operation i on thread i % threads, so a slow answer delays no
+// later one while there are threads enough). Returns when the last
+// operation ended.
+absl::Time RunOpenLoop(int threads, int64_t total, absl::Time start, double rate,
+                       const std::function<void(int thread, int64_t i, absl::Time due)>& op);
+
 struct ProcessUsage {
   int64_t rss_kb = 0;
   double cpu_seconds = 0;  // user + system

@@ -10,6 +10,7 @@
 //     [--server-pool=16] [--batch-writers=2] [--metrics=host:port/metrics,...]
 //     [--replicas=1] [--kill-replica-under=<pid>] [--checker-drop=0]
 //     [--group-sizes=1000,10000] [--group-rounds=10]  (scenario "largegroup")
+//     [--matrix-rooms=500] [--matrix-messages=20] [--matrix-rate=500]  (scenario "matrixwake")
 //     [--machine=...] [--out=bench/results/run]
 // Writes <out>.md and <out>.json from one report structure.
 #include <iostream>
@@ -71,6 +72,10 @@ int main(int argc, char** argv) {
     for (int members : flags.GetInts("group-sizes", {1'000, 10'000})) {
       LargeGroup(c, members, flags.GetInt("group-rounds", 10));
     }
+  }
+  if (scenarios.contains("matrixwake")) {
+    MatrixWake(c, flags.GetInt("matrix-rooms", 500), flags.GetInt("matrix-messages", 20),
+               flags.GetInt("matrix-rate", 500), absl::Seconds(flags.GetInt("warmup-seconds", 2)));
   }
   if (scenarios.contains("scaleout")) {
     ScaleOut(c, flags.GetInt("replicas", 1), flags.GetInt("kill-replica-under", 0));

@@ -11,6 +11,10 @@
 #   MESSENGER_BENCH_TAG=name     suffix of the report's file name
 #   MESSENGER_BENCH_NO_BUILD=1   use the binaries already in the build directory
 #   MESSENGER_BENCH_BUILD_DIR    build directory (default build-bench)
+#   MESSENGER_BENCH_PG_SETTINGS  more PostgreSQL name=value settings
+#   MESSENGER_BENCH_AFTER        a command run against the system before it
+#                                stops (e.g. reading pg_stat_statements);
+#                                PG_PORT is exported for it
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -47,7 +51,8 @@ trap cleanup INT TERM EXIT
 
 rm -rf "$VAR"
 mkdir -p "$VAR" bench/results
-start_pg "$VAR/pg" "$PG_PORT" max_connections=500 shared_buffers=256MB
+# shellcheck disable=SC2086  # a list of name=value settings
+start_pg "$VAR/pg" "$PG_PORT" max_connections=500 shared_buffers=256MB ${MESSENGER_BENCH_PG_SETTINGS:-}
 ensure_db "$PG_PORT" messenger
 start_nats "$VAR/nats" "$NATS_PORT"
 PG_PID="$(head -1 "$PG_DATA_DIR/postmaster.pid")"
@@ -134,6 +139,7 @@ set +e
   --watch="$WATCH" --metrics="$METRICS" --server-pool=$POOL --replicas="${REPLICAS:-1}" \
   "${KILL_FLAG[@]}" --machine="$MACHINE" --out="$OUT" "$@"
 rc=$?
+if [ -n "${MESSENGER_BENCH_AFTER:-}" ]; then PG_PORT=$PG_PORT bash -c "$MESSENGER_BENCH_AFTER" || true; fi
 set -e
 say "report: $OUT.md (exit $rc)"
 exit $rc

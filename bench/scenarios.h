@@ -41,6 +41,10 @@ FanOutRun MeasureFanOut(Context& c, const std::string& scenario,
 // per member against a small group, the writes per send, one member's first
 // look at the room, and adding one more member.
 void LargeGroup(Context& c, int members, int rounds);
+// Issue 14: a reader in `rooms` rooms of `messages` messages each; its
+// initial Matrix /v3/sync, then its long poll's wake latency while Matrix
+// sends are due at `rate` (open loop), every event checked by id.
+void MatrixWake(Context& c, int rooms, int messages, double rate, absl::Duration warmup);
 // `connections` idle long polls from `users` users held for `hold`; memory
 // of the server and of the kernel's TCP buffers.
 void IdlePolls(Context& c, int connections, int users, absl::Duration hold);
@@ -52,6 +56,10 @@ void ScaleOut(Context& c, int replicas, pid_t kill_parent);
 // Shared by the checked scenarios: a checker's verdict as report cells, and
 // as failures of the run.
 std::vector<std::string> CheckColumns();
+// An open-loop run's rate and latency percentiles (sorted ms) as cells.
+std::vector<std::string> LatencyColumns();
+std::vector<nlohmann::json> LatencyCells(double target_rate, double achieved_rate,
+                                         const std::vector<double>& sorted_ms);
 std::vector<nlohmann::json> CheckCells(const CheckResult& r);
 void ReportCheck(Context& c, const std::string& scenario, const CheckResult& r);
 // Waits (bounded) until every acknowledged message reached its recipients.
