@@ -29,6 +29,7 @@ class CountingStore final : public MatrixSyncStore {
  public:
   explicit CountingStore(MatrixSyncStore& inner) : inner_(inner) {}
   int calls = 0;
+  int filter_reads = 0;
   size_t state_rows = 0;       // state events read (CurrentState, StateSince)
   size_t membership_rows = 0;  // memberships read (UserRooms)
 
@@ -84,7 +85,7 @@ class CountingStore final : public MatrixSyncStore {
   }
   absl::StatusOr<std::optional<std::string>> GetFilter(const std::string& user_id,
                                                        int64_t filter_id) override {
-    return ++calls, inner_.GetFilter(user_id, filter_id);
+    return ++calls, ++filter_reads, inner_.GetFilter(user_id, filter_id);
   }
   absl::StatusOr<std::map<std::string, std::string>> SentKeys(
       const std::string& user_id, const std::string& device_id,
@@ -311,6 +312,25 @@ TEST_F(MatrixSyncPgTest, AWakeReadsTheMembershipsOfTheChangedRoomsOnly) {
   EXPECT_EQ(left.rooms[0].room_id, rooms[5]);
   EXPECT_EQ(left.rooms[0].membership, "leave");
   EXPECT_EQ(counting_->membership_rows, 1u);
+}
+
+// Clients name their stored filter in every sync: it is read from the
+// database once, and one user's cached filter is not another's.
+TEST_F(MatrixSyncPgTest, AStoredFilterIsReadOnceAndStaysItsOwners) {
+  Group(5);
+  absl::StatusOr<std::string> id = sync_->PutFilter(bob_, kFilter);
+  ASSERT_TRUE(id.ok()) << id.status();
+  SettleSyncHorizon(*store_, *pool_);
+  counting_->filter_reads = 0;
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<MatrixSyncResult> got = sync_->Sync({bob_, "dev1", "", *id, false});
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->rooms.size(), 1u);
+    EXPECT_EQ(got->rooms[0].timeline.size(), 3u);  // the filter's limit
+  }
+  EXPECT_EQ(counting_->filter_reads, 1);
+  EXPECT_TRUE(absl::IsInvalidArgument(sync_->Sync({alice_, "dev1", "", *id, false}).status()));
+  EXPECT_TRUE(absl::IsNotFound(sync_->GetFilter(alice_, *id).status()));
 }
 
 // The store's half of bundled edits (issue 14): an original's newest edit

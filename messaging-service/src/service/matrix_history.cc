@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "messaging-service/src/domain/matrix_sync_token.h"
 #include "messaging-service/src/service/matrix_sync.h"
@@ -47,8 +48,11 @@ absl::StatusOr<std::string> MatrixSync::GetFilter(const std::string& user_id,
       !absl::SimpleAtoi(filter_id, &id)) {
     return absl::NotFoundError("no such filter");
   }
+  const std::string key = absl::StrCat(user, "/", id);
+  if (std::optional<std::string> cached = filters_.Get(key)) return *std::move(cached);
   ASSIGN_OR_RETURN(std::optional<std::string> json, store_.GetFilter(user, id));
   if (!json) return absl::NotFoundError("no such filter");
+  filters_.Put(key, *json);
   return *json;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/lru_cache.h"
 #include "messaging-service/src/domain/matrix_filter.h"
 #include "messaging-service/src/service/messaging_manager.h"
 #include "messaging-service/src/service/typing_manager.h"
@@ -22,6 +23,9 @@
 namespace messenger::messaging {
 
 inline constexpr int kMaxFiltersPerUser = 100;
+// Stored filters a replica keeps in memory: a stored filter never changes
+// (a new one gets a new id), and clients name theirs in every sync.
+inline constexpr size_t kFilterCacheEntries = 10'000;
 
 struct MatrixSyncRequest {
   std::string user_id;  // UUID
@@ -156,6 +160,7 @@ class MatrixSync {
       const std::vector<const std::vector<SyncedEvent>*>& lists, const std::string& user);
 
   MatrixSyncStore& store_;
+  LruCache<std::string, std::string> filters_{"matrix_filters", kFilterCacheEntries};  // user/id
   MessagingManager& messaging_;
   TypingManager* typing_;
   std::vector<UserSyncSection*> sections_;
