@@ -34,10 +34,14 @@ inline constexpr pg::Query kOneTimeCounts{
     "e2ee_otk_counts",
     "SELECT algorithm, count(*) FROM e2ee_one_time_keys WHERE user_id = $1 AND device_id = $2 "
     "GROUP BY algorithm"};
-inline constexpr pg::Query kUnusedFallback{
-    "e2ee_unused_fallback",
-    "SELECT algorithm FROM e2ee_fallback_keys WHERE user_id = $1 AND device_id = $2 AND NOT used "
-    "ORDER BY algorithm"};
+// A sync's key counts in one statement: one-time keys by algorithm, then the
+// algorithms of unused fallback keys (count 0).
+inline constexpr pg::Query kKeyCounts{
+    "e2ee_key_counts",
+    "SELECT 'otk' AS kind, algorithm, count(*) FROM e2ee_one_time_keys "
+    "WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm "
+    "UNION ALL SELECT 'fallback', algorithm, 0 FROM e2ee_fallback_keys "
+    "WHERE user_id = $1 AND device_id = $2 AND NOT used ORDER BY 1, 2"};
 // Positions in commit order: the row lock is held until the writer commits.
 inline constexpr pg::Query kNextDeviceListPos{
     "e2ee_next_dl_pos",
@@ -119,11 +123,13 @@ inline constexpr pg::Query kQueueDeviceListUpdate{
 inline constexpr pg::Query kJoinedAnywhere{
     "e2ee_joined_anywhere",
     "SELECT 1 FROM memberships WHERE user_id = $1 AND membership = 'join' LIMIT 1"};
-inline constexpr pg::Query kAckToDevice{
-    "e2ee_ack_to_device",
-    "DELETE FROM e2ee_to_device WHERE user_id = $1 AND device_id = $2 AND pos <= $3"};
-inline constexpr pg::Query kPendingToDevice{
-    "e2ee_pending_to_device",
+// A sync's to-device read: what the device acknowledged ($3, the position
+// its token carries; 0: nothing yet) goes, what follows is read. One
+// statement (the CTE's delete runs whether or not it is read).
+inline constexpr pg::Query kTakeToDevice{
+    "e2ee_take_to_device",
+    "WITH acked AS (DELETE FROM e2ee_to_device WHERE user_id = $1 AND device_id = $2 "
+    "AND pos <= $3 AND $3 > 0) "
     "SELECT pos, event FROM e2ee_to_device WHERE user_id = $1 AND device_id = $2 AND pos > $3 "
     "ORDER BY pos LIMIT $4"};
 inline constexpr pg::Query kRemoveSessionDevices{

@@ -144,14 +144,15 @@ absl::StatusOr<std::optional<UploadedKey>> PgE2eeStore::ClaimKey(const DeviceRef
 }
 
 absl::StatusOr<KeyCounts> PgE2eeStore::Counts(const DeviceRef& device) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(q::kKeyCounts, {device.user_id, device.device_id}));
   KeyCounts counts;
-  RETURN_IF_ERROR(pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(counts.one_time, OneTimeCounts(tx, device));
-    ASSIGN_OR_RETURN(pg::Result r, tx.Exec(q::kUnusedFallback, {device.user_id, device.device_id}));
-    counts.unused_fallback.clear();
-    for (int i = 0; i < r.rows(); ++i) counts.unused_fallback.push_back(r.GetString(i, 0));
-    return absl::OkStatus();
-  }));
+  for (int i = 0; i < r.rows(); ++i) {
+    if (r.GetString(i, 0) == "otk") {
+      counts.one_time[r.GetString(i, 1)] = r.GetInt64(i, 2);
+    } else {
+      counts.unused_fallback.push_back(r.GetString(i, 1));
+    }
+  }
   return counts;
 }
 
@@ -201,20 +202,13 @@ absl::StatusOr<bool> PgE2eeStore::SendToDevice(const DeviceRef& sender, const st
 
 absl::StatusOr<ToDeviceBatch> PgE2eeStore::TakeToDevice(const DeviceRef& device, int64_t since,
                                                         int limit) {
+  ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(q::kTakeToDevice,
+                                            {device.user_id, device.device_id, since, limit}));
   ToDeviceBatch batch;
-  RETURN_IF_ERROR(pool_.Transaction([&](pg::Tx& tx) -> absl::Status {
-    batch = {};
-    if (since > 0) {
-      RETURN_IF_ERROR(tx.Exec(q::kAckToDevice, {device.user_id, device.device_id, since}).status());
-    }
-    ASSIGN_OR_RETURN(pg::Result r, tx.Exec(q::kPendingToDevice,
-                                           {device.user_id, device.device_id, since, limit}));
-    for (int i = 0; i < r.rows(); ++i) {
-      batch.last_pos = r.GetInt64(i, 0);
-      batch.events.push_back(r.GetString(i, 1));
-    }
-    return absl::OkStatus();
-  }));
+  for (int i = 0; i < r.rows(); ++i) {
+    batch.last_pos = r.GetInt64(i, 0);
+    batch.events.push_back(r.GetString(i, 1));
+  }
   return batch;
 }
 
