@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -312,6 +313,46 @@ TEST_F(MatrixSyncPgTest, AWakeReadsTheMembershipsOfTheChangedRoomsOnly) {
   EXPECT_EQ(left.rooms[0].room_id, rooms[5]);
   EXPECT_EQ(left.rooms[0].membership, "leave");
   EXPECT_EQ(counting_->membership_rows, 1u);
+}
+
+// A wake reads the stream by key, up to a bound of rows; past it (many
+// rows in other rooms since the token) it asks room by room: either way the
+// user's room with news is found, and only it.
+TEST_F(MatrixSyncPgTest, AWakeFindsItsRoomBehindManyRowsOfOtherRooms) {
+  const std::string mine = Group(0);
+  absl::StatusOr<RoomRow> other = manager_->CreateGroup(alice_, "other", {LocalUser("carol")});
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto [first, first_calls] = InitialSync();
+  const auto woken_rooms = [&](const std::string& token) {
+    SettleSyncHorizon(*store_, *pool_);
+    absl::StatusOr<MatrixSyncResult> got = sync_->Sync({bob_, "dev1", token, kFilter, false});
+    EXPECT_TRUE(got.ok()) << got.status();
+    std::vector<std::string> rooms;
+    if (got.ok()) {
+      for (const MatrixSyncRoom& room : got->rooms) rooms.push_back(room.room_id);
+    }
+    return std::make_pair(rooms, got.ok() ? got->next_batch : "");
+  };
+  ASSERT_TRUE(manager_->Send({alice_, "dev1", std::nullopt, other->room_id, "x", "c-x"}).ok());
+  ASSERT_TRUE(manager_->Send({alice_, "dev1", std::nullopt, mine, "few", "c-few"}).ok());
+  auto [few, after_few] = woken_rooms(first.next_batch);
+  EXPECT_EQ(few, std::vector<std::string>{mine});
+  // The store itself names only the user's rooms (the sync would hide others).
+  absl::StatusOr<MatrixSyncToken> token = DecodeMatrixSyncToken(first.next_batch);
+  ASSERT_TRUE(token.ok()) << token.status();
+  absl::StatusOr<std::vector<std::string>> changed = sync_store_->ChangedRooms(
+      bob_, FromWire(token->stream), std::numeric_limits<uint64_t>::max());
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(*changed, std::vector<std::string>{mine});
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(manager_
+                    ->Send({alice_, "dev1", std::nullopt, other->room_id, "x",
+                            "c-other" + std::to_string(i)})
+                    .ok());
+  }
+  ASSERT_TRUE(manager_->Send({alice_, "dev1", std::nullopt, mine, "many", "c-many"}).ok());
+  auto [many, after_many] = woken_rooms(after_few);
+  EXPECT_EQ(many, std::vector<std::string>{mine});
 }
 
 // Clients name their stored filter in every sync: it is read from the
