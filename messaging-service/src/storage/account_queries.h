@@ -19,13 +19,16 @@ inline constexpr pg::Query kGetAccountData{
     "acct_get_data",
     "SELECT content FROM account_data WHERE user_id = $1 AND room_id = $2 AND type = $3"};
 // The user's joined direct rooms with the peer's row (kDirectRooms, and
-// their count in kAccountDataSince).
+// their count in kAccountDataSince), found by the user's side of the key
+// (V064), not by the user's memberships.
 #define MESSENGER_DIRECT_ROOMS_FROM                                                          \
-  "FROM memberships m JOIN rooms r ON r.room_id = m.room_id "                                 \
+  "FROM rooms r JOIN memberships m ON m.room_id = r.room_id AND m.user_id = $1::uuid "        \
+  "AND m.membership = 'join' "                                                                \
   "JOIN users u ON u.user_id = (CASE WHEN split_part(r.direct_key, ':', 1) = $1::text "      \
   "  THEN split_part(split_part(r.direct_key, '/', 1), ':', 2) "                              \
   "  ELSE split_part(r.direct_key, ':', 1) END)::uuid "                                       \
-  "WHERE m.user_id = $1::uuid AND m.membership = 'join' AND r.kind = 'direct' "
+  "WHERE r.kind = 'direct' AND (split_part(r.direct_key, ':', 1) = $1::text "                \
+  "  OR split_part(split_part(r.direct_key, '/', 1), ':', 2) = $1::text) "
 // The rows after a version, then one totals row (room_id NULL): the
 // current version and the count of kDirectRooms' rows.
 inline constexpr pg::Query kAccountDataSince{
